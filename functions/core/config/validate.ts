@@ -1,0 +1,42 @@
+import type { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { configSchema, type Config } from './schema.js';
+
+/** Renders a zod path as `targets.mycats.health[0].url`. */
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  return path
+    .map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`))
+    .join('');
+}
+
+export function issuesOf(error: z.ZodError, prefix = ''): string[] {
+  return error.issues.map((issue) => {
+    const path = formatPath(issue.path);
+    const where = [prefix, path].filter(Boolean).join(path.startsWith('[') ? '' : '.');
+    return `${where || '(root)'}: ${issue.message}`;
+  });
+}
+
+export interface ValidateOptions {
+  /** Deployed functions may not carry passwords: they read `passwordParameter` from SSM. */
+  readonly forDeployment?: boolean;
+}
+
+export function validateConfig(input: unknown, options: ValidateOptions = {}): Config {
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    const issues = issuesOf(parsed.error);
+    throw new ConfigError(`invalid config:\n  ${issues.join('\n  ')}`, issues);
+  }
+  if (options.forDeployment) {
+    const issues: string[] = [];
+    for (const [target, t] of Object.entries(parsed.data.targets)) {
+      for (const [i, p] of (t.postgres ?? []).entries()) {
+        if (p.password !== undefined)
+          issues.push(`targets.${target}.postgres[${i}].password: passwords are refused in deployed config; store it as an SSM SecureString and set passwordParameter`);
+      }
+    }
+    if (issues.length) throw new ConfigError(`invalid config:\n  ${issues.join('\n  ')}`, issues);
+  }
+  return parsed.data;
+}

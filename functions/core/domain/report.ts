@@ -1,0 +1,30 @@
+import type { Finding } from './finding.js';
+import type { AlertSeverity } from './severity.js';
+
+export type Job = 'health' | 'backup' | 'disk' | 'security' | 'digest';
+export const JOBS: readonly Job[] = ['health', 'backup', 'disk', 'security', 'digest'];
+
+export type Topic = AlertSeverity | 'digest';
+
+/** A message as it goes to one SNS topic (or to the terminal in --local runs). */
+export interface Notification {
+  readonly topic: Topic;
+  readonly severity: AlertSeverity;
+  readonly subject: string;
+  readonly message: string;
+  /** SNS message attributes, so subscribers can filter on severity, target and check. */
+  readonly attributes: {
+    readonly severity: string;
+    readonly target: readonly string[];
+    readonly check: readonly string[];
+  };
+}
+
+/** The JSON report of CONTRACT section 2. */
+export interface Report {
+  readonly job: Job;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly findings: readonly Finding[];
+  readonly notifications: ReadonlyArray<Pick<Notification, 'topic' | 'severity' | 'subject' | 'message'>>;
+}

@@ -1,0 +1,37 @@
+import type { Readable } from 'node:stream';
+
+export interface StoredObject {
+  readonly body: Buffer;
+  readonly etag: string;
+}
+
+export interface ObjectInfo {
+  readonly key: string;
+  readonly size: number;
+  readonly lastModified: Date;
+}
+
+export interface PutOptions {
+  /** Write only if the stored object still has this ETag (S3 If-Match). */
+  readonly ifMatch?: string;
+  /** Write only if no object exists under the key (S3 If-None-Match: *). */
+  readonly ifNoneMatch?: '*';
+  readonly contentType?: string;
+}
+
+/**
+ * Where state, backups and manifests live: the suite's S3 bucket when deployed,
+ * a directory (or an S3-compatible endpoint) in --local runs.
+ * Conditional puts throw PreconditionFailedError when the condition does not hold.
+ */
+export interface ObjectStore {
+  /** A short description for logs and reports: `s3://bucket` or a directory path. */
+  readonly location: string;
+  get(key: string): Promise<StoredObject | undefined>;
+  put(key: string, body: string | Buffer, options?: PutOptions): Promise<{ etag: string }>;
+  list(prefix: string): Promise<ObjectInfo[]>;
+  delete(key: string): Promise<void>;
+  /** Streams a body of unknown length; on any failure nothing remains under `key`. */
+  putStream(key: string, body: Readable, options?: { contentType?: string; signal?: AbortSignal }): Promise<{ size: number }>;
+  getStream(key: string): Promise<Readable>;
+}
