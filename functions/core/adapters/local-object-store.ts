@@ -1,0 +1,141 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { PreconditionFailedError } from '../errors.js';
+import type { ObjectInfo, ObjectStore, PutOptions, StoredObject } from '../ports/object-store.js';
+
+const TEMP_MARK = '.partial-';
+const LOCK_SUFFIX = '.lock';
+const STALE_LOCK_MS = 30_000;
+
+function etagOf(body: Buffer): string {
+  return `"${createHash('md5').update(body).digest('hex')}"`;
+}
+
+/**
+ * The ObjectStore of --local runs: one file per key below a directory. Writes go to a
+ * temporary file renamed into place, so a failed write leaves nothing under the key;
+ * conditional writes hold a lock file so concurrent processes cannot lose an update.
+ */
+export class LocalObjectStore implements ObjectStore {
+  constructor(readonly root: string) {}
+
+  get location(): string {
+    return this.root;
+  }
+
+  private pathOf(key: string): string {
+    if (!key || key.startsWith('/') || key.split('/').some((part) => part === '..' || part === '.' || part === '')) {
+      throw new Error(`invalid object key: ${key}`);
+    }
+    return join(this.root, ...key.split('/'));
+  }
+
+  async get(key: string): Promise<StoredObject | undefined> {
+    try {
+      const body = await readFile(this.pathOf(key));
+      return { body, etag: etagOf(body) };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  async put(key: string, body: string | Buffer, options: PutOptions = {}): Promise<{ etag: string }> {
+    const path = this.pathOf(key);
+    const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+    await mkdir(dirname(path), { recursive: true });
+    const conditional = options.ifMatch !== undefined || options.ifNoneMatch !== undefined;
+    const release = conditional ? await this.lock(path) : undefined;
+    try {
+      if (conditional) {
+        const current = await this.get(key);
+        if (options.ifNoneMatch === '*' && current) throw new PreconditionFailedError(key);
+        if (options.ifMatch !== undefined && current?.etag !== options.ifMatch) throw new PreconditionFailedError(key);
+      }
+      const temp = `${path}${TEMP_MARK}${randomUUID()}`;
+      await writeFile(temp, bytes);
+      await rename(temp, path);
+      return { etag: etagOf(bytes) };
+    } finally {
+      await release?.();
+    }
+  }
+
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    const result: ObjectInfo[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw error;
+      }
+      for (const entry of entries) {
+        const full = join(dir, entry.name);
+        if (entry.isDirectory()) {
+          await walk(full);
+        } else if (!entry.name.includes(TEMP_MARK) && !entry.name.endsWith(LOCK_SUFFIX)) {
+          const key = relative(this.root, full).split(sep).join('/');
+          if (!key.startsWith(prefix)) continue;
+          const info = await stat(full);
+          result.push({ key, size: info.size, lastModified: info.mtime });
+        }
+      }
+    };
+    await walk(this.root);
+    return result.sort((a, b) => a.key.localeCompare(b.key));
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.pathOf(key), { force: true });
+  }
+
+  async putStream(key: string, body: Readable, options: { signal?: AbortSignal } = {}): Promise<{ size: number }> {
+    const path = this.pathOf(key);
+    await mkdir(dirname(path), { recursive: true });
+    const temp = `${path}${TEMP_MARK}${randomUUID()}`;
+    let size = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        size += chunk.length;
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(body, counter, createWriteStream(temp), { signal: options.signal });
+      await rename(temp, path);
+      return { size };
+    } catch (error) {
+      await unlink(temp).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async getStream(key: string): Promise<Readable> {
+    const path = this.pathOf(key);
+    await stat(path);
+    return createReadStream(path);
+  }
+
+  /** An exclusive lock file beside the object; a lock older than STALE_LOCK_MS is from a dead process. */
+  private async lock(path: string): Promise<() => Promise<void>> {
+    const lockPath = `${path}${LOCK_SUFFIX}`;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await writeFile(lockPath, String(process.pid), { flag: 'wx' });
+        return () => unlink(lockPath).catch(() => undefined);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const info = await stat(lockPath).catch(() => undefined);
+        if (info && Date.now() - info.mtimeMs > STALE_LOCK_MS) await unlink(lockPath).catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(50, 2 + attempt) * (0.5 + Math.random())));
+      }
+    }
+  }
+}

@@ -1,0 +1,124 @@
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { Readable } from 'node:stream';
+import { Transform } from 'node:stream';
+import { PreconditionFailedError } from '../errors.js';
+import type { ObjectInfo, ObjectStore, PutOptions, StoredObject } from '../ports/object-store.js';
+import { createS3Client } from './s3-client.js';
+
+/** Multipart part size: memory in use is about partSize * (queueSize + 1), whatever the body's length. */
+const PART_SIZE = 8 * 1024 * 1024;
+const QUEUE_SIZE = 2;
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof S3ServiceException && (error.name === 'NoSuchKey' || error.$metadata.httpStatusCode === 404);
+}
+
+function isPreconditionFailure(error: unknown): boolean {
+  const status = (error as S3ServiceException).$metadata?.httpStatusCode;
+  // 412: the ETag no longer matches; 409: another conditional write to the key was in flight.
+  return status === 412 || status === 409 || (error as Error).name === 'PreconditionFailed';
+}
+
+/** The ObjectStore of deployed runs: the suite's S3 bucket (or an S3-compatible endpoint). */
+export class S3ObjectStore implements ObjectStore {
+  constructor(
+    readonly bucket: string,
+    private readonly client: S3Client = createS3Client(),
+  ) {}
+
+  get location(): string {
+    return `s3://${this.bucket}`;
+  }
+
+  async get(key: string): Promise<StoredObject | undefined> {
+    try {
+      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const body = Buffer.from(await response.Body!.transformToByteArray());
+      return { body, etag: response.ETag ?? '' };
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async put(key: string, body: string | Buffer, options: PutOptions = {}): Promise<{ etag: string }> {
+    try {
+      const response = await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: body,
+          ContentType: options.contentType ?? 'application/json',
+          IfMatch: options.ifMatch,
+          IfNoneMatch: options.ifNoneMatch,
+        }),
+      );
+      return { etag: response.ETag ?? '' };
+    } catch (error) {
+      if (isPreconditionFailure(error)) throw new PreconditionFailedError(key);
+      throw error;
+    }
+  }
+
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    const result: ObjectInfo[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
+      for (const item of page.Contents ?? []) {
+        result.push({ key: item.Key!, size: item.Size ?? 0, lastModified: item.LastModified ?? new Date(0) });
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return result;
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  }
+
+  /**
+   * Streams a body of unknown length as a multipart upload with bounded memory. On failure the
+   * upload is aborted (leavePartsOnError false), so the key never holds a partial object; the
+   * bucket's lifecycle rule removes parts an abort could not (AbortIncompleteMultipartUpload).
+   */
+  async putStream(key: string, body: Readable, options: { contentType?: string; signal?: AbortSignal } = {}): Promise<{ size: number }> {
+    let size = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        size += chunk.length;
+        done(null, chunk);
+      },
+    });
+    body.once('error', (error) => counter.destroy(error));
+    body.pipe(counter);
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: this.bucket, Key: key, Body: counter, ContentType: options.contentType ?? 'application/octet-stream' },
+      partSize: PART_SIZE,
+      queueSize: QUEUE_SIZE,
+      leavePartsOnError: false,
+    });
+    const onAbort = () => void upload.abort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await upload.done();
+      return { size };
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async getStream(key: string): Promise<Readable> {
+    const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    return response.Body as Readable;
+  }
+}
