@@ -180,7 +180,9 @@ export const configSchema = z
       })
       .default({ disk: '1h', security: '1d', digest: '09:00' }),
     targets: z
-      .record(targetName, targetSchema)
+      .record(targetName, targetSchema, {
+        error: (issue) => (issue.code === 'invalid_key' ? 'invalid target name (lowercase letters, digits and "-", at most 40)' : undefined),
+      })
       .refine((targets) => Object.keys(targets).length > 0, 'at least one target is required'),
   })
   .superRefine((config, ctx) => {

@@ -27,4 +27,6 @@ export interface Report {
   readonly finishedAt: string;
   readonly findings: readonly Finding[];
   readonly notifications: ReadonlyArray<Pick<Notification, 'topic' | 'severity' | 'subject' | 'message'>>;
+  /** Notifications whose publish failed this run; the alert engine sends them again next run. */
+  readonly undelivered?: ReadonlyArray<{ readonly topic: Topic; readonly error: string }>;
 }

@@ -1,0 +1,71 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadConfigFile } from '../functions/core/config/load.js';
+import type { Config } from '../functions/core/config/schema.js';
+import type { Report } from '../functions/core/domain/report.js';
+import { ConfigError } from '../functions/core/errors.js';
+import { redact } from '../functions/core/redact.js';
+import { parseCliArgs, USAGE, type CliArgs } from './cli/args.js';
+import { LOCAL_JOBS } from './cli/jobs.js';
+import { localContext } from './cli/local-context.js';
+import { formatReport, mergeReports } from './cli/output.js';
+
+const DEFAULT_CONFIG = 'ops.config.ts';
+const EMBEDDED_EXAMPLE = new URL('../examples/runbooks.config.ts', import.meta.url).pathname;
+
+function configPath(args: CliArgs): string {
+  if (args.config) return args.config;
+  if (existsSync(resolve(DEFAULT_CONFIG))) return DEFAULT_CONFIG;
+  if (args.command === 'run' && args.local) {
+    process.stderr.write(`autopilot: no ${DEFAULT_CONFIG} here; using the embedded example of the five runbook systems (${EMBEDDED_EXAMPLE})\n`);
+    return EMBEDDED_EXAMPLE;
+  }
+  throw new ConfigError(`--config: no ${DEFAULT_CONFIG} in ${process.cwd()}; pass --config <file>`);
+}
+
+function checkTargets(config: Config, targets: readonly string[]): void {
+  const known = Object.keys(config.targets);
+  const issues = targets.flatMap((t, i) => (known.includes(t) ? [] : [`--target[${i}]: unknown target "${t}" (known: ${known.join(', ')})`]));
+  if (issues.length) throw new ConfigError(issues.join('\n'), issues);
+}
+
+async function run(args: CliArgs, config: Config): Promise<void> {
+  if (!args.local) {
+    throw new ConfigError('--local: `run` executes here only with --local; to run the deployed function use `autopilot invoke <job>`');
+  }
+  const context = localContext(config, args.store);
+  const jobs = args.job === 'all' ? Object.keys(LOCAL_JOBS) : [args.job!];
+  const reports: Report[] = [];
+  for (const job of jobs) {
+    const runner = LOCAL_JOBS[job as keyof typeof LOCAL_JOBS];
+    if (!runner) throw new ConfigError(`run: the ${job} job is not available in this version`);
+    const report = await runner(config, { targets: args.targets, context });
+    reports.push(report);
+    if (!args.json) process.stdout.write(`${formatReport(report)}\n`);
+  }
+  if (args.json) process.stdout.write(`${JSON.stringify(reports.length === 1 ? reports[0] : mergeReports(reports), null, 2)}\n`);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const args = parseCliArgs(argv);
+    if (args.command === 'help') {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    const config = await loadConfigFile(configPath(args));
+    checkTargets(config, args.targets);
+    if (args.command === 'run') await run(args, config);
+    else throw new ConfigError(`${args.command}: not available in this version`);
+    return 0;
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`autopilot: ${error.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`autopilot: internal error: ${redact(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,81 @@
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../../functions/core/errors.js';
+
+export const USAGE = `usage:
+  autopilot run <health|backup|disk|security|digest|all> [--config <file>] [--target <name>]... [--local] [--json] [--store <dir>]
+  autopilot restore --target <name> [--database <name>] [--at latest|<ISO time>] --to <postgres url> [--clean] [--local] [--store <dir>]
+  autopilot restore --target <name> [--database <name>] --list [--json] [--local] [--store <dir>]
+  autopilot invoke <job> [--target <name>]... [--config <file>]`;
+
+export const RUN_JOBS = ['health', 'backup', 'disk', 'security', 'digest', 'all'] as const;
+export type RunJob = (typeof RUN_JOBS)[number];
+
+export interface CliArgs {
+  readonly command: 'run' | 'restore' | 'invoke' | 'help';
+  readonly job?: RunJob;
+  readonly config?: string;
+  readonly targets: string[];
+  readonly local: boolean;
+  readonly json: boolean;
+  readonly store: string;
+  readonly database?: string;
+  readonly at: string;
+  readonly to?: string;
+  readonly clean: boolean;
+  readonly list: boolean;
+}
+
+/** Parses argv (without node and script); a usage error is a ConfigError (exit 2). */
+export function parseCliArgs(argv: string[]): CliArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string' },
+        target: { type: 'string', multiple: true },
+        local: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        store: { type: 'string' },
+        database: { type: 'string' },
+        at: { type: 'string' },
+        to: { type: 'string' },
+        clean: { type: 'boolean', default: false },
+        list: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    throw new ConfigError(`usage: ${(error as Error).message}\n${USAGE}`);
+  }
+  const { values, positionals } = parsed;
+  const [command, job, ...rest] = positionals;
+  const base = {
+    config: values.config,
+    targets: values.target ?? [],
+    local: values.local,
+    json: values.json,
+    store: values.store ?? './backups',
+    database: values.database,
+    at: values.at ?? 'latest',
+    to: values.to,
+    clean: values.clean,
+    list: values.list,
+  };
+  if (values.help || command === undefined || command === 'help') return { command: 'help', ...base };
+  if (command === 'run' || command === 'invoke') {
+    if (!job || !(RUN_JOBS as readonly string[]).includes(job))
+      throw new ConfigError(`usage: ${command} needs a job, one of ${RUN_JOBS.join(', ')}${job ? ` (got "${job}")` : ''}\n${USAGE}`);
+    if (rest.length) throw new ConfigError(`usage: unexpected argument "${rest[0]}"\n${USAGE}`);
+    return { command, job: job as RunJob, ...base };
+  }
+  if (command === 'restore') {
+    if (job !== undefined) throw new ConfigError(`usage: unexpected argument "${job}"\n${USAGE}`);
+    if (base.targets.length !== 1) throw new ConfigError(`usage: restore needs exactly one --target\n${USAGE}`);
+    if (!base.list && !base.to) throw new ConfigError(`usage: restore needs --to <postgres url> or --list\n${USAGE}`);
+    if (base.at !== 'latest' && Number.isNaN(Date.parse(base.at))) throw new ConfigError(`--at: expected "latest" or an ISO time, got "${base.at}"`);
+    return { command, ...base };
+  }
+  throw new ConfigError(`usage: unknown command "${command}"\n${USAGE}`);
+}

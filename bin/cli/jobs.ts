@@ -1,0 +1,17 @@
+import type { Config } from '../../functions/core/config/schema.js';
+import type { Job, Report } from '../../functions/core/domain/report.js';
+import { localSecrets } from '../../functions/core/adapters/local-secrets.js';
+import type { JobContext } from '../../functions/core/run/run-job.js';
+import { runHealthJob } from '../../functions/health/handler.js';
+
+export interface LocalRun {
+  readonly targets: readonly string[];
+  readonly context: JobContext;
+}
+
+type JobRunner = (config: Config, run: LocalRun) => Promise<Report>;
+
+/** The jobs `autopilot run` knows, in the order `run all` runs them. */
+export const LOCAL_JOBS: Partial<Record<Job, JobRunner>> = {
+  health: (config, run) => runHealthJob(config, { targets: run.targets, secrets: localSecrets }, run.context),
+};

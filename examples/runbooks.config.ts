@@ -1,0 +1,183 @@
+// The five systems of ../shared/runbooks, as one ops-autopilot config.
+// Hosts are placeholders (the reserved `.example` domain never resolves); thresholds, ports,
+// paths, schedules and response targets are the runbooks' own. Copy this file to
+// ops.config.ts, put in your hosts, and store each database password as an SSM SecureString.
+import { defineConfig } from '../functions/core/index.js';
+
+export default defineConfig({
+  timezone: 'Asia/Tokyo',
+  language: 'ja',
+  // The Shiojiri Rainbow incident table (Critical 15 min, High 1 h, Medium 8 h, Low 1 week),
+  // the strictest of the five; the others (P1 1 h, High 1 h, Medium 4 h) fit inside it.
+  severities: {
+    critical: { respondWithin: '15m' },
+    high: { respondWithin: '1h' },
+    medium: { respondWithin: '8h' },
+    low: { respondWithin: '1w', repeatEvery: '1d' },
+  },
+  subscribers: {
+    critical: ['oncall@ops.example', '+819000000000'],
+    high: ['oncall@ops.example'],
+    medium: ['ops@ops.example'],
+    low: ['ops@ops.example'],
+    digest: ['team@ops.example'],
+  },
+  // Maintenance windows from the runbooks' deploy slots: alerts wait until the window ends.
+  silences: [
+    { target: 'shiojiri-rainbow', reason: 'Kamal deploy window', weekly: { days: ['wed'], from: '02:00', to: '03:00' } },
+  ],
+  targets: {
+    // cafemuji-django.md: Django + gunicorn on Render; `curl https://.../health/` answers OK.
+    cafemuji: {
+      description: 'cafeMuji order system (Django, Render)',
+      health: [
+        {
+          name: 'health',
+          url: 'https://cafemuji.example/health/',
+          every: '1m',
+          expect: { status: 200, bodyContains: 'OK' },
+          responseTime: { warning: '1s', critical: '3s' },
+        },
+        { name: 'food-register', url: 'https://cafemuji.example/food/register/', every: '5m', responseTime: { warning: '1s', critical: '3s' } },
+      ],
+      postgres: [
+        {
+          name: 'db',
+          host: 'cafemuji-db.example',
+          database: 'cafemuji',
+          user: 'cafemuji',
+          passwordParameter: '/autopilot/cafemuji/db-password',
+          ssl: 'require',
+          checks: { connections: { warning: 80, critical: 95 } },
+          backup: { at: '02:00' },
+        },
+      ],
+    },
+    // task-manager-flask.md: Flask API :5000 (`/health` JSON status OK), static front :8080,
+    // SQLite at instance/task_manager.db, disk warning at 80 %, failed-login log checks.
+    'task-manager': {
+      description: 'Task manager (Flask + SQLite)',
+      health: [
+        {
+          name: 'api',
+          url: 'http://task-manager.example:5000/health',
+          every: '1m',
+          expect: { status: 200, json: { status: 'OK' } },
+          responseTime: { warning: '200ms', critical: '1s' },
+        },
+        { name: 'frontend', url: 'http://task-manager.example:8080/', method: 'HEAD', every: '5m' },
+      ],
+      sqlite: [{ name: 'task_manager', path: '/opt/task-manager/instance/task_manager.db', backup: { at: '02:00', via: 'ssm' } }],
+      servers: {
+        tags: { System: 'task-manager' },
+        disk: { warning: 80, critical: 90, paths: ['/opt/task-manager'] },
+        security: {
+          failedLogins: { warning: 5, critical: 20, window: '1h' },
+          allowedPorts: [22, 5000, 8080],
+          appPaths: ['/opt/task-manager'],
+        },
+      },
+    },
+    // mycats-node-prisma.md: backend :3004 `/health` under 500 ms, alert over 3 s;
+    // PostgreSQL 15; disk < 80 % normal, > 90 % alert; daily pg_dump kept 30 days.
+    mycats: {
+      description: 'My Cats (Node + Prisma + PostgreSQL 15)',
+      health: [
+        {
+          name: 'api',
+          url: 'http://mycats.example:3004/health',
+          every: '1m',
+          expect: { status: 200 },
+          responseTime: { warning: '500ms', critical: '3s' },
+        },
+        { name: 'cats', url: 'http://mycats.example:3004/api/v1/cats', every: '5m', responseTime: { warning: '500ms', critical: '3s' } },
+        { name: 'frontend', url: 'http://mycats.example:3000/', every: '5m' },
+      ],
+      postgres: [
+        {
+          name: 'db',
+          host: 'mycats-db.example',
+          database: 'mycats',
+          user: 'mycats',
+          passwordParameter: '/autopilot/mycats/db-password',
+          checks: { connections: { warning: 80, critical: 90 } },
+          backup: { at: '02:00', retentionDays: 30 },
+        },
+      ],
+      servers: {
+        tags: { System: 'mycats' },
+        disk: { warning: 80, critical: 90 },
+        security: { failedLogins: { warning: 5, critical: 20 }, allowedPorts: [22, 80, 443, 3000, 3004] },
+      },
+    },
+    // system-gear-ec.md: Express API :3000, PostgreSQL 14, PM2; `pg_dump | gzip` nightly kept
+    // 30 days; disk 80 %; "Auth rate limit exceeded" over 10 an hour; connections < 80 % of
+    // max_connections; long-running query check.
+    'system-gear': {
+      description: 'System Gear EC stock import (Express + PostgreSQL 14)',
+      health: [
+        {
+          name: 'api',
+          url: 'https://system-gear.example/api/health',
+          every: '1m',
+          expect: { status: 200 },
+          responseTime: { warning: '500ms', critical: '2s' },
+        },
+      ],
+      postgres: [
+        {
+          name: 'db',
+          host: 'system-gear-db.example',
+          database: 'system_gear_ec',
+          user: 'postgres',
+          passwordParameter: '/autopilot/system-gear/db-password',
+          checks: { connections: { warning: 80, critical: 95 }, longRunningQuery: '5m' },
+          backup: { at: '02:00' },
+        },
+      ],
+      servers: {
+        tags: { System: 'system-gear' },
+        disk: { warning: 80, critical: 90, paths: ['/opt/system-gear/uploads', '/backup'] },
+        security: {
+          failedLogins: { warning: 5, critical: 20 },
+          logPatterns: [
+            { path: '/var/log/system-gear/api-combined.log', pattern: 'Auth rate limit exceeded', warning: 10, critical: 50, window: '1h' },
+          ],
+          allowedPorts: [22, 80, 443],
+          appPaths: ['/opt/system-gear'],
+        },
+      },
+    },
+    // shiojiri-rainbow-rails.md: Rails (Puma) via Kamal, `GET /up`; p95 200/500/1000 ms;
+    // DB connections 50/80/95 (%); disk 70/80/90; PostgreSQL + PostGIS as a Kamal accessory
+    // on the host, so its daily full backup runs on the server through SSM.
+    'shiojiri-rainbow': {
+      description: 'Shiojiri Rainbow Seeker (Rails + PostGIS via Kamal)',
+      health: [
+        {
+          name: 'up',
+          url: 'https://api.shiojiri-rainbow.example/up',
+          every: '1m',
+          expect: { status: 200 },
+          responseTime: { warning: '500ms', critical: '1s' },
+        },
+      ],
+      postgres: [
+        {
+          name: 'db',
+          host: 'shiojiri-rainbow-db.example',
+          database: 'shiojiri_rainbow_seeker_production',
+          user: 'shiojiri_rainbow_seeker',
+          passwordParameter: '/autopilot/shiojiri-rainbow/db-password',
+          checks: { connections: { warning: 80, critical: 95 }, longRunningQuery: '1m' },
+          backup: { at: '02:00', via: 'ssm' },
+        },
+      ],
+      servers: {
+        tags: { System: 'shiojiri-rainbow', Role: 'app' },
+        disk: { warning: 80, critical: 90 },
+        security: { failedLogins: { warning: 5, critical: 20 }, allowedPorts: [22, 80, 443] },
+      },
+    },
+  },
+});

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import type { Config } from '../config/schema.js';
+import { DURATION_PATTERN } from '../config/duration.js';
+import { issuesOf } from '../config/validate.js';
+import { ConfigError } from '../errors.js';
+
+/**
+ * What a function accepts: the scheduler's event (`source: "schedule"` plus what the schedule
+ * selects) or a console test event such as `{ "targets": ["mycats"] }`.
+ */
+export const invokeEventSchema = z.strictObject({
+  source: z.enum(['schedule', 'console', 'cli']).optional(),
+  job: z.enum(['health', 'backup', 'disk', 'security', 'digest']).optional(),
+  targets: z.array(z.string()).min(1, 'give at least one target, or leave "targets" out for all').optional(),
+  every: z.string().regex(DURATION_PATTERN, 'invalid duration').optional(),
+  database: z.string().optional(),
+});
+
+export type InvokeEvent = z.output<typeof invokeEventSchema>;
+
+/** Validates an event against the schema and the config; an unknown target names its index. */
+export function parseInvokeEvent(event: unknown, config: Config): InvokeEvent {
+  const parsed = invokeEventSchema.safeParse(event ?? {});
+  if (!parsed.success) {
+    const issues = issuesOf(parsed.error, 'event');
+    throw new ConfigError(`invalid event:\n  ${issues.join('\n  ')}`, issues);
+  }
+  const known = Object.keys(config.targets);
+  const issues = (parsed.data.targets ?? []).flatMap((name, i) =>
+    name in config.targets ? [] : [`event.targets[${i}]: unknown target "${name}" (known: ${known.join(', ')})`],
+  );
+  if (issues.length) throw new ConfigError(`invalid event:\n  ${issues.join('\n  ')}`, issues);
+  return parsed.data;
+}
+
+/** Target names a run covers: the selection, or every target in config order. */
+export function selectedTargets(config: Config, targets?: readonly string[]): string[] {
+  return targets?.length ? Object.keys(config.targets).filter((t) => targets.includes(t)) : Object.keys(config.targets);
+}

@@ -1,0 +1,45 @@
+import { processFindings } from '../alerts/process-findings.js';
+import type { Config } from '../config/schema.js';
+import type { Finding } from '../domain/finding.js';
+import type { Job, Report } from '../domain/report.js';
+import type { Notifier } from '../ports/notifier.js';
+import type { ObjectStore } from '../ports/object-store.js';
+
+export interface JobContext {
+  readonly config: Config;
+  readonly store: ObjectStore;
+  readonly notifier: Notifier;
+  readonly now?: () => Date;
+}
+
+/**
+ * The shape every job shares: collect findings, run them through the alert engine (which
+ * publishes and keeps state), and return the JSON report of CONTRACT section 2.
+ */
+export async function runJob(job: Job, context: JobContext, collect: () => Promise<Finding[]>): Promise<Report> {
+  const now = context.now ?? (() => new Date());
+  const startedAt = now();
+  const findings = await collect();
+  const { sent, failed } = await processFindings({
+    job,
+    findings,
+    config: context.config,
+    store: context.store,
+    notifier: context.notifier,
+    now: now(),
+  });
+  const notifications = [...sent, ...failed.map((f) => f.notification)].map(({ topic, severity, subject, message }) => ({
+    topic,
+    severity,
+    subject,
+    message,
+  }));
+  return {
+    job,
+    startedAt: startedAt.toISOString(),
+    finishedAt: now().toISOString(),
+    findings,
+    notifications,
+    ...(failed.length ? { undelivered: failed.map((f) => ({ topic: f.notification.topic, error: f.error })) } : {}),
+  };
+}

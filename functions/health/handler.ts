@@ -1,0 +1,37 @@
+import type { Config } from '../core/config/schema.js';
+import { validateConfig } from '../core/config/validate.js';
+import type { Report } from '../core/domain/report.js';
+import { awsContext } from '../core/run/aws-context.js';
+import { parseInvokeEvent, selectedTargets } from '../core/run/invoke-event.js';
+import { runJob, type JobContext } from '../core/run/run-job.js';
+import type { SecretResolver } from '../core/ports/secrets.js';
+import { collectHealthFindings } from './collect-health-findings.js';
+
+export interface HealthRunOptions {
+  readonly targets?: readonly string[];
+  /** Only the checks scheduled at this interval (the scheduler's event carries it). */
+  readonly every?: string;
+  readonly secrets: SecretResolver;
+}
+
+/** The health job: HTTP and PostgreSQL probes, then alerts. Shared by the Lambda handler and the CLI. */
+export async function runHealthJob(config: Config, options: HealthRunOptions, context: JobContext): Promise<Report> {
+  const targets = selectedTargets(config, options.targets);
+  return runJob('health', context, () =>
+    collectHealthFindings(config, { targets, every: options.every, secrets: options.secrets }),
+  );
+}
+
+/** The Lambda handler for a config embedded at synth; validated again here, at run time. */
+export function createHandler(rawConfig: unknown) {
+  const config = validateConfig(rawConfig, { forDeployment: true });
+  let aws: ReturnType<typeof awsContext> | undefined;
+  return async (event: unknown): Promise<Report> => {
+    const request = parseInvokeEvent(event, config);
+    aws ??= awsContext(config, 'health');
+    const { context, secrets, logger } = aws;
+    const report = await runHealthJob(config, { targets: request.targets, every: request.every, secrets }, context);
+    logger.info('health run finished', { findings: report.findings.length, notifications: report.notifications.length });
+    return report;
+  };
+}

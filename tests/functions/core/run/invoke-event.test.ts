@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../../../../functions/core/config/validate.js';
+import { ConfigError } from '../../../../functions/core/errors.js';
+import { parseInvokeEvent } from '../../../../functions/core/run/invoke-event.js';
+
+const config = validateConfig({
+  targets: { mycats: { health: [{ url: 'http://127.0.0.1/health' }] }, cafemuji: { health: [{ url: 'http://127.0.0.1/' }] } },
+});
+
+function issuesFor(event: unknown): string[] {
+  try {
+    parseInvokeEvent(event, config);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return [...(error as ConfigError).issues];
+  }
+  throw new Error('event was accepted');
+}
+
+describe('parseInvokeEvent', () => {
+  it('accepts the scheduler event, a console test event and an empty event', () => {
+    expect(parseInvokeEvent({ source: 'schedule', every: '1m' }, config)).toEqual({ source: 'schedule', every: '1m' });
+    expect(parseInvokeEvent({ targets: ['mycats'] }, config)).toEqual({ targets: ['mycats'] });
+    expect(parseInvokeEvent(undefined, config)).toEqual({});
+  });
+
+  const cases: Array<[string, unknown, RegExp]> = [
+    ['an unknown target', { targets: ['mycat'] }, /^event\.targets\[0\]: unknown target "mycat" \(known: mycats, cafemuji\)/],
+    ['the second target unknown', { targets: ['mycats', 'nope'] }, /^event\.targets\[1\]: unknown target "nope"/],
+    ['targets as a string', { targets: 'mycats' }, /^event\.targets: /],
+    ['an empty target list', { targets: [] }, /^event\.targets: give at least one target/],
+    ['a misspelt key', { target: ['mycats'] }, /^event: Unrecognized key.*"target"/],
+    ['a malformed interval', { every: 'often' }, /^event\.every: invalid duration/],
+    ['an unknown source', { source: 'cron' }, /^event\.source: /],
+    ['an unknown job', { job: 'reboot' }, /^event\.job: /],
+    ['a non-object event', 'mycats', /^event: /],
+  ];
+
+  it.each(cases)('rejects %s, naming the field', (_name, event, expected) => {
+    const issues = issuesFor(event);
+    expect(issues.some((issue) => expected.test(issue)), issues.join('\n')).toBe(true);
+  });
+});
