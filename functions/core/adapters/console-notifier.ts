@@ -1,0 +1,32 @@
+import type { Notification } from '../domain/report.js';
+import type { Notifier } from '../ports/notifier.js';
+
+export interface TextSink {
+  write(text: string): unknown;
+}
+
+const RULE = '-'.repeat(72);
+
+/** The notifier of --local runs: prints each notice as a block and keeps it for the report. */
+export class ConsoleNotifier implements Notifier {
+  readonly published: Notification[] = [];
+
+  constructor(private readonly out: TextSink = process.stderr) {}
+
+  async publish(notification: Notification): Promise<void> {
+    this.published.push(notification);
+    const { attributes } = notification;
+    this.out.write(
+      [
+        `${RULE}`,
+        `notification -> ${notification.topic} topic`,
+        `Subject: ${notification.subject}`,
+        `Attributes: severity=${attributes.severity} target=${attributes.target.join(',')} check=${attributes.check.join(',')}`,
+        '',
+        notification.message,
+        RULE,
+        '',
+      ].join('\n'),
+    );
+  }
+}

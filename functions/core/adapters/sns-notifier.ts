@@ -1,0 +1,29 @@
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { Notification, Topic } from '../domain/report.js';
+import type { Notifier } from '../ports/notifier.js';
+
+/** Publishes each grouped notice to the SNS topic of its severity, with filterable attributes. */
+export class SnsNotifier implements Notifier {
+  constructor(
+    private readonly topicArns: Readonly<Record<Topic, string>>,
+    private readonly client: SNSClient = new SNSClient({}),
+  ) {}
+
+  async publish(notification: Notification): Promise<void> {
+    const topicArn = this.topicArns[notification.topic];
+    if (!topicArn) throw new Error(`no SNS topic ARN for topic "${notification.topic}"`);
+    await this.client.send(
+      new PublishCommand({
+        TopicArn: topicArn,
+        Subject: notification.subject,
+        Message: notification.message,
+        MessageAttributes: {
+          severity: { DataType: 'String', StringValue: notification.attributes.severity },
+          // SNS reads String.Array values as JSON array text.
+          target: { DataType: 'String.Array', StringValue: JSON.stringify(notification.attributes.target) },
+          check: { DataType: 'String.Array', StringValue: JSON.stringify(notification.attributes.check) },
+        },
+      }),
+    );
+  }
+}

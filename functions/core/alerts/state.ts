@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import type { CheckKind } from '../domain/finding.js';
+import type { Job } from '../domain/report.js';
+import type { AlertSeverity, Severity } from '../domain/severity.js';
+
+/** One run's verdict on a check, the unit of the flapping history. */
+export type Outcome = 'ok' | 'fail';
+
+/** What subscribers have been told is open: set only once a notice was actually delivered. */
+export interface OpenAlert {
+  /** The severity the check has now (it may have improved since the last notice). */
+  readonly severity: AlertSeverity;
+  readonly openedAt: string;
+  readonly lastNotifiedAt: string;
+  /** The worst severity announced for this alert; its topic gets the RESOLVED notice. */
+  readonly notifiedSeverity: AlertSeverity;
+}
+
+/** A delivered "flapping" notice, closed by a "stable again" notice. */
+export interface FlappingNotice {
+  readonly since: string;
+  /** The topic the flapping notice went to. */
+  readonly severity: AlertSeverity;
+}
+
+/**
+ * The alert engine's memory of one check (`${target}/${check}`). The observation fields advance
+ * on every run; `open` and `flapping` are notification bookkeeping and advance only when the
+ * notice carrying the key was delivered (see commit()).
+ */
+export interface AlertEntry {
+  readonly target: string;
+  readonly check: string;
+  readonly kind: CheckKind;
+  readonly severity: Severity;
+  /** Severity of the most recent failing run, for a flapping notice sent on an ok run. */
+  readonly lastFailSeverity?: AlertSeverity;
+  readonly consecutiveFailures: number;
+  readonly consecutiveOks: number;
+  /** First run of the current failing streak. */
+  readonly failingSince?: string;
+  /** Outcomes of the last `flapWindow` runs, oldest first. */
+  readonly history: readonly Outcome[];
+  readonly summary: string;
+  readonly lastSeenAt: string;
+  readonly open: OpenAlert | null;
+  readonly flapping: FlappingNotice | null;
+}
+
+export const ALERT_STATE_VERSION = 1;
+
+export interface AlertState {
+  readonly version: typeof ALERT_STATE_VERSION;
+  readonly entries: Readonly<Record<string, AlertEntry>>;
+}
+
+/** Entries of checks no run has reported for this long are dropped (removed checks, renamed targets). */
+export const STALE_ENTRY_MS = 7 * 24 * 60 * 60 * 1000;
+
+export function emptyAlertState(): AlertState {
+  return { version: ALERT_STATE_VERSION, entries: {} };
+}
+
+export function alertStateKey(job: Job): string {
+  return `state/alerts/${job}.json`;
+}
+
+export function isStale(entry: AlertEntry, now: Date): boolean {
+  return now.getTime() - Date.parse(entry.lastSeenAt) > STALE_ENTRY_MS;
+}
+
+/** The notification bookkeeping of an entry, the part commit() rolls back on a failed publish. */
+export function bookkeepingOf(entry: AlertEntry | undefined): Pick<AlertEntry, 'open' | 'flapping'> {
+  return { open: entry?.open ?? null, flapping: entry?.flapping ?? null };
+}
+
+const alertSeverity = z.enum(['low', 'medium', 'high', 'critical']);
+const instant = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'invalid timestamp');
+
+const entrySchema = z.object({
+  target: z.string(),
+  check: z.string(),
+  kind: z.enum(['http', 'postgres', 'backup', 'disk', 'security', 'server']),
+  severity: z.enum(['ok', 'low', 'medium', 'high', 'critical']),
+  lastFailSeverity: alertSeverity.optional(),
+  consecutiveFailures: z.number().int().min(0),
+  consecutiveOks: z.number().int().min(0),
+  failingSince: instant.optional(),
+  history: z.array(z.enum(['ok', 'fail'])),
+  summary: z.string(),
+  lastSeenAt: instant,
+  open: z
+    .object({ severity: alertSeverity, openedAt: instant, lastNotifiedAt: instant, notifiedSeverity: alertSeverity })
+    .nullable(),
+  flapping: z.object({ since: instant, severity: alertSeverity }).nullable(),
+});
+
+const stateSchema = z.object({
+  version: z.literal(ALERT_STATE_VERSION),
+  entries: z.record(z.string(), entrySchema),
+});
+
+export class AlertStateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AlertStateError';
+  }
+}
+
+/** Parses a stored state document; throws AlertStateError naming the offending field. */
+export function parseAlertState(text: string): AlertState {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new AlertStateError(`alert state is not JSON: ${(error as Error).message}`);
+  }
+  const parsed = stateSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new AlertStateError(`invalid alert state at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return parsed.data as AlertState;
+}
+
+export function serializeAlertState(state: AlertState): string {
+  return `${JSON.stringify(state, null, 1)}\n`;
+}

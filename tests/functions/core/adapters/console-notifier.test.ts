@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { ConsoleNotifier } from '../../../../functions/core/adapters/console-notifier.js';
+import type { Notification } from '../../../../functions/core/domain/report.js';
+
+describe('ConsoleNotifier', () => {
+  it('prints each notice as a readable block and keeps it', async () => {
+    const written: string[] = [];
+    const notifier = new ConsoleNotifier({ write: (text: string) => written.push(text) });
+    const notice: Notification = {
+      topic: 'critical',
+      severity: 'critical',
+      subject: '[CRITICAL] 1 alert: mycats/api',
+      message: 'CRITICAL alert\n- mycats/api (http) CRITICAL\n  応答なし',
+      attributes: { severity: 'critical', target: ['mycats'], check: ['api'] },
+    };
+    await notifier.publish(notice);
+    await notifier.publish({ ...notice, topic: 'low', severity: 'low', subject: '[LOW] 1 alert: x/y' });
+    expect(notifier.published.map((n) => n.subject)).toEqual(['[CRITICAL] 1 alert: mycats/api', '[LOW] 1 alert: x/y']);
+    expect(written).toHaveLength(2);
+    const block = written[0]!;
+    expect(block).toContain('notification -> critical topic\n');
+    expect(block).toContain('Subject: [CRITICAL] 1 alert: mycats/api\n');
+    expect(block).toContain('Attributes: severity=critical target=mycats check=api\n');
+    expect(block).toContain('\n  応答なし\n');
+    expect(block.startsWith('-'.repeat(72))).toBe(true);
+    expect(block.endsWith(`${'-'.repeat(72)}\n`)).toBe(true);
+  });
+
+  it('defaults to stderr', () => {
+    const notifier = new ConsoleNotifier();
+    expect((notifier as unknown as { out: unknown }).out).toBe(process.stderr);
+  });
+});
