@@ -225,7 +225,7 @@ export type SilenceConfig = z.output<typeof silenceSchema>;
 /** The check name of CONTRACT section 2: `name`, or one derived from the URL path or database. */
 export function checkNameOf(check: { name?: string; url?: string; database?: string; host?: string }): string {
   if (check.name) return check.name;
-  if (check.url) {
+  if (check.url && URL.canParse(check.url)) {
     const url = new URL(check.url);
     const path = url.pathname.replace(/^\/+|\/+$/g, '').replace(/[^A-Za-z0-9._-]+/g, '-');
     return path ? `${url.hostname}-${path}` : url.hostname;
