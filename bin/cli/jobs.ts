@@ -2,6 +2,7 @@ import type { Config } from '../../functions/core/config/schema.js';
 import type { Job, Report } from '../../functions/core/domain/report.js';
 import { localSecrets } from '../../functions/core/adapters/local-secrets.js';
 import type { JobContext } from '../../functions/core/run/run-job.js';
+import { runDigestJob } from '../../functions/digest/run-digest.js';
 import { runHealthJob } from '../../functions/health/handler.js';
 
 export interface LocalRun {
@@ -14,4 +15,6 @@ type JobRunner = (config: Config, run: LocalRun) => Promise<Report>;
 /** The jobs `autopilot run` knows, in the order `run all` runs them. */
 export const LOCAL_JOBS: Partial<Record<Job, JobRunner>> = {
   health: (config, run) => runHealthJob(config, { targets: run.targets, secrets: localSecrets }, run.context),
+  // Last, so `run all` digests what the other jobs just found; a local run always prints it.
+  digest: (config, run) => runDigestJob(config, { force: true }, run.context),
 };

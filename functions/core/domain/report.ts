@@ -9,7 +9,8 @@ export type Topic = AlertSeverity | 'digest';
 /** A message as it goes to one SNS topic (or to the terminal in --local runs). */
 export interface Notification {
   readonly topic: Topic;
-  readonly severity: AlertSeverity;
+  /** The alert severity; the daily digest, which is no alert, says `digest`. */
+  readonly severity: AlertSeverity | 'digest';
   readonly subject: string;
   readonly message: string;
   /** SNS message attributes, so subscribers can filter on severity, target and check. */

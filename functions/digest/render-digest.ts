@@ -1,0 +1,169 @@
+import { durationMs } from '../core/config/duration.js';
+import type { Config } from '../core/config/schema.js';
+import { respondWithin } from '../core/alerts/evaluate.js';
+import { asciiOnly, MESSAGE_BYTE_CAP, spanText, truncateUtf8 } from '../core/alerts/message.js';
+import type { AlertEntry } from '../core/alerts/state.js';
+import { formatLocal, localTime } from '../core/alerts/time-zone.js';
+import { rank, type AlertSeverity, type Severity } from '../core/domain/severity.js';
+import { currentChecks, snapshotOf, type BackupRecord, type DigestInput, type DigestSnapshot } from './digest-data.js';
+
+type Language = Config['language'];
+export type DigestConfig = Pick<Config, 'language' | 'timezone' | 'severities' | 'targets'>;
+
+const TEXT = {
+  en: {
+    title: (date: string) => `ops-autopilot daily digest for ${date}`,
+    overview: (checks: number, failing: number, open: number) => `${checks} checks, ${failing} not ok, ${open} open alert(s).`,
+    openAlerts: 'Open alerts',
+    none: '  none',
+    openFor: (age: string, target: string) => `open ${age} (respond within ${target})`,
+    breach: 'RESPONSE TARGET BREACHED',
+    state: 'Current state per check',
+    backups: 'Backups (newest, and the last 7 days)',
+    noBackup: 'no verified backup in the last 7 days',
+    newest: (at: string, size: string) => `newest ${at}, ${size}`,
+    trend: (sizes: string, change: string, count: number) => `7 days: ${count} backup(s), sizes ${sizes} (${change})`,
+    disk: 'Disk use per server',
+    changes: 'Changed since yesterday',
+    noPrevious: '  no earlier digest to compare with',
+    noChanges: '  nothing changed',
+    newCheck: 'new check',
+    goneCheck: 'no longer reported',
+    truncated: (n: number) => `... [truncated: ${n} more bytes]`,
+  },
+  ja: {
+    title: (date: string) => `ops-autopilot 日次ダイジェスト ${date}`,
+    overview: (checks: number, failing: number, open: number) => `チェック ${checks}件、異常 ${failing}件、未解決アラート ${open}件。`,
+    openAlerts: '未解決のアラート',
+    none: '  なし',
+    openFor: (age: string, target: string) => `発生から${age}（${target}以内に対応）`,
+    breach: '対応目標時間を超過',
+    state: 'チェックごとの現在の状態',
+    backups: 'バックアップ（最新と過去7日間）',
+    noBackup: '過去7日間に検証済みのバックアップがありません',
+    newest: (at: string, size: string) => `最新 ${at}、${size}`,
+    trend: (sizes: string, change: string, count: number) => `7日間: ${count}件、サイズ ${sizes}（${change}）`,
+    disk: 'サーバーごとのディスク使用率',
+    changes: '昨日からの変化',
+    noPrevious: '  比較できる前回のダイジェストがありません',
+    noChanges: '  変化なし',
+    newCheck: '新しいチェック',
+    goneCheck: '報告されなくなったチェック',
+    truncated: (n: number) => `…（残り${n}バイト省略）`,
+  },
+} as const;
+
+const LABEL: Record<Severity, string> = { ok: 'OK', low: 'LOW', medium: 'MEDIUM', high: 'HIGH', critical: 'CRITICAL' };
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value >= 10 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
+}
+
+export function localDateOf(now: Date, timeZone: string): string {
+  const t = localTime(now, timeZone);
+  return `${t.year}-${String(t.month).padStart(2, '0')}-${String(t.day).padStart(2, '0')}`;
+}
+
+function openAlertLines(checks: Map<string, AlertEntry>, config: DigestConfig, now: Date): string[] {
+  const t = TEXT[config.language];
+  const open = [...checks.values()].filter((e) => e.open);
+  open.sort((a, b) => rank(b.open!.severity) - rank(a.open!.severity) || Date.parse(a.open!.openedAt) - Date.parse(b.open!.openedAt));
+  if (!open.length) return [t.none];
+  return open.map((e) => {
+    const severity = e.open!.severity as AlertSeverity;
+    const ageMs = now.getTime() - Date.parse(e.open!.openedAt);
+    const within = respondWithin(config, severity);
+    const breached = ageMs > durationMs(within);
+    const age = spanText(ageMs, config.language);
+    const target = spanText(durationMs(within), config.language);
+    return `  [${LABEL[severity]}] ${e.target}/${e.check}: ${e.summary} - ${t.openFor(age, target)}${breached ? ` *** ${t.breach} ***` : ''}`;
+  });
+}
+
+function stateLines(checks: Map<string, AlertEntry>, language: Language): string[] {
+  const byTarget = new Map<string, AlertEntry[]>();
+  for (const e of checks.values()) byTarget.set(e.target, [...(byTarget.get(e.target) ?? []), e]);
+  const lines: string[] = [];
+  for (const [target, entries] of [...byTarget].sort(([a], [b]) => a.localeCompare(b))) {
+    lines.push(`  ${target}`);
+    for (const e of entries.sort((a, b) => a.check.localeCompare(b.check))) {
+      lines.push(`    ${LABEL[e.severity].padEnd(8)} ${e.check} (${e.kind}): ${e.summary}`);
+    }
+  }
+  return lines.length ? lines : [TEXT[language].none];
+}
+
+function backupLines(backups: readonly BackupRecord[], config: DigestConfig): string[] {
+  const t = TEXT[config.language];
+  const expected = Object.entries(config.targets).flatMap(([target, tc]) => [
+    ...(tc.postgres ?? []).filter((p) => p.backup).map((p) => `${target}/${p.database}`),
+    ...(tc.sqlite ?? []).filter((s) => s.backup).map((s) => `${target}/${s.name}`),
+  ]);
+  const groups = new Map<string, BackupRecord[]>(expected.map((k) => [k, []]));
+  for (const b of backups) groups.set(`${b.target}/${b.database}`, [...(groups.get(`${b.target}/${b.database}`) ?? []), b]);
+  if (!groups.size) return [t.none];
+  const lines: string[] = [];
+  for (const [key, records] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
+    const sorted = [...records].sort((a, b) => Date.parse(a.finishedAt) - Date.parse(b.finishedAt));
+    const newest = sorted.at(-1);
+    if (!newest) {
+      lines.push(`  ${key}: ${t.noBackup}`);
+      continue;
+    }
+    lines.push(`  ${key}: ${t.newest(formatLocal(new Date(newest.finishedAt), config.timezone), formatBytes(newest.sizeBytes))}`);
+    const first = sorted[0]!;
+    const change = first.sizeBytes > 0 ? ((newest.sizeBytes - first.sizeBytes) / first.sizeBytes) * 100 : 0;
+    const changeText = `${change >= 0 ? '+' : ''}${change.toFixed(1)}%`;
+    lines.push(`    ${t.trend(sorted.map((b) => formatBytes(b.sizeBytes)).join(' > '), changeText, sorted.length)}`);
+  }
+  return lines;
+}
+
+function changeLines(checks: Map<string, AlertEntry>, previous: DigestSnapshot | undefined, language: Language): string[] {
+  const t = TEXT[language];
+  if (!previous) return [t.noPrevious];
+  const lines: string[] = [];
+  for (const [key, e] of checks) {
+    const before = previous.checks[key];
+    if (!before) lines.push(`  ${key}: ${t.newCheck} (${LABEL[e.severity]})`);
+    else if (before.severity !== e.severity) lines.push(`  ${key}: ${LABEL[before.severity]} -> ${LABEL[e.severity]} (${e.summary})`);
+  }
+  for (const key of Object.keys(previous.checks)) if (!checks.has(key)) lines.push(`  ${key}: ${t.goneCheck}`);
+  return lines.length ? lines.sort() : [t.noChanges];
+}
+
+export interface RenderedDigest {
+  readonly subject: string;
+  readonly message: string;
+  readonly snapshot: DigestSnapshot;
+  readonly localDate: string;
+}
+
+/** The daily digest as text in `language`, under the SNS size limit, and the snapshot to compare with tomorrow. */
+export function renderDigest(input: DigestInput, config: DigestConfig): RenderedDigest {
+  const t = TEXT[config.language];
+  const checks = currentChecks(input.states);
+  const localDate = localDateOf(input.now, config.timezone);
+  const failing = [...checks.values()].filter((e) => e.severity !== 'ok').length;
+  const open = [...checks.values()].filter((e) => e.open).length;
+  const disk = new Map([...checks].filter(([, e]) => e.kind === 'disk'));
+  const sections: Array<[string, string[]]> = [
+    [t.openAlerts, openAlertLines(checks, config, input.now)],
+    [t.changes, changeLines(checks, input.previous, config.language)],
+    [t.backups, backupLines(input.backups, config)],
+    [t.disk, disk.size ? stateLines(disk, config.language) : [t.none]],
+    [t.state, stateLines(checks, config.language)],
+  ];
+  const text = [t.title(localDate), t.overview(checks.size, failing, open), '', ...sections.flatMap(([title, lines]) => [title, ...lines, ''])].join('\n');
+  const bytes = Buffer.byteLength(text);
+  const message = bytes <= MESSAGE_BYTE_CAP ? text : `${truncateUtf8(text, MESSAGE_BYTE_CAP - 200)}\n${t.truncated(bytes - MESSAGE_BYTE_CAP + 200)}`;
+  const subject = asciiOnly(`[DIGEST] ops-autopilot ${localDate}: ${failing} not ok, ${open} open`).slice(0, 99);
+  return { subject, message, snapshot: snapshotOf(checks, input.now, localDate), localDate };
+}

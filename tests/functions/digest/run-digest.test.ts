@@ -1,0 +1,152 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LocalObjectStore } from '../../../functions/core/adapters/local-object-store.js';
+import { ConsoleNotifier } from '../../../functions/core/adapters/console-notifier.js';
+import { alertStateKey, serializeAlertState, type AlertEntry } from '../../../functions/core/alerts/state.js';
+import { validateConfig } from '../../../functions/core/config/validate.js';
+import type { Notification } from '../../../functions/core/domain/report.js';
+import type { AlertSeverity, Severity } from '../../../functions/core/domain/severity.js';
+import { DIGEST_SNAPSHOT_KEY, runDigestJob } from '../../../functions/digest/run-digest.js';
+
+const root = mkdtempSync(join(tmpdir(), 'autopilot-digest-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const NOW = new Date('2026-11-23T00:00:00Z'); // 09:00 in Tokyo
+const HOUR = 3_600_000;
+
+const configFor = (language: 'en' | 'ja') =>
+  validateConfig({
+    timezone: 'Asia/Tokyo',
+    language,
+    targets: {
+      mycats: {
+        health: [{ name: 'api', url: 'http://127.0.0.1/health' }],
+        postgres: [{ name: 'db', host: '127.0.0.1', database: 'mycats', user: 'u', backup: {} }],
+        servers: { tags: { System: 'mycats' }, disk: { warning: 80, critical: 90 } },
+      },
+      cafemuji: { health: [{ name: 'health', url: 'http://127.0.0.1/' }] },
+    },
+  });
+
+function entry(target: string, check: string, kind: AlertEntry['kind'], severity: Severity, summary: string, openedHoursAgo?: number): AlertEntry {
+  const openedAt = openedHoursAgo === undefined ? undefined : new Date(NOW.getTime() - openedHoursAgo * HOUR).toISOString();
+  return {
+    target, check, kind, severity, summary,
+    consecutiveFailures: severity === 'ok' ? 0 : 3,
+    consecutiveOks: severity === 'ok' ? 5 : 0,
+    history: [],
+    lastSeenAt: new Date(NOW.getTime() - 60_000).toISOString(),
+    open: openedAt ? { severity: severity as AlertSeverity, openedAt, lastNotifiedAt: openedAt, notifiedSeverity: severity as AlertSeverity } : null,
+    flapping: null,
+  };
+}
+
+async function seed(store: LocalObjectStore): Promise<void> {
+  const health = {
+    version: 1 as const,
+    entries: {
+      // Critical's response target is 15 minutes: open 2 hours is a breach.
+      'mycats/api': entry('mycats', 'api', 'http', 'critical', 'timeout after 10 s', 2),
+      'mycats/db': entry('mycats', 'db', 'postgres', 'high', 'connections 85% of max_connections', 0.5),
+      'cafemuji/health': entry('cafemuji', 'health', 'http', 'low', 'certificate expires in 20 days', 1),
+    },
+  };
+  const disk = {
+    version: 1 as const,
+    entries: { 'mycats/i-0abc/disk:/': entry('mycats', 'i-0abc/disk:/', 'disk', 'medium', '/ 84% used (warning 80%)', 3) },
+  };
+  await store.put(alertStateKey('health'), serializeAlertState(health));
+  await store.put(alertStateKey('disk'), serializeAlertState(disk));
+  for (let day = 1; day <= 7; day++) {
+    const at = new Date(NOW.getTime() - day * 24 * HOUR + 2 * HOUR);
+    const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const key = `backups/mycats/mycats/${at.toISOString().slice(0, 10).replace(/-/g, '/')}/mycats-mycats-${stamp}`;
+    await store.put(`${key}.json`, JSON.stringify({ target: 'mycats', database: 'mycats', finishedAt: at.toISOString(), sizeBytes: (100 + (7 - day) * 10) * 1024 * 1024 }));
+  }
+  await store.put(DIGEST_SNAPSHOT_KEY, JSON.stringify({
+    localDate: '2026-11-22', sentAt: new Date(NOW.getTime() - 24 * HOUR).toISOString(),
+    checks: { 'mycats/api': { severity: 'ok', summary: '200 in 80 ms' }, 'mycats/db': { severity: 'high', summary: 'x' }, 'old/check': { severity: 'ok', summary: 'y' } },
+  }));
+}
+
+async function digestIn(language: 'en' | 'ja'): Promise<{ notification: Notification; store: LocalObjectStore }> {
+  const store = new LocalObjectStore(join(root, language));
+  await seed(store);
+  const notifier = new ConsoleNotifier({ write: () => true } as unknown as NodeJS.WritableStream);
+  const report = await runDigestJob(configFor(language), { force: false }, { config: configFor(language), store, notifier, now: () => NOW });
+  expect(report.job).toBe('digest');
+  expect(notifier.published).toHaveLength(1);
+  return { notification: notifier.published[0]!, store };
+}
+
+describe('daily digest', () => {
+  it('in English: open alerts of each severity with their age, the breach marked, backups with trend, disk, changes', async () => {
+    const { notification } = await digestIn('en');
+    const text = notification.message;
+    expect(notification.topic).toBe('digest');
+    expect(text).toMatch(/\[CRITICAL\] mycats\/api: timeout after 10 s - open 2 hours \(respond within 15 minutes\) \*\*\* RESPONSE TARGET BREACHED \*\*\*/);
+    expect(text).toMatch(/\[HIGH\] mycats\/db: .* - open 30 minutes \(respond within 1 hour\)$/m);
+    expect(text).toMatch(/\[MEDIUM\] mycats\/i-0abc\/disk:\/: .* - open 3 hours \(respond within 8 hours\)$/m);
+    expect(text).toMatch(/\[LOW\] cafemuji\/health: .* - open 1 hour \(respond within 1 week\)$/m);
+    expect(text.match(/BREACHED/g)).toHaveLength(1);
+    expect(text).toContain('mycats/mycats: newest 2026-11-22 11:00');
+    expect(text).toContain('7 days: 7 backup(s), sizes 100 MB > 110 MB > 120 MB > 130 MB > 140 MB > 150 MB > 160 MB (+60.0%)');
+    expect(text).toContain('mycats/api: OK -> CRITICAL (timeout after 10 s)');
+    expect(text).toContain('old/check: no longer reported');
+    expect(text).toContain('cafemuji/health: new check (LOW)');
+    expect(text).toContain('/ 84% used (warning 80%)');
+    expect(Buffer.byteLength(text)).toBeLessThan(262_144);
+    expect(notification.subject).toMatch(/^[\x20-\x7e]{1,99}$/);
+  });
+
+  it('in Japanese: the same facts in Japanese', async () => {
+    const { notification } = await digestIn('ja');
+    const text = notification.message;
+    expect(text).toContain('未解決のアラート');
+    expect(text).toMatch(/\[CRITICAL\] mycats\/api: .* - 発生から2時間（15分以内に対応） \*\*\* 対応目標時間を超過 \*\*\*/);
+    expect(text).toMatch(/\[HIGH\] mycats\/db: .* - 発生から30分（1時間以内に対応）$/m);
+    expect(text).toMatch(/\[LOW\] cafemuji\/health: .*（1週間以内に対応）$/m);
+    expect(text).toContain('7日間: 7件、サイズ 100 MB > 110 MB');
+    expect(text).toContain('昨日からの変化');
+    expect(Buffer.byteLength(text)).toBeLessThan(262_144);
+    expect(notification.subject).toMatch(/^[\x20-\x7e]{1,99}$/);
+  });
+
+  it('goes out once a day: a scheduler retry the same day sends nothing, a manual invoke sends again', async () => {
+    const { store } = await digestIn('en');
+    const config = configFor('en');
+    const notifier = new ConsoleNotifier({ write: () => true } as unknown as NodeJS.WritableStream);
+    const later = new Date(NOW.getTime() + HOUR);
+    const again = await runDigestJob(config, { force: false }, { config, store, notifier, now: () => later });
+    expect(again.notifications).toHaveLength(0);
+    const forced = await runDigestJob(config, { force: true }, { config, store, notifier, now: () => later });
+    expect(forced.notifications).toHaveLength(1);
+    // The comparison base stays yesterday's snapshot on a same-day re-send.
+    expect(forced.notifications[0]!.message).toContain('mycats/api: OK -> CRITICAL');
+  });
+
+  it('keeps the snapshot when publishing fails, so the retry sends it', async () => {
+    const store = new LocalObjectStore(join(root, 'fail'));
+    await seed(store);
+    const config = configFor('en');
+    const failing = { publish: async () => { throw new Error('SNS throttled'); } };
+    const report = await runDigestJob(config, { force: false }, { config, store, notifier: failing, now: () => NOW });
+    expect(report.undelivered).toEqual([{ topic: 'digest', error: 'SNS throttled' }]);
+    const snapshot = JSON.parse((await store.get(DIGEST_SNAPSHOT_KEY))!.body.toString());
+    expect(snapshot.localDate).toBe('2026-11-22');
+  });
+
+  it('stays under the SNS limit with thousands of checks, marking the cut', async () => {
+    const store = new LocalObjectStore(join(root, 'big'));
+    const entries = Object.fromEntries(Array.from({ length: 6000 }, (_, i) => [`mycats/c${i}`, entry('mycats', `c${i}`, 'http', 'critical', 'ネットワーク到達不能 '.repeat(5), 1)]));
+    await store.put(alertStateKey('health'), serializeAlertState({ version: 1, entries }));
+    const config = configFor('ja');
+    const notifier = new ConsoleNotifier({ write: () => true } as unknown as NodeJS.WritableStream);
+    await runDigestJob(config, { force: true }, { config, store, notifier, now: () => NOW });
+    const text = notifier.published[0]!.message;
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(250_000);
+    expect(text).toMatch(/…（残り\d+バイト省略）$/);
+  });
+});
