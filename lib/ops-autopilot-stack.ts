@@ -1,0 +1,199 @@
+import { ArnFormat, CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { Config } from '../functions/core/config/schema.js';
+import { validateConfig } from '../functions/core/config/validate.js';
+import { healthIntervals, healthTimeoutSeconds } from './health/health-plan.js';
+import { AutopilotFunction, type AutopilotFunctionSourceProps } from './lambda/autopilot-function.js';
+import { acknowledgeWildcards } from './nag/wildcards.js';
+import { AutopilotBucket } from './s3/autopilot-bucket.js';
+import { BACKUPS_PREFIX, STATE_PREFIX, backupExpirations } from './s3/backup-retention.js';
+import { JobSchedule, type JobScheduleTimingProps } from './scheduler/job-schedule.js';
+import { AlertTopics } from './sns/alert-topics.js';
+
+export interface OpsAutopilotStackProps extends StackProps, Pick<AutopilotFunctionSourceProps, 'entriesDir'> {
+  /** The validated config (`loadConfigFile(path, { forDeployment: true })`); validated again here. */
+  readonly config: Config;
+}
+
+export interface ScheduleJobOptions extends Partial<Pick<JobScheduleTimingProps, 'dailyAt'>> {
+  /** A duration, a daily "HH:MM" or cron(...), read in the config timezone. */
+  readonly when: string;
+  readonly input: Record<string, unknown>;
+  readonly description?: string;
+}
+
+/**
+ * The deployed suite: bucket, alert topics, the health job and its schedules.
+ *
+ * Seams for the other jobs: `bucket`, `topics`, `deadLetterQueue`, `config`, `entriesDir`,
+ * `scheduleJob()` and `jobEnvironment()`; a backup, SSM or monitoring construct takes the stack
+ * (or these members) and adds its own functions, grants and schedules.
+ */
+export class OpsAutopilotStack extends Stack {
+  readonly config: Config;
+  readonly entriesDir?: string;
+  readonly bucket: AutopilotBucket;
+  readonly topics: AlertTopics;
+  /** Scheduler deliveries that failed after their retries, for every schedule of the stack. */
+  readonly deadLetterQueue: sqs.Queue;
+  /** The role EventBridge Scheduler assumes for every schedule of the stack. */
+  readonly scheduleRole: iam.Role;
+  readonly healthFunction: AutopilotFunction;
+  readonly healthSchedules: readonly JobSchedule[];
+  private readonly scheduledFunctions = new Set<lambda.IFunction>();
+
+  constructor(scope: Construct, id: string, props: OpsAutopilotStackProps) {
+    super(scope, id, props);
+    this.config = validateConfig(props.config, { forDeployment: true });
+    this.entriesDir = props.entriesDir;
+
+    this.bucket = new AutopilotBucket(this, 'Storage', { backupExpirations: backupExpirations(this.config) });
+    this.topics = new AlertTopics(this, 'Alerts', { subscribers: this.config.subscribers });
+    this.deadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the EventBridge Scheduler schedules (cdk-nag only recognises SQS redrive sources).',
+    });
+
+    this.scheduleRole = new iam.Role(this, 'ScheduleRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': this.account } } }),
+      description: 'EventBridge Scheduler invokes the ops-autopilot job functions',
+    });
+
+    const intervals = healthIntervals(this.config);
+    this.healthFunction = new AutopilotFunction(this, 'HealthFunction', {
+      job: 'health',
+      config: this.config,
+      entriesDir: props.entriesDir,
+      memorySize: 512,
+      timeout: Duration.seconds(healthTimeoutSeconds(this.config)),
+      environment: this.jobEnvironment(),
+      description: 'ops-autopilot health job: HTTP and PostgreSQL probes, severity-routed alerts',
+    });
+    this.grantStateAndBackupReads(this.healthFunction);
+    this.topics.grantPublish(this.healthFunction);
+    this.grantPasswordParameters(this.healthFunction);
+    acknowledgeFunctionFindings(this.healthFunction);
+
+    this.healthSchedules = intervals.map((every) =>
+      this.scheduleJob(this.healthFunction, `HealthEvery${every}`, {
+        when: every,
+        input: { source: 'schedule', every },
+        description: `ops-autopilot health checks every ${every}`,
+      }),
+    );
+
+    new CfnOutput(this, 'BucketName', { value: this.bucket.bucket.bucketName, description: 'Alert state (state/) and backups (backups/)' });
+    for (const [topic, arn] of Object.entries(this.topics.topicArns)) {
+      new CfnOutput(this, `${topic[0]!.toUpperCase()}${topic.slice(1)}TopicArn`, { value: arn, description: `SNS topic for ${topic} alerts` });
+    }
+    new CfnOutput(this, 'HealthFunctionName', { value: this.healthFunction.functionName, description: 'autopilot invoke health' });
+  }
+
+  /** The environment every job function gets: the bucket and the topic ARNs (AUTOPILOT_TOPIC_ARNS is a JSON object). */
+  jobEnvironment(): Record<string, string> {
+    return {
+      AUTOPILOT_BUCKET: this.bucket.bucket.bucketName,
+      AUTOPILOT_TOPIC_ARNS: this.toJsonString(this.topics.topicArns),
+    };
+  }
+
+  /** A schedule in the config timezone, with the stack's retry policy and dead-letter queue. */
+  scheduleJob(fn: lambda.IFunction, id: string, options: ScheduleJobOptions): JobSchedule {
+    if (!this.scheduledFunctions.has(fn)) {
+      this.scheduledFunctions.add(fn);
+      acknowledgeWildcards(this.scheduleRole, [
+        { resource: `${fn.functionArn}:*`, reason: 'lambda:InvokeFunction on the function\'s versions and aliases (ARN:*), as grantInvoke writes it; the role can invoke the suite\'s job functions only.' },
+      ]);
+    }
+    return new JobSchedule(this, id, {
+      role: this.scheduleRole,
+      function: fn,
+      when: options.when,
+      dailyAt: options.dailyAt,
+      timezone: this.config.timezone,
+      input: options.input,
+      description: options.description,
+      deadLetterQueue: this.deadLetterQueue,
+    });
+  }
+
+  /**
+   * Read and write the alert state under `state/`, read backups under `backups/` (the freshness
+   * check) and list those two prefixes. Listing also turns a read of a missing key into 404
+   * instead of 403, which the state store relies on for a check's first run.
+   */
+  grantStateAndBackupReads(grantee: iam.IGrantable): void {
+    const bucket = this.bucket.bucket;
+    acknowledgeWildcards(principalConstruct(grantee), [
+      { resource: bucket.arnForObjects(`${STATE_PREFIX}*`), reason: 'Alert state objects: one key per target and check under state/, named at run time.' },
+      { resource: bucket.arnForObjects(`${BACKUPS_PREFIX}*`), reason: 'Backup freshness reads the newest backup object under backups/, whose keys carry the backup time.' },
+    ]);
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [bucket.arnForObjects(`${STATE_PREFIX}*`)] }),
+    );
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${BACKUPS_PREFIX}*`)] }),
+    );
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${BACKUPS_PREFIX}*`, `${STATE_PREFIX}*`] } },
+      }),
+    );
+  }
+
+  /**
+   * ssm:GetParameter on exactly the configured `passwordParameter`s, and kms:Decrypt through SSM
+   * only (SecureStrings are encrypted with aws/ssm or a key of the user's choosing). Nothing when
+   * no database has a password parameter.
+   */
+  grantPasswordParameters(grantee: iam.IGrantable): void {
+    const names = [
+      ...new Set(
+        Object.values(this.config.targets).flatMap((t) => (t.postgres ?? []).flatMap((p) => (p.passwordParameter ? [p.passwordParameter] : []))),
+      ),
+    ];
+    if (names.length === 0) return;
+    const anyKey = this.formatArn({ service: 'kms', resource: 'key', resourceName: '*' });
+    acknowledgeWildcards(principalConstruct(grantee), [
+      { resource: anyKey, reason: 'SecureString parameters are encrypted with a key chosen by the user (aws/ssm or their own); kms:ViaService limits the use to decryption through SSM.' },
+    ]);
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: names.map((name) => this.parameterArn(name)) }),
+    );
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [anyKey],
+        conditions: { StringEquals: { 'kms:ViaService': `ssm.${this.region}.amazonaws.com` } },
+      }),
+    );
+  }
+
+  /** `arn:<partition>:ssm:<region>:<account>:parameter/<name without the leading slash>` */
+  parameterArn(name: string): string {
+    return this.formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.replace(/^\//, ''), arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+  }
+}
+
+function principalConstruct(grantee: iam.IGrantable): Construct {
+  if (!Construct.isConstruct(grantee.grantPrincipal)) throw new Error('grants go to a role defined in this app');
+  return grantee.grantPrincipal;
+}
+
+/** The findings every job function raises by design, acknowledged with the reason. */
+export function acknowledgeFunctionFindings(fn: AutopilotFunction): void {
+  Validations.of(fn).acknowledge({
+    id: 'AwsSolutions-L1',
+    reason: 'The suite is built and tested for the Node.js 22 Lambda runtime on purpose; moving to a newer runtime is a deliberate upgrade.',
+  });
+}

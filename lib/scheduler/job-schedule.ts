@@ -1,0 +1,71 @@
+import { Duration, TimeZone } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { scheduleWhen } from './schedule-expression.js';
+
+const MIN_EVENT_AGE_SECONDS = 60;
+const MAX_EVENT_AGE_SECONDS = 86_400;
+
+export interface JobScheduleTimingProps {
+  /** A duration (`"5m"`), a daily `"HH:MM"` or `cron(...)`; see `scheduleWhen`. */
+  readonly when: string;
+  /** IANA time zone the expression is read in (the config's `timezone`). */
+  readonly timezone: string;
+  /** Time of day for a `"1d"` interval. @default "00:00" */
+  readonly dailyAt?: string;
+}
+
+export interface JobScheduleDeliveryProps {
+  /** Where invocations that still fail after the retries go. */
+  readonly deadLetterQueue: sqs.IQueue;
+  /** Scheduler's own default is 185 retries over 24 hours, which piles up runs of a periodic job. @default 2 */
+  readonly retryAttempts?: number;
+  /** @default the interval between runs, at least 60 s and at most 24 h */
+  readonly maxEventAge?: Duration;
+  /** The role Scheduler assumes to invoke the function (it is granted lambda:InvokeFunction). @default one made by the target */
+  readonly role?: iam.IRole;
+}
+
+export interface JobScheduleTargetProps {
+  readonly function: lambda.IFunction;
+  /** The event the function receives, e.g. `{ source: 'schedule', every: '5m' }`. */
+  readonly input: Record<string, unknown>;
+  readonly description?: string;
+}
+
+export interface JobScheduleProps extends JobScheduleTimingProps, JobScheduleDeliveryProps, JobScheduleTargetProps {}
+
+/** An EventBridge Scheduler schedule that invokes a job's function with a fixed event. */
+export class JobSchedule extends Construct {
+  readonly schedule: scheduler.Schedule;
+  readonly expression: string;
+
+  constructor(scope: Construct, id: string, props: JobScheduleProps) {
+    super(scope, id);
+    let when;
+    try {
+      when = scheduleWhen(props.when, props.dailyAt);
+    } catch (error) {
+      throw new Error(`${this.node.path}: ${(error as Error).message}`);
+    }
+    this.expression = when.expression;
+    const maxEventAge =
+      props.maxEventAge ?? Duration.seconds(Math.min(MAX_EVENT_AGE_SECONDS, Math.max(MIN_EVENT_AGE_SECONDS, when.intervalSeconds)));
+
+    this.schedule = new scheduler.Schedule(this, 'Schedule', {
+      schedule: scheduler.ScheduleExpression.expression(when.expression, TimeZone.of(props.timezone)),
+      description: props.description,
+      target: new targets.LambdaInvoke(props.function, {
+        input: scheduler.ScheduleTargetInput.fromObject(props.input),
+        retryAttempts: props.retryAttempts ?? 2,
+        maxEventAge,
+        deadLetterQueue: props.deadLetterQueue,
+        role: props.role,
+      }),
+    });
+  }
+}

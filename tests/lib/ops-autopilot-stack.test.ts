@@ -1,0 +1,301 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Stack, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadConfigFile } from '../../functions/core/config/load.js';
+import type { Config } from '../../functions/core/config/schema.js';
+import { createApp } from '../../lib/ops-autopilot-app.js';
+import type { OpsAutopilotStack } from '../../lib/ops-autopilot-stack.js';
+import { scratch, testApp, CDK_CONTEXT } from './support/cdk-app.js';
+
+const ACCOUNT = '123456789012';
+const REGION = 'ap-northeast-1';
+const FIXTURE = join(import.meta.dirname, 'fixtures', 'stack.config.ts');
+
+type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string }>;
+interface Violation {
+  ruleName: string;
+  severity: string;
+  violatingConstructs: Array<{ constructPath?: string }>;
+}
+
+/** Every violation (error or warning, cdk-nag's or CDK's own annotations) left in the cloud assembly's report. */
+function violationsIn(reportFile: string): Array<[plugin: string, rule: string, severity: string, paths: string[]]> {
+  const report = JSON.parse(readFileSync(reportFile, 'utf8')) as { pluginReports: Array<{ pluginName: string; violations?: Violation[] }> };
+  return report.pluginReports.flatMap((r) =>
+    (r.violations ?? []).map((v) => [r.pluginName, v.ruleName, v.severity, v.violatingConstructs.map((c) => c.constructPath ?? '?')] as [string, string, string, string[]]),
+  );
+}
+
+describe('OpsAutopilotStack synthesized from the fixture config', () => {
+  const dirs = scratch();
+  let config: Config;
+  let stack: OpsAutopilotStack;
+  let template: Template;
+  let resources: Resources;
+  let assemblyDir: string;
+  let assetDir: string;
+
+  const idOf = (type: string, pathPart: string): string => {
+    const found = Object.entries(resources).filter(([id, r]) => r.Type === type && id.startsWith(pathPart));
+    expect(found.map(([id]) => id), `${type} ${pathPart}`).toHaveLength(1);
+    return found[0]![0];
+  };
+  const arnOf = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
+
+  beforeAll(async () => {
+    config = await loadConfigFile(FIXTURE, { forDeployment: true });
+    const built = createApp({
+      config,
+      entriesDir: dirs.entriesDir,
+      env: { account: ACCOUNT, region: REGION },
+      appProps: { context: CDK_CONTEXT, outdir: dirs.outdir },
+    });
+    stack = built.stack;
+    const assembly = built.app.synth();
+    assemblyDir = assembly.directory;
+    const artifact = assembly.getStackByName(stack.stackName);
+    template = Template.fromJSON(artifact.template);
+    resources = artifact.template.Resources;
+    const fn = resources[idOf('AWS::Lambda::Function', 'HealthFunction')]!;
+    assetDir = join(assemblyDir, `asset.${fn.Properties.Code.S3Key.replace(/\.zip$/, '')}`);
+  });
+
+  afterAll(() => dirs.cleanup());
+
+  it('is named OpsAutopilot', () => {
+    expect(stack.stackName).toBe('OpsAutopilot');
+  });
+
+  describe('bucket', () => {
+    it('gives the 90-day and 7-day databases their own rules, and no 30-day rule covers them', () => {
+      const bucket = resources[idOf('AWS::S3::Bucket', 'StorageBucket')]!;
+      const rules: Array<{ Prefix?: string; ExpirationInDays?: number }> = bucket.Properties.LifecycleConfiguration.Rules;
+      const expiring = rules.filter((r) => r.ExpirationInDays !== undefined).map((r) => [r.Prefix, r.ExpirationInDays]);
+      expect(expiring).toEqual([
+        ['backups/mycats/main/', 90],
+        ['backups/cafemuji/cafemuji/', 30],
+        ['backups/cafemuji/reports/', 7],
+        ['backups/shiojiri/', 30],
+      ]);
+      for (const key of ['backups/mycats/main/x.dump', 'backups/cafemuji/cafemuji/x.dump', 'backups/cafemuji/reports/x.dump', 'backups/shiojiri/rainbow/x.dump']) {
+        expect(expiring.filter(([prefix]) => key.startsWith(prefix as string)), key).toHaveLength(1);
+      }
+      expect(rules).toContainEqual(expect.objectContaining({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, NoncurrentVersionExpiration: { NoncurrentDays: 7 } }));
+    });
+
+    it('is versioned, encrypted, private and TLS-only', () => {
+      const id = idOf('AWS::S3::Bucket', 'StorageBucket');
+      const bucket = resources[id]!;
+      expect(bucket.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+      expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
+      expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+      const policy = Object.values(template.findResources('AWS::S3::BucketPolicy', { Properties: { Bucket: { Ref: id } } }))[0]!;
+      expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+    });
+  });
+
+  describe('alert topics', () => {
+    it('makes five topics encrypted with the stack key', () => {
+      const key = idOf('AWS::KMS::Key', 'AlertsKey');
+      const topics = Object.values(template.findResources('AWS::SNS::Topic'));
+      expect(topics).toHaveLength(5);
+      for (const t of topics) expect(t.Properties.KmsMasterKeyId).toEqual(arnOf(key));
+    });
+
+    it('subscribes the config subscribers to their topics', () => {
+      const topicId = (name: string) => idOf('AWS::SNS::Topic', `Alerts${name}`);
+      const subs = Object.values(template.findResources('AWS::SNS::Subscription')).map((s) => [s.Properties.TopicArn.Ref, s.Properties.Protocol, s.Properties.Endpoint]);
+      expect(subs.sort()).toEqual(
+        [
+          [topicId('Critical'), 'email', 'oncall@example.com'],
+          [topicId('Critical'), 'sms', '+819012345678'],
+          [topicId('Critical'), 'https', 'https://hooks.example.com/autopilot'],
+          [topicId('High'), 'email', 'oncall@example.com'],
+          [topicId('High'), 'sqs', 'arn:aws:sqs:ap-northeast-1:123456789012:autopilot-high'],
+          [topicId('Digest'), 'email', 'team@example.com'],
+        ].sort(),
+      );
+    });
+  });
+
+  describe('health schedules', () => {
+    it('makes one schedule per distinct interval ("300s" joins "5m") in the config timezone', () => {
+      const schedules = Object.values(template.findResources('AWS::Scheduler::Schedule')).map((s) => [
+        s.Properties.ScheduleExpression,
+        s.Properties.ScheduleExpressionTimezone,
+        JSON.parse(s.Properties.Target.Input),
+      ]);
+      expect(schedules).toEqual([
+        ['cron(0/1 * * * ? *)', 'Asia/Tokyo', { source: 'schedule', every: '1m' }],
+        ['cron(0/5 * * * ? *)', 'Asia/Tokyo', { source: 'schedule', every: '5m' }],
+        ['cron(0 * * * ? *)', 'Asia/Tokyo', { source: 'schedule', every: '1h' }],
+      ]);
+    });
+
+    it('retries twice within the interval, then sends to the dead-letter queue', () => {
+      const dlq = idOf('AWS::SQS::Queue', 'ScheduleDeadLetters');
+      const fn = idOf('AWS::Lambda::Function', 'HealthFunction');
+      const targets = Object.values(template.findResources('AWS::Scheduler::Schedule')).map((s) => s.Properties.Target);
+      expect(targets.map((t) => t.RetryPolicy)).toEqual([
+        { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 60 },
+        { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 300 },
+        { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
+      ]);
+      for (const t of targets) {
+        expect(t.DeadLetterConfig).toEqual({ Arn: arnOf(dlq) });
+        expect(t.Arn).toEqual(arnOf(fn));
+      }
+      expect(resources[dlq]!.Properties).toEqual({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86400 });
+      const queuePolicy = Object.values(template.findResources('AWS::SQS::QueuePolicy'))[0]!;
+      expect(queuePolicy.Properties.PolicyDocument.Statement).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+    });
+
+    it('invokes through a role that can call the function and write the dead-letter queue, nothing else', () => {
+      const role = idOf('AWS::IAM::Role', 'ScheduleRole');
+      const fn = idOf('AWS::Lambda::Function', 'HealthFunction');
+      const policy = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: role }] } }))[0]!;
+      expect(policy.Properties.PolicyDocument.Statement).toEqual([
+        { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: [arnOf(fn), { 'Fn::Join': ['', [arnOf(fn), ':*']] }] },
+        { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: arnOf(idOf('AWS::SQS::Queue', 'ScheduleDeadLetters')) },
+      ]);
+      expect(resources[role]!.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+        { Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } } },
+      ]);
+    });
+  });
+
+  describe('health function', () => {
+    it('runs Node.js 22 on arm64 with the stack environment and its own log group', () => {
+      const fn = resources[idOf('AWS::Lambda::Function', 'HealthFunction')]!;
+      expect(fn.Properties.Runtime).toBe('nodejs22.x');
+      expect(fn.Properties.Architectures).toEqual(['arm64']);
+      expect(fn.Properties.MemorySize).toBe(512);
+      expect(fn.Properties.Timeout).toBe(60);
+      expect(fn.Properties.Handler).toBe('index.handler');
+      const env = fn.Properties.Environment.Variables;
+      expect(Object.keys(env).sort()).toEqual(['AUTOPILOT_BUCKET', 'AUTOPILOT_TOPIC_ARNS', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME']);
+      expect(env.POWERTOOLS_SERVICE_NAME).toBe('autopilot-health');
+      expect(env.AUTOPILOT_BUCKET).toEqual({ Ref: idOf('AWS::S3::Bucket', 'StorageBucket') });
+      // The JSON object of topic ARNs, joined by CloudFormation: parse it with the Refs as placeholders.
+      const joined = (env.AUTOPILOT_TOPIC_ARNS['Fn::Join'][1] as Array<string | { Ref: string }>).map((p) => (typeof p === 'string' ? p : `ref:${p.Ref}`)).join('');
+      expect(JSON.parse(joined)).toEqual({
+        critical: `ref:${idOf('AWS::SNS::Topic', 'AlertsCritical')}`,
+        high: `ref:${idOf('AWS::SNS::Topic', 'AlertsHigh')}`,
+        medium: `ref:${idOf('AWS::SNS::Topic', 'AlertsMedium')}`,
+        low: `ref:${idOf('AWS::SNS::Topic', 'AlertsLow')}`,
+        digest: `ref:${idOf('AWS::SNS::Topic', 'AlertsDigest')}`,
+      });
+      const logs = idOf('AWS::Logs::LogGroup', 'HealthFunctionLogs');
+      expect(fn.Properties.LoggingConfig).toEqual({ LogGroup: { Ref: logs } });
+      expect(resources[logs]!.Properties.RetentionInDays).toBe(90);
+    });
+
+    it('has a role without managed policies and exactly the statements the job needs', () => {
+      const role = idOf('AWS::IAM::Role', 'HealthFunctionRole');
+      expect(resources[role]!.Properties.ManagedPolicyArns).toBeUndefined();
+      const bucket = idOf('AWS::S3::Bucket', 'StorageBucket');
+      const topic = (name: string) => ({ Ref: idOf('AWS::SNS::Topic', `Alerts${name}`) });
+      const objects = (prefix: string) => ({ 'Fn::Join': ['', [arnOf(bucket), `/${prefix}*`]] });
+      const parameter = (name: string) => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/${name}`;
+      const policy = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: role }] } }))[0]!;
+      const statements = policy.Properties.PolicyDocument.Statement.map((s: { Resource: unknown }) =>
+        Array.isArray(s.Resource) ? { ...s, Resource: [...s.Resource].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))) } : s,
+      );
+      const sorted = (xs: unknown[]) => [...xs].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+      expect(statements).toEqual([
+        { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: arnOf(idOf('AWS::Logs::LogGroup', 'HealthFunctionLogs')) },
+        { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: objects('state/') },
+        { Effect: 'Allow', Action: 's3:GetObject', Resource: objects('backups/') },
+        { Effect: 'Allow', Action: 's3:ListBucket', Resource: arnOf(bucket), Condition: { StringLike: { 's3:prefix': ['backups/*', 'state/*'] } } },
+        { Effect: 'Allow', Action: 'sns:Publish', Resource: sorted([topic('Critical'), topic('High'), topic('Medium'), topic('Low')]) },
+        { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: arnOf(idOf('AWS::KMS::Key', 'AlertsKey')) },
+        {
+          Effect: 'Allow',
+          Action: 'ssm:GetParameter',
+          Resource: sorted([parameter('autopilot/mycats/db-password'), parameter('cafemuji-db-password'), parameter('autopilot/shiojiri/db')]),
+        },
+        {
+          Effect: 'Allow',
+          Action: 'kms:Decrypt',
+          Resource: `arn:aws:kms:${REGION}:${ACCOUNT}:key/*`,
+          Condition: { StringEquals: { 'kms:ViaService': `ssm.${REGION}.amazonaws.com` } },
+        },
+      ]);
+    });
+
+    it('bundles an ES module that loads under Node and exports the handler, with the validated config inside', async () => {
+      const bundle = readFileSync(join(assetDir, 'index.mjs'), 'utf8');
+      expect(bundle.startsWith("import { createRequire } from 'module';")).toBe(true);
+      const embedded = JSON.parse(readFileSync(join(dirs.entriesDir, 'health.config.json'), 'utf8'));
+      expect(embedded).toEqual(JSON.parse(JSON.stringify(config)));
+      // As at a cold start: the stack's environment is set before the module loads.
+      vi.stubEnv('AUTOPILOT_BUCKET', 'autopilot-test-bucket');
+      vi.stubEnv('AUTOPILOT_TOPIC_ARNS', JSON.stringify(Object.fromEntries(['critical', 'high', 'medium', 'low', 'digest'].map((t) => [t, `arn:aws:sns:${REGION}:${ACCOUNT}:${t}`]))));
+      const module = (await import(pathToFileURL(join(assetDir, 'index.mjs')).href)) as { handler?: unknown };
+      vi.unstubAllEnvs();
+      expect(typeof module.handler).toBe('function');
+    });
+  });
+
+  it('outputs the bucket name, the five topic ARNs and the function name', () => {
+    expect(Object.keys(artifactOutputs()).sort()).toEqual(
+      ['BucketName', 'CriticalTopicArn', 'DigestTopicArn', 'HealthFunctionName', 'HighTopicArn', 'LowTopicArn', 'MediumTopicArn'].sort(),
+    );
+    expect(artifactOutputs().HealthFunctionName.Value).toEqual({ Ref: idOf('AWS::Lambda::Function', 'HealthFunction') });
+  });
+  const artifactOutputs = () => template.toJSON().Outputs as Record<string, { Value: unknown }>;
+
+  describe('cdk-nag AwsSolutions', () => {
+    it('leaves no unacknowledged finding in the validation report', () => {
+      expect(violationsIn(join(assemblyDir, 'validation-report.json'))).toEqual([]);
+    });
+
+    it('acknowledges only named findings, each with a reason', () => {
+      const acks: Array<[string, string, string]> = [];
+      for (const c of stack.node.findAll()) {
+        for (const m of c.node.metadata) {
+          if (m.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+          for (const [id, reason] of Object.entries(m.data as Record<string, string>)) acks.push([c.node.path, id.replace(/^annotation::/i, ''), reason]);
+        }
+      }
+      for (const [, , reason] of acks) expect(reason.length).toBeGreaterThan(40);
+      const fn = idOf('AWS::Lambda::Function', 'HealthFunction');
+      const bucket = idOf('AWS::S3::Bucket', 'StorageBucket');
+      expect(acks.map(([path, id]) => [path, id]).sort()).toEqual(
+        [
+          ['OpsAutopilot/Storage/AccessLogs', 'AwsSolutions-S1'],
+          ['OpsAutopilot/ScheduleDeadLetters', 'AwsSolutions-SQS3'],
+          ['OpsAutopilot/HealthFunction', 'AwsSolutions-L1'],
+          ['OpsAutopilot/HealthFunctionRole', `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/state/*]`],
+          ['OpsAutopilot/HealthFunctionRole', `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/backups/*]`],
+          ['OpsAutopilot/HealthFunctionRole', 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]'],
+          ['OpsAutopilot/HealthFunctionRole', `AwsSolutions-IAM5[Resource::arn:aws:kms:${REGION}:${ACCOUNT}:key/*]`],
+          ['OpsAutopilot/ScheduleRole', `AwsSolutions-IAM5[Resource::<${fn}.Arn>:*]`],
+        ].sort(),
+      );
+    });
+
+    it('does report a finding in the same report file when one exists (control)', () => {
+      const control = scratch();
+      try {
+        const app = testApp({ outdir: control.outdir, cfnValidation: false });
+        new sqs.Queue(new Stack(app, 'Control'), 'PlainQueue');
+        Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+        expect(() => app.synth()).toThrow(/AwsSolutions-SQS4/);
+        const rules = violationsIn(join(control.outdir, 'validation-report.json')).map(([, rule]) => rule);
+        expect(rules).toContain('AwsSolutions-SQS4');
+      } finally {
+        control.cleanup();
+      }
+    });
+  });
+});

@@ -1,0 +1,100 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template, Match } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AutopilotBucket } from '../../../lib/s3/autopilot-bucket.js';
+import { backupExpirations } from '../../../lib/s3/backup-retention.js';
+import { bareStack, config } from '../support/cdk-app.js';
+
+interface Rule {
+  Id: string;
+  Prefix?: string;
+  ExpirationInDays?: number;
+  Status: string;
+  AbortIncompleteMultipartUpload?: { DaysAfterInitiation: number };
+  NoncurrentVersionExpiration?: { NoncurrentDays: number };
+  ExpiredObjectDeleteMarker?: boolean;
+}
+
+describe('AutopilotBucket with every database on the default retention', () => {
+  let template: Template;
+  let bucketId: string;
+  let rules: Rule[];
+
+  beforeAll(() => {
+    const stack = bareStack();
+    const c = config({ targets: { mycats: { postgres: [{ host: 'h', database: 'mycats', user: 'u', backup: {} }] } } });
+    new AutopilotBucket(stack, 'Storage', { backupExpirations: backupExpirations(c) });
+    template = Template.fromStack(stack);
+    const buckets = template.findResources('AWS::S3::Bucket', { Properties: { VersioningConfiguration: { Status: 'Enabled' } } });
+    expect(Object.keys(buckets)).toHaveLength(1);
+    bucketId = Object.keys(buckets)[0]!;
+    rules = buckets[bucketId]!.Properties.LifecycleConfiguration.Rules;
+  });
+
+  it('expires backups/ after 30 days and nothing else', () => {
+    const expiring = rules.filter((r) => r.ExpirationInDays !== undefined);
+    expect(expiring).toEqual([{ Id: 'expire-backups/', Prefix: 'backups/', ExpirationInDays: 30, Status: 'Enabled' }]);
+  });
+
+  it('never expires state/: no expiring rule without a prefix or on state/', () => {
+    for (const rule of rules.filter((r) => r.ExpirationInDays !== undefined)) {
+      expect(rule.Prefix ?? '').not.toBe('');
+      expect('state/x.json'.startsWith(rule.Prefix!)).toBe(false);
+    }
+  });
+
+  it('aborts incomplete multipart uploads after 1 day and expires noncurrent versions, bucket-wide', () => {
+    expect(rules).toContainEqual({
+      Id: 'tidy-versions-and-uploads',
+      Status: 'Enabled',
+      AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+      NoncurrentVersionExpiration: { NoncurrentDays: 7 },
+      ExpiredObjectDeleteMarker: true,
+    });
+  });
+
+  it('is versioned, SSE-encrypted, private, and logs access to a separate bucket', () => {
+    const bucket = template.toJSON().Resources[bucketId];
+    expect(bucket.Properties.BucketEncryption).toEqual({ ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] });
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    const logBucket = bucket.Properties.LoggingConfiguration.DestinationBucketName.Ref;
+    expect(logBucket).not.toBe(bucketId);
+    template.hasResource('AWS::S3::Bucket', { Properties: Match.objectLike({ BucketEncryption: Match.anyValue() }), DeletionPolicy: 'Retain' });
+    expect(template.toJSON().Resources[logBucket].Type).toBe('AWS::S3::Bucket');
+    expect(bucket.DeletionPolicy).toBe('Retain');
+  });
+
+  it('denies every request not made over TLS, on both buckets', () => {
+    const policies = Object.values(template.findResources('AWS::S3::BucketPolicy'));
+    expect(policies).toHaveLength(2);
+    for (const policy of policies) {
+      expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Principal: { AWS: '*' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+    }
+    const ours = policies.find((p) => p.Properties.Bucket.Ref === bucketId);
+    expect(ours).toBeDefined();
+  });
+});
+
+describe('AutopilotBucket refuses to expire state/', () => {
+  it('throws on an expiration rule for state/ or for the whole bucket', () => {
+    expect(() => new AutopilotBucket(bareStack(), 'S', { backupExpirations: [{ prefix: 'state/', days: 30 }] })).toThrow(/state\//);
+    expect(() => new AutopilotBucket(bareStack(), 'S', { backupExpirations: [{ prefix: '', days: 30 }] })).toThrow(/whole bucket/);
+  });
+});
+
+describe('AutopilotBucket in an app without the cdk.json flags', () => {
+  it('still delivers access logs by bucket policy to an owner-enforced bucket', () => {
+    const stack = new Stack(new App(), 'NoFlags');
+    const storage = new AutopilotBucket(stack, 'Storage', { backupExpirations: [{ prefix: 'backups/', days: 30 }] });
+    const template = Template.fromStack(stack);
+    const logBucket = stack.resolve((storage.accessLogBucket.node.defaultChild as s3.CfnBucket).logicalId) as string;
+    expect(template.toJSON().Resources[logBucket].Properties.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+    const policy = Object.values(template.findResources('AWS::S3::BucketPolicy', { Properties: { Bucket: { Ref: logBucket } } }))[0]!;
+    expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
+      expect.objectContaining({ Effect: 'Allow', Action: 's3:PutObject', Principal: { Service: 'logging.s3.amazonaws.com' } }),
+    );
+  });
+});
