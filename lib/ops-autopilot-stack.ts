@@ -43,6 +43,8 @@ export class OpsAutopilotStack extends Stack {
   readonly scheduleRole: iam.Role;
   readonly healthFunction: AutopilotFunction;
   readonly healthSchedules: readonly JobSchedule[];
+  readonly digestFunction: AutopilotFunction;
+  readonly digestSchedule: JobSchedule;
   private readonly scheduledFunctions = new Set<lambda.IFunction>();
 
   constructor(scope: Construct, id: string, props: OpsAutopilotStackProps) {
@@ -90,11 +92,30 @@ export class OpsAutopilotStack extends Stack {
       }),
     );
 
+    this.digestFunction = new AutopilotFunction(this, 'DigestFunction', {
+      job: 'digest',
+      config: this.config,
+      entriesDir: props.entriesDir,
+      memorySize: 256,
+      timeout: Duration.seconds(60),
+      environment: this.jobEnvironment(),
+      description: 'ops-autopilot daily digest: every check, open alerts, backups, disk, changes since yesterday',
+    });
+    this.grantStateAndBackupReads(this.digestFunction);
+    this.topics.grantPublish(this.digestFunction, { only: ['digest'] });
+    acknowledgeFunctionFindings(this.digestFunction);
+    this.digestSchedule = this.scheduleJob(this.digestFunction, 'DigestDaily', {
+      when: this.config.schedules.digest,
+      input: { source: 'schedule' },
+      description: `ops-autopilot daily digest at ${this.config.schedules.digest} ${this.config.timezone}`,
+    });
+
     new CfnOutput(this, 'BucketName', { value: this.bucket.bucket.bucketName, description: 'Alert state (state/) and backups (backups/)' });
     for (const [topic, arn] of Object.entries(this.topics.topicArns)) {
       new CfnOutput(this, `${topic[0]!.toUpperCase()}${topic.slice(1)}TopicArn`, { value: arn, description: `SNS topic for ${topic} alerts` });
     }
     new CfnOutput(this, 'HealthFunctionName', { value: this.healthFunction.functionName, description: 'autopilot invoke health' });
+    new CfnOutput(this, 'DigestFunctionName', { value: this.digestFunction.functionName, description: 'autopilot invoke digest' });
   }
 
   /** The environment every job function gets: the bucket and the topic ARNs (AUTOPILOT_TOPIC_ARNS is a JSON object). */

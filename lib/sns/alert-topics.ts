@@ -32,6 +32,8 @@ export interface AlertTopicsProps extends AlertTopicsSubscriberProps, AlertTopic
 export interface GrantPublishOptions {
   /** Also the `digest` topic (only the digest job publishes there). @default false */
   readonly includeDigest?: boolean;
+  /** Exactly these topics instead (the digest job publishes to `digest` alone). */
+  readonly only?: readonly Topic[];
 }
 
 /**
@@ -88,7 +90,7 @@ export class AlertTopics extends Construct {
 
   /** sns:Publish on the four severity topics (and `digest` when asked), and use of the key. */
   grantPublish(grantee: iam.IGrantable, options: GrantPublishOptions = {}): iam.Grant {
-    const topics = options.includeDigest ? TOPICS : ALERT_SEVERITIES;
+    const topics = options.only ?? (options.includeDigest ? TOPICS : ALERT_SEVERITIES);
     const grant = iam.Grant.addToPrincipal({
       grantee,
       actions: ['sns:Publish'],

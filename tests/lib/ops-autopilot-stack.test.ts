@@ -126,8 +126,13 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
   });
 
   describe('health schedules', () => {
+    const schedulesOf = (fnPath: string) =>
+      Object.values(template.findResources('AWS::Scheduler::Schedule')).filter(
+        (s) => JSON.stringify(s.Properties.Target.Arn) === JSON.stringify(arnOf(idOf('AWS::Lambda::Function', fnPath))),
+      );
+
     it('makes one schedule per distinct interval ("300s" joins "5m") in the config timezone', () => {
-      const schedules = Object.values(template.findResources('AWS::Scheduler::Schedule')).map((s) => [
+      const schedules = schedulesOf('HealthFunction').map((s) => [
         s.Properties.ScheduleExpression,
         s.Properties.ScheduleExpressionTimezone,
         JSON.parse(s.Properties.Target.Input),
@@ -142,7 +147,7 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
     it('retries twice within the interval, then sends to the dead-letter queue', () => {
       const dlq = idOf('AWS::SQS::Queue', 'ScheduleDeadLetters');
       const fn = idOf('AWS::Lambda::Function', 'HealthFunction');
-      const targets = Object.values(template.findResources('AWS::Scheduler::Schedule')).map((s) => s.Properties.Target);
+      const targets = schedulesOf('HealthFunction').map((s) => s.Properties.Target);
       expect(targets.map((t) => t.RetryPolicy)).toEqual([
         { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 60 },
         { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 300 },
@@ -159,12 +164,23 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
       );
     });
 
-    it('invokes through a role that can call the function and write the dead-letter queue, nothing else', () => {
+    it('sends the daily digest once a day at the configured time, in the config timezone', () => {
+      const digest = schedulesOf('DigestFunction').map((s) => [s.Properties.ScheduleExpression, s.Properties.ScheduleExpressionTimezone, JSON.parse(s.Properties.Target.Input)]);
+      expect(digest).toEqual([[`cron(0 9 * * ? *)`, 'Asia/Tokyo', { source: 'schedule' }]]);
+      expect(schedulesOf('DigestFunction')[0]!.Properties.Target.RetryPolicy).toEqual({ MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 86400 });
+    });
+
+    it('invokes through a role that can call the job functions and write the dead-letter queue, nothing else', () => {
       const role = idOf('AWS::IAM::Role', 'ScheduleRole');
       const fn = idOf('AWS::Lambda::Function', 'HealthFunction');
+      const digest = idOf('AWS::Lambda::Function', 'DigestFunction');
       const policy = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: role }] } }))[0]!;
       expect(policy.Properties.PolicyDocument.Statement).toEqual([
-        { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: [arnOf(fn), { 'Fn::Join': ['', [arnOf(fn), ':*']] }] },
+        {
+          Effect: 'Allow',
+          Action: 'lambda:InvokeFunction',
+          Resource: [arnOf(digest), arnOf(fn), { 'Fn::Join': ['', [arnOf(digest), ':*']] }, { 'Fn::Join': ['', [arnOf(fn), ':*']] }],
+        },
         { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: arnOf(idOf('AWS::SQS::Queue', 'ScheduleDeadLetters')) },
       ]);
       expect(resources[role]!.Properties.AssumeRolePolicyDocument.Statement).toEqual([
@@ -248,7 +264,7 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
 
   it('outputs the bucket name, the five topic ARNs and the function name', () => {
     expect(Object.keys(artifactOutputs()).sort()).toEqual(
-      ['BucketName', 'CriticalTopicArn', 'DigestTopicArn', 'HealthFunctionName', 'HighTopicArn', 'LowTopicArn', 'MediumTopicArn'].sort(),
+      ['BucketName', 'CriticalTopicArn', 'DigestTopicArn', 'DigestFunctionName', 'HealthFunctionName', 'HighTopicArn', 'LowTopicArn', 'MediumTopicArn'].sort(),
     );
     expect(artifactOutputs().HealthFunctionName.Value).toEqual({ Ref: idOf('AWS::Lambda::Function', 'HealthFunction') });
   });
@@ -269,6 +285,7 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
       }
       for (const [, , reason] of acks) expect(reason.length).toBeGreaterThan(40);
       const fn = idOf('AWS::Lambda::Function', 'HealthFunction');
+      const digest = idOf('AWS::Lambda::Function', 'DigestFunction');
       const bucket = idOf('AWS::S3::Bucket', 'StorageBucket');
       expect(acks.map(([path, id]) => [path, id]).sort()).toEqual(
         [
@@ -280,6 +297,11 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
           ['OpsAutopilot/HealthFunctionRole', 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]'],
           ['OpsAutopilot/HealthFunctionRole', `AwsSolutions-IAM5[Resource::arn:aws:kms:${REGION}:${ACCOUNT}:key/*]`],
           ['OpsAutopilot/ScheduleRole', `AwsSolutions-IAM5[Resource::<${fn}.Arn>:*]`],
+          ['OpsAutopilot/DigestFunction', 'AwsSolutions-L1'],
+          ['OpsAutopilot/DigestFunctionRole', `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/state/*]`],
+          ['OpsAutopilot/DigestFunctionRole', `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/backups/*]`],
+          ['OpsAutopilot/DigestFunctionRole', 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]'],
+          ['OpsAutopilot/ScheduleRole', `AwsSolutions-IAM5[Resource::<${digest}.Arn>:*]`],
         ].sort(),
       );
     });
