@@ -6,6 +6,7 @@ import type { Report } from '../functions/core/domain/report.js';
 import { ConfigError } from '../functions/core/errors.js';
 import { redact } from '../functions/core/redact.js';
 import { parseCliArgs, USAGE, type CliArgs } from './cli/args.js';
+import { invokeDeployed } from './cli/invoke.js';
 import { LOCAL_JOBS } from './cli/jobs.js';
 import { localContext } from './cli/local-context.js';
 import { formatReport, mergeReports } from './cli/output.js';
@@ -46,6 +47,11 @@ async function run(args: CliArgs, config: Config): Promise<void> {
   if (args.json) process.stdout.write(`${JSON.stringify(reports.length === 1 ? reports[0] : mergeReports(reports), null, 2)}\n`);
 }
 
+async function invoke(args: CliArgs): Promise<void> {
+  const report = await invokeDeployed({ job: args.job!, targets: args.targets, stackName: args.stack });
+  process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
+}
+
 export async function main(argv: string[]): Promise<number> {
   try {
     const args = parseCliArgs(argv);
@@ -56,6 +62,7 @@ export async function main(argv: string[]): Promise<number> {
     const config = await loadConfigFile(configPath(args));
     checkTargets(config, args.targets);
     if (args.command === 'run') await run(args, config);
+    else if (args.command === 'invoke') await invoke(args);
     else throw new ConfigError(`${args.command}: not available in this version`);
     return 0;
   } catch (error) {

@@ -5,7 +5,7 @@ export const USAGE = `usage:
   autopilot run <health|backup|disk|security|digest|all> [--config <file>] [--target <name>]... [--local] [--json] [--store <dir>]
   autopilot restore --target <name> [--database <name>] [--at latest|<ISO time>] --to <postgres url> [--clean] [--local] [--store <dir>]
   autopilot restore --target <name> [--database <name>] --list [--json] [--local] [--store <dir>]
-  autopilot invoke <job> [--target <name>]... [--config <file>]`;
+  autopilot invoke <job> [--target <name>]... [--config <file>] [--json] [--stack <name>]`;
 
 export const RUN_JOBS = ['health', 'backup', 'disk', 'security', 'digest', 'all'] as const;
 export type RunJob = (typeof RUN_JOBS)[number];
@@ -23,6 +23,8 @@ export interface CliArgs {
   readonly to?: string;
   readonly clean: boolean;
   readonly list: boolean;
+  /** The deployed stack `invoke` looks the function up in. */
+  readonly stack: string;
 }
 
 /** Parses argv (without node and script); a usage error is a ConfigError (exit 2). */
@@ -43,6 +45,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
         to: { type: 'string' },
         clean: { type: 'boolean', default: false },
         list: { type: 'boolean', default: false },
+        stack: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -62,8 +65,10 @@ export function parseCliArgs(argv: string[]): CliArgs {
     to: values.to,
     clean: values.clean,
     list: values.list,
+    stack: values.stack ?? process.env.AUTOPILOT_STACK ?? 'OpsAutopilot',
   };
   if (values.help || command === undefined || command === 'help') return { command: 'help', ...base };
+  if (command === 'invoke' && job === 'all') throw new ConfigError(`usage: invoke takes one job, not "all"\n${USAGE}`);
   if (command === 'run' || command === 'invoke') {
     if (!job || !(RUN_JOBS as readonly string[]).includes(job))
       throw new ConfigError(`usage: ${command} needs a job, one of ${RUN_JOBS.join(', ')}${job ? ` (got "${job}")` : ''}\n${USAGE}`);
