@@ -1,0 +1,148 @@
+import type { HealthCheckConfig } from '../../core/config/schema.js';
+import { durationMs } from '../../core/config/duration.js';
+import { classify, rank, worst, type Level, type MatrixRule, type Severity } from '../../core/domain/severity.js';
+import { formatMs, quote, roundMs } from '../format.js';
+import { BODY_CAP_BYTES, type Exchange, type ExchangeError } from './http-exchange.js';
+
+export const DEFAULT_CERTIFICATE_WARNING_DAYS = 30;
+export const DEFAULT_CERTIFICATE_CRITICAL_DAYS = 7;
+const DAY_MS = 86_400_000;
+
+/** One judged aspect of an answer (availability, response time, certificate). */
+export interface Aspect {
+  readonly rule: MatrixRule;
+  readonly level: Exclude<Level, 'ok'>;
+  readonly message: string;
+}
+
+export interface Verdict {
+  readonly severity: Severity;
+  readonly summary: string;
+  readonly observed: Record<string, unknown>;
+}
+
+type Check = Pick<HealthCheckConfig, 'method' | 'timeout' | 'expect' | 'responseTime' | 'certificate' | 'severity'>;
+
+/** Turns what happened on the wire into one severity and one summary line; pure. */
+export function judgeExchange(check: Check, result: Exchange, now: Date = new Date()): Verdict {
+  const aspects: Aspect[] = [];
+  const observed: Record<string, unknown> = { method: check.method };
+  if (result.status !== undefined) observed.status = result.status;
+  if (result.headersMs !== undefined) observed.responseTimeMs = roundMs(result.headersMs);
+  observed.bytesRead = result.body.length;
+  if (result.bodyTruncated) observed.bodyTruncated = true;
+
+  const daysLeft = result.certificate && Math.floor((result.certificate.validTo.getTime() - now.getTime()) / DAY_MS);
+  if (result.certificate && daysLeft !== undefined) {
+    observed.certificateDaysLeft = daysLeft;
+    observed.certificateValidTo = result.certificate.validTo.toISOString();
+  }
+  if (result.error) {
+    observed.error = result.error.code;
+    observed.errorMessage = result.error.message;
+    aspects.push({ rule: 'http.availability', level: 'critical', message: errorMessage(result.error, check) });
+  }
+
+  if (result.status !== undefined) {
+    aspects.push(...statusAspects(check, result.status));
+    if (!result.error) aspects.push(...bodyAspects(check, result));
+    if (result.headersMs !== undefined) aspects.push(...responseTimeAspects(check, result.headersMs));
+  }
+  if (daysLeft !== undefined) aspects.push(...certificateAspects(check, daysLeft));
+
+  const judged = aspects.map((aspect) => ({ ...aspect, severity: classify(aspect.rule, aspect.level, check.severity) }));
+  const problems = judged.filter((a) => a.severity !== 'ok').sort((a, b) => rank(b.severity) - rank(a.severity));
+  const severity = worst(judged.map((a) => a.severity));
+  const summary = problems.length ? problems.map((a) => a.message).join('; ') : okSummary(result);
+  return { severity, summary, observed };
+}
+
+function okSummary(result: Exchange): string {
+  return `${result.status} in ${formatMs(result.headersMs ?? result.totalMs)}`;
+}
+
+function errorMessage(error: ExchangeError, check: Check): string {
+  const during = error.phase === 'body' ? ' (reading body)' : '';
+  if (error.code === 'ETIMEDOUT') return `timeout after ${formatMs(durationMs(check.timeout))}${during}`;
+  if (error.code === 'ABORTED') return `${error.message}${during}`;
+  if (error.code === 'ECONNREFUSED') return 'connection refused';
+  if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') return `host not found (${error.code})`;
+  if (isTlsError(error.code)) return `TLS error: ${error.message} (${error.code})`;
+  if (error.code === 'ECONNRESET') return `connection reset${during}`;
+  return `${error.message} (${error.code})${during}`;
+}
+
+function isTlsError(code: string): boolean {
+  return /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH|ERR_OSSL_)/.test(code);
+}
+
+export function describeExpectedStatus(expected: number | readonly number[] | undefined): string {
+  if (expected === undefined) return '200-399';
+  return Array.isArray(expected) ? expected.join(', ') : String(expected);
+}
+
+function statusAspects(check: Check, status: number): Aspect[] {
+  const expected = check.expect?.status;
+  const ok = expected === undefined ? status >= 200 && status <= 399 : ([] as number[]).concat(expected).includes(status);
+  return ok ? [] : [{ rule: 'http.availability', level: 'critical', message: `${status} (expected ${describeExpectedStatus(expected)})` }];
+}
+
+function bodyAspects(check: Check, result: Exchange): Aspect[] {
+  const { bodyContains, json } = check.expect ?? {};
+  if (bodyContains === undefined && json === undefined) return [];
+  if (check.method === 'HEAD') {
+    return [{ rule: 'http.availability', level: 'critical', message: 'HEAD answers carry no body: bodyContains/json need GET' }];
+  }
+  const within = result.bodyTruncated ? ' (first 1 MiB)' : '';
+  const text = result.body.toString('utf8');
+  const aspects: Aspect[] = [];
+  if (bodyContains !== undefined && !text.includes(bodyContains)) {
+    aspects.push({ rule: 'http.availability', level: 'critical', message: `body lacks ${quote(bodyContains)}${within}` });
+  }
+  if (json !== undefined) {
+    let document: unknown;
+    try {
+      document = JSON.parse(text);
+    } catch {
+      const why = result.bodyTruncated ? `over ${BODY_CAP_BYTES / 1024 / 1024} MiB` : 'not JSON';
+      return [...aspects, { rule: 'http.availability', level: 'critical', message: `body is ${why} (expected json ${Object.keys(json).join(', ')})` }];
+    }
+    for (const [path, want] of Object.entries(json)) {
+      const found = valueAtPath(document, path);
+      if (!found.present) aspects.push({ rule: 'http.availability', level: 'critical', message: `json ${path} missing (expected ${quote(want)})` });
+      else if (found.value !== want) {
+        aspects.push({ rule: 'http.availability', level: 'critical', message: `json ${path} = ${quote(found.value)} (expected ${quote(want)})` });
+      }
+    }
+  }
+  return aspects;
+}
+
+/** `db.ok`, `items.0.id`: object keys and array indexes separated by dots. */
+export function valueAtPath(document: unknown, path: string): { present: boolean; value?: unknown } {
+  let current: unknown = document;
+  for (const key of path.split('.')) {
+    if (Array.isArray(current) && /^\d+$/.test(key) && Number(key) < current.length) current = current[Number(key)];
+    else if (current !== null && typeof current === 'object' && !Array.isArray(current) && Object.hasOwn(current, key)) {
+      current = (current as Record<string, unknown>)[key];
+    } else return { present: false };
+  }
+  return { present: true, value: current };
+}
+
+function responseTimeAspects(check: Check, ms: number): Aspect[] {
+  const warning = check.responseTime?.warning === undefined ? undefined : durationMs(check.responseTime.warning);
+  const critical = check.responseTime?.critical === undefined ? undefined : durationMs(check.responseTime.critical);
+  if (critical !== undefined && ms > critical) return [{ rule: 'http.responseTime', level: 'critical', message: `slow: ${formatMs(ms)} (critical ${formatMs(critical)})` }];
+  if (warning !== undefined && ms > warning) return [{ rule: 'http.responseTime', level: 'warning', message: `slow: ${formatMs(ms)} (warning ${formatMs(warning)})` }];
+  return [];
+}
+
+function certificateAspects(check: Check, daysLeft: number): Aspect[] {
+  const warningDays = check.certificate?.warningDays ?? DEFAULT_CERTIFICATE_WARNING_DAYS;
+  const criticalDays = check.certificate?.criticalDays ?? DEFAULT_CERTIFICATE_CRITICAL_DAYS;
+  const level = daysLeft < criticalDays ? 'critical' : daysLeft < warningDays ? 'warning' : undefined;
+  if (!level) return [];
+  const when = daysLeft < 0 ? `expired ${-daysLeft} day${daysLeft === -1 ? '' : 's'} ago` : `expires in ${daysLeft} day${daysLeft === 1 ? '' : 's'}`;
+  return [{ rule: 'http.certificate', level, message: `certificate ${when}` }];
+}

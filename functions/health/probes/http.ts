@@ -1,0 +1,41 @@
+import { checkNameOf, type HealthCheckConfig } from '../../core/config/schema.js';
+import { durationMs } from '../../core/config/duration.js';
+import type { Finding } from '../../core/domain/finding.js';
+import { exchange } from './http-exchange.js';
+import { judgeExchange } from './http-verdict.js';
+
+export interface HttpProbeOptions {
+  readonly signal?: AbortSignal;
+  /** Trusted CA replacing Node's store; only tests and benches with self-signed loopback servers set it. */
+  readonly ca?: string | Buffer;
+}
+
+/**
+ * Probes one HTTP(S) health check: one request, redirects not followed (a 3xx is the answer),
+ * at most 1 MiB of body read. Always resolves to a Finding; failures are findings too.
+ */
+export async function probeHttp(target: string, check: HealthCheckConfig, options: HttpProbeOptions = {}): Promise<Finding> {
+  const url = new URL(check.url);
+  const result = await exchange({
+    url,
+    method: check.method,
+    headers: check.headers,
+    timeoutMs: durationMs(check.timeout),
+    signal: options.signal,
+    ca: options.ca,
+  });
+  const verdict = judgeExchange(check, result);
+  return {
+    target,
+    check: checkNameOf(check),
+    kind: 'http',
+    severity: verdict.severity,
+    summary: verdict.summary,
+    observed: { url: displayUrl(url), ...verdict.observed },
+  };
+}
+
+/** Origin and path only: user:password or a token in the query must not reach reports or alerts. */
+function displayUrl(url: URL): string {
+  return `${url.origin}${url.pathname}`;
+}
