@@ -12,6 +12,7 @@ import { AutopilotBucket } from './s3/autopilot-bucket.js';
 import { BACKUPS_PREFIX, STATE_PREFIX, backupExpirations } from './s3/backup-retention.js';
 import { JobSchedule, type JobScheduleTimingProps } from './scheduler/job-schedule.js';
 import { AlertTopics } from './sns/alert-topics.js';
+import { ServerChecks } from './ssm/index.js';
 
 export interface OpsAutopilotStackProps extends StackProps, Pick<AutopilotFunctionSourceProps, 'entriesDir'> {
   /** The validated config (`loadConfigFile(path, { forDeployment: true })`); validated again here. */
@@ -43,6 +44,8 @@ export class OpsAutopilotStack extends Stack {
   readonly scheduleRole: iam.Role;
   readonly healthFunction: AutopilotFunction;
   readonly healthSchedules: readonly JobSchedule[];
+  /** The disk and security jobs through SSM Run Command (nothing when no target has `servers`). */
+  readonly serverChecks: ServerChecks;
   readonly digestFunction: AutopilotFunction;
   readonly digestSchedule: JobSchedule;
   private readonly scheduledFunctions = new Set<lambda.IFunction>();
@@ -92,6 +95,16 @@ export class OpsAutopilotStack extends Stack {
       }),
     );
 
+    this.serverChecks = new ServerChecks(this, 'ServerChecks', {
+      config: this.config,
+      bucket: this.bucket.bucket,
+      environment: this.jobEnvironment(),
+      grantPublish: (grantee) => this.topics.grantPublish(grantee),
+      deadLetterQueue: this.deadLetterQueue,
+      scheduleRole: this.scheduleRole,
+      entriesDir: this.entriesDir,
+    });
+
     this.digestFunction = new AutopilotFunction(this, 'DigestFunction', {
       job: 'digest',
       config: this.config,
@@ -115,6 +128,9 @@ export class OpsAutopilotStack extends Stack {
       new CfnOutput(this, `${topic[0]!.toUpperCase()}${topic.slice(1)}TopicArn`, { value: arn, description: `SNS topic for ${topic} alerts` });
     }
     new CfnOutput(this, 'HealthFunctionName', { value: this.healthFunction.functionName, description: 'autopilot invoke health' });
+    for (const [job, fn] of Object.entries(this.serverChecks.functions)) {
+      new CfnOutput(this, `${job[0]!.toUpperCase()}${job.slice(1)}FunctionName`, { value: fn.functionName, description: `autopilot invoke ${job}` });
+    }
     new CfnOutput(this, 'DigestFunctionName', { value: this.digestFunction.functionName, description: 'autopilot invoke digest' });
   }
 

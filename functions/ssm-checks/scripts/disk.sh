@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# ops-autopilot disk check: space and inode use of every real local filesystem and of the
+# configured paths. Runs on the server through SSM Run Command (document "disk"), or locally
+# with `autopilot run disk --local`.
+#
+# Parameters come ONLY from environment variables (SSM document parameters with
+# interpolationType ENV_VAR arrive as SSM_<name>); nothing is ever spliced into shell text:
+#   SSM_contract  "1"; unset means the SSM Agent did not pass parameters as environment variables
+#   SSM_paths     configured paths, ":"-separated (may be empty)
+#
+# Output: ONE compact JSON line first (under 2,500 characters; the function parses it), then
+# human-readable detail for the command's S3 output. Percentages are df's "Capacity" (what
+# `df -h` shows, reserved blocks counted as used) and "IUse%"; null where a filesystem has no
+# inode count (vfat, btrfs).
+
+# Re-run under bash when started by sh; stay POSIX until then.
+if [ -z "${BASH_VERSION:-}" ]; then
+  if [ -f "$0" ] && command -v bash >/dev/null 2>&1; then exec bash "$0" "$@"; fi
+  printf '%s\n' '{"v":1,"job":"disk","error":"bash is required to run this check"}'
+  exit 0
+fi
+
+# No `set -u`: bash 4.2 (Amazon Linux 2) treats an empty array as unset.
+export LC_ALL=C
+
+readonly JSON_BUDGET=2400
+readonly DF_TIMEOUT=30
+# Pseudo, in-memory and read-only image filesystems: their use says nothing about the server.
+readonly SKIP_TYPES=" tmpfs devtmpfs overlay squashfs proc sysfs cgroup cgroup2 devpts mqueue debugfs tracefs securityfs pstore bpf autofs configfs fusectl hugetlbfs binfmt_misc nsfs ramfs rpc_pipefs efivarfs selinuxfs fuse.lxcfs fuse.gvfsd-fuse fuse.portal nfsd iso9660 udf "
+
+# JSON string literal of $1: escapes quotes, backslashes and control characters.
+json_str() {
+  local s=$1
+  s=${s//\\/\\\\}
+  s=${s//\"/\\\"}
+  s=${s//$'\n'/\\n}
+  s=${s//$'\r'/\\r}
+  s=${s//$'\t'/\\t}
+  s=${s//[[:cntrl:]]/}
+  printf '"%s"' "$s"
+}
+
+# A percentage field of df ("45%", "-") as a JSON number or null.
+json_pct() {
+  local p=${1%\%}
+  case $p in
+    '' | *[!0-9]*) printf 'null' ;;
+    *) printf '%s' "$((10#$p))" ;;
+  esac
+}
+
+run_df() {
+  if command -v timeout >/dev/null 2>&1; then timeout "$DF_TIMEOUT" df "$@"; else df "$@"; fi
+}
+
+# df -P -T output as tab-separated `source type sizeKb used% mount` (the mount may hold spaces).
+df_rows() {
+  run_df -P -T "$@" 2>/dev/null | awk 'NR > 1 && NF >= 7 {
+    mount = $7; for (i = 8; i <= NF; i++) mount = mount " " $i
+    printf "%s\t%s\t%s\t%s\t%s\n", $1, $2, $3, $6, mount
+  }'
+}
+
+if [ "${SSM_contract-}" != 1 ]; then
+  printf '%s\n' '{"v":1,"job":"disk","error":"document parameters did not arrive as SSM_* environment variables (SSM Agent 3.3.2746.0 or later is required)"}'
+  exit 0
+fi
+
+host=$(hostname 2>/dev/null || uname -n)
+if ! command -v df >/dev/null 2>&1; then
+  printf '{"v":1,"job":"disk","host":%s,"error":"df not found"}\n' "$(json_str "$host")"
+  exit 0
+fi
+
+declare -A inode_pct=()
+while IFS=$'\t' read -r _src _type _size pct mount; do
+  inode_pct[$mount]=$pct
+done < <(df_rows -l -i)
+
+# Each entry: "<sort key>\t<json object>", worst first, so a cut keeps what matters.
+entries=()
+declare -A seen_source=()
+while IFS=$'\t' read -r src type size pct mount; do
+  case $SKIP_TYPES in *" $type "*) continue ;; esac
+  # Bind mounts repeat a device: report it once, at its first (usually shortest) mount point.
+  if [ -n "${seen_source[$src]+x}" ] && [ "${src:0:1}" = / ]; then continue; fi
+  seen_source[$src]=1
+  used=$(json_pct "$pct")
+  inodes=$(json_pct "${inode_pct[$mount]-}")
+  key=$used
+  if [ "$inodes" != null ] && { [ "$used" = null ] || [ "$inodes" -gt "$used" ]; }; then key=$inodes; fi
+  [ "$key" = null ] && key=0
+  entries+=("$key"$'\t'"{\"mount\":$(json_str "$mount"),\"fs\":$(json_str "$type"),\"source\":$(json_str "$src"),\"sizeKb\":$((10#${size//[!0-9]/0})),\"usedPct\":$used,\"inodesPct\":$inodes}")
+done < <(df_rows -l)
+fs_status=ok
+[ ${#entries[@]} -eq 0 ] && fs_status=unknown
+
+invalid=()
+paths=${SSM_paths-}
+while [ -n "$paths" ]; do
+  path=${paths%%:*}
+  if [ "$path" = "$paths" ]; then paths=''; else paths=${paths#*:}; fi
+  [ -z "$path" ] && continue
+  case $path in
+    /*) ;;
+    *) invalid+=("{\"param\":\"paths\",\"value\":$(json_str "${path:0:200}")}"); continue ;;
+  esac
+  if [ ! -e "$path" ]; then
+    entries+=("999"$'\t'"{\"path\":$(json_str "$path"),\"status\":\"missing\"}")
+    continue
+  fi
+  row=$(df_rows -- "$path" | head -n 1)
+  irow=$(df_rows -i -- "$path" | head -n 1)
+  if [ -z "$row" ]; then
+    entries+=("999"$'\t'"{\"path\":$(json_str "$path"),\"status\":\"unknown\",\"reason\":\"df gave no answer\"}")
+    continue
+  fi
+  IFS=$'\t' read -r src type size pct mount <<<"$row"
+  IFS=$'\t' read -r _ _ _ ipct _ <<<"$irow"
+  used=$(json_pct "$pct")
+  inodes=$(json_pct "${ipct-}")
+  key=$used
+  if [ "$inodes" != null ] && { [ "$used" = null ] || [ "$inodes" -gt "$used" ]; }; then key=$inodes; fi
+  [ "$key" = null ] && key=0
+  entries+=("$key"$'\t'"{\"path\":$(json_str "$path"),\"mount\":$(json_str "$mount"),\"fs\":$(json_str "$type"),\"source\":$(json_str "$src"),\"sizeKb\":$((10#${size//[!0-9]/0})),\"usedPct\":$used,\"inodesPct\":$inodes}")
+done
+
+head_json="{\"v\":1,\"job\":\"disk\",\"host\":$(json_str "$host"),\"status\":\"$fs_status\""
+if [ ${#invalid[@]} -gt 0 ]; then
+  joined=$(IFS=,; printf '%s' "${invalid[*]}")
+  head_json+=",\"invalid\":[${joined:0:600}]"
+fi
+body=''
+omitted=0
+omitted_max=0
+if [ ${#entries[@]} -gt 0 ]; then
+  while IFS=$'\t' read -r key entry; do
+    if [ $(( ${#head_json} + ${#body} + ${#entry} + 60 )) -le "$JSON_BUDGET" ]; then
+      body+=${body:+,}$entry
+    else
+      omitted=$((omitted + 1))
+      [ "$key" -gt "$omitted_max" ] && omitted_max=$key
+    fi
+  done < <(printf '%s\n' "${entries[@]}" | sort -t $'\t' -k1,1nr)
+fi
+printf '%s,"entries":[%s],"omitted":%d,"omittedMaxPct":%d}\n' "$head_json" "$body" "$omitted" "$omitted_max"
+
+echo '--- df -h (space) ---'
+run_df -h -P -T 2>&1
+echo '--- df -i (inodes) ---'
+run_df -i -P -T 2>&1
+exit 0

@@ -1,0 +1,378 @@
+import {
+  DescribeInstanceInformationCommand,
+  GetCommandInvocationCommand,
+  ListCommandInvocationsCommand,
+  ListCommandsCommand,
+  SendCommandCommand,
+  SSMClient,
+  type CommandInvocation,
+} from '@aws-sdk/client-ssm';
+import { ConfigError } from '../core/errors.js';
+import type { Executor, HostResult, ServerJob, TargetGroup } from './executor.js';
+import { commandParameters, DELIVERY_TIMEOUT_SECONDS, EXECUTION_TIMEOUT_SECONDS } from './parameters.js';
+import { readJsonLine } from './parse.js';
+import { backoffDelay, errorName, realSleep, retryThrottled, type Sleep } from './retry.js';
+
+/** A check document and the version every command runs (the stack replaces a changed document, so it stays "1"). */
+export interface DocumentRef {
+  readonly name: string;
+  readonly version: string;
+}
+
+export type CheckDocuments = Readonly<Record<ServerJob, DocumentRef>>;
+
+/** A managed node as DescribeInstanceInformation shows it. */
+export interface ManagedNode {
+  readonly name?: string;
+  readonly ping?: string;
+  readonly platform?: string;
+}
+
+/**
+ * One sent command, plain JSON so a run can be saved under `state/ssm-pending/` and collected
+ * by a later invocation.
+ */
+export interface SentCommand {
+  readonly job: ServerJob;
+  readonly target: string;
+  /** Absent when nothing was sent (no online Linux node, or SendCommand failed). */
+  readonly commandId?: string;
+  readonly sentAt: number;
+  /** Epoch ms by which SSM gives every invocation a final status (delivery + execution timeout). */
+  readonly expiresAt: number;
+  /** Every managed node carrying the target's tags. */
+  readonly nodes: Readonly<Record<string, ManagedNode>>;
+  /** The online Linux nodes whose results are awaited. */
+  readonly awaited: readonly string[];
+  /** Results known before collecting: offline, non-Linux, or the send failed. */
+  readonly early: readonly HostResult[];
+}
+
+export interface SsmExecutorOptions {
+  readonly client?: SSMClient;
+  readonly documents: CheckDocuments;
+  /** The suite's bucket: full stdout/stderr go to `<outputPrefix><job>/<target>/…`. */
+  readonly outputBucket?: string;
+  /** @default "ssm-output/" */
+  readonly outputPrefix?: string;
+  /** How long a node has to pick the command up (SendCommand TimeoutSeconds, at least 30). @default 60 */
+  readonly deliveryTimeoutSeconds?: number;
+  /** @default "100%": the checks only read, and waves of a big fleet would run into the delivery timeout */
+  readonly maxConcurrency?: string;
+  /** @default "100%": one broken host never stops the rest of the fleet */
+  readonly maxErrors?: string;
+  /** Injectable for tests: no real waiting. */
+  readonly sleep?: Sleep;
+  readonly now?: () => number;
+  readonly random?: () => number;
+  /** First and longest pause between polls. @default 2 s and 20 s */
+  readonly pollBaseMs?: number;
+  readonly pollMaxMs?: number;
+  readonly log?: (message: string, data?: Record<string, unknown>) => void;
+}
+
+/** Page size of DescribeInstanceInformation and ListCommandInvocations (both allow at most 50). */
+const PAGE_SIZE = 50;
+/** Once this few hosts are outstanding, GetCommandInvocation per host is cheaper than re-listing pages. */
+const STRAGGLER_LIMIT = 5;
+/** Statuses settle shortly after a command expires; after this much more, what is still open is reported. */
+const EXPIRY_GRACE_MS = 60_000;
+/** Right after SendCommand the command may not be visible yet. */
+const NOT_YET_ERRORS = new Set(['InvocationDoesNotExist', 'InvalidCommandId']);
+const FINAL_COMMAND_STATUSES = new Set(['Success', 'Cancelled', 'Failed', 'TimedOut']);
+const ERROR_MARKER = '\n----------ERROR-------\n';
+/** GetCommandInvocation's StandardOutputContent holds the first 24,000 characters of stdout. */
+const GET_OUTPUT_CAP = 24_000;
+
+/** An SSM client that retries throttled calls in adaptive mode (client-side rate limiting). */
+export function createSsmClient(): SSMClient {
+  return new SSMClient({ retryMode: 'adaptive', maxAttempts: 6 });
+}
+
+type Invocation = Pick<HostResult, 'status' | 'detail'> | 'pending';
+
+/** What an invocation's detailed status means for its host. */
+function classifyInvocation(statusDetails: string | undefined, status: string | undefined, managed: boolean, job: ServerJob, deliverySeconds: number, responseCode?: number): Invocation {
+  switch (statusDetails ?? status) {
+    case 'Success':
+      return { status: 'success' };
+    case 'Pending':
+    case 'InProgress':
+    case 'Delayed':
+    case 'Cancelling':
+    case undefined:
+      return 'pending';
+    case 'DeliveryTimedOut':
+      return { status: 'unreachable', detail: `the SSM Agent did not pick the command up within ${deliverySeconds} s (DeliveryTimedOut)` };
+    case 'Undeliverable':
+      return {
+        status: 'unreachable',
+        detail: managed ? 'the command could not be delivered (Undeliverable): the node does not respond' : 'not managed by SSM: the instance carries the tags but no SSM Agent is registered for it (Undeliverable)',
+      };
+    case 'InvalidPlatform':
+      return { status: 'unreachable', detail: 'not a Linux node: the shell check cannot run there (InvalidPlatform)' };
+    case 'ExecutionTimedOut':
+      return { status: 'failed', detail: `the script did not finish within ${EXECUTION_TIMEOUT_SECONDS[job]} s (ExecutionTimedOut)` };
+    case 'Failed':
+      return { status: 'failed', detail: `the script failed${responseCode !== undefined && responseCode >= 0 ? ` with exit status ${responseCode}` : ''} (Failed)` };
+    case 'Cancelled':
+    case 'Terminated':
+    case 'AccessDenied':
+      return { status: 'failed', detail: `the command ended ${statusDetails ?? status}` };
+    default:
+      return status === 'Success' ? { status: 'success' } : { status: 'failed', detail: `the command ended ${statusDetails ?? status}` };
+  }
+}
+
+function splitOutput(output: string): { stdout: string; stderr: string } {
+  const at = output.indexOf(ERROR_MARKER);
+  return at < 0 ? { stdout: output, stderr: '' } : { stdout: output.slice(0, at), stderr: output.slice(at + ERROR_MARKER.length) };
+}
+
+/**
+ * Runs the check documents through SSM Run Command: DescribeInstanceInformation first (offline,
+ * non-Linux nodes are findings at once), then ONE SendCommand per target group addressed by its
+ * tags, then collection: ListCommands until the command is final (one call per poll whatever the
+ * fleet size), ListCommandInvocations pages with the plugin output for every host, and
+ * GetCommandInvocation only for the last few stragglers or a cut output. Polls back off with jitter.
+ */
+export class SsmExecutor implements Executor {
+  private readonly client: SSMClient;
+  private readonly sleep: Sleep;
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private readonly deliverySeconds: number;
+  /** SSM API calls made, by operation (retries included). */
+  readonly calls: Record<string, number> = {};
+
+  constructor(private readonly options: SsmExecutorOptions) {
+    this.client = options.client ?? createSsmClient();
+    this.sleep = options.sleep ?? realSleep;
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? Math.random;
+    this.deliverySeconds = Math.max(30, options.deliveryTimeoutSeconds ?? DELIVERY_TIMEOUT_SECONDS);
+  }
+
+  get totalCalls(): number {
+    return Object.values(this.calls).reduce((a, b) => a + b, 0);
+  }
+
+  async runScript(job: ServerJob, params: Readonly<Record<string, string>>, group: TargetGroup): Promise<HostResult[]> {
+    const sent = await this.send(job, params, group);
+    const results = await this.collect(sent);
+    return results!;
+  }
+
+  /** Finds the target's nodes and sends one command to all of them. */
+  async send(job: ServerJob, params: Readonly<Record<string, string>>, group: TargetGroup): Promise<SentCommand> {
+    const tags = Object.entries(group.tags);
+    if (tags.length > 5) throw new ConfigError(`targets.${group.target}.servers.tags: at most 5 tags (SSM Run Command targets); got ${tags.length}`);
+    const nodes = await this.describeNodes(tags);
+    const early: HostResult[] = [];
+    const awaited: string[] = [];
+    for (const [id, node] of Object.entries(nodes)) {
+      if (node.ping !== 'Online') early.push({ host: id, name: node.name, status: 'unreachable', detail: `SSM ping status ${node.ping ?? 'unknown'} (the agent is not connected)`, stdout: '', stderr: '' });
+      else if (node.platform && node.platform !== 'Linux') early.push({ host: id, name: node.name, status: 'unreachable', detail: `platform ${node.platform}: the shell checks run on Linux only`, stdout: '', stderr: '' });
+      else awaited.push(id);
+    }
+    const sentAt = this.now();
+    const base = { job, target: group.target, sentAt, nodes, early };
+    if (awaited.length === 0) return { ...base, expiresAt: sentAt, awaited };
+
+    const document = this.options.documents[job];
+    try {
+      const response = await this.call('SendCommand', () =>
+        this.client.send(
+          new SendCommandCommand({
+            DocumentName: document.name,
+            DocumentVersion: document.version,
+            Targets: tags.map(([key, value]) => ({ Key: `tag:${key}`, Values: [value] })),
+            Parameters: commandParameters(params),
+            MaxConcurrency: this.options.maxConcurrency ?? '100%',
+            MaxErrors: this.options.maxErrors ?? '100%',
+            TimeoutSeconds: this.deliverySeconds,
+            Comment: `ops-autopilot ${job} check of ${group.target}`.slice(0, 100),
+            ...(this.options.outputBucket
+              ? { OutputS3BucketName: this.options.outputBucket, OutputS3KeyPrefix: `${this.options.outputPrefix ?? 'ssm-output/'}${job}/${group.target}` }
+              : {}),
+          }),
+        ),
+      );
+      const commandId = response.Command?.CommandId;
+      if (!commandId) throw new Error('SendCommand returned no command id');
+      const expiresAt = response.Command?.ExpiresAfter?.getTime() ?? sentAt + (this.deliverySeconds + EXECUTION_TIMEOUT_SECONDS[job]) * 1000;
+      this.options.log?.('sent', { job, target: group.target, commandId, nodes: Object.keys(nodes).length, awaited: awaited.length });
+      return { ...base, commandId, expiresAt, awaited };
+    } catch (error) {
+      if (error instanceof ConfigError) throw error;
+      const detail = `SendCommand failed: ${errorName(error) || 'Error'}: ${(error as Error).message}`;
+      return {
+        ...base,
+        expiresAt: sentAt,
+        awaited: [],
+        early: [...early, ...awaited.map((id): HostResult => ({ host: id, name: nodes[id]?.name, status: 'failed', detail, stdout: '', stderr: '' }))],
+      };
+    }
+  }
+
+  /**
+   * Collects a sent command's results. Returns undefined when `deadline` (epoch ms) comes first;
+   * call again later (the command keeps running on the servers meanwhile).
+   */
+  async collect(sent: SentCommand, options: { deadline?: number } = {}): Promise<HostResult[] | undefined> {
+    const commandId = sent.commandId;
+    if (!commandId) return [...sent.early];
+    const early = new Set(sent.early.map((r) => r.host));
+    const open = new Set(sent.awaited);
+    const results = new Map<string, HostResult>();
+    /** Final, but the listed output was cut before the end of the JSON line: fetch the longer copy. */
+    const needOutput = new Map<string, HostResult>();
+    let commandFinal = false;
+    let listed = false;
+
+    for (let attempt = 0; ; attempt++) {
+      const expired = this.now() > sent.expiresAt + EXPIRY_GRACE_MS;
+      if (!commandFinal && !expired) commandFinal = await this.commandFinal(commandId, sent);
+      if (commandFinal || expired) {
+        if (!listed || open.size > STRAGGLER_LIMIT) {
+          const seen = await this.listInvocations(commandId, sent);
+          listed = true;
+          for (const invocation of seen) {
+            const id = invocation.InstanceId;
+            if (!id || early.has(id) || results.has(id) || needOutput.has(id)) continue;
+            this.settle(sent, id, invocation, open, results, needOutput);
+          }
+        } else {
+          for (const id of [...open]) await this.fetchInvocation(commandId, sent, id, open, results);
+        }
+        for (const [id, partial] of [...needOutput]) await this.fetchOutput(commandId, sent, id, partial, results, needOutput);
+        if (open.size === 0 && needOutput.size === 0) return [...sent.early, ...results.values()];
+        if (expired) return [...sent.early, ...results.values(), ...this.giveUp(sent, open, needOutput)];
+      }
+      const delay = backoffDelay(attempt, { baseMs: this.options.pollBaseMs ?? 2_000, maxMs: this.options.pollMaxMs ?? 20_000, random: this.random });
+      if (options.deadline !== undefined && this.now() + delay > options.deadline) return undefined;
+      await this.sleep(delay);
+    }
+  }
+
+  private giveUp(sent: SentCommand, open: ReadonlySet<string>, needOutput: ReadonlyMap<string, HostResult>): HostResult[] {
+    return [
+      ...[...open].map(
+        (id): HostResult => ({
+          host: id,
+          name: sent.nodes[id]?.name,
+          status: 'unreachable',
+          detail: 'no final status after the command expired: the command did not reach this node',
+          stdout: '',
+          stderr: '',
+        }),
+      ),
+      ...needOutput.values(),
+    ];
+  }
+
+  private settle(
+    sent: SentCommand,
+    id: string,
+    invocation: Pick<CommandInvocation, 'Status' | 'StatusDetails' | 'CommandPlugins' | 'InstanceName'>,
+    open: Set<string>,
+    results: Map<string, HostResult>,
+    needOutput: Map<string, HostResult>,
+  ): void {
+    const plugin = invocation.CommandPlugins?.[0];
+    const verdict = classifyInvocation(invocation.StatusDetails, invocation.Status, id in sent.nodes, sent.job, this.deliverySeconds, plugin?.ResponseCode);
+    if (verdict === 'pending') {
+      open.add(id);
+      return;
+    }
+    open.delete(id);
+    const { stdout, stderr } = splitOutput(plugin?.Output ?? '');
+    const result: HostResult = { host: id, name: sent.nodes[id]?.name ?? (invocation.InstanceName || undefined), ...verdict, stdout, stderr };
+    if (verdict.status !== 'unreachable' && !readJsonLine(stdout).ok) needOutput.set(id, { ...result, outputTruncated: true });
+    else results.set(id, result);
+  }
+
+  private async fetchInvocation(commandId: string, sent: SentCommand, id: string, open: Set<string>, results: Map<string, HostResult>): Promise<void> {
+    const response = await this.notYetAsUndefined(() => this.call('GetCommandInvocation', () => this.client.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: id }))));
+    if (!response) return;
+    const verdict = classifyInvocation(response.StatusDetails, response.Status, id in sent.nodes, sent.job, this.deliverySeconds, response.ResponseCode);
+    if (verdict === 'pending') return;
+    open.delete(id);
+    const stdout = response.StandardOutputContent ?? '';
+    results.set(id, { host: id, name: sent.nodes[id]?.name, ...verdict, stdout, stderr: response.StandardErrorContent ?? '', outputTruncated: stdout.length >= GET_OUTPUT_CAP });
+  }
+
+  /** The 24,000-character copy of a host's stdout, for an output the listing cut at its 2,500. */
+  private async fetchOutput(commandId: string, sent: SentCommand, id: string, partial: HostResult, results: Map<string, HostResult>, needOutput: Map<string, HostResult>): Promise<void> {
+    const response = await this.notYetAsUndefined(() => this.call('GetCommandInvocation', () => this.client.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: id }))));
+    if (!response || classifyInvocation(response.StatusDetails, response.Status, true, sent.job, this.deliverySeconds) === 'pending') return;
+    needOutput.delete(id);
+    const stdout = response.StandardOutputContent ?? '';
+    results.set(id, { ...partial, stdout: stdout || partial.stdout, stderr: response.StandardErrorContent ?? partial.stderr, outputTruncated: stdout.length >= GET_OUTPUT_CAP });
+  }
+
+  private async commandFinal(commandId: string, sent: SentCommand): Promise<boolean> {
+    const response = await this.notYetAsUndefined(() => this.call('ListCommands', () => this.client.send(new ListCommandsCommand({ CommandId: commandId }))));
+    const command = response?.Commands?.[0];
+    if (!command) return false;
+    const targets = command.TargetCount ?? 0;
+    const final = FINAL_COMMAND_STATUSES.has(command.Status ?? '') || (targets > 0 && (command.CompletedCount ?? 0) >= targets);
+    this.options.log?.('poll', { target: sent.target, commandId, status: command.Status, completed: command.CompletedCount, targets });
+    return final;
+  }
+
+  private async listInvocations(commandId: string, sent: SentCommand): Promise<CommandInvocation[]> {
+    const all: CommandInvocation[] = [];
+    let token: string | undefined;
+    do {
+      const response = await this.notYetAsUndefined(() =>
+        this.call('ListCommandInvocations', () => this.client.send(new ListCommandInvocationsCommand({ CommandId: commandId, Details: true, MaxResults: PAGE_SIZE, NextToken: token }))),
+      );
+      if (!response) break;
+      all.push(...(response.CommandInvocations ?? []));
+      token = response.NextToken;
+    } while (token);
+    this.options.log?.('listed', { target: sent.target, commandId, invocations: all.length });
+    return all;
+  }
+
+  private async describeNodes(tags: ReadonlyArray<[string, string]>): Promise<Record<string, ManagedNode>> {
+    const nodes: Record<string, ManagedNode> = {};
+    let token: string | undefined;
+    do {
+      const response = await this.call('DescribeInstanceInformation', () =>
+        this.client.send(
+          new DescribeInstanceInformationCommand({
+            Filters: tags.map(([key, value]) => ({ Key: `tag:${key}`, Values: [value] })),
+            MaxResults: PAGE_SIZE,
+            NextToken: token,
+          }),
+        ),
+      );
+      for (const node of response.InstanceInformationList ?? []) {
+        if (node.InstanceId) nodes[node.InstanceId] = { name: node.ComputerName || node.Name || undefined, ping: node.PingStatus, platform: node.PlatformType };
+      }
+      token = response.NextToken;
+    } while (token);
+    return nodes;
+  }
+
+  private async notYetAsUndefined<T>(call: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await call();
+    } catch (error) {
+      if (NOT_YET_ERRORS.has(errorName(error))) return undefined;
+      throw error;
+    }
+  }
+
+  private call<T>(operation: string, send: () => Promise<T>): Promise<T> {
+    return retryThrottled(
+      () => {
+        this.calls[operation] = (this.calls[operation] ?? 0) + 1;
+        return send();
+      },
+      { sleep: this.sleep, attempts: 8, baseMs: 1_000, maxMs: 20_000, random: this.random },
+    );
+  }
+}

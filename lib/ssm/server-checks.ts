@@ -1,0 +1,195 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { Config } from '../../functions/core/config/schema.js';
+import { SERVER_JOBS, type ServerJob } from '../../functions/ssm-checks/executor.js';
+import { DELIVERY_TIMEOUT_SECONDS, EXECUTION_TIMEOUT_SECONDS } from '../../functions/ssm-checks/parameters.js';
+import { PENDING_PREFIX } from '../../functions/ssm-checks/pending-store.js';
+import { AutopilotFunction } from '../lambda/autopilot-function.js';
+import { acknowledgeWildcards } from '../nag/wildcards.js';
+import { JobSchedule } from '../scheduler/job-schedule.js';
+import { ServerCheckDocuments } from './server-check-documents.js';
+
+/** Where the SSM Agent writes each command's full stdout and stderr. */
+export const SSM_OUTPUT_PREFIX = 'ssm-output/';
+const STATE_PREFIX = 'state/';
+/** Time of day (config timezone) of a daily security check: done before the morning checklist. */
+export const SECURITY_DAILY_AT = '05:00';
+
+export interface ServerChecksProps {
+  /** The validated config; targets with `servers` are checked. */
+  readonly config: Config;
+  /** The suite's bucket: alert state under `state/`, command output under `ssm-output/`. */
+  readonly bucket: s3.IBucket;
+  /** AUTOPILOT_BUCKET and AUTOPILOT_TOPIC_ARNS (the stack's `jobEnvironment()`). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Lets a function publish to the alert topics (the stack's `topics.grantPublish`). */
+  readonly grantPublish: (grantee: iam.IGrantable) => void;
+  /** Scheduler deliveries that failed after their retries. */
+  readonly deadLetterQueue: sqs.IQueue;
+  /** The role EventBridge Scheduler assumes (the stack's `scheduleRole`). @default one made here */
+  readonly scheduleRole?: iam.IRole;
+  /** Where the generated bundle entries go (tests). */
+  readonly entriesDir?: string;
+  /** Command output kept in the bucket this long (when `bucket` is an s3.Bucket of this app). @default 30 days */
+  readonly outputRetention?: Duration;
+}
+
+/**
+ * The disk and security checks on the servers: the two SSM Command documents, one function per
+ * job (`functions/ssm-checks/handler.ts`) with its schedule in the config timezone, least-privilege
+ * IAM, and a managed policy the servers' instance roles attach so the SSM Agent can write the
+ * command output to the bucket. Creates nothing when no target has `servers`.
+ */
+export class ServerChecks extends Construct {
+  readonly documents?: ServerCheckDocuments;
+  readonly functions: Partial<Record<ServerJob, AutopilotFunction>> = {};
+  readonly schedules: Partial<Record<ServerJob, JobSchedule>> = {};
+  /** Attach to the servers' instance roles: s3:PutObject under `ssm-output/` for the command output. */
+  readonly instanceOutputPolicy?: iam.ManagedPolicy;
+
+  constructor(scope: Construct, id: string, props: ServerChecksProps) {
+    super(scope, id);
+    const tagSets = uniqueTagSets(props.config);
+    if (tagSets.length === 0) return;
+
+    const stack = Stack.of(this);
+    const documents = new ServerCheckDocuments(this, 'Documents');
+    this.documents = documents;
+    this.instanceOutputPolicy = this.outputPolicy(props.bucket);
+    if (props.bucket instanceof s3.Bucket) {
+      props.bucket.addLifecycleRule({ id: 'ssm-output', prefix: SSM_OUTPUT_PREFIX, expiration: props.outputRetention ?? Duration.days(30) });
+    }
+
+    const scheduleRole =
+      props.scheduleRole ??
+      new iam.Role(this, 'ScheduleRole', {
+        assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
+        description: 'EventBridge Scheduler invokes the ops-autopilot server-check functions',
+      });
+    for (const job of SERVER_JOBS) {
+      const title = job === 'disk' ? 'Disk' : 'Security';
+      const fn = new AutopilotFunction(this, `${title}Function`, {
+        job,
+        config: props.config,
+        handlerFile: 'functions/ssm-checks/handler.ts',
+        entriesDir: props.entriesDir,
+        // Sends, then waits for SSM's own expiry (delivery + execution timeout); what runs longer is carried on by a continuation.
+        timeout: Duration.seconds(DELIVERY_TIMEOUT_SECONDS + EXECUTION_TIMEOUT_SECONDS[job] + 180),
+        description: `ops-autopilot ${job} check on the servers through SSM Run Command`,
+        environment: {
+          ...props.environment,
+          AUTOPILOT_SERVER_JOB: job,
+          AUTOPILOT_SSM_DOCUMENTS: stack.toJsonString(documents.refs()),
+          AUTOPILOT_SSM_OUTPUT_PREFIX: SSM_OUTPUT_PREFIX,
+        },
+      });
+      this.grantRun(fn, job, documents, tagSets);
+      this.grantState(fn, props.bucket);
+      this.grantSelfInvoke(fn, title);
+      props.grantPublish(fn);
+      Validations.of(fn).acknowledge({
+        id: 'AwsSolutions-L1',
+        reason: 'The suite is built and tested for the Node.js 22 Lambda runtime on purpose; moving to a newer runtime is a deliberate upgrade.',
+      });
+      this.functions[job] = fn;
+
+      acknowledgeWildcards(scheduleRole, [
+          { resource: `${fn.functionArn}:*`, reason: "lambda:InvokeFunction on the function's versions and aliases (ARN:*), as grantInvoke writes it; the role can invoke the suite's job functions only." },
+      ]);
+      this.schedules[job] = new JobSchedule(this, `${title}Schedule`, {
+        function: fn,
+        when: props.config.schedules[job],
+        dailyAt: SECURITY_DAILY_AT,
+        timezone: props.config.timezone,
+        input: { source: 'schedule', job },
+        description: `ops-autopilot ${job} check every ${props.config.schedules[job]}`,
+        deadLetterQueue: props.deadLetterQueue,
+        role: scheduleRole,
+      });
+    }
+  }
+
+  /**
+   * ssm:SendCommand on the job's document, and on EC2 instances and hybrid managed nodes only
+   * while they carry a configured target's tags (all of them); the read-only status calls, which
+   * IAM cannot narrow to resources, on "*".
+   */
+  private grantRun(fn: AutopilotFunction, job: ServerJob, documents: ServerCheckDocuments, tagSets: ReadonlyArray<Readonly<Record<string, string>>>): void {
+    const stack = Stack.of(this);
+    const instances = stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' });
+    const managedInstances = stack.formatArn({ service: 'ssm', resource: 'managed-instance', resourceName: '*' });
+    fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'SendTheCheckDocument', actions: ['ssm:SendCommand'], resources: [documents.documentArn(job)] }));
+    tagSets.forEach((tags, i) => {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: `SendToTaggedNodes${i}`,
+          actions: ['ssm:SendCommand'],
+          resources: [instances, managedInstances],
+          conditions: { StringEquals: Object.fromEntries(Object.entries(tags).map(([k, v]) => [`ssm:resourceTag/${k}`, v])) },
+        }),
+      );
+    });
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadCommandStatus',
+        actions: ['ssm:DescribeInstanceInformation', 'ssm:ListCommands', 'ssm:ListCommandInvocations', 'ssm:GetCommandInvocation'],
+        resources: ['*'],
+      }),
+    );
+    acknowledgeWildcards(fn.role!, [
+      { resource: instances, reason: 'ssm:SendCommand reaches only instances carrying a configured target\'s tags (ssm:resourceTag conditions); instance ids are not known at deploy time.' },
+      { resource: managedInstances, reason: 'ssm:SendCommand reaches only hybrid managed nodes (mi-) carrying a configured target\'s tags (ssm:resourceTag conditions).' },
+      { resource: '*', reason: 'DescribeInstanceInformation, ListCommands, ListCommandInvocations and GetCommandInvocation support no resource-level permissions; they only read command status.' },
+    ]);
+  }
+
+  /** Alert state and pending runs under `state/`: read and write, delete only pending runs, list only `state/`. */
+  private grantState(fn: AutopilotFunction, bucket: s3.IBucket): void {
+    fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'AlertAndRunState', actions: ['s3:GetObject', 's3:PutObject'], resources: [bucket.arnForObjects(`${STATE_PREFIX}*`)] }));
+    fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'FinishedRuns', actions: ['s3:DeleteObject'], resources: [bucket.arnForObjects(`${PENDING_PREFIX}*`)] }));
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ sid: 'ListState', actions: ['s3:ListBucket'], resources: [bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${STATE_PREFIX}*`] } } }),
+    );
+    acknowledgeWildcards(fn.role!, [
+      { resource: bucket.arnForObjects(`${STATE_PREFIX}*`), reason: 'Alert state and pending server-check runs: objects under state/ named at run time.' },
+      { resource: bucket.arnForObjects(`${PENDING_PREFIX}*`), reason: 'A collected run deletes its own pending object under state/ssm-pending/, named at run time.' },
+    ]);
+  }
+
+  /**
+   * The function invokes itself to go on collecting a long run. A separate policy (not the role's
+   * default one, on which the function depends) keeps the template free of a dependency cycle.
+   */
+  private grantSelfInvoke(fn: AutopilotFunction, title: string): void {
+    new iam.Policy(this, `${title}Continuation`, {
+      roles: [fn.role!],
+      statements: [new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fn.functionArn] })],
+    });
+  }
+
+  private outputPolicy(bucket: s3.IBucket): iam.ManagedPolicy {
+    const policy = new iam.ManagedPolicy(this, 'InstanceOutputPolicy', {
+      description: 'Attach to the instance roles of the checked servers: the SSM Agent writes ops-autopilot command output to the bucket.',
+      statements: [
+        new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects(`${SSM_OUTPUT_PREFIX}*`)] }),
+        new iam.PolicyStatement({ actions: ['s3:GetEncryptionConfiguration'], resources: [bucket.bucketArn] }),
+      ],
+    });
+    acknowledgeWildcards(policy, [{ resource: bucket.arnForObjects(`${SSM_OUTPUT_PREFIX}*`), reason: 'Command output keys are made by SSM: <prefix>/<command id>/<instance id>/…' }]);
+    return policy;
+  }
+}
+
+/** The distinct tag sets of the targets with servers: one SendCommand grant each. */
+export function uniqueTagSets(config: Config): Array<Readonly<Record<string, string>>> {
+  const seen = new Map<string, Readonly<Record<string, string>>>();
+  for (const t of Object.values(config.targets)) {
+    if (!t.servers) continue;
+    const sorted = Object.fromEntries(Object.entries(t.servers.tags).sort(([a], [b]) => a.localeCompare(b)));
+    seen.set(JSON.stringify(sorted), sorted);
+  }
+  return [...seen.values()];
+}

@@ -1,0 +1,69 @@
+import type { CommandInvocation, InstanceInformation } from '@aws-sdk/client-ssm';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { SsmExecutor, type SsmExecutorOptions } from '../../../functions/ssm-checks/ssm-executor.js';
+
+export const DOCUMENTS = {
+  disk: { name: 'OpsAutopilot-ServerChecksDocumentsDisk-AbC123', version: '1' },
+  security: { name: 'OpsAutopilot-ServerChecksDocumentsSecurity-DeF456', version: '1' },
+} as const;
+
+export const T0 = Date.parse('2026-11-23T02:00:00Z');
+
+/** A fake clock that the injected sleep advances: backoff never waits for real. */
+export function fakeClock(start = T0) {
+  const clock = { now: start, sleeps: [] as number[] };
+  return {
+    clock,
+    now: () => clock.now,
+    sleep: async (ms: number) => {
+      clock.sleeps.push(ms);
+      clock.now += ms;
+    },
+  };
+}
+
+export function executor(options: Partial<SsmExecutorOptions> & { clock: ReturnType<typeof fakeClock> }): SsmExecutor {
+  const { clock, ...rest } = options;
+  return new SsmExecutor({
+    client: new SSMClient({ region: 'ap-northeast-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }),
+    documents: DOCUMENTS,
+    outputBucket: 'autopilot-bucket',
+    sleep: clock.sleep,
+    now: clock.now,
+    random: () => 0.5,
+    ...rest,
+  });
+}
+
+export function node(id: string, ping = 'Online', extra: Partial<InstanceInformation> = {}): InstanceInformation {
+  return { InstanceId: id, PingStatus: ping as InstanceInformation['PingStatus'], PlatformType: 'Linux', ComputerName: `${id}.internal`, ...extra };
+}
+
+/** A disk script's JSON line for one filesystem. */
+export function diskLine(host: string, usedPct: number, mount = '/'): string {
+  return JSON.stringify({
+    v: 1,
+    job: 'disk',
+    host,
+    status: 'ok',
+    entries: [{ mount, fs: 'ext4', source: '/dev/nvme0n1p1', sizeKb: 8_000_000, usedPct, inodesPct: 5 }],
+    omitted: 0,
+    omittedMaxPct: 0,
+  });
+}
+
+export function invocation(id: string, statusDetails: string, output = '', extra: Partial<CommandInvocation> = {}): CommandInvocation {
+  const status = ({ DeliveryTimedOut: 'TimedOut', ExecutionTimedOut: 'TimedOut', Undeliverable: 'Failed', InvalidPlatform: 'Failed', Terminated: 'Failed' } as Record<string, string>)[statusDetails] ?? statusDetails;
+  return {
+    CommandId: 'cmd-1',
+    InstanceId: id,
+    Status: status as CommandInvocation['Status'],
+    StatusDetails: statusDetails,
+    CommandPlugins: [{ Name: 'diskCheck', Status: status as never, StatusDetails: statusDetails, Output: output, ResponseCode: statusDetails === 'Success' ? 0 : 1 }],
+    ...extra,
+  };
+}
+
+export function awsError(name: string, message = name): Error {
+  return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: name === 'ThrottlingException' ? 400 : 400 } });
+}
