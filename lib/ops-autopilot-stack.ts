@@ -13,6 +13,7 @@ import { BACKUPS_PREFIX, STATE_PREFIX, backupExpirations } from './s3/backup-ret
 import { JobSchedule, type JobScheduleTimingProps } from './scheduler/job-schedule.js';
 import { AlertTopics } from './sns/alert-topics.js';
 import { ServerChecks } from './ssm/index.js';
+import { addOperations, type Operations } from './monitoring/operations.js';
 
 export interface OpsAutopilotStackProps extends StackProps, Pick<AutopilotFunctionSourceProps, 'entriesDir'> {
   /** The validated config (`loadConfigFile(path, { forDeployment: true })`); validated again here. */
@@ -48,6 +49,8 @@ export class OpsAutopilotStack extends Stack {
   readonly serverChecks: ServerChecks;
   readonly digestFunction: AutopilotFunction;
   readonly digestSchedule: JobSchedule;
+  /** Alarms on the watchers, the dashboard and the console test events. */
+  readonly operations: Operations;
   private readonly scheduledFunctions = new Set<lambda.IFunction>();
 
   constructor(scope: Construct, id: string, props: OpsAutopilotStackProps) {
@@ -121,6 +124,20 @@ export class OpsAutopilotStack extends Stack {
       when: this.config.schedules.digest,
       input: { source: 'schedule' },
       description: `ops-autopilot daily digest at ${this.config.schedules.digest} ${this.config.timezone}`,
+    });
+
+    this.operations = addOperations(this, {
+      functions: [
+        { job: 'health', fn: this.healthFunction, schedules: this.healthSchedules },
+        ...(['disk', 'security'] as const).flatMap((job) => {
+          const fn = this.serverChecks.functions[job];
+          const schedule = this.serverChecks.schedules[job];
+          return fn ? [{ job, fn, schedules: schedule ? [schedule] : [] }] : [];
+        }),
+        { job: 'digest', fn: this.digestFunction, schedules: [this.digestSchedule] },
+      ],
+      queues: [this.deadLetterQueue],
+      testEventRegistry: this.node.tryGetContext('testEventRegistry') ?? 'existing',
     });
 
     new CfnOutput(this, 'BucketName', { value: this.bucket.bucket.bucketName, description: 'Alert state (state/) and backups (backups/)' });

@@ -264,7 +264,7 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
 
   it('outputs the bucket name, the five topic ARNs and the function name', () => {
     expect(Object.keys(artifactOutputs()).sort()).toEqual(
-      ['BucketName', 'CriticalTopicArn', 'DigestTopicArn', 'DigestFunctionName', 'HealthFunctionName', 'HighTopicArn', 'LowTopicArn', 'MediumTopicArn'].sort(),
+      ['BucketName', 'CriticalTopicArn', 'DashboardUrl', 'DigestTopicArn', 'DigestFunctionName', 'HealthFunctionName', 'HighTopicArn', 'LowTopicArn', 'MediumTopicArn'].sort(),
     );
     expect(artifactOutputs().HealthFunctionName.Value).toEqual({ Ref: idOf('AWS::Lambda::Function', 'HealthFunction') });
   });

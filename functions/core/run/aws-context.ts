@@ -6,6 +6,7 @@ import { SnsNotifier } from '../adapters/sns-notifier.js';
 import { ssmSecrets } from '../adapters/ssm-secrets.js';
 import type { Job } from '../domain/report.js';
 import type { JobContext } from './run-job.js';
+import { metrics } from '../observability/metrics.js';
 
 const topicArnsSchema = z.strictObject({
   critical: z.string().startsWith('arn:'),
@@ -29,6 +30,6 @@ export function awsContext(config: Config, job: Job, env: NodeJS.ProcessEnv = pr
   if (!bucket) throw new Error('AUTOPILOT_BUCKET is not set (the stack sets it on every function)');
   const parsed = topicArnsSchema.safeParse(JSON.parse(env.AUTOPILOT_TOPIC_ARNS ?? '{}'));
   if (!parsed.success) throw new Error(`AUTOPILOT_TOPIC_ARNS is not a map of topic ARNs: ${parsed.error.message}`);
-  const context: JobContext = { config, store: new S3ObjectStore(bucket), notifier: new SnsNotifier(parsed.data) };
+  const context: JobContext = { config, store: new S3ObjectStore(bucket), notifier: new SnsNotifier(parsed.data), metrics };
   return { context, secrets: ssmSecrets, logger: jobLogger(job) };
 }

@@ -1,0 +1,78 @@
+import { CfnOutput, Stack } from 'aws-cdk-lib';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { Config } from '../../functions/core/config/schema.js';
+import { ConsoleTestEvents, type ConsoleTestEventFunction } from '../console/test-events.js';
+import { OperationsDashboard } from './dashboard.js';
+import type { WatchedFunction } from './watched-function.js';
+import { Watchers } from './watchers.js';
+
+/** What the operations constructs need from the stack (OpsAutopilotStack has all of it). */
+export interface OperationsHost extends Construct {
+  readonly config: Config;
+  readonly topics: { readonly topics: { readonly critical: sns.ITopic } };
+}
+
+export interface OperationsFunction extends WatchedFunction, Pick<ConsoleTestEventFunction, 'targets'> {}
+
+export interface OperationsOptions {
+  /** Every job function with its schedules (`JobSchedule`s fit); list a function once per job it serves. */
+  readonly functions: readonly OperationsFunction[];
+  /** The scheduler dead-letter queues. */
+  readonly queues: readonly sqs.IQueue[];
+  /**
+   * The console's test-event registry: `existing` (default; made by the console or
+   * `aws schemas create-registry --registry-name lambda-testevent-schemas`), `create` (this
+   * stack makes it; fails if it exists), or `none` (no test events).
+   * @default 'existing'
+   */
+  readonly testEventRegistry?: 'existing' | 'create' | 'none';
+}
+
+export const TEST_EVENT_REGISTRY_CHOICES: ReadonlyArray<NonNullable<OperationsOptions['testEventRegistry']>> = ['existing', 'create', 'none'];
+
+/** Alarms, dashboard and console test events of the suite, under one construct. */
+export class Operations extends Construct {
+  readonly watchers: Watchers;
+  readonly dashboard: OperationsDashboard;
+  readonly testEvents?: ConsoleTestEvents;
+
+  constructor(host: OperationsHost, id: string, options: OperationsOptions) {
+    super(host, id);
+    this.watchers = new Watchers(this, 'Watchers', {
+      functions: options.functions,
+      deadLetterQueues: options.queues,
+      topic: host.topics.topics.critical,
+    });
+    this.dashboard = new OperationsDashboard(this, 'Dashboard', {
+      config: host.config,
+      functions: options.functions,
+      alarms: this.watchers.alarms,
+      deadLetterQueues: options.queues,
+    });
+    const registry = options.testEventRegistry ?? 'existing';
+    if (!TEST_EVENT_REGISTRY_CHOICES.includes(registry)) {
+      throw new Error(`testEventRegistry: "${String(registry)}" is not one of ${TEST_EVENT_REGISTRY_CHOICES.join(', ')}`);
+    }
+    if (registry !== 'none') {
+      this.testEvents = new ConsoleTestEvents(this, 'TestEvents', { config: host.config, functions: options.functions, registry });
+    }
+  }
+
+  /** The dashboard in the CloudWatch console. */
+  get dashboardUrl(): string {
+    const region = Stack.of(this).region;
+    return `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${this.dashboard.dashboard.dashboardName}`;
+  }
+}
+
+/**
+ * The one line the stack calls: `addOperations(this, { functions: [...], queues: [this.deadLetterQueue] })`.
+ * Adds the `Operations` construct and the stack output `DashboardUrl`.
+ */
+export function addOperations(host: OperationsHost, options: OperationsOptions): Operations {
+  const operations = new Operations(host, 'Operations', options);
+  new CfnOutput(host, 'DashboardUrl', { value: operations.dashboardUrl, description: 'The ops-autopilot CloudWatch dashboard' });
+  return operations;
+}

@@ -1,0 +1,401 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Validations, type CfnElement } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addOperations, type Operations, type OperationsHost } from '../../../lib/monitoring/operations.js';
+import type { OpsAutopilotStack } from '../../../lib/ops-autopilot-stack.js';
+import { testApp } from '../support/cdk-app.js';
+import { OperationsTestStack, renderCfn } from './operations-fixture.js';
+
+type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string[]; DeletionPolicy?: string };
+
+interface Widget {
+  type: string;
+  width: number;
+  height: number;
+  x: number;
+  y: number;
+  properties: Record<string, any>;
+}
+
+describe('addOperations on a stack with four job functions, a dead-letter queue and the alert topics', () => {
+  const outdir = mkdtempSync(join(tmpdir(), 'autopilot-ops-'));
+  let stack: OperationsTestStack;
+  let operations: Operations;
+  let template: Template;
+  let resources: Record<string, Resource>;
+  let widgets: Widget[];
+  let reportFile: string;
+
+  const ref = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
+  const fnRef = (fn: lambda.Function) => ({ Ref: ref(fn) });
+  const criticalRef = () => ({ Ref: ref(stack.topics.topics.critical) });
+  const alarmNamed = (name: string): Resource => {
+    const found = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties.AlarmName === name);
+    expect(found, name).toHaveLength(1);
+    return found[0]!;
+  };
+  const widgetTitled = (title: string): Widget => {
+    const found = widgets.filter((w) => w.properties.title === title);
+    expect(found, title).toHaveLength(1);
+    return found[0]!;
+  };
+  /** A dashboard metric line as [namespace, metric name, { dimension: value }, options]. */
+  const lines = (widget: Widget) =>
+    (widget.properties.metrics as unknown[][]).map((line) => {
+      const options = (typeof line[line.length - 1] === 'object' ? line[line.length - 1] : {}) as Record<string, unknown>;
+      const parts = line.filter((p) => typeof p === 'string') as string[];
+      if (parts.length === 0) return ['expression', options.expression, {} as Record<string, string>, options] as const;
+      const [namespace, name, ...dims] = parts;
+      const dimensions: Record<string, string> = Object.fromEntries(Array.from({ length: dims.length / 2 }, (_, i) => [dims[2 * i]!, dims[2 * i + 1]!]));
+      return [namespace, name, dimensions, options] as const;
+    });
+
+  beforeAll(() => {
+    const app = testApp({ outdir, cfnValidation: false });
+    stack = new OperationsTestStack(app, 'Ops');
+    operations = addOperations(stack, { functions: stack.functions, queues: [stack.deadLetterQueue] });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    const assembly = app.synth();
+    reportFile = join(assembly.directory, 'validation-report.json');
+    template = Template.fromJSON(assembly.getStackByName('Ops').template);
+    resources = template.toJSON().Resources;
+    const dashboard = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Dashboard');
+    expect(dashboard).toHaveLength(1);
+    widgets = JSON.parse(renderCfn(dashboard[0]!.Properties.DashboardBody)).widgets;
+  });
+
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  describe('watchers', () => {
+    it('makes errors, throttles and not-invoked alarms per function (the server-check function once for both jobs) and one per dead-letter queue', () => {
+      const names = Object.values(resources)
+        .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
+        .map((r) => r.Properties.AlarmName)
+        .sort();
+      expect(names).toEqual(
+        [
+          'Ops-health-errors',
+          'Ops-health-throttles',
+          'Ops-health-not-invoked',
+          'Ops-backup-errors',
+          'Ops-backup-throttles',
+          'Ops-backup-not-invoked',
+          'Ops-server-checks-errors',
+          'Ops-server-checks-throttles',
+          'Ops-server-checks-not-invoked',
+          'Ops-digest-errors',
+          'Ops-digest-throttles',
+          'Ops-digest-not-invoked',
+          'Ops-dead-letters',
+        ].sort(),
+      );
+      expect(operations.watchers.alarms).toHaveLength(13);
+    });
+
+    it('pages on one error or one throttle in 5 minutes, missing data not breaching, to the critical topic and back', () => {
+      const fns = { health: stack.fns.health, backup: stack.fns.backup, 'server-checks': stack.fns.serverChecks, digest: stack.fns.digest };
+      for (const [name, fn] of Object.entries(fns)) {
+        for (const [suffix, metric] of [
+          ['errors', 'Errors'],
+          ['throttles', 'Throttles'],
+        ] as const) {
+          expect(alarmNamed(`Ops-${name}-${suffix}`).Properties).toEqual({
+            AlarmName: `Ops-${name}-${suffix}`,
+            AlarmDescription: expect.stringMatching(/ops-autopilot/),
+            ActionsEnabled: true,
+            AlarmActions: [criticalRef()],
+            OKActions: [criticalRef()],
+            Namespace: 'AWS/Lambda',
+            MetricName: metric,
+            Dimensions: [{ Name: 'FunctionName', Value: fnRef(fn) }],
+            Statistic: 'Sum',
+            Period: 300,
+            EvaluationPeriods: 1,
+            Threshold: 1,
+            ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+            TreatMissingData: 'notBreaching',
+          });
+        }
+      }
+    });
+
+    it('pages when a function had no invocation for its tightest schedule plus a grace, missing data breaching, after a warm-up', () => {
+      const expected: Array<[name: string, fn: lambda.Function, period: number, periods: number, warmUp: number, text: RegExp]> = [
+        // 1m and 5m schedules: the 1m one sets the window, 11 one-minute periods.
+        ['health', stack.fns.health, 60, 11, 11, /not invoked for 11m although it is scheduled every 1m/],
+        // Daily at 02:00 and 03:30: 25 one-hour periods, so a run skipped tonight pages by tomorrow 03:00-04:00.
+        ['backup', stack.fns.backup, 3600, 25, 1500, /not invoked for 25h although it is scheduled every 1d/],
+        // Hourly disk and daily security on one function: the hourly one counts.
+        ['server-checks', stack.fns.serverChecks, 3600, 2, 120, /disk\/security job was not invoked for 2h/],
+        ['digest', stack.fns.digest, 3600, 25, 1500, /not invoked for 25h/],
+      ];
+      for (const [name, fn, period, periods, warmUp, text] of expected) {
+        expect(alarmNamed(`Ops-${name}-not-invoked`).Properties, name).toEqual({
+          AlarmName: `Ops-${name}-not-invoked`,
+          AlarmDescription: expect.stringMatching(text),
+          ActionsEnabled: true,
+          AlarmActions: [criticalRef()],
+          OKActions: [criticalRef()],
+          Namespace: 'AWS/Lambda',
+          MetricName: 'Invocations',
+          Dimensions: [{ Name: 'FunctionName', Value: fnRef(fn) }],
+          Statistic: 'Sum',
+          Period: period,
+          EvaluationPeriods: periods,
+          DatapointsToAlarm: periods,
+          Threshold: 1,
+          ComparisonOperator: 'LessThanThreshold',
+          TreatMissingData: 'breaching',
+          WarmUpConfiguration: { WarmUpPeriodDurationInMinutes: warmUp },
+        });
+      }
+    });
+
+    it('pages on a message in the dead-letter queue until it is emptied, missing data not breaching', () => {
+      expect(alarmNamed('Ops-dead-letters').Properties).toEqual({
+        AlarmName: 'Ops-dead-letters',
+        AlarmDescription: expect.stringMatching(/dead-letter queue carries the error/),
+        ActionsEnabled: true,
+        AlarmActions: [criticalRef()],
+        OKActions: [criticalRef()],
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ref(stack.deadLetterQueue), 'QueueName'] } }],
+        Statistic: 'Maximum',
+        Period: 300,
+        EvaluationPeriods: 1,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    });
+
+    it('publishes to a topic whose KMS key lets CloudWatch encrypt the message', () => {
+      const topic = resources[ref(stack.topics.topics.critical) as string]!;
+      const keyId = topic.Properties.KmsMasterKeyId['Fn::GetAtt'][0] as string;
+      const statements = resources[keyId]!.Properties.KeyPolicy.Statement as Array<{ Principal: { Service?: string }; Action: string[]; Effect: string }>;
+      expect(statements).toContainEqual(
+        expect.objectContaining({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }),
+      );
+    });
+  });
+
+  describe('dashboard', () => {
+    it('is named after the stack and the region, and its URL is an output', () => {
+      const dashboard = Object.entries(resources).find(([, r]) => r.Type === 'AWS::CloudWatch::Dashboard')!;
+      expect(dashboard[1].Properties.DashboardName).toBe('Ops-ap-northeast-1');
+      const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+      expect(Object.keys(outputs)).toEqual(['DashboardUrl']);
+      expect(renderCfn(outputs.DashboardUrl!.Value)).toBe(`https://ap-northeast-1.console.aws.amazon.com/cloudwatch/home?region=ap-northeast-1#dashboards/dashboard/\${${dashboard[0]}}`);
+    });
+
+    it('opens with a header and the status of every watcher alarm', () => {
+      expect(widgets[0]).toMatchObject({ type: 'text', width: 24, properties: { markdown: expect.stringMatching(/^# ops-autopilot: 4 systems/) } });
+      const status = widgets.filter((w) => w.type === 'alarm');
+      expect(status).toHaveLength(1);
+      const alarmIds = Object.entries(resources)
+        .filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm')
+        .map(([id]) => `\${${id}.Arn}`);
+      expect([...status[0]!.properties.alarms].sort()).toEqual(alarmIds.sort());
+      expect(status[0]!.width).toBe(24);
+    });
+
+    it('stacks the check results per severity for each job but the digest, at the pace of its schedules, gaps filled with 0', () => {
+      const expected: Array<[job: string, period: number, every: string]> = [
+        ['health', 300, '5m'], // the 1m schedule, at the dashboard's shortest period
+        ['backup', 86_400, '1d'],
+        ['disk', 3600, '1h'],
+        ['security', 86_400, '1d'],
+      ];
+      const titles = widgets.filter((w) => String(w.properties.title).includes('check results per severity')).map((w) => w.properties.title);
+      expect(titles).toEqual(expected.map(([job, , every]) => `${job}: check results per severity (per ${every})`));
+      for (const [job, period, every] of expected) {
+        const widget = widgetTitled(`${job}: check results per severity (per ${every})`);
+        expect(widget.properties.stacked).toBe(true);
+        const all = lines(widget);
+        // A period of 300 s is the dashboard's default, which the body leaves out.
+        const shown = all.filter(([kind]) => kind === 'expression').map(([, expression, , o]) => [expression, o.label, o.color, o.period ?? 300]);
+        const hidden = all.filter(([kind]) => kind !== 'expression').map(([ns, name, dims, o]) => [ns, name, dims, o.id, o.stat, o.period ?? 300, o.visible]);
+        const severities = ['ok', 'low', 'medium', 'high', 'critical'];
+        const colours = ['#2ca02c', '#1f77b4', '#f2c80f', '#ff7f0e', '#d62728'];
+        expect(shown).toEqual(severities.map((s, i) => [`FILL(${s}, 0)`, s, colours[i], period]));
+        expect(hidden).toEqual(severities.map((s) => ['OpsAutopilot', 'CheckOutcome', { Job: job, Severity: s }, s, 'Sum', period, false]));
+      }
+    });
+
+    it('gives each system a heading that says what is watched, followed by its graphs', () => {
+      const headings = widgets.filter((w) => w.type === 'text').map((w) => w.properties.markdown as string);
+      expect(headings).toEqual([
+        expect.stringMatching(/^# ops-autopilot/),
+        '## mycats — My Cats (Node + Prisma)\nHTTP: api, cats, frontend · PostgreSQL: db · backups: db at 02:00 · servers tagged System=mycats',
+        '## cafemuji\nHTTP: health · PostgreSQL: db, reports · backups: db at 03:30, reports at 02:00',
+        '## task-manager\nHTTP: api · backups: task_manager at 02:00 (on the server) · servers tagged System=task-manager',
+        '## quiet\nPostgreSQL: db',
+        '## Job functions',
+      ]);
+      // Rows follow their heading: the graphs of a system sit between its heading and the next.
+      const y = (title: string) => widgetTitled(title).y;
+      const headingY = (prefix: string) => widgets.find((w) => w.type === 'text' && String(w.properties.markdown).startsWith(prefix))!.y;
+      expect(y('mycats: response time per endpoint (ms, max)')).toBeGreaterThan(headingY('## mycats'));
+      expect(y('mycats: disk use per server and mount (%)')).toBeLessThan(headingY('## cafemuji'));
+      expect(headingY('## Job functions')).toBe(headingY('## quiet') + 2);
+    });
+
+    it('draws response time per endpoint, one line per check, with the thresholds', () => {
+      const mycats = widgetTitled('mycats: response time per endpoint (ms, max)');
+      expect(lines(mycats).map(([ns, name, dims, o]) => [ns, name, dims, o.label, o.stat, o.period])).toEqual([
+        ['OpsAutopilot', 'ResponseTime', { Target: 'mycats', Check: 'api' }, 'api', 'Maximum', undefined],
+        ['OpsAutopilot', 'ResponseTime', { Target: 'mycats', Check: 'cats' }, 'cats', 'Maximum', undefined],
+        ['OpsAutopilot', 'ResponseTime', { Target: 'mycats', Check: 'frontend' }, 'frontend', 'Maximum', undefined],
+      ]);
+      expect(mycats.properties.annotations.horizontal.map((a: { value: number; label: string }) => [a.value, a.label])).toEqual([
+        [500, 'warning 500 ms'],
+        [3000, 'critical 3000 ms'],
+      ]);
+      // An hourly check is drawn hourly, not as a dot every 12th five-minute period.
+      const cafemuji = widgetTitled('cafemuji: response time per endpoint (ms, max)');
+      expect(lines(cafemuji).map(([, , dims, o]) => [dims.Check, o.period])).toEqual([['health', 3600]]);
+    });
+
+    it('draws backup size and duration per database, daily, over two weeks', () => {
+      const widget = widgetTitled('cafemuji: backup size (left) and duration (right) per database');
+      expect(widget.properties.start).toBe('-P14D');
+      expect(lines(widget).map(([ns, name, dims, o]) => [ns, name, dims, o.stat, o.period, o.yAxis])).toEqual([
+        ['OpsAutopilot', 'BackupSizeBytes', { Target: 'cafemuji', Database: 'db' }, 'Maximum', 86_400, undefined],
+        ['OpsAutopilot', 'BackupSizeBytes', { Target: 'cafemuji', Database: 'reports' }, 'Maximum', 86_400, undefined],
+        ['OpsAutopilot', 'BackupDurationMs', { Target: 'cafemuji', Database: 'db' }, 'Maximum', 86_400, 'right'],
+        ['OpsAutopilot', 'BackupDurationMs', { Target: 'cafemuji', Database: 'reports' }, 'Maximum', 86_400, 'right'],
+      ]);
+      expect(lines(widgetTitled('task-manager: backup size (left) and duration (right) per database')).map(([, , dims]) => dims.Database)).toEqual([
+        'task_manager',
+        'task_manager',
+      ]);
+    });
+
+    it('finds disk use per server with a SEARCH (hosts are discovered at run time), against the target\'s thresholds', () => {
+      const mycats = widgetTitled('mycats: disk use per server and mount (%)');
+      expect(lines(mycats)).toEqual([
+        [
+          'expression',
+          `SEARCH('{OpsAutopilot,Target,Check} MetricName="DiskUsedPercent" Target="mycats"', 'Maximum', 3600)`,
+          {},
+          { expression: expect.any(String), label: "${PROP('Dim.Check')}", period: 3600 },
+        ],
+      ]);
+      expect(mycats.properties.annotations.horizontal.map((a: { value: number }) => a.value)).toEqual([70, 85]);
+      expect(mycats.properties.yAxis.left).toEqual({ min: 0, max: 100, showUnits: false });
+      // No disk block: the disk job's own defaults.
+      const taskManager = widgetTitled('task-manager: disk use per server and mount (%)');
+      expect(taskManager.properties.annotations.horizontal.map((a: { value: number }) => a.value)).toEqual([80, 90]);
+      expect(widgets.some((w) => String(w.properties.title).startsWith('cafemuji: disk'))).toBe(false);
+    });
+
+    it('leaves out the graphs a system has nothing for', () => {
+      expect(widgets.filter((w) => String(w.properties.title ?? '').startsWith('quiet'))).toEqual([]);
+      expect(widgets.some((w) => w.properties.title === 'cafemuji: disk use per server and mount (%)')).toBe(false);
+    });
+
+    it('ends with errors, throttles, duration and invocations per function and the dead letters', () => {
+      const errors = widgetTitled('Errors (left) and throttles (right) per function');
+      const fnRefs = [stack.fns.health, stack.fns.backup, stack.fns.serverChecks, stack.fns.digest].map((fn) => `\${${ref(fn)}}`);
+      expect(lines(errors).map(([ns, name, dims, o]) => [ns, name, dims.FunctionName, o.label])).toEqual([
+        ...['health', 'backup', 'server-checks', 'digest'].map((n, i) => ['AWS/Lambda', 'Errors', fnRefs[i], `${n} errors`]),
+        ...['health', 'backup', 'server-checks', 'digest'].map((n, i) => ['AWS/Lambda', 'Throttles', fnRefs[i], `${n} throttles`]),
+      ]);
+      expect(lines(widgetTitled('Duration per function (ms, max)')).map(([, name, , o]) => [name, o.label, o.stat])).toEqual(
+        ['health', 'backup', 'server-checks', 'digest'].map((n) => ['Duration', n, 'Maximum']),
+      );
+      const invocations = lines(widgetTitled('Invocations per function (left) and scheduler dead letters (right)'));
+      expect(invocations.at(-1)!.slice(0, 2)).toEqual(['AWS/SQS', 'ApproximateNumberOfMessagesVisible']);
+      expect(invocations.at(-1)![3].yAxis).toBe('right');
+    });
+
+    it('uses only the metric names the functions emit', () => {
+      const custom = widgets.flatMap((w) => (w.type === 'metric' ? lines(w) : [])).filter(([ns]) => ns === 'OpsAutopilot');
+      expect([...new Set(custom.map(([, name]) => name))].sort()).toEqual(['BackupDurationMs', 'BackupSizeBytes', 'CheckOutcome', 'ResponseTime']);
+    });
+  });
+
+  describe('cdk-nag AwsSolutions', () => {
+    it('finds nothing in the operations constructs (nor, with the scaffolding acknowledged, anywhere)', () => {
+      const report = JSON.parse(readFileSync(reportFile, 'utf8')) as {
+        pluginReports: Array<{ violations?: Array<{ ruleName: string; violatingConstructs: Array<{ constructPath?: string }> }> }>;
+      };
+      const ours = report.pluginReports
+        .flatMap((r) => r.violations ?? [])
+        .flatMap((v) => v.violatingConstructs.map((c) => [v.ruleName, c.constructPath ?? '?']))
+        ;
+      expect(ours).toEqual([]);
+    });
+
+    it('runs at all: the same stack without the scaffolding\'s acknowledgements fails synth', () => {
+      const control = mkdtempSync(join(tmpdir(), 'autopilot-ops-control-'));
+      try {
+        const app = testApp({ outdir: control, cfnValidation: false });
+        const open = new OperationsTestStack(app, 'Open', { acknowledgeScaffolding: false });
+        addOperations(open, { functions: open.functions, queues: [open.deadLetterQueue] });
+        Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+        expect(() => app.synth()).toThrow(/AwsSolutions-SQS3/);
+      } finally {
+        rmSync(control, { recursive: true, force: true });
+      }
+    });
+  });
+});
+
+describe('addOperations and the real stack', () => {
+  it('takes OpsAutopilotStack as its host (checked by tsc) and its JobSchedules as schedules', () => {
+    const host = (stack: OpsAutopilotStack): OperationsHost => stack;
+    const schedules = (stack: OpsAutopilotStack) => addOperations(stack, { functions: [{ job: 'health', fn: stack.healthFunction, schedules: stack.healthSchedules }], queues: [stack.deadLetterQueue] });
+    expect([typeof host, typeof schedules]).toEqual(['function', 'function']);
+  });
+});
+
+describe('Watchers for a schedule whose interval cannot be told', () => {
+  it('makes no not-invoked alarm, says why at synth, and still watches errors and throttles', () => {
+    const stack = new OperationsTestStack(testApp({ cfnValidation: false }), 'Weekly');
+    const weekly = stack.fn('WeeklyFunction');
+    const operations = addOperations(stack, {
+      functions: [
+        { job: 'security', fn: weekly, schedules: [{ expression: 'cron(0 3 ? * SUN *)' }] },
+        { job: 'backup', fn: stack.fns.backup, schedules: [{ expression: 'cron(0 3 ? * MON-FRI *)', intervalSeconds: 3 * 86_400 }] },
+      ],
+      queues: [],
+      testEventRegistry: 'none',
+    });
+    const template = Template.fromStack(stack);
+    const names = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((r) => r.Properties.AlarmName);
+    expect(names.sort()).toEqual(['Weekly-backup-errors', 'Weekly-backup-not-invoked', 'Weekly-backup-throttles', 'Weekly-security-errors', 'Weekly-security-throttles']);
+    // A weekday cron with its interval given: 3 days + 1 h in one-hour periods.
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'Weekly-backup-not-invoked', Period: 3600, EvaluationPeriods: 73 });
+    expect(operations.watchers.unwatched).toEqual([{ name: 'security', reason: expect.stringMatching(/cron\(0 3 \? \* SUN \*\)/) }]);
+    Annotations.fromStack(stack).hasWarning('/Weekly/Operations/Watchers', Match.stringLikeRegexp('No "not invoked" alarm for the security function'));
+    expect(template.findResources('AWS::EventSchemas::Schema')).toEqual({});
+  });
+
+  it('refuses a test-event registry choice it does not know (a typo in -c testEventRegistry=...)', () => {
+    const stack = new OperationsTestStack(testApp({ cfnValidation: false }), 'Typo');
+    expect(() => addOperations(stack, { functions: stack.functions, queues: [], testEventRegistry: 'crate' as 'create' })).toThrow(
+      'testEventRegistry: "crate" is not one of existing, create, none',
+    );
+  });
+
+  it('refuses two functions under one name', () => {
+    const stack = new OperationsTestStack(testApp({ cfnValidation: false }), 'Twice');
+    expect(() =>
+      addOperations(stack, {
+        functions: [
+          { job: 'backup', fn: stack.fns.backup },
+          { job: 'backup', fn: stack.fns.digest },
+        ],
+        queues: [],
+      }),
+    ).toThrow(/two functions are named "backup"/);
+  });
+});
