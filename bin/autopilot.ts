@@ -8,6 +8,7 @@ import { redact } from '../functions/core/redact.js';
 import { parseCliArgs, USAGE, type CliArgs } from './cli/args.js';
 import { invokeDeployed } from './cli/invoke.js';
 import { LOCAL_JOBS } from './cli/jobs.js';
+import { restore } from './cli/restore.js';
 import { localContext } from './cli/local-context.js';
 import { formatReport, mergeReports } from './cli/output.js';
 
@@ -63,6 +64,7 @@ export async function main(argv: string[]): Promise<number> {
     checkTargets(config, args.targets);
     if (args.command === 'run') await run(args, config);
     else if (args.command === 'invoke') await invoke(args);
+    else if (args.command === 'restore') await restore(args);
     else throw new ConfigError(`${args.command}: not available in this version`);
     return 0;
   } catch (error) {

@@ -46,7 +46,6 @@ export default defineConfig({
       ],
       postgres: [
         {
-          name: 'db',
           host: 'cafemuji-db.example',
           database: 'cafemuji',
           user: 'cafemuji',
@@ -99,7 +98,6 @@ export default defineConfig({
       ],
       postgres: [
         {
-          name: 'db',
           host: 'mycats-db.example',
           database: 'mycats',
           user: 'mycats',
@@ -130,7 +128,6 @@ export default defineConfig({
       ],
       postgres: [
         {
-          name: 'db',
           host: 'system-gear-db.example',
           database: 'system_gear_ec',
           user: 'postgres',
@@ -168,7 +165,6 @@ export default defineConfig({
       ],
       postgres: [
         {
-          name: 'db',
           host: 'shiojiri-rainbow-db.example',
           database: 'shiojiri_rainbow_seeker_production',
           user: 'shiojiri_rainbow_seeker',

@@ -13,6 +13,8 @@ import { BACKUPS_PREFIX, STATE_PREFIX, backupExpirations } from './s3/backup-ret
 import { JobSchedule, type JobScheduleTimingProps } from './scheduler/job-schedule.js';
 import { AlertTopics } from './sns/alert-topics.js';
 import { ServerChecks } from './ssm/index.js';
+import { BackupJob } from './backup/backup-job.js';
+import { backedUpEntries } from '../functions/backup/entries.js';
 import { addOperations, type Operations } from './monitoring/operations.js';
 
 export interface OpsAutopilotStackProps extends StackProps, Pick<AutopilotFunctionSourceProps, 'entriesDir'> {
@@ -45,6 +47,8 @@ export class OpsAutopilotStack extends Stack {
   readonly scheduleRole: iam.Role;
   readonly healthFunction: AutopilotFunction;
   readonly healthSchedules: readonly JobSchedule[];
+  /** The backup job (a container image with pg_dump), when any database or SQLite file has `backup`. */
+  readonly backupJob?: BackupJob;
   /** The disk and security jobs through SSM Run Command (nothing when no target has `servers`). */
   readonly serverChecks: ServerChecks;
   readonly digestFunction: AutopilotFunction;
@@ -98,6 +102,18 @@ export class OpsAutopilotStack extends Stack {
       }),
     );
 
+    if (backedUpEntries(this.config).length > 0) {
+      this.backupJob = new BackupJob(this, 'Backup', {
+        config: this.config,
+        bucket: this.bucket.bucket,
+        environment: this.jobEnvironment(),
+        grantPublish: (grantee) => this.topics.grantPublish(grantee),
+        schedule: (fn, id, options) => this.scheduleJob(fn, id, options),
+        deadLetterQueue: this.deadLetterQueue,
+        entriesDir: this.entriesDir,
+      });
+    }
+
     this.serverChecks = new ServerChecks(this, 'ServerChecks', {
       config: this.config,
       bucket: this.bucket.bucket,
@@ -129,6 +145,7 @@ export class OpsAutopilotStack extends Stack {
     this.operations = addOperations(this, {
       functions: [
         { job: 'health', fn: this.healthFunction, schedules: this.healthSchedules },
+        ...(this.backupJob ? [{ job: 'backup' as const, fn: this.backupJob.function, schedules: this.backupJob.schedules as JobSchedule[] }] : []),
         ...(['disk', 'security'] as const).flatMap((job) => {
           const fn = this.serverChecks.functions[job];
           const schedule = this.serverChecks.schedules[job];
@@ -145,6 +162,9 @@ export class OpsAutopilotStack extends Stack {
       new CfnOutput(this, `${topic[0]!.toUpperCase()}${topic.slice(1)}TopicArn`, { value: arn, description: `SNS topic for ${topic} alerts` });
     }
     new CfnOutput(this, 'HealthFunctionName', { value: this.healthFunction.functionName, description: 'autopilot invoke health' });
+    if (this.backupJob) {
+      new CfnOutput(this, 'BackupFunctionName', { value: this.backupJob.function.functionName, description: 'autopilot invoke backup' });
+    }
     for (const [job, fn] of Object.entries(this.serverChecks.functions)) {
       new CfnOutput(this, `${job[0]!.toUpperCase()}${job.slice(1)}FunctionName`, { value: fn.functionName, description: `autopilot invoke ${job}` });
     }

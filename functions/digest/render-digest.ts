@@ -1,5 +1,5 @@
 import { durationMs } from '../core/config/duration.js';
-import type { Config } from '../core/config/schema.js';
+import { checkNameOf, type Config } from '../core/config/schema.js';
 import { respondWithin } from '../core/alerts/evaluate.js';
 import { asciiOnly, MESSAGE_BYTE_CAP, spanText, truncateUtf8 } from '../core/alerts/message.js';
 import type { AlertEntry } from '../core/alerts/state.js';
@@ -103,7 +103,7 @@ function stateLines(checks: Map<string, AlertEntry>, language: Language): string
 function backupLines(backups: readonly BackupRecord[], config: DigestConfig): string[] {
   const t = TEXT[config.language];
   const expected = Object.entries(config.targets).flatMap(([target, tc]) => [
-    ...(tc.postgres ?? []).filter((p) => p.backup).map((p) => `${target}/${p.database}`),
+    ...(tc.postgres ?? []).filter((p) => p.backup).map((p) => `${target}/${checkNameOf(p)}`),
     ...(tc.sqlite ?? []).filter((s) => s.backup).map((s) => `${target}/${s.name}`),
   ]);
   const groups = new Map<string, BackupRecord[]>(expected.map((k) => [k, []]));

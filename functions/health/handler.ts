@@ -5,6 +5,8 @@ import { awsContext } from '../core/run/aws-context.js';
 import { parseInvokeEvent, selectedTargets } from '../core/run/invoke-event.js';
 import { runJob, type JobContext } from '../core/run/run-job.js';
 import type { SecretResolver } from '../core/ports/secrets.js';
+import { checkBackupFreshness } from '../backup/freshness.js';
+import { durationMs } from '../core/config/duration.js';
 import { collectHealthFindings } from './collect-health-findings.js';
 
 export interface HealthRunOptions {
@@ -14,12 +16,24 @@ export interface HealthRunOptions {
   readonly secrets: SecretResolver;
 }
 
-/** The health job: HTTP and PostgreSQL probes, then alerts. Shared by the Lambda handler and the CLI. */
+/**
+ * Backup freshness needs no minute-by-minute look: scheduled runs check it on the slowest health
+ * interval only (one S3 listing per database), manual and CLI runs always.
+ */
+export function checksBackupFreshness(config: Config, every: string | undefined): boolean {
+  if (every === undefined) return true;
+  const intervals = Object.values(config.targets).flatMap((t) => [...(t.health ?? []), ...(t.postgres ?? [])].map((c) => durationMs(c.every)));
+  return intervals.length === 0 || durationMs(every) >= Math.max(...intervals);
+}
+
+/** The health job: HTTP and PostgreSQL probes and backup freshness, then alerts. Shared by the Lambda handler and the CLI. */
 export async function runHealthJob(config: Config, options: HealthRunOptions, context: JobContext): Promise<Report> {
   const targets = selectedTargets(config, options.targets);
-  return runJob('health', context, () =>
-    collectHealthFindings(config, { targets, every: options.every, secrets: options.secrets }),
-  );
+  const now = context.now ?? (() => new Date());
+  return runJob('health', context, async () => [
+    ...(await collectHealthFindings(config, { targets, every: options.every, secrets: options.secrets })),
+    ...(checksBackupFreshness(config, options.every) ? await checkBackupFreshness(config, context.store, now(), targets) : []),
+  ]);
 }
 
 /** The Lambda handler for a config embedded at synth; validated again here, at run time. */

@@ -174,12 +174,20 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
       const role = idOf('AWS::IAM::Role', 'ScheduleRole');
       const fn = idOf('AWS::Lambda::Function', 'HealthFunction');
       const digest = idOf('AWS::Lambda::Function', 'DigestFunction');
+      const backup = idOf('AWS::Lambda::Function', 'BackupFunction');
       const policy = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: role }] } }))[0]!;
       expect(policy.Properties.PolicyDocument.Statement).toEqual([
         {
           Effect: 'Allow',
           Action: 'lambda:InvokeFunction',
-          Resource: [arnOf(digest), arnOf(fn), { 'Fn::Join': ['', [arnOf(digest), ':*']] }, { 'Fn::Join': ['', [arnOf(fn), ':*']] }],
+          Resource: [
+            arnOf(backup),
+            arnOf(digest),
+            arnOf(fn),
+            { 'Fn::Join': ['', [arnOf(backup), ':*']] },
+            { 'Fn::Join': ['', [arnOf(digest), ':*']] },
+            { 'Fn::Join': ['', [arnOf(fn), ':*']] },
+          ],
         },
         { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: arnOf(idOf('AWS::SQS::Queue', 'ScheduleDeadLetters')) },
       ]);
@@ -264,7 +272,7 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
 
   it('outputs the bucket name, the five topic ARNs and the function name', () => {
     expect(Object.keys(artifactOutputs()).sort()).toEqual(
-      ['BucketName', 'CriticalTopicArn', 'DashboardUrl', 'DigestTopicArn', 'DigestFunctionName', 'HealthFunctionName', 'HighTopicArn', 'LowTopicArn', 'MediumTopicArn'].sort(),
+      ['BackupFunctionName', 'BucketName', 'CriticalTopicArn', 'DashboardUrl', 'DigestTopicArn', 'DigestFunctionName', 'HealthFunctionName', 'HighTopicArn', 'LowTopicArn', 'MediumTopicArn'].sort(),
     );
     expect(artifactOutputs().HealthFunctionName.Value).toEqual({ Ref: idOf('AWS::Lambda::Function', 'HealthFunction') });
   });
@@ -286,6 +294,7 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
       for (const [, , reason] of acks) expect(reason.length).toBeGreaterThan(40);
       const fn = idOf('AWS::Lambda::Function', 'HealthFunction');
       const digest = idOf('AWS::Lambda::Function', 'DigestFunction');
+      const backup = idOf('AWS::Lambda::Function', 'BackupFunction');
       const bucket = idOf('AWS::S3::Bucket', 'StorageBucket');
       expect(acks.map(([path, id]) => [path, id]).sort()).toEqual(
         [
@@ -302,6 +311,11 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
           ['OpsAutopilot/DigestFunctionRole', `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/backups/*]`],
           ['OpsAutopilot/DigestFunctionRole', 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]'],
           ['OpsAutopilot/ScheduleRole', `AwsSolutions-IAM5[Resource::<${digest}.Arn>:*]`],
+          ['OpsAutopilot/ScheduleRole', `AwsSolutions-IAM5[Resource::<${backup}.Arn>:*]`],
+          ['OpsAutopilot/Backup/Role', 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]'],
+          ['OpsAutopilot/Backup/Role', `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/backups/*]`],
+          ['OpsAutopilot/Backup/Role', `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/state/*]`],
+          ['OpsAutopilot/Backup/Role', `AwsSolutions-IAM5[Resource::arn:aws:kms:${REGION}:${ACCOUNT}:key/*]`],
         ].sort(),
       );
     });

@@ -23,7 +23,8 @@ const configFor = (language: 'en' | 'ja') =>
     targets: {
       mycats: {
         health: [{ name: 'api', url: 'http://127.0.0.1/health' }],
-        postgres: [{ name: 'db', host: '127.0.0.1', database: 'mycats', user: 'u', backup: {} }],
+        postgres: [{ host: '127.0.0.1', database: 'mycats', user: 'u', backup: {} }],
+        sqlite: [{ name: 'tasks', path: '/srv/tasks.db', backup: { via: 'ssm' } }],
         servers: { tags: { System: 'mycats' }, disk: { warning: 80, critical: 90 } },
       },
       cafemuji: { health: [{ name: 'health', url: 'http://127.0.0.1/' }] },
@@ -63,7 +64,12 @@ async function seed(store: LocalObjectStore): Promise<void> {
     const at = new Date(NOW.getTime() - day * 24 * HOUR + 2 * HOUR);
     const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
     const key = `backups/mycats/mycats/${at.toISOString().slice(0, 10).replace(/-/g, '/')}/mycats-mycats-${stamp}`;
-    await store.put(`${key}.json`, JSON.stringify({ target: 'mycats', database: 'mycats', finishedAt: at.toISOString(), sizeBytes: (100 + (7 - day) * 10) * 1024 * 1024 }));
+    await store.put(`${key}.json`, JSON.stringify({
+      version: 1, target: 'mycats', database: 'mycats', source: 'mycats', kind: 'postgres', via: 'lambda', format: 'pg_dump-custom',
+      key: `${key}.dump`, size: (100 + (7 - day) * 10) * 1024 * 1024, sha256: 'a'.repeat(64),
+      startedAt: new Date(at.getTime() - 60_000).toISOString(), finishedAt: at.toISOString(), durationMs: 60_000,
+      toolVersion: 'pg_dump (PostgreSQL) 17.2', tables: 12, tableList: [], retentionDays: 30, verification: 'passed',
+    }));
   }
   await store.put(DIGEST_SNAPSHOT_KEY, JSON.stringify({
     localDate: '2026-11-22', sentAt: new Date(NOW.getTime() - 24 * HOUR).toISOString(),
@@ -92,6 +98,7 @@ describe('daily digest', () => {
     expect(text).toMatch(/\[LOW\] cafemuji\/health: .* - open 1 hour \(respond within 1 week\)$/m);
     expect(text.match(/BREACHED/g)).toHaveLength(1);
     expect(text).toContain('mycats/mycats: newest 2026-11-22 11:00');
+    expect(text).toContain('mycats/tasks: no verified backup in the last 7 days');
     expect(text).toContain('7 days: 7 backup(s), sizes 100 MB > 110 MB > 120 MB > 130 MB > 140 MB > 150 MB > 160 MB (+60.0%)');
     expect(text).toContain('mycats/api: OK -> CRITICAL (timeout after 10 s)');
     expect(text).toContain('old/check: no longer reported');

@@ -1,0 +1,190 @@
+import { checkNameOf, type PostgresConfig } from '../core/config/schema.js';
+import type { ObjectStore } from '../core/ports/object-store.js';
+import type { SecretResolver } from '../core/ports/secrets.js';
+import { redact } from '../core/redact.js';
+import { describeExit, succeeded } from './child-process.js';
+import { DigestStream } from './digest-stream.js';
+import { backupKeys } from './layout.js';
+import { MANIFEST_VERSION, type BackupManifest } from './manifest.js';
+import type { BackupOutcome, BackupStage } from './outcome.js';
+import { spawnPgDump } from './pg-dump.js';
+import { openSourceSession, tableName, type SourceSession } from './pg-source.js';
+import { pgToolInfo, versionMismatch } from './pg-tools.js';
+import { verifyStoredArchive } from './verify.js';
+
+export interface PostgresBackupRequest {
+  readonly target: string;
+  readonly db: PostgresConfig;
+  readonly store: ObjectStore;
+  readonly secrets: SecretResolver;
+  readonly now?: () => Date;
+  /** Where pg_dump / pg_restore are looked up (PG_DUMP, PG_BIN_DIR, PATH). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Aborts the run (the Lambda's time is nearly up): pg_dump is stopped and the upload aborted. */
+  readonly signal?: AbortSignal;
+}
+
+class StageError extends Error {
+  constructor(
+    readonly stage: BackupStage,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length) return error.errors.map(messageOf).join('; ');
+  const e = error as Error & { code?: string };
+  const text = e?.message || e?.name || e?.code || String(error);
+  return e?.code && !text.includes(e.code) ? `${text} (${e.code})` : text;
+}
+
+/**
+ * One PostgreSQL backup, the Lambda way: pg_dump -Fc's stdout is hashed and counted on its way
+ * into a multipart upload under the final key, with no temporary file and memory bounded by the
+ * upload's part buffers. The upload completes only when pg_dump exited 0 (the stream's end waits
+ * for it), so a failed dump leaves nothing under the key; a failed verification deletes the
+ * object; the manifest is written last, so its presence means "verified backup".
+ */
+export async function backupPostgres(request: PostgresBackupRequest): Promise<BackupOutcome> {
+  const { target, db, store, signal } = request;
+  const now = request.now ?? (() => new Date());
+  const env = request.env ?? process.env;
+  const database = checkNameOf(db);
+  const verify = db.backup?.verify ?? true;
+  const startedAt = now();
+  const keys = backupKeys(target, database, startedAt, 'pg_dump-custom');
+  let password: string | undefined;
+  const clean = (text: string) => redact(text, password ? [password, encodeURIComponent(password)] : []);
+  const fail = (stage: BackupStage, reason: string, extra: { archiveKey?: string; leftover?: string } = {}): BackupOutcome => ({
+    ok: false,
+    target,
+    database,
+    stage,
+    reason: clean(reason),
+    durationMs: now().getTime() - startedAt.getTime(),
+    ...extra,
+  });
+
+  try {
+    password = await request.secrets.postgresPassword(db);
+  } catch (error) {
+    return fail('secret', `cannot read the password${db.passwordParameter ? ` from ${db.passwordParameter}` : ''}: ${messageOf(error)}`);
+  }
+
+  let session: SourceSession | undefined;
+  try {
+    const [pgDump, pgRestore] = await Promise.all([
+      pgToolInfo('pg_dump', env).catch((e: Error) => Promise.reject(new StageError('tool', e.message))),
+      verify ? pgToolInfo('pg_restore', env).catch((e: Error) => Promise.reject(new StageError('tool', e.message))) : undefined,
+    ]);
+    try {
+      session = await openSourceSession(db, password);
+    } catch (error) {
+      throw new StageError('connect', `cannot connect to ${db.host}:${db.port}/${db.database} as ${db.user}: ${messageOf(error)}`);
+    }
+    const mismatch = versionMismatch(session.serverVersion, pgDump);
+    if (mismatch) throw new StageError('version', mismatch);
+    signal?.throwIfAborted();
+
+    const dump = spawnPgDump(pgDump, db, password, { snapshot: session.snapshot, env });
+    let stoppedByUs = false;
+    const stop = () => {
+      if (dump.child.exitCode === null && dump.child.signalCode === null) stoppedByUs = true;
+      dump.terminate();
+    };
+    signal?.addEventListener('abort', stop, { once: true });
+    const digest = new DigestStream(async () => {
+      const status = await dump.exited;
+      if (!succeeded(status)) throw new Error(describeExit('pg_dump', status, dump.stderr.toString()));
+    });
+    dump.child.stdout!.on('error', (error) => digest.destroy(error));
+    dump.child.stdout!.pipe(digest);
+    let uploaded: { size: number };
+    try {
+      uploaded = await store.putStream(keys.archiveKey, digest, { contentType: 'application/vnd.postgresql.custom-dump', signal });
+    } catch (error) {
+      stop();
+      // Nobody reads the pipe any more: drop it, or 'close' waits for a drain that never comes.
+      dump.child.stdout!.unpipe(digest);
+      dump.child.stdout!.destroy();
+      digest.destroy();
+      const status = await dump.exited;
+      if (signal?.aborted) {
+        throw new StageError('dump', `stopped: the run ran out of time after ${now().getTime() - startedAt.getTime()} ms (${digest.size} bytes dumped)`);
+      }
+      // pg_dump's own failure is the cause, unless it died of the SIGTERM sent above (it says
+      // "terminated by user" and exits 1): then the upload failed and pg_dump was stopped for it.
+      const stderr = dump.stderr.toString();
+      const ourDoing = stoppedByUs && (status.signal !== null || /terminated by user/.test(stderr));
+      if (status.spawnError || (!succeeded(status) && !ourDoing)) {
+        throw new StageError('dump', describeExit('pg_dump', status, stderr));
+      }
+      throw new StageError('upload', `upload to ${store.location} failed after ${digest.size} bytes: ${messageOf(error)}`);
+    } finally {
+      signal?.removeEventListener('abort', stop);
+      await session.close();
+    }
+    if (uploaded.size !== digest.size) {
+      await store.delete(keys.archiveKey).catch(() => undefined);
+      throw new StageError('upload', `the store took ${uploaded.size} bytes of the ${digest.size} pg_dump wrote`);
+    }
+
+    const verifyStarted = now();
+    if (verify) {
+      try {
+        await verifyStoredArchive(store, keys.archiveKey, 'pg_dump-custom', { size: digest.size, sha256: digest.sha256, tables: session.tables }, pgRestore, signal);
+      } catch (error) {
+        const leftover = await deleteQuietly(store, keys.archiveKey);
+        return fail('verify', `verification of ${keys.archiveKey} failed, object deleted: ${messageOf(error)}`, { archiveKey: keys.archiveKey, leftover });
+      }
+    }
+
+    const finishedAt = now();
+    const manifest: BackupManifest = {
+      version: MANIFEST_VERSION,
+      target,
+      database,
+      source: db.database,
+      kind: 'postgres',
+      via: 'lambda',
+      format: 'pg_dump-custom',
+      key: keys.archiveKey,
+      size: digest.size,
+      sha256: digest.sha256,
+      startedAt: startedAt.toISOString(),
+      finishedAt: finishedAt.toISOString(),
+      durationMs: finishedAt.getTime() - startedAt.getTime(),
+      ...(verify ? { verifyMs: finishedAt.getTime() - verifyStarted.getTime() } : {}),
+      toolVersion: pgDump.versionLine,
+      pgDumpVersion: pgDump.version.text,
+      serverVersion: session.serverVersion.text,
+      tables: session.tables.length,
+      tableList: session.tables.map(tableName),
+      retentionDays: db.backup?.retentionDays ?? 30,
+      verification: verify ? 'passed' : 'skipped',
+    };
+    try {
+      await store.put(keys.manifestKey, `${JSON.stringify(manifest, null, 2)}\n`, { contentType: 'application/json' });
+    } catch (error) {
+      const leftover = await deleteQuietly(store, keys.archiveKey);
+      return fail('manifest', `cannot write the manifest ${keys.manifestKey}, archive deleted: ${messageOf(error)}`, { archiveKey: keys.archiveKey, leftover });
+    }
+    return { ok: true, target, database, manifest, manifestKey: keys.manifestKey };
+  } catch (error) {
+    await session?.close();
+    if (error instanceof StageError) return fail(error.stage, error.message, { archiveKey: keys.archiveKey });
+    return fail('dump', messageOf(error), { archiveKey: keys.archiveKey });
+  }
+}
+
+/** Deletes a rejected archive; returns its key when that failed too, so the finding says so. */
+export async function deleteQuietly(store: ObjectStore, key: string): Promise<string | undefined> {
+  try {
+    await store.delete(key);
+    return undefined;
+  } catch {
+    return key;
+  }
+}

@@ -1,0 +1,72 @@
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { createS3Client } from '../core/adapters/s3-client.js';
+import type { Config } from '../core/config/schema.js';
+import { validateConfig } from '../core/config/validate.js';
+import type { Report } from '../core/domain/report.js';
+import type { SecretResolver } from '../core/ports/secrets.js';
+import { awsContext } from '../core/run/aws-context.js';
+import { parseInvokeEvent } from '../core/run/invoke-event.js';
+import { runJob, type JobContext } from '../core/run/run-job.js';
+import { backupAlertConfig, runBackups, selectEntries, type BackupRunOptions } from './run-backups.js';
+import { SsmHostRunner } from './ssm/host-runner.js';
+import { S3PartUploads } from './ssm/part-uploads.js';
+
+export interface BackupJobOptions extends Omit<BackupRunOptions, 'store' | 'now'> {}
+
+/** The backup job: one backup per selected database, then alerts (first failure alerts). Shared by the Lambda and the CLI. */
+export async function runBackupJob(config: Config, options: BackupJobOptions, context: JobContext): Promise<Report> {
+  return runJob('backup', { ...context, config: backupAlertConfig(config) }, () =>
+    runBackups(config, { ...options, store: context.store, now: context.now }),
+  );
+}
+
+/** Time kept back from the Lambda timeout to abort uploads, write findings and send alerts. */
+export const SAFETY_MARGIN_MS = 60_000;
+
+interface LambdaContextLike {
+  getRemainingTimeInMillis?: () => number;
+}
+
+/**
+ * The Lambda handler for a config embedded at build time, validated again here at run time.
+ * Events: the schedule's `{ "source": "schedule", "targets": ["x"], "database": "y" }` backs up
+ * one database; a console test event `{ "targets": ["mycats"] }` (or `{}` for all) backs up now.
+ */
+export function createHandler(rawConfig: unknown) {
+  const config = validateConfig(rawConfig, { forDeployment: true });
+  let aws: ReturnType<typeof awsContext> | undefined;
+  let ssm: BackupRunOptions['ssm'];
+  return async (event: unknown, lambdaContext?: LambdaContextLike): Promise<Report> => {
+    const request = parseInvokeEvent(event, config);
+    selectEntries(config, request.targets, request.database, 'event.database');
+    aws ??= awsContext(config, 'backup');
+    const { context, logger } = aws;
+    const secrets: SecretResolver = aws.secrets;
+    if (!ssm && process.env.AUTOPILOT_BACKUP_DOCUMENT) {
+      ssm = {
+        runner: new SsmHostRunner(new SSMClient({}), process.env.AUTOPILOT_BACKUP_DOCUMENT),
+        uploads: new S3PartUploads(createS3Client(), process.env.AUTOPILOT_BUCKET!),
+      };
+    }
+    const remaining = lambdaContext?.getRemainingTimeInMillis?.() ?? 15 * 60_000;
+    const signal = AbortSignal.timeout(Math.max(10_000, remaining - SAFETY_MARGIN_MS));
+    const report = await runBackupJob(
+      config,
+      {
+        targets: request.targets,
+        database: request.database,
+        secrets,
+        ssm,
+        signal,
+        log: (message, details) => logger.info(message, details ?? {}),
+      },
+      context,
+    );
+    logger.info('backup run finished', {
+      findings: report.findings.length,
+      failed: report.findings.filter((f) => f.severity !== 'ok').length,
+      notifications: report.notifications.length,
+    });
+    return report;
+  };
+}

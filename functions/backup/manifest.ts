@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+export const MANIFEST_VERSION = 1;
+
+/**
+ * What is known about one stored archive, written beside it only once the upload completed and
+ * (unless the config turned it off) verification passed: its presence is what "a backup exists" means.
+ */
+export const manifestSchema = z.object({
+  version: z.literal(MANIFEST_VERSION),
+  target: z.string(),
+  /** The entry's check name: the `<database>` segment of the key. */
+  database: z.string(),
+  /** The PostgreSQL database name, or the SQLite file path. */
+  source: z.string(),
+  kind: z.enum(['postgres', 'sqlite']),
+  via: z.enum(['lambda', 'ssm']),
+  format: z.enum(['pg_dump-custom', 'sqlite-gzip']),
+  key: z.string(),
+  size: z.number().int().min(0),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  durationMs: z.number().min(0),
+  /** Of durationMs, the time spent reading the stored archive back to verify it. */
+  verifyMs: z.number().min(0).optional(),
+  /** `pg_dump (PostgreSQL) 17.2` or `sqlite3 3.40.1`. */
+  toolVersion: z.string(),
+  pgDumpVersion: z.string().optional(),
+  serverVersion: z.string().optional(),
+  tables: z.number().int().min(0),
+  tableList: z.array(z.string()),
+  retentionDays: z.number().int().min(1),
+  verification: z.enum(['passed', 'skipped']),
+});
+
+export type BackupManifest = z.output<typeof manifestSchema>;
+
+export function parseManifest(body: Buffer | string, key: string): BackupManifest {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body.toString());
+  } catch (error) {
+    throw new Error(`${key}: manifest is not JSON: ${(error as Error).message}`);
+  }
+  const parsed = manifestSchema.safeParse(raw);
+  if (!parsed.success) throw new Error(`${key}: invalid manifest: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}

@@ -1,0 +1,72 @@
+import type { Finding } from '../core/domain/finding.js';
+import { classify } from '../core/domain/severity.js';
+import type { BackupManifest } from './manifest.js';
+
+/** Where a backup failed, in the order a run goes through them. */
+export type BackupStage = 'config' | 'secret' | 'tool' | 'connect' | 'version' | 'host' | 'dump' | 'upload' | 'verify' | 'manifest';
+
+export type BackupOutcome =
+  | { readonly ok: true; readonly target: string; readonly database: string; readonly manifest: BackupManifest; readonly manifestKey: string }
+  | {
+      readonly ok: false;
+      readonly target: string;
+      readonly database: string;
+      readonly stage: BackupStage;
+      /** Why, with the password redacted. */
+      readonly reason: string;
+      readonly archiveKey?: string;
+      /** An object the cleanup could not delete (reported, so an operator removes it). */
+      readonly leftover?: string;
+      readonly durationMs: number;
+    };
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** One finding per backed-up database and run (kind `backup`, rule `backup.failed`). */
+export function findingOf(outcome: BackupOutcome): Finding {
+  if (outcome.ok) {
+    const m = outcome.manifest;
+    const verified = m.verification === 'passed' ? 'verified' : 'not verified (verify: false)';
+    return {
+      target: outcome.target,
+      check: outcome.database,
+      kind: 'backup',
+      severity: 'ok',
+      summary: `backed up ${formatBytes(m.size)} in ${(m.durationMs / 1000).toFixed(1)} s, ${m.tables} table(s), ${verified}`,
+      observed: {
+        key: m.key,
+        manifestKey: outcome.manifestKey,
+        size: m.size,
+        sha256: m.sha256,
+        durationMs: m.durationMs,
+        tables: m.tables,
+        toolVersion: m.toolVersion,
+        ...(m.serverVersion ? { serverVersion: m.serverVersion } : {}),
+        verification: m.verification,
+      },
+    };
+  }
+  return {
+    target: outcome.target,
+    check: outcome.database,
+    kind: 'backup',
+    severity: classify('backup.failed', 'critical'),
+    summary: `backup failed (${outcome.stage}): ${outcome.reason}${outcome.leftover ? `; could not delete ${outcome.leftover}, remove it by hand` : ''}`,
+    observed: {
+      stage: outcome.stage,
+      reason: outcome.reason,
+      durationMs: outcome.durationMs,
+      ...(outcome.archiveKey ? { key: outcome.archiveKey } : {}),
+      ...(outcome.leftover ? { leftover: outcome.leftover } : {}),
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import type { PostgresConfig } from '../core/config/schema.js';
+import { durationMs } from '../core/config/duration.js';
+import { startProcess, type RunningProcess } from './child-process.js';
+import { libpqSslMode } from './pg-source.js';
+import type { ToolInfo } from './pg-tools.js';
+
+/** libpq settings a caller may keep (certificates); every other PG* variable is dropped. */
+const KEPT_PG_VARS = new Set(['PGSSLROOTCERT', 'PGSSLCERT', 'PGSSLKEY', 'PGSSLCRL']);
+
+/**
+ * The environment of a PostgreSQL client child: the parent's, without its PG* settings (a
+ * stray PGPASSWORD or PGSERVICE must not change what is dumped), plus the password as
+ * PGPASSWORD, the only place it ever goes: never argv, never shell text.
+ */
+export function pgChildEnv(password: string | undefined, extra: Record<string, string>, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(base)) {
+    if (!key.startsWith('PG') || KEPT_PG_VARS.has(key)) env[key] = value;
+  }
+  Object.assign(env, extra);
+  if (password !== undefined) env.PGPASSWORD = password;
+  return env;
+}
+
+export interface PgDumpOptions {
+  readonly snapshot?: string;
+  /** How long pg_dump waits for its share locks (a running migration) before giving up. */
+  readonly lockWaitTimeout?: string;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export function pgDumpArgs(db: PostgresConfig, options: Pick<PgDumpOptions, 'snapshot' | 'lockWaitTimeout'> = {}): string[] {
+  return [
+    '--format=custom',
+    '--no-password',
+    `--lock-wait-timeout=${durationMs(options.lockWaitTimeout ?? '2m')}`,
+    '--host', db.host,
+    '--port', String(db.port),
+    '--username', db.user,
+    '--dbname', db.database,
+    ...(options.snapshot ? ['--snapshot', options.snapshot] : []),
+  ];
+}
+
+/** pg_dump -Fc writing the archive to its stdout. */
+export function spawnPgDump(tool: ToolInfo, db: PostgresConfig, password: string | undefined, options: PgDumpOptions = {}): RunningProcess {
+  const extra: Record<string, string> = {
+    PGSSLMODE: libpqSslMode(db.ssl),
+    PGCONNECT_TIMEOUT: String(Math.max(2, Math.ceil(durationMs(db.timeout) / 1000))),
+    PGAPPNAME: 'ops-autopilot-backup',
+  };
+  // libpq 16+ can verify against the system CA store; older ones need PGSSLROOTCERT.
+  if (db.ssl === 'verify-full' && tool.version.major >= 16 && !(options.env ?? process.env).PGSSLROOTCERT) extra.PGSSLROOTCERT = 'system';
+  return startProcess(tool.path, pgDumpArgs(db, options), pgChildEnv(password, extra, options.env));
+}

@@ -1,0 +1,110 @@
+import type { Config } from '../core/config/schema.js';
+import type { Finding } from '../core/domain/finding.js';
+import { ConfigError } from '../core/errors.js';
+import type { ObjectStore } from '../core/ports/object-store.js';
+import type { SecretResolver } from '../core/ports/secrets.js';
+import { backupPostgres } from './backup-postgres.js';
+import { backupViaSsm } from './backup-via-ssm.js';
+import { backedUpEntries, type BackedUpEntry } from './entries.js';
+import { findingOf, type BackupOutcome } from './outcome.js';
+import type { HostRunner } from './ssm/host-runner.js';
+import type { PartUploads } from './ssm/part-uploads.js';
+
+export interface BackupRunOptions {
+  /** Only these targets (all when absent). */
+  readonly targets?: readonly string[];
+  /** Only this database (its check name) of the one selected target: a schedule's event. */
+  readonly database?: string;
+  readonly store: ObjectStore;
+  readonly secrets: SecretResolver;
+  readonly now?: () => Date;
+  /** For `backup.via: "ssm"` entries: how to run the script on the server, and the bucket's presigner. */
+  readonly ssm?: { readonly runner: HostRunner; readonly uploads: PartUploads };
+  readonly env?: NodeJS.ProcessEnv;
+  /** Fires when the run must stop (the Lambda's time is nearly up); each unfinished backup becomes a High finding. */
+  readonly signal?: AbortSignal;
+  /** Progress lines (the CLI prints them to stderr, the Lambda logs them). */
+  readonly log?: (message: string, details?: Record<string, unknown>) => void;
+}
+
+/** Resolves the selection; unknown names are errors that name the field. */
+export function selectEntries(config: Config, targets: readonly string[] | undefined, database: string | undefined, field = 'database'): BackedUpEntry[] {
+  for (const [i, name] of (targets ?? []).entries()) {
+    if (!(name in config.targets)) throw new ConfigError(`targets[${i}]: unknown target "${name}" (known: ${Object.keys(config.targets).join(', ')})`);
+  }
+  const entries = backedUpEntries(config, targets);
+  if (database === undefined) return entries;
+  if (targets?.length !== 1) throw new ConfigError(`${field}: give exactly one target with a database`);
+  const chosen = entries.filter((e) => e.database === database);
+  if (!chosen.length) {
+    const known = entries.map((e) => e.database);
+    throw new ConfigError(`${field}: target ${targets[0]} backs up no database "${database}" (${known.length ? `known: ${known.join(', ')}` : 'it has no backup configured'})`);
+  }
+  return chosen;
+}
+
+async function backupOne(entry: BackedUpEntry, config: Config, options: BackupRunOptions): Promise<BackupOutcome> {
+  const started = (options.now ?? (() => new Date()))();
+  if (options.signal?.aborted) {
+    return { ok: false, target: entry.target, database: entry.database, stage: 'dump', reason: 'not started: the run ran out of time before reaching it', durationMs: 0 };
+  }
+  if (entry.backup.via === 'ssm') {
+    if (!options.ssm) {
+      return {
+        ok: false,
+        target: entry.target,
+        database: entry.database,
+        stage: 'config',
+        reason: 'backup.via "ssm" needs SSM Run Command and an S3 bucket to presign uploads to; this run has neither (deploy it, or run locally with S3_ENDPOINT)',
+        durationMs: 0,
+      };
+    }
+    return backupViaSsm({
+      entry,
+      servers: config.targets[entry.target]?.servers,
+      store: options.store,
+      uploads: options.ssm.uploads,
+      runner: options.ssm.runner,
+      now: options.now,
+      env: options.env,
+      signal: options.signal,
+    });
+  }
+  if (entry.kind === 'sqlite') {
+    return {
+      ok: false,
+      target: entry.target,
+      database: entry.database,
+      stage: 'config',
+      reason: `targets.${entry.target}.sqlite "${entry.database}": a SQLite file lives on its server; set backup.via to "ssm"`,
+      durationMs: new Date().getTime() - started.getTime(),
+    };
+  }
+  return backupPostgres({ target: entry.target, db: entry.postgres, store: options.store, secrets: options.secrets, now: options.now, env: options.env, signal: options.signal });
+}
+
+/**
+ * The backup job's findings: one per backed-up database, `ok` with the archive's size and
+ * key, or High (`backup.failed`) with the stage and the reason. Databases are backed up one
+ * after the other, so memory and the database servers see one dump at a time.
+ */
+export async function runBackups(config: Config, options: BackupRunOptions): Promise<Finding[]> {
+  const entries = selectEntries(config, options.targets, options.database);
+  const findings: Finding[] = [];
+  for (const entry of entries) {
+    options.log?.(`backing up ${entry.target}/${entry.database}`, { via: entry.backup.via });
+    const outcome = await backupOne(entry, config, options);
+    const finding = findingOf(outcome);
+    options.log?.(`${entry.target}/${entry.database}: ${finding.summary}`, { severity: finding.severity });
+    findings.push(finding);
+  }
+  return findings;
+}
+
+/**
+ * The alert settings of the backup job: each run is a day's backup, so the first failure
+ * alerts (the engine's default waits for two consecutive failures, meant for 5-minute probes).
+ */
+export function backupAlertConfig(config: Config): Config {
+  return { ...config, alerting: { ...config.alerting, consecutiveFailures: 1 } };
+}

@@ -1,0 +1,213 @@
+import { createHash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import type { ObjectStore } from '../core/ports/object-store.js';
+import { redact } from '../core/redact.js';
+import { describeExit, startProcess, succeeded } from '../backup/child-process.js';
+import type { BackupManifest } from '../backup/manifest.js';
+import { USER_TABLES_SQL, tableName, type TableRef } from '../backup/pg-source.js';
+import { pgToolInfo } from '../backup/pg-tools.js';
+import { listBackups, type BackupEntry } from './list-backups.js';
+
+export interface RestoreRequest {
+  readonly store: ObjectStore;
+  readonly target: string;
+  /** The entry's check name; may be left out when the target has backups of one database only. */
+  readonly database?: string;
+  /** `latest` (default) or an ISO time: the newest verified backup started at or before it. */
+  readonly at?: string;
+  /** postgres://user[:password]@host[:port]/database[?sslmode=...] */
+  readonly to: string;
+  /** Drop the backup's objects before recreating them (pg_restore -c --if-exists). */
+  readonly clean?: boolean;
+  /** Skip ownership and grants (restoring where the backup's roles do not exist). */
+  readonly noOwner?: boolean;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface RestoreResult {
+  readonly archiveKey: string;
+  readonly manifest: BackupManifest;
+  readonly database: string;
+  readonly size: number;
+  readonly durationMs: number;
+  /** User tables in the target database after the restore. */
+  readonly tables: number;
+}
+
+/** A restore that would mix the backup into existing data: the CLI exits 2 with this message. */
+export class RestoreRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RestoreRefusedError';
+  }
+}
+
+export interface ParsedTarget {
+  /** The URL without its password: what pg_restore gets as --dbname. */
+  readonly url: string;
+  readonly password: string | undefined;
+  readonly database: string;
+  readonly display: string;
+}
+
+export function parseTargetUrl(to: string): ParsedTarget {
+  let url: URL;
+  try {
+    url = new URL(to);
+  } catch {
+    throw new RestoreRefusedError('--to: not a URL (postgres://user@host:port/database)');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new RestoreRefusedError(`--to: expected a postgres:// URL, got ${url.protocol}//`);
+  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (!database) throw new RestoreRefusedError('--to: the URL names no database (postgres://user@host:port/database)');
+  const password = url.password ? decodeURIComponent(url.password) : undefined;
+  url.password = '';
+  return { url: url.toString(), password, database, display: `${url.hostname}${url.port ? `:${url.port}` : ''}/${database}` };
+}
+
+/** Picks the backup to restore: verified ones only, newest first. */
+export function chooseBackup(entries: readonly BackupEntry[], at: string | undefined, label: string): BackupEntry & { manifest: BackupManifest } {
+  const verified = entries.filter((e): e is BackupEntry & { manifest: BackupManifest } => e.verified && e.manifest !== undefined);
+  if (!verified.length) throw new RestoreRefusedError(`no verified backup of ${label}${entries.length ? ` (${entries.length} unverified archive(s) ignored)` : ''}`);
+  if (at === undefined || at === 'latest') return verified[0]!;
+  const limit = Date.parse(at);
+  if (Number.isNaN(limit)) throw new RestoreRefusedError(`--at: "${at}" is neither "latest" nor an ISO time`);
+  const chosen = verified.find((e) => e.startedAt.getTime() <= limit);
+  if (!chosen) throw new RestoreRefusedError(`no verified backup of ${label} at or before ${at}; the oldest is ${verified.at(-1)!.startedAt.toISOString()}`);
+  return chosen;
+}
+
+/**
+ * Hashes what passes and holds the last chunk back until the source ended and the digest
+ * matched the manifest: pg_restore --single-transaction cannot commit without those bytes,
+ * so an archive that changed since it was verified is never committed.
+ */
+class ArchiveMismatchError extends Error {}
+
+class HeldBackVerifier extends Transform {
+  private readonly hash = createHash('sha256');
+  private size = 0;
+  private held: Buffer | undefined;
+
+  /** `onMismatch` runs before the error closes pg_restore's stdin: it must stop pg_restore first. */
+  constructor(
+    private readonly expected: { size: number; sha256: string },
+    private readonly onMismatch: () => void,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.hash.update(chunk);
+    this.size += chunk.length;
+    const previous = this.held;
+    this.held = chunk;
+    done(null, previous);
+  }
+
+  override _flush(done: TransformCallback): void {
+    const sha256 = this.hash.digest('hex');
+    if (this.size !== this.expected.size || sha256 !== this.expected.sha256) {
+      this.onMismatch();
+      return done(new ArchiveMismatchError(`the stored archive (${this.size} bytes, SHA-256 ${sha256}) does not match its manifest (${this.expected.size} bytes, ${this.expected.sha256}); nothing was committed`));
+    }
+    if (this.held) this.push(this.held);
+    done();
+  }
+}
+
+async function userTables(target: ParsedTarget, original: string): Promise<TableRef[]> {
+  const client = new pg.Client({ connectionString: original, application_name: 'ops-autopilot-restore', connectionTimeoutMillis: 10_000 });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return (await client.query<TableRef>(USER_TABLES_SQL)).rows;
+  } catch (error) {
+    throw new Error(`cannot list the tables of ${target.display}: ${(error as Error).message}`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Streams a verified backup from the store into `pg_restore --single-transaction`, the way
+ * the runbooks restore (`pg_restore -d ... -c`). The password of `to` goes to pg_restore only
+ * as PGPASSWORD; a target database with any user table is refused unless `clean`.
+ */
+export async function restoreBackup(request: RestoreRequest): Promise<RestoreResult> {
+  const started = Date.now();
+  const target = parseTargetUrl(request.to);
+  const secrets = target.password ? [target.password, encodeURIComponent(target.password)] : [];
+  const clean = (text: string) => redact(text, secrets);
+  const env = { ...(request.env ?? process.env), ...(target.password !== undefined ? { PGPASSWORD: target.password } : {}) };
+
+  let database = request.database;
+  const entries = await listBackups(request.store, request.target, database);
+  if (database === undefined) {
+    const names = [...new Set(entries.map((e) => e.database))].sort();
+    if (names.length > 1) throw new RestoreRefusedError(`--database: target ${request.target} has backups of ${names.join(', ')}; say which`);
+    database = names[0];
+  }
+  const label = `${request.target}${database ? `/${database}` : ''} in ${request.store.location}`;
+  const chosen = chooseBackup(entries, request.at, label);
+  if (chosen.manifest.format !== 'pg_dump-custom') {
+    throw new RestoreRefusedError(`${chosen.archiveKey} is a SQLite backup: download it and gunzip it in place of the database file; pg_restore cannot load it`);
+  }
+
+  const pgRestore = await pgToolInfo('pg_restore', env);
+  const dumpedBy = Number(/^(\d+)/.exec(chosen.manifest.pgDumpVersion ?? '')?.[1] ?? 0);
+  if (dumpedBy > pgRestore.version.major) {
+    throw new RestoreRefusedError(`${chosen.archiveKey} was written by pg_dump ${chosen.manifest.pgDumpVersion}; pg_restore ${pgRestore.version.text} (${pgRestore.path}) cannot read it: use pg_restore ${dumpedBy} or newer (PG_BIN_DIR / PG_RESTORE)`);
+  }
+
+  let existing: TableRef[];
+  try {
+    existing = await userTables(target, request.to);
+  } catch (error) {
+    throw new Error(clean((error as Error).message));
+  }
+  if (existing.length > 0 && !request.clean) {
+    throw new RestoreRefusedError(
+      `${target.display} is not empty (${existing.length} table(s): ${existing.slice(0, 5).map(tableName).join(', ')}${existing.length > 5 ? ', …' : ''}); ` +
+        'restore into an empty database, or pass --clean to drop and recreate the objects in the backup',
+    );
+  }
+
+  const args = [
+    '--dbname', target.url,
+    '--no-password',
+    '--single-transaction',
+    '--exit-on-error',
+    ...(request.clean ? ['--clean', '--if-exists'] : []),
+    ...(request.noOwner ? ['--no-owner', '--no-privileges'] : []),
+  ];
+  const restore = startProcess(pgRestore.path, args, env, 'pipe');
+  const body = await request.store.getStream(chosen.archiveKey);
+  try {
+    // SIGKILL: pg_restore must not see the end of its input and commit what it has.
+    await pipeline(body, new HeldBackVerifier(chosen.manifest, () => restore.child.kill('SIGKILL')), restore.child.stdin!);
+  } catch (error) {
+    restore.terminate(2_000);
+    const status = await restore.exited;
+    const cause =
+      error instanceof ArchiveMismatchError || succeeded(status) || status.signal
+        ? (error as Error).message
+        : describeExit('pg_restore', status, restore.stderr.toString());
+    throw new Error(clean(`restore of ${chosen.archiveKey} into ${target.display} failed: ${cause}`));
+  }
+  const status = await restore.exited;
+  if (!succeeded(status)) {
+    throw new Error(clean(`restore of ${chosen.archiveKey} into ${target.display} failed (rolled back): ${describeExit('pg_restore', status, restore.stderr.toString())}`));
+  }
+  const after = await userTables(target, request.to).catch(() => []);
+  return {
+    archiveKey: chosen.archiveKey,
+    manifest: chosen.manifest,
+    database: chosen.database,
+    size: chosen.manifest.size,
+    durationMs: Date.now() - started,
+    tables: after.length,
+  };
+}

@@ -1,0 +1,206 @@
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { Config } from '../../functions/core/config/schema.js';
+import { backedUpEntries, type BackedUpEntry } from '../../functions/backup/entries.js';
+import { acknowledgeWildcards } from '../nag/wildcards.js';
+import { BackupDocument } from './backup-document.js';
+import { stageBackupImage } from './backup-image.js';
+
+const BACKUPS_PREFIX = 'backups/';
+const STATE_PREFIX = 'state/';
+
+export interface BackupScheduleOptions {
+  /** The database's `backup.at`: "HH:MM" or cron(...), read in the config timezone. */
+  readonly when: string;
+  readonly input: Record<string, unknown>;
+  readonly description?: string;
+}
+
+export interface BackupJobProps {
+  /** The validated deployment config. */
+  readonly config: Config;
+  /** The suite's bucket: backups under `backups/`, alert state under `state/`. */
+  readonly bucket: s3.IBucket;
+  /** AUTOPILOT_BUCKET and AUTOPILOT_TOPIC_ARNS (the stack's `jobEnvironment()`). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Lets the function publish alerts (the stack's `topics.grantPublish`). */
+  readonly grantPublish: (grantee: iam.IGrantable) => void;
+  /** Makes one schedule in the config timezone with the stack's retries and dead-letter queue (the stack's `scheduleJob`). */
+  readonly schedule: (fn: lambda.IFunction, id: string, options: BackupScheduleOptions) => unknown;
+  /** Invocations that still fail after Lambda's own retry (an error, a crash, a timeout) end here. */
+  readonly deadLetterQueue: sqs.IQueue;
+  /** @default 1024 MiB: pg_dump, the upload's part buffers and pg_restore --list */
+  readonly memorySize?: number;
+  /** @default 15 minutes, Lambda's maximum */
+  readonly timeout?: Duration;
+  /** Where the image's build context is staged. @default `.autopilot/images/backup` */
+  readonly imageDirectory?: string;
+  readonly entriesDir?: string;
+  readonly projectRoot?: string;
+}
+
+function pascal(text: string): string {
+  return text.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '');
+}
+
+/**
+ * The backup job: a container-image Lambda function (pg_dump and pg_restore from the image's
+ * package manager, arm64, 15 minutes) with one EventBridge Scheduler schedule per backed-up
+ * database at its `backup.at`, and a role that can touch `backups/` and `state/` of the bucket,
+ * read exactly the password parameters of the databases it dumps, and (for `via: "ssm"`) send
+ * the backup document to the targets' tagged servers.
+ */
+export class BackupJob extends Construct {
+  readonly function: lambda.DockerImageFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+  readonly document?: BackupDocument;
+  readonly schedules: unknown[] = [];
+  readonly entries: readonly BackedUpEntry[];
+
+  constructor(scope: Construct, id: string, props: BackupJobProps) {
+    super(scope, id);
+    this.entries = backedUpEntries(props.config);
+    const viaSsm = this.entries.filter((e) => e.backup.via === 'ssm');
+    if (viaSsm.length) this.document = new BackupDocument(this, 'HostBackupDocument');
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Runs the ops-autopilot backup job',
+    });
+    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
+    this.logGroup.grantWrite(this.role);
+
+    const context = stageBackupImage({ config: props.config, directory: props.imageDirectory, entriesDir: props.entriesDir, projectRoot: props.projectRoot });
+    this.function = new lambda.DockerImageFunction(this, 'Function', {
+      code: lambda.DockerImageCode.fromImageAsset(context, { platform: Platform.LINUX_ARM64 }),
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 1024,
+      timeout: props.timeout ?? Duration.minutes(15),
+      description: 'ops-autopilot backup job: pg_dump streamed to S3, verified, with a manifest; SQLite and host databases through SSM',
+      role: this.role,
+      logGroup: this.logGroup,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: 'autopilot-backup',
+        ...props.environment,
+        ...(this.document ? { AUTOPILOT_BACKUP_DOCUMENT: this.document.documentName } : {}),
+      },
+    });
+    // Scheduler invokes asynchronously: one more try for a run that crashed, then the dead-letter queue.
+    this.function.configureAsyncInvoke({ retryAttempts: 1, maxEventAge: Duration.hours(2), onFailure: new SqsDestination(props.deadLetterQueue) });
+
+    this.grantBucket(props.bucket);
+    this.grantPasswords();
+    if (this.document) this.grantHostBackups(this.document, viaSsm, props.config);
+    props.grantPublish(this.function);
+
+    for (const entry of this.entries) {
+      this.schedules.push(
+        props.schedule(this.function, `Backup${pascal(entry.target)}${pascal(entry.database)}`, {
+          when: entry.backup.at,
+          input: { source: 'schedule', targets: [entry.target], database: entry.database },
+          description: `ops-autopilot backup of ${entry.target}/${entry.database} at ${entry.backup.at} ${props.config.timezone}`,
+        }),
+      );
+    }
+  }
+
+  /**
+   * `backups/*`: write (multipart included), read back for verification, delete a rejected
+   * archive; `state/*`: the alert state; ListBucket only under those two prefixes.
+   */
+  private grantBucket(bucket: s3.IBucket): void {
+    const backups = bucket.arnForObjects(`${BACKUPS_PREFIX}*`);
+    const state = bucket.arnForObjects(`${STATE_PREFIX}*`);
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'Backups',
+        actions: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+        resources: [backups],
+      }),
+    );
+    this.role.addToPolicy(new iam.PolicyStatement({ sid: 'AlertState', actions: ['s3:GetObject', 's3:PutObject'], resources: [state] }));
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ListBackupsAndState',
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${BACKUPS_PREFIX}*`, `${STATE_PREFIX}*`] } },
+      }),
+    );
+    acknowledgeWildcards(this.role, [
+      { resource: backups, reason: 'Backup archives and manifests: keys under backups/ carry the backup time, named at run time.' },
+      { resource: state, reason: 'Alert state objects under state/, named at run time.' },
+    ]);
+  }
+
+  /** ssm:GetParameter on exactly the password parameters of the databases this function dumps. */
+  private grantPasswords(): void {
+    const names = [
+      ...new Set(this.entries.flatMap((e) => (e.kind === 'postgres' && e.backup.via === 'lambda' && e.postgres.passwordParameter ? [e.postgres.passwordParameter] : []))),
+    ].sort();
+    if (!names.length) return;
+    const stack = Stack.of(this);
+    const anyKey = stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*' });
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'DatabasePasswords',
+        actions: ['ssm:GetParameter'],
+        resources: names.map((name) => stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.replace(/^\//, ''), arnFormat: ArnFormat.SLASH_RESOURCE_NAME })),
+      }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'DecryptPasswordsThroughSsm',
+        actions: ['kms:Decrypt'],
+        resources: [anyKey],
+        conditions: { StringEquals: { 'kms:ViaService': `ssm.${stack.region}.amazonaws.com` } },
+      }),
+    );
+    acknowledgeWildcards(this.role, [
+      { resource: anyKey, reason: 'SecureString parameters are encrypted with a key chosen by the user (aws/ssm or their own); kms:ViaService limits the use to decryption through SSM.' },
+    ]);
+  }
+
+  /** SendCommand with the backup document to the tagged servers of the targets backed up through SSM. */
+  private grantHostBackups(document: BackupDocument, entries: readonly BackedUpEntry[], config: Config): void {
+    const stack = Stack.of(this);
+    const instances = stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' });
+    const managedInstances = stack.formatArn({ service: 'ssm', resource: 'managed-instance', resourceName: '*' });
+    this.role.addToPolicy(new iam.PolicyStatement({ sid: 'SendTheBackupDocument', actions: ['ssm:SendCommand'], resources: [document.documentArn] }));
+    const tagSets = new Map<string, Readonly<Record<string, string>>>();
+    for (const entry of entries) {
+      const tags = config.targets[entry.target]?.servers?.tags;
+      if (tags) tagSets.set(JSON.stringify(Object.entries(tags).sort()), tags);
+    }
+    [...tagSets.values()].forEach((tags, i) => {
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: `SendToTaggedServers${i}`,
+          actions: ['ssm:SendCommand'],
+          resources: [instances, managedInstances],
+          conditions: { StringEquals: Object.fromEntries(Object.entries(tags).map(([k, v]) => [`ssm:resourceTag/${k}`, v])) },
+        }),
+      );
+    });
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'FollowTheCommand',
+        actions: ['ssm:DescribeInstanceInformation', 'ssm:GetCommandInvocation', 'ssm:CancelCommand'],
+        resources: ['*'],
+      }),
+    );
+    acknowledgeWildcards(this.role, [
+      { resource: instances, reason: "ssm:SendCommand reaches only instances carrying a backed-up target's tags (ssm:resourceTag conditions); instance ids are not known at deploy time." },
+      { resource: managedInstances, reason: "ssm:SendCommand reaches only hybrid managed nodes carrying a backed-up target's tags (ssm:resourceTag conditions)." },
+      { resource: '*', reason: 'DescribeInstanceInformation, GetCommandInvocation and CancelCommand support no resource-level permissions; the function only follows (or cancels) its own command.' },
+    ]);
+  }
+}

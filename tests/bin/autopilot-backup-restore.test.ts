@@ -1,0 +1,98 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Report } from '../../functions/core/domain/report.js';
+import { PostgresCluster } from '../support/postgres-cluster.js';
+
+const run = promisify(execFile);
+const CLI = new URL('../../bin/autopilot.mjs', import.meta.url).pathname;
+
+let cluster: PostgresCluster;
+let dir: string;
+let configFile: string;
+let store: string;
+
+async function autopilot(args: string[]) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args, '--config', configFile], { timeout: 120_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const checksum = async (database: string) =>
+  (await cluster.query<{ n: string; sum: string }>(`SELECT count(*) AS n, md5(string_agg(t::text, ',' ORDER BY id)) AS sum FROM orders t`, database))[0];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'autopilot-cli-backup-'));
+  store = join(dir, 'store');
+  cluster = await PostgresCluster.start();
+  await cluster.createDatabase('shop');
+  await cluster.query(
+    `CREATE TABLE orders (id serial PRIMARY KEY, customer text, total numeric(10,2), items jsonb, placed timestamptz);
+     INSERT INTO orders (customer, total, items, placed)
+     SELECT 'customer ' || g, g * 1.25, jsonb_build_object('sku', 'SKU-' || g, 'qty', g % 7), now() - g * interval '1 minute'
+     FROM generate_series(1, 5000) g;`,
+    'shop',
+  );
+  await cluster.createDatabase('restored');
+  configFile = join(dir, 'ops.config.json');
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      targets: {
+        shop: {
+          postgres: [{ host: '127.0.0.1', port: cluster.port, user: cluster.superuser, password: cluster.password, database: 'shop', backup: { maxAge: '1h' } }],
+        },
+      },
+    }),
+  );
+}, 120_000);
+
+afterAll(async () => {
+  await cluster?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('autopilot run backup / restore, --local', () => {
+  it('backs up into the store layout, lists it, restores it equal, and refuses a non-empty target without --clean', async () => {
+    const backup = await autopilot(['run', 'backup', '--local', '--json', '--store', store]);
+    expect(backup.code, backup.stderr).toBe(0);
+    const report = JSON.parse(backup.stdout) as Report;
+    expect(report.findings).toHaveLength(1);
+    expect(report.findings[0]).toMatchObject({ target: 'shop', check: 'shop', kind: 'backup', severity: 'ok' });
+    expect(backup.stdout).not.toContain(cluster.password);
+
+    const listed = await autopilot(['restore', '--local', '--store', store, '--target', 'shop', '--list', '--json']);
+    expect(listed.code, listed.stderr).toBe(0);
+    const entries = JSON.parse(listed.stdout) as Array<{ archiveKey: string; verified: boolean }>;
+    expect(entries).toHaveLength(1);
+    expect(entries[0]!.verified).toBe(true);
+    expect(entries[0]!.archiveKey).toMatch(/^backups\/shop\/shop\/\d{4}\/\d{2}\/\d{2}\/shop-shop-\d{8}T\d{6}\.\d{3}Z\.dump$/);
+
+    const restored = await autopilot(['restore', '--local', '--store', store, '--target', 'shop', '--to', cluster.url('restored')]);
+    expect(restored.code, restored.stderr).toBe(0);
+    expect(restored.stdout).toContain('into 127.0.0.1');
+    expect(restored.stdout + restored.stderr).not.toContain(cluster.password);
+    expect(await checksum('restored')).toEqual(await checksum('shop'));
+
+    await cluster.query(`DELETE FROM orders WHERE id > 10`, 'restored');
+    const refused = await autopilot(['restore', '--local', '--store', store, '--target', 'shop', '--to', cluster.url('restored')]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/not empty.*--clean/);
+    const clean = await autopilot(['restore', '--local', '--store', store, '--target', 'shop', '--to', cluster.url('restored'), '--clean']);
+    expect(clean.code, clean.stderr).toBe(0);
+    expect(await checksum('restored')).toEqual(await checksum('shop'));
+
+    // The health job sees the fresh backup; with no backups at all it raises High.
+    const health = JSON.parse((await autopilot(['run', 'health', '--local', '--json', '--store', store])).stdout) as Report;
+    expect(health.findings.find((f) => f.check === 'shop.backup-age')?.severity).toBe('ok');
+    const empty = JSON.parse((await autopilot(['run', 'health', '--local', '--json', '--store', join(dir, 'empty')])).stdout) as Report;
+    expect(empty.findings.find((f) => f.check === 'shop.backup-age')?.severity).toBe('high');
+  }, 180_000);
+});

@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalObjectStore } from '../../../functions/core/adapters/local-object-store.js';
+import { localSecrets } from '../../../functions/core/adapters/local-secrets.js';
+import { validateConfig } from '../../../functions/core/config/validate.js';
+import { backupPostgres } from '../../../functions/backup/backup-postgres.js';
+import { listBackups } from '../../../functions/restore/list-backups.js';
+import { RestoreRefusedError, chooseBackup, parseTargetUrl, restoreBackup } from '../../../functions/restore/restore-backup.js';
+import { PostgresCluster } from '../../support/postgres-cluster.js';
+import { ObservedStore, configWith, postgresEntry, seedRealisticDatabase, tableChecksums } from '../backup/support/fixtures.js';
+import { toolShim } from '../backup/support/tool-shim.js';
+
+const SPECIAL_PASSWORD = 'p@ss:w/rd%?#x';
+
+describe('restore', () => {
+  let cluster: PostgresCluster;
+  let store: LocalObjectStore;
+
+  beforeAll(async () => {
+    cluster = await PostgresCluster.start();
+    store = new LocalObjectStore(mkdtempSync(join(tmpdir(), 'autopilot-restore-')));
+    await seedRealisticDatabase(cluster, 'shop');
+    await cluster.query(`CREATE ROLE restorer LOGIN SUPERUSER PASSWORD '${SPECIAL_PASSWORD.replace(/'/g, "''")}'`);
+    const config = validateConfig(configWith({ shop: { postgres: [postgresEntry(cluster, 'shop')] } }));
+    const outcome = await backupPostgres({ target: 'shop', db: config.targets.shop!.postgres![0]!, store, secrets: localSecrets, now: () => new Date('2026-11-20T17:00:00Z') });
+    expect(outcome.ok).toBe(true);
+  });
+
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  function urlAs(database: string): string {
+    return `postgres://restorer:${encodeURIComponent(SPECIAL_PASSWORD)}@127.0.0.1:${cluster.port}/${database}`;
+  }
+
+  it('refuses a target database with any user table unless clean, then replaces its objects with --clean', async () => {
+    await cluster.createDatabase('busy');
+    await cluster.query(`CREATE TABLE owners (id int); INSERT INTO owners VALUES (1), (2); CREATE TABLE keepme (x int)`, 'busy');
+
+    const refused = restoreBackup({ store, target: 'shop', to: urlAs('busy') });
+    await expect(refused).rejects.toBeInstanceOf(RestoreRefusedError);
+    await expect(refused).rejects.toThrow(/127\.0\.0\.1:\d+\/busy is not empty \(2 table\(s\): public\.keepme, public\.owners\).*--clean/);
+    expect((await cluster.query('SELECT count(*)::int AS n FROM owners', 'busy'))[0]!.n).toBe(2);
+
+    const shim = toolShim('pg_restore');
+    const result = await restoreBackup({ store, target: 'shop', to: urlAs('busy'), clean: true, env: { ...process.env, PG_RESTORE: shim.path } });
+    expect(result.tables).toBe(9);
+    const restored = await tableChecksums(cluster, 'busy');
+    const source = await tableChecksums(cluster, 'shop');
+    const { ['public.keepme']: kept, ...rest } = restored;
+    expect(rest).toEqual(source);
+    expect(kept).toEqual({ rows: 0, md5: expect.any(String) });
+
+    const calls = shim.calls();
+    const argv = calls.split('\n').filter((line) => line.startsWith('ARGV')).join('\n');
+    expect(argv).not.toContain(SPECIAL_PASSWORD);
+    expect(argv).not.toContain(encodeURIComponent(SPECIAL_PASSWORD));
+    expect(calls).toMatch(new RegExp(`ARGV --dbname postgres://restorer@127\\.0\\.0\\.1:${cluster.port}/busy --no-password --single-transaction --exit-on-error --clean --if-exists`));
+    expect(calls).toContain(`PGPASSWORD=${SPECIAL_PASSWORD}`);
+  });
+
+  it.each([
+    ['last', /does not match its manifest.*nothing was committed/],
+    ['first', /pg_restore exited with status 1/],
+  ] as const)('commits nothing when the archive read back is corrupted (%s bytes)', async (where, error) => {
+    const database = `target_corrupt_${where}`;
+    await cluster.createDatabase(database);
+    const corrupting = new ObservedStore(store, { corruptReads: where });
+    const attempt = restoreBackup({ store: corrupting, target: 'shop', to: urlAs(database) });
+    await expect(attempt).rejects.toThrow(error);
+    await expect(attempt).rejects.not.toThrow(SPECIAL_PASSWORD);
+    const tables = await cluster.query(`SELECT relname FROM pg_class WHERE relkind IN ('r', 'p') AND relnamespace <> 'pg_catalog'::regnamespace AND relnamespace <> 'information_schema'::regnamespace AND relnamespace::regnamespace::text !~ '^pg_'`, database);
+    expect(tables).toEqual([]);
+  });
+
+  it('reports a pg_restore failure with the password redacted and the transaction rolled back', async () => {
+    const attempt = restoreBackup({ store, target: 'shop', to: urlAs('does_not_exist') });
+    await expect(attempt).rejects.toThrow(/does_not_exist/);
+    await expect(attempt).rejects.not.toThrow(SPECIAL_PASSWORD);
+  });
+
+  it('refuses an archive written by a newer pg_dump than the pg_restore at hand', async () => {
+    const [entry] = await listBackups(store, 'shop');
+    const manifest = { ...entry!.manifest!, pgDumpVersion: '99.1' };
+    await store.put(entry!.manifestKey!, JSON.stringify(manifest));
+    try {
+      await cluster.createDatabase('newer');
+      await expect(restoreBackup({ store, target: 'shop', to: urlAs('newer') })).rejects.toThrow(/written by pg_dump 99\.1; pg_restore 15\.\d+ .* cannot read it/);
+    } finally {
+      await store.put(entry!.manifestKey!, JSON.stringify(entry!.manifest));
+    }
+  });
+
+  it('parses target URLs and picks backups, naming the offending option', () => {
+    expect(parseTargetUrl('postgresql://u:s%40cret@db.example:6543/app?sslmode=require')).toEqual({
+      url: 'postgresql://u@db.example:6543/app?sslmode=require',
+      password: 's@cret',
+      database: 'app',
+      display: 'db.example:6543/app',
+    });
+    expect(() => parseTargetUrl('mysql://x@y/z')).toThrow(/--to: expected a postgres:\/\/ URL/);
+    expect(() => parseTargetUrl('postgres://x@y')).toThrow(/--to: the URL names no database/);
+    expect(() => chooseBackup([], undefined, 'shop/shop')).toThrow(/no verified backup of shop\/shop/);
+  });
+
+  it('asks which database when a target has backups of several', async () => {
+    await store.put('backups/shop/other/2026/11/20/shop-other-20261120T170000.000Z.dump', Buffer.from('x'));
+    try {
+      await expect(restoreBackup({ store, target: 'shop', to: urlAs('x') })).rejects.toThrow(/--database: target shop has backups of other, shop; say which/);
+    } finally {
+      await store.delete('backups/shop/other/2026/11/20/shop-other-20261120T170000.000Z.dump');
+    }
+  });
+});
