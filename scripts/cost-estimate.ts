@@ -8,6 +8,7 @@
  *
  *   npm run cost [-- --json] [-- --config ops.config.ts --runs 30 --latency-ms 80 --rtt-ms 20 --db-size-gb 1 --backup-seconds 60]
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfigFile } from '../functions/core/config/load.js';
@@ -23,6 +24,17 @@ export { estimateMonthlyCost, runsPerMonth, coldStartsPerMonth, gbSeconds, DAYS_
 export type { CostInputs, CostEstimate, CostRow, Cell, FunctionUsage, TopicUsage, Canary, Route53Check, ColumnTotals } from './cost/estimate.js';
 export { PRICES, FREE_TIER } from './cost/prices.js';
 
+export const COST_BEGIN = '<!-- cost:begin (npm run cost -- --readme README.md) -->';
+export const COST_END = '<!-- cost:end -->';
+
+/** Replaces what stands between the markers in `text`; throws when they are missing. */
+export function replaceBetweenMarkers(text: string, content: string): string {
+  const begin = text.indexOf(COST_BEGIN);
+  const end = text.indexOf(COST_END);
+  if (begin < 0 || end < begin) throw new Error(`--readme: the file has no ${COST_BEGIN} ... ${COST_END} markers`);
+  return `${text.slice(0, begin + COST_BEGIN.length)}\n${content.trim()}\n${text.slice(end)}`;
+}
+
 const USAGE = `usage: npm run cost -- [--json] [--config <file>] [--runs <n>] [--warmup <n>] [--latency-ms <ms>] [--rtt-ms <ms>]
                          [--db-size-gb <GB>] [--backup-seconds <s>] [--no-stack]
   --config          config to price (default examples/runbooks.config.ts)
@@ -32,7 +44,8 @@ const USAGE = `usage: npm run cost -- [--json] [--config <file>] [--runs <n>] [-
   --db-size-gb      compressed size of one backup (default ${DEFAULT_ASSUMPTIONS.backupSizeGb})
   --backup-seconds  duration of one backup (default ${DEFAULT_ASSUMPTIONS.backupSeconds})
   --no-stack        do not synthesize the stack; use its known defaults
-  --json            one JSON document on stdout instead of Markdown`;
+  --json            one JSON document on stdout instead of Markdown
+  --readme <file>   also write the table into <file> between ${COST_BEGIN} and ${COST_END}`;
 
 function numberFlag(value: string | undefined, name: string, fallback: number, min: number, max: number, integer = false): number {
   if (value === undefined) return fallback;
@@ -55,6 +68,7 @@ async function main(argv: string[]): Promise<void> {
       'db-size-gb': { type: 'string' },
       'backup-seconds': { type: 'string' },
       'no-stack': { type: 'boolean', default: false },
+      readme: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -106,7 +120,12 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
     return;
   }
-  process.stdout.write(`${renderMarkdown(estimate, inputs, notes, PRICES)}\n`);
+  const markdown = renderMarkdown(estimate, inputs, notes, PRICES);
+  process.stdout.write(`${markdown}\n`);
+  if (values.readme) {
+    writeFileSync(values.readme, replaceBetweenMarkers(readFileSync(values.readme, 'utf8'), markdown));
+    log(`wrote the table into ${values.readme}`);
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -199,3 +199,12 @@ describe('estimateMonthlyCost', () => {
     expect(computeRow(doubled)).toBeCloseTo(2 * computeRow(single), 12);
   });
 });
+
+describe('--readme', () => {
+  it('replaces only what stands between the markers, and refuses a file without them', async () => {
+    const { replaceBetweenMarkers, COST_BEGIN, COST_END } = await import('../../scripts/cost-estimate.js');
+    const before = `# Title\n\n${COST_BEGIN}\nold table\n${COST_END}\n\n## Next`;
+    expect(replaceBetweenMarkers(before, '| new | table |\n')).toBe(`# Title\n\n${COST_BEGIN}\n| new | table |\n${COST_END}\n\n## Next`);
+    expect(() => replaceBetweenMarkers('# no markers', 'x')).toThrow(/has no .* markers/);
+  });
+});
