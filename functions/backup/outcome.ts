@@ -45,7 +45,8 @@ export function findingOf(outcome: BackupOutcome): Finding {
       observed: {
         key: m.key,
         manifestKey: outcome.manifestKey,
-        size: m.size,
+        // sizeBytes and durationMs become the BackupSizeBytes / BackupDurationMs metrics.
+        sizeBytes: m.size,
         sha256: m.sha256,
         durationMs: m.durationMs,
         tables: m.tables,
@@ -64,7 +65,8 @@ export function findingOf(outcome: BackupOutcome): Finding {
     observed: {
       stage: outcome.stage,
       reason: outcome.reason,
-      durationMs: outcome.durationMs,
+      // Not durationMs: a failed run is no datapoint of the backup-duration metric.
+      failedAfterMs: outcome.durationMs,
       ...(outcome.archiveKey ? { key: outcome.archiveKey } : {}),
       ...(outcome.leftover ? { leftover: outcome.leftover } : {}),
     },

@@ -178,7 +178,23 @@ describe('selection, alerting and freshness', () => {
       kind: 'backup',
       severity: 'high',
       summary: 'backup failed (verify): why; could not delete k, remove it by hand',
-      observed: { stage: 'verify', reason: 'why', durationMs: 5, key: 'k', leftover: 'k' },
+      observed: { stage: 'verify', reason: 'why', failedAfterMs: 5, key: 'k', leftover: 'k' },
     });
+  });
+});
+
+describe('backup findings as metrics', () => {
+  it('give size and duration of a stored backup, and nothing measured for a failed one', async () => {
+    const { findingMetricRecords } = await import('../../../functions/core/observability/metrics.js');
+    const manifest = {
+      version: 1 as const, target: 't', database: 'd', source: 'd', kind: 'postgres' as const, via: 'lambda' as const, format: 'pg_dump-custom' as const,
+      key: 'k', size: 1234, sha256: 'a'.repeat(64), startedAt: '', finishedAt: '', durationMs: 56, toolVersion: 'pg_dump (PostgreSQL) 17.2',
+      tables: 1, tableList: ['public.x'], retentionDays: 30, verification: 'passed' as const,
+    };
+    const ok = findingOf({ ok: true, target: 't', database: 'd', manifest, manifestKey: 'k.json' });
+    const failed = findingOf({ ok: false, target: 't', database: 'd', stage: 'dump', reason: 'x', durationMs: 9 });
+    const values = findingMetricRecords('backup', [ok, failed]).flatMap((r) => r.values.map((v) => `${v.name}=${v.value}`));
+    expect(values).toEqual(expect.arrayContaining(['BackupSizeBytes=1234', 'BackupDurationMs=56']));
+    expect(values.filter((v) => v.startsWith('BackupDurationMs'))).toEqual(['BackupDurationMs=56']);
   });
 });
