@@ -2,7 +2,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { S3ObjectStore } from '../../functions/core/adapters/s3-object-store.js';
 import { ConfigError } from '../../functions/core/errors.js';
 import type { ObjectStore } from '../../functions/core/ports/object-store.js';
-import { formatBytes } from '../../functions/digest/render-digest.js';
+import { formatBytes } from '../../functions/core/format-bytes.js';
 import { listBackups, type BackupEntry } from '../../functions/restore/list-backups.js';
 import { parseTargetUrl, restoreBackup, RestoreRefusedError } from '../../functions/restore/restore-backup.js';
 import type { CliArgs } from './args.js';

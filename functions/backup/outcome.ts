@@ -1,6 +1,7 @@
 import type { Finding } from '../core/domain/finding.js';
 import { classify } from '../core/domain/severity.js';
 import type { BackupManifest } from './manifest.js';
+import { formatBytes } from '../core/format-bytes.js';
 
 /** Where a backup failed, in the order a run goes through them. */
 export type BackupStage = 'config' | 'secret' | 'tool' | 'connect' | 'version' | 'host' | 'dump' | 'upload' | 'verify' | 'manifest';
@@ -20,16 +21,6 @@ export type BackupOutcome =
       readonly durationMs: number;
     };
 
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
 
 /** One finding per backed-up database and run (kind `backup`, rule `backup.failed`). */
 export function findingOf(outcome: BackupOutcome): Finding {

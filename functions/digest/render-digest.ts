@@ -6,6 +6,7 @@ import type { AlertEntry } from '../core/alerts/state.js';
 import { formatLocal, localTime } from '../core/alerts/time-zone.js';
 import { rank, type AlertSeverity, type Severity } from '../core/domain/severity.js';
 import { currentChecks, snapshotOf, type BackupRecord, type DigestInput, type DigestSnapshot } from './digest-data.js';
+import { formatBytes } from '../core/format-bytes.js';
 
 type Language = Config['language'];
 export type DigestConfig = Pick<Config, 'language' | 'timezone' | 'severities' | 'targets'>;
@@ -55,16 +56,6 @@ const TEXT = {
 
 const LABEL: Record<Severity, string> = { ok: 'OK', low: 'LOW', medium: 'MEDIUM', high: 'HIGH', critical: 'CRITICAL' };
 
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value >= 10 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
-}
 
 export function localDateOf(now: Date, timeZone: string): string {
   const t = localTime(now, timeZone);

@@ -1,29 +1,18 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../functions/core/domain/report.js';
+import { runAutopilot } from '../support/cli.js';
 import { PostgresCluster } from '../support/postgres-cluster.js';
 
-const run = promisify(execFile);
-const CLI = new URL('../../bin/autopilot.mjs', import.meta.url).pathname;
 
 let cluster: PostgresCluster;
 let dir: string;
 let configFile: string;
 let store: string;
 
-async function autopilot(args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args, '--config', configFile], { timeout: 120_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const autopilot = (args: string[]) => runAutopilot([...args, '--config', configFile]);
 
 const checksum = async (database: string) =>
   (await cluster.query<{ n: string; sum: string }>(`SELECT count(*) AS n, md5(string_agg(t::text, ',' ORDER BY id)) AS sum FROM orders t`, database))[0];

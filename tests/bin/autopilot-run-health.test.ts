@@ -1,15 +1,12 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../functions/core/domain/report.js';
 import { selfSignedCertificate, startHttpServer, startHttpsServer, type TestHttpServer } from '../support/http-servers.js';
+import { runAutopilot } from '../support/cli.js';
 import { freePort, PostgresCluster } from '../support/postgres-cluster.js';
 
-const run = promisify(execFile);
-const CLI = new URL('../../bin/autopilot.mjs', import.meta.url).pathname;
 
 let http: TestHttpServer;
 let tlsSoon: TestHttpServer;
@@ -73,18 +70,6 @@ function config() {
   };
 }
 
-async function autopilot(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('autopilot run health --local --json', () => {
   let report: Report;
@@ -94,7 +79,7 @@ describe('autopilot run health --local --json', () => {
     const file = join(dir, 'ops.config.json');
     writeFileSync(file, JSON.stringify(config()));
     // The self-signed certificates are trusted only through Node's extra-CA option, for this run.
-    const result = await autopilot(['run', 'health', '--local', '--json', '--config', file, '--store', join(dir, 'store')], { NODE_EXTRA_CA_CERTS: caFile });
+    const result = await runAutopilot(['run', 'health', '--local', '--json', '--config', file, '--store', join(dir, 'store')], { NODE_EXTRA_CA_CERTS: caFile });
     expect(result.code, result.stderr).toBe(0);
     raw = result.stdout;
     report = JSON.parse(result.stdout) as Report;
@@ -137,7 +122,7 @@ describe('autopilot run health --local --json', () => {
 
   it('alerts on the second failing run, one message per severity', async () => {
     const file = join(dir, 'ops.config.json');
-    const result = await autopilot(['run', 'health', '--local', '--json', '--config', file, '--store', join(dir, 'store')], { NODE_EXTRA_CA_CERTS: caFile });
+    const result = await runAutopilot(['run', 'health', '--local', '--json', '--config', file, '--store', join(dir, 'store')], { NODE_EXTRA_CA_CERTS: caFile });
     const second = JSON.parse(result.stdout) as Report;
     const topics = second.notifications.map((n) => n.topic).sort();
     expect(topics).toEqual(['critical', 'high', 'low', 'medium']);
@@ -148,7 +133,7 @@ describe('autopilot run health --local --json', () => {
   it('rejects an untrusted certificate without the test CA', async () => {
     const file = join(dir, 'tls-only.json');
     writeFileSync(file, JSON.stringify({ targets: { web: { health: [{ name: 'tls', url: tlsSoon.url('/') }] } } }));
-    const result = await autopilot(['run', 'health', '--local', '--json', '--config', file, '--store', join(dir, 'store2')]);
+    const result = await runAutopilot(['run', 'health', '--local', '--json', '--config', file, '--store', join(dir, 'store2')]);
     const finding = (JSON.parse(result.stdout) as Report).findings[0]!;
     expect(finding.severity).toBe('critical');
     expect(finding.summary).toMatch(/certificate|TLS/i);
@@ -159,7 +144,7 @@ describe('autopilot usage and config errors', () => {
   it('exits 2 naming the field of a malformed config', async () => {
     const file = join(dir, 'bad.json');
     writeFileSync(file, JSON.stringify({ targets: { mycats: { health: [{ url: 'not a url' }] } } }));
-    const result = await autopilot(['run', 'health', '--local', '--config', file]);
+    const result = await runAutopilot(['run', 'health', '--local', '--config', file]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('targets.mycats.health[0].url: invalid URL');
   });
@@ -167,16 +152,16 @@ describe('autopilot usage and config errors', () => {
   it('exits 2 on an unknown --target, naming it', async () => {
     const file = join(dir, 'ok.json');
     writeFileSync(file, JSON.stringify({ targets: { mycats: { health: [{ url: http.url('/ok') }] } } }));
-    const result = await autopilot(['run', 'health', '--local', '--config', file, '--target', 'mycat']);
+    const result = await runAutopilot(['run', 'health', '--local', '--config', file, '--target', 'mycat']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--target[0]: unknown target "mycat"');
   });
 
   it('exits 2 on an unknown job and on a config that is not JSON', async () => {
-    expect((await autopilot(['run', 'reboot', '--local'])).code).toBe(2);
+    expect((await runAutopilot(['run', 'reboot', '--local'])).code).toBe(2);
     const file = join(dir, 'broken.json');
     writeFileSync(file, '{ "targets": ');
-    const result = await autopilot(['run', 'health', '--local', '--config', file]);
+    const result = await runAutopilot(['run', 'health', '--local', '--config', file]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/not valid JSON/);
   });

@@ -7,6 +7,19 @@ import { S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { freePort } from './postgres-cluster.js';
 
+/** A client for an s3rver endpoint as the product builds one for S3_ENDPOINT; checksums off or s3rver corrupts streamed bodies. */
+export function s3TestClient(endpoint: string, options: { maxAttempts?: number } = {}): S3Client {
+  return new S3Client({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    ...options,
+  });
+}
+
 /** A real S3-protocol server (s3rver) on loopback with one bucket, for uploads and downloads. */
 export class S3TestServer {
   private constructor(
@@ -28,16 +41,8 @@ export class S3TestServer {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  /** A client as the product builds one for S3_ENDPOINT; checksums off or s3rver corrupts streamed bodies. */
   client(): S3Client {
-    return new S3Client({
-      endpoint: this.endpoint,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    return s3TestClient(this.endpoint);
   }
 
   /** Stops the server, keeping its files so a test can restart it on the same port. */

@@ -99,7 +99,7 @@ describe('daily digest', () => {
     expect(text.match(/BREACHED/g)).toHaveLength(1);
     expect(text).toContain('mycats/mycats: newest 2026-11-22 11:00');
     expect(text).toContain('mycats/tasks: no verified backup in the last 7 days');
-    expect(text).toContain('7 days: 7 backup(s), sizes 100 MB > 110 MB > 120 MB > 130 MB > 140 MB > 150 MB > 160 MB (+60.0%)');
+    expect(text).toContain('7 days: 7 backup(s), sizes 100 MiB > 110 MiB > 120 MiB > 130 MiB > 140 MiB > 150 MiB > 160 MiB (+60.0%)');
     expect(text).toContain('mycats/api: OK -> CRITICAL (timeout after 10 s)');
     expect(text).toContain('old/check: no longer reported');
     expect(text).toContain('cafemuji/health: new check (LOW)');
@@ -115,7 +115,7 @@ describe('daily digest', () => {
     expect(text).toMatch(/\[CRITICAL\] mycats\/api: .* - 発生から2時間（15分以内に対応） \*\*\* 対応目標時間を超過 \*\*\*/);
     expect(text).toMatch(/\[HIGH\] mycats\/db: .* - 発生から30分（1時間以内に対応）$/m);
     expect(text).toMatch(/\[LOW\] cafemuji\/health: .*（1週間以内に対応）$/m);
-    expect(text).toContain('7日間: 7件、サイズ 100 MB > 110 MB');
+    expect(text).toContain('7日間: 7件、サイズ 100 MiB > 110 MiB');
     expect(text).toContain('昨日からの変化');
     expect(Buffer.byteLength(text)).toBeLessThan(262_144);
     expect(notification.subject).toMatch(/^[\x20-\x7e]{1,99}$/);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { PassThrough, Transform, type Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { S3Client } from '@aws-sdk/client-s3';
+import { s3TestClient } from '../../../support/s3-server.js';
 import type { ConfigInput } from '../../../../functions/core/config/schema.js';
 import type { Notification } from '../../../../functions/core/domain/report.js';
 import type { Notifier } from '../../../../functions/core/ports/notifier.js';
@@ -213,15 +214,7 @@ export class S3rverProcess {
   }
 
   client(): S3Client {
-    return new S3Client({
-      endpoint: this.endpoint,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-      maxAttempts: 2,
-    });
+    return s3TestClient(this.endpoint, { maxAttempts: 2 });
   }
 
   async resume(): Promise<void> {

@@ -2,7 +2,7 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { S3ObjectStore } from '../../../../functions/core/adapters/s3-object-store.js';
 import { ConditionalS3Proxy } from '../../../support/conditional-s3-proxy.js';
-import { S3TestServer } from '../../../support/s3-server.js';
+import { S3TestServer, s3TestClient } from '../../../support/s3-server.js';
 import { objectStoreContract } from './object-store.contract.js';
 
 let server: S3TestServer;
@@ -12,14 +12,7 @@ let client: S3Client;
 beforeAll(async () => {
   server = await S3TestServer.start();
   proxy = await ConditionalS3Proxy.start(server.port);
-  client = new S3Client({
-    endpoint: proxy.endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  client = s3TestClient(proxy.endpoint);
 });
 afterAll(async () => {
   await proxy.close();
