@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
 import type { Config } from '../../functions/core/config/schema.js';
-import { CREATE_REQUIRE_BANNER } from '../lambda/autopilot-function.js';
+import { HANDLER_BUNDLE_OPTIONS } from '../lambda/bundle-options.js';
 import { PROJECT_ROOT, writeGeneratedEntry } from '../lambda/generated-entry.js';
 
 export const BACKUP_DOCKERFILE = fileURLToPath(new URL('./docker/Dockerfile', import.meta.url));
@@ -37,16 +37,9 @@ export function stageBackupImage(props: BackupImageProps): string {
   buildSync({
     entryPoints: [entry],
     outfile: join(dir, 'index.mjs'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
+    ...HANDLER_BUNDLE_OPTIONS,
     target: 'node22',
-    mainFields: ['module', 'main'],
-    banner: { js: CREATE_REQUIRE_BANNER },
-    external: ['pg-native'],
-    minify: true,
     legalComments: 'none',
-    logLevel: 'error',
   });
   copyFileSync(BACKUP_DOCKERFILE, join(dir, 'Dockerfile'));
   return dir;

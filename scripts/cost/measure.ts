@@ -9,13 +9,12 @@ import { checkNameOf } from '../../functions/core/config/schema.js';
 import { PostgresCluster } from '../../tests/support/postgres-cluster.js';
 import { S3TestServer } from '../../tests/support/s3-server.js';
 import { selfSignedCertificate, startHttpServer, startHttpsServer, type RouteSpec, type TestHttpServer } from '../../tests/support/http-servers.js';
+import { HANDLER_BUNDLE_OPTIONS } from '../../lib/lambda/bundle-options.js';
 import { startLatencyProxy, type LatencyProxy } from './latency-proxy.js';
 import type { WorkerInput, WorkerResult } from './measure-worker.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const WORKER_ENTRY = join(ROOT, 'scripts/cost/measure-worker.ts');
-/** The banner the stack's bundles carry (lib/lambda/autopilot-function.ts). */
-const CREATE_REQUIRE_BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
 export interface MeasureOptions {
   /** Each loopback server answers after this long. */
@@ -135,15 +134,9 @@ async function bundleWorker(dir: string): Promise<string> {
   await build({
     entryPoints: [WORKER_ENTRY],
     outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
+    ...HANDLER_BUNDLE_OPTIONS,
+    // Runs on this machine's Node, not Lambda's.
     target: 'node20',
-    mainFields: ['module', 'main'],
-    banner: { js: CREATE_REQUIRE_BANNER },
-    external: ['pg-native'],
-    minify: true,
-    logLevel: 'error',
   });
   return outfile;
 }
