@@ -1,6 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { PassThrough, type Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 // s3rver has no type declarations.
 // @ts-expect-error untyped module
@@ -20,6 +23,112 @@ export function s3TestClient(endpoint: string, options: { maxAttempts?: number }
   });
 }
 
+export interface S3TestServerOptions {
+  /** Where the server keeps its files (a benchmark puts them on tmpfs, off the disk it measures). */
+  readonly root?: string;
+  /** CompleteMultipartUpload as S3 does it: see completeMultipartLikeS3. */
+  readonly s3LikeCompletion?: boolean;
+}
+
+interface ObjectRange {
+  start: number;
+  end: number;
+}
+
+interface FilesystemStore {
+  getResourcePath(bucket: string, key: string | undefined, resource: string): string;
+  getMetadata(bucket: string, key: string): Promise<Record<string, string>>;
+  putMetadata(bucket: string, key: string, metadata: unknown, md5: string): Promise<void>;
+  putObject(object: { bucket: string; key: string }): Promise<unknown>;
+  getObject(bucket: string, key: string, options?: Partial<ObjectRange>): Promise<unknown>;
+  deleteObject(bucket: string, key: string): Promise<void>;
+  putObjectMultipart(bucket: string, uploadId: string, parts: { number: number }[]): Promise<{ size: number; md5: string }>;
+}
+
+const require = createRequire(import.meta.url);
+const S3Object = require('s3rver/lib/models/object') as new (bucket: string, key: string, content: Readable | null, metadata: unknown) => { range?: ObjectRange };
+
+/**
+ * s3rver completes a multipart upload by streaming every part through an MD5 into a new file:
+ * seconds per GB here, where S3 takes a moment whatever the size. A benchmark of the uploader
+ * must not time that, so with this completion the part files stay where they are and reads are
+ * served from them in order, and the object gets S3's multipart ETag (MD5 of the parts' MD5s,
+ * then "-<parts>") instead of an MD5 of the whole object. Bodies, sizes, ranges and errors are
+ * unchanged; s3rver still answers everything else.
+ */
+function completeMultipartLikeS3(store: FilesystemStore): void {
+  const partsDir = (bucket: string, key: string) => store.getResourcePath(bucket, key, 'parts');
+  const { putObject, getObject, deleteObject } = store;
+
+  store.putObjectMultipart = async (bucket, uploadId, parts) => {
+    const uploadDir = join(store.getResourcePath(bucket, undefined, 'uploads'), uploadId);
+    const key = readFileSync(join(uploadDir, 'key'), 'utf8');
+    const metadata: unknown = JSON.parse(readFileSync(join(uploadDir, 'metadata'), 'utf8'));
+    const ordered = [...parts].sort((a, b) => a.number - b.number);
+    const files = ordered.map((part) => ({ name: String(part.number), size: statSync(join(uploadDir, String(part.number))).size }));
+    const size = files.reduce((sum, file) => sum + file.size, 0);
+    const digests = ordered.map((part) => Buffer.from(readFileSync(join(uploadDir, `${part.number}.md5`), 'utf8'), 'hex'));
+    const etag = `${createHash('md5').update(Buffer.concat(digests)).digest('hex')}-${ordered.length}`;
+    const dir = partsDir(bucket, key);
+    const objectPath = store.getResourcePath(bucket, key, 'object');
+    mkdirSync(dirname(objectPath), { recursive: true });
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(uploadDir, dir);
+    writeFileSync(join(dir, 'parts.json'), JSON.stringify(files));
+    // s3rver reads an object's size from its file: a sparse file of that size, no bytes written.
+    writeFileSync(objectPath, '');
+    truncateSync(objectPath, size);
+    await store.putMetadata(bucket, key, metadata, etag);
+    return { size, md5: etag };
+  };
+
+  store.getObject = async (bucket, key, options) => {
+    const dir = partsDir(bucket, key);
+    if (!existsSync(join(dir, 'parts.json'))) return getObject.call(store, bucket, key, options);
+    const files = JSON.parse(readFileSync(join(dir, 'parts.json'), 'utf8')) as { name: string; size: number }[];
+    const metadata = await store.getMetadata(bucket, key);
+    const lastByte = Math.max(0, Number(metadata['content-length']) - 1);
+    const range = { start: options?.start ?? 0, end: Math.min(options?.end ?? Infinity, lastByte) };
+    const ranged = options !== undefined && (options.start !== undefined || options.end !== undefined);
+    if (range.start < 0 || range.end < range.start) {
+      const object = new S3Object(bucket, key, null, metadata);
+      if (ranged) object.range = range;
+      return object;
+    }
+    const content = new PassThrough();
+    const pieces: { path: string; start: number; end: number }[] = [];
+    let offset = 0;
+    for (const file of files) {
+      const from = Math.max(range.start, offset);
+      const to = Math.min(range.end, offset + file.size - 1);
+      if (from <= to) pieces.push({ path: join(dir, file.name), start: from - offset, end: to - offset });
+      offset += file.size;
+    }
+    const next = () => {
+      const piece = pieces.shift();
+      if (!piece) return void content.end();
+      const stream = createReadStream(piece.path, { start: piece.start, end: piece.end, highWaterMark: 1024 * 1024 });
+      stream.once('error', (error) => content.destroy(error));
+      stream.once('end', next);
+      stream.pipe(content, { end: false });
+    };
+    next();
+    const object = new S3Object(bucket, key, content, metadata);
+    if (ranged) object.range = range;
+    return object;
+  };
+
+  store.putObject = async (object) => {
+    rmSync(partsDir(object.bucket, object.key), { recursive: true, force: true });
+    return putObject.call(store, object);
+  };
+
+  store.deleteObject = async (bucket, key) => {
+    rmSync(partsDir(bucket, key), { recursive: true, force: true });
+    return deleteObject.call(store, bucket, key);
+  };
+}
+
 /** A real S3-protocol server (s3rver) on loopback with one bucket, for uploads and downloads. */
 export class S3TestServer {
   private constructor(
@@ -29,10 +138,11 @@ export class S3TestServer {
     readonly bucket: string,
   ) {}
 
-  static async start(bucket = 'autopilot-test', port?: number): Promise<S3TestServer> {
-    const dir = mkdtempSync(join(tmpdir(), 'autopilot-s3-'));
+  static async start(bucket = 'autopilot-test', port?: number, options: S3TestServerOptions = {}): Promise<S3TestServer> {
+    const dir = mkdtempSync(join(options.root ?? tmpdir(), 'autopilot-s3-'));
     const chosen = port ?? (await freePort());
     const server = new S3rver({ address: '127.0.0.1', port: chosen, silent: true, directory: dir, configureBuckets: [{ name: bucket }] });
+    if (options.s3LikeCompletion) completeMultipartLikeS3(server.store);
     await server.run();
     return new S3TestServer(server, dir, chosen, bucket);
   }

@@ -6,14 +6,13 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
-import { Transform } from 'node:stream';
 import { PreconditionFailedError } from '../errors.js';
 import type { ObjectInfo, ObjectStore, PutOptions, StoredObject } from '../ports/object-store.js';
 import { createS3Client } from './s3-client.js';
+import { multipartUpload } from './s3-multipart-upload.js';
 
-/** Multipart part size: memory in use is about partSize * (queueSize + 1), whatever the body's length. */
+/** Multipart part size: the upload holds partSize * (queueSize + 1) bytes, whatever the body's length. */
 const PART_SIZE = 8 * 1024 * 1024;
 const QUEUE_SIZE = 2;
 
@@ -86,35 +85,18 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   /**
-   * Streams a body of unknown length as a multipart upload with bounded memory. On failure the
-   * upload is aborted (leavePartsOnError false), so the key never holds a partial object; the
-   * bucket's lifecycle rule removes parts an abort could not (AbortIncompleteMultipartUpload).
+   * Streams a body of unknown length as a multipart upload in constant memory; on failure the
+   * upload is aborted, so the key never holds a partial object.
    */
   async putStream(key: string, body: Readable, options: { contentType?: string; signal?: AbortSignal } = {}): Promise<{ size: number }> {
-    let size = 0;
-    const counter = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        size += chunk.length;
-        done(null, chunk);
-      },
-    });
-    body.once('error', (error) => counter.destroy(error));
-    body.pipe(counter);
-    const upload = new Upload({
-      client: this.client,
-      params: { Bucket: this.bucket, Key: key, Body: counter, ContentType: options.contentType ?? 'application/octet-stream' },
+    return multipartUpload(this.client, body, {
+      bucket: this.bucket,
+      key,
+      contentType: options.contentType ?? 'application/octet-stream',
       partSize: PART_SIZE,
       queueSize: QUEUE_SIZE,
-      leavePartsOnError: false,
+      signal: options.signal,
     });
-    const onAbort = () => void upload.abort();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      await upload.done();
-      return { size };
-    } finally {
-      options.signal?.removeEventListener('abort', onAbort);
-    }
   }
 
   async getStream(key: string): Promise<Readable> {

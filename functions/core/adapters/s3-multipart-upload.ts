@@ -1,0 +1,152 @@
+import {
+  AbortMultipartUploadCommand,
+  ChecksumAlgorithm,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+  type CompletedPart,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
+
+export interface MultipartUploadOptions {
+  readonly bucket: string;
+  readonly key: string;
+  readonly contentType: string;
+  /** Bytes per part (S3: at least 5 MiB, at most 10,000 parts). */
+  readonly partSize: number;
+  /** Parts in flight at once; one more buffer is filled meanwhile. */
+  readonly queueSize: number;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Streams a body of unknown length into one S3 multipart upload through a fixed set of
+ * part buffers (queueSize + 1, allocated once and reused), so memory is the same for a 1 GB
+ * and a 100 GB body and no per-part garbage waits for the collector. (lib-storage's Upload
+ * concatenates every part into a fresh buffer: the process's peak then moves with GC timing.)
+ * Reading stops while every buffer is in flight, which is the backpressure on the producer.
+ * Any failure aborts the upload, so the key never holds a partial object.
+ */
+export async function multipartUpload(client: S3Client, body: Readable, options: MultipartUploadOptions): Promise<{ size: number }> {
+  const { bucket, key, partSize, signal } = options;
+  signal?.throwIfAborted();
+  const buffers = Array.from({ length: options.queueSize + 1 }, () => Buffer.allocUnsafe(partSize));
+  const free: Buffer[] = [...buffers];
+  const waiting: ((buffer: Buffer) => void)[] = [];
+  const release = (buffer: Buffer) => {
+    const next = waiting.shift();
+    if (next) next(buffer);
+    else free.push(buffer);
+  };
+  const acquire = (): Promise<Buffer> => {
+    const buffer = free.pop();
+    return buffer ? Promise.resolve(buffer) : new Promise((resolve) => waiting.push(resolve));
+  };
+
+  // With the AWS default (checksums when supported) S3 checks every part against a CRC32 the SDK
+  // computes; S3-compatible test servers get none (see createS3Client).
+  const withChecksum = (await client.config.requestChecksumCalculation()) === 'WHEN_SUPPORTED';
+  let uploadId: string | undefined;
+  const parts: CompletedPart[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown;
+  let size = 0;
+
+  // Full buffers wait here while queueSize parts are in flight; the reader fills the spare one.
+  const pending: { buffer: Buffer; length: number; partNumber: number }[] = [];
+  const startNext = (): void => {
+    if (failure) {
+      for (const part of pending.splice(0)) release(part.buffer);
+      return;
+    }
+    while (inFlight.size < options.queueSize && pending.length) {
+      const { buffer, length, partNumber } = pending.shift()!;
+      const task: Promise<void> = client
+        .send(
+          new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: buffer.subarray(0, length), ContentLength: length }),
+          { abortSignal: signal },
+        )
+        .then((result) => {
+          parts.push({ PartNumber: partNumber, ETag: result.ETag, ...(result.ChecksumCRC32 ? { ChecksumCRC32: result.ChecksumCRC32 } : {}) });
+        })
+        .catch((error: unknown) => {
+          failure ??= error;
+        })
+        .finally(() => {
+          inFlight.delete(task);
+          release(buffer);
+          startNext();
+        });
+      inFlight.add(task);
+    }
+  };
+  const send = (buffer: Buffer, length: number, partNumber: number): void => {
+    pending.push({ buffer, length, partNumber });
+    startNext();
+  };
+  const drain = async (): Promise<void> => {
+    while (inFlight.size) await Promise.allSettled([...inFlight]);
+  };
+
+  try {
+    let buffer = await acquire();
+    let filled = 0;
+    let partNumber = 0;
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      let offset = 0;
+      while (offset < chunk.length) {
+        const taken = chunk.copy(buffer, filled, offset, Math.min(chunk.length, offset + partSize - filled));
+        offset += taken;
+        filled += taken;
+        size += taken;
+        if (filled < partSize) continue;
+        if (failure) throw failure;
+        signal?.throwIfAborted();
+        uploadId ??= await createUpload(client, options, withChecksum);
+        send(buffer, filled, ++partNumber);
+        buffer = await acquire();
+        filled = 0;
+      }
+    }
+    if (partNumber === 0) {
+      // Smaller than one part: a single PUT, as S3 rejects a multipart upload of nothing.
+      await client.send(
+        new PutObjectCommand({ Bucket: bucket, Key: key, Body: buffer.subarray(0, filled), ContentLength: filled, ContentType: options.contentType }),
+        { abortSignal: signal },
+      );
+      return { size };
+    }
+    if (filled > 0) send(buffer, filled, ++partNumber);
+    else release(buffer);
+    await drain();
+    if (failure) throw failure;
+    signal?.throwIfAborted();
+    parts.sort((a, b) => a.PartNumber! - b.PartNumber!);
+    await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }), { abortSignal: signal });
+    return { size };
+  } catch (error) {
+    pending.length = 0;
+    await drain();
+    if (uploadId) {
+      // Best effort: the bucket's AbortIncompleteMultipartUpload rule removes what this cannot.
+      await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })).catch(() => undefined);
+    }
+    throw error;
+  }
+}
+
+async function createUpload(client: S3Client, options: MultipartUploadOptions, withChecksum: boolean): Promise<string> {
+  const created = await client.send(
+    new CreateMultipartUploadCommand({
+      Bucket: options.bucket,
+      Key: options.key,
+      ContentType: options.contentType,
+      ...(withChecksum ? { ChecksumAlgorithm: ChecksumAlgorithm.CRC32 } : {}),
+    }),
+    { abortSignal: options.signal },
+  );
+  if (!created.UploadId) throw new Error(`CreateMultipartUpload for ${options.key} returned no UploadId`);
+  return created.UploadId;
+}

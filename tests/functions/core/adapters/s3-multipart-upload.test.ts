@@ -1,0 +1,175 @@
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { multipartUpload } from '../../../../functions/core/adapters/s3-multipart-upload.js';
+import { S3TestServer } from '../../../support/s3-server.js';
+
+const MiB = 1024 * 1024;
+const PART = 5 * MiB;
+
+/** The body in uneven chunks, as a pipe delivers it. */
+function chunked(body: Buffer, sizes = [65_536, 17, 300_001, 4_096]): Readable {
+  const chunks: Buffer[] = [];
+  for (let offset = 0, i = 0; offset < body.length; i++) {
+    const size = sizes[i % sizes.length]!;
+    chunks.push(body.subarray(offset, offset + size));
+    offset += size;
+  }
+  return Readable.from(chunks);
+}
+
+async function read(client: S3Client, bucket: string, key: string, range?: string): Promise<Buffer> {
+  const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: range }));
+  return Buffer.from(await response.Body!.transformToByteArray());
+}
+
+const md5 = (data: Buffer) => createHash('md5').update(data).digest();
+
+describe.each([
+  { name: 's3rver', s3LikeCompletion: false },
+  { name: 's3rver with S3-like completion (the benchmark server)', s3LikeCompletion: true },
+])('multipartUpload against $name', ({ s3LikeCompletion }) => {
+  let server: S3TestServer;
+  let client: S3Client;
+  beforeAll(async () => {
+    server = await S3TestServer.start('mpu', undefined, { s3LikeCompletion });
+    client = server.client();
+  });
+  afterAll(async () => server.destroy());
+
+  it('stores a body of several parts intact, whatever its chunking, and reports its size', async () => {
+    const body = randomBytes(3 * PART + 123_457);
+    const { size } = await multipartUpload(client, chunked(body), { bucket: 'mpu', key: 'a/b.dump', contentType: 'application/octet-stream', partSize: PART, queueSize: 2 });
+    expect(size).toBe(body.length);
+    expect((await read(client, 'mpu', 'a/b.dump')).equals(body)).toBe(true);
+    const head = await client.send(new HeadObjectCommand({ Bucket: 'mpu', Key: 'a/b.dump' }));
+    expect(head.ContentLength).toBe(body.length);
+    // A range across the first part boundary.
+    const range = await read(client, 'mpu', 'a/b.dump', `bytes=${PART - 10}-${PART + 9}`);
+    expect(range.equals(body.subarray(PART - 10, PART + 10))).toBe(true);
+    if (s3LikeCompletion) {
+      const parts = [0, 1, 2, 3].map((i) => md5(body.subarray(i * PART, (i + 1) * PART)));
+      expect(head.ETag).toBe(`"${createHash('md5').update(Buffer.concat(parts)).digest('hex')}-4"`);
+    } else {
+      expect(head.ETag).toBe(`"${md5(body).toString('hex')}"`);
+    }
+    const listed = await client.send(new ListObjectsV2Command({ Bucket: 'mpu', Prefix: 'a/' }));
+    expect(listed.Contents?.map((o) => [o.Key, o.Size])).toEqual([['a/b.dump', body.length]]);
+  });
+
+  it('sends a body smaller than one part, or an empty one, as a single object', async () => {
+    const small = randomBytes(1_000);
+    expect((await multipartUpload(client, chunked(small), { bucket: 'mpu', key: 'small', contentType: 'x/y', partSize: PART, queueSize: 2 })).size).toBe(1_000);
+    expect((await read(client, 'mpu', 'small')).equals(small)).toBe(true);
+    expect((await multipartUpload(client, Readable.from([]), { bucket: 'mpu', key: 'empty', contentType: 'x/y', partSize: PART, queueSize: 2 })).size).toBe(0);
+    expect((await read(client, 'mpu', 'empty')).length).toBe(0);
+  });
+
+  it('replaces and deletes an object it stored', async () => {
+    const first = randomBytes(2 * PART + 1);
+    await multipartUpload(client, chunked(first), { bucket: 'mpu', key: 'again', contentType: 'x/y', partSize: PART, queueSize: 2 });
+    await client.send(new PutObjectCommand({ Bucket: 'mpu', Key: 'again', Body: 'short' }));
+    expect((await read(client, 'mpu', 'again')).toString()).toBe('short');
+    const second = randomBytes(PART + 7);
+    await multipartUpload(client, chunked(second), { bucket: 'mpu', key: 'again', contentType: 'x/y', partSize: PART, queueSize: 2 });
+    expect((await read(client, 'mpu', 'again')).equals(second)).toBe(true);
+    await client.send(new DeleteObjectCommand({ Bucket: 'mpu', Key: 'again' }));
+    await expect(read(client, 'mpu', 'again')).rejects.toMatchObject({ name: 'NoSuchKey' });
+  });
+
+  it('leaves nothing under the key when the body fails midway', async () => {
+    const body = randomBytes(2 * PART);
+    const failing = new Readable({ read() {} });
+    failing.push(body);
+    setTimeout(() => failing.destroy(new Error('pg_dump died')), 50);
+    await expect(multipartUpload(client, failing, { bucket: 'mpu', key: 'broken', contentType: 'x/y', partSize: PART, queueSize: 2 })).rejects.toThrow('pg_dump died');
+    await expect(read(client, 'mpu', 'broken')).rejects.toMatchObject({ name: 'NoSuchKey' });
+  });
+});
+
+describe('multipartUpload calls (mocked S3)', () => {
+  // A client as on AWS (checksums when supported) and one as for S3-compatible servers.
+  const awsClient = new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+  const plainClient = new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, requestChecksumCalculation: 'WHEN_REQUIRED' });
+  let s3: ReturnType<typeof mockClient>;
+  let plain: ReturnType<typeof mockClient>;
+  beforeEach(() => {
+    s3 = mockClient(awsClient);
+    plain = mockClient(plainClient);
+    for (const mock of [s3, plain]) {
+      mock.on(CreateMultipartUploadCommand).resolves({ UploadId: 'up-1' });
+      mock.on(CompleteMultipartUploadCommand).resolves({});
+      mock.on(AbortMultipartUploadCommand).resolves({});
+    }
+  });
+  afterEach(() => {
+    s3.restore();
+    plain.restore();
+  });
+
+  it('reuses queueSize + 1 part buffers for any number of parts and never has more than queueSize parts in flight', async () => {
+    const bodies = new Set<ArrayBufferLike>();
+    let inFlight = 0;
+    let maxInFlight = 0;
+    s3.on(UploadPartCommand).callsFake(async (input: { PartNumber: number; Body: Buffer }) => {
+      bodies.add(input.Body.buffer);
+      maxInFlight = Math.max(maxInFlight, ++inFlight);
+      await new Promise((r) => setTimeout(r, 2));
+      inFlight--;
+      return { ETag: `"e${input.PartNumber}"`, ChecksumCRC32: `c${input.PartNumber}` };
+    });
+    const body = randomBytes(20 * PART + 5);
+    const { size } = await multipartUpload(awsClient, chunked(body), { bucket: 'b', key: 'k', contentType: 'x/y', partSize: PART, queueSize: 2 });
+    expect(size).toBe(body.length);
+    expect(bodies.size).toBe(3);
+    expect(maxInFlight).toBe(2);
+    expect(s3.commandCalls(CreateMultipartUploadCommand)[0]!.args[0].input).toEqual({ Bucket: 'b', Key: 'k', ContentType: 'x/y', ChecksumAlgorithm: 'CRC32' });
+    const complete = s3.commandCalls(CompleteMultipartUploadCommand)[0]!.args[0].input;
+    expect(complete.UploadId).toBe('up-1');
+    expect(complete.MultipartUpload!.Parts).toEqual(Array.from({ length: 21 }, (_, i) => ({ PartNumber: i + 1, ETag: `"e${i + 1}"`, ChecksumCRC32: `c${i + 1}` })));
+    expect(s3.commandCalls(AbortMultipartUploadCommand)).toHaveLength(0);
+  });
+
+  it('asks S3-compatible servers for no checksum', async () => {
+    plain.on(UploadPartCommand).resolves({ ETag: '"e"' });
+    await multipartUpload(plainClient, chunked(randomBytes(PART + 1)), { bucket: 'b', key: 'k', contentType: 'x/y', partSize: PART, queueSize: 2 });
+    expect(plain.commandCalls(CreateMultipartUploadCommand)[0]!.args[0].input).toEqual({ Bucket: 'b', Key: 'k', ContentType: 'x/y' });
+  });
+
+  it('aborts the upload and completes nothing when a part fails', async () => {
+    plain.on(UploadPartCommand).resolves({ ETag: '"e"' }).on(UploadPartCommand, { PartNumber: 3 }).rejects(new Error('connection reset'));
+    await expect(multipartUpload(plainClient, chunked(randomBytes(6 * PART)), { bucket: 'b', key: 'k', contentType: 'x/y', partSize: PART, queueSize: 2 })).rejects.toThrow('connection reset');
+    expect(plain.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
+    expect(plain.commandCalls(AbortMultipartUploadCommand).map((c) => c.args[0].input)).toEqual([{ Bucket: 'b', Key: 'k', UploadId: 'up-1' }]);
+  });
+
+  it('stops, aborts and rejects when the signal fires', async () => {
+    plain.on(UploadPartCommand).callsFake(async () => {
+      await new Promise((r) => setTimeout(r, 5));
+      return { ETag: '"e"' };
+    });
+    const controller = new AbortController();
+    const endless = new Readable({
+      read() {
+        this.push(Buffer.alloc(MiB));
+      },
+    });
+    setTimeout(() => controller.abort(new Error('out of time')), 30);
+    await expect(multipartUpload(plainClient, endless, { bucket: 'b', key: 'k', contentType: 'x/y', partSize: PART, queueSize: 2, signal: controller.signal })).rejects.toThrow('out of time');
+    expect(plain.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
+    expect(plain.commandCalls(AbortMultipartUploadCommand)).toHaveLength(1);
+  });
+});
