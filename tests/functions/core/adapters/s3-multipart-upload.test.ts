@@ -51,6 +51,15 @@ describe.each([
   afterAll(async () => server.destroy());
 
   it('stores a body of several parts intact, whatever its chunking, and reports its size', async () => {
+    // The signed requests as they leave: parts are signed without hashing their payload.
+    const sent: Record<string, string>[] = [];
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'UploadPartCommand') sent.push({ ...(args.request as { headers: Record<string, string> }).headers });
+        return next(args);
+      },
+      { step: 'deserialize', name: 'captureSigned' },
+    );
     const body = randomBytes(3 * PART + 123_457);
     const { size } = await multipartUpload(client, chunked(body), { bucket: 'mpu', key: 'a/b.dump', contentType: 'application/octet-stream', partSize: PART, queueSize: 2 });
     expect(size).toBe(body.length);
@@ -68,6 +77,12 @@ describe.each([
     }
     const listed = await client.send(new ListObjectsV2Command({ Bucket: 'mpu', Prefix: 'a/' }));
     expect(listed.Contents?.map((o) => [o.Key, o.Size])).toEqual([['a/b.dump', body.length]]);
+    client.middlewareStack.remove('captureSigned');
+    expect(sent).toHaveLength(4);
+    for (const headers of sent) {
+      expect(headers['x-amz-content-sha256']).toBe('UNSIGNED-PAYLOAD');
+      expect(headers.authorization).toMatch(/^AWS4-HMAC-SHA256 .*SignedHeaders=.*x-amz-content-sha256/);
+    }
   });
 
   it('sends a body smaller than one part, or an empty one, as a single object', async () => {
