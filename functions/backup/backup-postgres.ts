@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { checkNameOf, type PostgresConfig } from '../core/config/schema.js';
 import type { ObjectStore } from '../core/ports/object-store.js';
 import type { SecretResolver } from '../core/ports/secrets.js';
@@ -88,7 +89,11 @@ export async function backupPostgres(request: PostgresBackupRequest): Promise<Ba
     if (mismatch) throw new StageError('version', mismatch);
     signal?.throwIfAborted();
 
+    // Measured on the monotonic clock: how long pg_dump itself ran, whatever `now` says.
+    const dumpStarted = performance.now();
     const dump = spawnPgDump(pgDump, db, password, { snapshot: session.snapshot, env });
+    let dumpMs = 0;
+    void dump.exited.then(() => (dumpMs = Math.round(performance.now() - dumpStarted)));
     let stoppedByUs = false;
     const stop = () => {
       if (dump.child.exitCode === null && dump.child.signalCode === null) stoppedByUs = true;
@@ -157,6 +162,7 @@ export async function backupPostgres(request: PostgresBackupRequest): Promise<Ba
       finishedAt: finishedAt.toISOString(),
       durationMs: finishedAt.getTime() - startedAt.getTime(),
       ...(verify ? { verifyMs: finishedAt.getTime() - verifyStarted.getTime() } : {}),
+      dumpMs,
       toolVersion: pgDump.versionLine,
       pgDumpVersion: pgDump.version.text,
       serverVersion: session.serverVersion.text,

@@ -24,6 +24,8 @@ export const manifestSchema = z.object({
   durationMs: z.number().min(0),
   /** Of durationMs, the time spent reading the stored archive back to verify it. */
   verifyMs: z.number().min(0).optional(),
+  /** Of durationMs, from starting pg_dump to its exit (the rest is connecting, the upload's tail and verification). */
+  dumpMs: z.number().min(0).optional(),
   /** `pg_dump (PostgreSQL) 17.2` or `sqlite3 3.40.1`. */
   toolVersion: z.string(),
   pgDumpVersion: z.string().optional(),

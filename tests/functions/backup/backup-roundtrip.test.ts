@@ -56,6 +56,9 @@ describe('backup round trip through a real S3 protocol server', () => {
     expect(manifest).toMatchObject({ target: 'mycats', database: 'mycats', kind: 'postgres', via: 'lambda', retentionDays: 45, verification: 'passed', serverVersion: expect.stringMatching(/^15\./), pgDumpVersion: expect.stringMatching(/^1[5-9]/) });
     expect(manifest.tableList).toEqual(['audit.events', 'public.cats', 'public.empty_table', 'public.metrics', 'public.metrics_h1', 'public.metrics_h2', 'public.owners', 'public.visits']);
     expect(manifest.tables).toBe(8);
+    // pg_dump's own run time, on the monotonic clock (this test freezes the wall clock).
+    expect(manifest.dumpMs).toBeGreaterThan(0);
+    expect(manifest.dumpMs).toBeLessThan(60_000);
 
     await cluster.createDatabase('restored');
     const result = await restoreBackup({ store, target: 'mycats', to: cluster.url('restored') });
