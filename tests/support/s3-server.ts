@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { PassThrough, type Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -37,16 +36,18 @@ interface ObjectRange {
 
 interface FilesystemStore {
   getResourcePath(bucket: string, key: string | undefined, resource: string): string;
-  getMetadata(bucket: string, key: string): Promise<Record<string, string>>;
   putMetadata(bucket: string, key: string, metadata: unknown, md5: string): Promise<void>;
   putObject(object: { bucket: string; key: string }): Promise<unknown>;
-  getObject(bucket: string, key: string, options?: Partial<ObjectRange>): Promise<unknown>;
+  getObject(bucket: string, key: string, options?: Partial<ObjectRange>): Promise<StoredS3Object | null>;
   deleteObject(bucket: string, key: string): Promise<void>;
   putObjectMultipart(bucket: string, uploadId: string, parts: { number: number }[]): Promise<{ size: number; md5: string }>;
 }
 
-const require = createRequire(import.meta.url);
-const S3Object = require('s3rver/lib/models/object') as new (bucket: string, key: string, content: Readable | null, metadata: unknown) => { range?: ObjectRange };
+/** s3rver's S3Object, as far as this file uses it. */
+interface StoredS3Object {
+  content: Readable | null;
+  range?: ObjectRange;
+}
 
 /**
  * s3rver completes a multipart upload by streaming every part through an MD5 into a new file:
@@ -56,6 +57,29 @@ const S3Object = require('s3rver/lib/models/object') as new (bucket: string, key
  * then "-<parts>") instead of an MD5 of the whole object. Bodies, sizes, ranges and errors are
  * unchanged; s3rver still answers everything else.
  */
+/** The bytes `range` of the part files laid end to end. */
+function concatenatedParts(dir: string, files: { name: string; size: number }[], range: ObjectRange): Readable {
+  const content = new PassThrough();
+  const pieces: { path: string; start: number; end: number }[] = [];
+  let offset = 0;
+  for (const file of files) {
+    const from = Math.max(range.start, offset);
+    const to = Math.min(range.end, offset + file.size - 1);
+    if (from <= to) pieces.push({ path: join(dir, file.name), start: from - offset, end: to - offset });
+    offset += file.size;
+  }
+  const next = () => {
+    const piece = pieces.shift();
+    if (!piece) return void content.end();
+    const stream = createReadStream(piece.path, { start: piece.start, end: piece.end, highWaterMark: 1024 * 1024 });
+    stream.once('error', (error) => content.destroy(error));
+    stream.once('end', next);
+    stream.pipe(content, { end: false });
+  };
+  next();
+  return content;
+}
+
 function completeMultipartLikeS3(store: FilesystemStore): void {
   const partsDir = (bucket: string, key: string) => store.getResourcePath(bucket, key, 'parts');
   const { putObject, getObject, deleteObject } = store;
@@ -83,38 +107,15 @@ function completeMultipartLikeS3(store: FilesystemStore): void {
   };
 
   store.getObject = async (bucket, key, options) => {
+    // s3rver answers the metadata, the range and its errors (its stream on the placeholder file
+    // is dropped); the bytes come from the parts.
+    const object = await getObject.call(store, bucket, key, options);
     const dir = partsDir(bucket, key);
-    if (!existsSync(join(dir, 'parts.json'))) return getObject.call(store, bucket, key, options);
+    if (!object?.content || !existsSync(join(dir, 'parts.json'))) return object;
+    object.content.destroy();
     const files = JSON.parse(readFileSync(join(dir, 'parts.json'), 'utf8')) as { name: string; size: number }[];
-    const metadata = await store.getMetadata(bucket, key);
-    const lastByte = Math.max(0, Number(metadata['content-length']) - 1);
-    const range = { start: options?.start ?? 0, end: Math.min(options?.end ?? Infinity, lastByte) };
-    const ranged = options !== undefined && (options.start !== undefined || options.end !== undefined);
-    if (range.start < 0 || range.end < range.start) {
-      const object = new S3Object(bucket, key, null, metadata);
-      if (ranged) object.range = range;
-      return object;
-    }
-    const content = new PassThrough();
-    const pieces: { path: string; start: number; end: number }[] = [];
-    let offset = 0;
-    for (const file of files) {
-      const from = Math.max(range.start, offset);
-      const to = Math.min(range.end, offset + file.size - 1);
-      if (from <= to) pieces.push({ path: join(dir, file.name), start: from - offset, end: to - offset });
-      offset += file.size;
-    }
-    const next = () => {
-      const piece = pieces.shift();
-      if (!piece) return void content.end();
-      const stream = createReadStream(piece.path, { start: piece.start, end: piece.end, highWaterMark: 1024 * 1024 });
-      stream.once('error', (error) => content.destroy(error));
-      stream.once('end', next);
-      stream.pipe(content, { end: false });
-    };
-    next();
-    const object = new S3Object(bucket, key, content, metadata);
-    if (ranged) object.range = range;
+    const range = object.range ?? { start: 0, end: files.reduce((sum, file) => sum + file.size, 0) - 1 };
+    object.content = concatenatedParts(dir, files, range);
     return object;
   };
 
