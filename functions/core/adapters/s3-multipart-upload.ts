@@ -32,18 +32,8 @@ export interface MultipartUploadOptions {
 export async function multipartUpload(client: S3Client, body: Readable, options: MultipartUploadOptions): Promise<{ size: number }> {
   const { bucket, key, partSize, signal } = options;
   signal?.throwIfAborted();
-  const buffers = Array.from({ length: options.queueSize + 1 }, () => Buffer.allocUnsafe(partSize));
-  const free: Buffer[] = [...buffers];
-  const waiting: ((buffer: Buffer) => void)[] = [];
-  const release = (buffer: Buffer) => {
-    const next = waiting.shift();
-    if (next) next(buffer);
-    else free.push(buffer);
-  };
-  const acquire = (): Promise<Buffer> => {
-    const buffer = free.pop();
-    return buffer ? Promise.resolve(buffer) : new Promise((resolve) => waiting.push(resolve));
-  };
+  // queueSize + 1 buffers and at most queueSize parts in flight: the reader always has one to fill.
+  const free: Buffer[] = Array.from({ length: options.queueSize + 1 }, () => Buffer.allocUnsafe(partSize));
 
   // With the AWS default (checksums when supported) S3 checks every part against a CRC32 the SDK
   // computes; S3-compatible test servers get none (see createS3Client).
@@ -54,49 +44,34 @@ export async function multipartUpload(client: S3Client, body: Readable, options:
   let failure: unknown;
   let size = 0;
 
-  // Full buffers wait here while queueSize parts are in flight; the reader fills the spare one.
-  const pending: { buffer: Buffer; length: number; partNumber: number }[] = [];
-  const startNext = (): void => {
-    if (failure) {
-      for (const part of pending.splice(0)) release(part.buffer);
-      return;
-    }
-    while (inFlight.size < options.queueSize && pending.length) {
-      const { buffer, length, partNumber } = pending.shift()!;
-      const command = new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: buffer.subarray(0, length), ContentLength: length });
-      command.middlewareStack.add(
-        (next) => async (args) => {
-          signWithoutPayload(args.request);
-          return next(args);
-        },
-        { step: 'build', name: 'autopilotUnsignedPayload' },
-      );
-      const task: Promise<void> = client
-        .send(command, { abortSignal: signal })
-        .then((result) => {
-          parts.push({ PartNumber: partNumber, ETag: result.ETag, ...(result.ChecksumCRC32 ? { ChecksumCRC32: result.ChecksumCRC32 } : {}) });
-        })
-        .catch((error: unknown) => {
-          failure ??= error;
-        })
-        .finally(() => {
-          inFlight.delete(task);
-          release(buffer);
-          startNext();
-        });
-      inFlight.add(task);
-    }
-  };
-  const send = (buffer: Buffer, length: number, partNumber: number): void => {
-    pending.push({ buffer, length, partNumber });
-    startNext();
-  };
-  const drain = async (): Promise<void> => {
-    while (inFlight.size) await Promise.allSettled([...inFlight]);
+  /** Sends a part once fewer than queueSize are in flight; its buffer is free again when it is done. */
+  const send = async (buffer: Buffer, length: number, partNumber: number): Promise<void> => {
+    while (inFlight.size >= options.queueSize) await Promise.race(inFlight);
+    const command = new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: buffer.subarray(0, length), ContentLength: length });
+    command.middlewareStack.add(
+      (next) => async (args) => {
+        signWithoutPayload(args.request);
+        return next(args);
+      },
+      { step: 'build', name: 'autopilotUnsignedPayload' },
+    );
+    const task: Promise<void> = client
+      .send(command, { abortSignal: signal })
+      .then((result) => {
+        parts.push({ PartNumber: partNumber, ETag: result.ETag, ...(result.ChecksumCRC32 ? { ChecksumCRC32: result.ChecksumCRC32 } : {}) });
+      })
+      .catch((error: unknown) => {
+        failure ??= error;
+      })
+      .finally(() => {
+        inFlight.delete(task);
+        free.push(buffer);
+      });
+    inFlight.add(task);
   };
 
   try {
-    let buffer = await acquire();
+    let buffer = free.pop()!;
     let filled = 0;
     let partNumber = 0;
     for await (const chunk of body as AsyncIterable<Buffer>) {
@@ -110,8 +85,8 @@ export async function multipartUpload(client: S3Client, body: Readable, options:
         if (failure) throw failure;
         signal?.throwIfAborted();
         uploadId ??= await createUpload(client, options, withChecksum);
-        send(buffer, filled, ++partNumber);
-        buffer = await acquire();
+        await send(buffer, filled, ++partNumber);
+        buffer = free.pop()!;
         filled = 0;
       }
     }
@@ -123,17 +98,15 @@ export async function multipartUpload(client: S3Client, body: Readable, options:
       );
       return { size };
     }
-    if (filled > 0) send(buffer, filled, ++partNumber);
-    else release(buffer);
-    await drain();
+    if (filled > 0) await send(buffer, filled, ++partNumber);
+    await Promise.all(inFlight);
     if (failure) throw failure;
     signal?.throwIfAborted();
     parts.sort((a, b) => a.PartNumber! - b.PartNumber!);
     await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }), { abortSignal: signal });
     return { size };
   } catch (error) {
-    pending.length = 0;
-    await drain();
+    await Promise.all(inFlight);
     if (uploadId) {
       // Best effort: the bucket's AbortIncompleteMultipartUpload rule removes what this cannot.
       await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })).catch(() => undefined);
