@@ -7,22 +7,16 @@ import { describeExit, succeeded } from './child-process.js';
 import { DigestStream } from './digest-stream.js';
 import { backupKeys } from './layout.js';
 import { MANIFEST_VERSION, type BackupManifest } from './manifest.js';
-import type { BackupOutcome, BackupStage } from './outcome.js';
+import type { BackupOutcome, BackupRunOptions, BackupStage } from './outcome.js';
 import { spawnPgDump } from './pg-dump.js';
 import { openSourceSession, tableName, type SourceSession } from './pg-source.js';
 import { pgToolInfo, versionMismatch } from './pg-tools.js';
 import { verifyStoredArchive } from './verify.js';
 
-export interface PostgresBackupRequest {
+export interface PostgresBackupRequest extends BackupRunOptions {
   readonly target: string;
   readonly db: PostgresConfig;
-  readonly store: ObjectStore;
   readonly secrets: SecretResolver;
-  readonly now?: () => Date;
-  /** Where pg_dump / pg_restore are looked up (PG_DUMP, PG_BIN_DIR, PATH). */
-  readonly env?: NodeJS.ProcessEnv;
-  /** Aborts the run (the Lambda's time is nearly up): pg_dump is stopped and the upload aborted. */
-  readonly signal?: AbortSignal;
 }
 
 class StageError extends Error {

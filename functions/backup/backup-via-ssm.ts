@@ -1,13 +1,12 @@
 import { z } from 'zod';
 import type { ServersConfig } from '../core/config/schema.js';
-import type { ObjectStore } from '../core/ports/object-store.js';
 import { redact } from '../core/redact.js';
 import { deleteQuietly } from './backup-postgres.js';
 import type { BackedUpEntry } from './entries.js';
 import { newestManifest } from './freshness.js';
 import { backupKeys, type ArchiveFormat } from './layout.js';
 import { MANIFEST_VERSION, type BackupManifest } from './manifest.js';
-import type { BackupOutcome, BackupStage } from './outcome.js';
+import type { BackupOutcome, BackupRunOptions, BackupStage } from './outcome.js';
 import { tableName, type TableRef } from './pg-source.js';
 import { pgToolInfo } from './pg-tools.js';
 import type { BackupScriptParameters, HostRunner } from './ssm/host-runner.js';
@@ -62,15 +61,11 @@ function tableRefs(list: readonly string[]): TableRef[] {
   });
 }
 
-export interface SsmBackupRequest {
+export interface SsmBackupRequest extends BackupRunOptions {
   readonly entry: BackedUpEntry;
   readonly servers: ServersConfig | undefined;
-  readonly store: ObjectStore;
   readonly uploads: PartUploads;
   readonly runner: HostRunner;
-  readonly now?: () => Date;
-  readonly env?: NodeJS.ProcessEnv;
-  readonly signal?: AbortSignal;
   /** How long the host may take, in seconds (the Lambda's remaining time, less a margin). */
   readonly timeoutSeconds?: number;
   /** Bytes per part; by default sized from the previous backup (partSizeFor). */

@@ -1,7 +1,18 @@
 import type { Finding } from '../core/domain/finding.js';
 import { classify } from '../core/domain/severity.js';
+import type { ObjectStore } from '../core/ports/object-store.js';
 import type { BackupManifest } from './manifest.js';
 import { formatBytes } from '../core/format-bytes.js';
+
+/** What a backup run gets besides the database it backs up, whichever way it runs. */
+export interface BackupRunOptions {
+  readonly store: ObjectStore;
+  readonly now?: () => Date;
+  /** Where the tools are looked up (PG_DUMP, PG_RESTORE, PG_BIN_DIR, PATH). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Aborts the run (the Lambda's time is nearly up): the dump is stopped and the upload aborted. */
+  readonly signal?: AbortSignal;
+}
 
 /** Where a backup failed, in the order a run goes through them. */
 export type BackupStage = 'config' | 'secret' | 'tool' | 'connect' | 'version' | 'host' | 'dump' | 'upload' | 'verify' | 'manifest';
