@@ -5,6 +5,7 @@
  *   npm run bench:backup                  # 1 GB and 3 GB
  *   BENCH_SIZES=1 npm run bench:backup    # sizes in GB (binary), ascending
  *   BENCH_ROUNDS=3 ...                    # timed pairs per size (default 2), order alternating
+ *   BENCH_CHILD_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" ...   # node options for the product's process
  *
  * The product runs in its own Node process (bundled by esbuild like the Lambda image), streaming
  * into an S3 protocol server (s3rver) on loopback; its peak RSS is the child's own high-water
@@ -64,7 +65,7 @@ const started = performance.now();
 const outcome = await backupPostgres({ target: 'bench', db: input.db, store, secrets: { postgresPassword: async () => input.password } });
 const elapsedMs = performance.now() - started;
 const hwm = /VmHWM:\\s+(\\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-process.stdout.write(JSON.stringify({ outcome, elapsedMs, completeMs, startRssKb, cpu: process.cpuUsage(), vmHwmKb: hwm ? Number(hwm[1]) : null, maxRssKb: process.resourceUsage().maxRSS }));
+process.stdout.write(JSON.stringify({ outcome, elapsedMs, completeMs, startRssKb, cpu: process.cpuUsage(), vmHwmKb: hwm ? Number(hwm[1]) : null }));
 `;
 
 function bundleChild(dir: string): string {
@@ -254,7 +255,7 @@ async function main(): Promise<void> {
       await settle(cluster);
       const devNull = openSync('/dev/null', 'w');
       const busy = machineBusySeconds();
-      const plain = await run(process.env.BENCH_PLAIN_PG_DUMP ?? pgDump.path, ['-Fc', '--no-password', '-h', '127.0.0.1', '-p', String(cluster.port), '-U', cluster.superuser, '-d', 'bench'], { env: pgEnv, stdoutTo: devNull });
+      const plain = await run(pgDump.path, ['-Fc', '--no-password', '-h', '127.0.0.1', '-p', String(cluster.port), '-U', cluster.superuser, '-d', 'bench'], { env: pgEnv, stdoutTo: devNull });
       closeSync(devNull);
       if (plain.code !== 0) throw new Error(`plain pg_dump exited ${plain.code}`);
       figures.plainMs.push(plain.ms);
