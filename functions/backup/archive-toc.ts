@@ -75,6 +75,11 @@ export class TocReader {
     void this.process.exited.then(() => (this.open = false));
   }
 
+  /** False once pg_restore has exited (it read what it needed) or its stdin is gone. */
+  get reading(): boolean {
+    return this.open && !(this.process.child.stdin as Writable).destroyed;
+  }
+
   /** Forwards a chunk, waiting while pg_restore's pipe is full; a no-op once it has exited. */
   async write(chunk: Buffer): Promise<void> {
     const stdin = this.process.child.stdin as Writable;

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { checkNameOf, type PostgresConfig } from '../core/config/schema.js';
-import type { ObjectStore } from '../core/ports/object-store.js';
+import type { ObjectStore, StreamedObject } from '../core/ports/object-store.js';
 import type { SecretResolver } from '../core/ports/secrets.js';
 import { redact } from '../core/redact.js';
 import { describeExit, succeeded } from './child-process.js';
@@ -11,7 +11,7 @@ import type { BackupOutcome, BackupRunOptions, BackupStage } from './outcome.js'
 import { spawnPgDump } from './pg-dump.js';
 import { openSourceSession, tableName, type SourceSession } from './pg-source.js';
 import { pgToolInfo, versionMismatch } from './pg-tools.js';
-import { verifyStoredArchive } from './verify.js';
+import { verifyStoredArchive, type VerifiedBy } from './verify.js';
 
 export interface PostgresBackupRequest extends BackupRunOptions {
   readonly target: string;
@@ -100,7 +100,7 @@ export async function backupPostgres(request: PostgresBackupRequest): Promise<Ba
     });
     dump.child.stdout!.on('error', (error) => digest.destroy(error));
     dump.child.stdout!.pipe(digest);
-    let uploaded: { size: number };
+    let uploaded: StreamedObject;
     try {
       uploaded = await store.putStream(keys.archiveKey, digest, { contentType: 'application/vnd.postgresql.custom-dump', signal });
     } catch (error) {
@@ -131,9 +131,11 @@ export async function backupPostgres(request: PostgresBackupRequest): Promise<Ba
     }
 
     const verifyStarted = now();
+    let verifiedBy: VerifiedBy | undefined;
     if (verify) {
       try {
-        await verifyStoredArchive(store, keys.archiveKey, 'pg_dump-custom', { size: digest.size, sha256: digest.sha256, tables: session.tables }, pgRestore, signal);
+        const expected = { size: digest.size, sha256: digest.sha256, tables: session.tables, storeChecked: uploaded.storeChecked };
+        ({ verifiedBy } = await verifyStoredArchive(store, keys.archiveKey, 'pg_dump-custom', expected, pgRestore, { signal, readBack: verify === 'read-back' }));
       } catch (error) {
         const leftover = await deleteQuietly(store, keys.archiveKey);
         return fail('verify', `verification of ${keys.archiveKey} failed, object deleted: ${messageOf(error)}`, { archiveKey: keys.archiveKey, leftover });
@@ -164,6 +166,7 @@ export async function backupPostgres(request: PostgresBackupRequest): Promise<Ba
       tableList: session.tables.map(tableName),
       retentionDays: db.backup?.retentionDays ?? 30,
       verification: verify ? 'passed' : 'skipped',
+      ...(verifiedBy ? { verifiedBy } : {}),
     };
     try {
       await store.put(keys.manifestKey, `${JSON.stringify(manifest, null, 2)}\n`, { contentType: 'application/json' });

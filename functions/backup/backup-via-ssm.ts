@@ -11,7 +11,7 @@ import { tableName, type TableRef } from './pg-source.js';
 import { pgToolInfo } from './pg-tools.js';
 import type { BackupScriptParameters, HostRunner } from './ssm/host-runner.js';
 import type { PartUploads } from './ssm/part-uploads.js';
-import { verifyStoredArchive } from './verify.js';
+import { verifyStoredArchive, type VerifiedBy } from './verify.js';
 
 const MiB = 1024 * 1024;
 /** Presigned URLs handed over per run; SSM keeps parameters small, so parts grow instead. */
@@ -152,12 +152,14 @@ export async function backupViaSsm(request: SsmBackupRequest): Promise<BackupOut
   const tables = result.tables ? tableRefs(result.tables) : undefined;
   const verify = entry.backup.verify;
   let tableList = (tables ?? []).map(tableName);
+  let verifiedBy: VerifiedBy | undefined;
   if (verify) {
     try {
       const pgRestore = format === 'pg_dump-custom' ? await pgToolInfo('pg_restore', request.env) : undefined;
-      const verified = await verifyStoredArchive(store, keys.archiveKey, format, { size: result.size, sha256: result.sha256, tables: format === 'pg_dump-custom' ? tables : undefined }, pgRestore, signal);
+      const verified = await verifyStoredArchive(store, keys.archiveKey, format, { size: result.size, sha256: result.sha256, tables: format === 'pg_dump-custom' ? tables : undefined }, pgRestore, { signal });
       // A host without psql could not list its tables: the archive's own contents say.
       if (!tables && verified.toc) tableList = [...verified.toc.tables];
+      verifiedBy = verified.verifiedBy;
     } catch (error) {
       const leftover = await deleteQuietly(store, keys.archiveKey);
       return fail('verify', `verification of ${keys.archiveKey} failed, object deleted: ${(error as Error).message}`, { leftover });
@@ -185,6 +187,7 @@ export async function backupViaSsm(request: SsmBackupRequest): Promise<BackupOut
     tableList,
     retentionDays: entry.backup.retentionDays,
     verification: verify ? 'passed' : 'skipped',
+    ...(verifiedBy ? { verifiedBy } : {}),
   };
   try {
     await store.put(keys.manifestKey, `${JSON.stringify(manifest, null, 2)}\n`, { contentType: 'application/json' });

@@ -22,7 +22,7 @@ export const manifestSchema = z.object({
   startedAt: z.string(),
   finishedAt: z.string(),
   durationMs: z.number().min(0),
-  /** Of durationMs, the time spent reading the stored archive back to verify it. */
+  /** Of durationMs, the time spent verifying the stored archive. */
   verifyMs: z.number().min(0).optional(),
   /** Of durationMs, from starting pg_dump to its exit (the rest is connecting, the upload's tail and verification). */
   dumpMs: z.number().min(0).optional(),
@@ -34,6 +34,11 @@ export const manifestSchema = z.object({
   tableList: z.array(z.string()),
   retentionDays: z.number().int().min(1),
   verification: z.enum(['passed', 'skipped']),
+  /**
+   * How the stored bytes were shown equal to the streamed ones: the store's own checksums
+   * (S3: every part's MD5 and the multipart ETag) or reading the whole archive back.
+   */
+  verifiedBy: z.enum(['store-checksums', 'read-back']).optional(),
 });
 
 export type BackupManifest = z.output<typeof manifestSchema>;

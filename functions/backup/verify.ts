@@ -20,17 +20,33 @@ export interface Expected {
   readonly sha256: string;
   /** Tables counted in the source before the dump; undefined when the source could not say. */
   readonly tables?: readonly TableRef[];
+  /**
+   * The store confirmed, from its own digests of what it received, that it holds exactly the
+   * bytes streamed (see StreamedObject): the bytes then need no second reading.
+   */
+  readonly storeChecked?: boolean;
 }
+
+/** How the stored bytes were shown equal to the streamed ones. */
+export type VerifiedBy = 'store-checksums' | 'read-back';
 
 export interface VerifiedArchive {
   readonly toc?: ArchiveToc;
+  readonly verifiedBy: VerifiedBy;
+}
+
+export interface VerifyOptions {
+  /** Read the whole object back even when the store confirmed its bytes (config `verify: "read-back"`). */
+  readonly readBack?: boolean;
+  readonly signal?: AbortSignal;
 }
 
 /**
- * Reads the stored object back, exactly as a restore would get it, and checks it: its byte
- * count and SHA-256 must equal what was streamed in, and for a pg_dump archive
- * `pg_restore --list` must parse its table of contents and find every expected table (with its
- * rows). A SQLite archive must gunzip whole (its CRC and length trailer) to a SQLite file.
+ * Checks the stored object as a restore would get it. Its bytes must be the ones streamed in:
+ * either the store confirmed that from its own digests and the stored size matches, or the
+ * object is read back whole and its byte count and SHA-256 must match. For a pg_dump archive,
+ * `pg_restore --list` must parse the stored table of contents and find every expected table
+ * (with its rows). A SQLite archive must gunzip whole (its CRC and length trailer) to a SQLite file.
  */
 export async function verifyStoredArchive(
   store: ObjectStore,
@@ -38,8 +54,16 @@ export async function verifyStoredArchive(
   format: ArchiveFormat,
   expected: Expected,
   pgRestore: ToolInfo | undefined,
-  signal?: AbortSignal,
+  options: VerifyOptions = {},
 ): Promise<VerifiedArchive> {
+  const { signal } = options;
+  if (format === 'pg_dump-custom' && expected.storeChecked && !options.readBack) {
+    if (!pgRestore) throw new Error('pg_restore is needed to verify a pg_dump archive');
+    const stored = await store.head(key);
+    if (!stored) throw new VerificationError('the stored object is gone');
+    if (stored.size !== expected.size) throw new VerificationError(`stored object has ${stored.size} bytes, ${expected.size} were streamed`);
+    return { toc: checkTables(await readStoredToc(store, key, pgRestore, signal), expected), verifiedBy: 'store-checksums' };
+  }
   const body = await store.getStream(key);
   const onAbort = () => body.destroy(new Error('verification aborted: out of time'));
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -60,17 +84,7 @@ export async function verifyStoredArchive(
         throw error;
       }
       checkDigest(size, hash.digest('hex'), expected);
-      let toc: ArchiveToc;
-      try {
-        toc = await reader.finish();
-      } catch (error) {
-        throw new VerificationError((error as Error).message);
-      }
-      if (expected.tables) {
-        const missing = missingTables(toc, expected.tables);
-        if (missing.length) throw new VerificationError(`the archive lacks ${missing.length} expected table(s): ${missing.slice(0, 10).join(', ')}`);
-      }
-      return { toc };
+      return { toc: checkTables(await finishToc(reader), expected), verifiedBy: 'read-back' };
     }
     const hash = createHash('sha256');
     let size = 0;
@@ -97,7 +111,7 @@ export async function verifyStoredArchive(
     }
     checkDigest(size, hash.digest('hex'), expected);
     if (head.toString('latin1') !== 'SQLite format 3\0') throw new VerificationError('the archive does not hold a SQLite database (bad header)');
-    return {};
+    return { verifiedBy: 'read-back' };
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
@@ -106,4 +120,41 @@ export async function verifyStoredArchive(
 function checkDigest(size: number, sha256: string, expected: Expected): void {
   if (size !== expected.size) throw new VerificationError(`stored object has ${size} bytes, ${expected.size} were streamed`);
   if (sha256 !== expected.sha256) throw new VerificationError(`stored object's SHA-256 ${sha256} differs from the streamed ${expected.sha256}`);
+}
+
+/** The table of contents of the stored archive, reading only as far as pg_restore needs (its head). */
+async function readStoredToc(store: ObjectStore, key: string, pgRestore: ToolInfo, signal?: AbortSignal): Promise<ArchiveToc> {
+  const body = await store.getStream(key);
+  const onAbort = () => body.destroy(new Error('verification aborted: out of time'));
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const reader = new TocReader(pgRestore);
+  try {
+    for await (const chunk of body) {
+      if (!reader.reading) break;
+      await reader.write(chunk as Buffer);
+    }
+  } catch (error) {
+    reader.abort();
+    throw error;
+  } finally {
+    body.destroy();
+    signal?.removeEventListener('abort', onAbort);
+  }
+  return finishToc(reader);
+}
+
+async function finishToc(reader: TocReader): Promise<ArchiveToc> {
+  try {
+    return await reader.finish();
+  } catch (error) {
+    throw new VerificationError((error as Error).message);
+  }
+}
+
+function checkTables(toc: ArchiveToc, expected: Expected): ArchiveToc {
+  if (expected.tables) {
+    const missing = missingTables(toc, expected.tables);
+    if (missing.length) throw new VerificationError(`the archive lacks ${missing.length} expected table(s): ${missing.slice(0, 10).join(', ')}`);
+  }
+  return toc;
 }

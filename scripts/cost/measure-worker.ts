@@ -14,7 +14,7 @@ import { localSecrets } from '../../functions/core/adapters/local-secrets.js';
 import { validateConfig } from '../../functions/core/config/validate.js';
 import type { Notification } from '../../functions/core/domain/report.js';
 import type { Notifier } from '../../functions/core/ports/notifier.js';
-import type { ObjectInfo, ObjectStore, PutOptions, StoredObject } from '../../functions/core/ports/object-store.js';
+import type { ObjectInfo, ObjectStore, PutOptions, StoredObject, StreamedObject } from '../../functions/core/ports/object-store.js';
 import { createFindingMetrics, findingMetricRecords } from '../../functions/core/observability/metrics.js';
 import type { Finding } from '../../functions/core/domain/finding.js';
 import { runJob } from '../../functions/core/run/run-job.js';
@@ -92,13 +92,17 @@ class CountingStore implements ObjectStore {
     this.counts.puts++;
     return this.inner.delete(key);
   }
-  putStream(key: string, body: Readable, options?: { contentType?: string; signal?: AbortSignal }): Promise<{ size: number }> {
+  putStream(key: string, body: Readable, options?: { contentType?: string; signal?: AbortSignal }): Promise<StreamedObject> {
     this.counts.puts++;
     return this.inner.putStream(key, body, options);
   }
   getStream(key: string): Promise<Readable> {
     this.counts.gets++;
     return this.inner.getStream(key);
+  }
+  head(key: string): Promise<ObjectInfo | undefined> {
+    this.counts.gets++;
+    return this.inner.head(key);
   }
   take(): S3Counts {
     const counts = this.counts;

@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PreconditionFailedError } from '../errors.js';
-import type { ObjectInfo, ObjectStore, PutOptions, StoredObject } from '../ports/object-store.js';
+import type { ObjectInfo, ObjectStore, PutOptions, StoredObject, StreamedObject } from '../ports/object-store.js';
 
 const TEMP_MARK = '.partial-';
 const LOCK_SUFFIX = '.lock';
@@ -96,7 +96,7 @@ export class LocalObjectStore implements ObjectStore {
     await rm(this.pathOf(key), { force: true });
   }
 
-  async putStream(key: string, body: Readable, options: { signal?: AbortSignal } = {}): Promise<{ size: number }> {
+  async putStream(key: string, body: Readable, options: { signal?: AbortSignal } = {}): Promise<StreamedObject> {
     const path = this.pathOf(key);
     await mkdir(dirname(path), { recursive: true });
     const temp = `${path}${TEMP_MARK}${randomUUID()}`;
@@ -110,7 +110,8 @@ export class LocalObjectStore implements ObjectStore {
     try {
       await pipeline(body, counter, createWriteStream(temp), { signal: options.signal });
       await rename(temp, path);
-      return { size };
+      // A file system keeps no digest of what was written: checking it means reading it back.
+      return { size, storeChecked: false };
     } catch (error) {
       await unlink(temp).catch(() => undefined);
       throw error;
@@ -121,6 +122,16 @@ export class LocalObjectStore implements ObjectStore {
     const path = this.pathOf(key);
     await stat(path);
     return createReadStream(path);
+  }
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const info = await stat(this.pathOf(key));
+      return { key, size: info.size, lastModified: info.mtime };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
   }
 
   /** An exclusive lock file beside the object; a lock older than STALE_LOCK_MS is from a dead process. */

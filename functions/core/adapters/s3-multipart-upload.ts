@@ -8,6 +8,7 @@ import {
   type CompletedPart,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 
 export interface MultipartUploadOptions {
@@ -21,6 +22,17 @@ export interface MultipartUploadOptions {
   readonly signal?: AbortSignal;
 }
 
+export interface MultipartUploadResult {
+  readonly size: number;
+  /**
+   * True when the server's own digests show it stored exactly the bytes sent: every part's ETag
+   * is the MD5 of that part, and the object's ETag is S3's multipart form (the MD5 of the parts'
+   * MD5s, then `-<parts>`) over them, or the body's MD5 for a single PUT. False when the server
+   * says nothing checkable (SSE-KMS, some S3-compatible servers): then only a read-back can tell.
+   */
+  readonly storeChecked: boolean;
+}
+
 /**
  * Streams a body of unknown length into one S3 multipart upload through a fixed set of
  * part buffers (queueSize + 1, allocated once and reused), so memory is the same for a 1 GB
@@ -29,7 +41,7 @@ export interface MultipartUploadOptions {
  * Reading stops while every buffer is in flight, which is the backpressure on the producer.
  * Any failure aborts the upload, so the key never holds a partial object.
  */
-export async function multipartUpload(client: S3Client, body: Readable, options: MultipartUploadOptions): Promise<{ size: number }> {
+export async function multipartUpload(client: S3Client, body: Readable, options: MultipartUploadOptions): Promise<MultipartUploadResult> {
   const { bucket, key, partSize, signal } = options;
   signal?.throwIfAborted();
   // queueSize + 1 buffers and at most queueSize parts in flight: the reader always has one to fill.
@@ -40,14 +52,28 @@ export async function multipartUpload(client: S3Client, body: Readable, options:
   const withChecksum = (await client.config.requestChecksumCalculation()) === 'WHEN_SUPPORTED';
   let uploadId: string | undefined;
   const parts: CompletedPart[] = [];
+  // Each part's MD5, by part number: sent as Content-MD5 (S3 refuses a part that arrives
+  // different) and compared with the ETags the server answers.
+  const partMd5s: Buffer[] = [];
+  let partEtagsMatch = true;
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
   let size = 0;
 
   /** Sends a part once fewer than queueSize are in flight; its buffer is free again when it is done. */
   const send = async (buffer: Buffer, length: number, partNumber: number): Promise<void> => {
+    const md5 = createHash('md5').update(buffer.subarray(0, length)).digest();
+    partMd5s[partNumber - 1] = md5;
     while (inFlight.size >= options.queueSize) await Promise.race(inFlight);
-    const command = new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: buffer.subarray(0, length), ContentLength: length });
+    const command = new UploadPartCommand({
+      Bucket: bucket,
+      Key: key,
+      UploadId: uploadId,
+      PartNumber: partNumber,
+      Body: buffer.subarray(0, length),
+      ContentLength: length,
+      ContentMD5: md5.toString('base64'),
+    });
     command.middlewareStack.add(
       (next) => async (args) => {
         signWithoutPayload(args.request);
@@ -58,6 +84,7 @@ export async function multipartUpload(client: S3Client, body: Readable, options:
     const task: Promise<void> = client
       .send(command, { abortSignal: signal })
       .then((result) => {
+        if (unquote(result.ETag) !== md5.toString('hex')) partEtagsMatch = false;
         parts.push({ PartNumber: partNumber, ETag: result.ETag, ...(result.ChecksumCRC32 ? { ChecksumCRC32: result.ChecksumCRC32 } : {}) });
       })
       .catch((error: unknown) => {
@@ -92,19 +119,30 @@ export async function multipartUpload(client: S3Client, body: Readable, options:
     }
     if (partNumber === 0) {
       // Smaller than one part: a single PUT, as S3 rejects a multipart upload of nothing.
-      await client.send(
-        new PutObjectCommand({ Bucket: bucket, Key: key, Body: buffer.subarray(0, filled), ContentLength: filled, ContentType: options.contentType }),
+      const md5 = createHash('md5').update(buffer.subarray(0, filled)).digest();
+      const put = await client.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: buffer.subarray(0, filled),
+          ContentLength: filled,
+          ContentType: options.contentType,
+          ContentMD5: md5.toString('base64'),
+        }),
         { abortSignal: signal },
       );
-      return { size };
+      return { size, storeChecked: unquote(put.ETag) === md5.toString('hex') };
     }
     if (filled > 0) await send(buffer, filled, ++partNumber);
     await Promise.all(inFlight);
     if (failure) throw failure;
     signal?.throwIfAborted();
     parts.sort((a, b) => a.PartNumber! - b.PartNumber!);
-    await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }), { abortSignal: signal });
-    return { size };
+    const completed = await client.send(
+      new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
+      { abortSignal: signal },
+    );
+    return { size, storeChecked: partEtagsMatch && unquote(completed.ETag) === multipartEtag(partMd5s) };
   } catch (error) {
     await Promise.all(inFlight);
     if (uploadId) {
@@ -115,10 +153,19 @@ export async function multipartUpload(client: S3Client, body: Readable, options:
   }
 }
 
+/** S3's ETag of a multipart object whose parts have these MD5s. */
+export function multipartEtag(partMd5s: readonly Buffer[]): string {
+  return `${createHash('md5').update(Buffer.concat(partMd5s)).digest('hex')}-${partMd5s.length}`;
+}
+
+function unquote(etag: string | undefined): string | undefined {
+  return etag?.replace(/^"|"$/g, '');
+}
+
 /**
  * SigV4 would otherwise hash every part's body with SHA-256 just to sign it: a second full pass
- * over the archive, on the CPU pg_dump needs. The part's integrity is already covered (the CRC32
- * S3 checks on AWS, the read-back verification everywhere), so the signature leaves it out.
+ * over the archive, on the CPU pg_dump needs. The part's integrity is already covered (its
+ * Content-MD5 and ETag, and on AWS the CRC32 S3 checks), so the signature leaves it out.
  */
 function signWithoutPayload(request: unknown): void {
   const headers = (request as { headers?: Record<string, string> } | undefined)?.headers;

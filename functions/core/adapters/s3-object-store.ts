@@ -1,6 +1,7 @@
 import {
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -8,7 +9,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { PreconditionFailedError } from '../errors.js';
-import type { ObjectInfo, ObjectStore, PutOptions, StoredObject } from '../ports/object-store.js';
+import type { ObjectInfo, ObjectStore, PutOptions, StoredObject, StreamedObject } from '../ports/object-store.js';
 import { createS3Client } from './s3-client.js';
 import { multipartUpload } from './s3-multipart-upload.js';
 
@@ -88,7 +89,7 @@ export class S3ObjectStore implements ObjectStore {
    * Streams a body of unknown length as a multipart upload in constant memory; on failure the
    * upload is aborted, so the key never holds a partial object.
    */
-  async putStream(key: string, body: Readable, options: { contentType?: string; signal?: AbortSignal } = {}): Promise<{ size: number }> {
+  async putStream(key: string, body: Readable, options: { contentType?: string; signal?: AbortSignal } = {}): Promise<StreamedObject> {
     return multipartUpload(this.client, body, {
       bucket: this.bucket,
       key,
@@ -102,5 +103,15 @@ export class S3ObjectStore implements ObjectStore {
   async getStream(key: string): Promise<Readable> {
     const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
     return response.Body as Readable;
+  }
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const response = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return { key, size: response.ContentLength ?? 0, lastModified: response.LastModified ?? new Date(0) };
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
   }
 }

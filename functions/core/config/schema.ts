@@ -57,7 +57,11 @@ export const backupSchema = z.strictObject({
   at: z.union([hhmm, z.string().regex(/^cron\(.+\)$/, 'invalid schedule (use "HH:MM" or cron(...))')]).default('02:00'),
   retentionDays: z.number().int().min(1).max(3650).default(30),
   maxAge: duration.default('26h'),
-  verify: z.boolean().default(true),
+  /**
+   * true: check every backup after upload, from the store's own checksums where it has them and
+   * by reading it back where not; "read-back": always read the whole archive back; false: skip.
+   */
+  verify: z.union([z.boolean(), z.literal('read-back')]).default(true),
   via: z.enum(['lambda', 'ssm']).default('lambda'),
 });
 

@@ -19,6 +19,15 @@ export interface PutOptions {
   readonly contentType?: string;
 }
 
+export interface StreamedObject {
+  readonly size: number;
+  /**
+   * The store itself confirmed it holds exactly the bytes streamed (S3: every part's MD5 and the
+   * object's multipart ETag match what was sent), so checking the object needs no full read-back.
+   */
+  readonly storeChecked: boolean;
+}
+
 /**
  * Where state, backups and manifests live: the suite's S3 bucket when deployed,
  * a directory (or an S3-compatible endpoint) in --local runs.
@@ -32,6 +41,8 @@ export interface ObjectStore {
   list(prefix: string): Promise<ObjectInfo[]>;
   delete(key: string): Promise<void>;
   /** Streams a body of unknown length; on any failure nothing remains under `key`. */
-  putStream(key: string, body: Readable, options?: { contentType?: string; signal?: AbortSignal }): Promise<{ size: number }>;
+  putStream(key: string, body: Readable, options?: { contentType?: string; signal?: AbortSignal }): Promise<StreamedObject>;
   getStream(key: string): Promise<Readable>;
+  /** Size and time of one object, without its body; undefined when there is none. */
+  head(key: string): Promise<ObjectInfo | undefined>;
 }

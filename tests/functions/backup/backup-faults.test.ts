@@ -13,7 +13,8 @@ import type { ObjectStore } from '../../../functions/core/ports/object-store.js'
 import { runBackupJob } from '../../../functions/backup/handler.js';
 import { backupAlertConfig, runBackups } from '../../../functions/backup/run-backups.js';
 import { PostgresCluster } from '../../support/postgres-cluster.js';
-import { S3TestServer } from '../../support/s3-server.js';
+import { CorruptingS3Proxy } from '../../support/corrupting-s3-proxy.js';
+import { S3TestServer, s3TestClient } from '../../support/s3-server.js';
 import { ObservedStore, RecordingNotifier, S3rverProcess, configWith, postgresEntry, seedLargeTable, seedRealisticDatabase } from './support/fixtures.js';
 import { toolShim } from './support/tool-shim.js';
 
@@ -151,10 +152,39 @@ describe('backup faults: High finding and alert, nothing under the final key', (
     }
   });
 
-  it('verification failure: the bytes read back differ from what was streamed; the object is deleted', async () => {
+  it('verification failure (verify: "read-back"): the bytes read back differ from what was streamed; the object is deleted', async () => {
     const store = new ObservedStore(freshStore('corrupt'), { corruptReads: 'last' });
-    const result = await backupJob(configWith({ mycats: { postgres: [postgresEntry(cluster, 'mycats')] } }), store);
+    const result = await backupJob(configWith({ mycats: { postgres: [postgresEntry(cluster, 'mycats', { backup: { verify: 'read-back' } })] } }), store);
     await expectHighAndNothingStored(result, store, 'verify', /verification of backups\/mycats\/mycats\/.*\.dump failed, object deleted: stored object's SHA-256 [0-9a-f]{64} differs from the streamed [0-9a-f]{64}/);
+    expect(store.downloaded).toBeGreaterThan(700_000);
+  });
+
+  // The server digests what it received, not what was sent: its ETags then differ from the
+  // uploader's MD5s, so verification falls back to reading the archive back, which finds it.
+  it.each([
+    ['a single PUT', 'mycats', 'put'],
+    ['one part of a multipart upload', 'partsdb', 'part'],
+  ])('verification failure: bytes damaged on their way into the store (%s)', async (_label, database, kind) => {
+    if (database === 'partsdb') {
+      await cluster.createDatabase('partsdb');
+      await seedLargeTable(cluster, 'partsdb', 20);
+    }
+    const proxy = await CorruptingS3Proxy.start(s3.port, (path) => path.includes('.dump') && (kind === 'part') === path.includes('partNumber=2'));
+    try {
+      const store = new ObservedStore(new PrefixedStore(new S3ObjectStore(s3.bucket, s3TestClient(proxy.endpoint)), `damaged-${kind}`));
+      const result = await backupJob(configWith({ mycats: { postgres: [postgresEntry(cluster, database)] } }), store);
+      expect(proxy.corrupted).toHaveLength(1);
+      await expectHighAndNothingStored(result, store, 'verify', /failed, object deleted: stored object's SHA-256 [0-9a-f]{64} differs from the streamed [0-9a-f]{64}/);
+      expect(store.downloaded).toBeGreaterThan(kind === 'part' ? 20 * MiB : 700_000);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('verification failure (store-checked bytes): the stored table of contents does not parse', async () => {
+    const store = new ObservedStore(freshStore('toc'), { corruptReads: 'first' });
+    const result = await backupJob(configWith({ mycats: { postgres: [postgresEntry(cluster, 'mycats')] } }), store);
+    await expectHighAndNothingStored(result, store, 'verify', /failed, object deleted: the archive's table of contents does not parse/);
   });
 
   it('verification failure: an expected table is missing from the archive', async () => {
@@ -207,5 +237,8 @@ class PrefixedStore implements ObjectStore {
   }
   getStream(key: string) {
     return this.inner.getStream(this.k(key));
+  }
+  head(key: string) {
+    return this.inner.head(this.k(key));
   }
 }

@@ -9,7 +9,7 @@ import { s3TestClient } from '../../../support/s3-server.js';
 import type { ConfigInput } from '../../../../functions/core/config/schema.js';
 import type { Notification } from '../../../../functions/core/domain/report.js';
 import type { Notifier } from '../../../../functions/core/ports/notifier.js';
-import type { ObjectInfo, ObjectStore, PutOptions, StoredObject } from '../../../../functions/core/ports/object-store.js';
+import type { ObjectInfo, ObjectStore, PutOptions, StoredObject, StreamedObject } from '../../../../functions/core/ports/object-store.js';
 import { freePort, type PostgresCluster } from '../../../support/postgres-cluster.js';
 
 /**
@@ -122,10 +122,12 @@ export class RecordingNotifier implements Notifier {
 
 /**
  * An ObjectStore decorator for fault tests: reports upload progress (so a test can kill a server
- * while bytes are flowing) and can corrupt what is read back.
+ * while bytes are flowing), counts what is read back, and can corrupt it.
  */
 export class ObservedStore implements ObjectStore {
   uploaded = 0;
+  /** Bytes read from getStream bodies (a verification that needs only the head reads few). */
+  downloaded = 0;
   constructor(
     private readonly inner: ObjectStore,
     private readonly hooks: { onUploadProgress?: (bytes: number) => void; corruptReads?: 'first' | 'last' } = {},
@@ -145,7 +147,7 @@ export class ObservedStore implements ObjectStore {
   delete(key: string): Promise<void> {
     return this.inner.delete(key);
   }
-  putStream(key: string, body: Readable, options?: { contentType?: string; signal?: AbortSignal }): Promise<{ size: number }> {
+  putStream(key: string, body: Readable, options?: { contentType?: string; signal?: AbortSignal }): Promise<StreamedObject> {
     const counted = new PassThrough();
     body.on('error', (error) => counted.destroy(error));
     body.on('data', (chunk: Buffer) => {
@@ -155,8 +157,21 @@ export class ObservedStore implements ObjectStore {
     body.pipe(counted);
     return this.inner.putStream(key, counted, options);
   }
+  head(key: string): Promise<ObjectInfo | undefined> {
+    return this.inner.head(key);
+  }
   async getStream(key: string): Promise<Readable> {
-    const stream = await this.inner.getStream(key);
+    const inner = await this.inner.getStream(key);
+    const stream = new Transform({
+      transform: (chunk: Buffer, _encoding, done) => {
+        this.downloaded += chunk.length;
+        done(null, chunk);
+      },
+    });
+    inner.on('error', (error) => stream.destroy(error));
+    // A reader that stops early (destroys what it got) stops the inner download too.
+    stream.on('close', () => inner.destroy());
+    inner.pipe(stream);
     const mode = this.hooks.corruptReads;
     if (!mode) return stream;
     // Flips one byte: at offset 100 (the archive's header and table of contents), or in the
@@ -185,6 +200,7 @@ export class ObservedStore implements ObjectStore {
       },
     });
     stream.on('error', (error) => corrupt.destroy(error));
+    corrupt.on('close', () => stream.destroy());
     return stream.pipe(corrupt);
   }
 }

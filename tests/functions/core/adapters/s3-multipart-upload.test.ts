@@ -61,8 +61,10 @@ describe.each([
       { step: 'deserialize', name: 'captureSigned' },
     );
     const body = randomBytes(3 * PART + 123_457);
-    const { size } = await multipartUpload(client, chunked(body), { bucket: 'mpu', key: 'a/b.dump', contentType: 'application/octet-stream', partSize: PART, queueSize: 2 });
+    const { size, storeChecked } = await multipartUpload(client, chunked(body), { bucket: 'mpu', key: 'a/b.dump', contentType: 'application/octet-stream', partSize: PART, queueSize: 2 });
     expect(size).toBe(body.length);
+    // Stock s3rver's multipart ETag is the whole body's MD5, which the uploader does not compute.
+    expect(storeChecked).toBe(s3LikeCompletion);
     expect((await read(client, 'mpu', 'a/b.dump')).equals(body)).toBe(true);
     const head = await client.send(new HeadObjectCommand({ Bucket: 'mpu', Key: 'a/b.dump' }));
     expect(head.ContentLength).toBe(body.length);
@@ -81,15 +83,18 @@ describe.each([
     expect(sent).toHaveLength(4);
     for (const headers of sent) {
       expect(headers['x-amz-content-sha256']).toBe('UNSIGNED-PAYLOAD');
-      expect(headers.authorization).toMatch(/^AWS4-HMAC-SHA256 .*SignedHeaders=.*x-amz-content-sha256/);
+      expect(headers.authorization).toMatch(/^AWS4-HMAC-SHA256 .*SignedHeaders=.*content-md5.*x-amz-content-sha256/);
     }
+    const partMd5s = [0, 1, 2, 3].map((i) => md5(body.subarray(i * PART, (i + 1) * PART)).toString('base64'));
+    expect(sent.map((h) => h['content-md5']).sort()).toEqual([...partMd5s].sort());
   });
 
   it('sends a body smaller than one part, or an empty one, as a single object', async () => {
     const small = randomBytes(1_000);
-    expect((await multipartUpload(client, chunked(small), { bucket: 'mpu', key: 'small', contentType: 'x/y', partSize: PART, queueSize: 2 })).size).toBe(1_000);
+    // A single object's ETag is its MD5 on any server: the store vouches for it.
+    expect(await multipartUpload(client, chunked(small), { bucket: 'mpu', key: 'small', contentType: 'x/y', partSize: PART, queueSize: 2 })).toEqual({ size: 1_000, storeChecked: true });
     expect((await read(client, 'mpu', 'small')).equals(small)).toBe(true);
-    expect((await multipartUpload(client, Readable.from([]), { bucket: 'mpu', key: 'empty', contentType: 'x/y', partSize: PART, queueSize: 2 })).size).toBe(0);
+    expect(await multipartUpload(client, Readable.from([]), { bucket: 'mpu', key: 'empty', contentType: 'x/y', partSize: PART, queueSize: 2 })).toEqual({ size: 0, storeChecked: true });
     expect((await read(client, 'mpu', 'empty')).length).toBe(0);
   });
 
@@ -147,8 +152,10 @@ describe('multipartUpload calls (mocked S3)', () => {
       return { ETag: `"e${input.PartNumber}"`, ChecksumCRC32: `c${input.PartNumber}` };
     });
     const body = randomBytes(20 * PART + 5);
-    const { size } = await multipartUpload(awsClient, chunked(body), { bucket: 'b', key: 'k', contentType: 'x/y', partSize: PART, queueSize: 2 });
+    const { size, storeChecked } = await multipartUpload(awsClient, chunked(body), { bucket: 'b', key: 'k', contentType: 'x/y', partSize: PART, queueSize: 2 });
     expect(size).toBe(body.length);
+    // ETags that are not the parts' MD5s (SSE-KMS, say) vouch for nothing.
+    expect(storeChecked).toBe(false);
     expect(bodies.size).toBe(3);
     expect(maxInFlight).toBe(2);
     expect(s3.commandCalls(CreateMultipartUploadCommand)[0]!.args[0].input).toEqual({ Bucket: 'b', Key: 'k', ContentType: 'x/y', ChecksumAlgorithm: 'CRC32' });
@@ -156,6 +163,44 @@ describe('multipartUpload calls (mocked S3)', () => {
     expect(complete.UploadId).toBe('up-1');
     expect(complete.MultipartUpload!.Parts).toEqual(Array.from({ length: 21 }, (_, i) => ({ PartNumber: i + 1, ETag: `"e${i + 1}"`, ChecksumCRC32: `c${i + 1}` })));
     expect(s3.commandCalls(AbortMultipartUploadCommand)).toHaveLength(0);
+  });
+
+  describe('trusts the stored bytes only when every ETag the server answers is the MD5 the uploader computed', () => {
+    const body = randomBytes(3 * PART + 11);
+    const partMd5s = [0, 1, 2, 3].map((i) => md5(body.subarray(i * PART, (i + 1) * PART)));
+    const objectEtag = `"${createHash('md5').update(Buffer.concat(partMd5s)).digest('hex')}-4"`;
+    /** The server's answers: each part's MD5 of what it received, then the object's ETag. */
+    const answer = (partEtag: (received: Buffer, part: number) => string, completeEtag: string) => {
+      const contentMd5s: string[] = [];
+      plain.on(UploadPartCommand).callsFake(async (input: { PartNumber: number; Body: Buffer; ContentMD5: string }) => {
+        // The buffer is reused once the call returns: digest it now.
+        contentMd5s[input.PartNumber - 1] = input.ContentMD5;
+        return { ETag: `"${partEtag(input.Body, input.PartNumber)}"` };
+      });
+      plain.on(CompleteMultipartUploadCommand).resolves({ ETag: completeEtag });
+      return contentMd5s;
+    };
+    const upload = () => multipartUpload(plainClient, chunked(body), { bucket: 'b', key: 'k', contentType: 'x/y', partSize: PART, queueSize: 2 });
+
+    it('every part and the object match: checked, and each part went with its Content-MD5', async () => {
+      const contentMd5s = answer((received) => md5(received).toString('hex'), objectEtag);
+      expect(await upload()).toEqual({ size: body.length, storeChecked: true });
+      expect(contentMd5s).toEqual(partMd5s.map((d) => d.toString('base64')));
+    });
+
+    it('a part stored with other bytes: not checked', async () => {
+      answer((received, part) => (part === 2 ? md5(Buffer.concat([received, Buffer.from('x')])) : md5(received)).toString('hex'), objectEtag);
+      expect(await upload()).toEqual({ size: body.length, storeChecked: false });
+    });
+
+    it('an object ETag of another form or value: not checked', async () => {
+      answer((received) => md5(received).toString('hex'), `"${md5(body).toString('hex')}"`);
+      expect((await upload()).storeChecked).toBe(false);
+      plain.reset();
+      plain.on(CreateMultipartUploadCommand).resolves({ UploadId: 'up-1' });
+      answer((received) => md5(received).toString('hex'), objectEtag.replace('-4', '-5'));
+      expect((await upload()).storeChecked).toBe(false);
+    });
   });
 
   it('asks S3-compatible servers for no checksum', async () => {

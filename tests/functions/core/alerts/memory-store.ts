@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { PreconditionFailedError } from '../../../../functions/core/errors.js';
-import type { ObjectInfo, ObjectStore, PutOptions, StoredObject } from '../../../../functions/core/ports/object-store.js';
+import type { ObjectInfo, ObjectStore, PutOptions, StoredObject, StreamedObject } from '../../../../functions/core/ports/object-store.js';
 
 /**
  * A tiny in-memory ObjectStore for the pure engine tests. It honours ifMatch/ifNoneMatch
@@ -43,11 +43,16 @@ export class MemoryObjectStore implements ObjectStore {
     this.objects.delete(key);
   }
 
-  async putStream(key: string, body: Readable): Promise<{ size: number }> {
+  async putStream(key: string, body: Readable): Promise<StreamedObject> {
     const chunks: Buffer[] = [];
     for await (const chunk of body) chunks.push(Buffer.from(chunk as Buffer));
     await this.put(key, Buffer.concat(chunks));
-    return { size: Buffer.concat(chunks).length };
+    return { size: Buffer.concat(chunks).length, storeChecked: false };
+  }
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    const object = this.objects.get(key);
+    return object && { key, size: object.body.length, lastModified: object.lastModified };
   }
 
   async getStream(key: string): Promise<Readable> {
