@@ -61,7 +61,7 @@ export const backupSchema = z.strictObject({
    * true: check every backup after upload, from the store's own checksums where it has them and
    * by reading it back where not; "read-back": always read the whole archive back; false: skip.
    */
-  verify: z.union([z.boolean(), z.literal('read-back')]).default(true),
+  verify: z.union([z.boolean(), z.literal('read-back')], { error: 'invalid verify (use true, false or "read-back")' }).default(true),
   via: z.enum(['lambda', 'ssm']).default('lambda'),
 });
 

@@ -154,6 +154,14 @@ describe('selection, alerting and freshness', () => {
     expect(() => selectEntries(config, ['mycats'], 'other')).toThrow('database: target mycats backs up no database "other" (known: mycats)');
   });
 
+  it('takes verify as true, false or "read-back", and names the field otherwise', () => {
+    const withVerify = (verify: unknown) => validateConfig({ targets: { t: { postgres: [{ host: 'h', database: 'd', user: 'u', backup: { verify } }] } } });
+    expect(withVerify('read-back').targets.t!.postgres![0]!.backup!.verify).toBe('read-back');
+    expect(withVerify(false).targets.t!.postgres![0]!.backup!.verify).toBe(false);
+    expect(config.targets.mycats!.postgres![0]!.backup!.verify).toBe(true);
+    expect(() => withVerify('always')).toThrow('targets.t.postgres[0].backup.verify: invalid verify (use true, false or "read-back")');
+  });
+
   it('alerts on the first failed backup', () => {
     expect(config.alerting.consecutiveFailures).toBe(2);
     expect(backupAlertConfig(config).alerting).toEqual({ ...config.alerting, consecutiveFailures: 1 });
