@@ -61,8 +61,7 @@ export async function multipartUpload(client: S3Client, body: Readable, options:
   let size = 0;
 
   /** Sends a part once fewer than queueSize are in flight; its buffer is free again when it is done. */
-  const send = async (buffer: Buffer, length: number, partNumber: number): Promise<void> => {
-    const md5 = createHash('md5').update(buffer.subarray(0, length)).digest();
+  const send = async (buffer: Buffer, length: number, partNumber: number, md5: Buffer): Promise<void> => {
     partMd5s[partNumber - 1] = md5;
     while (inFlight.size >= options.queueSize) await Promise.race(inFlight);
     const command = new UploadPartCommand({
@@ -101,10 +100,14 @@ export async function multipartUpload(client: S3Client, body: Readable, options:
     let buffer = free.pop()!;
     let filled = 0;
     let partNumber = 0;
+    // Hashed chunk by chunk as it fills: one 8 MiB digest at once would hold the event loop
+    // long enough for pg_dump to block on a full pipe.
+    let partHash = createHash('md5');
     for await (const chunk of body as AsyncIterable<Buffer>) {
       let offset = 0;
       while (offset < chunk.length) {
         const taken = chunk.copy(buffer, filled, offset, Math.min(chunk.length, offset + partSize - filled));
+        partHash.update(buffer.subarray(filled, filled + taken));
         offset += taken;
         filled += taken;
         size += taken;
@@ -112,14 +115,15 @@ export async function multipartUpload(client: S3Client, body: Readable, options:
         if (failure) throw failure;
         signal?.throwIfAborted();
         uploadId ??= await createUpload(client, options, withChecksum);
-        await send(buffer, filled, ++partNumber);
+        await send(buffer, filled, ++partNumber, partHash.digest());
         buffer = free.pop()!;
         filled = 0;
+        partHash = createHash('md5');
       }
     }
     if (partNumber === 0) {
       // Smaller than one part: a single PUT, as S3 rejects a multipart upload of nothing.
-      const md5 = createHash('md5').update(buffer.subarray(0, filled)).digest();
+      const md5 = partHash.digest();
       const put = await client.send(
         new PutObjectCommand({
           Bucket: bucket,
@@ -133,7 +137,7 @@ export async function multipartUpload(client: S3Client, body: Readable, options:
       );
       return { size, storeChecked: unquote(put.ETag) === md5.toString('hex') };
     }
-    if (filled > 0) await send(buffer, filled, ++partNumber);
+    if (filled > 0) await send(buffer, filled, ++partNumber, partHash.digest());
     await Promise.all(inFlight);
     if (failure) throw failure;
     signal?.throwIfAborted();
