@@ -10,8 +10,9 @@
  * The product runs in its own Node process (bundled by esbuild like the Lambda image), streaming
  * into an S3 protocol server (s3rver) on loopback; its peak RSS is the child's own high-water
  * mark (VmHWM), which excludes pg_dump, pg_restore and the S3 server. The product's time
- * includes everything a run does: catalog snapshot, dump, upload, read-back verification
- * (SHA-256, byte count, pg_restore --list) and the manifest.
+ * includes everything a run does: catalog snapshot, dump, upload, verification (the server's
+ * MD5s against the uploader's, the stored size, pg_restore --list on the stored archive's head;
+ * or a whole read-back where the server's ETags say nothing) and the manifest.
  *
  * The S3 server stands in for S3, which runs on other machines, so: it runs in its own process
  * at low CPU priority (nice 10), keeps its files in RAM (/dev/shm) rather than on the disk the
@@ -215,7 +216,7 @@ interface Figures {
 }
 
 interface ChildResult {
-  outcome: { ok: boolean; reason?: string; manifest?: { size: number; key: string; verifyMs?: number; dumpMs?: number } };
+  outcome: { ok: boolean; reason?: string; manifest?: { size: number; key: string; verifyMs?: number; dumpMs?: number; verifiedBy?: string } };
   elapsedMs: number;
   completeMs: number;
   vmHwmKb: number;
@@ -290,7 +291,7 @@ async function main(): Promise<void> {
       figures.archiveBytes = manifest.size;
       console.log(
         `  product backup: ${seconds(result.elapsedMs)}, archive ${(manifest.size / GiB).toFixed(2)} GiB, ` +
-          `of which pg_dump ${seconds(manifest.dumpMs ?? 0)}, read-back verification ${seconds(manifest.verifyMs ?? 0)}, CompleteMultipartUpload ${seconds(result.completeMs)}; ` +
+          `of which pg_dump ${seconds(manifest.dumpMs ?? 0)}, verification ${seconds(manifest.verifyMs ?? 0)} (${manifest.verifiedBy ?? 'n/a'}), CompleteMultipartUpload ${seconds(result.completeMs)}; ` +
           `peak RSS ${(result.vmHwmKb / 1024).toFixed(0)} MB (${(result.startRssKb / 1024).toFixed(0)} MB before the backup); ` +
           `CPU: product ${productCpuS.toFixed(1)} s (user ${(result.cpu.user / 1e6).toFixed(1)}), S3 server ${serverCpuS.toFixed(1)} s, machine ${(machineBusySeconds() - busy).toFixed(1)} s`,
       );
