@@ -102,14 +102,20 @@ export class TocReader {
   }
 }
 
-/** The table of contents of a whole archive stream (restore checks what it is about to load). */
+/**
+ * The table of contents of an archive stream, reading only as far as pg_restore needs (the
+ * archive's head): the caller destroys the input, or reads the rest elsewhere.
+ */
 export async function readToc(pgRestore: ToolInfo, input: Readable): Promise<ArchiveToc> {
   const reader = new TocReader(pgRestore);
   try {
-    for await (const chunk of input) await reader.write(chunk as Buffer);
-    return await reader.finish();
+    for await (const chunk of input) {
+      if (!reader.reading) break;
+      await reader.write(chunk as Buffer);
+    }
   } catch (error) {
     reader.abort();
     throw error;
   }
+  return reader.finish();
 }

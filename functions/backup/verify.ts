@@ -3,7 +3,7 @@ import { createGunzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import type { ObjectStore } from '../core/ports/object-store.js';
-import { missingTables, TocReader, type ArchiveToc } from './archive-toc.js';
+import { missingTables, readToc, TocReader, type ArchiveToc } from './archive-toc.js';
 import type { ArchiveFormat } from './layout.js';
 import type { TableRef } from './pg-source.js';
 import type { ToolInfo } from './pg-tools.js';
@@ -122,25 +122,19 @@ function checkDigest(size: number, sha256: string, expected: Expected): void {
   if (sha256 !== expected.sha256) throw new VerificationError(`stored object's SHA-256 ${sha256} differs from the streamed ${expected.sha256}`);
 }
 
-/** The table of contents of the stored archive, reading only as far as pg_restore needs (its head). */
+/** The table of contents of the stored archive, from its head only. */
 async function readStoredToc(store: ObjectStore, key: string, pgRestore: ToolInfo, signal?: AbortSignal): Promise<ArchiveToc> {
   const body = await store.getStream(key);
   const onAbort = () => body.destroy(new Error('verification aborted: out of time'));
   signal?.addEventListener('abort', onAbort, { once: true });
-  const reader = new TocReader(pgRestore);
   try {
-    for await (const chunk of body) {
-      if (!reader.reading) break;
-      await reader.write(chunk as Buffer);
-    }
-  } catch (error) {
-    reader.abort();
-    throw error;
+    return await readToc(pgRestore, body).catch((error: Error) => {
+      throw body.errored ? error : new VerificationError(error.message);
+    });
   } finally {
     body.destroy();
     signal?.removeEventListener('abort', onAbort);
   }
-  return finishToc(reader);
 }
 
 async function finishToc(reader: TocReader): Promise<ArchiveToc> {

@@ -158,7 +158,7 @@ export async function multipartUpload(client: S3Client, body: Readable, options:
 }
 
 /** S3's ETag of a multipart object whose parts have these MD5s. */
-export function multipartEtag(partMd5s: readonly Buffer[]): string {
+function multipartEtag(partMd5s: readonly Buffer[]): string {
   return `${createHash('md5').update(Buffer.concat(partMd5s)).digest('hex')}-${partMd5s.length}`;
 }
 
