@@ -22,7 +22,18 @@
  * Goals: ratio <= 1.10; peak RSS <= 200 MB and within 10% between sizes.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  openSync,
+  closeSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statfsSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -38,7 +49,11 @@ import { s3TestClient } from '../tests/support/s3-server.js';
 
 const GiB = 1024 ** 3;
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
-const sizes = (process.env.BENCH_SIZES ?? '1,3').split(',').map(Number).filter((n) => n > 0).sort((a, b) => a - b);
+const sizes = (process.env.BENCH_SIZES ?? '1,3')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0)
+  .sort((a, b) => a - b);
 const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 2));
 
 const CHILD_SOURCE = `
@@ -94,7 +109,9 @@ function machineBusySeconds(): number {
 
 /** CPU seconds (user + system) a process has used so far, all its threads. */
 function processCpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /s, '')
+    .split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
@@ -165,7 +182,11 @@ function freeBytes(path: string): number {
   return s.bavail * s.bsize;
 }
 
-async function run(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; stdoutTo?: number } = {}): Promise<{ ms: number; stdout: string; code: number | null }> {
+async function run(
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; stdoutTo?: number } = {},
+): Promise<{ ms: number; stdout: string; code: number | null }> {
   const started = performance.now();
   const child = spawn(command, args, { env: options.env ?? process.env, stdio: ['ignore', options.stdoutTo ?? 'pipe', 'inherit'] });
   let stdout = '';
@@ -216,7 +237,11 @@ interface Figures {
 }
 
 interface ChildResult {
-  outcome: { ok: boolean; reason?: string; manifest?: { size: number; key: string; verifyMs?: number; dumpMs?: number; verifiedBy?: string } };
+  outcome: {
+    ok: boolean;
+    reason?: string;
+    manifest?: { size: number; key: string; verifyMs?: number; dumpMs?: number; verifiedBy?: string };
+  };
   elapsedMs: number;
   completeMs: number;
   vmHwmKb: number;
@@ -235,8 +260,10 @@ async function main(): Promise<void> {
   if (free < needed) throw new Error('not enough disk space for the bench (BENCH_SIZES)');
   const shmNeeded = (sizes.at(-1)! * 1.1 + 0.5) * GiB;
   const s3Root = process.env.BENCH_S3_DIR ?? (existsSync('/dev/shm') && freeBytes('/dev/shm') > shmNeeded ? '/dev/shm' : tmpdir());
-  if (s3Root !== '/dev/shm') console.log(`note: the S3 server keeps its files in ${s3Root}, on disk: its writeback will weigh on the product's figures`);
-  if (!process.env.BENCH_S3_DIR && freeBytes(s3Root) < shmNeeded) throw new Error(`not enough space in ${s3Root} for the S3 server's copy of the archive`);
+  if (s3Root !== '/dev/shm')
+    console.log(`note: the S3 server keeps its files in ${s3Root}, on disk: its writeback will weigh on the product's figures`);
+  if (!process.env.BENCH_S3_DIR && freeBytes(s3Root) < shmNeeded)
+    throw new Error(`not enough space in ${s3Root} for the S3 server's copy of the archive`);
 
   if (s3Root === '/dev/shm') prefault(s3Root, shmNeeded);
   const child = bundleChild(work);
@@ -247,7 +274,9 @@ async function main(): Promise<void> {
   const results: Figures[] = [];
   try {
     await cluster.createDatabase('bench');
-    const config = validateConfig({ targets: { bench: { postgres: [{ host: '127.0.0.1', port: cluster.port, database: 'bench', user: cluster.superuser, backup: {} }] } } });
+    const config = validateConfig({
+      targets: { bench: { postgres: [{ host: '127.0.0.1', port: cluster.port, database: 'bench', user: cluster.superuser, backup: {} }] } },
+    });
     const db = config.targets.bench!.postgres![0]!;
     const pgEnv = { ...process.env, PGPASSWORD: cluster.password };
     const store = new S3ObjectStore(s3.bucket, s3TestClient(s3.endpoint));
@@ -256,7 +285,11 @@ async function main(): Promise<void> {
       await settle(cluster);
       const devNull = openSync('/dev/null', 'w');
       const busy = machineBusySeconds();
-      const plain = await run(pgDump.path, ['-Fc', '--no-password', '-h', '127.0.0.1', '-p', String(cluster.port), '-U', cluster.superuser, '-d', 'bench'], { env: pgEnv, stdoutTo: devNull });
+      const plain = await run(
+        pgDump.path,
+        ['-Fc', '--no-password', '-h', '127.0.0.1', '-p', String(cluster.port), '-U', cluster.superuser, '-d', 'bench'],
+        { env: pgEnv, stdoutTo: devNull },
+      );
       closeSync(devNull);
       if (plain.code !== 0) throw new Error(`plain pg_dump exited ${plain.code}`);
       figures.plainMs.push(plain.ms);
@@ -303,8 +336,22 @@ async function main(): Promise<void> {
     for (const sizeGiB of sizes) {
       const genStart = performance.now();
       const dbBytes = await growTo(cluster, sizeGiB * GiB);
-      console.log(`\n== ${sizeGiB} GiB: database is ${(dbBytes / GiB).toFixed(2)} GiB (generated in ${((performance.now() - genStart) / 1000).toFixed(0)} s)`);
-      const figures: Figures = { sizeGiB, dbBytes, archiveBytes: 0, plainMs: [], productMs: [], completeMs: [], verifyMs: [], dumpMs: [], peakRssMb: [], productCpuS: [], serverCpuS: [] };
+      console.log(
+        `\n== ${sizeGiB} GiB: database is ${(dbBytes / GiB).toFixed(2)} GiB (generated in ${((performance.now() - genStart) / 1000).toFixed(0)} s)`,
+      );
+      const figures: Figures = {
+        sizeGiB,
+        dbBytes,
+        archiveBytes: 0,
+        plainMs: [],
+        productMs: [],
+        completeMs: [],
+        verifyMs: [],
+        dumpMs: [],
+        peakRssMb: [],
+        productCpuS: [],
+        serverCpuS: [],
+      };
       for (let round = 0; round < rounds; round++) {
         // Alternate the order, so neither side always runs first after the database grew.
         if (round % 2 === 0) {
@@ -322,7 +369,9 @@ async function main(): Promise<void> {
     rmSync(work, { recursive: true, force: true });
   }
 
-  console.log('\nsize     database  archive   plain pg_dump  product   ratio  its pg_dump  verify  complete  product CPU  S3 server CPU  peak RSS');
+  console.log(
+    '\nsize     database  archive   plain pg_dump  product   ratio  its pg_dump  verify  complete  product CPU  S3 server CPU  peak RSS',
+  );
   for (const f of results) {
     const ratio = mean(f.productMs) / mean(f.plainMs);
     console.log(

@@ -55,7 +55,7 @@ async function serve(count: number, delayMs: number): Promise<void> {
       setTimeout(() => {
         res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2' });
         res.end('OK');
-        handled.push([(req.socket.localPort ?? 0), performance.now() - acceptedAt]);
+        handled.push([req.socket.localPort ?? 0, performance.now() - acceptedAt]);
       }, delayMs);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', 511, resolve));
@@ -125,30 +125,42 @@ async function main(): Promise<void> {
   const children = Array.from({ length: serverProcesses }, (_, i) =>
     fork(process.argv[1] as string, ['--serve', String(Math.min(perProcess, checks - i * perProcess)), String(delayMs)], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      ...(pin ? { execPath: 'taskset', execArgv: ['-c', String(1 + (i % (cpus().length - 1))), process.execPath, ...process.execArgv] } : {}),
+      ...(pin
+        ? { execPath: 'taskset', execArgv: ['-c', String(1 + (i % (cpus().length - 1))), process.execPath, ...process.execArgv] }
+        : {}),
     }),
   );
   try {
     const ports = (await Promise.all(children.map((c) => ask<{ ports: number[] }>(c, undefined, 'ports')))).flatMap((r) => r.ports);
-    const collectAll = async (): Promise<Handled> => (await Promise.all(children.map((c) => ask<{ handled: Handled }>(c, 'report', 'handled')))).flatMap((r) => r.handled);
+    const collectAll = async (): Promise<Handled> =>
+      (await Promise.all(children.map((c) => ask<{ handled: Handled }>(c, 'report', 'handled')))).flatMap((r) => r.handled);
 
     // Baseline in the same process: the same probe, one at a time, so nothing competes with it.
     const baselineFindings: Finding[] = [];
-    for (let i = 0; i < 20; i++) baselineFindings.push(await probeHttp('bench', healthCheckSchema.parse({ url: `http://${host}:${ports[i % ports.length]}/` })));
+    for (let i = 0; i < 20; i++)
+      baselineFindings.push(await probeHttp('bench', healthCheckSchema.parse({ url: `http://${host}:${ports[i % ports.length]}/` })));
     const baseline = errors(baselineFindings, await collectAll()).sort((a, b) => a - b);
     const baselineMedian = percentile(baseline, 50);
 
     const config = validateConfig({
       targets: { bench: { health: ports.map((port, i) => ({ name: `c${i}`, url: `http://${host}:${port}/`, timeout: '10s' })) } },
     });
-    console.log(`health bench: ${checks} HTTP checks, servers answer after ${delayMs} ms; ${serverProcesses} server process(es)${pin ? ' pinned to other cores' : ''}, ${cpus().length} cores, concurrency ${concurrency}, start spacing ${spacingMs} ms, ${runs} runs, host ${host}`);
-    console.log(`baseline (one probe at a time, 20 probes): timing error p50 ${f1(baselineMedian)} ms, max ${f1(percentile(baseline, 100))} ms`);
+    console.log(
+      `health bench: ${checks} HTTP checks, servers answer after ${delayMs} ms; ${serverProcesses} server process(es)${pin ? ' pinned to other cores' : ''}, ${cpus().length} cores, concurrency ${concurrency}, start spacing ${spacingMs} ms, ${runs} runs, host ${host}`,
+    );
+    console.log(
+      `baseline (one probe at a time, 20 probes): timing error p50 ${f1(baselineMedian)} ms, max ${f1(percentile(baseline, 100))} ms`,
+    );
     console.log('run  wall ms  x ideal  server ms  err mean  p50    p95    max   CPU µs/check  findings');
     const rows: RunFigures[] = [];
     for (let run = 1; run <= runs; run++) {
       const cpuBefore = process.cpuUsage();
       const started = performance.now();
-      const findings = await collectHealthFindings(config, { secrets: { postgresPassword: async () => undefined }, concurrency, startSpacingMs: spacingMs });
+      const findings = await collectHealthFindings(config, {
+        secrets: { postgresPassword: async () => undefined },
+        concurrency,
+        startSpacingMs: spacingMs,
+      });
       const wallMs = performance.now() - started;
       const cpu = process.cpuUsage(cpuBefore);
       const handled = await collectAll();
@@ -163,23 +175,38 @@ async function main(): Promise<void> {
         cpuUsPerCheck: (cpu.user + cpu.system) / checks,
       };
       rows.push(row);
-      const bySeverity = Object.entries(findings.reduce<Record<string, number>>((acc, f) => ({ ...acc, [f.severity]: (acc[f.severity] ?? 0) + 1 }), {}))
+      const bySeverity = Object.entries(
+        findings.reduce<Record<string, number>>((acc, f) => {
+          acc[f.severity] = (acc[f.severity] ?? 0) + 1;
+          return acc;
+        }, {}),
+      )
         .map(([severity, n]) => `${n} ${severity}`)
         .join(', ');
       console.log(
         `${String(run).padStart(3)}  ${f1(row.wallMs).padStart(7)}  ${(row.wallMs / delayMs).toFixed(2).padStart(7)}  ${f1(row.serverMs).padStart(9)}  ${f1(row.mean).padStart(8)}  ${f1(row.p50).padStart(5)}  ${f1(row.p95).padStart(5)}  ${f1(row.max).padStart(5)}  ${String(Math.round(row.cpuUsPerCheck)).padStart(12)}  ${bySeverity}${measured.length < checks ? ` (${measured.length} paired)` : ''}`,
       );
     }
-    const median = (pick: (r: RunFigures) => number): number => percentile(rows.map(pick).sort((a, b) => a - b), 50);
+    const median = (pick: (r: RunFigures) => number): number =>
+      percentile(
+        rows.map(pick).sort((a, b) => a - b),
+        50,
+      );
     const wall = median((r) => r.wallMs);
     const mean = median((r) => r.mean);
     const p95 = median((r) => r.p95);
     const max = median((r) => r.max);
-    console.log(`median of ${runs} runs: wall ${f1(wall)} ms = ${(wall / delayMs).toFixed(2)}x the ${delayMs} ms ideal (goal < 1500 ms: ${wall < 1500 ? 'met' : 'MISSED'})`);
+    console.log(
+      `median of ${runs} runs: wall ${f1(wall)} ms = ${(wall / delayMs).toFixed(2)}x the ${delayMs} ms ideal (goal < 1500 ms: ${wall < 1500 ? 'met' : 'MISSED'})`,
+    );
     console.log(
       `median of ${runs} runs: timing error mean ${f1(mean)} ms (${(mean / baselineMedian).toFixed(1)}x baseline), p95 ${f1(p95)} ms (${(p95 / baselineMedian).toFixed(1)}x), max ${f1(max)} ms (goal < 10 ms: mean ${mean < 10 ? 'met' : 'MISSED'}, p95 ${p95 < 10 ? 'met' : 'MISSED'}, max ${max < 10 ? 'met' : 'MISSED'})`,
     );
-    console.log(`load average during the bench: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(
+      `load average during the bench: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
   } finally {
     for (const child of children) if (child.connected) child.send('exit');
   }

@@ -19,7 +19,9 @@ function configPath(args: CliArgs): string {
   if (args.config) return args.config;
   if (existsSync(resolve(DEFAULT_CONFIG))) return DEFAULT_CONFIG;
   if (args.command === 'run' && args.local) {
-    process.stderr.write(`autopilot: no ${DEFAULT_CONFIG} here; using the embedded example of the five runbook systems (${EMBEDDED_EXAMPLE})\n`);
+    process.stderr.write(
+      `autopilot: no ${DEFAULT_CONFIG} here; using the embedded example of the five runbook systems (${EMBEDDED_EXAMPLE})\n`,
+    );
     return EMBEDDED_EXAMPLE;
   }
   throw new ConfigError(`--config: no ${DEFAULT_CONFIG} in ${process.cwd()}; pass --config <file>`);
@@ -27,7 +29,9 @@ function configPath(args: CliArgs): string {
 
 function checkTargets(config: Config, targets: readonly string[]): void {
   const known = Object.keys(config.targets);
-  const issues = targets.flatMap((t, i) => (known.includes(t) ? [] : [`--target[${i}]: unknown target "${t}" (known: ${known.join(', ')})`]));
+  const issues = targets.flatMap((t, i) =>
+    known.includes(t) ? [] : [`--target[${i}]: unknown target "${t}" (known: ${known.join(', ')})`],
+  );
   if (issues.length) throw new ConfigError(issues.join('\n'), issues);
 }
 

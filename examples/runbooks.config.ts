@@ -27,9 +27,7 @@ export default defineConfig({
     digest: ['team@ops.example'],
   },
   // Maintenance windows from the runbooks' deploy slots: alerts wait until the window ends.
-  silences: [
-    { target: 'shiojiri-rainbow', reason: 'Kamal deploy window', weekly: { days: ['wed'], from: '02:00', to: '03:00' } },
-  ],
+  silences: [{ target: 'shiojiri-rainbow', reason: 'Kamal deploy window', weekly: { days: ['wed'], from: '02:00', to: '03:00' } }],
   targets: {
     // cafemuji-django.md: Django + gunicorn on Render; `curl https://.../health/` answers OK.
     cafemuji: {
@@ -42,7 +40,12 @@ export default defineConfig({
           expect: { status: 200, bodyContains: 'OK' },
           responseTime: { warning: '1s', critical: '3s' },
         },
-        { name: 'food-register', url: 'https://cafemuji.example/food/register/', every: '5m', responseTime: { warning: '1s', critical: '3s' } },
+        {
+          name: 'food-register',
+          url: 'https://cafemuji.example/food/register/',
+          every: '5m',
+          responseTime: { warning: '1s', critical: '3s' },
+        },
       ],
       postgres: [
         {

@@ -71,11 +71,14 @@ export class OpsAutopilotStack extends Stack {
     });
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the EventBridge Scheduler schedules (cdk-nag only recognises SQS redrive sources).',
+      reason:
+        'This queue is itself the dead-letter queue of the EventBridge Scheduler schedules (cdk-nag only recognises SQS redrive sources).',
     });
 
     this.scheduleRole = new iam.Role(this, 'ScheduleRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': this.account } } }),
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
       description: 'EventBridge Scheduler invokes the ops-autopilot job functions',
     });
 
@@ -145,7 +148,9 @@ export class OpsAutopilotStack extends Stack {
     this.operations = addOperations(this, {
       functions: [
         { job: 'health', fn: this.healthFunction, schedules: this.healthSchedules },
-        ...(this.backupJob ? [{ job: 'backup' as const, fn: this.backupJob.function, schedules: this.backupJob.schedules as JobSchedule[] }] : []),
+        ...(this.backupJob
+          ? [{ job: 'backup' as const, fn: this.backupJob.function, schedules: this.backupJob.schedules as JobSchedule[] }]
+          : []),
         ...(['disk', 'security'] as const).flatMap((job) => {
           const fn = this.serverChecks.functions[job];
           const schedule = this.serverChecks.schedules[job];
@@ -159,14 +164,20 @@ export class OpsAutopilotStack extends Stack {
 
     new CfnOutput(this, 'BucketName', { value: this.bucket.bucket.bucketName, description: 'Alert state (state/) and backups (backups/)' });
     for (const [topic, arn] of Object.entries(this.topics.topicArns)) {
-      new CfnOutput(this, `${topic[0]!.toUpperCase()}${topic.slice(1)}TopicArn`, { value: arn, description: `SNS topic for ${topic} alerts` });
+      new CfnOutput(this, `${topic[0]!.toUpperCase()}${topic.slice(1)}TopicArn`, {
+        value: arn,
+        description: `SNS topic for ${topic} alerts`,
+      });
     }
     new CfnOutput(this, 'HealthFunctionName', { value: this.healthFunction.functionName, description: 'autopilot invoke health' });
     if (this.backupJob) {
       new CfnOutput(this, 'BackupFunctionName', { value: this.backupJob.function.functionName, description: 'autopilot invoke backup' });
     }
     for (const [job, fn] of Object.entries(this.serverChecks.functions)) {
-      new CfnOutput(this, `${job[0]!.toUpperCase()}${job.slice(1)}FunctionName`, { value: fn.functionName, description: `autopilot invoke ${job}` });
+      new CfnOutput(this, `${job[0]!.toUpperCase()}${job.slice(1)}FunctionName`, {
+        value: fn.functionName,
+        description: `autopilot invoke ${job}`,
+      });
     }
     new CfnOutput(this, 'DigestFunctionName', { value: this.digestFunction.functionName, description: 'autopilot invoke digest' });
   }
@@ -184,7 +195,11 @@ export class OpsAutopilotStack extends Stack {
     if (!this.scheduledFunctions.has(fn)) {
       this.scheduledFunctions.add(fn);
       acknowledgeWildcards(this.scheduleRole, [
-        { resource: `${fn.functionArn}:*`, reason: 'lambda:InvokeFunction on the function\'s versions and aliases (ARN:*), as grantInvoke writes it; the role can invoke the suite\'s job functions only.' },
+        {
+          resource: `${fn.functionArn}:*`,
+          reason:
+            "lambda:InvokeFunction on the function's versions and aliases (ARN:*), as grantInvoke writes it; the role can invoke the suite's job functions only.",
+        },
       ]);
     }
     return new JobSchedule(this, id, {
@@ -207,8 +222,14 @@ export class OpsAutopilotStack extends Stack {
   grantStateAndBackupReads(grantee: iam.IGrantable): void {
     const bucket = this.bucket.bucket;
     acknowledgeWildcards(principalConstruct(grantee), [
-      { resource: bucket.arnForObjects(`${STATE_PREFIX}*`), reason: 'Alert state objects: one key per target and check under state/, named at run time.' },
-      { resource: bucket.arnForObjects(`${BACKUPS_PREFIX}*`), reason: 'Backup freshness reads the newest backup object under backups/, whose keys carry the backup time.' },
+      {
+        resource: bucket.arnForObjects(`${STATE_PREFIX}*`),
+        reason: 'Alert state objects: one key per target and check under state/, named at run time.',
+      },
+      {
+        resource: bucket.arnForObjects(`${BACKUPS_PREFIX}*`),
+        reason: 'Backup freshness reads the newest backup object under backups/, whose keys carry the backup time.',
+      },
     ]);
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [bucket.arnForObjects(`${STATE_PREFIX}*`)] }),
@@ -233,13 +254,19 @@ export class OpsAutopilotStack extends Stack {
   grantPasswordParameters(grantee: iam.IGrantable): void {
     const names = [
       ...new Set(
-        Object.values(this.config.targets).flatMap((t) => (t.postgres ?? []).flatMap((p) => (p.passwordParameter ? [p.passwordParameter] : []))),
+        Object.values(this.config.targets).flatMap((t) =>
+          (t.postgres ?? []).flatMap((p) => (p.passwordParameter ? [p.passwordParameter] : [])),
+        ),
       ),
     ];
     if (names.length === 0) return;
     const anyKey = this.formatArn({ service: 'kms', resource: 'key', resourceName: '*' });
     acknowledgeWildcards(principalConstruct(grantee), [
-      { resource: anyKey, reason: 'SecureString parameters are encrypted with a key chosen by the user (aws/ssm or their own); kms:ViaService limits the use to decryption through SSM.' },
+      {
+        resource: anyKey,
+        reason:
+          'SecureString parameters are encrypted with a key chosen by the user (aws/ssm or their own); kms:ViaService limits the use to decryption through SSM.',
+      },
     ]);
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: names.map((name) => this.parameterArn(name)) }),
@@ -255,7 +282,12 @@ export class OpsAutopilotStack extends Stack {
 
   /** `arn:<partition>:ssm:<region>:<account>:parameter/<name without the leading slash>` */
   parameterArn(name: string): string {
-    return this.formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.replace(/^\//, ''), arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+    return this.formatArn({
+      service: 'ssm',
+      resource: 'parameter',
+      resourceName: name.replace(/^\//, ''),
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
   }
 }
 
@@ -268,6 +300,7 @@ function principalConstruct(grantee: iam.IGrantable): Construct {
 export function acknowledgeFunctionFindings(fn: AutopilotFunction): void {
   Validations.of(fn).acknowledge({
     id: 'AwsSolutions-L1',
-    reason: 'The suite is built and tested for the Node.js 22 Lambda runtime on purpose; moving to a newer runtime is a deliberate upgrade.',
+    reason:
+      'The suite is built and tested for the Node.js 22 Lambda runtime on purpose; moving to a newer runtime is a deliberate upgrade.',
   });
 }

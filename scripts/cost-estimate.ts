@@ -21,7 +21,17 @@ import { synthesizeStackSettings, type StackSettings } from './cost/stack-settin
 import { buildCostInputs, DEFAULT_ASSUMPTIONS } from './cost/workload.js';
 
 export { estimateMonthlyCost, runsPerMonth, coldStartsPerMonth, gbSeconds, DAYS_PER_MONTH } from './cost/estimate.js';
-export type { CostInputs, CostEstimate, CostRow, Cell, FunctionUsage, TopicUsage, Canary, Route53Check, ColumnTotals } from './cost/estimate.js';
+export type {
+  CostInputs,
+  CostEstimate,
+  CostRow,
+  Cell,
+  FunctionUsage,
+  TopicUsage,
+  Canary,
+  Route53Check,
+  ColumnTotals,
+} from './cost/estimate.js';
 export { PRICES, FREE_TIER } from './cost/prices.js';
 
 export const COST_BEGIN = '<!-- cost:begin (npm run cost -- --readme README.md) -->';

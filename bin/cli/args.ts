@@ -27,28 +27,32 @@ export interface CliArgs {
   readonly stack: string;
 }
 
+/** The argv grammar: options every command shares and those of restore and invoke. */
+const parseCliOptions = (argv: string[]) =>
+  parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string' },
+      target: { type: 'string', multiple: true },
+      local: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      store: { type: 'string' },
+      database: { type: 'string' },
+      at: { type: 'string' },
+      to: { type: 'string' },
+      clean: { type: 'boolean', default: false },
+      list: { type: 'boolean', default: false },
+      stack: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+
 /** Parses argv (without node and script); a usage error is a ConfigError (exit 2). */
 export function parseCliArgs(argv: string[]): CliArgs {
-  let parsed;
+  let parsed: ReturnType<typeof parseCliOptions>;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        config: { type: 'string' },
-        target: { type: 'string', multiple: true },
-        local: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        store: { type: 'string' },
-        database: { type: 'string' },
-        at: { type: 'string' },
-        to: { type: 'string' },
-        clean: { type: 'boolean', default: false },
-        list: { type: 'boolean', default: false },
-        stack: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
+    parsed = parseCliOptions(argv);
   } catch (error) {
     throw new ConfigError(`usage: ${(error as Error).message}\n${USAGE}`);
   }
@@ -79,7 +83,8 @@ export function parseCliArgs(argv: string[]): CliArgs {
     if (job !== undefined) throw new ConfigError(`usage: unexpected argument "${job}"\n${USAGE}`);
     if (base.targets.length !== 1) throw new ConfigError(`usage: restore needs exactly one --target\n${USAGE}`);
     if (!base.list && !base.to) throw new ConfigError(`usage: restore needs --to <postgres url> or --list\n${USAGE}`);
-    if (base.at !== 'latest' && Number.isNaN(Date.parse(base.at))) throw new ConfigError(`--at: expected "latest" or an ISO time, got "${base.at}"`);
+    if (base.at !== 'latest' && Number.isNaN(Date.parse(base.at)))
+      throw new ConfigError(`--at: expected "latest" or an ISO time, got "${base.at}"`);
     return { command, ...base };
   }
   throw new ConfigError(`usage: unknown command "${command}"\n${USAGE}`);

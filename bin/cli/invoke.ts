@@ -21,7 +21,9 @@ async function functionNameFor(job: string, stackName: string, client: CloudForm
   const outputs = Stacks?.[0]?.Outputs ?? [];
   const name = outputs.find((o) => o.OutputKey === outputKeyFor(job))?.OutputValue;
   if (!name) {
-    const jobs = outputs.flatMap((o) => (o.OutputKey?.endsWith('FunctionName') ? [o.OutputKey.replace(/FunctionName$/, '').toLowerCase()] : []));
+    const jobs = outputs.flatMap((o) =>
+      o.OutputKey?.endsWith('FunctionName') ? [o.OutputKey.replace(/FunctionName$/, '').toLowerCase()] : [],
+    );
     throw new ConfigError(`invoke: stack ${stackName} has no ${job} function (deployed jobs: ${jobs.join(', ') || 'none'})`);
   }
   return name;

@@ -34,7 +34,8 @@ type JobRunner = (config: Config, run: LocalRun) => Promise<Report>;
 /** The jobs `autopilot run` knows, in the order `run all` runs them. */
 export const LOCAL_JOBS: Partial<Record<Job, JobRunner>> = {
   health: (config, run) => runHealthJob(config, { targets: run.targets, secrets: localSecrets }, run.context),
-  backup: (config, run) => runBackupJob(config, { targets: run.targets, secrets: localSecrets, ssm: localHostBackups(), log: progress }, run.context),
+  backup: (config, run) =>
+    runBackupJob(config, { targets: run.targets, secrets: localSecrets, ssm: localHostBackups(), log: progress }, run.context),
   disk: (config, run) => runServerJob('disk', config, { targets: run.targets, executor: new LocalBashExecutor() }, run.context),
   security: (config, run) => runServerJob('security', config, { targets: run.targets, executor: new LocalBashExecutor() }, run.context),
   // Last, so `run all` digests what the other jobs just found; a local run always prints it.

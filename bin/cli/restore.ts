@@ -32,7 +32,9 @@ export async function restore(args: CliArgs): Promise<void> {
     if (args.json) {
       process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
     } else {
-      process.stdout.write(`${entries.length} backup(s) of ${target}${args.database ? `/${args.database}` : ''} in ${store.location}, newest first\n`);
+      process.stdout.write(
+        `${entries.length} backup(s) of ${target}${args.database ? `/${args.database}` : ''} in ${store.location}, newest first\n`,
+      );
       for (const entry of entries) process.stdout.write(`${listingLine(entry)}\n`);
     }
     return;
@@ -46,7 +48,11 @@ export async function restore(args: CliArgs): Promise<void> {
       tables: result.tables,
       durationMs: result.durationMs,
     };
-    process.stdout.write(args.json ? `${JSON.stringify(summary, null, 2)}\n` : `restored ${result.archiveKey} (${formatBytes(result.size)}) into ${parseTargetUrl(args.to!).display}: ${result.tables} tables in ${result.durationMs} ms\n`);
+    process.stdout.write(
+      args.json
+        ? `${JSON.stringify(summary, null, 2)}\n`
+        : `restored ${result.archiveKey} (${formatBytes(result.size)}) into ${parseTargetUrl(args.to!).display}: ${result.tables} tables in ${result.durationMs} ms\n`,
+    );
   } catch (error) {
     if (error instanceof RestoreRefusedError) throw new ConfigError(error.message);
     throw error;

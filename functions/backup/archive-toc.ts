@@ -51,9 +51,7 @@ export function parseToc(listing: string): ArchiveToc {
 export function missingTables(toc: ArchiveToc, expected: readonly TableRef[]): string[] {
   const defined = new Set(toc.tables);
   const withData = new Set(toc.tableData);
-  return expected
-    .filter((t) => !defined.has(tableName(t)) || (t.kind === 'r' && !withData.has(tableName(t))))
-    .map(tableName);
+  return expected.filter((t) => !defined.has(tableName(t)) || (t.kind === 'r' && !withData.has(tableName(t)))).map(tableName);
 }
 
 /**
@@ -93,7 +91,10 @@ export class TocReader {
     const stdin = this.process.child.stdin as Writable;
     if (!stdin.destroyed) stdin.end();
     const status = await this.process.exited;
-    if (!succeeded(status)) throw new Error(`the archive's table of contents does not parse: ${describeExit('pg_restore --list', status, this.process.stderr.toString())}`);
+    if (!succeeded(status))
+      throw new Error(
+        `the archive's table of contents does not parse: ${describeExit('pg_restore --list', status, this.process.stderr.toString())}`,
+      );
     return parseToc(Buffer.concat(this.stdout).toString('utf8'));
   }
 

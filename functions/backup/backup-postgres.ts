@@ -111,7 +111,10 @@ export async function backupPostgres(request: PostgresBackupRequest): Promise<Ba
       digest.destroy();
       const status = await dump.exited;
       if (signal?.aborted) {
-        throw new StageError('dump', `stopped: the run ran out of time after ${now().getTime() - startedAt.getTime()} ms (${digest.size} bytes dumped)`);
+        throw new StageError(
+          'dump',
+          `stopped: the run ran out of time after ${now().getTime() - startedAt.getTime()} ms (${digest.size} bytes dumped)`,
+        );
       }
       // pg_dump's own failure is the cause, unless it died of the SIGTERM sent above (it says
       // "terminated by user" and exits 1): then the upload failed and pg_dump was stopped for it.
@@ -135,10 +138,16 @@ export async function backupPostgres(request: PostgresBackupRequest): Promise<Ba
     if (verify) {
       try {
         const expected = { size: digest.size, sha256: digest.sha256, tables: session.tables, storeChecked: uploaded.storeChecked };
-        ({ verifiedBy } = await verifyStoredArchive(store, keys.archiveKey, 'pg_dump-custom', expected, pgRestore, { signal, readBack: verify === 'read-back' }));
+        ({ verifiedBy } = await verifyStoredArchive(store, keys.archiveKey, 'pg_dump-custom', expected, pgRestore, {
+          signal,
+          readBack: verify === 'read-back',
+        }));
       } catch (error) {
         const leftover = await deleteQuietly(store, keys.archiveKey);
-        return fail('verify', `verification of ${keys.archiveKey} failed, object deleted: ${messageOf(error)}`, { archiveKey: keys.archiveKey, leftover });
+        return fail('verify', `verification of ${keys.archiveKey} failed, object deleted: ${messageOf(error)}`, {
+          archiveKey: keys.archiveKey,
+          leftover,
+        });
       }
     }
 
@@ -172,7 +181,10 @@ export async function backupPostgres(request: PostgresBackupRequest): Promise<Ba
       await store.put(keys.manifestKey, `${JSON.stringify(manifest, null, 2)}\n`, { contentType: 'application/json' });
     } catch (error) {
       const leftover = await deleteQuietly(store, keys.archiveKey);
-      return fail('manifest', `cannot write the manifest ${keys.manifestKey}, archive deleted: ${messageOf(error)}`, { archiveKey: keys.archiveKey, leftover });
+      return fail('manifest', `cannot write the manifest ${keys.manifestKey}, archive deleted: ${messageOf(error)}`, {
+        archiveKey: keys.archiveKey,
+        leftover,
+      });
     }
     return { ok: true, target, database, manifest, manifestKey: keys.manifestKey };
   } catch (error) {

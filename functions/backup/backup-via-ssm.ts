@@ -42,10 +42,14 @@ const RESULT_MARK = 'AUTOPILOT_BACKUP_RESULT ';
 
 /** The script's result line among whatever else the host printed. */
 export function parseHostResult(stdout: string): HostBackupResult {
-  const line = stdout.split('\n').reverse().find((l) => l.startsWith(RESULT_MARK));
+  const line = stdout
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith(RESULT_MARK));
   if (!line) throw new Error('the script printed no result line');
   const parsed = resultSchema.safeParse(JSON.parse(line.slice(RESULT_MARK.length)));
-  if (!parsed.success) throw new Error(`the script's result is malformed: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(`the script's result is malformed: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const numbered = parsed.data.parts.every((p, i) => p.n === i + 1);
   const total = parsed.data.parts.reduce((sum, p) => sum + p.size, 0);
   if (!numbered || total !== parsed.data.size) throw new Error('the script reported inconsistent parts');
@@ -95,14 +99,18 @@ export async function backupViaSsm(request: SsmBackupRequest): Promise<BackupOut
     durationMs: now().getTime() - startedAt.getTime(),
     ...extra,
   });
-  if (!request.servers) return fail('config', `targets.${target}.servers: backup.via "ssm" needs the target's servers.tags to find the host`);
+  if (!request.servers)
+    return fail('config', `targets.${target}.servers: backup.via "ssm" needs the target's servers.tags to find the host`);
 
   const previous = await newestManifest(store, target, database).catch(() => undefined);
   const partSize = request.partSize ?? partSizeFor(previous?.manifest.size);
   let uploadId: string;
   let urls: string[];
   try {
-    uploadId = await uploads.create(keys.archiveKey, format === 'pg_dump-custom' ? 'application/vnd.postgresql.custom-dump' : 'application/gzip');
+    uploadId = await uploads.create(
+      keys.archiveKey,
+      format === 'pg_dump-custom' ? 'application/vnd.postgresql.custom-dump' : 'application/gzip',
+    );
   } catch (error) {
     return fail('upload', `cannot start the upload to ${uploads.location}: ${(error as Error).message}`);
   }
@@ -134,7 +142,12 @@ export async function backupViaSsm(request: SsmBackupRequest): Promise<BackupOut
     host = run.host;
     if (!run.ok) {
       await abort();
-      const why = run.stderr.split('\n').map((l) => l.trim()).filter(Boolean).slice(-4).join(' | ');
+      const why = run.stderr
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .slice(-4)
+        .join(' | ');
       return fail('dump', `the backup script on ${run.host} ended ${run.status}${why ? `: ${why}` : ''}`);
     }
     result = parseHostResult(run.stdout);
@@ -156,7 +169,14 @@ export async function backupViaSsm(request: SsmBackupRequest): Promise<BackupOut
   if (verify) {
     try {
       const pgRestore = format === 'pg_dump-custom' ? await pgToolInfo('pg_restore', request.env) : undefined;
-      const verified = await verifyStoredArchive(store, keys.archiveKey, format, { size: result.size, sha256: result.sha256, tables: format === 'pg_dump-custom' ? tables : undefined }, pgRestore, { signal });
+      const verified = await verifyStoredArchive(
+        store,
+        keys.archiveKey,
+        format,
+        { size: result.size, sha256: result.sha256, tables: format === 'pg_dump-custom' ? tables : undefined },
+        pgRestore,
+        { signal },
+      );
       // A host without psql could not list its tables: the archive's own contents say.
       if (!tables && verified.toc) tableList = [...verified.toc.tables];
       verifiedBy = verified.verifiedBy;

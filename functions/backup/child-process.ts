@@ -36,7 +36,12 @@ export interface RunningProcess {
 }
 
 /** Spawns without a shell: every value goes in as one argv element or an env var. */
-export function startProcess(command: string, args: readonly string[], env: NodeJS.ProcessEnv, stdin: 'pipe' | 'ignore' = 'ignore'): RunningProcess {
+export function startProcess(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  stdin: 'pipe' | 'ignore' = 'ignore',
+): RunningProcess {
   const child = spawn(command, args, { env, stdio: [stdin, 'pipe', 'pipe'] });
   const stderr = new TailBuffer();
   child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));
@@ -60,7 +65,10 @@ export function startProcess(command: string, args: readonly string[], env: Node
 
 /** The lines of a tool's stderr that say what went wrong, on one line. */
 export function errorSummary(stderr: string, max = 600): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const errors = lines.filter((l) => /error|fatal|failed|could not|aborting/i.test(l) && !/^(pg_dump|pg_restore): warning/.test(l));
   const text = (errors.length ? errors : lines.slice(-3)).join(' | ');
   return text.length > max ? `${text.slice(0, max)}…` : text;

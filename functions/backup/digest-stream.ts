@@ -27,7 +27,10 @@ export class DigestStream extends Transform {
       this.digest = this.hash.digest('hex');
       done();
     };
-    if (!this.beforeEnd) return finish();
+    if (!this.beforeEnd) {
+      finish();
+      return;
+    }
     this.beforeEnd().then(finish, (error: Error) => done(error));
   }
 

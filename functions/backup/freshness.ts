@@ -13,7 +13,11 @@ export function freshnessCheckName(database: string): string {
 }
 
 /** The newest manifest under a database's prefix that parses; undefined when there is none. */
-export async function newestManifest(store: ObjectStore, target: string, database: string): Promise<{ key: string; manifest: BackupManifest } | undefined> {
+export async function newestManifest(
+  store: ObjectStore,
+  target: string,
+  database: string,
+): Promise<{ key: string; manifest: BackupManifest } | undefined> {
   const keys = (await store.list(databasePrefix(target, database)))
     .map((o) => o.key)
     .filter((key) => parseBackupKey(key)?.role === 'manifest')
@@ -41,11 +45,18 @@ export async function checkBackupFreshness(config: Config, store: ObjectStore, n
     const check = freshnessCheckName(entry.database);
     const maxAgeMs = durationMs(entry.backup.maxAge);
     const high = classify('backup.failed', 'critical');
-    let newest;
+    let newest: Awaited<ReturnType<typeof newestManifest>>;
     try {
       newest = await newestManifest(store, entry.target, entry.database);
     } catch (error) {
-      findings.push({ target: entry.target, check, kind: 'backup', severity: high, summary: `cannot list backups in ${store.location}: ${(error as Error).message}`, observed: { maxAge: entry.backup.maxAge } });
+      findings.push({
+        target: entry.target,
+        check,
+        kind: 'backup',
+        severity: high,
+        summary: `cannot list backups in ${store.location}: ${(error as Error).message}`,
+        observed: { maxAge: entry.backup.maxAge },
+      });
       continue;
     }
     if (!newest) {
@@ -70,7 +81,13 @@ export async function checkBackupFreshness(config: Config, store: ObjectStore, n
       summary: stale
         ? `newest verified backup is ${formatDuration(ageMs)} old, more than maxAge ${entry.backup.maxAge}: ${newest.manifest.key}`
         : `newest verified backup ${formatDuration(Math.max(0, ageMs))} old`,
-      observed: { key: newest.manifest.key, finishedAt: newest.manifest.finishedAt, ageMs, maxAge: entry.backup.maxAge, size: newest.manifest.size },
+      observed: {
+        key: newest.manifest.key,
+        finishedAt: newest.manifest.finishedAt,
+        ageMs,
+        maxAge: entry.backup.maxAge,
+        size: newest.manifest.size,
+      },
     });
   }
   return findings;

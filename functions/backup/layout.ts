@@ -49,7 +49,8 @@ export interface ParsedBackupKey {
   readonly base: string;
 }
 
-const KEY_PATTERN = /^backups\/([a-z0-9][a-z0-9-]*)\/([^/]+)\/\d{4}\/\d{2}\/\d{2}\/[^/]+-(\d{8}T\d{6}\.\d{3}Z)(\.dump|\.sqlite\.gz|\.json)$/;
+const KEY_PATTERN =
+  /^backups\/([a-z0-9][a-z0-9-]*)\/([^/]+)\/\d{4}\/\d{2}\/\d{2}\/[^/]+-(\d{8}T\d{6}\.\d{3}Z)(\.dump|\.sqlite\.gz|\.json)$/;
 
 /** Reads a key written by backupKeys(); anything else under `backups/` gives undefined. */
 export function parseBackupKey(key: string): ParsedBackupKey | undefined {

@@ -18,7 +18,13 @@ export interface BackupRunOptions {
 export type BackupStage = 'config' | 'secret' | 'tool' | 'connect' | 'version' | 'host' | 'dump' | 'upload' | 'verify' | 'manifest';
 
 export type BackupOutcome =
-  | { readonly ok: true; readonly target: string; readonly database: string; readonly manifest: BackupManifest; readonly manifestKey: string }
+  | {
+      readonly ok: true;
+      readonly target: string;
+      readonly database: string;
+      readonly manifest: BackupManifest;
+      readonly manifestKey: string;
+    }
   | {
       readonly ok: false;
       readonly target: string;
@@ -31,7 +37,6 @@ export type BackupOutcome =
       readonly leftover?: string;
       readonly durationMs: number;
     };
-
 
 /** One finding per backed-up database and run (kind `backup`, rule `backup.failed`). */
 export function findingOf(outcome: BackupOutcome): Finding {

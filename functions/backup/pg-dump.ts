@@ -12,7 +12,11 @@ const KEPT_PG_VARS = new Set(['PGSSLROOTCERT', 'PGSSLCERT', 'PGSSLKEY', 'PGSSLCR
  * stray PGPASSWORD or PGSERVICE must not change what is dumped), plus the password as
  * PGPASSWORD, the only place it ever goes: never argv, never shell text.
  */
-export function pgChildEnv(password: string | undefined, extra: Record<string, string>, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function pgChildEnv(
+  password: string | undefined,
+  extra: Record<string, string>,
+  base: NodeJS.ProcessEnv = process.env,
+): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(base)) {
     if (!key.startsWith('PG') || KEPT_PG_VARS.has(key)) env[key] = value;
@@ -34,10 +38,14 @@ export function pgDumpArgs(db: PostgresConfig, options: Pick<PgDumpOptions, 'sna
     '--format=custom',
     '--no-password',
     `--lock-wait-timeout=${durationMs(options.lockWaitTimeout ?? '2m')}`,
-    '--host', db.host,
-    '--port', String(db.port),
-    '--username', db.user,
-    '--dbname', db.database,
+    '--host',
+    db.host,
+    '--port',
+    String(db.port),
+    '--username',
+    db.user,
+    '--dbname',
+    db.database,
     ...(options.snapshot ? ['--snapshot', options.snapshot] : []),
   ];
 }

@@ -28,9 +28,15 @@ export interface BackupRunOptions {
 }
 
 /** Resolves the selection; unknown names are errors that name the field. */
-export function selectEntries(config: Config, targets: readonly string[] | undefined, database: string | undefined, field = 'database'): BackedUpEntry[] {
+export function selectEntries(
+  config: Config,
+  targets: readonly string[] | undefined,
+  database: string | undefined,
+  field = 'database',
+): BackedUpEntry[] {
   for (const [i, name] of (targets ?? []).entries()) {
-    if (!(name in config.targets)) throw new ConfigError(`targets[${i}]: unknown target "${name}" (known: ${Object.keys(config.targets).join(', ')})`);
+    if (!(name in config.targets))
+      throw new ConfigError(`targets[${i}]: unknown target "${name}" (known: ${Object.keys(config.targets).join(', ')})`);
   }
   const entries = backedUpEntries(config, targets);
   if (database === undefined) return entries;
@@ -38,7 +44,9 @@ export function selectEntries(config: Config, targets: readonly string[] | undef
   const chosen = entries.filter((e) => e.database === database);
   if (!chosen.length) {
     const known = entries.map((e) => e.database);
-    throw new ConfigError(`${field}: target ${targets[0]} backs up no database "${database}" (${known.length ? `known: ${known.join(', ')}` : 'it has no backup configured'})`);
+    throw new ConfigError(
+      `${field}: target ${targets[0]} backs up no database "${database}" (${known.length ? `known: ${known.join(', ')}` : 'it has no backup configured'})`,
+    );
   }
   return chosen;
 }
@@ -46,7 +54,14 @@ export function selectEntries(config: Config, targets: readonly string[] | undef
 async function backupOne(entry: BackedUpEntry, config: Config, options: BackupRunOptions): Promise<BackupOutcome> {
   const started = (options.now ?? (() => new Date()))();
   if (options.signal?.aborted) {
-    return { ok: false, target: entry.target, database: entry.database, stage: 'dump', reason: 'not started: the run ran out of time before reaching it', durationMs: 0 };
+    return {
+      ok: false,
+      target: entry.target,
+      database: entry.database,
+      stage: 'dump',
+      reason: 'not started: the run ran out of time before reaching it',
+      durationMs: 0,
+    };
   }
   if (entry.backup.via === 'ssm') {
     if (!options.ssm) {
@@ -55,7 +70,8 @@ async function backupOne(entry: BackedUpEntry, config: Config, options: BackupRu
         target: entry.target,
         database: entry.database,
         stage: 'config',
-        reason: 'backup.via "ssm" needs SSM Run Command and an S3 bucket to presign uploads to; this run has neither (deploy it, or run locally with S3_ENDPOINT)',
+        reason:
+          'backup.via "ssm" needs SSM Run Command and an S3 bucket to presign uploads to; this run has neither (deploy it, or run locally with S3_ENDPOINT)',
         durationMs: 0,
       };
     }
@@ -77,10 +93,18 @@ async function backupOne(entry: BackedUpEntry, config: Config, options: BackupRu
       database: entry.database,
       stage: 'config',
       reason: `targets.${entry.target}.sqlite "${entry.database}": a SQLite file lives on its server; set backup.via to "ssm"`,
-      durationMs: new Date().getTime() - started.getTime(),
+      durationMs: Date.now() - started.getTime(),
     };
   }
-  return backupPostgres({ target: entry.target, db: entry.postgres, store: options.store, secrets: options.secrets, now: options.now, env: options.env, signal: options.signal });
+  return backupPostgres({
+    target: entry.target,
+    db: entry.postgres,
+    store: options.store,
+    secrets: options.secrets,
+    now: options.now,
+    env: options.env,
+    signal: options.signal,
+  });
 }
 
 /**

@@ -61,7 +61,8 @@ export async function verifyStoredArchive(
     if (!pgRestore) throw new Error('pg_restore is needed to verify a pg_dump archive');
     const stored = await store.head(key);
     if (!stored) throw new VerificationError('the stored object is gone');
-    if (stored.size !== expected.size) throw new VerificationError(`stored object has ${stored.size} bytes, ${expected.size} were streamed`);
+    if (stored.size !== expected.size)
+      throw new VerificationError(`stored object has ${stored.size} bytes, ${expected.size} were streamed`);
     return { toc: checkTables(await readStoredToc(store, key, pgRestore, signal), expected), verifiedBy: 'store-checksums' };
   }
   const body = await store.getStream(key);
@@ -106,11 +107,13 @@ export async function verifyStoredArchive(
         }),
       );
     } catch (error) {
-      if (!(error instanceof VerificationError) && (error as NodeJS.ErrnoException).code?.startsWith('Z_')) throw new VerificationError(`the archive does not gunzip: ${(error as Error).message}`);
+      if (!(error instanceof VerificationError) && (error as NodeJS.ErrnoException).code?.startsWith('Z_'))
+        throw new VerificationError(`the archive does not gunzip: ${(error as Error).message}`);
       throw error;
     }
     checkDigest(size, hash.digest('hex'), expected);
-    if (head.toString('latin1') !== 'SQLite format 3\0') throw new VerificationError('the archive does not hold a SQLite database (bad header)');
+    if (head.toString('latin1') !== 'SQLite format 3\0')
+      throw new VerificationError('the archive does not hold a SQLite database (bad header)');
     return { verifiedBy: 'read-back' };
   } finally {
     signal?.removeEventListener('abort', onAbort);
@@ -119,7 +122,8 @@ export async function verifyStoredArchive(
 
 function checkDigest(size: number, sha256: string, expected: Expected): void {
   if (size !== expected.size) throw new VerificationError(`stored object has ${size} bytes, ${expected.size} were streamed`);
-  if (sha256 !== expected.sha256) throw new VerificationError(`stored object's SHA-256 ${sha256} differs from the streamed ${expected.sha256}`);
+  if (sha256 !== expected.sha256)
+    throw new VerificationError(`stored object's SHA-256 ${sha256} differs from the streamed ${expected.sha256}`);
 }
 
 /** The table of contents of the stored archive, from its head only. */
@@ -148,7 +152,8 @@ async function finishToc(reader: TocReader): Promise<ArchiveToc> {
 function checkTables(toc: ArchiveToc, expected: Expected): ArchiveToc {
   if (expected.tables) {
     const missing = missingTables(toc, expected.tables);
-    if (missing.length) throw new VerificationError(`the archive lacks ${missing.length} expected table(s): ${missing.slice(0, 10).join(', ')}`);
+    if (missing.length)
+      throw new VerificationError(`the archive lacks ${missing.length} expected table(s): ${missing.slice(0, 10).join(', ')}`);
   }
   return toc;
 }

@@ -11,14 +11,20 @@ export async function readBackupHistory(store: ObjectStore, now: Date, days = 7)
   for (const info of manifests) {
     const object = await store.get(info.key);
     if (!object) continue;
-    let manifest;
+    let manifest: ReturnType<typeof parseManifest>;
     try {
       manifest = parseManifest(object.body, info.key);
     } catch {
       continue;
     }
     if (Date.parse(manifest.finishedAt) < since) continue;
-    records.push({ target: manifest.target, database: manifest.database, finishedAt: manifest.finishedAt, sizeBytes: manifest.size, key: manifest.key });
+    records.push({
+      target: manifest.target,
+      database: manifest.database,
+      finishedAt: manifest.finishedAt,
+      sizeBytes: manifest.size,
+      key: manifest.key,
+    });
   }
   return records;
 }

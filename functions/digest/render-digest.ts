@@ -56,7 +56,6 @@ const TEXT = {
 
 const LABEL: Record<Severity, string> = { ok: 'OK', low: 'LOW', medium: 'MEDIUM', high: 'HIGH', critical: 'CRITICAL' };
 
-
 export function localDateOf(now: Date, timeZone: string): string {
   const t = localTime(now, timeZone);
   return `${t.year}-${String(t.month).padStart(2, '0')}-${String(t.day).padStart(2, '0')}`;
@@ -152,9 +151,15 @@ export function renderDigest(input: DigestInput, config: DigestConfig): Rendered
     [t.disk, disk.size ? stateLines(disk, config.language) : [t.none]],
     [t.state, stateLines(checks, config.language)],
   ];
-  const text = [t.title(localDate), t.overview(checks.size, failing, open), '', ...sections.flatMap(([title, lines]) => [title, ...lines, ''])].join('\n');
+  const text = [
+    t.title(localDate),
+    t.overview(checks.size, failing, open),
+    '',
+    ...sections.flatMap(([title, lines]) => [title, ...lines, '']),
+  ].join('\n');
   const bytes = Buffer.byteLength(text);
-  const message = bytes <= MESSAGE_BYTE_CAP ? text : `${truncateUtf8(text, MESSAGE_BYTE_CAP - 200)}\n${t.truncated(bytes - MESSAGE_BYTE_CAP + 200)}`;
+  const message =
+    bytes <= MESSAGE_BYTE_CAP ? text : `${truncateUtf8(text, MESSAGE_BYTE_CAP - 200)}\n${t.truncated(bytes - MESSAGE_BYTE_CAP + 200)}`;
   const subject = asciiOnly(`[DIGEST] ops-autopilot ${localDate}: ${failing} not ok, ${open} open`).slice(0, 99);
   return { subject, message, snapshot: snapshotOf(checks, input.now, localDate), localDate };
 }

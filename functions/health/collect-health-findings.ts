@@ -45,7 +45,10 @@ interface Job {
  */
 export async function collectHealthFindings(config: Config, options: CollectHealthOptions): Promise<Finding[]> {
   const jobs = healthJobs(config, options);
-  const limits = { limit: options.concurrency ?? DEFAULT_HEALTH_CONCURRENCY, spacingMs: options.startSpacingMs ?? DEFAULT_START_SPACING_MS };
+  const limits = {
+    limit: options.concurrency ?? DEFAULT_HEALTH_CONCURRENCY,
+    spacingMs: options.startSpacingMs ?? DEFAULT_START_SPACING_MS,
+  };
   return mapWithLimit(jobs, limits, async (job) => {
     try {
       return await job.run();
@@ -63,10 +66,22 @@ function healthJobs(config: Config, options: CollectHealthOptions): Job[] {
   for (const target of selected) {
     const t = config.targets[target];
     for (const check of (t?.health ?? []).filter(scheduled)) {
-      jobs.push({ target, check: checkNameOf(check), kind: 'http', override: check.severity, run: () => probeHttp(target, check, options.http) });
+      jobs.push({
+        target,
+        check: checkNameOf(check),
+        kind: 'http',
+        override: check.severity,
+        run: () => probeHttp(target, check, options.http),
+      });
     }
     for (const db of (t?.postgres ?? []).filter(scheduled)) {
-      jobs.push({ target, check: checkNameOf(db), kind: 'postgres', override: db.severity, run: () => runPostgres(target, db, options.secrets) });
+      jobs.push({
+        target,
+        check: checkNameOf(db),
+        kind: 'postgres',
+        override: db.severity,
+        run: () => runPostgres(target, db, options.secrets),
+      });
     }
   }
   return jobs;

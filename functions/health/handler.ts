@@ -22,7 +22,9 @@ export interface HealthRunOptions {
  */
 export function checksBackupFreshness(config: Config, every: string | undefined): boolean {
   if (every === undefined) return true;
-  const intervals = Object.values(config.targets).flatMap((t) => [...(t.health ?? []), ...(t.postgres ?? [])].map((c) => durationMs(c.every)));
+  const intervals = Object.values(config.targets).flatMap((t) =>
+    [...(t.health ?? []), ...(t.postgres ?? [])].map((c) => durationMs(c.every)),
+  );
   return intervals.length === 0 || durationMs(every) >= Math.max(...intervals);
 }
 

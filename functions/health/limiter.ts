@@ -17,7 +17,11 @@ export interface LimitOptions {
  * requests written, so the first ones would count the set-up of all the others as response time.
  * A task that rejects rejects the whole run; callers turn failures into values themselves.
  */
-export function mapWithLimit<T, R>(items: readonly T[], options: LimitOptions | number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export function mapWithLimit<T, R>(
+  items: readonly T[],
+  options: LimitOptions | number,
+  task: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const { limit, spacingMs = 0 } = typeof options === 'number' ? { limit: options } : options;
   if (!Number.isInteger(limit) || limit < 1) return Promise.reject(new RangeError(`concurrency must be a positive integer, got ${limit}`));
   if (!(spacingMs >= 0 && spacingMs <= 60_000)) return Promise.reject(new RangeError(`spacing must be 0-60000 ms, got ${spacingMs}`));
@@ -46,19 +50,19 @@ export function mapWithLimit<T, R>(items: readonly T[], options: LimitOptions | 
       if (spacingMs > 0 && firstStart !== undefined) {
         // Paced by a schedule (start n at firstStart + n * spacing), not by gaps, so timer lateness is caught up.
         const due = firstStart + next * spacingMs - performance.now();
-        if (due > 0) return schedule(Math.max(1, Math.ceil(due)));
+        if (due > 0) {
+          schedule(Math.max(1, Math.ceil(due)));
+          return;
+        }
       }
       firstStart ??= performance.now();
       const index = next++;
       running++;
-      task(items[index] as T, index).then(
-        (result) => {
-          results[index] = result;
-          running--;
-          schedule();
-        },
-        reject,
-      );
+      task(items[index] as T, index).then((result) => {
+        results[index] = result;
+        running--;
+        schedule();
+      }, reject);
       schedule();
     };
     schedule();

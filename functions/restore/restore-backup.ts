@@ -59,7 +59,8 @@ export function parseTargetUrl(to: string): ParsedTarget {
   } catch {
     throw new RestoreRefusedError('--to: not a URL (postgres://user@host:port/database)');
   }
-  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new RestoreRefusedError(`--to: expected a postgres:// URL, got ${url.protocol}//`);
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:')
+    throw new RestoreRefusedError(`--to: expected a postgres:// URL, got ${url.protocol}//`);
   const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
   if (!database) throw new RestoreRefusedError('--to: the URL names no database (postgres://user@host:port/database)');
   const password = url.password ? decodeURIComponent(url.password) : undefined;
@@ -68,14 +69,24 @@ export function parseTargetUrl(to: string): ParsedTarget {
 }
 
 /** Picks the backup to restore: verified ones only, newest first. */
-export function chooseBackup(entries: readonly BackupEntry[], at: string | undefined, label: string): BackupEntry & { manifest: BackupManifest } {
+export function chooseBackup(
+  entries: readonly BackupEntry[],
+  at: string | undefined,
+  label: string,
+): BackupEntry & { manifest: BackupManifest } {
   const verified = entries.filter((e): e is BackupEntry & { manifest: BackupManifest } => e.verified && e.manifest !== undefined);
-  if (!verified.length) throw new RestoreRefusedError(`no verified backup of ${label}${entries.length ? ` (${entries.length} unverified archive(s) ignored)` : ''}`);
+  if (!verified.length)
+    throw new RestoreRefusedError(
+      `no verified backup of ${label}${entries.length ? ` (${entries.length} unverified archive(s) ignored)` : ''}`,
+    );
   if (at === undefined || at === 'latest') return verified[0]!;
   const limit = Date.parse(at);
   if (Number.isNaN(limit)) throw new RestoreRefusedError(`--at: "${at}" is neither "latest" nor an ISO time`);
   const chosen = verified.find((e) => e.startedAt.getTime() <= limit);
-  if (!chosen) throw new RestoreRefusedError(`no verified backup of ${label} at or before ${at}; the oldest is ${verified.at(-1)!.startedAt.toISOString()}`);
+  if (!chosen)
+    throw new RestoreRefusedError(
+      `no verified backup of ${label} at or before ${at}; the oldest is ${verified.at(-1)!.startedAt.toISOString()}`,
+    );
   return chosen;
 }
 
@@ -111,7 +122,12 @@ class HeldBackVerifier extends Transform {
     const sha256 = this.hash.digest('hex');
     if (this.size !== this.expected.size || sha256 !== this.expected.sha256) {
       this.onMismatch();
-      return done(new ArchiveMismatchError(`the stored archive (${this.size} bytes, SHA-256 ${sha256}) does not match its manifest (${this.expected.size} bytes, ${this.expected.sha256}); nothing was committed`));
+      done(
+        new ArchiveMismatchError(
+          `the stored archive (${this.size} bytes, SHA-256 ${sha256}) does not match its manifest (${this.expected.size} bytes, ${this.expected.sha256}); nothing was committed`,
+        ),
+      );
+      return;
     }
     if (this.held) this.push(this.held);
     done();
@@ -147,19 +163,24 @@ export async function restoreBackup(request: RestoreRequest): Promise<RestoreRes
   const entries = await listBackups(request.store, request.target, database);
   if (database === undefined) {
     const names = [...new Set(entries.map((e) => e.database))].sort();
-    if (names.length > 1) throw new RestoreRefusedError(`--database: target ${request.target} has backups of ${names.join(', ')}; say which`);
+    if (names.length > 1)
+      throw new RestoreRefusedError(`--database: target ${request.target} has backups of ${names.join(', ')}; say which`);
     database = names[0];
   }
   const label = `${request.target}${database ? `/${database}` : ''} in ${request.store.location}`;
   const chosen = chooseBackup(entries, request.at, label);
   if (chosen.manifest.format !== 'pg_dump-custom') {
-    throw new RestoreRefusedError(`${chosen.archiveKey} is a SQLite backup: download it and gunzip it in place of the database file; pg_restore cannot load it`);
+    throw new RestoreRefusedError(
+      `${chosen.archiveKey} is a SQLite backup: download it and gunzip it in place of the database file; pg_restore cannot load it`,
+    );
   }
 
   const pgRestore = await pgToolInfo('pg_restore', env);
   const dumpedBy = Number(/^(\d+)/.exec(chosen.manifest.pgDumpVersion ?? '')?.[1] ?? 0);
   if (dumpedBy > pgRestore.version.major) {
-    throw new RestoreRefusedError(`${chosen.archiveKey} was written by pg_dump ${chosen.manifest.pgDumpVersion}; pg_restore ${pgRestore.version.text} (${pgRestore.path}) cannot read it: use pg_restore ${dumpedBy} or newer (PG_BIN_DIR / PG_RESTORE)`);
+    throw new RestoreRefusedError(
+      `${chosen.archiveKey} was written by pg_dump ${chosen.manifest.pgDumpVersion}; pg_restore ${pgRestore.version.text} (${pgRestore.path}) cannot read it: use pg_restore ${dumpedBy} or newer (PG_BIN_DIR / PG_RESTORE)`,
+    );
   }
 
   let existing: TableRef[];
@@ -176,7 +197,8 @@ export async function restoreBackup(request: RestoreRequest): Promise<RestoreRes
   }
 
   const args = [
-    '--dbname', target.url,
+    '--dbname',
+    target.url,
     '--no-password',
     '--single-transaction',
     '--exit-on-error',
@@ -199,7 +221,11 @@ export async function restoreBackup(request: RestoreRequest): Promise<RestoreRes
   }
   const status = await restore.exited;
   if (!succeeded(status)) {
-    throw new Error(clean(`restore of ${chosen.archiveKey} into ${target.display} failed (rolled back): ${describeExit('pg_restore', status, restore.stderr.toString())}`));
+    throw new Error(
+      clean(
+        `restore of ${chosen.archiveKey} into ${target.display} failed (rolled back): ${describeExit('pg_restore', status, restore.stderr.toString())}`,
+      ),
+    );
   }
   const after = await userTables(target, request.to).catch(() => []);
   return {

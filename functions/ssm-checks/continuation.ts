@@ -21,6 +21,8 @@ export class LambdaContinuation implements Continuation {
   ) {}
 
   async schedule(event: CollectEvent): Promise<void> {
-    await this.client.send(new InvokeCommand({ FunctionName: this.functionName, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(event)) }));
+    await this.client.send(
+      new InvokeCommand({ FunctionName: this.functionName, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(event)) }),
+    );
   }
 }

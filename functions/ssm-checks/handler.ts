@@ -96,7 +96,12 @@ function newRunId(now: Date): string {
  * under `state/ssm-pending/` and invokes itself to go on collecting. Every run is alerted exactly
  * once, when it is complete, with all its findings.
  */
-export async function handleServerCheckEvent(event: unknown, clock: InvocationClock | undefined, config: Config, deps: ServerCheckDeps): Promise<ServerCheckReport> {
+export async function handleServerCheckEvent(
+  event: unknown,
+  clock: InvocationClock | undefined,
+  config: Config,
+  deps: ServerCheckDeps,
+): Promise<ServerCheckReport> {
   const now = deps.context.now ?? (() => new Date());
   const started = now();
   const deadline = clock ? started.getTime() + clock.getRemainingTimeInMillis() - (deps.reserveMs ?? 60_000) : undefined;
@@ -119,14 +124,24 @@ export async function handleServerCheckEvent(event: unknown, clock: InvocationCl
     if (run) await finish(await resumeServerChecks(run, config, { executor: deps.executor, deadline }), key);
   }
 
-  const run = await startServerChecks(request.job, config, { targets: request.targets, executor: deps.executor, runId: newRunId(started), now: started });
+  const run = await startServerChecks(request.job, config, {
+    targets: request.targets,
+    executor: deps.executor,
+    runId: newRunId(started),
+    now: started,
+  });
   return finish(await resumeServerChecks(run, config, { executor: deps.executor, deadline }));
 
   async function finish(run: PendingServerRun, savedUnder?: string): Promise<ServerCheckReport> {
     if (run.commands.length === 0) {
       const report = await runJob(run.job, deps.context, async () => [...run.findings]);
       if (savedUnder) await store.delete(savedUnder);
-      deps.log?.('server checks finished', { job: run.job, findings: report.findings.length, notifications: report.notifications.length, ssmCalls: deps.executor.calls });
+      deps.log?.('server checks finished', {
+        job: run.job,
+        findings: report.findings.length,
+        notifications: report.notifications.length,
+        ssmCalls: deps.executor.calls,
+      });
       return { ...report, startedAt: run.startedAt };
     }
     const { key } = await savePending(store, run);
@@ -156,7 +171,13 @@ const documentsSchema = z.strictObject({
 });
 
 /** The documents and output location the stack passes in the environment. */
-export function ssmSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): { documents: CheckDocuments; outputBucket?: string; outputPrefix: string; functionName: string; job?: ServerJob } {
+export function ssmSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): {
+  documents: CheckDocuments;
+  outputBucket?: string;
+  outputPrefix: string;
+  functionName: string;
+  job?: ServerJob;
+} {
   let raw: unknown;
   try {
     raw = JSON.parse(env.AUTOPILOT_SSM_DOCUMENTS ?? '');
@@ -168,24 +189,44 @@ export function ssmSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): { docu
   const functionName = env.AWS_LAMBDA_FUNCTION_NAME;
   if (!functionName) throw new Error('AWS_LAMBDA_FUNCTION_NAME is not set (Lambda sets it)');
   const job = env.AUTOPILOT_SERVER_JOB;
-  if (job !== undefined && !SERVER_JOBS.includes(job as ServerJob)) throw new Error(`AUTOPILOT_SERVER_JOB: "${job}" is neither disk nor security`);
-  return { documents: parsed.data, outputBucket: env.AUTOPILOT_BUCKET, outputPrefix: env.AUTOPILOT_SSM_OUTPUT_PREFIX ?? 'ssm-output/', functionName, job: job as ServerJob | undefined };
+  if (job !== undefined && !SERVER_JOBS.includes(job as ServerJob))
+    throw new Error(`AUTOPILOT_SERVER_JOB: "${job}" is neither disk nor security`);
+  return {
+    documents: parsed.data,
+    outputBucket: env.AUTOPILOT_BUCKET,
+    outputPrefix: env.AUTOPILOT_SSM_OUTPUT_PREFIX ?? 'ssm-output/',
+    functionName,
+    job: job as ServerJob | undefined,
+  };
 }
 
 /** The Lambda handler for a config embedded at synth; validated again here, at run time. */
 export function createHandler(rawConfig: unknown) {
   const config = validateConfig(rawConfig, { forDeployment: true });
-  let shared: { aws: ReturnType<typeof awsContext>; settings: ReturnType<typeof ssmSettingsFromEnv>; client: SSMClient; continuation: Continuation } | undefined;
+  let shared:
+    | { aws: ReturnType<typeof awsContext>; settings: ReturnType<typeof ssmSettingsFromEnv>; client: SSMClient; continuation: Continuation }
+    | undefined;
   return async (event: unknown, lambdaContext?: InvocationClock): Promise<ServerCheckReport> => {
     if (!shared) {
       const job = (event as { job?: unknown } | null)?.job;
       const settings = ssmSettingsFromEnv();
-      shared = { aws: awsContext(config, settings.job ?? (job === 'security' ? 'security' : 'disk')), settings, client: createSsmClient(), continuation: new LambdaContinuation(settings.functionName) };
+      shared = {
+        aws: awsContext(config, settings.job ?? (job === 'security' ? 'security' : 'disk')),
+        settings,
+        client: createSsmClient(),
+        continuation: new LambdaContinuation(settings.functionName),
+      };
     }
     const { aws, settings, client, continuation } = shared;
     const log = (message: string, data?: Record<string, unknown>) => aws.logger.info(message, data ?? {});
     // A fresh executor per invocation, so its API call counts describe this run.
-    const executor = new SsmExecutor({ client, documents: settings.documents, outputBucket: settings.outputBucket, outputPrefix: settings.outputPrefix, log });
+    const executor = new SsmExecutor({
+      client,
+      documents: settings.documents,
+      outputBucket: settings.outputBucket,
+      outputPrefix: settings.outputPrefix,
+      log,
+    });
     return handleServerCheckEvent(event, lambdaContext, config, { context: aws.context, job: settings.job, executor, continuation, log });
   };
 }

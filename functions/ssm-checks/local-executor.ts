@@ -29,16 +29,21 @@ export class LocalBashExecutor implements Executor {
     const host = this.options.host ?? hostname();
     const timeout = this.options.timeoutMs ?? EXECUTION_TIMEOUT_SECONDS[job] * 1000;
     return new Promise((resolve) => {
-      execFile(this.options.bash ?? 'bash', [scriptPath(job)], { env, timeout, maxBuffer: 8 * 1024 * 1024, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
-        if (!error) return resolve([{ host, status: 'success', stdout, stderr }]);
-        const e = error as NodeJS.ErrnoException & { killed?: boolean; code?: number | string };
-        const detail = e.killed
-          ? `timed out after ${Math.round(timeout / 1000)} s`
-          : typeof e.code === 'number'
-            ? `exit status ${e.code}${stderr.trim() ? `: ${stderr.trim().split('\n')[0]}` : ''}`
-            : `cannot run bash: ${e.message}`;
-        resolve([{ host, status: 'failed', detail, stdout: String(stdout ?? ''), stderr: String(stderr ?? '') }]);
-      });
+      execFile(
+        this.options.bash ?? 'bash',
+        [scriptPath(job)],
+        { env, timeout, maxBuffer: 8 * 1024 * 1024, killSignal: 'SIGKILL' },
+        (error, stdout, stderr) => {
+          if (!error) return resolve([{ host, status: 'success', stdout, stderr }]);
+          const e = error as NodeJS.ErrnoException & { killed?: boolean; code?: number | string };
+          const detail = e.killed
+            ? `timed out after ${Math.round(timeout / 1000)} s`
+            : typeof e.code === 'number'
+              ? `exit status ${e.code}${stderr.trim() ? `: ${stderr.trim().split('\n')[0]}` : ''}`
+              : `cannot run bash: ${e.message}`;
+          resolve([{ host, status: 'failed', detail, stdout: String(stdout ?? ''), stderr: String(stderr ?? '') }]);
+        },
+      );
     });
   }
 }

@@ -113,14 +113,20 @@ export function checkParameters(job: ServerJob, params: Readonly<Record<string, 
     const field = `targets.${target}.${CONFIG_FIELD[name] ?? name}`;
     if (!spec) issues.push(`${field}: the ${job} document has no parameter "${name}"`);
     else if (!new RegExp(spec.allowedPattern).test(value))
-      issues.push(`${field}: does not fit the ${job} document's parameter "${name}" (${spec.allowedPattern}); too many or too long entries?`);
+      issues.push(
+        `${field}: does not fit the ${job} document's parameter "${name}" (${spec.allowedPattern}); too many or too long entries?`,
+      );
   }
   if (issues.length) throw new ConfigError(`invalid config:\n  ${issues.join('\n  ')}`, issues);
 }
 
 /** Parameters SendCommand carries: the non-empty ones (an empty value is the document default). */
 export function commandParameters(params: Readonly<Record<string, string>>): Record<string, string[]> {
-  return Object.fromEntries(Object.entries(params).filter(([, v]) => v !== '').map(([k, v]) => [k, [v]]));
+  return Object.fromEntries(
+    Object.entries(params)
+      .filter(([, v]) => v !== '')
+      .map(([k, v]) => [k, [v]]),
+  );
 }
 
 /** What the script sees: SSM_<name> for every document parameter, defaults filled in, as SSM's ENV_VAR interpolation does. */

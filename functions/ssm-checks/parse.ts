@@ -175,17 +175,33 @@ class HostFindings {
 function addDiskFindings(out: DiskOutput, servers: ServersConfig, f: HostFindings): void {
   const { warning, critical } = servers.disk ?? DEFAULT_DISK;
   const thresholds = { warning, critical };
-  const mounts = new Map<string, { fs?: string; source?: string; sizeKb?: number; usedPct?: number | null; inodesPct?: number | null; paths: string[] }>();
+  const mounts = new Map<
+    string,
+    { fs?: string; source?: string; sizeKb?: number; usedPct?: number | null; inodesPct?: number | null; paths: string[] }
+  >();
   for (const entry of out.entries) {
     if (entry.status === 'missing') {
       f.rated(`disk:${entry.path}`, 'disk', 'disk.usage', 'warning', `configured path ${entry.path} does not exist`, { path: entry.path });
       continue;
     }
     if (entry.status === 'unknown' || entry.mount === undefined) {
-      f.add(`disk:${entry.path ?? entry.mount ?? '?'}`, 'disk', UNKNOWN_SEVERITY, `could not check ${entry.path ?? entry.mount}: ${entry.reason ?? 'df gave no answer'}`, { path: entry.path });
+      f.add(
+        `disk:${entry.path ?? entry.mount ?? '?'}`,
+        'disk',
+        UNKNOWN_SEVERITY,
+        `could not check ${entry.path ?? entry.mount}: ${entry.reason ?? 'df gave no answer'}`,
+        { path: entry.path },
+      );
       continue;
     }
-    const mount = mounts.get(entry.mount) ?? { fs: entry.fs, source: entry.source, sizeKb: entry.sizeKb, usedPct: entry.usedPct, inodesPct: entry.inodesPct, paths: [] };
+    const mount = mounts.get(entry.mount) ?? {
+      fs: entry.fs,
+      source: entry.source,
+      sizeKb: entry.sizeKb,
+      usedPct: entry.usedPct,
+      inodesPct: entry.inodesPct,
+      paths: [],
+    };
     if (entry.path) mount.paths.push(entry.path);
     mounts.set(entry.mount, mount);
   }
@@ -193,8 +209,14 @@ function addDiskFindings(out: DiskOutput, servers: ServersConfig, f: HostFinding
     const spaceLevel = levelOf(use.usedPct, warning, critical);
     const inodeLevel = levelOf(use.inodesPct, warning, critical);
     const level = worse(spaceLevel, inodeLevel);
-    const parts = [`${use.usedPct ?? '?'}% space`, ...(use.inodesPct === null || use.inodesPct === undefined ? [] : [`${use.inodesPct}% inodes`])];
-    const breach = level === 'ok' ? '' : ` (${level} at ${level === 'critical' ? critical : warning}%${inodeLevel === level && spaceLevel !== level ? ', inodes' : ''})`;
+    const parts = [
+      `${use.usedPct ?? '?'}% space`,
+      ...(use.inodesPct === null || use.inodesPct === undefined ? [] : [`${use.inodesPct}% inodes`]),
+    ];
+    const breach =
+      level === 'ok'
+        ? ''
+        : ` (${level} at ${level === 'critical' ? critical : warning}%${inodeLevel === level && spaceLevel !== level ? ', inodes' : ''})`;
     const holds = use.paths.length ? `, holds ${use.paths.join(', ')}` : '';
     f.rated(`disk:${mount}`, 'disk', 'disk.usage', level, `${mount} ${parts.join(', ')} used${breach}${holds}`, {
       mount,
@@ -209,11 +231,18 @@ function addDiskFindings(out: DiskOutput, servers: ServersConfig, f: HostFinding
   }
   if (out.omitted > 0) {
     const level = levelOf(out.omittedMaxPct, warning, critical);
-    f.rated('disk:more', 'disk', 'disk.usage', level, `${out.omitted} more filesystems did not fit the report; the fullest is ${out.omittedMaxPct}% used`, {
-      omitted: out.omitted,
-      omittedMaxPct: out.omittedMaxPct,
-      ...thresholds,
-    });
+    f.rated(
+      'disk:more',
+      'disk',
+      'disk.usage',
+      level,
+      `${out.omitted} more filesystems did not fit the report; the fullest is ${out.omittedMaxPct}% used`,
+      {
+        omitted: out.omitted,
+        omittedMaxPct: out.omittedMaxPct,
+        ...thresholds,
+      },
+    );
   }
   if (out.status === 'unknown' && mounts.size === 0) f.add('disk', 'disk', UNKNOWN_SEVERITY, 'df listed no local filesystem');
 }
@@ -236,7 +265,15 @@ function addSecurityFindings(out: SecurityOutput, servers: ServersConfig, f: Hos
       'security.count',
       level,
       `${count} failed SSH logins in the last ${formatDuration(logins.window * 1000)}${limits}${top.length ? `; most from ${top.join(', ')}` : ''}`,
-      { count, windowSeconds: logins.window, source: logins.source, top: logins.top ?? [], undated: logins.undated ?? 0, warning: t?.warning, critical: t?.critical },
+      {
+        count,
+        windowSeconds: logins.window,
+        source: logins.source,
+        top: logins.top ?? [],
+        undated: logins.undated ?? 0,
+        warning: t?.warning,
+        critical: t?.critical,
+      },
     );
   }
 
@@ -249,17 +286,35 @@ function addSecurityFindings(out: SecurityOutput, servers: ServersConfig, f: Hos
     if (!entry) {
       f.add(check, 'security', UNKNOWN_SEVERITY, `${what}: not in the report (${out.logPatternsOmitted} patterns did not fit)`, observed);
     } else if (entry.status === 'missing' || entry.status === 'unreadable') {
-      f.rated(check, 'security', 'security.count', 'warning', `${what}: the log file is ${entry.status === 'missing' ? 'missing' : 'not readable'}`, observed);
+      f.rated(
+        check,
+        'security',
+        'security.count',
+        'warning',
+        `${what}: the log file is ${entry.status === 'missing' ? 'missing' : 'not readable'}`,
+        observed,
+      );
     } else if (entry.status === 'invalid') {
       f.rated(check, 'server', 'server.unreachable', 'critical', `${what}: the script rejected the pattern's parameter`, observed);
     } else {
       const count = entry.count ?? 0;
       const undated = entry.undated ?? 0;
       if (count === 0 && undated > 0) {
-        f.add(check, 'security', UNKNOWN_SEVERITY, `${what}: ${undated} matching lines carry no recognizable timestamp, so none can be placed in the window`, { ...observed, count, undated });
+        f.add(
+          check,
+          'security',
+          UNKNOWN_SEVERITY,
+          `${what}: ${undated} matching lines carry no recognizable timestamp, so none can be placed in the window`,
+          { ...observed, count, undated },
+        );
       } else {
         const level = levelOf(count, p.warning, p.critical);
-        f.rated(check, 'security', 'security.count', level, `${count} × ${what} in the last ${p.window}`, { ...observed, count, undated, windowMs: durationMs(p.window) });
+        f.rated(check, 'security', 'security.count', level, `${count} × ${what} in the last ${p.window}`, {
+          ...observed,
+          count,
+          undated,
+          windowMs: durationMs(p.window),
+        });
       }
     }
   }
@@ -272,10 +327,19 @@ function addSecurityFindings(out: SecurityOutput, servers: ServersConfig, f: Hos
       ...(sshd.permitRootLogin === 'yes' ? ['PermitRootLogin yes'] : []),
       ...(sshd.passwordAuthentication === 'yes' ? ['PasswordAuthentication yes'] : []),
     ];
-    f.rated('sshd', 'security', 'security.config', risky.length ? 'warning' : 'ok', risky.length ? `risky sshd settings: ${risky.join(', ')}` : `sshd settings ok (PermitRootLogin ${sshd.permitRootLogin}, PasswordAuthentication ${sshd.passwordAuthentication})`, {
-      permitRootLogin: sshd.permitRootLogin,
-      passwordAuthentication: sshd.passwordAuthentication,
-    });
+    f.rated(
+      'sshd',
+      'security',
+      'security.config',
+      risky.length ? 'warning' : 'ok',
+      risky.length
+        ? `risky sshd settings: ${risky.join(', ')}`
+        : `sshd settings ok (PermitRootLogin ${sshd.permitRootLogin}, PasswordAuthentication ${sshd.passwordAuthentication})`,
+      {
+        permitRootLogin: sshd.permitRootLogin,
+        passwordAuthentication: sshd.passwordAuthentication,
+      },
+    );
   }
 
   const uid0 = out.uid0;
@@ -283,34 +347,73 @@ function addSecurityFindings(out: SecurityOutput, servers: ServersConfig, f: Hos
   else {
     const accounts = uid0.accounts ?? [];
     const count = uid0.count ?? accounts.length;
-    f.rated('uid0', 'security', 'security.config', count > 0 ? 'warning' : 'ok', count > 0 ? `accounts with UID 0 besides root: ${list(accounts, count)}` : 'no account besides root has UID 0', { count, accounts });
+    f.rated(
+      'uid0',
+      'security',
+      'security.config',
+      count > 0 ? 'warning' : 'ok',
+      count > 0 ? `accounts with UID 0 besides root: ${list(accounts, count)}` : 'no account besides root has UID 0',
+      { count, accounts },
+    );
   }
 
   if (security?.allowedPorts) {
     const ports = out.ports;
-    if (ports.status !== 'ok' || !ports.checked) f.add('ports', 'security', UNKNOWN_SEVERITY, `could not list listening ports: ${ports.reason ?? 'not checked'}`);
+    if (ports.status !== 'ok' || !ports.checked)
+      f.add('ports', 'security', UNKNOWN_SEVERITY, `could not list listening ports: ${ports.reason ?? 'not checked'}`);
     else {
       const extra = ports.notAllowed ?? [];
       const count = ports.notAllowedCount ?? extra.length;
-      f.rated('ports', 'security', 'security.config', count > 0 ? 'warning' : 'ok', count > 0 ? `TCP ports listening but not allowed: ${list(extra, count)}` : `only allowed TCP ports listen (${list(ports.listening ?? [])})`, {
-        listening: ports.listening ?? [],
-        notAllowed: extra,
-        allowed: security.allowedPorts,
-      });
+      f.rated(
+        'ports',
+        'security',
+        'security.config',
+        count > 0 ? 'warning' : 'ok',
+        count > 0
+          ? `TCP ports listening but not allowed: ${list(extra, count)}`
+          : `only allowed TCP ports listen (${list(ports.listening ?? [])})`,
+        {
+          listening: ports.listening ?? [],
+          notAllowed: extra,
+          allowed: security.allowedPorts,
+        },
+      );
     }
   }
 
   const updates = out.updates;
-  if (updates.status !== 'ok') f.add('security-updates', 'security', UNKNOWN_SEVERITY, `could not read pending updates: ${updates.reason ?? 'unknown reason'}`);
+  if (updates.status !== 'ok')
+    f.add('security-updates', 'security', UNKNOWN_SEVERITY, `could not read pending updates: ${updates.reason ?? 'unknown reason'}`);
   else {
     const pending = updates.pending ?? 0;
     const packages = updates.packages ?? [];
     const age = updates.cacheAgeHours;
     const observed = { pending, packages, manager: updates.manager, cacheAgeHours: age ?? null };
-    if (pending > 0) f.rated('security-updates', 'security', 'security.config', 'warning', `${pending} pending security updates (${list(packages, pending)})`, observed);
-    else if (updates.manager === 'apt' && (age === null || age === undefined)) f.add('security-updates', 'security', UNKNOWN_SEVERITY, 'no apt package lists on the server, so pending updates are unknown', observed);
+    if (pending > 0)
+      f.rated(
+        'security-updates',
+        'security',
+        'security.config',
+        'warning',
+        `${pending} pending security updates (${list(packages, pending)})`,
+        observed,
+      );
+    else if (updates.manager === 'apt' && (age === null || age === undefined))
+      f.add(
+        'security-updates',
+        'security',
+        UNKNOWN_SEVERITY,
+        'no apt package lists on the server, so pending updates are unknown',
+        observed,
+      );
     else if (age !== null && age !== undefined && age > STALE_PACKAGE_LISTS_HOURS)
-      f.add('security-updates', 'security', UNKNOWN_SEVERITY, `no pending security updates in package lists ${Math.floor(age / 24)} days old (nothing refreshes them)`, observed);
+      f.add(
+        'security-updates',
+        'security',
+        UNKNOWN_SEVERITY,
+        `no pending security updates in package lists ${Math.floor(age / 24)} days old (nothing refreshes them)`,
+        observed,
+      );
     else f.rated('security-updates', 'security', 'security.config', 'ok', `no pending security updates (${updates.manager})`, observed);
   }
 
@@ -320,7 +423,8 @@ function addSecurityFindings(out: SecurityOutput, servers: ServersConfig, f: Hos
     const count = env.count ?? files.length;
     const missing = env.missing ?? [];
     const observed = { files, count, missing };
-    if (count > 0) f.rated('env-files', 'security', 'security.config', 'warning', `world-readable .env files: ${list(files, count)}`, observed);
+    if (count > 0)
+      f.rated('env-files', 'security', 'security.config', 'warning', `world-readable .env files: ${list(files, count)}`, observed);
     else if (missing.length) f.add('env-files', 'security', UNKNOWN_SEVERITY, `application paths missing: ${list(missing)}`, observed);
     else f.rated('env-files', 'security', 'security.config', 'ok', 'no world-readable .env file', observed);
   }
@@ -336,7 +440,8 @@ function describeInvalid(invalid: NonNullable<DiskOutput['invalid']>): string {
  */
 export function findingsForHost(job: ServerJob, target: string, servers: ServersConfig, result: HostResult): Finding[] {
   const f = new HostFindings(target, result);
-  const unreachable = (summary: string, observed: Record<string, unknown> = {}) => f.rated('run', 'server', 'server.unreachable', 'critical', summary, { job, status: result.status, ...observed });
+  const unreachable = (summary: string, observed: Record<string, unknown> = {}) =>
+    f.rated('run', 'server', 'server.unreachable', 'critical', summary, { job, status: result.status, ...observed });
 
   if (result.status === 'unreachable') {
     unreachable(`unreachable: ${result.detail ?? 'no detail'}`);
@@ -355,7 +460,12 @@ export function findingsForHost(job: ServerJob, target: string, servers: Servers
   }
   const parsed = job === 'disk' ? diskOutput.safeParse(line.value) : securityOutput.safeParse(line.value);
   if (!parsed.success) {
-    unreachable(`unexpected ${job} output: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    unreachable(
+      `unexpected ${job} output: ${parsed.error.issues
+        .slice(0, 3)
+        .map((i) => `${i.path.join('.')}: ${i.message}`)
+        .join('; ')}`,
+    );
     return f.findings;
   }
   const invalid = parsed.data.invalid ?? [];
@@ -373,7 +483,9 @@ export function findingsForHost(job: ServerJob, target: string, servers: Servers
  * plus every host's findings.
  */
 export function findingsForGroup(job: ServerJob, group: TargetGroup, servers: ServersConfig, results: readonly HostResult[]): Finding[] {
-  const tags = Object.entries(group.tags).map(([k, v]) => `${k}=${v}`).join(', ');
+  const tags = Object.entries(group.tags)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
   const reached = results.filter((r) => r.status !== 'unreachable').length;
   const instances: Finding =
     results.length === 0

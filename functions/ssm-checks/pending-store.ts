@@ -11,9 +11,16 @@ export function pendingKey(job: ServerJob, runId: string): string {
   return `${PENDING_PREFIX}${job}/${runId}.json`;
 }
 
-export async function savePending(store: ObjectStore, run: PendingServerRun, options: { ifMatch?: string } = {}): Promise<{ key: string; etag: string }> {
+export async function savePending(
+  store: ObjectStore,
+  run: PendingServerRun,
+  options: { ifMatch?: string } = {},
+): Promise<{ key: string; etag: string }> {
   const key = pendingKey(run.job, run.runId);
-  const { etag } = await store.put(key, JSON.stringify(run), { contentType: 'application/json', ...(options.ifMatch ? { ifMatch: options.ifMatch } : {}) });
+  const { etag } = await store.put(key, JSON.stringify(run), {
+    contentType: 'application/json',
+    ...(options.ifMatch ? { ifMatch: options.ifMatch } : {}),
+  });
   return { key, etag };
 }
 
@@ -25,7 +32,8 @@ export async function claimPending(store: ObjectStore, key: string): Promise<Pen
   const stored = await store.get(key);
   if (!stored) return undefined;
   const run = JSON.parse(stored.body.toString('utf8')) as PendingServerRun;
-  if (run.version !== 1 || pendingKey(run.job, run.runId) !== key) throw new Error(`${store.location} ${key}: not a pending server-check run`);
+  if (run.version !== 1 || pendingKey(run.job, run.runId) !== key)
+    throw new Error(`${store.location} ${key}: not a pending server-check run`);
   const claimed = { ...run, continuations: run.continuations + 1 };
   try {
     await store.put(key, JSON.stringify(claimed), { contentType: 'application/json', ifMatch: stored.etag });

@@ -18,7 +18,11 @@ export function backoffDelay(attempt: number, options: BackoffOptions): number {
 const THROTTLING_NAMES = new Set(['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded', 'RateExceeded']);
 
 export function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : typeof error === 'object' && error && 'name' in error ? String((error as { name: unknown }).name) : '';
+  return error instanceof Error
+    ? error.name
+    : typeof error === 'object' && error && 'name' in error
+      ? String((error as { name: unknown }).name)
+      : '';
 }
 
 export function isThrottling(error: unknown): boolean {

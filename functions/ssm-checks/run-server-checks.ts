@@ -103,7 +103,11 @@ export async function startServerChecks(
  * Collects what it can before `deadline` (epoch ms). Commands that finished move into
  * `findings`; the rest stay in `commands` for the next invocation.
  */
-export async function resumeServerChecks(run: PendingServerRun, config: Config, options: { readonly executor: SsmExecutor; readonly deadline?: number }): Promise<PendingServerRun> {
+export async function resumeServerChecks(
+  run: PendingServerRun,
+  config: Config,
+  options: { readonly executor: SsmExecutor; readonly deadline?: number },
+): Promise<PendingServerRun> {
   const collected = await Promise.all(
     run.commands.map(async (sent): Promise<{ findings: Finding[]; command?: SentCommand }> => {
       const servers = config.targets[sent.target]?.servers;

@@ -92,7 +92,14 @@ export function createSsmClient(): SSMClient {
 type Invocation = Pick<HostResult, 'status' | 'detail'> | 'pending';
 
 /** What an invocation's detailed status means for its host. */
-function classifyInvocation(statusDetails: string | undefined, status: string | undefined, managed: boolean, job: ServerJob, deliverySeconds: number, responseCode?: number): Invocation {
+function classifyInvocation(
+  statusDetails: string | undefined,
+  status: string | undefined,
+  managed: boolean,
+  job: ServerJob,
+  deliverySeconds: number,
+  responseCode?: number,
+): Invocation {
   switch (statusDetails ?? status) {
     case 'Success':
       return { status: 'success' };
@@ -107,14 +114,19 @@ function classifyInvocation(statusDetails: string | undefined, status: string | 
     case 'Undeliverable':
       return {
         status: 'unreachable',
-        detail: managed ? 'the command could not be delivered (Undeliverable): the node does not respond' : 'not managed by SSM: the instance carries the tags but no SSM Agent is registered for it (Undeliverable)',
+        detail: managed
+          ? 'the command could not be delivered (Undeliverable): the node does not respond'
+          : 'not managed by SSM: the instance carries the tags but no SSM Agent is registered for it (Undeliverable)',
       };
     case 'InvalidPlatform':
       return { status: 'unreachable', detail: 'not a Linux node: the shell check cannot run there (InvalidPlatform)' };
     case 'ExecutionTimedOut':
       return { status: 'failed', detail: `the script did not finish within ${EXECUTION_TIMEOUT_SECONDS[job]} s (ExecutionTimedOut)` };
     case 'Failed':
-      return { status: 'failed', detail: `the script failed${responseCode !== undefined && responseCode >= 0 ? ` with exit status ${responseCode}` : ''} (Failed)` };
+      return {
+        status: 'failed',
+        detail: `the script failed${responseCode !== undefined && responseCode >= 0 ? ` with exit status ${responseCode}` : ''} (Failed)`,
+      };
     case 'Cancelled':
     case 'Terminated':
     case 'AccessDenied':
@@ -166,13 +178,30 @@ export class SsmExecutor implements Executor {
   /** Finds the target's nodes and sends one command to all of them. */
   async send(job: ServerJob, params: Readonly<Record<string, string>>, group: TargetGroup): Promise<SentCommand> {
     const tags = Object.entries(group.tags);
-    if (tags.length > 5) throw new ConfigError(`targets.${group.target}.servers.tags: at most 5 tags (SSM Run Command targets); got ${tags.length}`);
+    if (tags.length > 5)
+      throw new ConfigError(`targets.${group.target}.servers.tags: at most 5 tags (SSM Run Command targets); got ${tags.length}`);
     const nodes = await this.describeNodes(tags);
     const early: HostResult[] = [];
     const awaited: string[] = [];
     for (const [id, node] of Object.entries(nodes)) {
-      if (node.ping !== 'Online') early.push({ host: id, name: node.name, status: 'unreachable', detail: `SSM ping status ${node.ping ?? 'unknown'} (the agent is not connected)`, stdout: '', stderr: '' });
-      else if (node.platform && node.platform !== 'Linux') early.push({ host: id, name: node.name, status: 'unreachable', detail: `platform ${node.platform}: the shell checks run on Linux only`, stdout: '', stderr: '' });
+      if (node.ping !== 'Online')
+        early.push({
+          host: id,
+          name: node.name,
+          status: 'unreachable',
+          detail: `SSM ping status ${node.ping ?? 'unknown'} (the agent is not connected)`,
+          stdout: '',
+          stderr: '',
+        });
+      else if (node.platform && node.platform !== 'Linux')
+        early.push({
+          host: id,
+          name: node.name,
+          status: 'unreachable',
+          detail: `platform ${node.platform}: the shell checks run on Linux only`,
+          stdout: '',
+          stderr: '',
+        });
       else awaited.push(id);
     }
     const sentAt = this.now();
@@ -193,14 +222,18 @@ export class SsmExecutor implements Executor {
             TimeoutSeconds: this.deliverySeconds,
             Comment: `ops-autopilot ${job} check of ${group.target}`.slice(0, 100),
             ...(this.options.outputBucket
-              ? { OutputS3BucketName: this.options.outputBucket, OutputS3KeyPrefix: `${this.options.outputPrefix ?? 'ssm-output/'}${job}/${group.target}` }
+              ? {
+                  OutputS3BucketName: this.options.outputBucket,
+                  OutputS3KeyPrefix: `${this.options.outputPrefix ?? 'ssm-output/'}${job}/${group.target}`,
+                }
               : {}),
           }),
         ),
       );
       const commandId = response.Command?.CommandId;
       if (!commandId) throw new Error('SendCommand returned no command id');
-      const expiresAt = response.Command?.ExpiresAfter?.getTime() ?? sentAt + (this.deliverySeconds + EXECUTION_TIMEOUT_SECONDS[job]) * 1000;
+      const expiresAt =
+        response.Command?.ExpiresAfter?.getTime() ?? sentAt + (this.deliverySeconds + EXECUTION_TIMEOUT_SECONDS[job]) * 1000;
       this.options.log?.('sent', { job, target: group.target, commandId, nodes: Object.keys(nodes).length, awaited: awaited.length });
       return { ...base, commandId, expiresAt, awaited };
     } catch (error) {
@@ -210,7 +243,10 @@ export class SsmExecutor implements Executor {
         ...base,
         expiresAt: sentAt,
         awaited: [],
-        early: [...early, ...awaited.map((id): HostResult => ({ host: id, name: nodes[id]?.name, status: 'failed', detail, stdout: '', stderr: '' }))],
+        early: [
+          ...early,
+          ...awaited.map((id): HostResult => ({ host: id, name: nodes[id]?.name, status: 'failed', detail, stdout: '', stderr: '' })),
+        ],
       };
     }
   }
@@ -249,7 +285,11 @@ export class SsmExecutor implements Executor {
         if (open.size === 0 && needOutput.size === 0) return [...sent.early, ...results.values()];
         if (expired) return [...sent.early, ...results.values(), ...this.giveUp(sent, open, needOutput)];
       }
-      const delay = backoffDelay(attempt, { baseMs: this.options.pollBaseMs ?? 2_000, maxMs: this.options.pollMaxMs ?? 20_000, random: this.random });
+      const delay = backoffDelay(attempt, {
+        baseMs: this.options.pollBaseMs ?? 2_000,
+        maxMs: this.options.pollMaxMs ?? 20_000,
+        random: this.random,
+      });
       if (options.deadline !== undefined && this.now() + delay > options.deadline) return undefined;
       await this.sleep(delay);
     }
@@ -280,39 +320,91 @@ export class SsmExecutor implements Executor {
     needOutput: Map<string, HostResult>,
   ): void {
     const plugin = invocation.CommandPlugins?.[0];
-    const verdict = classifyInvocation(invocation.StatusDetails, invocation.Status, id in sent.nodes, sent.job, this.deliverySeconds, plugin?.ResponseCode);
+    const verdict = classifyInvocation(
+      invocation.StatusDetails,
+      invocation.Status,
+      id in sent.nodes,
+      sent.job,
+      this.deliverySeconds,
+      plugin?.ResponseCode,
+    );
     if (verdict === 'pending') {
       open.add(id);
       return;
     }
     open.delete(id);
     const { stdout, stderr } = splitOutput(plugin?.Output ?? '');
-    const result: HostResult = { host: id, name: sent.nodes[id]?.name ?? (invocation.InstanceName || undefined), ...verdict, stdout, stderr };
+    const result: HostResult = {
+      host: id,
+      name: sent.nodes[id]?.name ?? (invocation.InstanceName || undefined),
+      ...verdict,
+      stdout,
+      stderr,
+    };
     if (verdict.status !== 'unreachable' && !readJsonLine(stdout).ok) needOutput.set(id, { ...result, outputTruncated: true });
     else results.set(id, result);
   }
 
-  private async fetchInvocation(commandId: string, sent: SentCommand, id: string, open: Set<string>, results: Map<string, HostResult>): Promise<void> {
-    const response = await this.notYetAsUndefined(() => this.call('GetCommandInvocation', () => this.client.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: id }))));
+  private async fetchInvocation(
+    commandId: string,
+    sent: SentCommand,
+    id: string,
+    open: Set<string>,
+    results: Map<string, HostResult>,
+  ): Promise<void> {
+    const response = await this.notYetAsUndefined(() =>
+      this.call('GetCommandInvocation', () => this.client.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: id }))),
+    );
     if (!response) return;
-    const verdict = classifyInvocation(response.StatusDetails, response.Status, id in sent.nodes, sent.job, this.deliverySeconds, response.ResponseCode);
+    const verdict = classifyInvocation(
+      response.StatusDetails,
+      response.Status,
+      id in sent.nodes,
+      sent.job,
+      this.deliverySeconds,
+      response.ResponseCode,
+    );
     if (verdict === 'pending') return;
     open.delete(id);
     const stdout = response.StandardOutputContent ?? '';
-    results.set(id, { host: id, name: sent.nodes[id]?.name, ...verdict, stdout, stderr: response.StandardErrorContent ?? '', outputTruncated: stdout.length >= GET_OUTPUT_CAP });
+    results.set(id, {
+      host: id,
+      name: sent.nodes[id]?.name,
+      ...verdict,
+      stdout,
+      stderr: response.StandardErrorContent ?? '',
+      outputTruncated: stdout.length >= GET_OUTPUT_CAP,
+    });
   }
 
   /** The 24,000-character copy of a host's stdout, for an output the listing cut at its 2,500. */
-  private async fetchOutput(commandId: string, sent: SentCommand, id: string, partial: HostResult, results: Map<string, HostResult>, needOutput: Map<string, HostResult>): Promise<void> {
-    const response = await this.notYetAsUndefined(() => this.call('GetCommandInvocation', () => this.client.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: id }))));
-    if (!response || classifyInvocation(response.StatusDetails, response.Status, true, sent.job, this.deliverySeconds) === 'pending') return;
+  private async fetchOutput(
+    commandId: string,
+    sent: SentCommand,
+    id: string,
+    partial: HostResult,
+    results: Map<string, HostResult>,
+    needOutput: Map<string, HostResult>,
+  ): Promise<void> {
+    const response = await this.notYetAsUndefined(() =>
+      this.call('GetCommandInvocation', () => this.client.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: id }))),
+    );
+    if (!response || classifyInvocation(response.StatusDetails, response.Status, true, sent.job, this.deliverySeconds) === 'pending')
+      return;
     needOutput.delete(id);
     const stdout = response.StandardOutputContent ?? '';
-    results.set(id, { ...partial, stdout: stdout || partial.stdout, stderr: response.StandardErrorContent ?? partial.stderr, outputTruncated: stdout.length >= GET_OUTPUT_CAP });
+    results.set(id, {
+      ...partial,
+      stdout: stdout || partial.stdout,
+      stderr: response.StandardErrorContent ?? partial.stderr,
+      outputTruncated: stdout.length >= GET_OUTPUT_CAP,
+    });
   }
 
   private async commandFinal(commandId: string, sent: SentCommand): Promise<boolean> {
-    const response = await this.notYetAsUndefined(() => this.call('ListCommands', () => this.client.send(new ListCommandsCommand({ CommandId: commandId }))));
+    const response = await this.notYetAsUndefined(() =>
+      this.call('ListCommands', () => this.client.send(new ListCommandsCommand({ CommandId: commandId }))),
+    );
     const command = response?.Commands?.[0];
     if (!command) return false;
     const targets = command.TargetCount ?? 0;
@@ -326,7 +418,11 @@ export class SsmExecutor implements Executor {
     let token: string | undefined;
     do {
       const response = await this.notYetAsUndefined(() =>
-        this.call('ListCommandInvocations', () => this.client.send(new ListCommandInvocationsCommand({ CommandId: commandId, Details: true, MaxResults: PAGE_SIZE, NextToken: token }))),
+        this.call('ListCommandInvocations', () =>
+          this.client.send(
+            new ListCommandInvocationsCommand({ CommandId: commandId, Details: true, MaxResults: PAGE_SIZE, NextToken: token }),
+          ),
+        ),
       );
       if (!response) break;
       all.push(...(response.CommandInvocations ?? []));
@@ -350,7 +446,12 @@ export class SsmExecutor implements Executor {
         ),
       );
       for (const node of response.InstanceInformationList ?? []) {
-        if (node.InstanceId) nodes[node.InstanceId] = { name: node.ComputerName || node.Name || undefined, ping: node.PingStatus, platform: node.PlatformType };
+        if (node.InstanceId)
+          nodes[node.InstanceId] = {
+            name: node.ComputerName || node.Name || undefined,
+            ping: node.PingStatus,
+            platform: node.PlatformType,
+          };
       }
       token = response.NextToken;
     } while (token);

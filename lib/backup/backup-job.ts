@@ -78,7 +78,12 @@ export class BackupJob extends Construct {
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
     this.logGroup.grantWrite(this.role);
 
-    const context = stageBackupImage({ config: props.config, directory: props.imageDirectory, entriesDir: props.entriesDir, projectRoot: props.projectRoot });
+    const context = stageBackupImage({
+      config: props.config,
+      directory: props.imageDirectory,
+      entriesDir: props.entriesDir,
+      projectRoot: props.projectRoot,
+    });
     this.function = new lambda.DockerImageFunction(this, 'Function', {
       code: lambda.DockerImageCode.fromImageAsset(context, { platform: Platform.LINUX_ARM64 }),
       architecture: lambda.Architecture.ARM_64,
@@ -94,7 +99,11 @@ export class BackupJob extends Construct {
       },
     });
     // Scheduler invokes asynchronously: one more try for a run that crashed, then the dead-letter queue.
-    this.function.configureAsyncInvoke({ retryAttempts: 1, maxEventAge: Duration.hours(2), onFailure: new SqsDestination(props.deadLetterQueue) });
+    this.function.configureAsyncInvoke({
+      retryAttempts: 1,
+      maxEventAge: Duration.hours(2),
+      onFailure: new SqsDestination(props.deadLetterQueue),
+    });
 
     this.grantBucket(props.bucket);
     this.grantPasswords();
@@ -144,7 +153,11 @@ export class BackupJob extends Construct {
   /** ssm:GetParameter on exactly the password parameters of the databases this function dumps. */
   private grantPasswords(): void {
     const names = [
-      ...new Set(this.entries.flatMap((e) => (e.kind === 'postgres' && e.backup.via === 'lambda' && e.postgres.passwordParameter ? [e.postgres.passwordParameter] : []))),
+      ...new Set(
+        this.entries.flatMap((e) =>
+          e.kind === 'postgres' && e.backup.via === 'lambda' && e.postgres.passwordParameter ? [e.postgres.passwordParameter] : [],
+        ),
+      ),
     ].sort();
     if (!names.length) return;
     const stack = Stack.of(this);
@@ -153,7 +166,14 @@ export class BackupJob extends Construct {
       new iam.PolicyStatement({
         sid: 'DatabasePasswords',
         actions: ['ssm:GetParameter'],
-        resources: names.map((name) => stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.replace(/^\//, ''), arnFormat: ArnFormat.SLASH_RESOURCE_NAME })),
+        resources: names.map((name) =>
+          stack.formatArn({
+            service: 'ssm',
+            resource: 'parameter',
+            resourceName: name.replace(/^\//, ''),
+            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+          }),
+        ),
       }),
     );
     this.role.addToPolicy(
@@ -165,7 +185,11 @@ export class BackupJob extends Construct {
       }),
     );
     acknowledgeWildcards(this.role, [
-      { resource: anyKey, reason: 'SecureString parameters are encrypted with a key chosen by the user (aws/ssm or their own); kms:ViaService limits the use to decryption through SSM.' },
+      {
+        resource: anyKey,
+        reason:
+          'SecureString parameters are encrypted with a key chosen by the user (aws/ssm or their own); kms:ViaService limits the use to decryption through SSM.',
+      },
     ]);
   }
 
@@ -174,7 +198,9 @@ export class BackupJob extends Construct {
     const stack = Stack.of(this);
     const instances = stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' });
     const managedInstances = stack.formatArn({ service: 'ssm', resource: 'managed-instance', resourceName: '*' });
-    this.role.addToPolicy(new iam.PolicyStatement({ sid: 'SendTheBackupDocument', actions: ['ssm:SendCommand'], resources: [document.documentArn] }));
+    this.role.addToPolicy(
+      new iam.PolicyStatement({ sid: 'SendTheBackupDocument', actions: ['ssm:SendCommand'], resources: [document.documentArn] }),
+    );
     const tagSets = new Map<string, Readonly<Record<string, string>>>();
     for (const entry of entries) {
       const tags = config.targets[entry.target]?.servers?.tags;
@@ -198,9 +224,20 @@ export class BackupJob extends Construct {
       }),
     );
     acknowledgeWildcards(this.role, [
-      { resource: instances, reason: "ssm:SendCommand reaches only instances carrying a backed-up target's tags (ssm:resourceTag conditions); instance ids are not known at deploy time." },
-      { resource: managedInstances, reason: "ssm:SendCommand reaches only hybrid managed nodes carrying a backed-up target's tags (ssm:resourceTag conditions)." },
-      { resource: '*', reason: 'DescribeInstanceInformation, GetCommandInvocation and CancelCommand support no resource-level permissions; the function only follows (or cancels) its own command.' },
+      {
+        resource: instances,
+        reason:
+          "ssm:SendCommand reaches only instances carrying a backed-up target's tags (ssm:resourceTag conditions); instance ids are not known at deploy time.",
+      },
+      {
+        resource: managedInstances,
+        reason: "ssm:SendCommand reaches only hybrid managed nodes carrying a backed-up target's tags (ssm:resourceTag conditions).",
+      },
+      {
+        resource: '*',
+        reason:
+          'DescribeInstanceInformation, GetCommandInvocation and CancelCommand support no resource-level permissions; the function only follows (or cancels) its own command.',
+      },
     ]);
   }
 }

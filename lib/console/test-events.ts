@@ -88,7 +88,11 @@ export function testEventSchemaContent(config: Config, events: readonly ConsoleT
               items: { type: 'string', enum: Object.keys(config.targets) },
               description: 'Only these targets; leave out for all.',
             },
-            job: { type: 'string', enum: ['health', 'backup', 'disk', 'security', 'digest'], description: 'The job, for a function that runs several.' },
+            job: {
+              type: 'string',
+              enum: ['health', 'backup', 'disk', 'security', 'digest'],
+              description: 'The job, for a function that runs several.',
+            },
             source: { type: 'string', enum: ['schedule', 'console', 'cli'] },
             every: { type: 'string', description: 'Only the checks scheduled at this interval, e.g. "5m".' },
             database: { type: 'string' },
@@ -144,7 +148,9 @@ export class ConsoleTestEvents extends Construct {
     const eventsByName: Record<string, ConsoleTestEvent[]> = {};
     for (const group of groupByFunction(props.functions)) {
       const entries = props.functions.filter((f) => f.fn === group.fn);
-      const events = group.jobs.flatMap((job) => consoleTestEvents(props.config, job, entries.find((e) => e.job === job && e.targets)?.targets));
+      const events = group.jobs.flatMap((job) =>
+        consoleTestEvents(props.config, job, entries.find((e) => e.job === job && e.targets)?.targets),
+      );
       const schema = new schemas.CfnSchema(this, `${pascal(group.name)}Schema`, {
         registryName: TEST_EVENT_REGISTRY,
         // The function's physical name is a token until deploy: this becomes an Fn::Join.

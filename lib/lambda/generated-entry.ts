@@ -32,7 +32,10 @@ export function writeGeneratedEntry(props: GeneratedEntryProps): string {
   const handlerFile = resolve(root, props.handlerFile);
   if (!existsSync(handlerFile)) throw new Error(`handler module ${handlerFile} does not exist`);
 
-  let specifier = relative(dir, handlerFile).split(sep).join('/').replace(/\.(m|c)?ts$/, (_, m: string | undefined) => `.${m ?? ''}js`);
+  let specifier = relative(dir, handlerFile)
+    .split(sep)
+    .join('/')
+    .replace(/\.(m|c)?ts$/, (_, m: string | undefined) => `.${m ?? ''}js`);
   if (!specifier.startsWith('.')) specifier = `./${specifier}`;
 
   mkdirSync(dir, { recursive: true });

@@ -86,7 +86,9 @@ export class OperationsDashboard extends Construct {
     this.dashboard.addWidgets(...this.outcomeWidgets(props.functions));
 
     for (const target of targets) {
-      this.dashboard.addWidgets(text(`## ${target.target}${target.description ? ` — ${target.description}` : ''}\n${targetSummary(target)}`, 2));
+      this.dashboard.addWidgets(
+        text(`## ${target.target}${target.description ? ` — ${target.description}` : ''}\n${targetSummary(target)}`, 2),
+      );
       const row = this.targetWidgets(target, props.config);
       if (row.length) this.dashboard.addWidgets(...row);
     }
@@ -124,7 +126,11 @@ export class OperationsDashboard extends Construct {
             new cw.MathExpression({
               expression: `FILL(${severity}, 0)`,
               usingMetrics: {
-                [severity]: this.metric(FINDING_METRICS.checkOutcome, { [DIMENSION.job]: job, [DIMENSION.severity]: severity }, { statistic: cw.Stats.SUM, period }),
+                [severity]: this.metric(
+                  FINDING_METRICS.checkOutcome,
+                  { [DIMENSION.job]: job, [DIMENSION.severity]: severity },
+                  { statistic: cw.Stats.SUM, period },
+                ),
               },
               label: severity,
               color: SEVERITY_COLOURS[severity],
@@ -174,10 +180,18 @@ export class OperationsDashboard extends Construct {
           height: GRAPH_HEIGHT,
           start: '-P14D',
           left: target.backups.map((b) =>
-            this.metric(FINDING_METRICS.backupSize, { [DIMENSION.target]: target.target, [DIMENSION.database]: b.database }, { ...daily, label: `${b.database} size` }),
+            this.metric(
+              FINDING_METRICS.backupSize,
+              { [DIMENSION.target]: target.target, [DIMENSION.database]: b.database },
+              { ...daily, label: `${b.database} size` },
+            ),
           ),
           right: target.backups.map((b) =>
-            this.metric(FINDING_METRICS.backupDuration, { [DIMENSION.target]: target.target, [DIMENSION.database]: b.database }, { ...daily, label: `${b.database} duration` }),
+            this.metric(
+              FINDING_METRICS.backupDuration,
+              { [DIMENSION.target]: target.target, [DIMENSION.database]: b.database },
+              { ...daily, label: `${b.database} duration` },
+            ),
           ),
           leftYAxis: { min: 0 },
           rightYAxis: { min: 0 },

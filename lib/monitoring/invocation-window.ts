@@ -83,7 +83,7 @@ export interface MissingInvocationsWindow {
 export function missingInvocationsWindow(intervalSeconds: number): MissingInvocationsWindow | undefined {
   if (!Number.isFinite(intervalSeconds) || intervalSeconds < MINUTE || intervalSeconds % MINUTE !== 0) return undefined;
   const grace = Math.min(MAX_GRACE, Math.max(MIN_GRACE, intervalSeconds));
-  const periodSeconds = intervalSeconds <= HOUR ? intervalSeconds : HOUR;
+  const periodSeconds = Math.min(intervalSeconds, HOUR);
   const evaluationPeriods = Math.ceil((intervalSeconds + grace) / periodSeconds);
   const span = evaluationPeriods * periodSeconds;
   if (span > (periodSeconds < HOUR ? MAX_SPAN_SHORT_PERIODS : MAX_SPAN)) return undefined;

@@ -30,7 +30,11 @@ export interface OperationsOptions {
   readonly testEventRegistry?: 'existing' | 'create' | 'none';
 }
 
-export const TEST_EVENT_REGISTRY_CHOICES: ReadonlyArray<NonNullable<OperationsOptions['testEventRegistry']>> = ['existing', 'create', 'none'];
+export const TEST_EVENT_REGISTRY_CHOICES: ReadonlyArray<NonNullable<OperationsOptions['testEventRegistry']>> = [
+  'existing',
+  'create',
+  'none',
+];
 
 /** Alarms, dashboard and console test events of the suite, under one construct. */
 export class Operations extends Construct {

@@ -43,7 +43,13 @@ export function targetsOverview(config: Config): TargetOverview[] {
       ...(t.sqlite ?? []).flatMap((s) => (s.backup ? [{ database: s.name, at: s.backup.at, via: s.backup.via }] : [])),
     ],
     ...(t.servers
-      ? { disk: { warning: t.servers.disk?.warning ?? DEFAULT_DISK.warning, critical: t.servers.disk?.critical ?? DEFAULT_DISK.critical, tags: t.servers.tags } }
+      ? {
+          disk: {
+            warning: t.servers.disk?.warning ?? DEFAULT_DISK.warning,
+            critical: t.servers.disk?.critical ?? DEFAULT_DISK.critical,
+            tags: t.servers.tags,
+          },
+        }
       : {}),
   }));
 }
@@ -53,8 +59,14 @@ export function targetSummary(t: TargetOverview): string {
   const parts = [
     t.http.length ? `HTTP: ${t.http.map((h) => h.check).join(', ')}` : undefined,
     t.postgres.length ? `PostgreSQL: ${t.postgres.join(', ')}` : undefined,
-    t.backups.length ? `backups: ${t.backups.map((b) => `${b.database} at ${b.at}${b.via === 'ssm' ? ' (on the server)' : ''}`).join(', ')}` : undefined,
-    t.disk ? `servers tagged ${Object.entries(t.disk.tags).map(([k, v]) => `${k}=${v}`).join(', ')}` : undefined,
+    t.backups.length
+      ? `backups: ${t.backups.map((b) => `${b.database} at ${b.at}${b.via === 'ssm' ? ' (on the server)' : ''}`).join(', ')}`
+      : undefined,
+    t.disk
+      ? `servers tagged ${Object.entries(t.disk.tags)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ')}`
+      : undefined,
   ].filter((p): p is string => p !== undefined);
   return parts.join(' · ') || 'nothing configured';
 }

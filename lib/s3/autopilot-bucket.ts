@@ -51,7 +51,7 @@ export class AutopilotBucket extends Construct {
     });
     Validations.of(this.accessLogBucket).acknowledge({
       id: 'AwsSolutions-S1',
-      reason: 'This bucket is the destination of the suite bucket\'s server access logs; logging it too would only log the log delivery.',
+      reason: "This bucket is the destination of the suite bucket's server access logs; logging it too would only log the log delivery.",
     });
 
     this.bucket = new s3.Bucket(this, 'Bucket', {
@@ -71,7 +71,8 @@ export class AutopilotBucket extends Construct {
 
 function lifecycleRules(props: AutopilotBucketLifecycleProps): s3.LifecycleRule[] {
   const expirations = props.backupExpirations.map((e): s3.LifecycleRule => {
-    if (e.prefix.startsWith(STATE_PREFIX) || !e.prefix) throw new Error(`lifecycle: refusing to expire ${e.prefix || 'the whole bucket'} (state/ is never expired)`);
+    if (e.prefix.startsWith(STATE_PREFIX) || !e.prefix)
+      throw new Error(`lifecycle: refusing to expire ${e.prefix || 'the whole bucket'} (state/ is never expired)`);
     return { id: `expire-${e.prefix}`, prefix: e.prefix, expiration: Duration.days(e.days) };
   });
   return [

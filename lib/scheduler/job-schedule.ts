@@ -46,7 +46,7 @@ export class JobSchedule extends Construct {
 
   constructor(scope: Construct, id: string, props: JobScheduleProps) {
     super(scope, id);
-    let when;
+    let when: ReturnType<typeof scheduleWhen>;
     try {
       when = scheduleWhen(props.when, props.dailyAt);
     } catch (error) {

@@ -30,7 +30,8 @@ export function scheduleWhen(when: string, dailyAt = '00:00'): ScheduleWhen {
 
   const ms = parseDuration(when);
   if (ms === undefined) throw new Error(`"${when}" is neither a duration, "HH:MM" nor cron(...)`);
-  if (ms < MINUTE_MS || ms % MINUTE_MS !== 0) throw new Error(`"${when}" cannot be scheduled: EventBridge Scheduler runs at most once a minute, in whole minutes`);
+  if (ms < MINUTE_MS || ms % MINUTE_MS !== 0)
+    throw new Error(`"${when}" cannot be scheduled: EventBridge Scheduler runs at most once a minute, in whole minutes`);
   const minutes = ms / MINUTE_MS;
   const intervalSeconds = minutes * 60;
 
@@ -44,6 +45,10 @@ export function scheduleWhen(when: string, dailyAt = '00:00'): ScheduleWhen {
 
 function rate(minutes: number): string {
   const [value, unit] =
-    minutes % DAY_MINUTES === 0 ? [minutes / DAY_MINUTES, 'day'] : minutes % HOUR_MINUTES === 0 ? [minutes / HOUR_MINUTES, 'hour'] : [minutes, 'minute'];
+    minutes % DAY_MINUTES === 0
+      ? [minutes / DAY_MINUTES, 'day']
+      : minutes % HOUR_MINUTES === 0
+        ? [minutes / HOUR_MINUTES, 'hour']
+        : [minutes, 'minute'];
   return `${value} ${unit}${value === 1 ? '' : 's'}`;
 }

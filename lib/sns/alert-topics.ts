@@ -98,18 +98,25 @@ export class AlertTopics extends Construct {
     }).combine(iam.Grant.addToPrincipal({ grantee, actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resourceArns: [this.key.keyArn] }));
     if (Construct.isConstruct(grantee.grantPrincipal)) {
       acknowledgeWildcards(grantee.grantPrincipal, [
-        { action: 'kms:GenerateDataKey*', reason: 'Publishing to a KMS-encrypted SNS topic needs the data-key actions (GenerateDataKey and its variants), on the one topic key only.' },
+        {
+          action: 'kms:GenerateDataKey*',
+          reason:
+            'Publishing to a KMS-encrypted SNS topic needs the data-key actions (GenerateDataKey and its variants), on the one topic key only.',
+        },
       ]);
     }
     return grant;
   }
 
   private subscriptionFor(subscriber: string, path: string): sns.ITopicSubscription {
-    if (subscriber.startsWith('https://')) return new subscriptions.UrlSubscription(subscriber, { protocol: sns.SubscriptionProtocol.HTTPS });
+    if (subscriber.startsWith('https://'))
+      return new subscriptions.UrlSubscription(subscriber, { protocol: sns.SubscriptionProtocol.HTTPS });
     if (subscriber.startsWith('+')) return new subscriptions.SmsSubscription(subscriber);
     if (subscriber.startsWith('arn:')) return this.arnSubscription(subscriber, path);
     if (subscriber.includes('@')) return new subscriptions.EmailSubscription(subscriber);
-    throw new ConfigError(`${path}: unsupported subscriber "${subscriber}" (an e-mail address, an https:// URL, a +phone number, or an SQS queue or Lambda function ARN)`);
+    throw new ConfigError(
+      `${path}: unsupported subscriber "${subscriber}" (an e-mail address, an https:// URL, a +phone number, or an SQS queue or Lambda function ARN)`,
+    );
   }
 
   private arnSubscription(arn: string, path: string): sns.ITopicSubscription {
@@ -122,14 +129,17 @@ export class AlertTopics extends Construct {
     // One imported construct per ARN, named after it, so logical IDs do not move when lists change.
     const id = `Subscriber${createHash('sha256').update(arn).digest('hex').slice(0, 8)}`;
     const existing = this.node.tryFindChild(id);
-    if (service === 'sqs') return new subscriptions.SqsSubscription((existing as sqs.IQueue | undefined) ?? sqs.Queue.fromQueueArn(this, id, arn));
+    if (service === 'sqs')
+      return new subscriptions.SqsSubscription((existing as sqs.IQueue | undefined) ?? sqs.Queue.fromQueueArn(this, id, arn));
     if (service === 'lambda') {
       const parts = Arn.split(arn, ArnFormat.COLON_RESOURCE_NAME);
       const stackAccount = Stack.of(this).account;
       // An env-agnostic stack cannot compare accounts; assume the function lives in the deploying
       // account so the stack grants SNS the invoke permission (a cross-account function must grant it itself).
       const sameEnvironment = Token.isUnresolved(stackAccount) || stackAccount === parts.account;
-      const fn = (existing as lambda.IFunction | undefined) ?? lambda.Function.fromFunctionAttributes(this, id, { functionArn: arn, sameEnvironment });
+      const fn =
+        (existing as lambda.IFunction | undefined) ??
+        lambda.Function.fromFunctionAttributes(this, id, { functionArn: arn, sameEnvironment });
       return new subscriptions.LambdaSubscription(fn);
     }
     throw new ConfigError(`${path}: "${arn}" is a ${service} ARN; subscribers may be SQS queue or Lambda function ARNs only`);

@@ -27,7 +27,8 @@ const DESCRIPTIONS: Readonly<Record<ServerJob, string>> = {
  */
 export function documentContent(job: ServerJob): Record<string, unknown> {
   const script = readScript(job);
-  if (script.includes('{{')) throw new Error(`functions/ssm-checks/scripts/${job}.sh contains "{{", which SSM would treat as a parameter reference`);
+  if (script.includes('{{'))
+    throw new Error(`functions/ssm-checks/scripts/${job}.sh contains "{{", which SSM would treat as a parameter reference`);
   return {
     schemaVersion: '2.2',
     description: DESCRIPTIONS[job],
@@ -73,7 +74,12 @@ export class ServerCheckDocuments extends Construct {
   }
 
   documentArn(job: ServerJob): string {
-    return Stack.of(this).formatArn({ service: 'ssm', resource: 'document', resourceName: this.documentName(job), arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+    return Stack.of(this).formatArn({
+      service: 'ssm',
+      resource: 'document',
+      resourceName: this.documentName(job),
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
   }
 
   /** What the functions get in AUTOPILOT_SSM_DOCUMENTS. */

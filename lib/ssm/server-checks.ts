@@ -60,13 +60,19 @@ export class ServerChecks extends Construct {
     this.documents = documents;
     this.instanceOutputPolicy = this.outputPolicy(props.bucket);
     if (props.bucket instanceof s3.Bucket) {
-      props.bucket.addLifecycleRule({ id: 'ssm-output', prefix: SSM_OUTPUT_PREFIX, expiration: props.outputRetention ?? Duration.days(30) });
+      props.bucket.addLifecycleRule({
+        id: 'ssm-output',
+        prefix: SSM_OUTPUT_PREFIX,
+        expiration: props.outputRetention ?? Duration.days(30),
+      });
     }
 
     const scheduleRole =
       props.scheduleRole ??
       new iam.Role(this, 'ScheduleRole', {
-        assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
+        assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+          conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+        }),
         description: 'EventBridge Scheduler invokes the ops-autopilot server-check functions',
       });
     for (const job of SERVER_JOBS) {
@@ -92,12 +98,17 @@ export class ServerChecks extends Construct {
       props.grantPublish(fn);
       Validations.of(fn).acknowledge({
         id: 'AwsSolutions-L1',
-        reason: 'The suite is built and tested for the Node.js 22 Lambda runtime on purpose; moving to a newer runtime is a deliberate upgrade.',
+        reason:
+          'The suite is built and tested for the Node.js 22 Lambda runtime on purpose; moving to a newer runtime is a deliberate upgrade.',
       });
       this.functions[job] = fn;
 
       acknowledgeWildcards(scheduleRole, [
-          { resource: `${fn.functionArn}:*`, reason: "lambda:InvokeFunction on the function's versions and aliases (ARN:*), as grantInvoke writes it; the role can invoke the suite's job functions only." },
+        {
+          resource: `${fn.functionArn}:*`,
+          reason:
+            "lambda:InvokeFunction on the function's versions and aliases (ARN:*), as grantInvoke writes it; the role can invoke the suite's job functions only.",
+        },
       ]);
       this.schedules[job] = new JobSchedule(this, `${title}Schedule`, {
         function: fn,
@@ -117,11 +128,18 @@ export class ServerChecks extends Construct {
    * while they carry a configured target's tags (all of them); the read-only status calls, which
    * IAM cannot narrow to resources, on "*".
    */
-  private grantRun(fn: AutopilotFunction, job: ServerJob, documents: ServerCheckDocuments, tagSets: ReadonlyArray<Readonly<Record<string, string>>>): void {
+  private grantRun(
+    fn: AutopilotFunction,
+    job: ServerJob,
+    documents: ServerCheckDocuments,
+    tagSets: ReadonlyArray<Readonly<Record<string, string>>>,
+  ): void {
     const stack = Stack.of(this);
     const instances = stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' });
     const managedInstances = stack.formatArn({ service: 'ssm', resource: 'managed-instance', resourceName: '*' });
-    fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'SendTheCheckDocument', actions: ['ssm:SendCommand'], resources: [documents.documentArn(job)] }));
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ sid: 'SendTheCheckDocument', actions: ['ssm:SendCommand'], resources: [documents.documentArn(job)] }),
+    );
     tagSets.forEach((tags, i) => {
       fn.addToRolePolicy(
         new iam.PolicyStatement({
@@ -140,22 +158,56 @@ export class ServerChecks extends Construct {
       }),
     );
     acknowledgeWildcards(fn.role!, [
-      { resource: instances, reason: 'ssm:SendCommand reaches only instances carrying a configured target\'s tags (ssm:resourceTag conditions); instance ids are not known at deploy time.' },
-      { resource: managedInstances, reason: 'ssm:SendCommand reaches only hybrid managed nodes (mi-) carrying a configured target\'s tags (ssm:resourceTag conditions).' },
-      { resource: '*', reason: 'DescribeInstanceInformation, ListCommands, ListCommandInvocations and GetCommandInvocation support no resource-level permissions; they only read command status.' },
+      {
+        resource: instances,
+        reason:
+          "ssm:SendCommand reaches only instances carrying a configured target's tags (ssm:resourceTag conditions); instance ids are not known at deploy time.",
+      },
+      {
+        resource: managedInstances,
+        reason: "ssm:SendCommand reaches only hybrid managed nodes (mi-) carrying a configured target's tags (ssm:resourceTag conditions).",
+      },
+      {
+        resource: '*',
+        reason:
+          'DescribeInstanceInformation, ListCommands, ListCommandInvocations and GetCommandInvocation support no resource-level permissions; they only read command status.',
+      },
     ]);
   }
 
   /** Alert state and pending runs under `state/`: read and write, delete only pending runs, list only `state/`. */
   private grantState(fn: AutopilotFunction, bucket: s3.IBucket): void {
-    fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'AlertAndRunState', actions: ['s3:GetObject', 's3:PutObject'], resources: [bucket.arnForObjects(`${STATE_PREFIX}*`)] }));
-    fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'FinishedRuns', actions: ['s3:DeleteObject'], resources: [bucket.arnForObjects(`${PENDING_PREFIX}*`)] }));
     fn.addToRolePolicy(
-      new iam.PolicyStatement({ sid: 'ListState', actions: ['s3:ListBucket'], resources: [bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${STATE_PREFIX}*`] } } }),
+      new iam.PolicyStatement({
+        sid: 'AlertAndRunState',
+        actions: ['s3:GetObject', 's3:PutObject'],
+        resources: [bucket.arnForObjects(`${STATE_PREFIX}*`)],
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'FinishedRuns',
+        actions: ['s3:DeleteObject'],
+        resources: [bucket.arnForObjects(`${PENDING_PREFIX}*`)],
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ListState',
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${STATE_PREFIX}*`] } },
+      }),
     );
     acknowledgeWildcards(fn.role!, [
-      { resource: bucket.arnForObjects(`${STATE_PREFIX}*`), reason: 'Alert state and pending server-check runs: objects under state/ named at run time.' },
-      { resource: bucket.arnForObjects(`${PENDING_PREFIX}*`), reason: 'A collected run deletes its own pending object under state/ssm-pending/, named at run time.' },
+      {
+        resource: bucket.arnForObjects(`${STATE_PREFIX}*`),
+        reason: 'Alert state and pending server-check runs: objects under state/ named at run time.',
+      },
+      {
+        resource: bucket.arnForObjects(`${PENDING_PREFIX}*`),
+        reason: 'A collected run deletes its own pending object under state/ssm-pending/, named at run time.',
+      },
     ]);
   }
 
@@ -178,7 +230,12 @@ export class ServerChecks extends Construct {
         new iam.PolicyStatement({ actions: ['s3:GetEncryptionConfiguration'], resources: [bucket.bucketArn] }),
       ],
     });
-    acknowledgeWildcards(policy, [{ resource: bucket.arnForObjects(`${SSM_OUTPUT_PREFIX}*`), reason: 'Command output keys are made by SSM: <prefix>/<command id>/<instance id>/…' }]);
+    acknowledgeWildcards(policy, [
+      {
+        resource: bucket.arnForObjects(`${SSM_OUTPUT_PREFIX}*`),
+        reason: 'Command output keys are made by SSM: <prefix>/<command id>/<instance id>/…',
+      },
+    ]);
     return policy;
   }
 }

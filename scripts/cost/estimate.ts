@@ -230,7 +230,9 @@ export function estimateMonthlyCost(inputs: CostInputs): CostEstimate {
   const opsProbeScheduler = (probe.requests / 1e6) * p.schedulerPerMillionInvocations;
   const opsProbeStateGb = probe.stateVersionBytes / BYTES_PER_GB;
   const opsProbeS3 =
-    (probe.gets / 1000) * p.s3GetPer1k + (probe.puts / 1000) * p.s3PutPer1k + (opsProbeStateGb + accessLogGbMonth(probe.gets + probe.puts)) * p.s3StandardGbMonth;
+    (probe.gets / 1000) * p.s3GetPer1k +
+    (probe.puts / 1000) * p.s3PutPer1k +
+    (opsProbeStateGb + accessLogGbMonth(probe.gets + probe.puts)) * p.s3StandardGbMonth;
   const opsProbeLogs = logsCost(probe.logBytes);
 
   // ---- probes: Synthetics, one canary per check at the same interval
@@ -249,8 +251,10 @@ export function estimateMonthlyCost(inputs: CostInputs): CostEstimate {
   const r53 = inputs.route53.checks;
   const r53Base = r53.reduce((sum, c) => sum + (c.nonAws ? p.route53NonAwsEndpointCheck : p.route53AwsEndpointCheck), 0);
   const featureCount = (c: Route53Check): number => [c.https, c.stringMatch, c.latency, c.fastInterval].filter(Boolean).length;
-  const r53Features =
-    r53.reduce((sum, c) => sum + featureCount(c) * (c.nonAws ? p.route53NonAwsOptionalFeature : p.route53AwsOptionalFeature), 0);
+  const r53Features = r53.reduce(
+    (sum, c) => sum + featureCount(c) * (c.nonAws ? p.route53NonAwsOptionalFeature : p.route53AwsOptionalFeature),
+    0,
+  );
   const r53AlarmCount = r53.reduce((sum, c) => sum + 1 + (c.latency ? 1 : 0), 0);
   const r53Alarms = r53AlarmCount * p.cloudwatchAlarmMonth;
   const count = (pred: (c: Route53Check) => boolean): number => r53.filter(pred).length;
@@ -261,7 +265,10 @@ export function estimateMonthlyCost(inputs: CostInputs): CostEstimate {
       component: 'Probe runs',
       ops: { usd: opsProbeRequests, detail: `${n(probe.requests)} Lambda requests` },
       synthetics: { usd: synRuns, detail: `${n(canaryRuns)} canary runs (${syn.canaries.length} canaries)` },
-      route53: { usd: r53Base, detail: `${r53.length} health checks (${count((c) => c.kind === 'tcp')} TCP-only, ${count((c) => c.nonAws)} non-AWS)` },
+      route53: {
+        usd: r53Base,
+        detail: `${r53.length} health checks (${count((c) => c.kind === 'tcp')} TCP-only, ${count((c) => c.nonAws)} non-AWS)`,
+      },
     },
     {
       group: 'probes',
@@ -297,7 +304,10 @@ export function estimateMonthlyCost(inputs: CostInputs): CostEstimate {
     {
       group: 'probes',
       component: 'S3 (alert state / canary artifacts)',
-      ops: { usd: opsProbeS3, detail: `${n(probe.gets)} GET, ${n(probe.puts)} PUT/LIST, ${n(opsProbeStateGb, 3)} GB noncurrent state versions` },
+      ops: {
+        usd: opsProbeS3,
+        detail: `${n(probe.gets)} GET, ${n(probe.puts)} PUT/LIST, ${n(opsProbeStateGb, 3)} GB noncurrent state versions`,
+      },
       synthetics: { usd: synS3, detail: `${n(canaryRuns * syn.artifactPutsPerRun)} PUT, ${n(synArtifactGbMonth, 2)} GB-month` },
       route53: null,
     },
@@ -305,7 +315,10 @@ export function estimateMonthlyCost(inputs: CostInputs): CostEstimate {
       group: 'probes',
       component: 'CloudWatch Logs',
       ops: { usd: opsProbeLogs, detail: `${n(probe.logBytes / BYTES_PER_GB, 2)} GB/month, kept ${logRetention} months` },
-      synthetics: { usd: synLogs, detail: `${n((canaryRuns * syn.logBytesPerRun) / BYTES_PER_GB, 2)} GB/month, kept ${logRetention} months` },
+      synthetics: {
+        usd: synLogs,
+        detail: `${n((canaryRuns * syn.logBytesPerRun) / BYTES_PER_GB, 2)} GB/month, kept ${logRetention} months`,
+      },
       route53: null,
     },
     {
@@ -370,8 +383,8 @@ export function estimateMonthlyCost(inputs: CostInputs): CostEstimate {
       ops: {
         usd:
           (suite.gets / 1000) * p.s3GetPer1k +
-            (suite.puts / 1000) * p.s3PutPer1k +
-            (suiteStateGb + accessLogGbMonth(suite.gets + suite.puts)) * p.s3StandardGbMonth,
+          (suite.puts / 1000) * p.s3PutPer1k +
+          (suiteStateGb + accessLogGbMonth(suite.gets + suite.puts)) * p.s3StandardGbMonth,
         detail: `${n(suite.gets)} GET, ${n(suite.puts)} PUT/LIST`,
       },
       synthetics: null,
@@ -451,11 +464,16 @@ export function estimateMonthlyCost(inputs: CostInputs): CostEstimate {
     // The GB-s allowance is shared by both architectures; it goes to the dearer x86 seconds first.
     const x86Free = Math.min(x86GbS, ft.lambdaGbSeconds);
     const armFree = Math.min(armGbS_, ft.lambdaGbSeconds - x86Free);
-    return Math.min(requests, ft.lambdaRequests) * (p.lambdaPerMillionRequests / 1e6) + x86Free * p.lambdaX86GbSecond + armFree * p.lambdaArmGbSecond;
+    return (
+      Math.min(requests, ft.lambdaRequests) * (p.lambdaPerMillionRequests / 1e6) +
+      x86Free * p.lambdaX86GbSecond +
+      armFree * p.lambdaArmGbSecond
+    );
   };
   const logsFree = (gb: number): number => Math.min(gb, ft.logsGb) * p.logsIngestionPerGb;
   const alarmsFree = (alarms: number): number => Math.min(alarms, ft.cloudwatchAlarms) * p.cloudwatchAlarmMonth;
-  const schedulerFree = (invocations: number): number => Math.min(invocations, ft.schedulerInvocations) * (p.schedulerPerMillionInvocations / 1e6);
+  const schedulerFree = (invocations: number): number =>
+    Math.min(invocations, ft.schedulerInvocations) * (p.schedulerPerMillionInvocations / 1e6);
   const synLogGb = (canaryRuns * syn.logBytesPerRun) / BYTES_PER_GB;
   const awsChecks = count((c) => !c.nonAws);
   const freeTier: ColumnTotals = {

@@ -12,9 +12,9 @@ type Item = { readonly at: number; readonly chunk: Buffer | null };
 /** Writes chunks to `to` no earlier than their due time, in order; a null chunk ends the stream. */
 function delayedPipe(to: net.Socket): (chunk: Buffer | null, delayMs: number) => void {
   const queue: Item[] = [];
-  let timer: NodeJS.Timeout | undefined;
+  let _timer: NodeJS.Timeout | undefined;
   const pump = (): void => {
-    timer = undefined;
+    _timer = undefined;
     const now = performance.now();
     while (queue.length && queue[0]!.at <= now) {
       const { chunk } = queue.shift()!;
@@ -22,12 +22,12 @@ function delayedPipe(to: net.Socket): (chunk: Buffer | null, delayMs: number) =>
       if (chunk) to.write(chunk);
       else to.end();
     }
-    if (queue.length) timer = setTimeout(pump, Math.max(0, queue[0]!.at - now));
+    if (queue.length) _timer = setTimeout(pump, Math.max(0, queue[0]!.at - now));
   };
   return (chunk, delayMs) => {
     const last = queue.length ? queue[queue.length - 1]!.at : 0;
     queue.push({ at: Math.max(performance.now() + delayMs, last), chunk });
-    timer ??= setTimeout(pump, delayMs);
+    _timer ??= setTimeout(pump, delayMs);
   };
 }
 

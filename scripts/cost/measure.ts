@@ -8,7 +8,13 @@ import type { Config, HealthCheckConfig } from '../../functions/core/config/sche
 import { checkNameOf } from '../../functions/core/config/schema.js';
 import { PostgresCluster } from '../../tests/support/postgres-cluster.js';
 import { S3TestServer } from '../../tests/support/s3-server.js';
-import { selfSignedCertificate, startHttpServer, startHttpsServer, type RouteSpec, type TestHttpServer } from '../../tests/support/http-servers.js';
+import {
+  selfSignedCertificate,
+  startHttpServer,
+  startHttpsServer,
+  type RouteSpec,
+  type TestHttpServer,
+} from '../../tests/support/http-servers.js';
 import { HANDLER_BUNDLE_OPTIONS } from '../../lib/lambda/bundle-options.js';
 import { startLatencyProxy, type LatencyProxy } from './latency-proxy.js';
 import type { WorkerInput, WorkerResult } from './measure-worker.js';
@@ -42,7 +48,10 @@ export function bodyFor(check: HealthCheckConfig): string {
     for (const [path, value] of Object.entries(json)) {
       const parts = path.split('.');
       let node = root;
-      for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
+      for (const part of parts.slice(0, -1)) {
+        node[part] ??= {};
+        node = node[part] as Record<string, unknown>;
+      }
       node[parts[parts.length - 1]!] = value;
     }
     return JSON.stringify(root);

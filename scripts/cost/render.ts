@@ -14,22 +14,42 @@ function cell(c: Cell | null): string {
   return `${usd(c.usd)} · ${c.detail}`;
 }
 
-const escape = (text: string): string => text.replace(/\|/g, '\\|');
+const escapeCell = (text: string): string => text.replace(/\|/g, '\\|');
 
 /** The Markdown table plus the Inputs list, ready to paste into the README. */
 export function renderMarkdown(estimate: CostEstimate, inputs: CostInputs, notes: InputNotes, prices: Prices): string {
   const lines: string[] = [];
-  const row = (...cells: string[]): number => lines.push(`| ${cells.map(escape).join(' | ')} |`);
+  const row = (...cells: string[]): number => lines.push(`| ${cells.map(escapeCell).join(' | ')} |`);
   row('Component (per month)', 'ops-autopilot', 'CloudWatch Synthetics', 'Route 53 health checks');
   lines.push('|---|---|---|---|');
   row('**Health probes** (the part each column does its own way)', '', '', '');
   for (const r of estimate.rows.filter((r) => r.group === 'probes')) row(r.component, cell(r.ops), cell(r.synthetics), cell(r.route53));
-  row('**Probes subtotal**', `**${usd(estimate.probes.ops)}**`, `**${usd(estimate.probes.synthetics)}**`, `**${usd(estimate.probes.route53)}**`);
+  row(
+    '**Probes subtotal**',
+    `**${usd(estimate.probes.ops)}**`,
+    `**${usd(estimate.probes.synthetics)}**`,
+    `**${usd(estimate.probes.route53)}**`,
+  );
   row('**Rest of the suite** (backups, disk, security, digest, alerts; the same in every column)', '', '', '');
   for (const r of estimate.rows.filter((r) => r.group === 'suite')) row(r.component, cell(r.ops), 'same', 'same');
-  row('**Rest of the suite subtotal**', `**${usd(estimate.restOfSuite)}**`, `**${usd(estimate.restOfSuite)}**`, `**${usd(estimate.restOfSuite)}**`);
-  row('**Total, list prices**', `**${usd(estimate.total.ops)}**`, `**${usd(estimate.total.synthetics)}**`, `**${usd(estimate.total.route53)}**`);
-  row('Always-free allowances would take off', usd(-estimate.freeTier.ops), usd(-estimate.freeTier.synthetics), usd(-estimate.freeTier.route53));
+  row(
+    '**Rest of the suite subtotal**',
+    `**${usd(estimate.restOfSuite)}**`,
+    `**${usd(estimate.restOfSuite)}**`,
+    `**${usd(estimate.restOfSuite)}**`,
+  );
+  row(
+    '**Total, list prices**',
+    `**${usd(estimate.total.ops)}**`,
+    `**${usd(estimate.total.synthetics)}**`,
+    `**${usd(estimate.total.route53)}**`,
+  );
+  row(
+    'Always-free allowances would take off',
+    usd(-estimate.freeTier.ops),
+    usd(-estimate.freeTier.synthetics),
+    usd(-estimate.freeTier.route53),
+  );
   row(
     '**Total after the free tier** (if nothing else in the account uses it)',
     `**${usd(estimate.totalAfterFreeTier.ops)}**`,

@@ -35,7 +35,10 @@ export function settingsFromTemplate(template: { Resources?: Record<string, Reso
   const functions: Record<string, FunctionSettings> = {};
   for (const fn of ofType('AWS::Lambda::Function')) {
     const props = fn.Properties ?? {};
-    const variables = ((props.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}) as Record<string, unknown>;
+    const variables = ((props.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}) as Record<
+      string,
+      unknown
+    >;
     const service = variables.POWERTOOLS_SERVICE_NAME;
     if (typeof service !== 'string' || !service.startsWith('autopilot-')) continue;
     functions[service.slice('autopilot-'.length)] = {
@@ -47,7 +50,7 @@ export function settingsFromTemplate(template: { Resources?: Record<string, Reso
     .map((g) => g.Properties?.RetentionInDays)
     .filter((d): d is number => typeof d === 'number');
   const noncurrent = ofType('AWS::S3::Bucket')
-    .flatMap((b) => ((b.Properties?.LifecycleConfiguration as { Rules?: Array<Record<string, unknown>> } | undefined)?.Rules ?? []))
+    .flatMap((b) => (b.Properties?.LifecycleConfiguration as { Rules?: Array<Record<string, unknown>> } | undefined)?.Rules ?? [])
     .map((rule) => (rule.NoncurrentVersionExpiration as { NoncurrentDays?: number } | undefined)?.NoncurrentDays)
     .filter((d): d is number => typeof d === 'number');
   return {

@@ -96,7 +96,8 @@ export function billedMemoryMb(configuredMb: number, peakRssBytes: number): numb
 }
 
 const mean = (values: readonly number[]): number => values.reduce((s, v) => s + v, 0) / Math.max(1, values.length);
-const p95 = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * 0.95))] ?? 0;
+const p95 = (values: readonly number[]): number =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * 0.95))] ?? 0;
 const mb = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(0)} MB`;
 const ms = (value: number): string => `${value.toFixed(0)} ms`;
 const minutesOf = (every: string): number => durationMs(every) / MINUTE_MS;
@@ -280,7 +281,12 @@ export function buildCostInputs(sources: WorkloadSources): { inputs: CostInputs;
     emailSubscribers: email(subscribers[severity]),
     smsSubscribers: phone(subscribers[severity]),
   }));
-  topics.push({ topic: 'digest', publishesPerMonth: 30, emailSubscribers: email(subscribers.digest), smsSubscribers: phone(subscribers.digest) });
+  topics.push({
+    topic: 'digest',
+    publishesPerMonth: 30,
+    emailSubscribers: email(subscribers.digest),
+    smsSubscribers: phone(subscribers.digest),
+  });
   const publishes = topics.reduce((s, t) => s + t.publishesPerMonth, 0);
 
   // ---- observability: the stack's when it has them, else what issue 5 plans
@@ -291,7 +297,11 @@ export function buildCostInputs(sources: WorkloadSources): { inputs: CostInputs;
   const customMetrics = healthMetrics.size + otherJobMetrics(config);
 
   // ---- the comparisons
-  const canaries: Canary[] = checks.map((c) => ({ name: `${c.target}/${c.name}`, everyMinutes: minutesOf(c.every), latencyAlarm: Boolean(c.http?.responseTime) }));
+  const canaries: Canary[] = checks.map((c) => ({
+    name: `${c.target}/${c.name}`,
+    everyMinutes: minutesOf(c.every),
+    latencyAlarm: Boolean(c.http?.responseTime),
+  }));
   const route53: Route53Check[] = checks.map((c) => ({
     name: `${c.target}/${c.name}`,
     kind: c.kind === 'http' ? 'http' : 'tcp',
@@ -320,7 +330,9 @@ export function buildCostInputs(sources: WorkloadSources): { inputs: CostInputs;
       `log retention ${logRetentionDays} days; noncurrent object versions kept ${noncurrentVersionDays} days`,
     );
   } else {
-    notes.fromStack.push(`stack not synthesized: health ${STACK_DEFAULTS.healthMemoryMb} MB, logs kept ${logRetentionDays} days, noncurrent versions ${noncurrentVersionDays} days, ${STACK_DEFAULTS.kmsKeys} KMS key`);
+    notes.fromStack.push(
+      `stack not synthesized: health ${STACK_DEFAULTS.healthMemoryMb} MB, logs kept ${logRetentionDays} days, noncurrent versions ${noncurrentVersionDays} days, ${STACK_DEFAULTS.kmsKeys} KMS key`,
+    );
   }
   const missing = ['backup', 'disk', 'security', 'digest'].filter((name) => !stack?.functions[name]);
   notes.assumed.push(
@@ -349,7 +361,11 @@ export function buildCostInputs(sources: WorkloadSources): { inputs: CostInputs;
       functions,
       topics,
       backups: { sizeGb: a.backupSizeGb, backupsPerDay: 1, retentionDays: dbs.map((d) => d.retentionDays) },
-      bucket: { noncurrentVersionDays, accessLogBytesPerRequest: a.accessLogBytesPerRequest, accessLogRetentionDays: a.accessLogRetentionDays },
+      bucket: {
+        noncurrentVersionDays,
+        accessLogBytesPerRequest: a.accessLogBytesPerRequest,
+        accessLogRetentionDays: a.accessLogRetentionDays,
+      },
       logRetentionMonths: logRetentionDays / 30,
       kms: { keys: stack?.kmsKeys ?? STACK_DEFAULTS.kmsKeys, requestsPerMonth: publishes },
       observability: { customMetrics, alarms, dashboards },

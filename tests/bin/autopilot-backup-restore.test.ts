@@ -6,7 +6,6 @@ import type { Report } from '../../functions/core/domain/report.js';
 import { runAutopilot } from '../support/cli.js';
 import { PostgresCluster } from '../support/postgres-cluster.js';
 
-
 let cluster: PostgresCluster;
 let dir: string;
 let configFile: string;
@@ -15,7 +14,12 @@ let store: string;
 const autopilot = (args: string[]) => runAutopilot([...args, '--config', configFile]);
 
 const checksum = async (database: string) =>
-  (await cluster.query<{ n: string; sum: string }>(`SELECT count(*) AS n, md5(string_agg(t::text, ',' ORDER BY id)) AS sum FROM orders t`, database))[0];
+  (
+    await cluster.query<{ n: string; sum: string }>(
+      `SELECT count(*) AS n, md5(string_agg(t::text, ',' ORDER BY id)) AS sum FROM orders t`,
+      database,
+    )
+  )[0];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'autopilot-cli-backup-'));
@@ -36,7 +40,16 @@ beforeAll(async () => {
     JSON.stringify({
       targets: {
         shop: {
-          postgres: [{ host: '127.0.0.1', port: cluster.port, user: cluster.superuser, password: cluster.password, database: 'shop', backup: { maxAge: '1h' } }],
+          postgres: [
+            {
+              host: '127.0.0.1',
+              port: cluster.port,
+              user: cluster.superuser,
+              password: cluster.password,
+              database: 'shop',
+              backup: { maxAge: '1h' },
+            },
+          ],
         },
       },
     }),

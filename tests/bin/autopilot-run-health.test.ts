@@ -7,7 +7,6 @@ import { selfSignedCertificate, startHttpServer, startHttpsServer, type TestHttp
 import { runAutopilot } from '../support/cli.js';
 import { freePort, PostgresCluster } from '../support/postgres-cluster.js';
 
-
 let http: TestHttpServer;
 let tlsSoon: TestHttpServer;
 let tlsVerySoon: TestHttpServer;
@@ -70,7 +69,6 @@ function config() {
   };
 }
 
-
 describe('autopilot run health --local --json', () => {
   let report: Report;
   let raw: string;
@@ -79,7 +77,9 @@ describe('autopilot run health --local --json', () => {
     const file = join(dir, 'ops.config.json');
     writeFileSync(file, JSON.stringify(config()));
     // The self-signed certificates are trusted only through Node's extra-CA option, for this run.
-    const result = await runAutopilot(['run', 'health', '--local', '--json', '--config', file, '--store', join(dir, 'store')], { NODE_EXTRA_CA_CERTS: caFile });
+    const result = await runAutopilot(['run', 'health', '--local', '--json', '--config', file, '--store', join(dir, 'store')], {
+      NODE_EXTRA_CA_CERTS: caFile,
+    });
     expect(result.code, result.stderr).toBe(0);
     raw = result.stdout;
     report = JSON.parse(result.stdout) as Report;
@@ -122,7 +122,9 @@ describe('autopilot run health --local --json', () => {
 
   it('alerts on the second failing run, one message per severity', async () => {
     const file = join(dir, 'ops.config.json');
-    const result = await runAutopilot(['run', 'health', '--local', '--json', '--config', file, '--store', join(dir, 'store')], { NODE_EXTRA_CA_CERTS: caFile });
+    const result = await runAutopilot(['run', 'health', '--local', '--json', '--config', file, '--store', join(dir, 'store')], {
+      NODE_EXTRA_CA_CERTS: caFile,
+    });
     const second = JSON.parse(result.stdout) as Report;
     const topics = second.notifications.map((n) => n.topic).sort();
     expect(topics).toEqual(['critical', 'high', 'low', 'medium']);

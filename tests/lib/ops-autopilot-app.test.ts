@@ -61,7 +61,10 @@ describe('bin/app.ts', () => {
     const file = join(dir, 'subscriber.json');
     writeFileSync(
       file,
-      JSON.stringify({ subscribers: { low: ['arn:aws:sns:us-east-1:123456789012:elsewhere'] }, targets: { mycats: { servers: { tags: { App: 'mycats' } } } } }),
+      JSON.stringify({
+        subscribers: { low: ['arn:aws:sns:us-east-1:123456789012:elsewhere'] },
+        targets: { mycats: { servers: { tags: { App: 'mycats' } } } },
+      }),
     );
     const { status, stderr } = synthApp(file);
     expect(stderr).toContain('subscribers.low[0]: "arn:aws:sns:us-east-1:123456789012:elsewhere" is a sns ARN');

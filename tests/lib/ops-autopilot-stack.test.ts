@@ -27,7 +27,15 @@ interface Violation {
 function violationsIn(reportFile: string): Array<[plugin: string, rule: string, severity: string, paths: string[]]> {
   const report = JSON.parse(readFileSync(reportFile, 'utf8')) as { pluginReports: Array<{ pluginName: string; violations?: Violation[] }> };
   return report.pluginReports.flatMap((r) =>
-    (r.violations ?? []).map((v) => [r.pluginName, v.ruleName, v.severity, v.violatingConstructs.map((c) => c.constructPath ?? '?')] as [string, string, string, string[]]),
+    (r.violations ?? []).map(
+      (v) =>
+        [r.pluginName, v.ruleName, v.severity, v.violatingConstructs.map((c) => c.constructPath ?? '?')] as [
+          string,
+          string,
+          string,
+          string[],
+        ],
+    ),
   );
 }
 
@@ -42,7 +50,10 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
 
   const idOf = (type: string, pathPart: string): string => {
     const found = Object.entries(resources).filter(([id, r]) => r.Type === type && id.startsWith(pathPart));
-    expect(found.map(([id]) => id), `${type} ${pathPart}`).toHaveLength(1);
+    expect(
+      found.map(([id]) => id),
+      `${type} ${pathPart}`,
+    ).toHaveLength(1);
     return found[0]![0];
   };
   const arnOf = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
@@ -82,18 +93,38 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
         ['backups/cafemuji/reports/', 7],
         ['backups/shiojiri/', 30],
       ]);
-      for (const key of ['backups/mycats/main/x.dump', 'backups/cafemuji/cafemuji/x.dump', 'backups/cafemuji/reports/x.dump', 'backups/shiojiri/rainbow/x.dump']) {
-        expect(expiring.filter(([prefix]) => key.startsWith(prefix as string)), key).toHaveLength(1);
+      for (const key of [
+        'backups/mycats/main/x.dump',
+        'backups/cafemuji/cafemuji/x.dump',
+        'backups/cafemuji/reports/x.dump',
+        'backups/shiojiri/rainbow/x.dump',
+      ]) {
+        expect(
+          expiring.filter(([prefix]) => key.startsWith(prefix as string)),
+          key,
+        ).toHaveLength(1);
       }
-      expect(rules).toContainEqual(expect.objectContaining({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, NoncurrentVersionExpiration: { NoncurrentDays: 7 } }));
+      expect(rules).toContainEqual(
+        expect.objectContaining({
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+          NoncurrentVersionExpiration: { NoncurrentDays: 7 },
+        }),
+      );
     });
 
     it('is versioned, encrypted, private and TLS-only', () => {
       const id = idOf('AWS::S3::Bucket', 'StorageBucket');
       const bucket = resources[id]!;
       expect(bucket.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
-      expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
-      expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+      expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe(
+        'AES256',
+      );
+      expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
       const policy = Object.values(template.findResources('AWS::S3::BucketPolicy', { Properties: { Bucket: { Ref: id } } }))[0]!;
       expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
         expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
@@ -111,7 +142,11 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
 
     it('subscribes the config subscribers to their topics', () => {
       const topicId = (name: string) => idOf('AWS::SNS::Topic', `Alerts${name}`);
-      const subs = Object.values(template.findResources('AWS::SNS::Subscription')).map((s) => [s.Properties.TopicArn.Ref, s.Properties.Protocol, s.Properties.Endpoint]);
+      const subs = Object.values(template.findResources('AWS::SNS::Subscription')).map((s) => [
+        s.Properties.TopicArn.Ref,
+        s.Properties.Protocol,
+        s.Properties.Endpoint,
+      ]);
       expect(subs.sort()).toEqual(
         [
           [topicId('Critical'), 'email', 'oncall@example.com'],
@@ -165,9 +200,16 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
     });
 
     it('sends the daily digest once a day at the configured time, in the config timezone', () => {
-      const digest = schedulesOf('DigestFunction').map((s) => [s.Properties.ScheduleExpression, s.Properties.ScheduleExpressionTimezone, JSON.parse(s.Properties.Target.Input)]);
+      const digest = schedulesOf('DigestFunction').map((s) => [
+        s.Properties.ScheduleExpression,
+        s.Properties.ScheduleExpressionTimezone,
+        JSON.parse(s.Properties.Target.Input),
+      ]);
       expect(digest).toEqual([[`cron(0 9 * * ? *)`, 'Asia/Tokyo', { source: 'schedule' }]]);
-      expect(schedulesOf('DigestFunction')[0]!.Properties.Target.RetryPolicy).toEqual({ MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 86400 });
+      expect(schedulesOf('DigestFunction')[0]!.Properties.Target.RetryPolicy).toEqual({
+        MaximumRetryAttempts: 2,
+        MaximumEventAgeInSeconds: 86400,
+      });
     });
 
     it('invokes through a role that can call the job functions and write the dead-letter queue, nothing else', () => {
@@ -192,7 +234,12 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
         { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: arnOf(idOf('AWS::SQS::Queue', 'ScheduleDeadLetters')) },
       ]);
       expect(resources[role]!.Properties.AssumeRolePolicyDocument.Statement).toEqual([
-        { Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } } },
+        {
+          Effect: 'Allow',
+          Action: 'sts:AssumeRole',
+          Principal: { Service: 'scheduler.amazonaws.com' },
+          Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } },
+        },
       ]);
     });
   });
@@ -210,7 +257,9 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
       expect(env.POWERTOOLS_SERVICE_NAME).toBe('autopilot-health');
       expect(env.AUTOPILOT_BUCKET).toEqual({ Ref: idOf('AWS::S3::Bucket', 'StorageBucket') });
       // The JSON object of topic ARNs, joined by CloudFormation: parse it with the Refs as placeholders.
-      const joined = (env.AUTOPILOT_TOPIC_ARNS['Fn::Join'][1] as Array<string | { Ref: string }>).map((p) => (typeof p === 'string' ? p : `ref:${p.Ref}`)).join('');
+      const joined = (env.AUTOPILOT_TOPIC_ARNS['Fn::Join'][1] as Array<string | { Ref: string }>)
+        .map((p) => (typeof p === 'string' ? p : `ref:${p.Ref}`))
+        .join('');
       expect(JSON.parse(joined)).toEqual({
         critical: `ref:${idOf('AWS::SNS::Topic', 'AlertsCritical')}`,
         high: `ref:${idOf('AWS::SNS::Topic', 'AlertsHigh')}`,
@@ -232,20 +281,35 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
       const parameter = (name: string) => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/${name}`;
       const policy = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: role }] } }))[0]!;
       const statements = policy.Properties.PolicyDocument.Statement.map((s: { Resource: unknown }) =>
-        Array.isArray(s.Resource) ? { ...s, Resource: [...s.Resource].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))) } : s,
+        Array.isArray(s.Resource)
+          ? { ...s, Resource: [...s.Resource].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))) }
+          : s,
       );
       const sorted = (xs: unknown[]) => [...xs].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
       expect(statements).toEqual([
-        { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: arnOf(idOf('AWS::Logs::LogGroup', 'HealthFunctionLogs')) },
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: arnOf(idOf('AWS::Logs::LogGroup', 'HealthFunctionLogs')),
+        },
         { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: objects('state/') },
         { Effect: 'Allow', Action: 's3:GetObject', Resource: objects('backups/') },
-        { Effect: 'Allow', Action: 's3:ListBucket', Resource: arnOf(bucket), Condition: { StringLike: { 's3:prefix': ['backups/*', 'state/*'] } } },
+        {
+          Effect: 'Allow',
+          Action: 's3:ListBucket',
+          Resource: arnOf(bucket),
+          Condition: { StringLike: { 's3:prefix': ['backups/*', 'state/*'] } },
+        },
         { Effect: 'Allow', Action: 'sns:Publish', Resource: sorted([topic('Critical'), topic('High'), topic('Medium'), topic('Low')]) },
         { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: arnOf(idOf('AWS::KMS::Key', 'AlertsKey')) },
         {
           Effect: 'Allow',
           Action: 'ssm:GetParameter',
-          Resource: sorted([parameter('autopilot/mycats/db-password'), parameter('cafemuji-db-password'), parameter('autopilot/shiojiri/db')]),
+          Resource: sorted([
+            parameter('autopilot/mycats/db-password'),
+            parameter('cafemuji-db-password'),
+            parameter('autopilot/shiojiri/db'),
+          ]),
         },
         {
           Effect: 'Allow',
@@ -263,7 +327,12 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
       expect(embedded).toEqual(JSON.parse(JSON.stringify(config)));
       // As at a cold start: the stack's environment is set before the module loads.
       vi.stubEnv('AUTOPILOT_BUCKET', 'autopilot-test-bucket');
-      vi.stubEnv('AUTOPILOT_TOPIC_ARNS', JSON.stringify(Object.fromEntries(['critical', 'high', 'medium', 'low', 'digest'].map((t) => [t, `arn:aws:sns:${REGION}:${ACCOUNT}:${t}`]))));
+      vi.stubEnv(
+        'AUTOPILOT_TOPIC_ARNS',
+        JSON.stringify(
+          Object.fromEntries(['critical', 'high', 'medium', 'low', 'digest'].map((t) => [t, `arn:aws:sns:${REGION}:${ACCOUNT}:${t}`])),
+        ),
+      );
       const module = (await import(pathToFileURL(join(assetDir, 'index.mjs')).href)) as { handler?: unknown };
       vi.unstubAllEnvs();
       expect(typeof module.handler).toBe('function');
@@ -272,7 +341,18 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
 
   it('outputs the bucket name, the five topic ARNs and the function name', () => {
     expect(Object.keys(artifactOutputs()).sort()).toEqual(
-      ['BackupFunctionName', 'BucketName', 'CriticalTopicArn', 'DashboardUrl', 'DigestTopicArn', 'DigestFunctionName', 'HealthFunctionName', 'HighTopicArn', 'LowTopicArn', 'MediumTopicArn'].sort(),
+      [
+        'BackupFunctionName',
+        'BucketName',
+        'CriticalTopicArn',
+        'DashboardUrl',
+        'DigestTopicArn',
+        'DigestFunctionName',
+        'HealthFunctionName',
+        'HighTopicArn',
+        'LowTopicArn',
+        'MediumTopicArn',
+      ].sort(),
     );
     expect(artifactOutputs().HealthFunctionName.Value).toEqual({ Ref: idOf('AWS::Lambda::Function', 'HealthFunction') });
   });
@@ -288,7 +368,8 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
       for (const c of stack.node.findAll()) {
         for (const m of c.node.metadata) {
           if (m.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
-          for (const [id, reason] of Object.entries(m.data as Record<string, string>)) acks.push([c.node.path, id.replace(/^annotation::/i, ''), reason]);
+          for (const [id, reason] of Object.entries(m.data as Record<string, string>))
+            acks.push([c.node.path, id.replace(/^annotation::/i, ''), reason]);
         }
       }
       for (const [, , reason] of acks) expect(reason.length).toBeGreaterThan(40);

@@ -41,7 +41,15 @@ function inputs(overrides: Partial<CostInputs> = {}): CostInputs {
     logRetentionMonths: 0,
     kms: { keys: 0, requestsPerMonth: 0 },
     observability: { customMetrics: 0, alarms: 0, dashboards: 0 },
-    synthetics: { canaries: [], durationMs: 0, memoryMb: 1000, artifactPutsPerRun: 0, artifactBytesPerRun: 0, artifactRetentionDays: 0, logBytesPerRun: 0 },
+    synthetics: {
+      canaries: [],
+      durationMs: 0,
+      memoryMb: 1000,
+      artifactPutsPerRun: 0,
+      artifactBytesPerRun: 0,
+      artifactRetentionDays: 0,
+      logBytesPerRun: 0,
+    },
     route53: { checks: [] },
     ...overrides,
   };
@@ -66,7 +74,10 @@ describe('estimateMonthlyCost', () => {
     expect(estimate.usage.healthRuns).toBe(runs);
     const gbSeconds = runs * 0.2 * 0.5;
     expect(estimate.usage.lambdaGbSeconds).toBeCloseTo(gbSeconds, 6);
-    const expected = (runs / 1e6) * PRICES.lambdaPerMillionRequests + gbSeconds * PRICES.lambdaArmGbSecond + (runs / 1e6) * PRICES.schedulerPerMillionInvocations;
+    const expected =
+      (runs / 1e6) * PRICES.lambdaPerMillionRequests +
+      gbSeconds * PRICES.lambdaArmGbSecond +
+      (runs / 1e6) * PRICES.schedulerPerMillionInvocations;
     expect(estimate.probes.ops).toBeCloseTo(expected, 10);
     expect(estimate.total.ops).toBeCloseTo(expected, 10);
   });
@@ -89,7 +100,15 @@ describe('estimateMonthlyCost', () => {
 
   it('rounds each run up to the billed millisecond and adds the INIT of cold starts, at most one per run', () => {
     const every = fn({ durationMs: 100.2, memoryMb: 1024, coldStartsPerDay: 24, initDurationMs: 250 });
-    const daily = fn({ label: 'digest', group: 'suite', everyMinutes: 24 * 60, durationMs: 1000, memoryMb: 1024, coldStartsPerDay: 1440, initDurationMs: 250 });
+    const daily = fn({
+      label: 'digest',
+      group: 'suite',
+      everyMinutes: 24 * 60,
+      durationMs: 1000,
+      memoryMb: 1024,
+      coldStartsPerDay: 1440,
+      initDurationMs: 250,
+    });
     const estimate = estimateMonthlyCost(inputs({ functions: [every, daily] }));
     const invoke = 43_200 * 0.101 + 30 * 1;
     const init = 24 * 30 * 0.25 + 30 * 0.25;
@@ -100,11 +119,20 @@ describe('estimateMonthlyCost', () => {
 
   it('prices S3 state requests, noncurrent versions and CloudWatch Logs with their retention', () => {
     const f = fn({ s3PerRun: { gets: 1, puts: 1, lists: 1 }, stateBytesPerRun: 2048, logBytesPerRun: 1000 });
-    const estimate = estimateMonthlyCost(inputs({ functions: [f], bucket: { noncurrentVersionDays: 7, accessLogBytesPerRequest: 0, accessLogRetentionDays: 0 }, logRetentionMonths: 3 }));
+    const estimate = estimateMonthlyCost(
+      inputs({
+        functions: [f],
+        bucket: { noncurrentVersionDays: 7, accessLogBytesPerRequest: 0, accessLogRetentionDays: 0 },
+        logRetentionMonths: 3,
+      }),
+    );
     const runs = 43_200;
     const s3Row = estimate.rows.find((r) => r.group === 'probes' && r.component.startsWith('S3'))!;
-    const versionsGb = (runs / 30) * 7 * 2048 / GIB;
-    expect(s3Row.ops!.usd).toBeCloseTo((runs / 1000) * PRICES.s3GetPer1k + ((2 * runs) / 1000) * PRICES.s3PutPer1k + versionsGb * PRICES.s3StandardGbMonth, 10);
+    const versionsGb = ((runs / 30) * 7 * 2048) / GIB;
+    expect(s3Row.ops!.usd).toBeCloseTo(
+      (runs / 1000) * PRICES.s3GetPer1k + ((2 * runs) / 1000) * PRICES.s3PutPer1k + versionsGb * PRICES.s3StandardGbMonth,
+      10,
+    );
     const logsRow = estimate.rows.find((r) => r.group === 'probes' && r.component === 'CloudWatch Logs')!;
     const logGb = (runs * 1000) / GIB;
     expect(logsRow.ops!.usd).toBeCloseTo(logGb * PRICES.logsIngestionPerGb + logGb * 3 * PRICES.logsStoragePerGbMonth, 10);
@@ -115,7 +143,15 @@ describe('estimateMonthlyCost', () => {
       { name: 'a', everyMinutes: 1, latencyAlarm: true },
       { name: 'b', everyMinutes: 5, latencyAlarm: false },
     ];
-    const synthetics = { canaries, durationMs: 2000, memoryMb: 1024, artifactPutsPerRun: 2, artifactBytesPerRun: 0, artifactRetentionDays: 30, logBytesPerRun: 0 };
+    const synthetics = {
+      canaries,
+      durationMs: 2000,
+      memoryMb: 1024,
+      artifactPutsPerRun: 2,
+      artifactBytesPerRun: 0,
+      artifactRetentionDays: 30,
+      logBytesPerRun: 0,
+    };
     const estimate = estimateMonthlyCost(inputs({ synthetics }));
     const runs = 43_200 + 8_640;
     expect(estimate.usage.canaryRuns).toBe(runs);
@@ -155,7 +191,13 @@ describe('estimateMonthlyCost', () => {
     );
     const storage = (2 * 30 + 2 * 7) * PRICES.s3StandardGbMonth;
     const sns = (10 / 1e6) * PRICES.snsPerMillionPublishes + (20 / 100_000) * PRICES.snsEmailPer100k + 10 * PRICES.snsSmsPerMessage;
-    const rest = storage + sns + PRICES.kmsKeyMonth + 15 * PRICES.cloudwatchAlarmMonth + 20 * PRICES.cloudwatchMetricMonth + PRICES.cloudwatchDashboardMonth;
+    const rest =
+      storage +
+      sns +
+      PRICES.kmsKeyMonth +
+      15 * PRICES.cloudwatchAlarmMonth +
+      20 * PRICES.cloudwatchMetricMonth +
+      PRICES.cloudwatchDashboardMonth;
     expect(estimate.usage.backupGbMonth).toBe(74);
     expect(estimate.restOfSuite).toBeCloseTo(rest, 10);
     expect(estimate.total.ops).toBeCloseTo(estimate.probes.ops + rest, 10);
@@ -166,10 +208,21 @@ describe('estimateMonthlyCost', () => {
   it('makes the rows add up to the totals in every column', () => {
     const estimate = estimateMonthlyCost(
       inputs({
-        functions: [fn({ s3PerRun: { gets: 1, puts: 1, lists: 0 }, logBytesPerRun: 900 }), fn({ label: 'disk', group: 'suite', everyMinutes: 60 })],
+        functions: [
+          fn({ s3PerRun: { gets: 1, puts: 1, lists: 0 }, logBytesPerRun: 900 }),
+          fn({ label: 'disk', group: 'suite', everyMinutes: 60 }),
+        ],
         backups: { sizeGb: 1, backupsPerDay: 1, retentionDays: [30] },
         observability: { customMetrics: 3, alarms: 4, dashboards: 1 },
-        synthetics: { canaries: [{ name: 'a', everyMinutes: 1, latencyAlarm: false }], durationMs: 1000, memoryMb: 1000, artifactPutsPerRun: 1, artifactBytesPerRun: 1000, artifactRetentionDays: 30, logBytesPerRun: 100 },
+        synthetics: {
+          canaries: [{ name: 'a', everyMinutes: 1, latencyAlarm: false }],
+          durationMs: 1000,
+          memoryMb: 1000,
+          artifactPutsPerRun: 1,
+          artifactBytesPerRun: 1000,
+          artifactRetentionDays: 30,
+          logBytesPerRun: 100,
+        },
         route53: { checks: [check({ https: true })] },
         logRetentionMonths: 3,
       }),
@@ -183,12 +236,20 @@ describe('estimateMonthlyCost', () => {
   });
 
   it('takes the always-free allowances off: a small Lambda workload costs nothing after them', () => {
-    const estimate = estimateMonthlyCost(inputs({ functions: [fn()], synthetics: { ...inputs().synthetics, canaries: [{ name: 'a', everyMinutes: 1, latencyAlarm: false }] } }));
+    const estimate = estimateMonthlyCost(
+      inputs({
+        functions: [fn()],
+        synthetics: { ...inputs().synthetics, canaries: [{ name: 'a', everyMinutes: 1, latencyAlarm: false }] },
+      }),
+    );
     // 43,200 requests and 4,320 GB-s are inside 1M requests and 400,000 GB-s; Scheduler inside 14M.
     expect(estimate.total.ops).toBeGreaterThan(0);
     expect(estimate.totalAfterFreeTier.ops).toBeCloseTo(0, 10);
     // Synthetics: only the first 100 canary runs are free (and one alarm, inside the free 10).
-    expect(estimate.freeTier.synthetics).toBeCloseTo(100 * PRICES.syntheticsPerCanaryRun + PRICES.cloudwatchAlarmMonth + (43_200 / 1e6) * PRICES.lambdaPerMillionRequests, 10);
+    expect(estimate.freeTier.synthetics).toBeCloseTo(
+      100 * PRICES.syntheticsPerCanaryRun + PRICES.cloudwatchAlarmMonth + (43_200 / 1e6) * PRICES.lambdaPerMillionRequests,
+      10,
+    );
   });
 
   it('follows the prices it is given', () => {

@@ -41,7 +41,10 @@ export class ConditionalS3Proxy {
     const previous = this.locks.get(key) ?? Promise.resolve();
     let release!: () => void;
     const mine = new Promise<void>((resolve) => (release = resolve));
-    this.locks.set(key, previous.then(() => mine));
+    this.locks.set(
+      key,
+      previous.then(() => mine),
+    );
     await previous;
     try {
       const current = await this.headEtag(req, upstreamPort);
@@ -49,7 +52,9 @@ export class ConditionalS3Proxy {
       if (failed) {
         req.resume();
         res.writeHead(412, { 'content-type': 'application/xml' });
-        res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>');
+        res.end(
+          '<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>',
+        );
         return;
       }
       await new Promise<void>((resolve) => {

@@ -33,7 +33,13 @@ export class CorruptingS3Proxy {
     await new Promise((resolve) => this.server.close(resolve));
   }
 
-  private forward(req: IncomingMessage, res: ServerResponse, upstreamPort: number, matches: (path: string) => boolean, offset: number): void {
+  private forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    upstreamPort: number,
+    matches: (path: string) => boolean,
+    offset: number,
+  ): void {
     const path = req.url ?? '';
     const damage = req.method === 'PUT' && this.corrupted.length === 0 && matches(path);
     if (damage) this.corrupted.push(path);

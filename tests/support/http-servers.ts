@@ -115,14 +115,26 @@ async function listen(scheme: 'http' | 'https', server: http.Server, initial: Re
   };
 }
 
-function answer(route: RouteSpec, res: ServerResponse, done: () => void, later: (ms: number, fn: () => void) => void, stats: ServerStats): void {
-  if (res.destroyed) return done();
+function answer(
+  route: RouteSpec,
+  res: ServerResponse,
+  done: () => void,
+  later: (ms: number, fn: () => void) => void,
+  stats: ServerStats,
+): void {
+  if (res.destroyed) {
+    done();
+    return;
+  }
   const headers = { ...route.headers, ...(route.redirectTo ? { location: route.redirectTo } : {}) };
   res.writeHead(route.status ?? (route.redirectTo ? 302 : 200), headers);
   if (route.slowBody) {
     const pieces = [...route.slowBody.chunks];
     const next = (): void => {
-      if (res.destroyed) return done();
+      if (res.destroyed) {
+        done();
+        return;
+      }
       const piece = pieces.shift();
       if (piece === undefined) {
         done();
@@ -169,11 +181,27 @@ export function selfSignedCertificate(days: number): SelfSignedCertificate {
   try {
     const keyPath = join(dir, 'key.pem');
     const certPath = join(dir, 'cert.pem');
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', String(days),
-      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-      '-keyout', keyPath, '-out', certPath,
-    ], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        String(days),
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        keyPath,
+        '-out',
+        certPath,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     const notAfterLine = execFileSync('openssl', ['x509', '-in', certPath, '-noout', '-enddate'], { encoding: 'utf8' });
     return {
       cert: readFileSync(certPath, 'utf8'),

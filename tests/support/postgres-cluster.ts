@@ -58,10 +58,30 @@ export class PostgresCluster {
       chownSync(dir, user.uid, user.gid);
       chownSync(pwfile, user.uid, user.gid);
     }
-    cluster.run('initdb', ['-D', join(dir, 'data'), '-U', cluster.superuser, '--pwfile', pwfile, '--auth-host=scram-sha-256', '--auth-local=trust', '-E', 'UTF8', '--locale=C.UTF-8']);
+    cluster.run('initdb', [
+      '-D',
+      join(dir, 'data'),
+      '-U',
+      cluster.superuser,
+      '--pwfile',
+      pwfile,
+      '--auth-host=scram-sha-256',
+      '--auth-local=trust',
+      '-E',
+      'UTF8',
+      '--locale=C.UTF-8',
+    ]);
     cluster.run('pg_ctl', [
-      '-D', join(dir, 'data'), '-l', join(dir, 'log'), '-w', '-t', '60', 'start',
-      '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=40`,
+      '-D',
+      join(dir, 'data'),
+      '-l',
+      join(dir, 'log'),
+      '-w',
+      '-t',
+      '60',
+      'start',
+      '-o',
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=40`,
     ]);
     return cluster;
   }

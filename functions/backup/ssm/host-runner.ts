@@ -1,4 +1,10 @@
-import { CancelCommandCommand, DescribeInstanceInformationCommand, GetCommandInvocationCommand, SendCommandCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import {
+  CancelCommandCommand,
+  DescribeInstanceInformationCommand,
+  GetCommandInvocationCommand,
+  SendCommandCommand,
+  type SSMClient,
+} from '@aws-sdk/client-ssm';
 import { fileURLToPath } from 'node:url';
 import { startProcess } from '../child-process.js';
 
@@ -18,7 +24,11 @@ export interface HostRunResult {
 
 /** Runs scripts/ssm-backup.sh on the server of a target: through SSM Run Command, or with local bash. */
 export interface HostRunner {
-  run(tags: Readonly<Record<string, string>>, parameters: BackupScriptParameters, options: { timeoutSeconds: number; signal?: AbortSignal }): Promise<HostRunResult>;
+  run(
+    tags: Readonly<Record<string, string>>,
+    parameters: BackupScriptParameters,
+    options: { timeoutSeconds: number; signal?: AbortSignal },
+  ): Promise<HostRunResult>;
 }
 
 export const BACKUP_SCRIPT_PATH = fileURLToPath(new URL('../scripts/ssm-backup.sh', import.meta.url));
@@ -30,7 +40,11 @@ export class LocalBashRunner implements HostRunner {
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {}
 
-  async run(_tags: Readonly<Record<string, string>>, parameters: BackupScriptParameters, options: { timeoutSeconds: number; signal?: AbortSignal }): Promise<HostRunResult> {
+  async run(
+    _tags: Readonly<Record<string, string>>,
+    parameters: BackupScriptParameters,
+    options: { timeoutSeconds: number; signal?: AbortSignal },
+  ): Promise<HostRunResult> {
     const env: NodeJS.ProcessEnv = { ...this.env };
     for (const [name, value] of Object.entries(parameters)) if (value !== undefined) env[`SSM_${name}`] = value;
     const run = startProcess('bash', [this.script], env);
@@ -45,7 +59,11 @@ export class LocalBashRunner implements HostRunner {
     const ok = status.code === 0;
     return {
       ok,
-      status: status.spawnError ? `not started: ${status.spawnError.message}` : status.signal ? `killed by ${status.signal}` : `exit ${status.code}`,
+      status: status.spawnError
+        ? `not started: ${status.spawnError.message}`
+        : status.signal
+          ? `killed by ${status.signal}`
+          : `exit ${status.code}`,
       stdout: Buffer.concat(stdout).toString('utf8'),
       stderr: run.stderr.toString(),
       host: 'localhost',
@@ -53,12 +71,30 @@ export class LocalBashRunner implements HostRunner {
   }
 }
 
-const TERMINAL = new Set(['Success', 'Failed', 'Cancelled', 'TimedOut', 'DeliveryTimedOut', 'ExecutionTimedOut', 'Undeliverable', 'Terminated', 'InvalidPlatform', 'AccessDenied']);
+const TERMINAL = new Set([
+  'Success',
+  'Failed',
+  'Cancelled',
+  'TimedOut',
+  'DeliveryTimedOut',
+  'ExecutionTimedOut',
+  'Undeliverable',
+  'Terminated',
+  'InvalidPlatform',
+  'AccessDenied',
+]);
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 
 /**
@@ -79,26 +115,40 @@ export class SsmHostRunner implements HostRunner {
     do {
       const page = await this.ssm.send(
         new DescribeInstanceInformationCommand({
-          Filters: [...Object.entries(tags).map(([key, value]) => ({ Key: `tag:${key}`, Values: [value] })), { Key: 'PingStatus', Values: ['Online'] }],
+          Filters: [
+            ...Object.entries(tags).map(([key, value]) => ({ Key: `tag:${key}`, Values: [value] })),
+            { Key: 'PingStatus', Values: ['Online'] },
+          ],
           NextToken: token,
         }),
       );
       for (const info of page.InstanceInformationList ?? []) if (info.InstanceId) ids.push(info.InstanceId);
       token = page.NextToken;
     } while (token);
-    const selector = Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(', ');
+    const selector = Object.entries(tags)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ');
     if (ids.length === 0) throw new Error(`no online SSM managed instance has the tags ${selector}`);
-    if (ids.length > 1) throw new Error(`the tags ${selector} select ${ids.length} instances (${ids.sort().join(', ')}); a backup via ssm needs exactly one`);
+    if (ids.length > 1)
+      throw new Error(`the tags ${selector} select ${ids.length} instances (${ids.sort().join(', ')}); a backup via ssm needs exactly one`);
     return ids[0]!;
   }
 
-  async run(tags: Readonly<Record<string, string>>, parameters: BackupScriptParameters, options: { timeoutSeconds: number; signal?: AbortSignal }): Promise<HostRunResult> {
+  async run(
+    tags: Readonly<Record<string, string>>,
+    parameters: BackupScriptParameters,
+    options: { timeoutSeconds: number; signal?: AbortSignal },
+  ): Promise<HostRunResult> {
     const instance = await this.resolveInstance(tags);
     const sent = await this.ssm.send(
       new SendCommandCommand({
         DocumentName: this.documentName,
         InstanceIds: [instance],
-        Parameters: Object.fromEntries(Object.entries(parameters).filter(([, v]) => v !== undefined).map(([k, v]) => [k, [v!]])),
+        Parameters: Object.fromEntries(
+          Object.entries(parameters)
+            .filter(([, v]) => v !== undefined)
+            .map(([k, v]) => [k, [v!]]),
+        ),
         TimeoutSeconds: 60,
         Comment: 'ops-autopilot backup',
       }),

@@ -160,13 +160,18 @@ function decide(
       change: 'stable',
       topic,
       open: failing
-        ? { severity, openedAt: open?.openedAt ?? nowIso, lastNotifiedAt: nowIso, notifiedSeverity: worstAlert(topic, open?.notifiedSeverity) }
+        ? {
+            severity,
+            openedAt: open?.openedAt ?? nowIso,
+            lastNotifiedAt: nowIso,
+            notifiedSeverity: worstAlert(topic, open?.notifiedSeverity),
+          }
         : null,
       flapping: null,
     };
   }
   if (flappingNow) {
-    const topic = worstAlert(failing ? severity : observed.lastFailSeverity ?? 'low', open?.notifiedSeverity);
+    const topic = worstAlert(failing ? severity : (observed.lastFailSeverity ?? 'low'), open?.notifiedSeverity);
     return { change: 'flapping', topic, open, flapping: { since: nowIso, severity: topic } };
   }
   if (failing) {
@@ -229,7 +234,7 @@ export function evaluate(input: EvaluateInput): EvaluateResult {
       lastFailSeverity: failing ? (obs.severity as AlertSeverity) : prev?.lastFailSeverity,
       consecutiveFailures,
       consecutiveOks: failing ? 0 : (prev?.consecutiveOks ?? 0) + 1,
-      failingSince: failing ? (consecutiveFailures > 1 ? prev?.failingSince ?? nowIso : nowIso) : undefined,
+      failingSince: failing ? (consecutiveFailures > 1 ? (prev?.failingSince ?? nowIso) : nowIso) : undefined,
       history,
       summary: obs.summary,
       lastSeenAt: nowIso,

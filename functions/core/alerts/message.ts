@@ -54,12 +54,15 @@ const TEXT = {
   en: {
     heading: (sev: string, job: string, counts: string) => `${sev} alert from ops-autopilot (${job} job): ${counts}`,
     count: (section: SectionId, n: number) =>
-      ({ new: `${n} new`, repeat: `${n} still open`, flapping: `${n} flapping`, stable: `${n} stable again`, resolved: `${n} resolved` })[section],
+      ({ new: `${n} new`, repeat: `${n} still open`, flapping: `${n} flapping`, stable: `${n} stable again`, resolved: `${n} resolved` })[
+        section
+      ],
     countJoin: ', ',
     respond: (within: string) => `Respond within ${within}.`,
     noAction: 'No action needed.',
     section: (section: SectionId, n: number) =>
-      ({ new: 'New alerts', repeat: 'Still open', flapping: 'Flapping', stable: 'Stable again', resolved: 'Resolved' })[section] + ` (${n})`,
+      ({ new: 'New alerts', repeat: 'Still open', flapping: 'Flapping', stable: 'Stable again', resolved: 'Resolved' })[section] +
+      ` (${n})`,
     since: (at: string) => `failing since ${at}`,
     openFor: (span: string) => `open for ${span}`,
     escalated: (from: string) => `escalated from ${from}`,
@@ -75,12 +78,14 @@ const TEXT = {
   ja: {
     heading: (sev: string, job: string, counts: string) => `ops-autopilot（${job}ジョブ）からの ${sev} アラート: ${counts}`,
     count: (section: SectionId, n: number) =>
-      ({ new: `新規${n}件`, repeat: `継続中${n}件`, flapping: `フラッピング${n}件`, stable: `安定化${n}件`, resolved: `復旧${n}件` })[section],
+      ({ new: `新規${n}件`, repeat: `継続中${n}件`, flapping: `フラッピング${n}件`, stable: `安定化${n}件`, resolved: `復旧${n}件` })[
+        section
+      ],
     countJoin: '、',
     respond: (within: string) => `${within}以内に対応してください。`,
     noAction: '対応は不要です。',
     section: (section: SectionId, n: number) =>
-      ({ new: '新規アラート', repeat: '継続中', flapping: 'フラッピング', stable: '安定化', resolved: '復旧' })[section] + `（${n}件）`,
+      `${{ new: '新規アラート', repeat: '継続中', flapping: 'フラッピング', stable: '安定化', resolved: '復旧' }[section]}（${n}件）`,
     since: (at: string) => `${at} から異常`,
     openFor: (span: string) => `${span}継続中`,
     escalated: (from: string) => `${from} から悪化`,
@@ -101,7 +106,7 @@ export function asciiOnly(text: string): string {
     .replace(/[^\x20-\x7e]+/g, ' ')
     .replace(/\(\s*\)|\[\s*\]|\{\s*\}/g, ' ')
     .replace(/\s+/g, ' ')
-    .replace(/^[\s:;,.\-]+|[\s:;,\-]+$/g, '');
+    .replace(/^[\s:;,.-]+|[\s:;,-]+$/g, '');
 }
 
 /** What is left of a summary in ASCII, if enough is left to mean something (a Japanese one often is not). */
@@ -221,10 +226,7 @@ export function renderNotification(planned: PlannedNotification, config: Message
   const counts = sections.map((s) => t.count(s.id, s.items.length)).join(t.countJoin);
   const needsAction = planned.items.some((item) => item.severity !== 'ok' && item.change !== 'resolved');
   const within = spanText(durationMs(respondWithin(config, severity)), config.language);
-  const header = [
-    t.heading(severity.toUpperCase(), planned.job, counts),
-    needsAction ? t.respond(within) : t.noAction,
-  ].join('\n');
+  const header = [t.heading(severity.toUpperCase(), planned.job, counts), needsAction ? t.respond(within) : t.noAction].join('\n');
   const footer = `\n\n${t.footer(planned.job, formatLocal(new Date(planned.at), config.timezone))}`;
   const reserve = Buffer.byteLength(`\n\n${t.truncated(planned.items.length)}`) + Buffer.byteLength(footer);
 

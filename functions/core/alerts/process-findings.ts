@@ -100,7 +100,12 @@ export async function processFindings(input: ProcessFindingsInput): Promise<Proc
   }
 
   const committed = commit(loaded.state, evaluation.state, evaluation.notifications, sentIds);
-  const changes = { touched: evaluation.touched, pruned: evaluation.pruned, notified: notifiedKeys(evaluation.notifications, sentIds), now };
+  const changes = {
+    touched: evaluation.touched,
+    pruned: evaluation.pruned,
+    notified: notifiedKeys(evaluation.notifications, sentIds),
+    now,
+  };
   let base = loaded;
   let next = committed;
   for (let attempt = 1; ; attempt++) {

@@ -89,9 +89,7 @@ const entrySchema = z.object({
   history: z.array(z.enum(['ok', 'fail'])),
   summary: z.string(),
   lastSeenAt: instant,
-  open: z
-    .object({ severity: alertSeverity, openedAt: instant, lastNotifiedAt: instant, notifiedSeverity: alertSeverity })
-    .nullable(),
+  open: z.object({ severity: alertSeverity, openedAt: instant, lastNotifiedAt: instant, notifiedSeverity: alertSeverity }).nullable(),
   flapping: z.object({ since: instant, severity: alertSeverity }).nullable(),
 });
 

@@ -29,8 +29,7 @@ const httpUrl = z.string().refine((value) => {
   }
 }, 'invalid URL (must be http:// or https://)');
 
-const warnCrit = <T extends z.ZodTypeAny>(value: T) =>
-  z.strictObject({ warning: value, critical: value.optional() });
+const warnCrit = <T extends z.ZodTypeAny>(value: T) => z.strictObject({ warning: value, critical: value.optional() });
 
 export const healthCheckSchema = z.strictObject({
   name: checkName.optional(),
@@ -67,11 +66,17 @@ export const backupSchema = z.strictObject({
 
 export const postgresSchema = z.strictObject({
   name: checkName.optional(),
-  host: z.string().min(1).regex(/^[A-Za-z0-9.:_-]+$/, 'invalid host'),
+  host: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9.:_-]+$/, 'invalid host'),
   port: z.number().int().min(1).max(65535).default(5432),
   database: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_$-]{0,62}$/, 'invalid database name'),
   user: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.$-]{0,62}$/, 'invalid user name'),
-  passwordParameter: z.string().regex(/^\/?[A-Za-z0-9_.\-/]{1,1011}$/, 'invalid SSM parameter name').optional(),
+  passwordParameter: z
+    .string()
+    .regex(/^\/?[A-Za-z0-9_.\-/]{1,1011}$/, 'invalid SSM parameter name')
+    .optional(),
   password: z.string().optional(),
   ssl: z.union([z.boolean(), z.enum(['require', 'verify-full'])]).default(false),
   every: duration.default('5m'),
@@ -96,17 +101,26 @@ const absolutePath = z.string().regex(/^\/[A-Za-z0-9._\-/]*$/, 'invalid path (ab
 
 export const serversSchema = z.strictObject({
   tags: z
-    .record(z.string().regex(/^[A-Za-z0-9 _.:/=+\-@]{1,128}$/, 'invalid tag key'), z.string().regex(/^[A-Za-z0-9 _.:/=+\-@]{0,256}$/, 'invalid tag value'))
+    .record(
+      z.string().regex(/^[A-Za-z0-9 _.:/=+\-@]{1,128}$/, 'invalid tag key'),
+      z.string().regex(/^[A-Za-z0-9 _.:/=+\-@]{0,256}$/, 'invalid tag value'),
+    )
     .refine((tags) => Object.keys(tags).length > 0, 'at least one tag is required'),
   disk: z.strictObject({ warning: percent, critical: percent, paths: z.array(absolutePath).optional() }).optional(),
   security: z
     .strictObject({
-      failedLogins: warnCrit(z.number().int().min(1)).extend({ window: duration.default('1h') }).optional(),
+      failedLogins: warnCrit(z.number().int().min(1))
+        .extend({ window: duration.default('1h') })
+        .optional(),
       logPatterns: z
         .array(
           warnCrit(z.number().int().min(1)).extend({
             path: absolutePath,
-            pattern: z.string().min(1).max(200).regex(/^[^\n\r\0]+$/, 'invalid pattern (one line)'),
+            pattern: z
+              .string()
+              .min(1)
+              .max(200)
+              .regex(/^[^\n\r\0]+$/, 'invalid pattern (one line)'),
             window: duration.default('1h'),
           }),
         )
@@ -127,10 +141,16 @@ export const targetSchema = z.strictObject({
 
 const responseTarget = z.strictObject({ respondWithin: duration, repeatEvery: duration.optional() });
 const subscriberList = z.array(
-  z.string().refine(
-    (s) => /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s) || /^https:\/\/\S+$/.test(s) || /^\+[1-9]\d{6,14}$/.test(s) || /^arn:aws[a-z-]*:[a-z0-9-]+:/.test(s),
-    'invalid subscriber (an e-mail address, an https:// URL, a +phone number or an ARN)',
-  ),
+  z
+    .string()
+    .refine(
+      (s) =>
+        /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s) ||
+        /^https:\/\/\S+$/.test(s) ||
+        /^\+[1-9]\d{6,14}$/.test(s) ||
+        /^arn:aws[a-z-]*:[a-z0-9-]+:/.test(s),
+      'invalid subscriber (an e-mail address, an https:// URL, a +phone number or an ARN)',
+    ),
 );
 
 export const silenceSchema = z
@@ -185,7 +205,8 @@ export const configSchema = z
       .default({ disk: '1h', security: '1d', digest: '09:00' }),
     targets: z
       .record(targetName, targetSchema, {
-        error: (issue) => (issue.code === 'invalid_key' ? 'invalid target name (lowercase letters, digits and "-", at most 40)' : undefined),
+        error: (issue) =>
+          issue.code === 'invalid_key' ? 'invalid target name (lowercase letters, digits and "-", at most 40)' : undefined,
       })
       .refine((targets) => Object.keys(targets).length > 0, 'at least one target is required'),
   })
@@ -198,17 +219,32 @@ export const configSchema = z
         ...(t.sqlite ?? []).map((s, i) => [s.name, ['targets', target, 'sqlite', i]] as const),
       ];
       for (const [name, path] of names) {
-        if (seen.has(name)) ctx.addIssue({ code: 'custom', path: [...path, 'name'], message: `duplicate check name "${name}" in target ${target}` });
+        if (seen.has(name))
+          ctx.addIssue({ code: 'custom', path: [...path, 'name'], message: `duplicate check name "${name}" in target ${target}` });
         seen.add(name);
       }
       for (const [i, p] of (t.postgres ?? []).entries()) {
         const c = p.checks?.connections;
-        if (c && c.warning > c.critical) ctx.addIssue({ code: 'custom', path: ['targets', target, 'postgres', i, 'checks', 'connections', 'warning'], message: 'warning must not exceed critical' });
+        if (c && c.warning > c.critical)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['targets', target, 'postgres', i, 'checks', 'connections', 'warning'],
+            message: 'warning must not exceed critical',
+          });
         if (p.password !== undefined && p.passwordParameter !== undefined)
-          ctx.addIssue({ code: 'custom', path: ['targets', target, 'postgres', i, 'password'], message: 'give either password (local runs) or passwordParameter, not both' });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['targets', target, 'postgres', i, 'password'],
+            message: 'give either password (local runs) or passwordParameter, not both',
+          });
       }
       const d = t.servers?.disk;
-      if (d && d.warning > d.critical) ctx.addIssue({ code: 'custom', path: ['targets', target, 'servers', 'disk', 'warning'], message: 'warning must not exceed critical' });
+      if (d && d.warning > d.critical)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['targets', target, 'servers', 'disk', 'warning'],
+          message: 'warning must not exceed critical',
+        });
     }
     for (const [i, s] of config.silences.entries()) {
       if (s.target !== undefined && !(s.target in config.targets))

@@ -4,9 +4,7 @@ import { configSchema, type Config } from './schema.js';
 
 /** Renders a zod path as `targets.mycats.health[0].url`. */
 export function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  return path
-    .map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`))
-    .join('');
+  return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`)).join('');
 }
 
 export function issuesOf(error: z.ZodError, prefix = ''): string[] {
@@ -33,7 +31,9 @@ export function validateConfig(input: unknown, options: ValidateOptions = {}): C
     for (const [target, t] of Object.entries(parsed.data.targets)) {
       for (const [i, p] of (t.postgres ?? []).entries()) {
         if (p.password !== undefined)
-          issues.push(`targets.${target}.postgres[${i}].password: passwords are refused in deployed config; store it as an SSM SecureString and set passwordParameter`);
+          issues.push(
+            `targets.${target}.postgres[${i}].password: passwords are refused in deployed config; store it as an SSM SecureString and set passwordParameter`,
+          );
       }
     }
     if (issues.length) throw new ConfigError(`invalid config:\n  ${issues.join('\n  ')}`, issues);

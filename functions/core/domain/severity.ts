@@ -48,7 +48,7 @@ export interface SeverityOverride {
 export function classify(rule: MatrixRule, level: Level, override?: SeverityOverride): Severity {
   if (level === 'ok') return 'ok';
   const cells: { warning?: AlertSeverity; critical?: AlertSeverity } = { ...DEFAULT_MATRIX[rule], ...override };
-  return (level === 'warning' ? cells.warning ?? cells.critical : cells.critical ?? cells.warning) ?? 'ok';
+  return (level === 'warning' ? (cells.warning ?? cells.critical) : (cells.critical ?? cells.warning)) ?? 'ok';
 }
 
 /** Response targets from the runbooks' incident tables; `repeatEvery` defaults to these. */

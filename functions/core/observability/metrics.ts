@@ -69,7 +69,8 @@ export function findingMetricRecords(job: Job, findings: readonly Finding[]): Me
         ...(duration === undefined ? [] : [{ name: backupDuration.name, unit: backupDuration.unit, value: duration }]),
       ];
       const database = typeof observed.database === 'string' && observed.database ? observed.database : f.check;
-      if (values.length) records.push({ dimensions: { [backupSize.dimensions[0]]: f.target, [backupSize.dimensions[1]]: database }, values });
+      if (values.length)
+        records.push({ dimensions: { [backupSize.dimensions[0]]: f.target, [backupSize.dimensions[1]]: database }, values });
     } else if (f.kind === 'disk') {
       const used = numberOf(observed.usedPercent) ?? numberOf(observed.usedPct);
       if (used !== undefined)

@@ -139,7 +139,7 @@ function describe(error: NodeJS.ErrnoException): Omit<ExchangeError, 'phase'> {
 
 function peerCertificateOf(socket: TLSSocket): PeerCertificate | undefined {
   const peer = socket.getPeerCertificate?.();
-  if (!peer || !peer.valid_to) return undefined;
+  if (!peer?.valid_to) return undefined;
   const validTo = new Date(peer.valid_to);
   if (Number.isNaN(validTo.getTime())) return undefined;
   const cn = peer.subject?.CN as string | string[] | undefined;

@@ -67,7 +67,7 @@ function errorMessage(error: ExchangeError, check: Check): string {
   if (error.code === 'ABORTED') return `${error.message}${during}`;
   if (error.code === 'ECONNREFUSED') return 'connection refused';
   if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') return `host not found (${error.code})`;
-  if (isTlsError(error.code)) return `TLS error: ${error.message} (${error.code})`;
+  if (isTlsError(error.code)) return `TLS error: ${withoutNodeHint(error.message)} (${error.code})`;
   if (error.code === 'ECONNRESET') return `connection reset${during}`;
   return `${error.message} (${error.code})${during}`;
 }
@@ -105,13 +105,21 @@ function bodyAspects(check: Check, result: Exchange): Aspect[] {
       document = JSON.parse(text);
     } catch {
       const why = result.bodyTruncated ? `over ${BODY_CAP_BYTES / 1024 / 1024} MiB` : 'not JSON';
-      return [...aspects, { rule: 'http.availability', level: 'critical', message: `body is ${why} (expected json ${Object.keys(json).join(', ')})` }];
+      return [
+        ...aspects,
+        { rule: 'http.availability', level: 'critical', message: `body is ${why} (expected json ${Object.keys(json).join(', ')})` },
+      ];
     }
     for (const [path, want] of Object.entries(json)) {
       const found = valueAtPath(document, path);
-      if (!found.present) aspects.push({ rule: 'http.availability', level: 'critical', message: `json ${path} missing (expected ${quote(want)})` });
+      if (!found.present)
+        aspects.push({ rule: 'http.availability', level: 'critical', message: `json ${path} missing (expected ${quote(want)})` });
       else if (found.value !== want) {
-        aspects.push({ rule: 'http.availability', level: 'critical', message: `json ${path} = ${quote(found.value)} (expected ${quote(want)})` });
+        aspects.push({
+          rule: 'http.availability',
+          level: 'critical',
+          message: `json ${path} = ${quote(found.value)} (expected ${quote(want)})`,
+        });
       }
     }
   }
@@ -133,8 +141,10 @@ export function valueAtPath(document: unknown, path: string): { present: boolean
 function responseTimeAspects(check: Check, ms: number): Aspect[] {
   const warning = check.responseTime?.warning === undefined ? undefined : durationMs(check.responseTime.warning);
   const critical = check.responseTime?.critical === undefined ? undefined : durationMs(check.responseTime.critical);
-  if (critical !== undefined && ms > critical) return [{ rule: 'http.responseTime', level: 'critical', message: `slow: ${formatMs(ms)} (critical ${formatMs(critical)})` }];
-  if (warning !== undefined && ms > warning) return [{ rule: 'http.responseTime', level: 'warning', message: `slow: ${formatMs(ms)} (warning ${formatMs(warning)})` }];
+  if (critical !== undefined && ms > critical)
+    return [{ rule: 'http.responseTime', level: 'critical', message: `slow: ${formatMs(ms)} (critical ${formatMs(critical)})` }];
+  if (warning !== undefined && ms > warning)
+    return [{ rule: 'http.responseTime', level: 'warning', message: `slow: ${formatMs(ms)} (warning ${formatMs(warning)})` }];
   return [];
 }
 
@@ -143,6 +153,13 @@ function certificateAspects(check: Check, daysLeft: number): Aspect[] {
   const criticalDays = check.certificate?.criticalDays ?? DEFAULT_CERTIFICATE_CRITICAL_DAYS;
   const level = daysLeft < criticalDays ? 'critical' : daysLeft < warningDays ? 'warning' : undefined;
   if (!level) return [];
-  const when = daysLeft < 0 ? `expired ${-daysLeft} day${daysLeft === -1 ? '' : 's'} ago` : `expires in ${daysLeft} day${daysLeft === 1 ? '' : 's'}`;
+  const when =
+    daysLeft < 0 ? `expired ${-daysLeft} day${daysLeft === -1 ? '' : 's'} ago` : `expires in ${daysLeft} day${daysLeft === 1 ? '' : 's'}`;
   return [{ rule: 'http.certificate', level, message: `certificate ${when}` }];
+}
+
+/** Node 24 appends advice for its own command line ("; if the root CA is installed locally, try running Node.js
+ * with --use-system-ca") to certificate errors; an operator reading the alert cannot act on it. */
+function withoutNodeHint(message: string): string {
+  return message.replace(/; if the root CA is installed locally.*$/s, '');
 }

@@ -75,7 +75,11 @@ export async function probePostgres(target: string, db: PostgresConfig, password
     const { code, message } = describe(error, timeoutMs);
     observed.error = code;
     observed.errorMessage = message;
-    aspects.push({ rule: 'postgres.connect', level: 'critical', message: connected ? `query failed: ${message}` : `cannot connect: ${message}` });
+    aspects.push({
+      rule: 'postgres.connect',
+      level: 'critical',
+      message: connected ? `query failed: ${message}` : `cannot connect: ${message}`,
+    });
   } finally {
     await endWithin(client, 1_000);
   }
@@ -96,13 +100,23 @@ async function connectionAspects(client: pg.Client, db: PostgresConfig, observed
   const row = rows[0];
   if (!row) throw new Error('pg_stat_activity returned no row');
   const percent = (row.connections / row.max_connections) * 100;
-  Object.assign(observed, { connections: row.connections, maxConnections: row.max_connections, connectionsPercent: Math.round(percent * 10) / 10 });
+  Object.assign(observed, {
+    connections: row.connections,
+    maxConnections: row.max_connections,
+    connectionsPercent: Math.round(percent * 10) / 10,
+  });
   const limits = db.checks?.connections;
   if (!limits) return [];
   const level = percent > limits.critical ? 'critical' : percent > limits.warning ? 'warning' : undefined;
   if (!level) return [];
   const threshold = level === 'critical' ? limits.critical : limits.warning;
-  return [{ rule: 'postgres.connections', level, message: `connections ${row.connections}/${row.max_connections} (${Math.round(percent)}%, ${level} ${threshold}%)` }];
+  return [
+    {
+      rule: 'postgres.connections',
+      level,
+      message: `connections ${row.connections}/${row.max_connections} (${Math.round(percent)}%, ${level} ${threshold}%)`,
+    },
+  ];
 }
 
 async function longQueryAspects(client: pg.Client, threshold: string, observed: Record<string, unknown>): Promise<Aspect[]> {
@@ -122,10 +136,22 @@ async function longQueryAspects(client: pg.Client, threshold: string, observed: 
   const total = rows[0]?.total ?? 0;
   observed.longRunningQueries = total;
   if (total === 0) return [];
-  observed.longestQueries = rows.map((r) => ({ pid: r.pid, user: r.usename, database: r.datname, application: r.application_name, runningMs: Math.round(r.running_ms) }));
+  observed.longestQueries = rows.map((r) => ({
+    pid: r.pid,
+    user: r.usename,
+    database: r.datname,
+    application: r.application_name,
+    runningMs: Math.round(r.running_ms),
+  }));
   const longest = rows[0] as LongQueryRow;
   const what = total === 1 ? '1 query' : `${total} queries`;
-  return [{ rule: 'postgres.longRunningQuery', level: 'warning', message: `${what} running over ${formatDuration(thresholdMs)} (longest ${formatDuration(longest.running_ms)}, pid ${longest.pid})` }];
+  return [
+    {
+      rule: 'postgres.longRunningQuery',
+      level: 'warning',
+      message: `${what} running over ${formatDuration(thresholdMs)} (longest ${formatDuration(longest.running_ms)}, pid ${longest.pid})`,
+    },
+  ];
 }
 
 /** Closes the client, not waiting on a peer that no longer answers. */
@@ -143,7 +169,8 @@ function okSummary(observed: Record<string, unknown>): string {
 function describe(error: unknown, timeoutMs: number): { code: string; message: string } {
   const e = error as { code?: string; message?: string; name?: string };
   const message = e?.message ?? String(error);
-  if (/timeout expired|connection timeout|Query read timeout/i.test(message)) return { code: 'ETIMEDOUT', message: `timeout after ${formatMs(timeoutMs)}` };
+  if (/timeout expired|connection timeout|Query read timeout/i.test(message))
+    return { code: 'ETIMEDOUT', message: `timeout after ${formatMs(timeoutMs)}` };
   if (e?.code === '57014') return { code: '57014', message: `statement timeout after ${formatMs(timeoutMs)}` };
   if (e?.code === 'ECONNREFUSED') return { code: 'ECONNREFUSED', message: 'connection refused' };
   return { code: e?.code ?? e?.name ?? 'Error', message };

@@ -28,11 +28,20 @@ beforeEach(() => {
   });
 });
 
-const clients = () => ({ lambda: new LambdaClient({ region: 'ap-northeast-1' }), cloudFormation: new CloudFormationClient({ region: 'ap-northeast-1' }) });
+const clients = () => ({
+  lambda: new LambdaClient({ region: 'ap-northeast-1' }),
+  cloudFormation: new CloudFormationClient({ region: 'ap-northeast-1' }),
+});
 
 describe('autopilot invoke', () => {
   it('finds the function in the stack outputs and sends the console test event', async () => {
-    const report = { job: 'health', startedAt: 'a', finishedAt: 'b', findings: [{ target: 'mycats', check: 'api', kind: 'http', severity: 'ok', summary: '200 in 80 ms' }], notifications: [] };
+    const report = {
+      job: 'health',
+      startedAt: 'a',
+      finishedAt: 'b',
+      findings: [{ target: 'mycats', check: 'api', kind: 'http', severity: 'ok', summary: '200 in 80 ms' }],
+      notifications: [],
+    };
     lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: encode(report) as any });
     const got = await invokeDeployed({ job: 'health', targets: ['mycats'], stackName: 'OpsAutopilot', ...clients() });
     expect(got).toEqual(report);
@@ -60,7 +69,7 @@ describe('autopilot invoke', () => {
       Payload: encode({ errorType: 'ConfigError', errorMessage: 'invalid event:\n  event.targets[0]: unknown target "mycat"' }) as any,
     });
     await expect(invokeDeployed({ job: 'health', targets: ['mycat'], stackName: 'OpsAutopilot', ...clients() })).rejects.toThrow(
-      /OpsAutopilot-HealthFunction-abc failed: ConfigError: invalid event:\n  event\.targets\[0\]: unknown target "mycat"/,
+      /OpsAutopilot-HealthFunction-abc failed: ConfigError: invalid event:\n {2}event\.targets\[0\]: unknown target "mycat"/,
     );
   });
 

@@ -6,7 +6,7 @@ import { LocalObjectStore } from '../../../functions/core/adapters/local-object-
 import { localSecrets } from '../../../functions/core/adapters/local-secrets.js';
 import { S3ObjectStore } from '../../../functions/core/adapters/s3-object-store.js';
 import { processFindings } from '../../../functions/core/alerts/process-findings.js';
-import type { Config, ConfigInput } from '../../../functions/core/config/schema.js';
+import type { ConfigInput } from '../../../functions/core/config/schema.js';
 import { validateConfig } from '../../../functions/core/config/validate.js';
 import type { Report } from '../../../functions/core/domain/report.js';
 import type { ObjectStore } from '../../../functions/core/ports/object-store.js';
@@ -15,7 +15,15 @@ import { backupAlertConfig, runBackups } from '../../../functions/backup/run-bac
 import { PostgresCluster } from '../../support/postgres-cluster.js';
 import { CorruptingS3Proxy } from '../../support/corrupting-s3-proxy.js';
 import { S3TestServer, s3TestClient } from '../../support/s3-server.js';
-import { ObservedStore, RecordingNotifier, S3rverProcess, configWith, postgresEntry, seedLargeTable, seedRealisticDatabase } from './support/fixtures.js';
+import {
+  ObservedStore,
+  RecordingNotifier,
+  S3rverProcess,
+  configWith,
+  postgresEntry,
+  seedLargeTable,
+  seedRealisticDatabase,
+} from './support/fixtures.js';
 import { toolShim } from './support/tool-shim.js';
 
 const PG15_BIN = '/usr/lib/postgresql/15/bin';
@@ -30,7 +38,12 @@ async function backupJob(config: ConfigInput, store: ObjectStore, env: NodeJS.Pr
 }
 
 /** Every fault ends the same way: one High finding, one alert on the high topic, nothing under backups/. */
-async function expectHighAndNothingStored(result: { report: Report; notifier: RecordingNotifier }, store: ObjectStore, stage: string, reason: RegExp) {
+async function expectHighAndNothingStored(
+  result: { report: Report; notifier: RecordingNotifier },
+  store: ObjectStore,
+  stage: string,
+  reason: RegExp,
+) {
   const { report, notifier } = result;
   expect(report.findings).toHaveLength(1);
   const [finding] = report.findings;
@@ -73,7 +86,12 @@ describe('backup faults: High finding and alert, nothing under the final key', (
       });
       const result = await backupJob(configWith({ bigcats: { postgres: [postgresEntry(doomed, 'bigdb')] } }), store);
       expect(killedAt).toBeGreaterThan(0);
-      await expectHighAndNothingStored(result, store, 'dump', /pg_dump exited with status 1: .*(server closed the connection|terminating connection|connection)/i);
+      await expectHighAndNothingStored(
+        result,
+        store,
+        'dump',
+        /pg_dump exited with status 1: .*(server closed the connection|terminating connection|connection)/i,
+      );
     } finally {
       await doomed.stop();
     }
@@ -98,12 +116,21 @@ describe('backup faults: High finding and alert, nothing under the final key', (
       const findings = await runBackups(config, { store, secrets: localSecrets });
       expect(stoppedAt).toBeGreaterThan(0);
       expect(findings).toEqual([expect.objectContaining({ severity: 'high', observed: expect.objectContaining({ stage: 'upload' }) })]);
-      expect(findings[0]!.summary).toMatch(/upload to s3:\/\/autopilot-faults failed after \d+ bytes: .*(ECONNREFUSED|ECONNRESET|socket hang up)/);
+      expect(findings[0]!.summary).toMatch(
+        /upload to s3:\/\/autopilot-faults failed after \d+ bytes: .*(ECONNREFUSED|ECONNRESET|socket hang up)/,
+      );
 
       await server.resume();
       expect(await s3store.list('backups/')).toEqual([]);
       const notifier = new RecordingNotifier();
-      const { sent } = await processFindings({ job: 'backup', findings, config: backupAlertConfig(config), store: s3store, notifier, now: new Date() });
+      const { sent } = await processFindings({
+        job: 'backup',
+        findings,
+        config: backupAlertConfig(config),
+        store: s3store,
+        notifier,
+        now: new Date(),
+      });
       expect(sent).toEqual([expect.objectContaining({ topic: 'high', severity: 'high' })]);
     } finally {
       server.destroy();
@@ -112,8 +139,16 @@ describe('backup faults: High finding and alert, nothing under the final key', (
 
   it('a wrong password (redacted, never on pg_dump argv)', async () => {
     const store = new LocalObjectStore(mkdtempSync(join(tmpdir(), 'autopilot-wrongpw-')));
-    const result = await backupJob(configWith({ mycats: { postgres: [postgresEntry(cluster, 'mycats', { password: 'Wr0ng-Secret-Pass' })] } }), store);
-    await expectHighAndNothingStored(result, store, 'connect', /cannot connect to 127\.0\.0\.1:\d+\/mycats as autopilot: password authentication failed/);
+    const result = await backupJob(
+      configWith({ mycats: { postgres: [postgresEntry(cluster, 'mycats', { password: 'Wr0ng-Secret-Pass' })] } }),
+      store,
+    );
+    await expectHighAndNothingStored(
+      result,
+      store,
+      'connect',
+      /cannot connect to 127\.0\.0\.1:\d+\/mycats as autopilot: password authentication failed/,
+    );
     expect(JSON.stringify(result.report)).not.toContain('Wr0ng-Secret-Pass');
     expect(JSON.stringify(result.notifier.published)).not.toContain('Wr0ng-Secret-Pass');
   });
@@ -121,20 +156,38 @@ describe('backup faults: High finding and alert, nothing under the final key', (
   it('pg_dump gets the password through PGPASSWORD only, and its error text is redacted', async () => {
     const store = freshStore('argv');
     const shim = toolShim('pg_dump');
-    const ok = await backupJob(configWith({ mycats: { postgres: [postgresEntry(cluster, 'mycats')] } }), store, { ...process.env, PG_DUMP: shim.path, PG_RESTORE: join(PG15_BIN, 'pg_restore') });
+    const ok = await backupJob(configWith({ mycats: { postgres: [postgresEntry(cluster, 'mycats')] } }), store, {
+      ...process.env,
+      PG_DUMP: shim.path,
+      PG_RESTORE: join(PG15_BIN, 'pg_restore'),
+    });
     expect(ok.report.findings[0]).toMatchObject({ severity: 'ok' });
-    const argv = shim.calls().split('\n').filter((l) => l.startsWith('ARGV --format'));
-    expect(argv).toEqual([expect.stringMatching(/^ARGV --format=custom --no-password --lock-wait-timeout=120000 --host 127\.0\.0\.1 --port \d+ --username autopilot --dbname mycats --snapshot \S+$/)]);
+    const argv = shim
+      .calls()
+      .split('\n')
+      .filter((l) => l.startsWith('ARGV --format'));
+    expect(argv).toEqual([
+      expect.stringMatching(
+        /^ARGV --format=custom --no-password --lock-wait-timeout=120000 --host 127\.0\.0\.1 --port \d+ --username autopilot --dbname mycats --snapshot \S+$/,
+      ),
+    ]);
     expect(shim.calls()).toContain(`PGPASSWORD=${cluster.password}`);
     expect(argv.join()).not.toContain(cluster.password);
 
     // A tool that echoes the password in its error: the finding and the alert carry *** instead.
     const dir = mkdtempSync(join(tmpdir(), 'autopilot-leaky-'));
     const leaky = join(dir, 'pg_dump');
-    writeFileSync(leaky, `#!/usr/bin/env bash\nif [ "$1" = --version ]; then echo 'pg_dump (PostgreSQL) 15.9'; exit 0; fi\necho "pg_dump: error: auth with \${PGPASSWORD} failed" >&2\nexit 1\n`);
+    writeFileSync(
+      leaky,
+      `#!/usr/bin/env bash\nif [ "$1" = --version ]; then echo 'pg_dump (PostgreSQL) 15.9'; exit 0; fi\necho "pg_dump: error: auth with \${PGPASSWORD} failed" >&2\nexit 1\n`,
+    );
     chmodSync(leaky, 0o755);
     const store2 = freshStore('leaky');
-    const bad = await backupJob(configWith({ mycats: { postgres: [postgresEntry(cluster, 'mycats')] } }), store2, { ...process.env, PG_DUMP: leaky, PG_RESTORE: join(PG15_BIN, 'pg_restore') });
+    const bad = await backupJob(configWith({ mycats: { postgres: [postgresEntry(cluster, 'mycats')] } }), store2, {
+      ...process.env,
+      PG_DUMP: leaky,
+      PG_RESTORE: join(PG15_BIN, 'pg_restore'),
+    });
     await expectHighAndNothingStored(bad, store2, 'dump', /pg_dump exited with status 1: pg_dump: error: auth with \*\*\* failed/);
     expect(JSON.stringify(bad)).not.toContain(cluster.password);
   });
@@ -145,8 +198,16 @@ describe('backup faults: High finding and alert, nothing under the final key', (
       await newer.createDatabase('app');
       await newer.query('CREATE TABLE t (id int)', 'app');
       const store = freshStore('newer');
-      const result = await backupJob(configWith({ rails: { postgres: [postgresEntry(newer, 'app')] } }), store, { ...process.env, PG_BIN_DIR: PG15_BIN });
-      await expectHighAndNothingStored(result, store, 'version', /server 17\.\d+ is newer than the bundled pg_dump 15\.\d+; .*Bundle pg_dump 17 or newer/);
+      const result = await backupJob(configWith({ rails: { postgres: [postgresEntry(newer, 'app')] } }), store, {
+        ...process.env,
+        PG_BIN_DIR: PG15_BIN,
+      });
+      await expectHighAndNothingStored(
+        result,
+        store,
+        'version',
+        /server 17\.\d+ is newer than the bundled pg_dump 15\.\d+; .*Bundle pg_dump 17 or newer/,
+      );
     } finally {
       await newer.stop();
     }
@@ -154,8 +215,16 @@ describe('backup faults: High finding and alert, nothing under the final key', (
 
   it('verification failure (verify: "read-back"): the bytes read back differ from what was streamed; the object is deleted', async () => {
     const store = new ObservedStore(freshStore('corrupt'), { corruptReads: 'last' });
-    const result = await backupJob(configWith({ mycats: { postgres: [postgresEntry(cluster, 'mycats', { backup: { verify: 'read-back' } })] } }), store);
-    await expectHighAndNothingStored(result, store, 'verify', /verification of backups\/mycats\/mycats\/.*\.dump failed, object deleted: stored object's SHA-256 [0-9a-f]{64} differs from the streamed [0-9a-f]{64}/);
+    const result = await backupJob(
+      configWith({ mycats: { postgres: [postgresEntry(cluster, 'mycats', { backup: { verify: 'read-back' } })] } }),
+      store,
+    );
+    await expectHighAndNothingStored(
+      result,
+      store,
+      'verify',
+      /verification of backups\/mycats\/mycats\/.*\.dump failed, object deleted: stored object's SHA-256 [0-9a-f]{64} differs from the streamed [0-9a-f]{64}/,
+    );
     expect(store.downloaded).toBeGreaterThan(700_000);
   });
 
@@ -169,12 +238,20 @@ describe('backup faults: High finding and alert, nothing under the final key', (
       await cluster.createDatabase('partsdb');
       await seedLargeTable(cluster, 'partsdb', 20);
     }
-    const proxy = await CorruptingS3Proxy.start(s3.port, (path) => path.includes('.dump') && (kind === 'part') === path.includes('partNumber=2'));
+    const proxy = await CorruptingS3Proxy.start(
+      s3.port,
+      (path) => path.includes('.dump') && (kind === 'part') === path.includes('partNumber=2'),
+    );
     try {
       const store = new ObservedStore(new PrefixedStore(new S3ObjectStore(s3.bucket, s3TestClient(proxy.endpoint)), `damaged-${kind}`));
       const result = await backupJob(configWith({ mycats: { postgres: [postgresEntry(cluster, database)] } }), store);
       expect(proxy.corrupted).toHaveLength(1);
-      await expectHighAndNothingStored(result, store, 'verify', /failed, object deleted: stored object's SHA-256 [0-9a-f]{64} differs from the streamed [0-9a-f]{64}/);
+      await expectHighAndNothingStored(
+        result,
+        store,
+        'verify',
+        /failed, object deleted: stored object's SHA-256 [0-9a-f]{64} differs from the streamed [0-9a-f]{64}/,
+      );
       expect(store.downloaded).toBeGreaterThan(kind === 'part' ? 20 * MiB : 700_000);
     } finally {
       await proxy.close();
@@ -190,10 +267,17 @@ describe('backup faults: High finding and alert, nothing under the final key', (
   it('verification failure: an expected table is missing from the archive', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'autopilot-exclude-'));
     const shim = join(dir, 'pg_dump');
-    writeFileSync(shim, `#!/usr/bin/env bash\n[ "$1" = --version ] && exec ${PG15_BIN}/pg_dump --version\nexec ${PG15_BIN}/pg_dump --exclude-table-data=public.cats "$@"\n`);
+    writeFileSync(
+      shim,
+      `#!/usr/bin/env bash\n[ "$1" = --version ] && exec ${PG15_BIN}/pg_dump --version\nexec ${PG15_BIN}/pg_dump --exclude-table-data=public.cats "$@"\n`,
+    );
     chmodSync(shim, 0o755);
     const store = freshStore('missing');
-    const result = await backupJob(configWith({ mycats: { postgres: [postgresEntry(cluster, 'mycats')] } }), store, { ...process.env, PG_DUMP: shim, PG_RESTORE: join(PG15_BIN, 'pg_restore') });
+    const result = await backupJob(configWith({ mycats: { postgres: [postgresEntry(cluster, 'mycats')] } }), store, {
+      ...process.env,
+      PG_DUMP: shim,
+      PG_RESTORE: join(PG15_BIN, 'pg_restore'),
+    });
     await expectHighAndNothingStored(result, store, 'verify', /the archive lacks 1 expected table\(s\): public\.cats/);
   });
 

@@ -12,7 +12,16 @@ import { listBackups } from '../../../functions/restore/list-backups.js';
 import { restoreBackup } from '../../../functions/restore/restore-backup.js';
 import { PostgresCluster } from '../../support/postgres-cluster.js';
 import { S3TestServer } from '../../support/s3-server.js';
-import { ObservedStore, RecordingNotifier, configWith, postgresEntry, seedLargeTable, seedRealisticDatabase, sequenceValues, tableChecksums } from './support/fixtures.js';
+import {
+  ObservedStore,
+  RecordingNotifier,
+  configWith,
+  postgresEntry,
+  seedLargeTable,
+  seedRealisticDatabase,
+  sequenceValues,
+  tableChecksums,
+} from './support/fixtures.js';
 
 describe('backup round trip through a real S3 protocol server', () => {
   let cluster: PostgresCluster;
@@ -37,7 +46,11 @@ describe('backup round trip through a real S3 protocol server', () => {
   it('backs up, verifies, writes the manifest last, and restores into a fresh database with equal rows', async () => {
     const startedAt = new Date('2026-11-23T17:00:00.250Z');
     const notifier = new RecordingNotifier();
-    const report = await runBackupJob(config, { targets: ['mycats'], secrets: localSecrets }, { config, store, notifier, now: () => startedAt });
+    const report = await runBackupJob(
+      config,
+      { targets: ['mycats'], secrets: localSecrets },
+      { config, store, notifier, now: () => startedAt },
+    );
 
     expect(report.job).toBe('backup');
     expect(report.findings).toHaveLength(1);
@@ -57,8 +70,27 @@ describe('backup round trip through a real S3 protocol server', () => {
     expect(manifest.sha256).toBe(createHash('sha256').update(archive!.body).digest('hex'));
     expect(archive!.body.subarray(0, 5).toString('latin1')).toBe('PGDMP');
     // Below one part the archive is a single PUT, whose ETag is its MD5: the store vouches for the bytes.
-    expect(manifest).toMatchObject({ target: 'mycats', database: 'mycats', kind: 'postgres', via: 'lambda', retentionDays: 45, verification: 'passed', verifiedBy: 'store-checksums', serverVersion: expect.stringMatching(/^15\./), pgDumpVersion: expect.stringMatching(/^1[5-9]/) });
-    expect(manifest.tableList).toEqual(['audit.events', 'public.cats', 'public.empty_table', 'public.metrics', 'public.metrics_h1', 'public.metrics_h2', 'public.owners', 'public.visits']);
+    expect(manifest).toMatchObject({
+      target: 'mycats',
+      database: 'mycats',
+      kind: 'postgres',
+      via: 'lambda',
+      retentionDays: 45,
+      verification: 'passed',
+      verifiedBy: 'store-checksums',
+      serverVersion: expect.stringMatching(/^15\./),
+      pgDumpVersion: expect.stringMatching(/^1[5-9]/),
+    });
+    expect(manifest.tableList).toEqual([
+      'audit.events',
+      'public.cats',
+      'public.empty_table',
+      'public.metrics',
+      'public.metrics_h1',
+      'public.metrics_h2',
+      'public.owners',
+      'public.visits',
+    ]);
     expect(manifest.tables).toBe(8);
     // pg_dump's own run time, on the monotonic clock (this test freezes the wall clock).
     expect(manifest.dumpMs).toBeGreaterThan(0);
@@ -80,7 +112,13 @@ describe('backup round trip through a real S3 protocol server', () => {
 
   it('lists backups newest first, marks an archive without manifest unverified, and restores "at" a time', async () => {
     const db = config.targets.mycats!.postgres![0]!;
-    const second = await backupPostgres({ target: 'mycats', db, store, secrets: localSecrets, now: () => new Date('2026-11-24T17:00:00.000Z') });
+    const second = await backupPostgres({
+      target: 'mycats',
+      db,
+      store,
+      secrets: localSecrets,
+      now: () => new Date('2026-11-24T17:00:00.000Z'),
+    });
     expect(second.ok).toBe(true);
     await cluster.query(`INSERT INTO owners (name) VALUES ('after the second backup')`, 'mycats');
     // An archive whose run never wrote a manifest (killed Lambda): listed, never restored.
@@ -95,7 +133,13 @@ describe('backup round trip through a real S3 protocol server', () => {
     expect(entries[1]!.manifest?.sha256).toMatch(/^[0-9a-f]{64}$/);
 
     await cluster.createDatabase('as_of_first');
-    const restored = await restoreBackup({ store, target: 'mycats', database: 'mycats', at: '2026-11-24T12:00:00+09:00', to: cluster.url('as_of_first') });
+    const restored = await restoreBackup({
+      store,
+      target: 'mycats',
+      database: 'mycats',
+      at: '2026-11-24T12:00:00+09:00',
+      to: cluster.url('as_of_first'),
+    });
     expect(parseBackupKey(restored.archiveKey)?.startedAt.toISOString()).toBe('2026-11-23T17:00:00.250Z');
 
     await cluster.createDatabase('latest');
@@ -114,7 +158,7 @@ describe('backup round trip through a real S3 protocol server', () => {
   // S3 answers a multipart object's ETag as the MD5 of its parts' MD5s; stock s3rver answers the
   // whole object's MD5, which the uploader cannot check without a second pass.
   it.each([
-    ['an S3-like server: the parts\' MD5s and the multipart ETag vouch for the bytes, only the head is read', true, 'store-checksums'],
+    ["an S3-like server: the parts' MD5s and the multipart ETag vouch for the bytes, only the head is read", true, 'store-checksums'],
     ['stock s3rver: nothing checkable, so the whole archive is read back', false, 'read-back'],
   ] as const)('verifies a multipart archive on %s', async (_label, s3LikeCompletion, verifiedBy) => {
     const server = await S3TestServer.start('autopilot-parts', undefined, { s3LikeCompletion });

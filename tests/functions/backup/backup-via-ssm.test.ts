@@ -49,7 +49,12 @@ describe('backup via SSM: the on-host script, for real, against presigned part U
     // The host authenticates as it would for its own cron job: a .pgpass file, no password in the command.
     const pgpass = join(work, 'pgpass');
     writeFileSync(pgpass, `127.0.0.1:${cluster.port}:railsdb:${cluster.superuser}:${cluster.password}\n`, { mode: 0o600 });
-    runner = new LocalBashRunner(undefined, { ...process.env, PGPASSWORD: '', PGPASSFILE: pgpass, PATH: `/usr/lib/postgresql/15/bin:${process.env.PATH}` });
+    runner = new LocalBashRunner(undefined, {
+      ...process.env,
+      PGPASSWORD: '',
+      PGPASSFILE: pgpass,
+      PATH: `/usr/lib/postgresql/15/bin:${process.env.PATH}`,
+    });
     sqlitePath = join(work, 'tasks.db');
     execFileSync('sqlite3', [
       sqlitePath,
@@ -91,7 +96,13 @@ describe('backup via SSM: the on-host script, for real, against presigned part U
     expect(outcome).toMatchObject({ ok: true });
     if (!outcome.ok) return;
     const m = outcome.manifest;
-    expect(m).toMatchObject({ via: 'ssm', kind: 'postgres', format: 'pg_dump-custom', verification: 'passed', serverVersion: expect.stringMatching(/^15\./) });
+    expect(m).toMatchObject({
+      via: 'ssm',
+      kind: 'postgres',
+      format: 'pg_dump-custom',
+      verification: 'passed',
+      serverVersion: expect.stringMatching(/^15\./),
+    });
     expect(m.size).toBeGreaterThan(10 * MiB);
     expect(m.tableList).toContain('public.big');
     expect(m.tables).toBe(9);
@@ -109,7 +120,14 @@ describe('backup via SSM: the on-host script, for real, against presigned part U
     expect(outcome).toMatchObject({ ok: true });
     if (!outcome.ok) return;
     const m = outcome.manifest;
-    expect(m).toMatchObject({ kind: 'sqlite', format: 'sqlite-gzip', source: sqlitePath, tableList: ['main.tasks', 'main.users'], tables: 2, retentionDays: 14 });
+    expect(m).toMatchObject({
+      kind: 'sqlite',
+      format: 'sqlite-gzip',
+      source: sqlitePath,
+      tableList: ['main.tasks', 'main.users'],
+      tables: 2,
+      retentionDays: 14,
+    });
     expect(m.key).toMatch(/^backups\/tasks\/tasks\/\d{4}\/\d{2}\/\d{2}\/tasks-tasks-\d{8}T\d{6}\.\d{3}Z\.sqlite\.gz$/);
     const copy = join(work, 'copy.db');
     writeFileSync(copy, gunzipSync((await store.get(m.key))!.body));
@@ -120,7 +138,11 @@ describe('backup via SSM: the on-host script, for real, against presigned part U
   });
 
   it('a failing script leaves no object and says why', async () => {
-    const broken = validateConfig({ targets: { tasks: { servers: { tags: { Name: 'tasks' } }, sqlite: [{ name: 'gone', path: '/nonexistent/tasks.db', backup: { via: 'ssm' } }] } } });
+    const broken = validateConfig({
+      targets: {
+        tasks: { servers: { tags: { Name: 'tasks' } }, sqlite: [{ name: 'gone', path: '/nonexistent/tasks.db', backup: { via: 'ssm' } }] },
+      },
+    });
     const [entry] = backedUpEntries(broken);
     const outcome = await backupViaSsm({ entry: entry!, servers: broken.targets.tasks!.servers, store, uploads, runner });
     expect(outcome).toMatchObject({ ok: false, stage: 'dump' });
@@ -131,22 +153,39 @@ describe('backup via SSM: the on-host script, for real, against presigned part U
 
   it('a dump larger than the presigned parts fails clearly, and nothing is completed', async () => {
     const [entry] = backedUpEntries(config, ['shiojiri']);
-    const outcome = await backupViaSsm({ entry: entry!, servers: config.targets.shiojiri!.servers, store, uploads, runner, partSize: 64 * 1024, now: () => new Date('2026-11-30T00:00:00Z') });
+    const outcome = await backupViaSsm({
+      entry: entry!,
+      servers: config.targets.shiojiri!.servers,
+      store,
+      uploads,
+      runner,
+      partSize: 64 * 1024,
+      now: () => new Date('2026-11-30T00:00:00Z'),
+    });
     expect(outcome).toMatchObject({ ok: false, stage: 'dump' });
     if (outcome.ok) return;
     expect(outcome.reason).toContain(`the dump is larger than ${PART_URLS} parts of 65536 bytes`);
-    expect((await store.list('backups/shiojiri/railsdb/2026/11/30/'))).toEqual([]);
+    expect(await store.list('backups/shiojiri/railsdb/2026/11/30/')).toEqual([]);
   });
 
   it('sizes parts from the previous backup and reads the script result strictly', () => {
     expect(partSizeFor(undefined)).toBe(128 * MiB);
     expect(partSizeFor(1 * MiB)).toBe(16 * MiB);
     expect(partSizeFor(10 * 1024 * MiB)).toBe(640 * MiB);
-    const good = { parts: [{ n: 1, etag: 'abc', size: 3 }], size: 3, sha256: 'a'.repeat(64), tables: null, toolVersion: 'x', serverVersion: '' };
+    const good = {
+      parts: [{ n: 1, etag: 'abc', size: 3 }],
+      size: 3,
+      sha256: 'a'.repeat(64),
+      tables: null,
+      toolVersion: 'x',
+      serverVersion: '',
+    };
     expect(parseHostResult(`noise\nAUTOPILOT_BACKUP_RESULT ${JSON.stringify(good)}\n`)).toEqual(good);
     expect(() => parseHostResult('nothing here')).toThrow(/no result line/);
     expect(() => parseHostResult(`AUTOPILOT_BACKUP_RESULT ${JSON.stringify({ ...good, size: 4 })}`)).toThrow(/inconsistent parts/);
-    expect(() => parseHostResult(`AUTOPILOT_BACKUP_RESULT ${JSON.stringify({ ...good, parts: [{ n: 1, etag: 'a"b', size: 3 }] })}`)).toThrow(/parts\.0\.etag/);
+    expect(() =>
+      parseHostResult(`AUTOPILOT_BACKUP_RESULT ${JSON.stringify({ ...good, parts: [{ n: 1, etag: 'a"b', size: 3 }] })}`),
+    ).toThrow(/parts\.0\.etag/);
   });
 });
 
@@ -163,7 +202,11 @@ describe('SsmHostRunner: the SSM Run Command calls', () => {
       .resolvesOnce({ Status: 'InProgress' })
       .resolves({ Status: 'Success', ResponseCode: 0, StandardOutputContent: 'AUTOPILOT_BACKUP_RESULT {}', StandardErrorContent: '' });
     const runner = new SsmHostRunner(new SSMClient({ region: 'ap-northeast-1' }), 'OpsAutopilot-Backup', 1);
-    const result = await runner.run({ Name: 'shiojiri-web', Env: 'prod' }, { kind: 'sqlite', sqlitePath: '/srv/app/db.sqlite3', partSize: '1024', partUrls: 'https://a https://b' }, { timeoutSeconds: 60 });
+    const result = await runner.run(
+      { Name: 'shiojiri-web', Env: 'prod' },
+      { kind: 'sqlite', sqlitePath: '/srv/app/db.sqlite3', partSize: '1024', partUrls: 'https://a https://b' },
+      { timeoutSeconds: 60 },
+    );
 
     expect(result).toEqual({ ok: true, status: 'Success (exit 0)', stdout: 'AUTOPILOT_BACKUP_RESULT {}', stderr: '', host: 'i-0abc' });
     expect(ssm.commandCalls(DescribeInstanceInformationCommand)[0]!.args[0].input).toEqual({
@@ -200,7 +243,11 @@ describe('SsmHostRunner: the SSM Run Command calls', () => {
     ssm.on(CancelCommandCommand).resolves({});
     const controller = new AbortController();
     controller.abort();
-    const result = await runner.run({ Role: 'db' }, { kind: 'sqlite', partSize: '1', partUrls: 'u' }, { timeoutSeconds: 600, signal: controller.signal });
+    const result = await runner.run(
+      { Role: 'db' },
+      { kind: 'sqlite', partSize: '1', partUrls: 'u' },
+      { timeoutSeconds: 600, signal: controller.signal },
+    );
     expect(result).toMatchObject({ ok: false, status: 'no result within 600 s', host: 'i-1' });
     expect(ssm.commandCalls(CancelCommandCommand)[0]!.args[0].input).toEqual({ CommandId: 'cmd-2', InstanceIds: ['i-1'] });
   });

@@ -42,8 +42,30 @@ describe('backup Lambda handler (S3 protocol server, SSM and SNS mocked)', () =>
     handler = createHandler({
       timezone: 'Asia/Tokyo',
       targets: {
-        mycats: { postgres: [{ host: '127.0.0.1', port: cluster.port, database: 'mycats', user: cluster.superuser, passwordParameter: '/mycats/db-password', backup: {} }] },
-        broken: { postgres: [{ host: '127.0.0.1', port: cluster.port, database: 'mycats', user: cluster.superuser, passwordParameter: '/broken/db-password', backup: {} }] },
+        mycats: {
+          postgres: [
+            {
+              host: '127.0.0.1',
+              port: cluster.port,
+              database: 'mycats',
+              user: cluster.superuser,
+              passwordParameter: '/mycats/db-password',
+              backup: {},
+            },
+          ],
+        },
+        broken: {
+          postgres: [
+            {
+              host: '127.0.0.1',
+              port: cluster.port,
+              database: 'mycats',
+              user: cluster.superuser,
+              passwordParameter: '/broken/db-password',
+              backup: {},
+            },
+          ],
+        },
       },
     });
   });
@@ -56,8 +78,12 @@ describe('backup Lambda handler (S3 protocol server, SSM and SNS mocked)', () =>
   beforeEach(() => {
     ssm.reset();
     sns.reset();
-    ssm.on(GetParameterCommand, { Name: '/mycats/db-password' }).resolves({ Parameter: { Name: '/mycats/db-password', Value: cluster.password, Type: 'SecureString' } });
-    ssm.on(GetParameterCommand, { Name: '/broken/db-password' }).resolves({ Parameter: { Name: '/broken/db-password', Value: 'rotated-but-not-updated', Type: 'SecureString' } });
+    ssm
+      .on(GetParameterCommand, { Name: '/mycats/db-password' })
+      .resolves({ Parameter: { Name: '/mycats/db-password', Value: cluster.password, Type: 'SecureString' } });
+    ssm
+      .on(GetParameterCommand, { Name: '/broken/db-password' })
+      .resolves({ Parameter: { Name: '/broken/db-password', Value: 'rotated-but-not-updated', Type: 'SecureString' } });
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
   });
 
@@ -65,7 +91,9 @@ describe('backup Lambda handler (S3 protocol server, SSM and SNS mocked)', () =>
     const report = await handler({ source: 'schedule', targets: ['mycats'], database: 'mycats' }, lambdaContext);
     expect(report.job).toBe('backup');
     expect(report.findings).toEqual([expect.objectContaining({ target: 'mycats', check: 'mycats', kind: 'backup', severity: 'ok' })]);
-    expect(ssm.commandCalls(GetParameterCommand).map((c) => c.args[0].input)).toEqual([{ Name: '/mycats/db-password', WithDecryption: true }]);
+    expect(ssm.commandCalls(GetParameterCommand).map((c) => c.args[0].input)).toEqual([
+      { Name: '/mycats/db-password', WithDecryption: true },
+    ]);
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
     const keys = (await new S3ObjectStore(s3.bucket, s3.client()).list('backups/mycats/mycats/')).map((o) => o.key);
     expect(keys.filter((k) => k.endsWith('.dump'))).toHaveLength(1);
@@ -85,9 +113,17 @@ describe('backup Lambda handler (S3 protocol server, SSM and SNS mocked)', () =>
   });
 
   it('names the offending field of a bad event', async () => {
-    await expect(handler({ targets: ['nope'] }, lambdaContext)).rejects.toThrow(/event\.targets\[0\]: unknown target "nope" \(known: mycats, broken\)/);
-    await expect(handler({ source: 'schedule', targets: ['mycats'], database: 'orders' }, lambdaContext)).rejects.toThrow(/event\.database: target mycats backs up no database "orders" \(known: mycats\)/);
-    await expect(handler({ source: 'schedule', database: 'mycats' }, lambdaContext)).rejects.toThrow(/event\.database: give exactly one target with a database/);
-    expect(() => createHandler({ targets: { x: { postgres: [{ host: 'h', database: 'd', user: 'u', password: 'inline', backup: {} }] } } })).toThrow(/targets\.x\.postgres\[0\]\.password: passwords are refused in deployed config/);
+    await expect(handler({ targets: ['nope'] }, lambdaContext)).rejects.toThrow(
+      /event\.targets\[0\]: unknown target "nope" \(known: mycats, broken\)/,
+    );
+    await expect(handler({ source: 'schedule', targets: ['mycats'], database: 'orders' }, lambdaContext)).rejects.toThrow(
+      /event\.database: target mycats backs up no database "orders" \(known: mycats\)/,
+    );
+    await expect(handler({ source: 'schedule', database: 'mycats' }, lambdaContext)).rejects.toThrow(
+      /event\.database: give exactly one target with a database/,
+    );
+    expect(() =>
+      createHandler({ targets: { x: { postgres: [{ host: 'h', database: 'd', user: 'u', password: 'inline', backup: {} }] } } }),
+    ).toThrow(/targets\.x\.postgres\[0\]\.password: passwords are refused in deployed config/);
   });
 });

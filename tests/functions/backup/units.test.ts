@@ -56,7 +56,9 @@ describe('pg tools', () => {
     const tool = { path: '/usr/bin/pg_dump', version: { major: 15, minor: 18, text: '15.18' }, versionLine: '' };
     expect(versionMismatch(serverVersionOf(150004), tool)).toBeUndefined();
     expect(versionMismatch(serverVersionOf(140010), tool)).toBeUndefined();
-    expect(versionMismatch(serverVersionOf(170002), tool)).toMatch(/^server 17\.2 is newer than the bundled pg_dump 15\.18; .* Bundle pg_dump 17 or newer/);
+    expect(versionMismatch(serverVersionOf(170002), tool)).toMatch(
+      /^server 17\.2 is newer than the bundled pg_dump 15\.18; .* Bundle pg_dump 17 or newer/,
+    );
     expect(versionMismatch(serverVersionOf(90124), tool)).toMatch(/older than 9\.2/);
   });
 
@@ -143,7 +145,12 @@ describe('digest stream', () => {
 describe('selection, alerting and freshness', () => {
   const config = validateConfig({
     targets: {
-      mycats: { postgres: [{ host: 'h', database: 'mycats', user: 'u', backup: { maxAge: '2h' } }, { host: 'h', database: 'other', user: 'u' }] },
+      mycats: {
+        postgres: [
+          { host: 'h', database: 'mycats', user: 'u', backup: { maxAge: '2h' } },
+          { host: 'h', database: 'other', user: 'u' },
+        ],
+      },
       tasks: { sqlite: [{ name: 'tasks', path: '/srv/tasks.db', backup: { via: 'ssm' } }] },
     },
   });
@@ -151,11 +158,14 @@ describe('selection, alerting and freshness', () => {
   it('selects backed-up databases and names the offending field', () => {
     expect(selectEntries(config, undefined, undefined).map((e) => `${e.target}/${e.database}`)).toEqual(['mycats/mycats', 'tasks/tasks']);
     expect(() => selectEntries(config, ['mycats', 'cats'], undefined)).toThrow('targets[1]: unknown target "cats" (known: mycats, tasks)');
-    expect(() => selectEntries(config, ['mycats'], 'other')).toThrow('database: target mycats backs up no database "other" (known: mycats)');
+    expect(() => selectEntries(config, ['mycats'], 'other')).toThrow(
+      'database: target mycats backs up no database "other" (known: mycats)',
+    );
   });
 
   it('takes verify as true, false or "read-back", and names the field otherwise', () => {
-    const withVerify = (verify: unknown) => validateConfig({ targets: { t: { postgres: [{ host: 'h', database: 'd', user: 'u', backup: { verify } }] } } });
+    const withVerify = (verify: unknown) =>
+      validateConfig({ targets: { t: { postgres: [{ host: 'h', database: 'd', user: 'u', backup: { verify } }] } } });
     expect(withVerify('read-back').targets.t!.postgres![0]!.backup!.verify).toBe('read-back');
     expect(withVerify(false).targets.t!.postgres![0]!.backup!.verify).toBe(false);
     expect(config.targets.mycats!.postgres![0]!.backup!.verify).toBe(true);
@@ -180,7 +190,9 @@ describe('selection, alerting and freshness', () => {
   });
 
   it('turns outcomes into findings with the stage and a redacted reason', () => {
-    expect(findingOf({ ok: false, target: 't', database: 'd', stage: 'verify', reason: 'why', durationMs: 5, archiveKey: 'k', leftover: 'k' })).toEqual({
+    expect(
+      findingOf({ ok: false, target: 't', database: 'd', stage: 'verify', reason: 'why', durationMs: 5, archiveKey: 'k', leftover: 'k' }),
+    ).toEqual({
       target: 't',
       check: 'd',
       kind: 'backup',
@@ -195,9 +207,24 @@ describe('backup findings as metrics', () => {
   it('give size and duration of a stored backup, and nothing measured for a failed one', async () => {
     const { findingMetricRecords } = await import('../../../functions/core/observability/metrics.js');
     const manifest = {
-      version: 1 as const, target: 't', database: 'd', source: 'd', kind: 'postgres' as const, via: 'lambda' as const, format: 'pg_dump-custom' as const,
-      key: 'k', size: 1234, sha256: 'a'.repeat(64), startedAt: '', finishedAt: '', durationMs: 56, toolVersion: 'pg_dump (PostgreSQL) 17.2',
-      tables: 1, tableList: ['public.x'], retentionDays: 30, verification: 'passed' as const,
+      version: 1 as const,
+      target: 't',
+      database: 'd',
+      source: 'd',
+      kind: 'postgres' as const,
+      via: 'lambda' as const,
+      format: 'pg_dump-custom' as const,
+      key: 'k',
+      size: 1234,
+      sha256: 'a'.repeat(64),
+      startedAt: '',
+      finishedAt: '',
+      durationMs: 56,
+      toolVersion: 'pg_dump (PostgreSQL) 17.2',
+      tables: 1,
+      tableList: ['public.x'],
+      retentionDays: 30,
+      verification: 'passed' as const,
     };
     const ok = findingOf({ ok: true, target: 't', database: 'd', manifest, manifestKey: 'k.json' });
     const failed = findingOf({ ok: false, target: 't', database: 'd', stage: 'dump', reason: 'x', durationMs: 9 });

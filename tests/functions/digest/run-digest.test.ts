@@ -31,15 +31,28 @@ const configFor = (language: 'en' | 'ja') =>
     },
   });
 
-function entry(target: string, check: string, kind: AlertEntry['kind'], severity: Severity, summary: string, openedHoursAgo?: number): AlertEntry {
+function entry(
+  target: string,
+  check: string,
+  kind: AlertEntry['kind'],
+  severity: Severity,
+  summary: string,
+  openedHoursAgo?: number,
+): AlertEntry {
   const openedAt = openedHoursAgo === undefined ? undefined : new Date(NOW.getTime() - openedHoursAgo * HOUR).toISOString();
   return {
-    target, check, kind, severity, summary,
+    target,
+    check,
+    kind,
+    severity,
+    summary,
     consecutiveFailures: severity === 'ok' ? 0 : 3,
     consecutiveOks: severity === 'ok' ? 5 : 0,
     history: [],
     lastSeenAt: new Date(NOW.getTime() - 60_000).toISOString(),
-    open: openedAt ? { severity: severity as AlertSeverity, openedAt, lastNotifiedAt: openedAt, notifiedSeverity: severity as AlertSeverity } : null,
+    open: openedAt
+      ? { severity: severity as AlertSeverity, openedAt, lastNotifiedAt: openedAt, notifiedSeverity: severity as AlertSeverity }
+      : null,
     flapping: null,
   };
 }
@@ -62,26 +75,58 @@ async function seed(store: LocalObjectStore): Promise<void> {
   await store.put(alertStateKey('disk'), serializeAlertState(disk));
   for (let day = 1; day <= 7; day++) {
     const at = new Date(NOW.getTime() - day * 24 * HOUR + 2 * HOUR);
-    const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const stamp = at
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z');
     const key = `backups/mycats/mycats/${at.toISOString().slice(0, 10).replace(/-/g, '/')}/mycats-mycats-${stamp}`;
-    await store.put(`${key}.json`, JSON.stringify({
-      version: 1, target: 'mycats', database: 'mycats', source: 'mycats', kind: 'postgres', via: 'lambda', format: 'pg_dump-custom',
-      key: `${key}.dump`, size: (100 + (7 - day) * 10) * 1024 * 1024, sha256: 'a'.repeat(64),
-      startedAt: new Date(at.getTime() - 60_000).toISOString(), finishedAt: at.toISOString(), durationMs: 60_000,
-      toolVersion: 'pg_dump (PostgreSQL) 17.2', tables: 12, tableList: [], retentionDays: 30, verification: 'passed',
-    }));
+    await store.put(
+      `${key}.json`,
+      JSON.stringify({
+        version: 1,
+        target: 'mycats',
+        database: 'mycats',
+        source: 'mycats',
+        kind: 'postgres',
+        via: 'lambda',
+        format: 'pg_dump-custom',
+        key: `${key}.dump`,
+        size: (100 + (7 - day) * 10) * 1024 * 1024,
+        sha256: 'a'.repeat(64),
+        startedAt: new Date(at.getTime() - 60_000).toISOString(),
+        finishedAt: at.toISOString(),
+        durationMs: 60_000,
+        toolVersion: 'pg_dump (PostgreSQL) 17.2',
+        tables: 12,
+        tableList: [],
+        retentionDays: 30,
+        verification: 'passed',
+      }),
+    );
   }
-  await store.put(DIGEST_SNAPSHOT_KEY, JSON.stringify({
-    localDate: '2026-11-22', sentAt: new Date(NOW.getTime() - 24 * HOUR).toISOString(),
-    checks: { 'mycats/api': { severity: 'ok', summary: '200 in 80 ms' }, 'mycats/db': { severity: 'high', summary: 'x' }, 'old/check': { severity: 'ok', summary: 'y' } },
-  }));
+  await store.put(
+    DIGEST_SNAPSHOT_KEY,
+    JSON.stringify({
+      localDate: '2026-11-22',
+      sentAt: new Date(NOW.getTime() - 24 * HOUR).toISOString(),
+      checks: {
+        'mycats/api': { severity: 'ok', summary: '200 in 80 ms' },
+        'mycats/db': { severity: 'high', summary: 'x' },
+        'old/check': { severity: 'ok', summary: 'y' },
+      },
+    }),
+  );
 }
 
 async function digestIn(language: 'en' | 'ja'): Promise<{ notification: Notification; store: LocalObjectStore }> {
   const store = new LocalObjectStore(join(root, language));
   await seed(store);
   const notifier = new ConsoleNotifier({ write: () => true } as unknown as NodeJS.WritableStream);
-  const report = await runDigestJob(configFor(language), { force: false }, { config: configFor(language), store, notifier, now: () => NOW });
+  const report = await runDigestJob(
+    configFor(language),
+    { force: false },
+    { config: configFor(language), store, notifier, now: () => NOW },
+  );
   expect(report.job).toBe('digest');
   expect(notifier.published).toHaveLength(1);
   return { notification: notifier.published[0]!, store };
@@ -92,7 +137,9 @@ describe('daily digest', () => {
     const { notification } = await digestIn('en');
     const text = notification.message;
     expect(notification.topic).toBe('digest');
-    expect(text).toMatch(/\[CRITICAL\] mycats\/api: timeout after 10 s - open 2 hours \(respond within 15 minutes\) \*\*\* RESPONSE TARGET BREACHED \*\*\*/);
+    expect(text).toMatch(
+      /\[CRITICAL\] mycats\/api: timeout after 10 s - open 2 hours \(respond within 15 minutes\) \*\*\* RESPONSE TARGET BREACHED \*\*\*/,
+    );
     expect(text).toMatch(/\[HIGH\] mycats\/db: .* - open 30 minutes \(respond within 1 hour\)$/m);
     expect(text).toMatch(/\[MEDIUM\] mycats\/i-0abc\/disk:\/: .* - open 3 hours \(respond within 8 hours\)$/m);
     expect(text).toMatch(/\[LOW\] cafemuji\/health: .* - open 1 hour \(respond within 1 week\)$/m);
@@ -138,7 +185,11 @@ describe('daily digest', () => {
     const store = new LocalObjectStore(join(root, 'fail'));
     await seed(store);
     const config = configFor('en');
-    const failing = { publish: async () => { throw new Error('SNS throttled'); } };
+    const failing = {
+      publish: async () => {
+        throw new Error('SNS throttled');
+      },
+    };
     const report = await runDigestJob(config, { force: false }, { config, store, notifier: failing, now: () => NOW });
     expect(report.undelivered).toEqual([{ topic: 'digest', error: 'SNS throttled' }]);
     const snapshot = JSON.parse((await store.get(DIGEST_SNAPSHOT_KEY))!.body.toString());
@@ -147,7 +198,12 @@ describe('daily digest', () => {
 
   it('stays under the SNS limit with thousands of checks, marking the cut', async () => {
     const store = new LocalObjectStore(join(root, 'big'));
-    const entries = Object.fromEntries(Array.from({ length: 6000 }, (_, i) => [`mycats/c${i}`, entry('mycats', `c${i}`, 'http', 'critical', 'ネットワーク到達不能 '.repeat(5), 1)]));
+    const entries = Object.fromEntries(
+      Array.from({ length: 6000 }, (_, i) => [
+        `mycats/c${i}`,
+        entry('mycats', `c${i}`, 'http', 'critical', 'ネットワーク到達不能 '.repeat(5), 1),
+      ]),
+    );
     await store.put(alertStateKey('health'), serializeAlertState({ version: 1, entries }));
     const config = configFor('ja');
     const notifier = new ConsoleNotifier({ write: () => true } as unknown as NodeJS.WritableStream);

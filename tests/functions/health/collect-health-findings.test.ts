@@ -14,7 +14,12 @@ describe('collectHealthFindings', () => {
   let cluster: PostgresCluster;
 
   beforeAll(async () => {
-    server = await startHttpServer({ '/ok': { body: 'OK' }, '/slow': { delayMs: 100, body: 'OK' }, '/slower': { delayMs: 300, body: 'OK' }, '/down': { status: 500 } });
+    server = await startHttpServer({
+      '/ok': { body: 'OK' },
+      '/slow': { delayMs: 100, body: 'OK' },
+      '/slower': { delayMs: 300, body: 'OK' },
+      '/down': { status: 500 },
+    });
     cluster = await PostgresCluster.start();
   });
   afterAll(async () => {
@@ -59,7 +64,10 @@ describe('collectHealthFindings', () => {
     const fiveMinutes = await collectHealthFindings(config, { secrets: noSecrets, every: '5m' });
     expect(fiveMinutes.map((f) => f.check)).toEqual(['default', 'seconds']);
     const oneMinute = await collectHealthFindings(config, { secrets: noSecrets, every: '60s' });
-    expect(oneMinute.map((f) => [f.check, f.kind])).toEqual([['fast', 'http'], ['db', 'postgres']]);
+    expect(oneMinute.map((f) => [f.check, f.kind])).toEqual([
+      ['fast', 'http'],
+      ['db', 'postgres'],
+    ]);
   });
 
   it('runs only the selected targets, in config order, and refuses an unknown one', async () => {
@@ -71,7 +79,10 @@ describe('collectHealthFindings', () => {
       },
     });
     const findings = await collectHealthFindings(config, { secrets: noSecrets, targets: ['gamma', 'beta'] });
-    expect(findings.map((f) => [f.target, f.check, f.severity])).toEqual([['beta', 'b', 'critical'], ['gamma', 'c', 'ok']]);
+    expect(findings.map((f) => [f.target, f.check, f.severity])).toEqual([
+      ['beta', 'b', 'critical'],
+      ['gamma', 'c', 'ok'],
+    ]);
     const all = await collectHealthFindings(config, { secrets: noSecrets, targets: [] });
     expect(all.map((f) => f.target)).toEqual(['alpha', 'beta', 'gamma']);
     await expect(collectHealthFindings(config, { secrets: noSecrets, targets: ['delta'] })).rejects.toThrow(ConfigError);
@@ -82,17 +93,31 @@ describe('collectHealthFindings', () => {
       targets: {
         shop: {
           health: [{ name: 'api', url: server.url('/ok') }],
-          postgres: [{ name: 'db', host: '127.0.0.1', port: cluster.port, database: 'postgres', user: cluster.superuser, password: cluster.password }],
+          postgres: [
+            {
+              name: 'db',
+              host: '127.0.0.1',
+              port: cluster.port,
+              database: 'postgres',
+              user: cluster.superuser,
+              password: cluster.password,
+            },
+          ],
         },
       },
     });
     const findings = await collectHealthFindings(config, { secrets: localSecrets });
-    expect(findings.map((f) => [f.check, f.kind, f.severity])).toEqual([['api', 'http', 'ok'], ['db', 'postgres', 'ok']]);
+    expect(findings.map((f) => [f.check, f.kind, f.severity])).toEqual([
+      ['api', 'http', 'ok'],
+      ['db', 'postgres', 'ok'],
+    ]);
   });
 
   it('falls back to PGPASSWORD locally', async () => {
     const config = validateConfig({
-      targets: { shop: { postgres: [{ name: 'db', host: '127.0.0.1', port: cluster.port, database: 'postgres', user: cluster.superuser }] } },
+      targets: {
+        shop: { postgres: [{ name: 'db', host: '127.0.0.1', port: cluster.port, database: 'postgres', user: cluster.superuser }] },
+      },
     });
     const saved = process.env.PGPASSWORD;
     try {
@@ -116,7 +141,15 @@ describe('collectHealthFindings', () => {
           health: [{ name: 'api', url: server.url('/ok') }],
           postgres: [
             { name: 'db', host: '127.0.0.1', port, database: 'app', user: 'app', passwordParameter: '/shop/db' },
-            { name: 'db2', host: '127.0.0.1', port, database: 'app', user: 'app', passwordParameter: '/shop/db2', severity: { critical: 'critical' } },
+            {
+              name: 'db2',
+              host: '127.0.0.1',
+              port,
+              database: 'app',
+              user: 'app',
+              passwordParameter: '/shop/db2',
+              severity: { critical: 'critical' },
+            },
           ],
         },
       },
@@ -129,7 +162,13 @@ describe('collectHealthFindings', () => {
     const findings = await collectHealthFindings(config, { secrets: failing });
     expect(findings).toEqual([
       expect.objectContaining({ check: 'api', severity: 'ok' }),
-      expect.objectContaining({ target: 'shop', check: 'db', kind: 'postgres', severity: 'high', summary: 'probe failed: ParameterNotFound: /shop/db' }),
+      expect.objectContaining({
+        target: 'shop',
+        check: 'db',
+        kind: 'postgres',
+        severity: 'high',
+        summary: 'probe failed: ParameterNotFound: /shop/db',
+      }),
       expect.objectContaining({ check: 'db2', severity: 'critical' }),
     ]);
   });

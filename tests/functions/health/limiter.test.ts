@@ -26,7 +26,11 @@ describe('mapWithLimit', () => {
     // A spinner counts event-loop turns; started in one synchronous loop, all tasks would see the same count.
     let immediateTurns = 0;
     const started: number[] = [];
-    const spin = () => setImmediate(() => (immediateTurns++, immediateTurns < 50 && spin()));
+    const spin = () =>
+      setImmediate(() => {
+        immediateTurns++;
+        if (immediateTurns < 50) spin();
+      });
     spin();
     await mapWithLimit([1, 2, 3, 4], 4, async () => {
       started.push(immediateTurns);
@@ -40,7 +44,7 @@ describe('mapWithLimit', () => {
       starts.push(performance.now());
     });
     const offsets = starts.map((t) => t - (starts[0] ?? 0));
-    offsets.forEach((offset, i) => expect(offset).toBeGreaterThanOrEqual(i * 20 - 1));
+    for (const [i, offset] of offsets.entries()) expect(offset).toBeGreaterThanOrEqual(i * 20 - 1);
   });
 
   it('refuses a limit that is not a positive integer', async () => {

@@ -24,7 +24,13 @@ describe('restore', () => {
     await seedRealisticDatabase(cluster, 'shop');
     await cluster.query(`CREATE ROLE restorer LOGIN SUPERUSER PASSWORD '${SPECIAL_PASSWORD.replace(/'/g, "''")}'`);
     const config = validateConfig(configWith({ shop: { postgres: [postgresEntry(cluster, 'shop')] } }));
-    const outcome = await backupPostgres({ target: 'shop', db: config.targets.shop!.postgres![0]!, store, secrets: localSecrets, now: () => new Date('2026-11-20T17:00:00Z') });
+    const outcome = await backupPostgres({
+      target: 'shop',
+      db: config.targets.shop!.postgres![0]!,
+      store,
+      secrets: localSecrets,
+      now: () => new Date('2026-11-20T17:00:00Z'),
+    });
     expect(outcome.ok).toBe(true);
   });
 
@@ -46,19 +52,32 @@ describe('restore', () => {
     expect((await cluster.query('SELECT count(*)::int AS n FROM owners', 'busy'))[0]!.n).toBe(2);
 
     const shim = toolShim('pg_restore');
-    const result = await restoreBackup({ store, target: 'shop', to: urlAs('busy'), clean: true, env: { ...process.env, PG_RESTORE: shim.path } });
+    const result = await restoreBackup({
+      store,
+      target: 'shop',
+      to: urlAs('busy'),
+      clean: true,
+      env: { ...process.env, PG_RESTORE: shim.path },
+    });
     expect(result.tables).toBe(9);
     const restored = await tableChecksums(cluster, 'busy');
     const source = await tableChecksums(cluster, 'shop');
-    const { ['public.keepme']: kept, ...rest } = restored;
+    const { 'public.keepme': kept, ...rest } = restored;
     expect(rest).toEqual(source);
     expect(kept).toEqual({ rows: 0, md5: expect.any(String) });
 
     const calls = shim.calls();
-    const argv = calls.split('\n').filter((line) => line.startsWith('ARGV')).join('\n');
+    const argv = calls
+      .split('\n')
+      .filter((line) => line.startsWith('ARGV'))
+      .join('\n');
     expect(argv).not.toContain(SPECIAL_PASSWORD);
     expect(argv).not.toContain(encodeURIComponent(SPECIAL_PASSWORD));
-    expect(calls).toMatch(new RegExp(`ARGV --dbname postgres://restorer@127\\.0\\.0\\.1:${cluster.port}/busy --no-password --single-transaction --exit-on-error --clean --if-exists`));
+    expect(calls).toMatch(
+      new RegExp(
+        `ARGV --dbname postgres://restorer@127\\.0\\.0\\.1:${cluster.port}/busy --no-password --single-transaction --exit-on-error --clean --if-exists`,
+      ),
+    );
     expect(calls).toContain(`PGPASSWORD=${SPECIAL_PASSWORD}`);
   });
 
@@ -72,7 +91,10 @@ describe('restore', () => {
     const attempt = restoreBackup({ store: corrupting, target: 'shop', to: urlAs(database) });
     await expect(attempt).rejects.toThrow(error);
     await expect(attempt).rejects.not.toThrow(SPECIAL_PASSWORD);
-    const tables = await cluster.query(`SELECT relname FROM pg_class WHERE relkind IN ('r', 'p') AND relnamespace <> 'pg_catalog'::regnamespace AND relnamespace <> 'information_schema'::regnamespace AND relnamespace::regnamespace::text !~ '^pg_'`, database);
+    const tables = await cluster.query(
+      `SELECT relname FROM pg_class WHERE relkind IN ('r', 'p') AND relnamespace <> 'pg_catalog'::regnamespace AND relnamespace <> 'information_schema'::regnamespace AND relnamespace::regnamespace::text !~ '^pg_'`,
+      database,
+    );
     expect(tables).toEqual([]);
   });
 
@@ -88,7 +110,9 @@ describe('restore', () => {
     await store.put(entry!.manifestKey!, JSON.stringify(manifest));
     try {
       await cluster.createDatabase('newer');
-      await expect(restoreBackup({ store, target: 'shop', to: urlAs('newer') })).rejects.toThrow(/written by pg_dump 99\.1; pg_restore 15\.\d+ .* cannot read it/);
+      await expect(restoreBackup({ store, target: 'shop', to: urlAs('newer') })).rejects.toThrow(
+        /written by pg_dump 99\.1; pg_restore 15\.\d+ .* cannot read it/,
+      );
     } finally {
       await store.put(entry!.manifestKey!, JSON.stringify(entry!.manifest));
     }
@@ -109,7 +133,9 @@ describe('restore', () => {
   it('asks which database when a target has backups of several', async () => {
     await store.put('backups/shop/other/2026/11/20/shop-other-20261120T170000.000Z.dump', Buffer.from('x'));
     try {
-      await expect(restoreBackup({ store, target: 'shop', to: urlAs('x') })).rejects.toThrow(/--database: target shop has backups of other, shop; say which/);
+      await expect(restoreBackup({ store, target: 'shop', to: urlAs('x') })).rejects.toThrow(
+        /--database: target shop has backups of other, shop; say which/,
+      );
     } finally {
       await store.delete('backups/shop/other/2026/11/20/shop-other-20261120T170000.000Z.dump');
     }

@@ -17,7 +17,12 @@ import type { Notification } from '../../../functions/core/domain/report.js';
 import { ConfigError } from '../../../functions/core/errors.js';
 import type { Notifier } from '../../../functions/core/ports/notifier.js';
 import { LambdaContinuation } from '../../../functions/ssm-checks/continuation.js';
-import { handleServerCheckEvent, parseServerCheckEvent, ssmSettingsFromEnv, type ServerCheckDeps } from '../../../functions/ssm-checks/handler.js';
+import {
+  handleServerCheckEvent,
+  parseServerCheckEvent,
+  ssmSettingsFromEnv,
+  type ServerCheckDeps,
+} from '../../../functions/ssm-checks/handler.js';
 import { PENDING_PREFIX } from '../../../functions/ssm-checks/pending-store.js';
 import { scratchDir } from './helpers.js';
 import { diskLine, executor, fakeClock, invocation, node, T0 } from './ssm-fakes.js';
@@ -69,7 +74,10 @@ describe('the server-check handler', () => {
     deps = {
       context: { config: CONFIG, store, notifier, now: () => new Date(clock.now()) },
       executor: executor({ clock }),
-      continuation: new LambdaContinuation('autopilot-disk', new LambdaClient({ region: 'ap-northeast-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } })),
+      continuation: new LambdaContinuation(
+        'autopilot-disk',
+        new LambdaClient({ region: 'ap-northeast-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } }),
+      ),
     };
     ssm.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [node('i-01')] });
     ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-1', ExpiresAfter: new Date(T0 + 180_000) } });
@@ -82,7 +90,9 @@ describe('the server-check handler', () => {
     const report = await handleServerCheckEvent({ job: 'disk', targets: ['web'] }, remaining(300_000), CONFIG, deps);
     expect(Object.keys(report).sort()).toEqual(['findings', 'finishedAt', 'job', 'notifications', 'startedAt']);
     expect(report.job).toBe('disk');
-    expect(report.findings).toContainEqual(expect.objectContaining({ target: 'web', check: 'i-01/disk:/', kind: 'disk', severity: 'high' }));
+    expect(report.findings).toContainEqual(
+      expect.objectContaining({ target: 'web', check: 'i-01/disk:/', kind: 'disk', severity: 'high' }),
+    );
     expect(report.notifications.map((n) => n.topic)).toEqual(['high']);
     expect(notifier.published).toHaveLength(1);
     expect(notifier.published[0]!.attributes.check).toContain('i-01/disk:/');
@@ -139,7 +149,10 @@ describe('the server-check handler', () => {
 
     clock.clock.now += 20 * 60_000;
     ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-1', ExpiresAfter: new Date(clock.now() + 180_000) } });
-    const next = await handleServerCheckEvent({ source: 'schedule', job: 'disk' }, remaining(900_000), CONFIG, { ...deps, executor: executor({ clock }) });
+    const next = await handleServerCheckEvent({ source: 'schedule', job: 'disk' }, remaining(900_000), CONFIG, {
+      ...deps,
+      executor: executor({ clock }),
+    });
     expect(next.pending).toBeUndefined();
     expect(await store.list(PENDING_PREFIX)).toEqual([]);
     // One alert for the recovered run; the new run's identical observation does not alert again.
@@ -179,7 +192,14 @@ describe('server-check events: bad input names the field', () => {
 
   it('reads its settings from the environment the stack sets, and says what is missing', () => {
     const documents = JSON.stringify({ disk: { name: 'D', version: '1' }, security: { name: 'S', version: '1' } });
-    expect(ssmSettingsFromEnv({ AUTOPILOT_SSM_DOCUMENTS: documents, AWS_LAMBDA_FUNCTION_NAME: 'f', AUTOPILOT_BUCKET: 'b', AUTOPILOT_SERVER_JOB: 'disk' })).toEqual({
+    expect(
+      ssmSettingsFromEnv({
+        AUTOPILOT_SSM_DOCUMENTS: documents,
+        AWS_LAMBDA_FUNCTION_NAME: 'f',
+        AUTOPILOT_BUCKET: 'b',
+        AUTOPILOT_SERVER_JOB: 'disk',
+      }),
+    ).toEqual({
       documents: JSON.parse(documents),
       outputBucket: 'b',
       outputPrefix: 'ssm-output/',
@@ -187,6 +207,8 @@ describe('server-check events: bad input names the field', () => {
       job: 'disk',
     });
     expect(() => ssmSettingsFromEnv({ AWS_LAMBDA_FUNCTION_NAME: 'f' })).toThrow(/AUTOPILOT_SSM_DOCUMENTS/);
-    expect(() => ssmSettingsFromEnv({ AUTOPILOT_SSM_DOCUMENTS: documents, AWS_LAMBDA_FUNCTION_NAME: 'f', AUTOPILOT_SERVER_JOB: 'backup' })).toThrow(/AUTOPILOT_SERVER_JOB/);
+    expect(() =>
+      ssmSettingsFromEnv({ AUTOPILOT_SSM_DOCUMENTS: documents, AWS_LAMBDA_FUNCTION_NAME: 'f', AUTOPILOT_SERVER_JOB: 'backup' }),
+    ).toThrow(/AUTOPILOT_SERVER_JOB/);
   });
 });

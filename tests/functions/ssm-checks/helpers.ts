@@ -26,20 +26,32 @@ export function fakeTool(dir: string, name: string, body: string): string {
 }
 
 /** A fake apt-get with one pending security update, so tests do not wait on the real simulation. */
-export function fakeAptGet(dir: string, lines = ['Inst libssl3 [3.0.11-1~deb12u1] (3.0.13-1~deb12u2 Debian-Security:12/stable-security [amd64])']): string {
+export function fakeAptGet(
+  dir: string,
+  lines = ['Inst libssl3 [3.0.11-1~deb12u1] (3.0.13-1~deb12u2 Debian-Security:12/stable-security [amd64])'],
+): string {
   return fakeTool(dir, 'apt-get', `cat <<'EOF'\nNOTE: This is only a simulation!\n${lines.join('\n')}\nEOF`);
 }
 
 export function byCheck(findings: readonly Finding[], suffix: string): Finding {
   const found = findings.filter((f) => f.check === suffix || f.check.endsWith(`/${suffix}`));
-  if (found.length !== 1) throw new Error(`expected one finding for ${suffix}, got ${found.length}: ${findings.map((f) => f.check).join(', ')}`);
+  if (found.length !== 1)
+    throw new Error(`expected one finding for ${suffix}, got ${found.length}: ${findings.map((f) => f.check).join(', ')}`);
   return found[0]!;
 }
 
 /** syslog's "Mmm dd HH:MM:SS" in the given zone. */
 export function syslogTime(epochMs: number, timeZone: string): string {
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', { timeZone, month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })
+    new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      month: 'short',
+      day: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    })
       .formatToParts(new Date(epochMs))
       .map((p) => [p.type, p.value]),
   );

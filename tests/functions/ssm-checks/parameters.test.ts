@@ -1,12 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../functions/core/errors.js';
-import { checkParameters, commandParameters, DOCUMENT_PARAMETERS, parametersFor, scriptEnvironment } from '../../../functions/ssm-checks/parameters.js';
+import {
+  checkParameters,
+  commandParameters,
+  DOCUMENT_PARAMETERS,
+  parametersFor,
+  scriptEnvironment,
+} from '../../../functions/ssm-checks/parameters.js';
 import { configWithServers } from './helpers.js';
 
 const serversOf = (raw: Record<string, unknown>) => configWithServers(raw).targets.web!.servers!;
 
 describe('document parameters from config', () => {
-  it('derives every value of a run from the target\'s servers config', () => {
+  it("derives every value of a run from the target's servers config", () => {
     const servers = serversOf({
       disk: { warning: 80, critical: 90, paths: ['/opt/system-gear', '/var/log/system-gear'] },
       security: {
@@ -52,7 +58,8 @@ describe('document parameters from config', () => {
     for (const spec of Object.values(DOCUMENT_PARAMETERS).flat()) {
       const re = new RegExp(spec.allowedPattern);
       expect(re.test(spec.default), spec.name).toBe(true);
-      for (const bad of ['$(id)', '`id`', 'a;b', 'a\nb', "'", '"', '|', '&', '>', '<', '*']) expect(re.test(bad), `${spec.name} ${bad}`).toBe(false);
+      for (const bad of ['$(id)', '`id`', 'a;b', 'a\nb', "'", '"', '|', '&', '>', '<', '*'])
+        expect(re.test(bad), `${spec.name} ${bad}`).toBe(false);
     }
   });
 

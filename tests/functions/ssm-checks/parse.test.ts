@@ -5,10 +5,33 @@ import { findingsForGroup, findingsForHost, patternSlug, readJsonLine } from '..
 import { byCheck, configWithServers } from './helpers.js';
 
 const servers = (raw: Record<string, unknown>): ServersConfig => configWithServers(raw).targets.web!.servers!;
-const ok = (json: unknown, extra: Partial<HostResult> = {}): HostResult => ({ host: 'i-01', name: 'web-1', status: 'success', stdout: `${JSON.stringify(json)}\ndetail\n`, stderr: '', ...extra });
+const ok = (json: unknown, extra: Partial<HostResult> = {}): HostResult => ({
+  host: 'i-01',
+  name: 'web-1',
+  status: 'success',
+  stdout: `${JSON.stringify(json)}\ndetail\n`,
+  stderr: '',
+  ...extra,
+});
 
-const disk = (entries: unknown[], extra: Record<string, unknown> = {}) => ({ v: 1, job: 'disk', host: 'web-1', status: 'ok', entries, omitted: 0, omittedMaxPct: 0, ...extra });
-const fs = (mount: string, usedPct: number | null, inodesPct: number | null = 1) => ({ mount, fs: 'ext4', source: `/dev/${mount.length}`, sizeKb: 1000, usedPct, inodesPct });
+const disk = (entries: unknown[], extra: Record<string, unknown> = {}) => ({
+  v: 1,
+  job: 'disk',
+  host: 'web-1',
+  status: 'ok',
+  entries,
+  omitted: 0,
+  omittedMaxPct: 0,
+  ...extra,
+});
+const fs = (mount: string, usedPct: number | null, inodesPct: number | null = 1) => ({
+  mount,
+  fs: 'ext4',
+  source: `/dev/${mount.length}`,
+  sizeKb: 1000,
+  usedPct,
+  inodesPct,
+});
 
 const security = (overrides: Record<string, unknown> = {}) => ({
   v: 1,
@@ -33,7 +56,10 @@ describe('readJsonLine', () => {
   it('names an empty output, a missing line, a cut line and a broken line apart', () => {
     expect(readJsonLine('')).toEqual({ ok: false, reason: 'empty output' });
     expect(readJsonLine('bash: error\n')).toEqual({ ok: false, reason: 'no JSON line in the output' });
-    expect(readJsonLine('{"v":1,"entries":[{"mount"')).toMatchObject({ ok: false, reason: expect.stringContaining('output truncated inside the JSON line') });
+    expect(readJsonLine('{"v":1,"entries":[{"mount"')).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('output truncated inside the JSON line'),
+    });
     expect(readJsonLine('{"v":1,,}\nmore')).toMatchObject({ ok: false, reason: expect.stringContaining('unparsable JSON line') });
     expect(readJsonLine('{"v":1,,}\nmore', true)).toMatchObject({ ok: false, reason: expect.stringContaining('truncated') });
   });
@@ -43,24 +69,37 @@ describe('disk findings', () => {
   const thresholds = servers({ disk: { warning: 80, critical: 90, paths: ['/var/lib/app'] } });
 
   it('rates space and inode use at or over the thresholds, the worse of the two', () => {
-    const findings = findingsForHost('disk', 'web', thresholds, ok(disk([fs('/', 79), fs('/var', 80), fs('/data', 90), fs('/srv', 10, 95), fs('/boot', null, null)])));
+    const findings = findingsForHost(
+      'disk',
+      'web',
+      thresholds,
+      ok(disk([fs('/', 79), fs('/var', 80), fs('/data', 90), fs('/srv', 10, 95), fs('/boot', null, null)])),
+    );
     expect(byCheck(findings, 'disk:/').severity).toBe('ok');
     expect(byCheck(findings, 'disk:/var').severity).toBe('medium');
     expect(byCheck(findings, 'disk:/data').severity).toBe('high');
-    expect(byCheck(findings, 'disk:/srv')).toMatchObject({ severity: 'high', summary: 'web-1 (i-01): /srv 10% space, 95% inodes used (critical at 90%, inodes)' });
+    expect(byCheck(findings, 'disk:/srv')).toMatchObject({
+      severity: 'high',
+      summary: 'web-1 (i-01): /srv 10% space, 95% inodes used (critical at 90%, inodes)',
+    });
     expect(byCheck(findings, 'disk:/boot').severity).toBe('ok');
     expect(byCheck(findings, 'run')).toMatchObject({ severity: 'ok', kind: 'server', check: 'i-01/run' });
     expect(findings.every((f) => f.target === 'web' && f.check.startsWith('i-01/'))).toBe(true);
   });
 
   it('folds a configured path into its filesystem, and flags one that is missing', () => {
-    const findings = findingsForHost('disk', 'web', thresholds, ok(disk([fs('/', 50), { ...fs('/', 50), path: '/var/lib/app' }, { path: '/opt/gone', status: 'missing' }])));
+    const findings = findingsForHost(
+      'disk',
+      'web',
+      thresholds,
+      ok(disk([fs('/', 50), { ...fs('/', 50), path: '/var/lib/app' }, { path: '/opt/gone', status: 'missing' }])),
+    );
     expect(findings.filter((f) => f.check === 'i-01/disk:/')).toHaveLength(1);
     expect(byCheck(findings, 'disk:/').observed).toMatchObject({ paths: ['/var/lib/app'] });
     expect(byCheck(findings, 'disk:/opt/gone')).toMatchObject({ severity: 'medium', summary: expect.stringContaining('does not exist') });
   });
 
-  it('uses the runbooks\' 80/90 when the target sets no disk thresholds', () => {
+  it("uses the runbooks' 80/90 when the target sets no disk thresholds", () => {
     const findings = findingsForHost('disk', 'web', servers({}), ok(disk([fs('/', 85), fs('/var', 91)])));
     expect(byCheck(findings, 'disk:/').severity).toBe('medium');
     expect(byCheck(findings, 'disk:/var').severity).toBe('high');
@@ -68,7 +107,10 @@ describe('disk findings', () => {
 
   it('reports filesystems that did not fit the JSON line by the fullest of them', () => {
     const findings = findingsForHost('disk', 'web', thresholds, ok(disk([fs('/', 95)], { omitted: 7, omittedMaxPct: 83 })));
-    expect(byCheck(findings, 'disk:more')).toMatchObject({ severity: 'medium', observed: expect.objectContaining({ omitted: 7, omittedMaxPct: 83 }) });
+    expect(byCheck(findings, 'disk:more')).toMatchObject({
+      severity: 'medium',
+      observed: expect.objectContaining({ omitted: 7, omittedMaxPct: 83 }),
+    });
   });
 
   it('an empty df is Low "unknown", never a pass', () => {
@@ -112,14 +154,29 @@ describe('security findings', () => {
         }),
       ),
     );
-    expect(byCheck(findings, 'failed-logins')).toMatchObject({ severity: 'high', summary: expect.stringContaining('25 failed SSH logins in the last 1h (warning 10, critical 20); most from 203.0.113.9 (20)') });
-    expect(byCheck(findings, 'sshd')).toMatchObject({ severity: 'medium', summary: expect.stringContaining('PermitRootLogin yes, PasswordAuthentication yes') });
+    expect(byCheck(findings, 'failed-logins')).toMatchObject({
+      severity: 'high',
+      summary: expect.stringContaining('25 failed SSH logins in the last 1h (warning 10, critical 20); most from 203.0.113.9 (20)'),
+    });
+    expect(byCheck(findings, 'sshd')).toMatchObject({
+      severity: 'medium',
+      summary: expect.stringContaining('PermitRootLogin yes, PasswordAuthentication yes'),
+    });
     expect(byCheck(findings, 'uid0')).toMatchObject({ severity: 'medium', kind: 'security' });
     expect(byCheck(findings, 'ports')).toMatchObject({ severity: 'medium', summary: expect.stringContaining('5432') });
-    expect(byCheck(findings, 'security-updates')).toMatchObject({ severity: 'medium', summary: expect.stringContaining('2 pending security updates') });
+    expect(byCheck(findings, 'security-updates')).toMatchObject({
+      severity: 'medium',
+      summary: expect.stringContaining('2 pending security updates'),
+    });
     expect(byCheck(findings, 'env-files')).toMatchObject({ severity: 'medium' });
-    expect(byCheck(findings, 'log:/var/log/api.log:Auth-rate-limit-exceeded')).toMatchObject({ severity: 'medium', observed: expect.objectContaining({ count: 12 }) });
-    expect(byCheck(findings, `log:/var/log/api.log:${patternSlug('認証失敗')}`)).toMatchObject({ severity: 'low', summary: expect.stringContaining('no recognizable timestamp') });
+    expect(byCheck(findings, 'log:/var/log/api.log:Auth-rate-limit-exceeded')).toMatchObject({
+      severity: 'medium',
+      observed: expect.objectContaining({ count: 12 }),
+    });
+    expect(byCheck(findings, `log:/var/log/api.log:${patternSlug('認証失敗')}`)).toMatchObject({
+      severity: 'low',
+      summary: expect.stringContaining('no recognizable timestamp'),
+    });
     expect(byCheck(findings, 'log:/var/log/gone.log:x')).toMatchObject({ severity: 'medium', summary: expect.stringContaining('missing') });
   });
 
@@ -140,32 +197,66 @@ describe('security findings', () => {
         }),
       ),
     );
-    for (const check of ['failed-logins', 'sshd', 'uid0', 'ports', 'security-updates']) expect(byCheck(findings, check).severity, check).toBe('low');
+    for (const check of ['failed-logins', 'sshd', 'uid0', 'ports', 'security-updates'])
+      expect(byCheck(findings, check).severity, check).toBe('low');
     expect(findings.filter((f) => f.check.includes('/log:') && f.severity === 'low')).toHaveLength(2);
   });
 
   it('judges only what is configured: no ports or .env verdict without allowedPorts or appPaths', () => {
-    const findings = findingsForHost('security', 'web', servers({}), ok(security({ failedLogins: { status: 'ok', window: 3600, count: 500 } })));
+    const findings = findingsForHost(
+      'security',
+      'web',
+      servers({}),
+      ok(security({ failedLogins: { status: 'ok', window: 3600, count: 500 } })),
+    );
     expect(findings.some((f) => f.check.endsWith('/ports') || f.check.endsWith('/env-files'))).toBe(false);
     // Counted and shown, but no thresholds were set.
     expect(byCheck(findings, 'failed-logins')).toMatchObject({ severity: 'ok', observed: expect.objectContaining({ count: 500 }) });
   });
 
   it('stale or missing package lists make "no pending updates" Low', () => {
-    const stale = findingsForHost('security', 'web', servers({}), ok(security({ updates: { status: 'ok', manager: 'apt', pending: 0, packages: [], cacheAgeHours: 24 * 30 } })));
+    const stale = findingsForHost(
+      'security',
+      'web',
+      servers({}),
+      ok(security({ updates: { status: 'ok', manager: 'apt', pending: 0, packages: [], cacheAgeHours: 24 * 30 } })),
+    );
     expect(byCheck(stale, 'security-updates')).toMatchObject({ severity: 'low', summary: expect.stringContaining('30 days old') });
-    const none = findingsForHost('security', 'web', servers({}), ok(security({ updates: { status: 'ok', manager: 'apt', pending: 0, packages: [], cacheAgeHours: null } })));
+    const none = findingsForHost(
+      'security',
+      'web',
+      servers({}),
+      ok(security({ updates: { status: 'ok', manager: 'apt', pending: 0, packages: [], cacheAgeHours: null } })),
+    );
     expect(byCheck(none, 'security-updates').severity).toBe('low');
-    const dnf = findingsForHost('security', 'web', servers({}), ok(security({ updates: { status: 'ok', manager: 'dnf', pending: 0, packages: [], cacheAgeHours: null } })));
+    const dnf = findingsForHost(
+      'security',
+      'web',
+      servers({}),
+      ok(security({ updates: { status: 'ok', manager: 'dnf', pending: 0, packages: [], cacheAgeHours: null } })),
+    );
     expect(byCheck(dnf, 'security-updates').severity).toBe('ok');
   });
 });
 
 describe('host and group findings', () => {
   it('an unreachable host is one High server finding', () => {
-    const findings = findingsForHost('disk', 'web', servers({}), { host: 'i-02', status: 'unreachable', detail: 'SSM ping status ConnectionLost', stdout: '', stderr: '' });
+    const findings = findingsForHost('disk', 'web', servers({}), {
+      host: 'i-02',
+      status: 'unreachable',
+      detail: 'SSM ping status ConnectionLost',
+      stdout: '',
+      stderr: '',
+    });
     expect(findings).toEqual([
-      { target: 'web', check: 'i-02/run', kind: 'server', severity: 'high', summary: 'i-02: unreachable: SSM ping status ConnectionLost', observed: { host: 'i-02', job: 'disk', status: 'unreachable' } },
+      {
+        target: 'web',
+        check: 'i-02/run',
+        kind: 'server',
+        severity: 'high',
+        summary: 'i-02: unreachable: SSM ping status ConnectionLost',
+        observed: { host: 'i-02', job: 'disk', status: 'unreachable' },
+      },
     ]);
   });
 
@@ -177,7 +268,9 @@ describe('host and group findings', () => {
 
   it('output of the wrong shape is High, not ignored', () => {
     const findings = findingsForHost('disk', 'web', servers({}), ok({ v: 1, job: 'disk', host: 'x', entries: 'nope' }));
-    expect(findings).toEqual([expect.objectContaining({ check: 'i-01/run', severity: 'high', summary: expect.stringContaining('unexpected disk output') })]);
+    expect(findings).toEqual([
+      expect.objectContaining({ check: 'i-01/run', severity: 'high', summary: expect.stringContaining('unexpected disk output') }),
+    ]);
   });
 
   it('a group without any instance is High', () => {

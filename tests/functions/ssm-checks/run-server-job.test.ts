@@ -23,7 +23,11 @@ describe('runServerJob, as `autopilot run disk --local` calls it', () => {
 
   it('runs the script once per target with servers, on this machine, and alerts through the engine', async () => {
     const published: Notification[] = [];
-    const context = { config, store: new LocalObjectStore(join(scratch.dir, 'store')), notifier: { publish: async (n: Notification) => void published.push(n) } };
+    const context = {
+      config,
+      store: new LocalObjectStore(join(scratch.dir, 'store')),
+      notifier: { publish: async (n: Notification) => void published.push(n) },
+    };
     const report = await runServerJob('disk', config, { executor: new LocalBashExecutor({ host: 'laptop' }) }, context);
 
     expect(report.job).toBe('disk');

@@ -165,7 +165,10 @@ describe('security.sh on fixtures', () => {
       else if (i % 3 === 1) lines.push(`${syslogTime(t, timeZone)} web-1 ${message}`);
       else lines.push(`${new Date(t + 9 * 3600_000).toISOString().replace('Z', '+09:00')} web-1 ${message}`);
     }
-    for (let i = 0; i < 5; i++) lines.push(`${syslogTime((now - 7200 - i * 60) * 1000, timeZone)} web-1 sshd[9]: Failed password for root from 198.51.100.7 port 22 ssh2`);
+    for (let i = 0; i < 5; i++)
+      lines.push(
+        `${syslogTime((now - 7200 - i * 60) * 1000, timeZone)} web-1 sshd[9]: Failed password for root from 198.51.100.7 port 22 ssh2`,
+      );
     lines.push(`${syslogTime((now - 60) * 1000, timeZone)} web-1 sshd[10]: Accepted publickey for deploy from 192.0.2.1 port 22 ssh2`);
     lines.push(`${syslogTime((now - 60) * 1000, timeZone)} web-1 CRON[11]: pam_unix(cron:session): session opened for user root`);
     const file = join(scratch.dir, `auth-${timeZone.replace('/', '-')}.log`);
@@ -177,9 +180,13 @@ describe('security.sh on fixtures', () => {
     it(`counts 12 failed logins in the last hour (TZ=${timeZone}) and rates them by the configured thresholds`, async () => {
       const file = authLog(timeZone);
       const env = baseEnv({ AUTOPILOT_AUTH_LOG: file, TZ: timeZone });
-      const medium = await runServerChecks('security', configWithServers({ security: { failedLogins: { warning: 10, critical: 20, window: '1h' } } }), {
-        executor: new LocalBashExecutor({ host: HOST, env }),
-      });
+      const medium = await runServerChecks(
+        'security',
+        configWithServers({ security: { failedLogins: { warning: 10, critical: 20, window: '1h' } } }),
+        {
+          executor: new LocalBashExecutor({ host: HOST, env }),
+        },
+      );
       const logins = byCheck(medium, 'failed-logins');
       expect(logins.observed).toMatchObject({ count: 12, windowSeconds: 3600, source: `file:${file}` });
       expect(logins.severity).toBe('medium');
@@ -207,8 +214,12 @@ describe('security.sh on fixtures', () => {
       `${stamp(now - 30)} [info] Too many requests`,
     ];
     writeFileSync(log, `${lines.join('\n')}\n`);
-    const config = configWithServers({ security: { logPatterns: [{ path: log, pattern: 'Auth rate limit exceeded', warning: 10, window: '1h' }] } });
-    const findings = await runServerChecks('security', config, { executor: new LocalBashExecutor({ host: HOST, env: baseEnv({ TZ: 'UTC' }) }) });
+    const config = configWithServers({
+      security: { logPatterns: [{ path: log, pattern: 'Auth rate limit exceeded', warning: 10, window: '1h' }] },
+    });
+    const findings = await runServerChecks('security', config, {
+      executor: new LocalBashExecutor({ host: HOST, env: baseEnv({ TZ: 'UTC' }) }),
+    });
     const pattern = byCheck(findings, `log:${log}:Auth-rate-limit-exceeded`);
     expect(pattern.observed).toMatchObject({ count: 12, pattern: 'Auth rate limit exceeded' });
     expect(pattern.severity).toBe('medium');
@@ -260,7 +271,9 @@ describe('security.sh on fixtures', () => {
     chmodSync(join(app, 'node_modules', 'x', '.env'), 0o644);
 
     const config = configWithServers({ security: { appPaths: [app] } });
-    const findings = await runServerChecks('security', config, { executor: new LocalBashExecutor({ host: HOST, env: baseEnv({ AUTOPILOT_PASSWD_FILE: passwd }) }) });
+    const findings = await runServerChecks('security', config, {
+      executor: new LocalBashExecutor({ host: HOST, env: baseEnv({ AUTOPILOT_PASSWD_FILE: passwd }) }),
+    });
     expect(byCheck(findings, 'uid0')).toMatchObject({ severity: 'medium', observed: expect.objectContaining({ accounts: ['toor'] }) });
     const env = byCheck(findings, 'env-files');
     expect(env.severity).toBe('medium');
@@ -270,7 +283,9 @@ describe('security.sh on fixtures', () => {
     expect(updates.observed).toMatchObject({ pending: 1, packages: ['libssl3'], manager: 'apt' });
 
     chmodSync(join(app, 'backend', '.env'), 0o600);
-    const fixed = await runServerChecks('security', config, { executor: new LocalBashExecutor({ host: HOST, env: baseEnv({ AUTOPILOT_PASSWD_FILE: passwd }) }) });
+    const fixed = await runServerChecks('security', config, {
+      executor: new LocalBashExecutor({ host: HOST, env: baseEnv({ AUTOPILOT_PASSWD_FILE: passwd }) }),
+    });
     expect(byCheck(fixed, 'env-files').severity).toBe('ok');
   });
 
@@ -319,7 +334,11 @@ describe('values full of shell metacharacters reach the scripts as data', () => 
   it('disk.sh: raw parameters run nothing and are echoed verbatim', async () => {
     const missingPath = `/nonexistent;$(touch ${marker(0)})\n\`touch ${marker(1)}\``;
     const relative = `relative; touch ${marker(2)} && echo "$HOME" | tee ${marker(3)}`;
-    const [result] = await new LocalBashExecutor({ host: HOST }).runScript('disk', { contract: '1', paths: `${missingPath}:${relative}` }, { target: 'web', tags: {} });
+    const [result] = await new LocalBashExecutor({ host: HOST }).runScript(
+      'disk',
+      { contract: '1', paths: `${missingPath}:${relative}` },
+      { target: 'web', tags: {} },
+    );
     expect(markers()).toEqual([]);
     const line = readJsonLine(result!.stdout);
     expect(line.ok).toBe(true);
@@ -333,9 +352,18 @@ describe('values full of shell metacharacters reach the scripts as data', () => 
     const ports = `22;touch ${marker(5)}`;
     const appPath = `\`touch ${marker(6)}\``;
     const badPattern = `60 /var/log/x $(touch ${marker(7)})`;
-    const [result] = await new LocalBashExecutor({ host: HOST, env: { AUTOPILOT_AUTH_LOG: '/dev/null', PATH: `${fakeAptGet(scratch.dir, [])}:${process.env.PATH}` } }).runScript(
+    const [result] = await new LocalBashExecutor({
+      host: HOST,
+      env: { AUTOPILOT_AUTH_LOG: '/dev/null', PATH: `${fakeAptGet(scratch.dir, [])}:${process.env.PATH}` },
+    }).runScript(
       'security',
-      { contract: '1', failedLoginWindow: window, allowedPorts: ports, appPaths: `${appPath}:/tmp/$(touch ${marker(8)})`, logPatterns: `${badPattern};3600 /x ${'$(id)'}` },
+      {
+        contract: '1',
+        failedLoginWindow: window,
+        allowedPorts: ports,
+        appPaths: `${appPath}:/tmp/$(touch ${marker(8)})`,
+        logPatterns: `${badPattern};3600 /x ${'$(id)'}`,
+      },
       { target: 'web', tags: {} },
     );
     expect(markers()).toEqual([]);
@@ -359,16 +387,23 @@ describe('values full of shell metacharacters reach the scripts as data', () => 
     const pattern = `$(touch ${marker(9)}) \`touch ${marker(10)}\`; rm -rf ${scratch.dir}/nothing | tee ${marker(11)} & "q" 'x' > < *`;
     const log = join(scratch.dir, 'app.log');
     const stamp = new Date(Date.now() - 60_000).toISOString();
-    writeFileSync(log, [1, 2, 3].map((i) => `${stamp} request ${i}: ${pattern}`).join('\n') + `\n${stamp} ordinary line\n`);
+    writeFileSync(log, `${[1, 2, 3].map((i) => `${stamp} request ${i}: ${pattern}`).join('\n')}\n${stamp} ordinary line\n`);
     const config = configWithServers({ security: { logPatterns: [{ path: log, pattern, warning: 3 }] } });
-    const executor = new LocalBashExecutor({ host: HOST, env: { AUTOPILOT_AUTH_LOG: '/dev/null', PATH: `${fakeAptGet(scratch.dir, [])}:${process.env.PATH}` } });
+    const executor = new LocalBashExecutor({
+      host: HOST,
+      env: { AUTOPILOT_AUTH_LOG: '/dev/null', PATH: `${fakeAptGet(scratch.dir, [])}:${process.env.PATH}` },
+    });
     const findings = await runServerChecks('security', config, { executor });
     expect(markers()).toEqual([]);
     const found = findings.find((f) => f.check.startsWith(`${HOST}/log:`))!;
     expect(found.observed).toMatchObject({ count: 3, pattern });
     expect(found.severity).toBe('medium');
     // The script echoes the decoded pattern verbatim in its JSON line.
-    const [raw] = await executor.runScript('security', { contract: '1', logPatterns: `3600 ${log} ${Buffer.from(pattern).toString('base64')}` }, { target: 'web', tags: {} });
+    const [raw] = await executor.runScript(
+      'security',
+      { contract: '1', logPatterns: `3600 ${log} ${Buffer.from(pattern).toString('base64')}` },
+      { target: 'web', tags: {} },
+    );
     const line = readJsonLine(raw!.stdout) as { ok: true; value: { logPatterns: Array<{ pattern: string; count: number }> } };
     expect(line.value.logPatterns[0]).toMatchObject({ pattern, count: 3 });
     expect(markers()).toEqual([]);

@@ -67,7 +67,11 @@ describe('SsmExecutor: one command per target group', () => {
     describeReturns([node('i-01'), node('i-02'), node('mi-0123456789abcdef0')]);
     commandSent();
     commandStatuses(['InProgress', 1, 3], ['Success', 3, 3]);
-    invocationsReturn(['i-01', 'i-02', 'mi-0123456789abcdef0'].map((id, n) => invocation(id, 'Success', `${diskLine(`${id}.internal`, [40, 85, 95][n]!)}\n--- df -h ---\n`)));
+    invocationsReturn(
+      ['i-01', 'i-02', 'mi-0123456789abcdef0'].map((id, n) =>
+        invocation(id, 'Success', `${diskLine(`${id}.internal`, [40, 85, 95][n]!)}\n--- df -h ---\n`),
+      ),
+    );
 
     const findings = await runServerChecks('disk', WEB, { executor: executor({ clock }) });
 
@@ -95,7 +99,11 @@ describe('SsmExecutor: one command per target group', () => {
       MaxResults: 50,
       NextToken: undefined,
     });
-    expect(ssm.commandCalls(ListCommandInvocationsCommand)[0]!.args[0].input).toMatchObject({ CommandId: 'cmd-1', Details: true, MaxResults: 50 });
+    expect(ssm.commandCalls(ListCommandInvocationsCommand)[0]!.args[0].input).toMatchObject({
+      CommandId: 'cmd-1',
+      Details: true,
+      MaxResults: 50,
+    });
 
     expect(byCheck(findings, 'instances')).toMatchObject({ severity: 'ok', observed: expect.objectContaining({ hosts: 3, reached: 3 }) });
     expect(byCheck(findings, 'i-01/disk:/')).toMatchObject({ severity: 'ok', target: 'web', kind: 'disk' });
@@ -117,11 +125,19 @@ describe('SsmExecutor: one command per target group', () => {
       .on(GetCommandInvocationCommand)
       .rejectsOnce(new InvocationDoesNotExist({ message: 'not yet', $metadata: {} }))
       .resolvesOnce({ Status: 'InProgress', StatusDetails: 'InProgress' })
-      .resolves({ Status: 'Success', StatusDetails: 'Success', ResponseCode: 0, StandardOutputContent: `${diskLine('web-1', 50)}\ndetail\n`, StandardErrorContent: '' });
+      .resolves({
+        Status: 'Success',
+        StatusDetails: 'Success',
+        ResponseCode: 0,
+        StandardOutputContent: `${diskLine('web-1', 50)}\ndetail\n`,
+        StandardErrorContent: '',
+      });
 
     const findings = await runServerChecks('disk', WEB, { executor: executor({ clock }) });
 
-    expect(ssm.commandCalls(GetCommandInvocationCommand).map((c) => c.args[0].input)).toEqual(Array(3).fill({ CommandId: 'cmd-1', InstanceId: 'i-01' }));
+    expect(ssm.commandCalls(GetCommandInvocationCommand).map((c) => c.args[0].input)).toEqual(
+      Array(3).fill({ CommandId: 'cmd-1', InstanceId: 'i-01' }),
+    );
     expect(runFinding(findings, 'i-01').severity).toBe('ok');
     expect(byCheck(findings, 'i-01/disk:/')).toMatchObject({ severity: 'ok', observed: expect.objectContaining({ usedPct: 50 }) });
     // Backoff with jitter between polls, growing and capped.
@@ -133,7 +149,10 @@ describe('SsmExecutor: one command per target group', () => {
 
   it('rides out throttling (ThrottlingException, then success) with backoff', async () => {
     const clock = fakeClock();
-    ssm.on(DescribeInstanceInformationCommand).rejectsOnce(awsError('ThrottlingException', 'Rate exceeded')).resolves({ InstanceInformationList: [node('i-01')] });
+    ssm
+      .on(DescribeInstanceInformationCommand)
+      .rejectsOnce(awsError('ThrottlingException', 'Rate exceeded'))
+      .resolves({ InstanceInformationList: [node('i-01')] });
     commandSent();
     ssm
       .on(ListCommandsCommand)
@@ -215,10 +234,25 @@ describe('SsmExecutor: hosts that do not report are High findings, never a pass'
     commandSent();
     commandStatuses(['Success', 2, 2]);
     invocationsReturn([
-      invocation('i-01', 'Failed', `\n----------ERROR-------\nbash: line 1: df: command not found\n`, { CommandPlugins: [{ StatusDetails: 'Failed', Status: 'Failed', ResponseCode: 127, Output: '\n----------ERROR-------\nbash: df: command not found\n' }] }),
+      invocation('i-01', 'Failed', `\n----------ERROR-------\nbash: line 1: df: command not found\n`, {
+        CommandPlugins: [
+          {
+            StatusDetails: 'Failed',
+            Status: 'Failed',
+            ResponseCode: 127,
+            Output: '\n----------ERROR-------\nbash: df: command not found\n',
+          },
+        ],
+      }),
       invocation('i-02', 'ExecutionTimedOut'),
     ]);
-    ssm.on(GetCommandInvocationCommand).resolves({ Status: 'Failed', StatusDetails: 'Failed', ResponseCode: 127, StandardOutputContent: '', StandardErrorContent: 'bash: df: command not found' });
+    ssm.on(GetCommandInvocationCommand).resolves({
+      Status: 'Failed',
+      StatusDetails: 'Failed',
+      ResponseCode: 127,
+      StandardOutputContent: '',
+      StandardErrorContent: 'bash: df: command not found',
+    });
     const findings = await runServerChecks('disk', WEB, { executor: executor({ clock }) });
     expect(runFinding(findings, 'i-01')).toMatchObject({ severity: 'high' });
     expect(runFinding(findings, 'i-01').summary).toContain('exit status 127');
@@ -259,7 +293,14 @@ describe('SsmExecutor: truncated output', () => {
       job: 'disk',
       host: 'big',
       status: 'ok',
-      entries: Array.from({ length: n }, (_, i) => ({ mount: `/data/volume-${i}`, fs: 'xfs', source: `/dev/sd${i}`, sizeKb: 1000, usedPct: i === n - 1 ? 97 : 10, inodesPct: 1 })),
+      entries: Array.from({ length: n }, (_, i) => ({
+        mount: `/data/volume-${i}`,
+        fs: 'xfs',
+        source: `/dev/sd${i}`,
+        sizeKb: 1000,
+        usedPct: i === n - 1 ? 97 : 10,
+        inodesPct: 1,
+      })),
       omitted: 0,
       omittedMaxPct: 0,
     });
@@ -283,7 +324,9 @@ describe('SsmExecutor: truncated output', () => {
     commandSent();
     commandStatuses(['Success', 1, 1]);
     invocationsReturn([invocation('i-01', 'Success', line.slice(0, 2500))]);
-    ssm.on(GetCommandInvocationCommand).resolves({ Status: 'Success', StatusDetails: 'Success', StandardOutputContent: `${line}\n`, ResponseCode: 0 });
+    ssm
+      .on(GetCommandInvocationCommand)
+      .resolves({ Status: 'Success', StatusDetails: 'Success', StandardOutputContent: `${line}\n`, ResponseCode: 0 });
     const findings = await runServerChecks('disk', WEB, { executor: executor({ clock }) });
     expect(callsOf(GetCommandInvocationCommand)).toBe(1);
     expect(byCheck(findings, 'i-01/disk:/data/volume-39').severity).toBe('high');
@@ -298,7 +341,9 @@ describe('SsmExecutor: truncated output', () => {
     commandSent();
     commandStatuses(['Success', 1, 1]);
     invocationsReturn([invocation('i-01', 'Success', line.slice(0, 2500))]);
-    ssm.on(GetCommandInvocationCommand).resolves({ Status: 'Success', StatusDetails: 'Success', StandardOutputContent: line.slice(0, 24_000), ResponseCode: 0 });
+    ssm
+      .on(GetCommandInvocationCommand)
+      .resolves({ Status: 'Success', StatusDetails: 'Success', StandardOutputContent: line.slice(0, 24_000), ResponseCode: 0 });
     const findings = await runServerChecks('disk', WEB, { executor: executor({ clock }) });
     expect(findings.filter((f) => f.check.startsWith('i-01/'))).toEqual([expect.objectContaining({ check: 'i-01/run', severity: 'high' })]);
     expect(runFinding(findings, 'i-01').summary).toContain('output truncated inside the JSON line');
@@ -309,13 +354,24 @@ describe('SsmExecutor: a 300-instance fleet', () => {
   async function runFleet(size: number, offline: number) {
     ssm.reset();
     const clock = fakeClock();
-    const nodes = Array.from({ length: size }, (_, i) => node(`i-${String(i).padStart(17, '0')}`, i < offline ? 'ConnectionLost' : 'Online'));
+    const nodes = Array.from({ length: size }, (_, i) =>
+      node(`i-${String(i).padStart(17, '0')}`, i < offline ? 'ConnectionLost' : 'Online'),
+    );
     describeReturns(nodes);
     commandSent();
     // Still running for three polls (the offline nodes wait for their delivery timeout), then final.
-    commandStatuses(['InProgress', 0, size], ['InProgress', size - offline - 40, size], ['InProgress', size - offline, size], ['Success', size, size]);
+    commandStatuses(
+      ['InProgress', 0, size],
+      ['InProgress', size - offline - 40, size],
+      ['InProgress', size - offline, size],
+      ['Success', size, size],
+    );
     invocationsReturn(
-      nodes.map((n, i) => (i < offline ? invocation(n.InstanceId!, 'DeliveryTimedOut') : invocation(n.InstanceId!, 'Success', `${diskLine(n.ComputerName!, i % 100)}\n--- detail ---\n`))),
+      nodes.map((n, i) =>
+        i < offline
+          ? invocation(n.InstanceId!, 'DeliveryTimedOut')
+          : invocation(n.InstanceId!, 'Success', `${diskLine(n.ComputerName!, i % 100)}\n--- detail ---\n`),
+      ),
     );
     const run = executor({ clock });
     const findings = await runServerChecks('disk', WEB, { executor: run });
@@ -334,7 +390,9 @@ describe('SsmExecutor: a 300-instance fleet', () => {
     const calls600 = { ...large.run.calls };
     const total600 = large.run.totalCalls;
 
-    console.log(`SSM API calls for one disk run: 300 instances -> ${total300} ${JSON.stringify(calls300)}; 600 instances -> ${total600} ${JSON.stringify(calls600)}`);
+    console.log(
+      `SSM API calls for one disk run: 300 instances -> ${total300} ${JSON.stringify(calls300)}; 600 instances -> ${total600} ${JSON.stringify(calls600)}`,
+    );
 
     expect(calls300).toEqual({ DescribeInstanceInformation: 6, SendCommand: 1, ListCommands: 4, ListCommandInvocations: 6 });
     expect(total300).toBe(17);

@@ -36,7 +36,13 @@ export function executor(options: Partial<SsmExecutorOptions> & { clock: ReturnT
 }
 
 export function node(id: string, ping = 'Online', extra: Partial<InstanceInformation> = {}): InstanceInformation {
-  return { InstanceId: id, PingStatus: ping as InstanceInformation['PingStatus'], PlatformType: 'Linux', ComputerName: `${id}.internal`, ...extra };
+  return {
+    InstanceId: id,
+    PingStatus: ping as InstanceInformation['PingStatus'],
+    PlatformType: 'Linux',
+    ComputerName: `${id}.internal`,
+    ...extra,
+  };
 }
 
 /** A disk script's JSON line for one filesystem. */
@@ -53,13 +59,30 @@ export function diskLine(host: string, usedPct: number, mount = '/'): string {
 }
 
 export function invocation(id: string, statusDetails: string, output = '', extra: Partial<CommandInvocation> = {}): CommandInvocation {
-  const status = ({ DeliveryTimedOut: 'TimedOut', ExecutionTimedOut: 'TimedOut', Undeliverable: 'Failed', InvalidPlatform: 'Failed', Terminated: 'Failed' } as Record<string, string>)[statusDetails] ?? statusDetails;
+  const status =
+    (
+      {
+        DeliveryTimedOut: 'TimedOut',
+        ExecutionTimedOut: 'TimedOut',
+        Undeliverable: 'Failed',
+        InvalidPlatform: 'Failed',
+        Terminated: 'Failed',
+      } as Record<string, string>
+    )[statusDetails] ?? statusDetails;
   return {
     CommandId: 'cmd-1',
     InstanceId: id,
     Status: status as CommandInvocation['Status'],
     StatusDetails: statusDetails,
-    CommandPlugins: [{ Name: 'diskCheck', Status: status as never, StatusDetails: statusDetails, Output: output, ResponseCode: statusDetails === 'Success' ? 0 : 1 }],
+    CommandPlugins: [
+      {
+        Name: 'diskCheck',
+        Status: status as never,
+        StatusDetails: statusDetails,
+        Output: output,
+        ResponseCode: statusDetails === 'Success' ? 0 : 1,
+      },
+    ],
     ...extra,
   };
 }

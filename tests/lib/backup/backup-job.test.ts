@@ -19,10 +19,19 @@ const config = validateConfig(
   {
     timezone: 'Asia/Tokyo',
     targets: {
-      mycats: { postgres: [{ host: 'db.mycats.internal', database: 'mycats', user: 'app', passwordParameter: '/mycats/db-password', backup: {} }] },
+      mycats: {
+        postgres: [{ host: 'db.mycats.internal', database: 'mycats', user: 'app', passwordParameter: '/mycats/db-password', backup: {} }],
+      },
       'system-gear': {
         postgres: [
-          { name: 'stock', host: 'rds.example', database: 'stock_import', user: 'batch', passwordParameter: 'systemgear-db', backup: { at: 'cron(30 3 * * ? *)', retentionDays: 90 } },
+          {
+            name: 'stock',
+            host: 'rds.example',
+            database: 'stock_import',
+            user: 'batch',
+            passwordParameter: 'systemgear-db',
+            backup: { at: 'cron(30 3 * * ? *)', retentionDays: 90 },
+          },
           { name: 'reporting', host: 'rds.example', database: 'reporting', user: 'ro', passwordParameter: '/not/backed/up' },
         ],
       },
@@ -52,7 +61,14 @@ describe('BackupJob construct', () => {
       environment: { AUTOPILOT_BUCKET: bucket.bucketName, AUTOPILOT_TOPIC_ARNS: stack.toJsonString({ high: topic.topicArn }) },
       grantPublish: (grantee) => topic.grantPublish(grantee),
       schedule: (fn, id, options) =>
-        new JobSchedule(stack, id, { function: fn, when: options.when, timezone: config.timezone, input: options.input, description: options.description, deadLetterQueue: dlq }),
+        new JobSchedule(stack, id, {
+          function: fn,
+          when: options.when,
+          timezone: config.timezone,
+          input: options.input,
+          description: options.description,
+          deadLetterQueue: dlq,
+        }),
       deadLetterQueue: dlq,
       imageDirectory: imageDir,
       entriesDir: join(imageDir, 'entries'),
@@ -74,44 +90,86 @@ describe('BackupJob construct', () => {
       MaximumRetryAttempts: 1,
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('Dlq'), 'Arn'] } } },
     });
-    expect(readFileSync(join(imageDir, 'Dockerfile'), 'utf8')).toMatch(/FROM public\.ecr\.aws\/lambda\/nodejs:22[\s\S]*dnf install -y "postgresql\$\{PG_MAJOR\}"[\s\S]*CMD \["index\.handler"\]/);
+    expect(readFileSync(join(imageDir, 'Dockerfile'), 'utf8')).toMatch(
+      /FROM public\.ecr\.aws\/lambda\/nodejs:22[\s\S]*dnf install -y "postgresql\$\{PG_MAJOR\}"[\s\S]*CMD \["index\.handler"\]/,
+    );
     expect(existsSync(join(imageDir, 'index.mjs'))).toBe(true);
   });
 
   it('bundles a handler that validates events against the embedded config', async () => {
-    const { handler } = (await import(pathToFileURL(join(imageDir, 'index.mjs')).href)) as { handler: (event: unknown) => Promise<unknown> };
-    await expect(handler({ targets: ['nope'] })).rejects.toThrow(/event\.targets\[0\]: unknown target "nope" \(known: mycats, system-gear, tasks\)/);
-    await expect(handler({ source: 'schedule', targets: ['mycats'], database: 'other' })).rejects.toThrow(/event\.database: target mycats backs up no database "other" \(known: mycats\)/);
+    const { handler } = (await import(pathToFileURL(join(imageDir, 'index.mjs')).href)) as {
+      handler: (event: unknown) => Promise<unknown>;
+    };
+    await expect(handler({ targets: ['nope'] })).rejects.toThrow(
+      /event\.targets\[0\]: unknown target "nope" \(known: mycats, system-gear, tasks\)/,
+    );
+    await expect(handler({ source: 'schedule', targets: ['mycats'], database: 'other' })).rejects.toThrow(
+      /event\.database: target mycats backs up no database "other" \(known: mycats\)/,
+    );
   });
 
   it('schedules each backed-up database at its time in the config timezone, with retries and the dead-letter queue', () => {
     const schedules = template.findResources('AWS::Scheduler::Schedule');
     const summary = Object.values(schedules)
       .map((r) => {
-        const p = r.Properties as { ScheduleExpression: string; ScheduleExpressionTimezone: string; Target: { Input: string; RetryPolicy: unknown; DeadLetterConfig: unknown } };
-        return { expression: p.ScheduleExpression, timezone: p.ScheduleExpressionTimezone, input: JSON.parse(p.Target.Input) as unknown, retry: p.Target.RetryPolicy, dlq: !!p.Target.DeadLetterConfig };
+        const p = r.Properties as {
+          ScheduleExpression: string;
+          ScheduleExpressionTimezone: string;
+          Target: { Input: string; RetryPolicy: unknown; DeadLetterConfig: unknown };
+        };
+        return {
+          expression: p.ScheduleExpression,
+          timezone: p.ScheduleExpressionTimezone,
+          input: JSON.parse(p.Target.Input) as unknown,
+          retry: p.Target.RetryPolicy,
+          dlq: !!p.Target.DeadLetterConfig,
+        };
       })
       .sort((a, b) => a.expression.localeCompare(b.expression));
     expect(summary).toEqual([
-      { expression: 'cron(0 2 * * ? *)', timezone: 'Asia/Tokyo', input: { source: 'schedule', targets: ['mycats'], database: 'mycats' }, retry: expect.objectContaining({ MaximumRetryAttempts: 2 }), dlq: true },
-      { expression: 'cron(15 3 * * ? *)', timezone: 'Asia/Tokyo', input: { source: 'schedule', targets: ['tasks'], database: 'tasks' }, retry: expect.objectContaining({ MaximumRetryAttempts: 2 }), dlq: true },
-      { expression: 'cron(30 3 * * ? *)', timezone: 'Asia/Tokyo', input: { source: 'schedule', targets: ['system-gear'], database: 'stock' }, retry: expect.objectContaining({ MaximumRetryAttempts: 2 }), dlq: true },
+      {
+        expression: 'cron(0 2 * * ? *)',
+        timezone: 'Asia/Tokyo',
+        input: { source: 'schedule', targets: ['mycats'], database: 'mycats' },
+        retry: expect.objectContaining({ MaximumRetryAttempts: 2 }),
+        dlq: true,
+      },
+      {
+        expression: 'cron(15 3 * * ? *)',
+        timezone: 'Asia/Tokyo',
+        input: { source: 'schedule', targets: ['tasks'], database: 'tasks' },
+        retry: expect.objectContaining({ MaximumRetryAttempts: 2 }),
+        dlq: true,
+      },
+      {
+        expression: 'cron(30 3 * * ? *)',
+        timezone: 'Asia/Tokyo',
+        input: { source: 'schedule', targets: ['system-gear'], database: 'stock' },
+        retry: expect.objectContaining({ MaximumRetryAttempts: 2 }),
+        dlq: true,
+      },
     ]);
   });
 
   it('scopes S3 to backups/ and state/, and SSM parameters to exactly those of backed-up databases', () => {
     const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('BackupRole') }] } });
-    const statements = Object.values(policies).flatMap((p) => (p.Properties as { PolicyDocument: { Statement: Array<Record<string, unknown>> } }).PolicyDocument.Statement);
+    const statements = Object.values(policies).flatMap(
+      (p) => (p.Properties as { PolicyDocument: { Statement: Array<Record<string, unknown>> } }).PolicyDocument.Statement,
+    );
     const bySid = Object.fromEntries(statements.filter((s) => s.Sid).map((s) => [s.Sid as string, s]));
 
     expect(bySid.Backups).toEqual(
       expect.objectContaining({
         Action: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
-        Resource: { 'Fn::Join': ['', [expect.objectContaining({ 'Fn::GetAtt': [expect.stringMatching(/^Bucket/), 'Arn'] }), '/backups/*']] },
+        Resource: {
+          'Fn::Join': ['', [expect.objectContaining({ 'Fn::GetAtt': [expect.stringMatching(/^Bucket/), 'Arn'] }), '/backups/*']],
+        },
       }),
     );
     expect(bySid.AlertState!.Resource).toEqual({ 'Fn::Join': ['', [expect.anything(), '/state/*']] });
-    expect(bySid.ListBackupsAndState).toEqual(expect.objectContaining({ Action: 's3:ListBucket', Condition: { StringLike: { 's3:prefix': ['backups/*', 'state/*'] } } }));
+    expect(bySid.ListBackupsAndState).toEqual(
+      expect.objectContaining({ Action: 's3:ListBucket', Condition: { StringLike: { 's3:prefix': ['backups/*', 'state/*'] } } }),
+    );
     const s3Resources = statements.filter((s) => JSON.stringify(s.Action).includes('s3:')).map((s) => JSON.stringify(s.Resource));
     for (const resource of s3Resources) expect(resource).toMatch(/\/backups\/\*|\/state\/\*|"Fn::GetAtt":\["Bucket[^"]*","Arn"\]\}$/);
 
@@ -125,16 +183,25 @@ describe('BackupJob construct', () => {
       }),
     );
     expect(JSON.stringify(statements)).not.toContain('not/backed/up');
-    expect(bySid.SendToTaggedServers0).toEqual(expect.objectContaining({ Condition: { StringEquals: { 'ssm:resourceTag/Name': 'task-manager', 'ssm:resourceTag/Env': 'prod' } } }));
+    expect(bySid.SendToTaggedServers0).toEqual(
+      expect.objectContaining({ Condition: { StringEquals: { 'ssm:resourceTag/Name': 'task-manager', 'ssm:resourceTag/Env': 'prod' } } }),
+    );
     expect(statements.some((s) => s.Action === 's3:*' || (Array.isArray(s.Action) && s.Action.includes('s3:*')))).toBe(false);
   });
 
   it('ships the host script as an SSM document whose parameters arrive only as environment variables', () => {
-    const content = backupDocumentContent() as { parameters: Record<string, { interpolationType: string; allowedPattern: string }>; mainSteps: Array<{ inputs: { runCommand: string[] } }> };
+    const content = backupDocumentContent() as {
+      parameters: Record<string, { interpolationType: string; allowedPattern: string }>;
+      mainSteps: Array<{ inputs: { runCommand: string[] } }>;
+    };
     expect(Object.keys(content.parameters)).toEqual(['kind', 'dbHost', 'dbPort', 'dbUser', 'dbName', 'sqlitePath', 'partSize', 'partUrls']);
     for (const p of Object.values(content.parameters)) expect(p.interpolationType).toBe('ENV_VAR');
     expect(content.mainSteps[0]!.inputs.runCommand[0]).toBe('#!/usr/bin/env bash');
-    expect(new RegExp(content.parameters.partUrls!.allowedPattern).test('http://127.0.0.1:9000/b/k?X-Amz-Signature=ab%2F&partNumber=1 https://b.s3.amazonaws.com/k?x=1')).toBe(true);
+    expect(
+      new RegExp(content.parameters.partUrls!.allowedPattern).test(
+        'http://127.0.0.1:9000/b/k?X-Amz-Signature=ab%2F&partNumber=1 https://b.s3.amazonaws.com/k?x=1',
+      ),
+    ).toBe(true);
     expect(new RegExp(content.parameters.partUrls!.allowedPattern).test('https://x/y; rm -rf /')).toBe(false);
     template.hasResourceProperties('AWS::SSM::Document', { DocumentType: 'Command', Content: Match.objectLike({ schemaVersion: '2.2' }) });
   });

@@ -4,12 +4,24 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../../functions/core/config/schema.js';
 import { parseInvokeEvent } from '../../../functions/core/run/invoke-event.js';
 import { parseServerCheckEvent } from '../../../functions/ssm-checks/handler.js';
-import { ConsoleTestEvents, consoleTestEvents, targetsForJob, TEST_EVENT_REGISTRY, testEventSchemaName } from '../../../lib/console/test-events.js';
+import {
+  ConsoleTestEvents,
+  consoleTestEvents,
+  targetsForJob,
+  TEST_EVENT_REGISTRY,
+  testEventSchemaName,
+} from '../../../lib/console/test-events.js';
 import { addOperations } from '../../../lib/monitoring/operations.js';
 import { FIXTURE_CONFIG, OperationsTestStack } from '../monitoring/operations-fixture.js';
 import { testApp } from '../support/cdk-app.js';
 
-type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string[]; DeletionPolicy?: string; UpdateReplacePolicy?: string };
+type Resource = {
+  Type: string;
+  Properties: Record<string, any>;
+  DependsOn?: string[];
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+};
 
 interface SchemaDocument {
   openapi: string;
@@ -24,7 +36,9 @@ describe('console test events made by the stack', () => {
   /** The schema of one function, found by the function its name is joined from. */
   const schemaOf = (fn: lambda.Function): { resource: Resource; document: SchemaDocument } => {
     const found = Object.values(resources).filter(
-      (r) => r.Type === 'AWS::EventSchemas::Schema' && JSON.stringify(r.Properties.SchemaName) === JSON.stringify({ 'Fn::Join': ['', ['_', { Ref: logicalId(fn) }, '-schema']] }),
+      (r) =>
+        r.Type === 'AWS::EventSchemas::Schema' &&
+        JSON.stringify(r.Properties.SchemaName) === JSON.stringify({ 'Fn::Join': ['', ['_', { Ref: logicalId(fn) }, '-schema']] }),
     );
     expect(found).toHaveLength(1);
     return { resource: found[0]!, document: JSON.parse(found[0]!.Properties.Content) as SchemaDocument };
@@ -89,16 +103,24 @@ describe('console test events made by the stack', () => {
     }
   });
 
-  it('describes the event in the schema: the targets are the config\'s', () => {
-    const event = schemaOf(stack.fns.health).document.components.schemas.Event as { properties: { targets: { items: { enum: string[] } } } };
+  it("describes the event in the schema: the targets are the config's", () => {
+    const event = schemaOf(stack.fns.health).document.components.schemas.Event as {
+      properties: { targets: { items: { enum: string[] } } };
+    };
     expect(event.properties.targets.items.enum).toEqual(['mycats', 'cafemuji', 'task-manager', 'quiet']);
   });
 
   it('creates the registry when asked, kept when the stack goes, before the schemas', () => {
     const other = new OperationsTestStack(testApp({ cfnValidation: false }), 'Fresh');
-    const events = new ConsoleTestEvents(other, 'TestEvents', { config: other.config, functions: other.functions.slice(0, 1), registry: 'create' });
+    const events = new ConsoleTestEvents(other, 'TestEvents', {
+      config: other.config,
+      functions: other.functions.slice(0, 1),
+      registry: 'create',
+    });
     const template = Template.fromStack(other).toJSON();
-    const registries = Object.entries(template.Resources as Record<string, Resource>).filter(([, r]) => r.Type === 'AWS::EventSchemas::Registry');
+    const registries = Object.entries(template.Resources as Record<string, Resource>).filter(
+      ([, r]) => r.Type === 'AWS::EventSchemas::Registry',
+    );
     expect(registries).toHaveLength(1);
     const [registryId, registry] = registries[0]!;
     expect(registry.Properties.RegistryName).toBe(TEST_EVENT_REGISTRY);

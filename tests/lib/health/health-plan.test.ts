@@ -23,7 +23,9 @@ describe('healthIntervals', () => {
   });
 
   it('refuses an interval Scheduler cannot run, with the field path', () => {
-    const c = config({ targets: { a: { health: [http('1m'), http('30s')] }, b: { postgres: [{ host: 'h', database: 'd', user: 'u', every: '90s' }] } } });
+    const c = config({
+      targets: { a: { health: [http('1m'), http('30s')] }, b: { postgres: [{ host: 'h', database: 'd', user: 'u', every: '90s' }] } },
+    });
     let error: unknown;
     try {
       healthIntervals(c);

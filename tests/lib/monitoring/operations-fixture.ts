@@ -24,14 +24,37 @@ export const FIXTURE_CONFIG: Config = validConfig({
         { name: 'cats', url: 'http://mycats.example:3004/api/v1/cats', every: '5m', responseTime: { warning: '500ms', critical: '3s' } },
         { name: 'frontend', url: 'http://mycats.example:3000/', every: '5m' },
       ],
-      postgres: [{ name: 'db', host: 'mycats-db.example', database: 'mycats', user: 'mycats', passwordParameter: '/autopilot/mycats/db', backup: { at: '02:00' } }],
+      postgres: [
+        {
+          name: 'db',
+          host: 'mycats-db.example',
+          database: 'mycats',
+          user: 'mycats',
+          passwordParameter: '/autopilot/mycats/db',
+          backup: { at: '02:00' },
+        },
+      ],
       servers: { tags: { System: 'mycats' }, disk: { warning: 70, critical: 85 } },
     },
     cafemuji: {
       health: [{ name: 'health', url: 'https://cafemuji.example/health/', every: '1h', responseTime: { warning: '1s', critical: '3s' } }],
       postgres: [
-        { name: 'db', host: 'cafemuji-db.example', database: 'cafemuji', user: 'cafemuji', passwordParameter: '/autopilot/cafemuji/db', backup: { at: '03:30' } },
-        { name: 'reports', host: 'cafemuji-db.example', database: 'reports', user: 'cafemuji', passwordParameter: '/autopilot/cafemuji/db', backup: {} },
+        {
+          name: 'db',
+          host: 'cafemuji-db.example',
+          database: 'cafemuji',
+          user: 'cafemuji',
+          passwordParameter: '/autopilot/cafemuji/db',
+          backup: { at: '03:30' },
+        },
+        {
+          name: 'reports',
+          host: 'cafemuji-db.example',
+          database: 'reports',
+          user: 'cafemuji',
+          passwordParameter: '/autopilot/cafemuji/db',
+          backup: {},
+        },
       ],
     },
     'task-manager': {
@@ -70,8 +93,16 @@ export class OperationsTestStack extends Stack {
       digest: this.fn('DigestFunction'),
     };
     this.functions = [
-      { job: 'health', fn: this.fns.health, schedules: [this.schedule(this.fns.health, 'Health1m', '1m'), this.schedule(this.fns.health, 'Health5m', '5m')] },
-      { job: 'backup', fn: this.fns.backup, schedules: [this.schedule(this.fns.backup, 'BackupAt0200', '02:00'), this.schedule(this.fns.backup, 'BackupAt0330', '03:30')] },
+      {
+        job: 'health',
+        fn: this.fns.health,
+        schedules: [this.schedule(this.fns.health, 'Health1m', '1m'), this.schedule(this.fns.health, 'Health5m', '5m')],
+      },
+      {
+        job: 'backup',
+        fn: this.fns.backup,
+        schedules: [this.schedule(this.fns.backup, 'BackupAt0200', '02:00'), this.schedule(this.fns.backup, 'BackupAt0330', '03:30')],
+      },
       { job: 'disk', name: 'server-checks', fn: this.fns.serverChecks, schedules: [this.schedule(this.fns.serverChecks, 'Disk', '1h')] },
       { job: 'security', fn: this.fns.serverChecks, schedules: [this.schedule(this.fns.serverChecks, 'Security', '1d', '04:00')] },
       { job: 'digest', fn: this.fns.digest, schedules: [this.schedule(this.fns.digest, 'Digest', '09:00')] },
@@ -83,7 +114,10 @@ export class OperationsTestStack extends Stack {
       });
       acknowledgeWildcards(
         this.scheduleRole,
-        Object.values(this.fns).map((fn) => ({ resource: `${fn.functionArn}:*`, reason: 'Test scaffolding: grantInvoke on the function versions, as in OpsAutopilotStack.' })),
+        Object.values(this.fns).map((fn) => ({
+          resource: `${fn.functionArn}:*`,
+          reason: 'Test scaffolding: grantInvoke on the function versions, as in OpsAutopilotStack.',
+        })),
       );
     }
   }
@@ -100,7 +134,10 @@ export class OperationsTestStack extends Stack {
       timeout: Duration.seconds(60),
     });
     if (this.acknowledgeScaffolding) {
-      Validations.of(fn).acknowledge({ id: 'AwsSolutions-L1', reason: 'Test scaffolding: Node.js 22 like the suite\'s own functions, acknowledged there too.' });
+      Validations.of(fn).acknowledge({
+        id: 'AwsSolutions-L1',
+        reason: "Test scaffolding: Node.js 22 like the suite's own functions, acknowledged there too.",
+      });
     }
     return fn;
   }

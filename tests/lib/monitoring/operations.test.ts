@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Validations, type CfnElement } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,7 +52,9 @@ describe('addOperations on a stack with four job functions, a dead-letter queue 
       const parts = line.filter((p) => typeof p === 'string') as string[];
       if (parts.length === 0) return ['expression', options.expression, {} as Record<string, string>, options] as const;
       const [namespace, name, ...dims] = parts;
-      const dimensions: Record<string, string> = Object.fromEntries(Array.from({ length: dims.length / 2 }, (_, i) => [dims[2 * i]!, dims[2 * i + 1]!]));
+      const dimensions: Record<string, string> = Object.fromEntries(
+        Array.from({ length: dims.length / 2 }, (_, i) => [dims[2 * i]!, dims[2 * i + 1]!]),
+      );
       return [namespace, name, dimensions, options] as const;
     });
 
@@ -179,9 +181,17 @@ describe('addOperations on a stack with four job functions, a dead-letter queue 
     it('publishes to a topic whose KMS key lets CloudWatch encrypt the message', () => {
       const topic = resources[ref(stack.topics.topics.critical) as string]!;
       const keyId = topic.Properties.KmsMasterKeyId['Fn::GetAtt'][0] as string;
-      const statements = resources[keyId]!.Properties.KeyPolicy.Statement as Array<{ Principal: { Service?: string }; Action: string[]; Effect: string }>;
+      const statements = resources[keyId]!.Properties.KeyPolicy.Statement as Array<{
+        Principal: { Service?: string };
+        Action: string[];
+        Effect: string;
+      }>;
       expect(statements).toContainEqual(
-        expect.objectContaining({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }),
+        expect.objectContaining({
+          Effect: 'Allow',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        }),
       );
     });
   });
@@ -192,11 +202,17 @@ describe('addOperations on a stack with four job functions, a dead-letter queue 
       expect(dashboard[1].Properties.DashboardName).toBe('Ops-ap-northeast-1');
       const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
       expect(Object.keys(outputs)).toEqual(['DashboardUrl']);
-      expect(renderCfn(outputs.DashboardUrl!.Value)).toBe(`https://ap-northeast-1.console.aws.amazon.com/cloudwatch/home?region=ap-northeast-1#dashboards/dashboard/\${${dashboard[0]}}`);
+      expect(renderCfn(outputs.DashboardUrl!.Value)).toBe(
+        `https://ap-northeast-1.console.aws.amazon.com/cloudwatch/home?region=ap-northeast-1#dashboards/dashboard/\${${dashboard[0]}}`,
+      );
     });
 
     it('opens with a header and the status of every watcher alarm', () => {
-      expect(widgets[0]).toMatchObject({ type: 'text', width: 24, properties: { markdown: expect.stringMatching(/^# ops-autopilot: 4 systems/) } });
+      expect(widgets[0]).toMatchObject({
+        type: 'text',
+        width: 24,
+        properties: { markdown: expect.stringMatching(/^# ops-autopilot: 4 systems/) },
+      });
       const status = widgets.filter((w) => w.type === 'alarm');
       expect(status).toHaveLength(1);
       const alarmIds = Object.entries(resources)
@@ -213,15 +229,21 @@ describe('addOperations on a stack with four job functions, a dead-letter queue 
         ['disk', 3600, '1h'],
         ['security', 86_400, '1d'],
       ];
-      const titles = widgets.filter((w) => String(w.properties.title).includes('check results per severity')).map((w) => w.properties.title);
+      const titles = widgets
+        .filter((w) => String(w.properties.title).includes('check results per severity'))
+        .map((w) => w.properties.title);
       expect(titles).toEqual(expected.map(([job, , every]) => `${job}: check results per severity (per ${every})`));
       for (const [job, period, every] of expected) {
         const widget = widgetTitled(`${job}: check results per severity (per ${every})`);
         expect(widget.properties.stacked).toBe(true);
         const all = lines(widget);
         // A period of 300 s is the dashboard's default, which the body leaves out.
-        const shown = all.filter(([kind]) => kind === 'expression').map(([, expression, , o]) => [expression, o.label, o.color, o.period ?? 300]);
-        const hidden = all.filter(([kind]) => kind !== 'expression').map(([ns, name, dims, o]) => [ns, name, dims, o.id, o.stat, o.period ?? 300, o.visible]);
+        const shown = all
+          .filter(([kind]) => kind === 'expression')
+          .map(([, expression, , o]) => [expression, o.label, o.color, o.period ?? 300]);
+        const hidden = all
+          .filter(([kind]) => kind !== 'expression')
+          .map(([ns, name, dims, o]) => [ns, name, dims, o.id, o.stat, o.period ?? 300, o.visible]);
         const severities = ['ok', 'low', 'medium', 'high', 'critical'];
         const colours = ['#2ca02c', '#1f77b4', '#f2c80f', '#ff7f0e', '#d62728'];
         expect(shown).toEqual(severities.map((s, i) => [`FILL(${s}, 0)`, s, colours[i], period]));
@@ -272,13 +294,12 @@ describe('addOperations on a stack with four job functions, a dead-letter queue 
         ['OpsAutopilot', 'BackupDurationMs', { Target: 'cafemuji', Database: 'db' }, 'Maximum', 86_400, 'right'],
         ['OpsAutopilot', 'BackupDurationMs', { Target: 'cafemuji', Database: 'reports' }, 'Maximum', 86_400, 'right'],
       ]);
-      expect(lines(widgetTitled('task-manager: backup size (left) and duration (right) per database')).map(([, , dims]) => dims.Database)).toEqual([
-        'task_manager',
-        'task_manager',
-      ]);
+      expect(
+        lines(widgetTitled('task-manager: backup size (left) and duration (right) per database')).map(([, , dims]) => dims.Database),
+      ).toEqual(['task_manager', 'task_manager']);
     });
 
-    it('finds disk use per server with a SEARCH (hosts are discovered at run time), against the target\'s thresholds', () => {
+    it("finds disk use per server with a SEARCH (hosts are discovered at run time), against the target's thresholds", () => {
       const mycats = widgetTitled('mycats: disk use per server and mount (%)');
       expect(lines(mycats)).toEqual([
         [
@@ -318,7 +339,12 @@ describe('addOperations on a stack with four job functions, a dead-letter queue 
 
     it('uses only the metric names the functions emit', () => {
       const custom = widgets.flatMap((w) => (w.type === 'metric' ? lines(w) : [])).filter(([ns]) => ns === 'OpsAutopilot');
-      expect([...new Set(custom.map(([, name]) => name))].sort()).toEqual(['BackupDurationMs', 'BackupSizeBytes', 'CheckOutcome', 'ResponseTime']);
+      expect([...new Set(custom.map(([, name]) => name))].sort()).toEqual([
+        'BackupDurationMs',
+        'BackupSizeBytes',
+        'CheckOutcome',
+        'ResponseTime',
+      ]);
     });
   });
 
@@ -329,12 +355,11 @@ describe('addOperations on a stack with four job functions, a dead-letter queue 
       };
       const ours = report.pluginReports
         .flatMap((r) => r.violations ?? [])
-        .flatMap((v) => v.violatingConstructs.map((c) => [v.ruleName, c.constructPath ?? '?']))
-        ;
+        .flatMap((v) => v.violatingConstructs.map((c) => [v.ruleName, c.constructPath ?? '?']));
       expect(ours).toEqual([]);
     });
 
-    it('runs at all: the same stack without the scaffolding\'s acknowledgements fails synth', () => {
+    it("runs at all: the same stack without the scaffolding's acknowledgements fails synth", () => {
       const control = mkdtempSync(join(tmpdir(), 'autopilot-ops-control-'));
       try {
         const app = testApp({ outdir: control, cfnValidation: false });
@@ -352,7 +377,11 @@ describe('addOperations on a stack with four job functions, a dead-letter queue 
 describe('addOperations and the real stack', () => {
   it('takes OpsAutopilotStack as its host (checked by tsc) and its JobSchedules as schedules', () => {
     const host = (stack: OpsAutopilotStack): OperationsHost => stack;
-    const schedules = (stack: OpsAutopilotStack) => addOperations(stack, { functions: [{ job: 'health', fn: stack.healthFunction, schedules: stack.healthSchedules }], queues: [stack.deadLetterQueue] });
+    const schedules = (stack: OpsAutopilotStack) =>
+      addOperations(stack, {
+        functions: [{ job: 'health', fn: stack.healthFunction, schedules: stack.healthSchedules }],
+        queues: [stack.deadLetterQueue],
+      });
     expect([typeof host, typeof schedules]).toEqual(['function', 'function']);
   });
 });
@@ -371,11 +400,24 @@ describe('Watchers for a schedule whose interval cannot be told', () => {
     });
     const template = Template.fromStack(stack);
     const names = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((r) => r.Properties.AlarmName);
-    expect(names.sort()).toEqual(['Weekly-backup-errors', 'Weekly-backup-not-invoked', 'Weekly-backup-throttles', 'Weekly-security-errors', 'Weekly-security-throttles']);
+    expect(names.sort()).toEqual([
+      'Weekly-backup-errors',
+      'Weekly-backup-not-invoked',
+      'Weekly-backup-throttles',
+      'Weekly-security-errors',
+      'Weekly-security-throttles',
+    ]);
     // A weekday cron with its interval given: 3 days + 1 h in one-hour periods.
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'Weekly-backup-not-invoked', Period: 3600, EvaluationPeriods: 73 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'Weekly-backup-not-invoked',
+      Period: 3600,
+      EvaluationPeriods: 73,
+    });
     expect(operations.watchers.unwatched).toEqual([{ name: 'security', reason: expect.stringMatching(/cron\(0 3 \? \* SUN \*\)/) }]);
-    Annotations.fromStack(stack).hasWarning('/Weekly/Operations/Watchers', Match.stringLikeRegexp('No "not invoked" alarm for the security function'));
+    Annotations.fromStack(stack).hasWarning(
+      '/Weekly/Operations/Watchers',
+      Match.stringLikeRegexp('No "not invoked" alarm for the security function'),
+    );
     expect(template.findResources('AWS::EventSchemas::Schema')).toEqual({});
   });
 

@@ -1,6 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template, Match } from 'aws-cdk-lib/assertions';
-import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AutopilotBucket } from '../../../lib/s3/autopilot-bucket.js';
 import { backupExpirations } from '../../../lib/s3/backup-retention.js';
@@ -56,11 +56,21 @@ describe('AutopilotBucket with every database on the default retention', () => {
 
   it('is versioned, SSE-encrypted, private, and logs access to a separate bucket', () => {
     const bucket = template.toJSON().Resources[bucketId];
-    expect(bucket.Properties.BucketEncryption).toEqual({ ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] });
-    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.Properties.BucketEncryption).toEqual({
+      ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+    });
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
     const logBucket = bucket.Properties.LoggingConfiguration.DestinationBucketName.Ref;
     expect(logBucket).not.toBe(bucketId);
-    template.hasResource('AWS::S3::Bucket', { Properties: Match.objectLike({ BucketEncryption: Match.anyValue() }), DeletionPolicy: 'Retain' });
+    template.hasResource('AWS::S3::Bucket', {
+      Properties: Match.objectLike({ BucketEncryption: Match.anyValue() }),
+      DeletionPolicy: 'Retain',
+    });
     expect(template.toJSON().Resources[logBucket].Type).toBe('AWS::S3::Bucket');
     expect(bucket.DeletionPolicy).toBe('Retain');
   });
@@ -70,7 +80,12 @@ describe('AutopilotBucket with every database on the default retention', () => {
     expect(policies).toHaveLength(2);
     for (const policy of policies) {
       expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
-        expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Principal: { AWS: '*' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        expect.objectContaining({
+          Effect: 'Deny',
+          Action: 's3:*',
+          Principal: { AWS: '*' },
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        }),
       );
     }
     const ours = policies.find((p) => p.Properties.Bucket.Ref === bucketId);
@@ -91,7 +106,9 @@ describe('AutopilotBucket in an app without the cdk.json flags', () => {
     const storage = new AutopilotBucket(stack, 'Storage', { backupExpirations: [{ prefix: 'backups/', days: 30 }] });
     const template = Template.fromStack(stack);
     const logBucket = stack.resolve((storage.accessLogBucket.node.defaultChild as s3.CfnBucket).logicalId) as string;
-    expect(template.toJSON().Resources[logBucket].Properties.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+    expect(template.toJSON().Resources[logBucket].Properties.OwnershipControls).toEqual({
+      Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }],
+    });
     const policy = Object.values(template.findResources('AWS::S3::BucketPolicy', { Properties: { Bucket: { Ref: logBucket } } }))[0]!;
     expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
       expect.objectContaining({ Effect: 'Allow', Action: 's3:PutObject', Principal: { Service: 'logging.s3.amazonaws.com' } }),

@@ -60,7 +60,11 @@ describe('AlertTopics', () => {
   });
 
   it('subscribes each subscriber once by its kind', () => {
-    const subs = Object.values(template.findResources('AWS::SNS::Subscription')).map((s) => [s.Properties.TopicArn.Ref, s.Properties.Protocol, s.Properties.Endpoint]);
+    const subs = Object.values(template.findResources('AWS::SNS::Subscription')).map((s) => [
+      s.Properties.TopicArn.Ref,
+      s.Properties.Protocol,
+      s.Properties.Endpoint,
+    ]);
     expect(subs).toEqual(
       expect.arrayContaining([
         [ids.critical, 'email', 'oncall@example.com'],
@@ -88,13 +92,19 @@ describe('AlertTopics', () => {
     const publish = statements.find((s: { Action: unknown }) => s.Action === 'sns:Publish');
     expect(publish.Resource.map((r: { Ref: string }) => r.Ref).sort()).toEqual([ids.critical, ids.high, ids.medium, ids.low].sort());
     const key = Object.keys(template.findResources('AWS::KMS::Key'))[0];
-    expect(statements).toContainEqual({ Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: { 'Fn::GetAtt': [key, 'Arn'] } });
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      Resource: { 'Fn::GetAtt': [key, 'Arn'] },
+    });
   });
 
   it('refuses an ARN of another service with the subscriber path', () => {
     const make = (arn: string) => () => new AlertTopics(bareStack(), 'A', { subscribers: { medium: ['ops@example.com', arn] } });
     expect(make('arn:aws:sns:us-east-1:123456789012:other')).toThrow(ConfigError);
-    expect(make('arn:aws:sns:us-east-1:123456789012:other')).toThrow(/^subscribers\.medium\[1\]: "arn:aws:sns:us-east-1:123456789012:other" is a sns ARN/);
+    expect(make('arn:aws:sns:us-east-1:123456789012:other')).toThrow(
+      /^subscribers\.medium\[1\]: "arn:aws:sns:us-east-1:123456789012:other" is a sns ARN/,
+    );
     expect(make('arn:aws:firehose:us-east-1:123456789012:deliverystream/x')).toThrow(/subscribers\.medium\[1\]: .* is a firehose ARN/);
   });
 });

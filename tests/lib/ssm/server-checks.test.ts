@@ -120,7 +120,9 @@ describe('ServerChecks on a small test stack', () => {
     const securityDoc = documentFor('security')[0];
     const policies = Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Policy');
     const statementsOf = (fnIdPart: string) =>
-      policies.filter((p) => JSON.stringify(p.Properties.Roles).includes(fnIdPart)).flatMap((p) => p.Properties.PolicyDocument.Statement as any[]);
+      policies
+        .filter((p) => JSON.stringify(p.Properties.Roles).includes(fnIdPart))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement as any[]);
 
     for (const [fnPart, ownDoc, otherDoc] of [
       ['ServerChecksDiskFunctionRole', diskDoc, securityDoc],
@@ -151,7 +153,12 @@ describe('ServerChecks on a small test stack', () => {
       for (const s of send) expect(s.Resource).not.toBe('*');
 
       const reads = statements.find((s) => s.Sid === 'ReadCommandStatus');
-      expect([reads.Action].flat().sort()).toEqual(['ssm:DescribeInstanceInformation', 'ssm:GetCommandInvocation', 'ssm:ListCommandInvocations', 'ssm:ListCommands']);
+      expect([reads.Action].flat().sort()).toEqual([
+        'ssm:DescribeInstanceInformation',
+        'ssm:GetCommandInvocation',
+        'ssm:ListCommandInvocations',
+        'ssm:ListCommands',
+      ]);
       expect(statements.some((s) => [s.Action].flat().includes('lambda:InvokeFunction'))).toBe(true);
     }
   });
@@ -160,12 +167,17 @@ describe('ServerChecks on a small test stack', () => {
     template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Action: 's3:PutObject', Resource: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('/ssm-output/\\*$')])] } }),
+          Match.objectLike({
+            Action: 's3:PutObject',
+            Resource: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('/ssm-output/\\*$')])] },
+          }),
         ]),
       },
     });
     template.hasResourceProperties('AWS::S3::Bucket', {
-      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Prefix: 'ssm-output/', ExpirationInDays: 30, Status: 'Enabled' })]) },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([Match.objectLike({ Prefix: 'ssm-output/', ExpirationInDays: 30, Status: 'Enabled' })]),
+      },
     });
   });
 
@@ -200,9 +212,14 @@ describe('ServerChecks on a small test stack', () => {
 
   it('leaves no unacknowledged cdk-nag finding on its own resources', () => {
     const report = JSON.parse(readFileSync(join(assemblyDir, 'validation-report.json'), 'utf8')) as {
-      pluginReports: Array<{ pluginName: string; violations?: Array<{ ruleName: string; violatingConstructs: Array<{ constructPath?: string }> }> }>;
+      pluginReports: Array<{
+        pluginName: string;
+        violations?: Array<{ ruleName: string; violatingConstructs: Array<{ constructPath?: string }> }>;
+      }>;
     };
-    const all = report.pluginReports.flatMap((r) => (r.violations ?? []).flatMap((v) => v.violatingConstructs.map((c) => `${v.ruleName} ${c.constructPath}`)));
+    const all = report.pluginReports.flatMap((r) =>
+      (r.violations ?? []).flatMap((v) => v.violatingConstructs.map((c) => `${v.ruleName} ${c.constructPath}`)),
+    );
     // cdk-nag ran (synth fails on an unacknowledged error, as it did before the fixture's own findings were acknowledged).
     expect(all).toEqual([]);
   });

@@ -30,7 +30,11 @@ describe('loopbackConfig', () => {
         },
       },
     });
-    const moved = loopbackConfig(config, { httpOrigin: 'http://127.0.0.1:1', httpsOrigin: 'https://127.0.0.1:2', postgresPort: 3, password: 'pw' }, true);
+    const moved = loopbackConfig(
+      config,
+      { httpOrigin: 'http://127.0.0.1:1', httpsOrigin: 'https://127.0.0.1:2', postgresPort: 3, password: 'pw' },
+      true,
+    );
     const health = moved.targets.a!.health![0]!;
     expect(health.url).toBe('https://127.0.0.1:2/a/api');
     expect(health.every).toBe('1m');
@@ -38,7 +42,9 @@ describe('loopbackConfig', () => {
     const db = moved.targets.a!.postgres![0]!;
     expect(db).toMatchObject({ host: '127.0.0.1', port: 3, password: 'pw', ssl: 'require', every: '5m', name: 'app', database: 'app' });
     expect(db.passwordParameter).toBeUndefined();
-    expect(loopbackConfig(config, { httpOrigin: 'h', httpsOrigin: 'h', postgresPort: 3, password: 'pw' }, false).targets.a!.postgres![0]!.ssl).toBe(false);
+    expect(
+      loopbackConfig(config, { httpOrigin: 'h', httpsOrigin: 'h', postgresPort: 3, password: 'pw' }, false).targets.a!.postgres![0]!.ssl,
+    ).toBe(false);
     // Still a valid config.
     expect(() => validateConfig(moved)).not.toThrow();
   });
@@ -53,7 +59,17 @@ describe('measureHealthJob', () => {
             { name: 'api', url: 'http://shop.example:5000/health', every: '1m', expect: { status: 200, json: { status: 'OK' } } },
             { name: 'web', url: 'https://shop.example/', every: '1m', expect: { bodyContains: 'OK' }, responseTime: { warning: '5s' } },
           ],
-          postgres: [{ host: 'db.example', database: 'shop', user: 'shop', passwordParameter: '/x', ssl: 'require', every: '5m', checks: { connections: { warning: 80, critical: 95 }, longRunningQuery: '5m' } }],
+          postgres: [
+            {
+              host: 'db.example',
+              database: 'shop',
+              user: 'shop',
+              passwordParameter: '/x',
+              ssl: 'require',
+              every: '5m',
+              checks: { connections: { warning: 80, critical: 95 }, longRunningQuery: '5m' },
+            },
+          ],
         },
       },
     });

@@ -7,15 +7,26 @@ describe('settingsFromTemplate', () => {
   it('reads memory per job, counts, log retention and the noncurrent-version expiry', () => {
     const settings = settingsFromTemplate({
       Resources: {
-        H: { Type: 'AWS::Lambda::Function', Properties: { MemorySize: 512, Timeout: 60, Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'autopilot-health' } } } },
-        B: { Type: 'AWS::Lambda::Function', Properties: { MemorySize: 1024, Timeout: 900, Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'autopilot-backup' } } } },
+        H: {
+          Type: 'AWS::Lambda::Function',
+          Properties: { MemorySize: 512, Timeout: 60, Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'autopilot-health' } } },
+        },
+        B: {
+          Type: 'AWS::Lambda::Function',
+          Properties: { MemorySize: 1024, Timeout: 900, Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'autopilot-backup' } } },
+        },
         Other: { Type: 'AWS::Lambda::Function', Properties: { MemorySize: 128 } },
         S1: { Type: 'AWS::Scheduler::Schedule' },
         S2: { Type: 'AWS::Scheduler::Schedule' },
         A: { Type: 'AWS::CloudWatch::Alarm' },
         K: { Type: 'AWS::KMS::Key' },
         L: { Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 90 } },
-        Bucket: { Type: 'AWS::S3::Bucket', Properties: { LifecycleConfiguration: { Rules: [{ NoncurrentVersionExpiration: { NoncurrentDays: 7 } }, { ExpirationInDays: 30 }] } } },
+        Bucket: {
+          Type: 'AWS::S3::Bucket',
+          Properties: {
+            LifecycleConfiguration: { Rules: [{ NoncurrentVersionExpiration: { NoncurrentDays: 7 } }, { ExpirationInDays: 30 }] },
+          },
+        },
       },
     });
     expect(settings.functions).toEqual({ health: { memoryMb: 512, timeoutSeconds: 60 }, backup: { memoryMb: 1024, timeoutSeconds: 900 } });

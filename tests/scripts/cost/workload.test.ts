@@ -5,11 +5,28 @@ import { runsPerMonth } from '../../../scripts/cost/estimate.js';
 import type { HealthMeasurement } from '../../../scripts/cost/measure.js';
 import type { RunSample } from '../../../scripts/cost/measure-worker.js';
 import type { StackSettings } from '../../../scripts/cost/stack-settings.js';
-import { billedMemoryMb, buildCostInputs, DEFAULT_ASSUMPTIONS, FULL_VCPU_MB, lambdaDurationMs, otherJobMetrics, plannedAlarms } from '../../../scripts/cost/workload.js';
+import {
+  billedMemoryMb,
+  buildCostInputs,
+  DEFAULT_ASSUMPTIONS,
+  FULL_VCPU_MB,
+  lambdaDurationMs,
+  otherJobMetrics,
+  plannedAlarms,
+} from '../../../scripts/cost/workload.js';
 
-const sample = (wallMs: number, cpuMs: number, puts = 1, emfBytes = 1000): RunSample => ({ wallMs, cpuMs, probesMs: wallMs - 10, s3: { gets: 1, puts, lists: 0, putBytes: 2000 }, emfBytes });
+const sample = (wallMs: number, cpuMs: number, puts = 1, emfBytes = 1000): RunSample => ({
+  wallMs,
+  cpuMs,
+  probesMs: wallMs - 10,
+  s3: { gets: 1, puts, lists: 0, putBytes: 2000 },
+  emfBytes,
+});
 
-function measurement(intervals: Array<{ every: string; checks: number; samples: RunSample[]; metrics?: string[] }>, maxRssBytes = 100 * 1024 * 1024): HealthMeasurement {
+function measurement(
+  intervals: Array<{ every: string; checks: number; samples: RunSample[]; metrics?: string[] }>,
+  maxRssBytes = 100 * 1024 * 1024,
+): HealthMeasurement {
   return {
     options: { serverLatencyMs: 80, roundTripMs: 20, runs: 2, warmup: 0 },
     postgresTls: true,
@@ -72,11 +89,21 @@ describe('buildCostInputs on the example config', () => {
     expect(probes[0]!.logBytesPerRun).toBe(DEFAULT_ASSUMPTIONS.logBytesPerRun + 1000);
   });
 
-  it('counts the health metrics measured once across intervals, plus the other jobs\' metrics from the config', async () => {
+  it("counts the health metrics measured once across intervals, plus the other jobs' metrics from the config", async () => {
     const config = await load();
     const health = measurement([
-      { every: '1m', checks: 5, samples: [sample(100, 10)], metrics: ['CheckOutcome {"Job":"health","Severity":"ok"}', 'ResponseTime {"Target":"a","Check":"api"}'] },
-      { every: '5m', checks: 8, samples: [sample(200, 30)], metrics: ['CheckOutcome {"Job":"health","Severity":"ok"}', 'ResponseTime {"Target":"a","Check":"cats"}'] },
+      {
+        every: '1m',
+        checks: 5,
+        samples: [sample(100, 10)],
+        metrics: ['CheckOutcome {"Job":"health","Severity":"ok"}', 'ResponseTime {"Target":"a","Check":"api"}'],
+      },
+      {
+        every: '5m',
+        checks: 8,
+        samples: [sample(200, 30)],
+        metrics: ['CheckOutcome {"Job":"health","Severity":"ok"}', 'ResponseTime {"Target":"a","Check":"cats"}'],
+      },
     ]);
     const { inputs } = buildCostInputs({ config, health, stack: undefined });
     expect(inputs.observability.customMetrics).toBe(3 + otherJobMetrics(config));
@@ -123,7 +150,9 @@ describe('buildCostInputs on the example config', () => {
     const health = measurement([{ every: '1m', checks: 5, samples: [sample(100, 10)] }]);
     expect(buildCostInputs({ config, health, stack: stack({ alarms: 17 }) }).inputs.observability.alarms).toBe(17);
     const planned = buildCostInputs({ config, health, stack: stack() }).inputs.observability.alarms;
-    const databases = Object.values(config.targets).flatMap((t) => [...(t.postgres ?? []), ...(t.sqlite ?? [])]).filter((d) => d.backup).length;
+    const databases = Object.values(config.targets)
+      .flatMap((t) => [...(t.postgres ?? []), ...(t.sqlite ?? [])])
+      .filter((d) => d.backup).length;
     const schedules = 1 + databases + 3; // the one measured health interval, one per database, disk + security + digest
     expect(planned).toBe(plannedAlarms(5, schedules));
     expect(plannedAlarms(5, schedules)).toBe(2 * 5 + schedules + 1);

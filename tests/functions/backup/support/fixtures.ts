@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Transform, type Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { s3TestClient } from '../../../support/s3-server.js';
 import type { ConfigInput } from '../../../../functions/core/config/schema.js';
 import type { Notification } from '../../../../functions/core/domain/report.js';
@@ -234,7 +234,9 @@ export class S3rverProcess {
   }
 
   async resume(): Promise<void> {
-    const child = spawn(process.execPath, [S3RVER_CHILD, String(this.port), this.dir, this.bucket], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(process.execPath, [S3RVER_CHILD, String(this.port), this.dir, this.bucket], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     this.child = child;
     // Never outlive the test process, whatever happens to it.
     process.once('exit', () => child.kill('SIGKILL'));

@@ -61,7 +61,13 @@ describe.each([
       { step: 'deserialize', name: 'captureSigned' },
     );
     const body = randomBytes(3 * PART + 123_457);
-    const { size, storeChecked } = await multipartUpload(client, chunked(body), { bucket: 'mpu', key: 'a/b.dump', contentType: 'application/octet-stream', partSize: PART, queueSize: 2 });
+    const { size, storeChecked } = await multipartUpload(client, chunked(body), {
+      bucket: 'mpu',
+      key: 'a/b.dump',
+      contentType: 'application/octet-stream',
+      partSize: PART,
+      queueSize: 2,
+    });
     expect(size).toBe(body.length);
     // Stock s3rver's multipart ETag is the whole body's MD5, which the uploader does not compute.
     expect(storeChecked).toBe(s3LikeCompletion);
@@ -92,9 +98,13 @@ describe.each([
   it('sends a body smaller than one part, or an empty one, as a single object', async () => {
     const small = randomBytes(1_000);
     // A single object's ETag is its MD5 on any server: the store vouches for it.
-    expect(await multipartUpload(client, chunked(small), { bucket: 'mpu', key: 'small', contentType: 'x/y', partSize: PART, queueSize: 2 })).toEqual({ size: 1_000, storeChecked: true });
+    expect(
+      await multipartUpload(client, chunked(small), { bucket: 'mpu', key: 'small', contentType: 'x/y', partSize: PART, queueSize: 2 }),
+    ).toEqual({ size: 1_000, storeChecked: true });
     expect((await read(client, 'mpu', 'small')).equals(small)).toBe(true);
-    expect(await multipartUpload(client, Readable.from([]), { bucket: 'mpu', key: 'empty', contentType: 'x/y', partSize: PART, queueSize: 2 })).toEqual({ size: 0, storeChecked: true });
+    expect(
+      await multipartUpload(client, Readable.from([]), { bucket: 'mpu', key: 'empty', contentType: 'x/y', partSize: PART, queueSize: 2 }),
+    ).toEqual({ size: 0, storeChecked: true });
     expect((await read(client, 'mpu', 'empty')).length).toBe(0);
   });
 
@@ -115,7 +125,9 @@ describe.each([
     const failing = new Readable({ read() {} });
     failing.push(body);
     setTimeout(() => failing.destroy(new Error('pg_dump died')), 50);
-    await expect(multipartUpload(client, failing, { bucket: 'mpu', key: 'broken', contentType: 'x/y', partSize: PART, queueSize: 2 })).rejects.toThrow('pg_dump died');
+    await expect(
+      multipartUpload(client, failing, { bucket: 'mpu', key: 'broken', contentType: 'x/y', partSize: PART, queueSize: 2 }),
+    ).rejects.toThrow('pg_dump died');
     await expect(read(client, 'mpu', 'broken')).rejects.toMatchObject({ name: 'NoSuchKey' });
   });
 });
@@ -123,7 +135,11 @@ describe.each([
 describe('multipartUpload calls (mocked S3)', () => {
   // A client as on AWS (checksums when supported) and one as for S3-compatible servers.
   const awsClient = new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
-  const plainClient = new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, requestChecksumCalculation: 'WHEN_REQUIRED' });
+  const plainClient = new S3Client({
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+  });
   let s3: ReturnType<typeof mockClient>;
   let plain: ReturnType<typeof mockClient>;
   beforeEach(() => {
@@ -152,16 +168,29 @@ describe('multipartUpload calls (mocked S3)', () => {
       return { ETag: `"e${input.PartNumber}"`, ChecksumCRC32: `c${input.PartNumber}` };
     });
     const body = randomBytes(20 * PART + 5);
-    const { size, storeChecked } = await multipartUpload(awsClient, chunked(body), { bucket: 'b', key: 'k', contentType: 'x/y', partSize: PART, queueSize: 2 });
+    const { size, storeChecked } = await multipartUpload(awsClient, chunked(body), {
+      bucket: 'b',
+      key: 'k',
+      contentType: 'x/y',
+      partSize: PART,
+      queueSize: 2,
+    });
     expect(size).toBe(body.length);
     // ETags that are not the parts' MD5s (SSE-KMS, say) vouch for nothing.
     expect(storeChecked).toBe(false);
     expect(bodies.size).toBe(3);
     expect(maxInFlight).toBe(2);
-    expect(s3.commandCalls(CreateMultipartUploadCommand)[0]!.args[0].input).toEqual({ Bucket: 'b', Key: 'k', ContentType: 'x/y', ChecksumAlgorithm: 'CRC32' });
+    expect(s3.commandCalls(CreateMultipartUploadCommand)[0]!.args[0].input).toEqual({
+      Bucket: 'b',
+      Key: 'k',
+      ContentType: 'x/y',
+      ChecksumAlgorithm: 'CRC32',
+    });
     const complete = s3.commandCalls(CompleteMultipartUploadCommand)[0]!.args[0].input;
     expect(complete.UploadId).toBe('up-1');
-    expect(complete.MultipartUpload!.Parts).toEqual(Array.from({ length: 21 }, (_, i) => ({ PartNumber: i + 1, ETag: `"e${i + 1}"`, ChecksumCRC32: `c${i + 1}` })));
+    expect(complete.MultipartUpload!.Parts).toEqual(
+      Array.from({ length: 21 }, (_, i) => ({ PartNumber: i + 1, ETag: `"e${i + 1}"`, ChecksumCRC32: `c${i + 1}` })),
+    );
     expect(s3.commandCalls(AbortMultipartUploadCommand)).toHaveLength(0);
   });
 
@@ -180,7 +209,8 @@ describe('multipartUpload calls (mocked S3)', () => {
       plain.on(CompleteMultipartUploadCommand).resolves({ ETag: completeEtag });
       return contentMd5s;
     };
-    const upload = () => multipartUpload(plainClient, chunked(body), { bucket: 'b', key: 'k', contentType: 'x/y', partSize: PART, queueSize: 2 });
+    const upload = () =>
+      multipartUpload(plainClient, chunked(body), { bucket: 'b', key: 'k', contentType: 'x/y', partSize: PART, queueSize: 2 });
 
     it('every part and the object match: checked, and each part went with its Content-MD5', async () => {
       const contentMd5s = answer((received) => md5(received).toString('hex'), objectEtag);
@@ -189,7 +219,10 @@ describe('multipartUpload calls (mocked S3)', () => {
     });
 
     it('a part stored with other bytes: not checked', async () => {
-      answer((received, part) => (part === 2 ? md5(Buffer.concat([received, Buffer.from('x')])) : md5(received)).toString('hex'), objectEtag);
+      answer(
+        (received, part) => (part === 2 ? md5(Buffer.concat([received, Buffer.from('x')])) : md5(received)).toString('hex'),
+        objectEtag,
+      );
       expect(await upload()).toEqual({ size: body.length, storeChecked: false });
     });
 
@@ -205,15 +238,31 @@ describe('multipartUpload calls (mocked S3)', () => {
 
   it('asks S3-compatible servers for no checksum', async () => {
     plain.on(UploadPartCommand).resolves({ ETag: '"e"' });
-    await multipartUpload(plainClient, chunked(randomBytes(PART + 1)), { bucket: 'b', key: 'k', contentType: 'x/y', partSize: PART, queueSize: 2 });
+    await multipartUpload(plainClient, chunked(randomBytes(PART + 1)), {
+      bucket: 'b',
+      key: 'k',
+      contentType: 'x/y',
+      partSize: PART,
+      queueSize: 2,
+    });
     expect(plain.commandCalls(CreateMultipartUploadCommand)[0]!.args[0].input).toEqual({ Bucket: 'b', Key: 'k', ContentType: 'x/y' });
   });
 
   it('aborts the upload and completes nothing when a part fails', async () => {
     plain.on(UploadPartCommand).resolves({ ETag: '"e"' }).on(UploadPartCommand, { PartNumber: 3 }).rejects(new Error('connection reset'));
-    await expect(multipartUpload(plainClient, chunked(randomBytes(6 * PART)), { bucket: 'b', key: 'k', contentType: 'x/y', partSize: PART, queueSize: 2 })).rejects.toThrow('connection reset');
+    await expect(
+      multipartUpload(plainClient, chunked(randomBytes(6 * PART)), {
+        bucket: 'b',
+        key: 'k',
+        contentType: 'x/y',
+        partSize: PART,
+        queueSize: 2,
+      }),
+    ).rejects.toThrow('connection reset');
     expect(plain.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
-    expect(plain.commandCalls(AbortMultipartUploadCommand).map((c) => c.args[0].input)).toEqual([{ Bucket: 'b', Key: 'k', UploadId: 'up-1' }]);
+    expect(plain.commandCalls(AbortMultipartUploadCommand).map((c) => c.args[0].input)).toEqual([
+      { Bucket: 'b', Key: 'k', UploadId: 'up-1' },
+    ]);
   });
 
   it('stops, aborts and rejects when the signal fires', async () => {
@@ -228,7 +277,16 @@ describe('multipartUpload calls (mocked S3)', () => {
       },
     });
     setTimeout(() => controller.abort(new Error('out of time')), 30);
-    await expect(multipartUpload(plainClient, endless, { bucket: 'b', key: 'k', contentType: 'x/y', partSize: PART, queueSize: 2, signal: controller.signal })).rejects.toThrow('out of time');
+    await expect(
+      multipartUpload(plainClient, endless, {
+        bucket: 'b',
+        key: 'k',
+        contentType: 'x/y',
+        partSize: PART,
+        queueSize: 2,
+        signal: controller.signal,
+      }),
+    ).rejects.toThrow('out of time');
     expect(plain.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
     expect(plain.commandCalls(AbortMultipartUploadCommand)).toHaveLength(1);
   });

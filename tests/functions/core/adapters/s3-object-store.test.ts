@@ -1,4 +1,4 @@
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { S3ObjectStore } from '../../../../functions/core/adapters/s3-object-store.js';
 import { ConditionalS3Proxy } from '../../../support/conditional-s3-proxy.js';

@@ -25,7 +25,10 @@ describe('consecutive failures', () => {
 
   it('honours alerting.consecutiveFailures', () => {
     const config = makeConfig({ alerting: { consecutiveFailures: 3, flapThreshold: 4, flapWindow: 10 } });
-    const results = runSequence(config, [0, 5, 10].map((m) => ({ at: minutesAfter(m), findings: [api('high')] })));
+    const results = runSequence(
+      config,
+      [0, 5, 10].map((m) => ({ at: minutesAfter(m), findings: [api('high')] })),
+    );
     expect(results.map((r) => changesOf(r).length)).toEqual([0, 0, 1]);
     expect(changesOf(results[2]!)).toEqual([['high', 'opened', 'mycats/api']]);
   });
@@ -74,7 +77,14 @@ describe('repeat while open', () => {
 
   it('repeats critical every 15 minutes by default (respondWithin)', () => {
     const results = runSequence(makeConfig(), every5m(11, 'critical'));
-    const notified = results.map((r, i) => [i * 5, changesOf(r).map(([, change]) => change).join()]).filter(([, c]) => c);
+    const notified = results
+      .map((r, i) => [
+        i * 5,
+        changesOf(r)
+          .map(([, change]) => change)
+          .join(),
+      ])
+      .filter(([, c]) => c);
     // opened at 5, then 20, 35, 50 (every 15 minutes after the last notice).
     expect(notified).toEqual([
       [5, 'opened'],
@@ -85,7 +95,10 @@ describe('repeat while open', () => {
   });
 
   it('uses severities[sev].repeatEvery, then respondWithin', () => {
-    const repeatEvery = runSequence(makeConfig({ severities: { critical: { respondWithin: '15m', repeatEvery: '30m' } } }), every5m(8, 'critical'));
+    const repeatEvery = runSequence(
+      makeConfig({ severities: { critical: { respondWithin: '15m', repeatEvery: '30m' } } }),
+      every5m(8, 'critical'),
+    );
     expect(repeatEvery.map((r) => changesOf(r).length)).toEqual([0, 1, 0, 0, 0, 0, 0, 1]);
     const within = runSequence(makeConfig({ severities: { critical: { respondWithin: '10m' } } }), every5m(6, 'critical'));
     expect(within.map((r) => changesOf(r).length)).toEqual([0, 1, 0, 1, 0, 1]);
@@ -119,7 +132,10 @@ describe('escalation', () => {
 
 describe('flapping', () => {
   const alternate = (count: number, start = 0) =>
-    Array.from({ length: count }, (_, i) => ({ at: minutesAfter((start + i) * 5), findings: [api((start + i) % 2 === 0 ? 'critical' : 'ok')] }));
+    Array.from({ length: count }, (_, i) => ({
+      at: minutesAfter((start + i) * 5),
+      findings: [api((start + i) % 2 === 0 ? 'critical' : 'ok')],
+    }));
 
   it('sends one flapping notice, nothing while it flaps, and one "stable" notice when it settles', () => {
     const config = makeConfig({ alerting: { consecutiveFailures: 1, flapThreshold: 4, flapWindow: 10 } });
@@ -169,7 +185,10 @@ describe('flapping', () => {
 describe('silences', () => {
   it('a one-off silence holds notices back while state advances, and the open alert goes out after it ends', () => {
     const config = makeConfig({ silences: [{ target: 'mycats', reason: 'migration', until: minutesAfter(12).toISOString() }] });
-    const results = runSequence(config, [0, 5, 10, 15].map((m) => ({ at: minutesAfter(m), findings: [api('critical'), finding('cafemuji', 'health', 'critical')] })));
+    const results = runSequence(
+      config,
+      [0, 5, 10, 15].map((m) => ({ at: minutesAfter(m), findings: [api('critical'), finding('cafemuji', 'health', 'critical')] })),
+    );
     expect(changesOf(results[1]!)).toEqual([['critical', 'opened', 'cafemuji/health']]);
     expect(results[1]!.suppressed).toEqual([{ key: 'mycats/api', change: 'opened', reason: 'migration' }]);
     expect(results[2]!.state.entries['mycats/api']).toMatchObject({ consecutiveFailures: 3, open: null });
@@ -179,14 +198,24 @@ describe('silences', () => {
 
   it('a check-specific silence leaves other checks of the target alone', () => {
     const config = makeConfig({ silences: [{ target: 'mycats', check: 'api', reason: 'known', until: minutesAfter(60).toISOString() }] });
-    const [, second] = runSequence(config, [0, 5].map((m) => ({ at: minutesAfter(m), findings: [api('high'), finding('mycats', 'web', 'high')] })));
+    const [, second] = runSequence(
+      config,
+      [0, 5].map((m) => ({ at: minutesAfter(m), findings: [api('high'), finding('mycats', 'web', 'high')] })),
+    );
     expect(changesOf(second!)).toEqual([['high', 'opened', 'mycats/web']]);
   });
 
   it('a RESOLVED held back by a silence is sent when the silence ends', () => {
     const config = makeConfig({ silences: [{ reason: 'window', until: minutesAfter(17).toISOString() }] });
-    const open = runSequence(makeConfig(), [0, 5].map((m) => ({ at: minutesAfter(m), findings: [api('high')] })));
-    const results = runSequence(config, [10, 15, 20].map((m) => ({ at: minutesAfter(m), findings: [api('ok')] })), open[1]!.state);
+    const open = runSequence(
+      makeConfig(),
+      [0, 5].map((m) => ({ at: minutesAfter(m), findings: [api('high')] })),
+    );
+    const results = runSequence(
+      config,
+      [10, 15, 20].map((m) => ({ at: minutesAfter(m), findings: [api('ok')] })),
+      open[1]!.state,
+    );
     expect(results.map(changesOf)).toEqual([[], [], [['high', 'resolved', 'mycats/api']]]);
   });
 
@@ -201,7 +230,12 @@ describe('silences', () => {
     const results = runSequence(config, runs);
     // 22:30, 23:30, 01:30 (Sat), 02:05 (Sat, after the window), 02:10
     expect(results.map(changesOf)).toEqual([[], [], [], [['critical', 'opened', 'mycats/api']], []]);
-    expect(results.slice(0, 3).flatMap((r) => r.suppressed).map((s) => s.reason)).toEqual(['weekly maintenance', 'weekly maintenance']);
+    expect(
+      results
+        .slice(0, 3)
+        .flatMap((r) => r.suppressed)
+        .map((s) => s.reason),
+    ).toEqual(['weekly maintenance', 'weekly maintenance']);
     // The same instants are not in the window when the config's timezone is UTC.
     const utc = runSequence(makeConfig({ silences: config.silences }), runs);
     expect(changesOf(utc[1]!)).toEqual([['critical', 'opened', 'mycats/api']]);
@@ -230,10 +264,13 @@ describe('grouping', () => {
   });
 
   it('merges several findings of one key in one run into its worst severity', () => {
-    const [, second] = runSequence(makeConfig(), [0, 5].map((m) => ({
-      at: minutesAfter(m),
-      findings: [api('medium', 'slow: 4 s'), api('high', 'certificate expires in 3 days'), api('ok')],
-    })));
+    const [, second] = runSequence(
+      makeConfig(),
+      [0, 5].map((m) => ({
+        at: minutesAfter(m),
+        findings: [api('medium', 'slow: 4 s'), api('high', 'certificate expires in 3 days'), api('ok')],
+      })),
+    );
     expect(changesOf(second!)).toEqual([['high', 'opened', 'mycats/api']]);
     expect(second!.state.entries['mycats/api']!.summary).toBe('certificate expires in 3 days; slow: 4 s');
   });
@@ -242,8 +279,17 @@ describe('grouping', () => {
 describe('stale entries', () => {
   it('drops entries not seen for 7 days, keeps the others', () => {
     const entry = (lastSeenAt: Date): AlertEntry => ({
-      target: 'x', check: 'y', kind: 'http', severity: 'ok', consecutiveFailures: 0, consecutiveOks: 1,
-      history: ['ok'], summary: 'fine', lastSeenAt: lastSeenAt.toISOString(), open: null, flapping: null,
+      target: 'x',
+      check: 'y',
+      kind: 'http',
+      severity: 'ok',
+      consecutiveFailures: 0,
+      consecutiveOks: 1,
+      history: ['ok'],
+      summary: 'fine',
+      lastSeenAt: lastSeenAt.toISOString(),
+      open: null,
+      flapping: null,
     });
     const state = {
       ...emptyAlertState(),

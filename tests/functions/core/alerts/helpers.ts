@@ -18,7 +18,12 @@ export function makeConfig(overrides: Partial<ConfigInput> = {}): Config {
   });
 }
 
-export function finding(target: string, check: string, severity: Severity, summary = severity === 'ok' ? '200 in 12 ms' : `${check} failed`): Finding {
+export function finding(
+  target: string,
+  check: string,
+  severity: Severity,
+  summary = severity === 'ok' ? '200 in 12 ms' : `${check} failed`,
+): Finding {
   return { target, check, kind: 'http', severity, summary };
 }
 

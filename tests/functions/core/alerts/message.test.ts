@@ -1,9 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { PlannedItem, PlannedNotification } from '../../../../functions/core/alerts/evaluate.js';
-import { MESSAGE_BYTE_CAP, renderNotification, spanText, SUBJECT_MAX_LENGTH, truncateUtf8 } from '../../../../functions/core/alerts/message.js';
+import {
+  MESSAGE_BYTE_CAP,
+  renderNotification,
+  spanText,
+  SUBJECT_MAX_LENGTH,
+  truncateUtf8,
+} from '../../../../functions/core/alerts/message.js';
 import { finding, makeConfig, minutesAfter, runSequence } from './helpers.js';
 
-function planned(items: Array<Partial<PlannedItem> & Pick<PlannedItem, 'target' | 'check'>>, severity: PlannedNotification['severity'] = 'critical'): PlannedNotification {
+function planned(
+  items: Array<Partial<PlannedItem> & Pick<PlannedItem, 'target' | 'check'>>,
+  severity: PlannedNotification['severity'] = 'critical',
+): PlannedNotification {
   return {
     id: `health:${severity}`,
     topic: severity,
@@ -33,16 +42,35 @@ function expectSnsSubject(subject: string): void {
 
 describe('subject', () => {
   it('lists severity, count and keys: [CRITICAL] 3 alerts: mycats/api, cafemuji/health, shiojiri/up', () => {
-    const n = renderNotification(planned([{ target: 'mycats', check: 'api' }, { target: 'cafemuji', check: 'health' }, { target: 'shiojiri', check: 'up' }]), makeConfig());
+    const n = renderNotification(
+      planned([
+        { target: 'mycats', check: 'api' },
+        { target: 'cafemuji', check: 'health' },
+        { target: 'shiojiri', check: 'up' },
+      ]),
+      makeConfig(),
+    );
     expect(n.subject).toBe('[CRITICAL] 3 alerts: mycats/api, cafemuji/health, shiojiri/up');
   });
 
   it('stays printable ASCII under 100 characters with Japanese summaries', () => {
-    const single = renderNotification(planned([{ target: 'mycats', check: 'api', summary: '応答なし: 接続がタイムアウトしました (10秒) connect ETIMEDOUT 203.0.113.5:443 ' + 'あ'.repeat(200) }]), makeConfig({ language: 'ja' }));
+    const single = renderNotification(
+      planned([
+        {
+          target: 'mycats',
+          check: 'api',
+          summary: `応答なし: 接続がタイムアウトしました (10秒) connect ETIMEDOUT 203.0.113.5:443 ${'あ'.repeat(200)}`,
+        },
+      ]),
+      makeConfig({ language: 'ja' }),
+    );
     expectSnsSubject(single.subject);
     expect(single.subject.startsWith('[CRITICAL] 1 alert: mycats/api - ')).toBe(true);
     expect(single.subject).toContain('ETIMEDOUT');
-    const onlyJapanese = renderNotification(planned([{ target: 'mycats', check: 'api', summary: 'データベースに接続できません' }]), makeConfig());
+    const onlyJapanese = renderNotification(
+      planned([{ target: 'mycats', check: 'api', summary: 'データベースに接続できません' }]),
+      makeConfig(),
+    );
     expect(onlyJapanese.subject).toBe('[CRITICAL] 1 alert: mycats/api');
     // What is left of a mostly Japanese summary is noise, so it stays out.
     const residue = renderNotification(planned([{ target: 'mycats', check: 'api', summary: '応答時間 3.2 秒 (閾値 3 秒)' }]), makeConfig());
@@ -59,7 +87,13 @@ describe('subject', () => {
   });
 
   it('keeps a non-ASCII check name out of the subject (names are ASCII by schema, but be safe)', () => {
-    const n = renderNotification(planned([{ target: 'mycats', check: 'ヘルス' }, { target: 'mycats', check: 'api' }]), makeConfig());
+    const n = renderNotification(
+      planned([
+        { target: 'mycats', check: 'ヘルス' },
+        { target: 'mycats', check: 'api' },
+      ]),
+      makeConfig(),
+    );
     expectSnsSubject(n.subject);
     expect(n.subject).toContain('mycats/api');
   });
@@ -68,7 +102,13 @@ describe('subject', () => {
 describe('body', () => {
   it('English: response target, every item with target, check, severity, summary and since', () => {
     const config = makeConfig({ timezone: 'Asia/Tokyo' });
-    const n = renderNotification(planned([{ target: 'mycats', check: 'api', summary: '503 from /health' }, { target: 'cafemuji', check: 'health', summary: 'timeout after 10 s' }]), config);
+    const n = renderNotification(
+      planned([
+        { target: 'mycats', check: 'api', summary: '503 from /health' },
+        { target: 'cafemuji', check: 'health', summary: 'timeout after 10 s' },
+      ]),
+      config,
+    );
     expect(n.message).toContain('Respond within 15 minutes.');
     expect(n.message).toContain('New alerts (2)');
     expect(n.message).toContain('- mycats/api (http) CRITICAL\n  503 from /health\n  failing since 2026-11-23 12:20 Asia/Tokyo');
@@ -77,7 +117,10 @@ describe('body', () => {
   });
 
   it('Japanese: response target and labels in Japanese, summaries as given', () => {
-    const n = renderNotification(planned([{ target: 'mycats', check: 'api', summary: '応答なし' }]), makeConfig({ language: 'ja', timezone: 'Asia/Tokyo' }));
+    const n = renderNotification(
+      planned([{ target: 'mycats', check: 'api', summary: '応答なし' }]),
+      makeConfig({ language: 'ja', timezone: 'Asia/Tokyo' }),
+    );
     expect(n.message).toContain('15分以内に対応してください。');
     expect(n.message).toContain('新規アラート（1件）');
     expect(n.message).toContain('応答なし');
@@ -96,10 +139,16 @@ describe('body', () => {
   });
 
   it('repeats say how long the alert has been open; resolved items sit in their own section', () => {
-    const results = runSequence(makeConfig(), [0, 5, 20, 25].map((m) => ({
-      at: minutesAfter(m),
-      findings: [finding('mycats', 'api', 'critical', 'down'), finding('cafemuji', 'health', m < 25 ? 'critical' : 'ok', m < 25 ? 'down' : 'OK')],
-    })));
+    const results = runSequence(
+      makeConfig(),
+      [0, 5, 20, 25].map((m) => ({
+        at: minutesAfter(m),
+        findings: [
+          finding('mycats', 'api', 'critical', 'down'),
+          finding('cafemuji', 'health', m < 25 ? 'critical' : 'ok', m < 25 ? 'down' : 'OK'),
+        ],
+      })),
+    );
     const repeat = renderNotification(results[2]!.notifications[0]!, makeConfig());
     expect(repeat.message).toContain('Still open (2)');
     expect(repeat.message).toContain('open for 15 minutes');
@@ -115,7 +164,14 @@ describe('body', () => {
   });
 
   it('attributes carry severity and deduplicated targets and checks', () => {
-    const n = renderNotification(planned([{ target: 'mycats', check: 'api' }, { target: 'mycats', check: 'web' }, { target: 'cafemuji', check: 'api' }]), makeConfig());
+    const n = renderNotification(
+      planned([
+        { target: 'mycats', check: 'api' },
+        { target: 'mycats', check: 'web' },
+        { target: 'cafemuji', check: 'api' },
+      ]),
+      makeConfig(),
+    );
     expect(n.attributes).toEqual({ severity: 'critical', target: ['mycats', 'cafemuji'], check: ['api', 'web'] });
     expect(n.topic).toBe('critical');
   });
@@ -123,7 +179,13 @@ describe('body', () => {
 
 describe('size cap', () => {
   const many = (count: number) =>
-    planned(Array.from({ length: count }, (_, i) => ({ target: `t${i}`, check: 'api', summary: `障害${i}: ` + 'データベース接続エラー'.repeat(150) })));
+    planned(
+      Array.from({ length: count }, (_, i) => ({
+        target: `t${i}`,
+        check: 'api',
+        summary: `障害${i}: ${'データベース接続エラー'.repeat(150)}`,
+      })),
+    );
 
   it.each(['en', 'ja'] as const)('caps the body at %s without splitting a character, and says how many items were left out', (language) => {
     const source = many(400);

@@ -106,7 +106,14 @@ describe('processFindings', () => {
     const silenced = makeConfig({ silences: [{ target: 'mycats', reason: 'deploy', until: minutesAfter(30).toISOString() }] });
     const notifier = new RecordingNotifier();
     for (const m of [0, 5]) {
-      const result = await processFindings({ job: 'health', findings: [finding('mycats', 'api', 'critical')], config: silenced, store, notifier, now: minutesAfter(m) });
+      const result = await processFindings({
+        job: 'health',
+        findings: [finding('mycats', 'api', 'critical')],
+        config: silenced,
+        store,
+        notifier,
+        now: minutesAfter(m),
+      });
       if (m === 5) expect(result.suppressed).toEqual([{ key: 'mycats/api', change: 'opened', reason: 'deploy' }]);
     }
     expect(notifier.published).toEqual([]);
@@ -131,7 +138,13 @@ describe('processFindings', () => {
       throw new PreconditionFailedError(key);
     };
     const attempt = processFindings({
-      job: 'health', findings: [finding('mycats', 'api', 'critical')], config, store, notifier, now: minutesAfter(5), retry: { attempts: 3, baseDelayMs: 1 },
+      job: 'health',
+      findings: [finding('mycats', 'api', 'critical')],
+      config,
+      store,
+      notifier,
+      now: minutesAfter(5),
+      retry: { attempts: 3, baseDelayMs: 1 },
     });
     const error = await attempt.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AlertStateSaveError);
@@ -180,8 +193,7 @@ describe('concurrent writers', () => {
       const store = countingConflicts(new LocalObjectStore(dir));
       const notifier = new RecordingNotifier();
       const targets = Array.from({ length: 10 }, (_, i) => `t${i}`);
-      const round = (minutes: number) =>
-        Promise.all(targets.map((t) => run(store, notifier, [finding(t, 'api', 'critical')], minutes)));
+      const round = (minutes: number) => Promise.all(targets.map((t) => run(store, notifier, [finding(t, 'api', 'critical')], minutes)));
 
       await round(0);
       expect(store.conflicts).toBeGreaterThan(0);
@@ -192,7 +204,8 @@ describe('concurrent writers', () => {
       const second = await round(5);
       expect(second.flatMap((r) => r.sent.flatMap((n) => n.attributes.target)).sort()).toEqual(targets);
       saved = await stateOf(store);
-      for (const t of targets) expect(saved.entries[`${t}/api`]).toMatchObject({ consecutiveFailures: 2, open: { notifiedSeverity: 'critical' } });
+      for (const t of targets)
+        expect(saved.entries[`${t}/api`]).toMatchObject({ consecutiveFailures: 2, open: { notifiedSeverity: 'critical' } });
 
       const third = await round(10);
       expect(third.flatMap((r) => r.sent)).toEqual([]);

@@ -4,7 +4,14 @@ import { formatLocal, localTime } from '../../../../functions/core/alerts/time-z
 
 describe('localTime', () => {
   it('reads the wall clock of an IANA zone', () => {
-    expect(localTime(new Date('2026-11-27T15:30:00Z'), 'Asia/Tokyo')).toEqual({ year: 2026, month: 11, day: 28, hour: 0, minute: 30, weekday: 'sat' });
+    expect(localTime(new Date('2026-11-27T15:30:00Z'), 'Asia/Tokyo')).toEqual({
+      year: 2026,
+      month: 11,
+      day: 28,
+      hour: 0,
+      minute: 30,
+      weekday: 'sat',
+    });
     expect(formatLocal(new Date('2026-11-27T15:30:00Z'), 'Asia/Tokyo')).toBe('2026-11-28 00:30 Asia/Tokyo');
     expect(formatLocal(new Date('2026-11-27T15:30:00Z'), 'UTC')).toBe('2026-11-27 15:30 UTC');
   });

@@ -1,23 +1,87 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Finding } from '../../../../functions/core/domain/finding.js';
-import { createFindingMetrics, findingMetricRecords, metrics, recordFindingMetrics } from '../../../../functions/core/observability/metrics.js';
+import {
+  createFindingMetrics,
+  findingMetricRecords,
+  metrics,
+  recordFindingMetrics,
+} from '../../../../functions/core/observability/metrics.js';
 
 interface EmfRecord {
-  _aws: { Timestamp: number; CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string; Unit: string }> }> };
+  _aws: {
+    Timestamp: number;
+    CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string; Unit: string }> }>;
+  };
   [key: string]: unknown;
 }
 
 const findings: Finding[] = [
-  { target: 'mycats', check: 'api', kind: 'http', severity: 'ok', summary: '200 in 123 ms', observed: { status: 200, responseTimeMs: 123 } },
+  {
+    target: 'mycats',
+    check: 'api',
+    kind: 'http',
+    severity: 'ok',
+    summary: '200 in 123 ms',
+    observed: { status: 200, responseTimeMs: 123 },
+  },
   { target: 'mycats', check: 'cats', kind: 'http', severity: 'high', summary: 'slow', observed: { status: 200, responseTimeMs: 3456.5 } },
-  { target: 'mycats', check: 'frontend', kind: 'http', severity: 'critical', summary: 'connection refused', observed: { error: 'ECONNREFUSED' } },
-  { target: 'mycats', check: 'db', kind: 'postgres', severity: 'medium', summary: '85% of max_connections', observed: { connectionsPercent: 85 } },
-  { target: 'cafemuji', check: 'db', kind: 'backup', severity: 'ok', summary: 'backed up', observed: { database: 'db', sizeBytes: 52_428_800, durationMs: 8123 } },
+  {
+    target: 'mycats',
+    check: 'frontend',
+    kind: 'http',
+    severity: 'critical',
+    summary: 'connection refused',
+    observed: { error: 'ECONNREFUSED' },
+  },
+  {
+    target: 'mycats',
+    check: 'db',
+    kind: 'postgres',
+    severity: 'medium',
+    summary: '85% of max_connections',
+    observed: { connectionsPercent: 85 },
+  },
+  {
+    target: 'cafemuji',
+    check: 'db',
+    kind: 'backup',
+    severity: 'ok',
+    summary: 'backed up',
+    observed: { database: 'db', sizeBytes: 52_428_800, durationMs: 8123 },
+  },
   { target: 'cafemuji', check: 'backup:reports', kind: 'backup', severity: 'ok', summary: 'backed up', observed: { sizeBytes: 1024 } },
-  { target: 'cafemuji', check: 'backup:old', kind: 'backup', severity: 'high', summary: 'pg_dump failed', observed: { error: 'server version mismatch' } },
-  { target: 'task-manager', check: 'i-0abc/disk:/', kind: 'disk', severity: 'medium', summary: '/ 83% used', observed: { host: 'i-0abc', mount: '/', usedPct: 83, inodesPct: 4 } },
-  { target: 'task-manager', check: 'i-0abc/disk:/data', kind: 'disk', severity: 'ok', summary: '/data 41% used', observed: { usedPercent: 41 } },
-  { target: 'task-manager', check: 'i-0abc/disk:/gone', kind: 'disk', severity: 'low', summary: 'could not check', observed: { path: '/gone' } },
+  {
+    target: 'cafemuji',
+    check: 'backup:old',
+    kind: 'backup',
+    severity: 'high',
+    summary: 'pg_dump failed',
+    observed: { error: 'server version mismatch' },
+  },
+  {
+    target: 'task-manager',
+    check: 'i-0abc/disk:/',
+    kind: 'disk',
+    severity: 'medium',
+    summary: '/ 83% used',
+    observed: { host: 'i-0abc', mount: '/', usedPct: 83, inodesPct: 4 },
+  },
+  {
+    target: 'task-manager',
+    check: 'i-0abc/disk:/data',
+    kind: 'disk',
+    severity: 'ok',
+    summary: '/data 41% used',
+    observed: { usedPercent: 41 },
+  },
+  {
+    target: 'task-manager',
+    check: 'i-0abc/disk:/gone',
+    kind: 'disk',
+    severity: 'low',
+    summary: 'could not check',
+    observed: { path: '/gone' },
+  },
 ];
 
 describe('recordFindingMetrics', () => {
@@ -49,11 +113,7 @@ describe('recordFindingMetrics', () => {
       expect(directive!.Namespace).toBe('OpsAutopilot');
       expect(directive!.Dimensions).toHaveLength(1);
       const names = directive!.Dimensions[0]!;
-      return [
-        names,
-        Object.fromEntries(names.map((n) => [n, r[n]])),
-        directive!.Metrics.map((m) => [m.Name, m.Unit, r[m.Name]]),
-      ];
+      return [names, Object.fromEntries(names.map((n) => [n, r[n]])), directive!.Metrics.map((m) => [m.Name, m.Unit, r[m.Name]])];
     });
 
   it('writes one EMF record per set of dimension values, with the exact names, units and values', () => {
@@ -93,7 +153,11 @@ describe('recordFindingMetrics', () => {
 
   it('writes no outcome for a severity that did not occur, and nothing for a run without findings', () => {
     recordFindingMetrics(createFindingMetrics(), 'security', findings.slice(0, 2));
-    expect(emitted().filter((r) => 'CheckOutcome' in r).map((r) => [r.Job, r.Severity, r.CheckOutcome])).toEqual([
+    expect(
+      emitted()
+        .filter((r) => 'CheckOutcome' in r)
+        .map((r) => [r.Job, r.Severity, r.CheckOutcome]),
+    ).toEqual([
       ['security', 'ok', 1],
       ['security', 'high', 1],
     ]);
@@ -145,6 +209,8 @@ describe('findingMetricRecords', () => {
       { target: 't', check: 'e', kind: 'security', severity: 'ok', summary: '', observed: { usedPct: 50, responseTimeMs: 5 } },
     ];
     const records = findingMetricRecords('health', odd);
-    expect(records).toEqual([{ dimensions: { Job: 'health', Severity: 'ok' }, values: [{ name: 'CheckOutcome', unit: 'Count', value: 5 }] }]);
+    expect(records).toEqual([
+      { dimensions: { Job: 'health', Severity: 'ok' }, values: [{ name: 'CheckOutcome', unit: 'Count', value: 5 }] },
+    ]);
   });
 });

@@ -38,6 +38,9 @@ describe('parseInvokeEvent', () => {
 
   it.each(cases)('rejects %s, naming the field', (_name, event, expected) => {
     const issues = issuesFor(event);
-    expect(issues.some((issue) => expected.test(issue)), issues.join('\n')).toBe(true);
+    expect(
+      issues.some((issue) => expected.test(issue)),
+      issues.join('\n'),
+    ).toBe(true);
   });
 });

@@ -31,7 +31,9 @@ describe('createCachedLookup', () => {
       lookupOnce(lookup, 'localhost', false),
     ]);
     expect(calls).toEqual(['localhost']);
-    expect(results[0]).toEqual(expect.arrayContaining([expect.objectContaining({ address: expect.stringMatching(/^(127\.0\.0\.1|::1)$/) })]));
+    expect(results[0]).toEqual(
+      expect.arrayContaining([expect.objectContaining({ address: expect.stringMatching(/^(127\.0\.0\.1|::1)$/) })]),
+    );
     expect(results[20]).toEqual({ address: expect.stringMatching(/^(127\.0\.0\.1|::1)$/), family: expect.any(Number) });
   });
 

@@ -4,7 +4,14 @@ import type { Exchange } from '../../../../functions/health/probes/http-exchange
 import { describeExpectedStatus, judgeExchange, valueAtPath } from '../../../../functions/health/probes/http-verdict.js';
 
 const now = new Date('2026-11-23T00:00:00Z');
-const answer = (over: Partial<Exchange> = {}): Exchange => ({ status: 200, headersMs: 120.44, totalMs: 121, body: Buffer.from('OK'), bodyTruncated: false, ...over });
+const answer = (over: Partial<Exchange> = {}): Exchange => ({
+  status: 200,
+  headersMs: 120.44,
+  totalMs: 121,
+  body: Buffer.from('OK'),
+  bodyTruncated: false,
+  ...over,
+});
 const check = (input: Record<string, unknown>) => healthCheckSchema.parse({ url: 'https://api.example/health', ...input });
 
 describe('valueAtPath', () => {
@@ -49,7 +56,11 @@ describe('judgeExchange', () => {
   });
 
   it('says a truncated body could not be read as JSON', () => {
-    const verdict = judgeExchange(check({ expect: { json: { status: 'OK' } } }), answer({ body: Buffer.from('{"status":'), bodyTruncated: true }), now);
+    const verdict = judgeExchange(
+      check({ expect: { json: { status: 'OK' } } }),
+      answer({ body: Buffer.from('{"status":'), bodyTruncated: true }),
+      now,
+    );
     expect(verdict).toMatchObject({ severity: 'critical', summary: 'body is over 1 MiB (expected json status)' });
   });
 
@@ -65,7 +76,15 @@ describe('judgeExchange', () => {
   });
 
   it('reports a connection reset while reading the body with the status it had', () => {
-    const verdict = judgeExchange(check({}), answer({ error: { code: 'ECONNRESET', message: 'connection closed before the body ended', phase: 'body' } }), now);
-    expect(verdict).toMatchObject({ severity: 'critical', summary: 'connection reset (reading body)', observed: { status: 200, error: 'ECONNRESET' } });
+    const verdict = judgeExchange(
+      check({}),
+      answer({ error: { code: 'ECONNRESET', message: 'connection closed before the body ended', phase: 'body' } }),
+      now,
+    );
+    expect(verdict).toMatchObject({
+      severity: 'critical',
+      summary: 'connection reset (reading body)',
+      observed: { status: 200, error: 'ECONNRESET' },
+    });
   });
 });

@@ -20,7 +20,10 @@ describe('probeHttp against a real loopback server', () => {
     server = await startHttpServer({
       '/ok': { body: 'OK' },
       '/down': { status: 503, body: 'maintenance' },
-      '/json': { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'DOWN', db: { ok: true }, items: [{ id: 7 }] }) },
+      '/json': {
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ status: 'DOWN', db: { ok: true }, items: [{ id: 7 }] }),
+      },
       '/slow': { delayMs: 300, body: 'OK' },
       '/hang': { hang: true },
       '/slow-body': { slowBody: { chunks: ['O', 'K'], intervalMs: 2_000 } },
@@ -150,7 +153,10 @@ describe('probeHttp against a real loopback server', () => {
   });
 
   it('sends the configured headers', async () => {
-    const finding = await probeHttp('shop', check({ url: server.url('/echo-header'), headers: { 'X-Probe-Token': 'abc' }, expect: { bodyContains: 'abc' } }));
+    const finding = await probeHttp(
+      'shop',
+      check({ url: server.url('/echo-header'), headers: { 'X-Probe-Token': 'abc' }, expect: { bodyContains: 'abc' } }),
+    );
     expect(finding.severity).toBe('ok');
     expect(JSON.stringify(finding)).not.toContain('X-Probe-Token');
   });
@@ -161,7 +167,10 @@ describe('probeHttp against a real loopback server', () => {
   });
 
   it('lists every problem, worst first, and takes the worst severity', async () => {
-    const finding = await probeHttp('shop', check({ url: server.url('/slow'), expect: { status: 204 }, responseTime: { warning: '100ms' } }));
+    const finding = await probeHttp(
+      'shop',
+      check({ url: server.url('/slow'), expect: { status: 204 }, responseTime: { warning: '100ms' } }),
+    );
     expect(finding.severity).toBe('critical');
     expect(finding.summary).toMatch(/^200 \(expected 204\); slow: \d+ ms \(warning 100 ms\)$/);
   });
@@ -194,7 +203,9 @@ describe('probeHttp certificate checks against a real HTTPS server', () => {
   afterAll(() => server.close());
 
   it('is low when days left are under warningDays, trusted through the test CA', async () => {
-    const finding = await probeHttp('shop', check({ url: server.url('/health'), certificate: { warningDays: 30, criticalDays: 2 } }), { ca: tls.cert });
+    const finding = await probeHttp('shop', check({ url: server.url('/health'), certificate: { warningDays: 30, criticalDays: 2 } }), {
+      ca: tls.cert,
+    });
     expect(finding.severity).toBe('low');
     const daysLeft = Math.floor((tls.notAfter.getTime() - Date.now()) / 86_400_000);
     expect(finding.summary).toBe(`certificate expires in ${daysLeft} days`);
@@ -208,7 +219,9 @@ describe('probeHttp certificate checks against a real HTTPS server', () => {
   });
 
   it('is ok when the certificate outlives both thresholds', async () => {
-    const finding = await probeHttp('shop', check({ url: server.url('/health'), certificate: { warningDays: 2, criticalDays: 1 } }), { ca: tls.cert });
+    const finding = await probeHttp('shop', check({ url: server.url('/health'), certificate: { warningDays: 2, criticalDays: 1 } }), {
+      ca: tls.cert,
+    });
     expect(finding.severity).toBe('ok');
     expect(finding.summary).toMatch(/^200 in \d+ ms$/);
   });

@@ -8,7 +8,15 @@ import { freePort, PostgresCluster } from '../../../support/postgres-cluster.js'
 describe('probePostgres against a real PostgreSQL cluster', () => {
   let cluster: PostgresCluster;
   const db = (extra: Record<string, unknown> = {}): PostgresConfig =>
-    postgresSchema.parse({ name: 'main', host: '127.0.0.1', port: cluster.port, database: 'postgres', user: cluster.superuser, timeout: '5s', ...extra });
+    postgresSchema.parse({
+      name: 'main',
+      host: '127.0.0.1',
+      port: cluster.port,
+      database: 'postgres',
+      user: cluster.superuser,
+      timeout: '5s',
+      ...extra,
+    });
 
   beforeAll(async () => {
     cluster = await PostgresCluster.start();
@@ -16,7 +24,11 @@ describe('probePostgres against a real PostgreSQL cluster', () => {
   afterAll(() => cluster?.stop());
 
   it('is ok when it connects and answers, with connection figures', async () => {
-    const finding = await probePostgres('shop', db({ checks: { connections: { warning: 80, critical: 95 }, longRunningQuery: '1m' } }), cluster.password);
+    const finding = await probePostgres(
+      'shop',
+      db({ checks: { connections: { warning: 80, critical: 95 }, longRunningQuery: '1m' } }),
+      cluster.password,
+    );
     expect(finding).toMatchObject({ target: 'shop', check: 'main', kind: 'postgres', severity: 'ok' });
     expect(finding.summary).toMatch(/^connected in \d+ ms; \d+\/40 connections$/);
     expect(finding.observed).toMatchObject({ maxConnections: 40, longRunningQueries: 0 });
@@ -92,7 +104,10 @@ describe('probePostgres against a real PostgreSQL cluster', () => {
       await idle.query('select 1');
       const { rows } = await busy.query<{ pid: number }>('select pg_backend_pid() as pid');
       const sleeping = busy.query('select pg_sleep(30)').catch(() => undefined);
-      await waitFor(async () => (await cluster.query(`select 1 from pg_stat_activity where query like 'select pg_sleep%' and state = 'active'`)).length > 0);
+      await waitFor(
+        async () =>
+          (await cluster.query(`select 1 from pg_stat_activity where query like 'select pg_sleep%' and state = 'active'`)).length > 0,
+      );
       await new Promise((resolve) => setTimeout(resolve, 400));
       const finding = await probePostgres('shop', db({ checks: { longRunningQuery: '200ms' } }), cluster.password);
       expect(finding.severity).toBe('medium');
