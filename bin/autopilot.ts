@@ -6,6 +6,7 @@ import type { Report } from '../functions/core/domain/report.js';
 import { ConfigError } from '../functions/core/errors.js';
 import { redact } from '../functions/core/redact.js';
 import { parseCliArgs, USAGE, type CliArgs } from './cli/args.js';
+import { EXIT, findingsAtOrAbove } from './cli/exit-status.js';
 import { invokeDeployed } from './cli/invoke.js';
 import { LOCAL_JOBS } from './cli/jobs.js';
 import { restore } from './cli/restore.js';
@@ -35,7 +36,7 @@ function checkTargets(config: Config, targets: readonly string[]): void {
   if (issues.length) throw new ConfigError(issues.join('\n'), issues);
 }
 
-async function run(args: CliArgs, config: Config): Promise<void> {
+async function run(args: CliArgs, config: Config): Promise<Report[]> {
   if (!args.local) {
     throw new ConfigError('--local: `run` executes here only with --local; to run the deployed function use `autopilot invoke <job>`');
   }
@@ -50,11 +51,29 @@ async function run(args: CliArgs, config: Config): Promise<void> {
     if (!args.json) process.stdout.write(`${formatReport(report)}\n`);
   }
   if (args.json) process.stdout.write(`${JSON.stringify(reports.length === 1 ? reports[0] : mergeReports(reports), null, 2)}\n`);
+  return reports;
 }
 
-async function invoke(args: CliArgs): Promise<void> {
+async function invoke(args: CliArgs): Promise<Report[]> {
   const report = await invokeDeployed({ job: args.job!, targets: args.targets, stackName: args.stack });
   process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
+  return [report];
+}
+
+/** `--fail-on`: exit 3, with one line naming the worst finding, when a finding is at or above the threshold. */
+function failOnStatus(args: CliArgs, reports: readonly Report[]): number {
+  if (!args.failOn) return EXIT.ok;
+  const over = findingsAtOrAbove(
+    reports.flatMap((r) => r.findings),
+    args.failOn,
+  );
+  if (over.length === 0) return EXIT.ok;
+  const worst = over[0]!;
+  process.stderr.write(
+    `autopilot: --fail-on ${args.failOn}: ${over.length} finding(s) at or above ${args.failOn}, ` +
+      `worst ${worst.severity} ${worst.target}/${worst.check}\n`,
+  );
+  return EXIT.failOn;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -62,22 +81,24 @@ export async function main(argv: string[]): Promise<number> {
     const args = parseCliArgs(argv);
     if (args.command === 'help') {
       process.stdout.write(`${USAGE}\n`);
-      return 0;
+      return EXIT.ok;
     }
     const config = await loadConfigFile(configPath(args));
     checkTargets(config, args.targets);
-    if (args.command === 'run') await run(args, config);
-    else if (args.command === 'invoke') await invoke(args);
-    else if (args.command === 'restore') await restore(args);
-    else throw new ConfigError(`${args.command}: not available in this version`);
-    return 0;
+    if (args.command === 'run') return failOnStatus(args, await run(args, config));
+    if (args.command === 'invoke') return failOnStatus(args, await invoke(args));
+    if (args.command === 'restore') {
+      await restore(args);
+      return EXIT.ok;
+    }
+    throw new ConfigError(`${args.command}: not available in this version`);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`autopilot: ${error.message}\n`);
-      return 2;
+      return EXIT.usage;
     }
     process.stderr.write(`autopilot: internal error: ${redact(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
-    return 1;
+    return EXIT.internal;
   }
 }
 

@@ -1,14 +1,18 @@
 import { parseArgs } from 'node:util';
+import type { AlertSeverity } from '../../functions/core/domain/severity.js';
 import { ConfigError } from '../../functions/core/errors.js';
 
 export const USAGE = `usage:
-  autopilot run <health|backup|disk|security|digest|all> [--config <file>] [--target <name>]... [--local] [--json] [--store <dir>]
+  autopilot run <health|backup|disk|security|digest|all> [--config <file>] [--target <name>]... [--local] [--json] [--store <dir>] [--fail-on <severity>]
   autopilot restore --target <name> [--database <name>] [--at latest|<ISO time>] --to <postgres url> [--clean] [--local] [--store <dir>]
   autopilot restore --target <name> [--database <name>] --list [--json] [--local] [--store <dir>]
-  autopilot invoke <job> [--target <name>]... [--config <file>] [--json] [--stack <name>]`;
+  autopilot invoke <job> [--target <name>]... [--config <file>] [--json] [--stack <name>] [--fail-on <severity>]`;
 
 export const RUN_JOBS = ['health', 'backup', 'disk', 'security', 'digest', 'all'] as const;
 export type RunJob = (typeof RUN_JOBS)[number];
+
+/** `--fail-on` values: exit 3 when a finding is at or above one (`ok` would fail every run, so it is refused). */
+export const FAIL_ON_SEVERITIES: readonly AlertSeverity[] = ['low', 'medium', 'high', 'critical'];
 
 export interface CliArgs {
   readonly command: 'run' | 'restore' | 'invoke' | 'help';
@@ -25,6 +29,8 @@ export interface CliArgs {
   readonly list: boolean;
   /** The deployed stack `invoke` looks the function up in. */
   readonly stack: string;
+  /** Exit 3 when any finding is at or above this severity (run and invoke). */
+  readonly failOn?: AlertSeverity;
 }
 
 /** The argv grammar: options every command shares and those of restore and invoke. */
@@ -44,6 +50,7 @@ const parseCliOptions = (argv: string[]) =>
       clean: { type: 'boolean', default: false },
       list: { type: 'boolean', default: false },
       stack: { type: 'string' },
+      'fail-on': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -58,6 +65,13 @@ export function parseCliArgs(argv: string[]): CliArgs {
   }
   const { values, positionals } = parsed;
   const [command, job, ...rest] = positionals;
+  const failOn = values['fail-on'];
+  if (failOn !== undefined && !(FAIL_ON_SEVERITIES as readonly string[]).includes(failOn)) {
+    throw new ConfigError(`--fail-on: expected one of ${FAIL_ON_SEVERITIES.join(', ')}, got "${failOn}"`);
+  }
+  if (failOn !== undefined && command !== 'run' && command !== 'invoke') {
+    throw new ConfigError(`--fail-on: only \`run\` and \`invoke\` take it (they print findings)`);
+  }
   const base = {
     config: values.config,
     targets: values.target ?? [],
@@ -70,6 +84,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     clean: values.clean,
     list: values.list,
     stack: values.stack ?? process.env.AUTOPILOT_STACK ?? 'OpsAutopilot',
+    failOn: failOn as AlertSeverity | undefined,
   };
   if (values.help || command === undefined || command === 'help') return { command: 'help', ...base };
   if (command === 'invoke' && job === 'all') throw new ConfigError(`usage: invoke takes one job, not "all"\n${USAGE}`);
