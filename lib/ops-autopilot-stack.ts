@@ -95,7 +95,6 @@ export class OpsAutopilotStack extends Stack {
     this.grantStateAndBackupReads(this.healthFunction);
     this.topics.grantPublish(this.healthFunction);
     this.grantPasswordParameters(this.healthFunction);
-    acknowledgeFunctionFindings(this.healthFunction);
 
     this.healthSchedules = intervals.map((every) =>
       this.scheduleJob(this.healthFunction, `HealthEvery${every}`, {
@@ -138,7 +137,6 @@ export class OpsAutopilotStack extends Stack {
     });
     this.grantStateAndBackupReads(this.digestFunction);
     this.topics.grantPublish(this.digestFunction, { only: ['digest'] });
-    acknowledgeFunctionFindings(this.digestFunction);
     this.digestSchedule = this.scheduleJob(this.digestFunction, 'DigestDaily', {
       when: this.config.schedules.digest,
       input: { source: 'schedule' },
@@ -294,13 +292,4 @@ export class OpsAutopilotStack extends Stack {
 function principalConstruct(grantee: iam.IGrantable): Construct {
   if (!Construct.isConstruct(grantee.grantPrincipal)) throw new Error('grants go to a role defined in this app');
   return grantee.grantPrincipal;
-}
-
-/** The findings every job function raises by design, acknowledged with the reason. */
-export function acknowledgeFunctionFindings(fn: AutopilotFunction): void {
-  Validations.of(fn).acknowledge({
-    id: 'AwsSolutions-L1',
-    reason:
-      'The suite is built and tested for the Node.js 22 Lambda runtime on purpose; moving to a newer runtime is a deliberate upgrade.',
-  });
 }

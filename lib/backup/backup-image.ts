@@ -38,7 +38,7 @@ export function stageBackupImage(props: BackupImageProps): string {
     entryPoints: [entry],
     outfile: join(dir, 'index.mjs'),
     ...HANDLER_BUNDLE_OPTIONS,
-    target: 'node22',
+    target: 'node24',
     legalComments: 'none',
   });
   copyFileSync(BACKUP_DOCKERFILE, join(dir, 'Dockerfile'));

@@ -53,7 +53,7 @@ export interface AutopilotFunctionProps
 }
 
 /**
- * A job's Lambda function with the house defaults: Node.js 22 on arm64, an ESM bundle built by
+ * A job's Lambda function with the house defaults: Node.js 24 on arm64, an ESM bundle built by
  * the local esbuild (no Docker), minified with source maps, its own log group with retention,
  * and an execution role that starts empty apart from writing to that log group (no managed
  * policies; the stack grants each job exactly what it uses).
@@ -88,7 +88,7 @@ export class AutopilotFunction extends NodejsFunction {
       handler: 'handler',
       projectRoot,
       depsLockFilePath: join(projectRoot, 'package-lock.json'),
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.minutes(1),
@@ -103,7 +103,7 @@ export class AutopilotFunction extends NodejsFunction {
       },
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node22',
+        target: 'node24',
         mainFields: ['module', 'main'],
         banner: CREATE_REQUIRE_BANNER,
         minify: true,

@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -96,11 +96,6 @@ export class ServerChecks extends Construct {
       this.grantState(fn, props.bucket);
       this.grantSelfInvoke(fn, title);
       props.grantPublish(fn);
-      Validations.of(fn).acknowledge({
-        id: 'AwsSolutions-L1',
-        reason:
-          'The suite is built and tested for the Node.js 22 Lambda runtime on purpose; moving to a newer runtime is a deliberate upgrade.',
-      });
       this.functions[job] = fn;
 
       acknowledgeWildcards(scheduleRole, [

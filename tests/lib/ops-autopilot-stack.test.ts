@@ -245,9 +245,9 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
   });
 
   describe('health function', () => {
-    it('runs Node.js 22 on arm64 with the stack environment and its own log group', () => {
+    it('runs Node.js 24 on arm64 with the stack environment and its own log group', () => {
       const fn = resources[idOf('AWS::Lambda::Function', 'HealthFunction')]!;
-      expect(fn.Properties.Runtime).toBe('nodejs22.x');
+      expect(fn.Properties.Runtime).toBe('nodejs24.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
       expect(fn.Properties.MemorySize).toBe(512);
       expect(fn.Properties.Timeout).toBe(60);
@@ -381,13 +381,11 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
         [
           ['OpsAutopilot/Storage/AccessLogs', 'AwsSolutions-S1'],
           ['OpsAutopilot/ScheduleDeadLetters', 'AwsSolutions-SQS3'],
-          ['OpsAutopilot/HealthFunction', 'AwsSolutions-L1'],
           ['OpsAutopilot/HealthFunctionRole', `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/state/*]`],
           ['OpsAutopilot/HealthFunctionRole', `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/backups/*]`],
           ['OpsAutopilot/HealthFunctionRole', 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]'],
           ['OpsAutopilot/HealthFunctionRole', `AwsSolutions-IAM5[Resource::arn:aws:kms:${REGION}:${ACCOUNT}:key/*]`],
           ['OpsAutopilot/ScheduleRole', `AwsSolutions-IAM5[Resource::<${fn}.Arn>:*]`],
-          ['OpsAutopilot/DigestFunction', 'AwsSolutions-L1'],
           ['OpsAutopilot/DigestFunctionRole', `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/state/*]`],
           ['OpsAutopilot/DigestFunctionRole', `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/backups/*]`],
           ['OpsAutopilot/DigestFunctionRole', 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]'],

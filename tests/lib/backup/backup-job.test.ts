@@ -91,7 +91,7 @@ describe('BackupJob construct', () => {
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('Dlq'), 'Arn'] } } },
     });
     expect(readFileSync(join(imageDir, 'Dockerfile'), 'utf8')).toMatch(
-      /FROM public\.ecr\.aws\/lambda\/nodejs:22[\s\S]*dnf install -y "postgresql\$\{PG_MAJOR\}"[\s\S]*CMD \["index\.handler"\]/,
+      /FROM public\.ecr\.aws\/lambda\/nodejs:24[\s\S]*dnf install -y "postgresql\$\{PG_MAJOR\}"[\s\S]*CMD \["index\.handler"\]/,
     );
     expect(existsSync(join(imageDir, 'index.mjs'))).toBe(true);
   });

@@ -127,18 +127,12 @@ export class OperationsTestStack extends Stack {
     const role = new iam.Role(this, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     const fn = new lambda.Function(this, id, {
       role,
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       handler: 'index.handler',
       code: lambda.Code.fromInline('exports.handler = async () => ({});'),
       timeout: Duration.seconds(60),
     });
-    if (this.acknowledgeScaffolding) {
-      Validations.of(fn).acknowledge({
-        id: 'AwsSolutions-L1',
-        reason: "Test scaffolding: Node.js 22 like the suite's own functions, acknowledged there too.",
-      });
-    }
     return fn;
   }
 

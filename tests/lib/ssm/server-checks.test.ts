@@ -191,7 +191,7 @@ describe('ServerChecks on a small test stack', () => {
       expect(docs).toContain('\\"version\\":\\"1\\"');
       expect(docs).toContain(documentFor('disk')[0]);
       expect(docs).toContain(documentFor('security')[0]);
-      expect(fn.Properties.Runtime).toBe('nodejs22.x');
+      expect(fn.Properties.Runtime).toBe('nodejs24.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
     }
   });
