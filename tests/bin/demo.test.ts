@@ -1,0 +1,67 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { findServerBinaries } from '../../bin/demo/throwaway-postgres.js';
+
+const run = promisify(execFile);
+const DEMO = new URL('../../bin/demo.mjs', import.meta.url).pathname;
+const dirs: string[] = [];
+
+async function demo(env: Record<string, string> = {}): Promise<{ code: number; stdout: string; cwd: string }> {
+  const cwd = mkdtempSync(join(tmpdir(), 'autopilot-demo-test-'));
+  dirs.push(cwd);
+  try {
+    const { stdout } = await run(process.execPath, [DEMO], { cwd, env: { ...process.env, ...env }, timeout: 170_000 });
+    return { code: 0, stdout, cwd };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: `${e.stdout}\n${e.stderr}`, cwd };
+  }
+}
+
+/** Processes the demo started that are still alive (its clusters live in /tmp/autopilot-demo-pg-*). */
+function leftovers(): string {
+  try {
+    return execFileSync('pgrep', ['-fa', 'autopilot-demo-pg-'], { encoding: 'utf8' }).trim();
+  } catch {
+    return '';
+  }
+}
+
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('npm start: the self-contained demo', () => {
+  it.runIf(findServerBinaries() !== undefined)(
+    'probes green, backs up and verifies, lists the backup, alerts and resolves, digests, and leaves nothing running',
+    async () => {
+      const { code, stdout, cwd } = await demo();
+      expect(stdout, stdout).not.toContain('did not go as it should');
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/ok +demo-app\/health +200 in \d+ ms/);
+      expect(stdout, stdout).toMatch(/ok +demo-app\/orders +backed up .* 1 table\(s\), verified/);
+      expect(stdout).toMatch(/1 backup\(s\) of demo-app .*\n.* orders .* verified/);
+      expect(stdout).toMatch(/run 2:[\s\S]*-> notice to the critical topic: \[CRITICAL\] 1 alert: demo-app\/health/);
+      expect(stdout).toMatch(/-> notice to the critical topic: .*1 resolved: demo-app\/health/);
+      expect(stdout).toContain('daily digest');
+      expect(existsSync(join(cwd, 'demo-store', 'backups', 'demo-app'))).toBe(true);
+      expect(leftovers()).toBe('');
+    },
+    180_000,
+  );
+
+  it('without PostgreSQL says what it skipped and why, and still shows the probe, the alert and RESOLVED', async () => {
+    const { code, stdout } = await demo({ AUTOPILOT_DEMO_POSTGRES: 'off' });
+    expect(code).toBe(0);
+    expect(stdout).toContain('database  skipped: AUTOPILOT_DEMO_POSTGRES=off');
+    expect(stdout).toContain('backup and restore --list: skipped (AUTOPILOT_DEMO_POSTGRES=off)');
+    expect(stdout).toMatch(/ok +demo-app\/health +200 in \d+ ms/);
+    expect(stdout).toMatch(/1 alert: demo-app\/health/);
+    expect(stdout).toMatch(/1 resolved: demo-app\/health/);
+    expect(stdout).not.toContain('demo-app/orders');
+  }, 180_000);
+});
