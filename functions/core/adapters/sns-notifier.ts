@@ -1,6 +1,7 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Notification, Topic } from '../domain/report.js';
 import type { Notifier } from '../ports/notifier.js';
+import { snsMessageOf } from '../alerts/bodies/index.js';
 
 /** Publishes each grouped notice to the SNS topic of its severity, with filterable attributes. */
 export class SnsNotifier implements Notifier {
@@ -16,7 +17,10 @@ export class SnsNotifier implements Notifier {
       new PublishCommand({
         TopicArn: topicArn,
         Subject: notification.subject,
-        Message: notification.message,
+        // Each protocol its own body (e-mail text, one SMS line, JSON for https/lambda/sqs/firehose).
+        ...(notification.bodies
+          ? { MessageStructure: 'json', Message: snsMessageOf(notification.bodies) }
+          : { Message: notification.message }),
         MessageAttributes: {
           severity: { DataType: 'String', StringValue: notification.attributes.severity },
           // SNS reads String.Array values as JSON array text.

@@ -32,6 +32,8 @@ export interface PlannedItem {
   /** escalated: the severity announced before; resolved: the severity that was open. */
   readonly previousSeverity?: AlertSeverity;
   readonly summary: string;
+  /** The worst finding's measurements, for machine subscribers. */
+  readonly observed?: Readonly<Record<string, unknown>>;
   readonly failingSince?: string;
   readonly openedAt?: string;
   /** flapping: outcome changes counted within the last `flapRuns` runs. */
@@ -90,6 +92,7 @@ interface Observation {
   readonly kind: CheckKind;
   readonly severity: Severity;
   readonly summary: string;
+  readonly observed?: Readonly<Record<string, unknown>>;
 }
 
 /** Several findings for one key in one run count as one observation at their worst severity. */
@@ -111,6 +114,7 @@ function observationsOf(findings: readonly Finding[]): Map<string, Observation> 
       kind: first.kind,
       severity,
       summary: [...new Set(relevant.map((f) => f.summary))].join('; '),
+      ...(first.observed && { observed: first.observed }),
     });
   }
   return result;
@@ -262,6 +266,7 @@ export function evaluate(input: EvaluateInput): EvaluateResult {
       change: decision.change,
       severity: obs.severity,
       summary: obs.summary,
+      ...(obs.observed && { observed: obs.observed }),
       ...(decision.previousSeverity && { previousSeverity: decision.previousSeverity }),
       ...(observed.failingSince && { failingSince: observed.failingSince }),
       ...(observed.open && { openedAt: observed.open.openedAt }),

@@ -1,3 +1,4 @@
+import type { NotificationBodies } from './alert-document.js';
 import type { Finding } from './finding.js';
 import type { AlertSeverity } from './severity.js';
 
@@ -19,6 +20,8 @@ export interface Notification {
     readonly target: readonly string[];
     readonly check: readonly string[];
   };
+  /** What each SNS protocol receives (alert notices; the digest is plain text). `message` is `bodies.email`. */
+  readonly bodies?: NotificationBodies;
 }
 
 /** The JSON report of CONTRACT section 2. */
@@ -27,7 +30,7 @@ export interface Report {
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly findings: readonly Finding[];
-  readonly notifications: ReadonlyArray<Pick<Notification, 'topic' | 'severity' | 'subject' | 'message'>>;
+  readonly notifications: ReadonlyArray<Pick<Notification, 'topic' | 'severity' | 'subject' | 'message' | 'bodies'>>;
   /** Notifications whose publish failed this run; the alert engine sends them again next run. */
   readonly undelivered?: ReadonlyArray<{ readonly topic: Topic; readonly error: string }>;
 }

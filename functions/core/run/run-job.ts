@@ -33,11 +33,12 @@ export async function runJob(job: Job, context: JobContext, collect: () => Promi
     notifier: context.notifier,
     now: now(),
   });
-  const notifications = [...sent, ...failed.map((f) => f.notification)].map(({ topic, severity, subject, message }) => ({
+  const notifications = [...sent, ...failed.map((f) => f.notification)].map(({ topic, severity, subject, message, bodies }) => ({
     topic,
     severity,
     subject,
     message,
+    ...(bodies && { bodies }),
   }));
   return {
     job,

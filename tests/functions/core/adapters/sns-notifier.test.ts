@@ -74,8 +74,11 @@ describe('SnsNotifier', () => {
     expect(calls.map((c) => c.TopicArn)).toEqual([ARNS.critical, ARNS.high]);
     expect(calls[0]!.Subject).toMatch(/^\[CRITICAL\] 50 alerts: svc0\/health, svc1\/health, .* \+\d+$/);
     expect(calls[0]!.MessageAttributes!.target!.StringValue).toBe(JSON.stringify(Array.from({ length: 50 }, (_, i) => `svc${i}`)));
-    expect(calls[0]!.Message).toContain('15分以内に対応してください。');
-    for (let i = 0; i < 50; i++) expect(calls[0]!.Message).toContain(`応答なし ${i}\n`);
+    // MessageStructure json: the e-mail subscribers' text is the `email` member.
+    expect(calls[0]!.MessageStructure).toBe('json');
+    const email = (JSON.parse(calls[0]!.Message!) as { email: string }).email;
+    expect(email).toContain('15分以内に対応してください。');
+    for (let i = 0; i < 50; i++) expect(email).toContain(`応答なし ${i}\n`);
     expect(second.failed.map((f) => [f.notification.topic, f.error])).toEqual([['high', 'Throttling']]);
     const state = parseAlertState((await store.get(alertStateKey('health')))!.body.toString('utf8'));
     expect(state.entries['mycats/db']!.open).toBeNull();
