@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { loadConfigFile } from '../functions/core/config/load.js';
+import { ConfigLoadTimeout, loadConfigFile } from '../functions/core/config/load.js';
 import type { Config } from '../functions/core/config/schema.js';
 import type { Report } from '../functions/core/domain/report.js';
 import { ConfigError } from '../functions/core/errors.js';
@@ -95,6 +95,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`autopilot: ${error.message}\n`);
+      // The abandoned config may hold a timer or socket open that would keep this process alive for ever.
+      if (error instanceof ConfigLoadTimeout) setTimeout(() => process.exit(EXIT.usage), 100).unref();
       return EXIT.usage;
     }
     process.stderr.write(`autopilot: internal error: ${redact(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);

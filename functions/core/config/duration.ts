@@ -4,11 +4,34 @@ export type Duration = `${number}${keyof typeof UNIT_MS}`;
 
 export const DURATION_PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/;
 
+/**
+ * The longest duration a config may give anywhere: a year. Past it a value is a typo ("9999w"), or big enough to
+ * lose precision; timeouts have their own, tighter cap (MAX_TIMEOUT).
+ */
+export const MAX_DURATION = '365d';
+export const MAX_DURATION_MS = 365 * UNIT_MS.d;
+/**
+ * The longest timeout of one check: a Lambda function runs at most 15 minutes. It also keeps every timer far below
+ * Node's limit of 2^31-1 ms (about 24.8 days), past which a timer fires at once: a "25d" timeout was a timeout
+ * after 1 ms, a CRITICAL on a healthy endpoint.
+ */
+export const MAX_TIMEOUT = '15m';
+export const MAX_TIMEOUT_MS = 15 * UNIT_MS.m;
+
 /** Parses "500ms", "10s", "26h", "1w" into milliseconds; undefined when malformed. */
 export function parseDuration(text: string): number | undefined {
   const match = DURATION_PATTERN.exec(text.trim());
   if (!match) return undefined;
   return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+}
+
+/** What is wrong with a config duration (malformed, zero, over MAX_DURATION), or undefined. */
+export function durationProblem(text: string): string | undefined {
+  const ms = parseDuration(text);
+  if (ms === undefined) return 'invalid duration (use a number and ms, s, m, h, d or w, e.g. "10s")';
+  if (ms <= 0) return `invalid duration "${text}": must be greater than 0`;
+  if (ms > MAX_DURATION_MS) return `invalid duration "${text}": must be at most ${MAX_DURATION}`;
+  return undefined;
 }
 
 export function durationMs(text: string): number {

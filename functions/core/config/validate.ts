@@ -15,6 +15,11 @@ export function issuesOf(error: z.ZodError, prefix = ''): string[] {
   });
 }
 
+/** One issue fits one line (`invalid config: targets.web.health[0].url: invalid URL`); more get one line each. */
+export function invalidConfig(issues: readonly string[]): ConfigError {
+  return new ConfigError(issues.length === 1 ? `invalid config: ${issues[0]}` : `invalid config:\n  ${issues.join('\n  ')}`, issues);
+}
+
 export interface ValidateOptions {
   /** Deployed functions may not carry passwords: they read `passwordParameter` from SSM. */
   readonly forDeployment?: boolean;
@@ -23,8 +28,7 @@ export interface ValidateOptions {
 export function validateConfig(input: unknown, options: ValidateOptions = {}): Config {
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) {
-    const issues = issuesOf(parsed.error);
-    throw new ConfigError(`invalid config:\n  ${issues.join('\n  ')}`, issues);
+    throw invalidConfig(issuesOf(parsed.error));
   }
   if (options.forDeployment) {
     const issues: string[] = [];
@@ -36,7 +40,7 @@ export function validateConfig(input: unknown, options: ValidateOptions = {}): C
           );
       }
     }
-    if (issues.length) throw new ConfigError(`invalid config:\n  ${issues.join('\n  ')}`, issues);
+    if (issues.length) throw invalidConfig(issues);
   }
   return parsed.data;
 }
