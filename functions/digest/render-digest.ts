@@ -24,7 +24,9 @@ const TEXT = {
     noBackup: 'no verified backup in the last 7 days',
     newest: (at: string, size: string) => `newest ${at}, ${size}`,
     trend: (sizes: string, change: string, count: number) => `7 days: ${count} backup(s), sizes ${sizes} (${change})`,
-    disk: 'Disk use per server',
+    disk: 'Disk use per target and server',
+    target: (target: string) => `${target}:`,
+    server: (target: string, server: string) => `${target}, server ${server}:`,
     changes: 'Changed since yesterday',
     noPrevious: '  no earlier digest to compare with',
     noChanges: '  nothing changed',
@@ -44,7 +46,9 @@ const TEXT = {
     noBackup: '過去7日間に検証済みのバックアップがありません',
     newest: (at: string, size: string) => `最新 ${at}、${size}`,
     trend: (sizes: string, change: string, count: number) => `7日間: ${count}件、サイズ ${sizes}（${change}）`,
-    disk: 'サーバーごとのディスク使用率',
+    disk: 'システム・サーバーごとのディスク使用率',
+    target: (target: string) => `${target}:`,
+    server: (target: string, server: string) => `${target} のサーバー ${server}:`,
     changes: '昨日からの変化',
     noPrevious: '  比較できる前回のダイジェストがありません',
     noChanges: '  変化なし',
@@ -77,17 +81,48 @@ function openAlertLines(checks: Map<string, AlertEntry>, config: DigestConfig, n
   });
 }
 
+/** Every check, grouped under its target; each line names target/check so it reads alone (a forwarded or grepped line). */
 function stateLines(checks: Map<string, AlertEntry>, language: Language): string[] {
   const byTarget = new Map<string, AlertEntry[]>();
   for (const e of checks.values()) byTarget.set(e.target, [...(byTarget.get(e.target) ?? []), e]);
   const lines: string[] = [];
   for (const [target, entries] of [...byTarget].sort(([a], [b]) => a.localeCompare(b))) {
-    lines.push(`  ${target}`);
+    lines.push(`  ${TEXT[language].target(target)}`);
     for (const e of entries.sort((a, b) => a.check.localeCompare(b.check))) {
-      lines.push(`    ${LABEL[e.severity].padEnd(8)} ${e.check} (${e.kind}): ${e.summary}`);
+      lines.push(`    ${LABEL[e.severity].padEnd(8)} ${e.target}/${e.check} (${e.kind}): ${e.summary}`);
     }
   }
   return lines.length ? lines : [TEXT[language].none];
+}
+
+/** Disk checks are named `<instance>/disk:<mount>` (one per server): the server is the part before the first "/". */
+function serverOf(check: string): string {
+  const slash = check.indexOf('/');
+  return slash > 0 ? check.slice(0, slash) : check;
+}
+
+/** Disk use grouped by target, then by server; every line names target and server. */
+function diskLines(checks: Map<string, AlertEntry>, language: Language): string[] {
+  const t = TEXT[language];
+  const groups = new Map<string, { target: string; server: string; entries: AlertEntry[] }>();
+  for (const e of checks.values()) {
+    if (e.kind !== 'disk') continue;
+    const server = serverOf(e.check);
+    const key = `${e.target}\u0000${server}`;
+    const group = groups.get(key) ?? { target: e.target, server, entries: [] };
+    group.entries.push(e);
+    groups.set(key, group);
+  }
+  if (!groups.size) return [t.none];
+  const lines: string[] = [];
+  const sorted = [...groups.values()].sort((a, b) => a.target.localeCompare(b.target) || a.server.localeCompare(b.server));
+  for (const { target, server, entries } of sorted) {
+    lines.push(`  ${t.server(target, server)}`);
+    for (const e of entries.sort((a, b) => a.check.localeCompare(b.check))) {
+      lines.push(`    ${LABEL[e.severity].padEnd(8)} ${e.target}/${e.check}: ${e.summary}`);
+    }
+  }
+  return lines;
 }
 
 function backupLines(backups: readonly BackupRecord[], config: DigestConfig): string[] {
@@ -111,7 +146,7 @@ function backupLines(backups: readonly BackupRecord[], config: DigestConfig): st
     const first = sorted[0]!;
     const change = first.sizeBytes > 0 ? ((newest.sizeBytes - first.sizeBytes) / first.sizeBytes) * 100 : 0;
     const changeText = `${change >= 0 ? '+' : ''}${change.toFixed(1)}%`;
-    lines.push(`    ${t.trend(sorted.map((b) => formatBytes(b.sizeBytes)).join(' > '), changeText, sorted.length)}`);
+    lines.push(`    ${key} ${t.trend(sorted.map((b) => formatBytes(b.sizeBytes)).join(' > '), changeText, sorted.length)}`);
   }
   return lines;
 }
@@ -143,12 +178,11 @@ export function renderDigest(input: DigestInput, config: DigestConfig): Rendered
   const localDate = localDateOf(input.now, config.timezone);
   const failing = [...checks.values()].filter((e) => e.severity !== 'ok').length;
   const open = [...checks.values()].filter((e) => e.open).length;
-  const disk = new Map([...checks].filter(([, e]) => e.kind === 'disk'));
   const sections: Array<[string, string[]]> = [
     [t.openAlerts, openAlertLines(checks, config, input.now)],
     [t.changes, changeLines(checks, input.previous, config.language)],
     [t.backups, backupLines(input.backups, config)],
-    [t.disk, disk.size ? stateLines(disk, config.language) : [t.none]],
+    [t.disk, diskLines(checks, config.language)],
     [t.state, stateLines(checks, config.language)],
   ];
   const text = [

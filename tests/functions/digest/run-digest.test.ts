@@ -69,7 +69,12 @@ async function seed(store: LocalObjectStore): Promise<void> {
   };
   const disk = {
     version: 1 as const,
-    entries: { 'mycats/i-0abc/disk:/': entry('mycats', 'i-0abc/disk:/', 'disk', 'medium', '/ 84% used (warning 80%)', 3) },
+    entries: {
+      'mycats/i-0abc/disk:/': entry('mycats', 'i-0abc/disk:/', 'disk', 'medium', '/ 84% used (warning 80%)', 3),
+      'mycats/i-0abc/disk:/var': entry('mycats', 'i-0abc/disk:/var', 'disk', 'ok', '/var 40% used'),
+      'mycats/i-0def/disk:/': entry('mycats', 'i-0def/disk:/', 'disk', 'ok', '/ 31% used'),
+      'cafemuji/i-0abc/disk:/': entry('cafemuji', 'i-0abc/disk:/', 'disk', 'ok', '/ 12% used'),
+    },
   };
   await store.put(alertStateKey('health'), serializeAlertState(health));
   await store.put(alertStateKey('disk'), serializeAlertState(disk));
@@ -166,6 +171,37 @@ describe('daily digest', () => {
     expect(text).toContain('昨日からの変化');
     expect(Buffer.byteLength(text)).toBeLessThan(262_144);
     expect(notification.subject).toMatch(/^[\x20-\x7e]{1,99}$/);
+  });
+
+  it.each(['en', 'ja'] as const)('names the target on every line (%s), and groups disk use by target and server', async (language) => {
+    const { notification } = await digestIn(language);
+    const lines = notification.message.split('\n');
+    const [title, overview] = lines;
+    // Item lines are indented; section titles, the title and the overview are not, and "none" names nothing.
+    const items = lines.filter((line) => /^\s+\S/.test(line) && !/^\s+(none|なし)$/.test(line));
+    expect(items.length).toBeGreaterThan(15);
+    const unnamed = items.filter((line) => !/\b(mycats|cafemuji|old)\b/.test(line));
+    expect(unnamed).toEqual([]);
+    expect(title).toMatch(language === 'en' ? /daily digest/ : /日次ダイジェスト/);
+    expect(overview).toMatch(language === 'en' ? /^7 checks, / : /^チェック 7件/);
+
+    const section = language === 'en' ? 'Disk use per target and server' : 'システム・サーバーごとのディスク使用率';
+    const start = lines.indexOf(section);
+    const disk = lines.slice(start + 1, lines.indexOf('', start));
+    const heading = (target: string, server: string) =>
+      language === 'en' ? `  ${target}, server ${server}:` : `  ${target} のサーバー ${server}:`;
+    expect(disk).toEqual([
+      heading('cafemuji', 'i-0abc'),
+      '    OK       cafemuji/i-0abc/disk:/: / 12% used',
+      heading('mycats', 'i-0abc'),
+      '    MEDIUM   mycats/i-0abc/disk:/: / 84% used (warning 80%)',
+      '    OK       mycats/i-0abc/disk:/var: /var 40% used',
+      heading('mycats', 'i-0def'),
+      '    OK       mycats/i-0def/disk:/: / 31% used',
+    ]);
+    // The per-check list names target/check on each line too.
+    expect(lines).toContain('    CRITICAL mycats/api (http): timeout after 10 s');
+    expect(lines).toContain('    LOW      cafemuji/health (http): certificate expires in 20 days');
   });
 
   it('goes out once a day: a scheduler retry the same day sends nothing, a manual invoke sends again', async () => {
