@@ -3,13 +3,12 @@ import type { Job, Report } from '../../functions/core/domain/report.js';
 import { localSecrets } from '../../functions/core/adapters/local-secrets.js';
 import type { JobContext } from '../../functions/core/run/run-job.js';
 import { runBackupJob } from '../../functions/backup/handler.js';
-import { LocalBashRunner } from '../../functions/backup/ssm/host-runner.js';
 import { S3PartUploads } from '../../functions/backup/ssm/part-uploads.js';
 import { createS3Client } from '../../functions/core/adapters/s3-client.js';
 import { runDigestJob } from '../../functions/digest/run-digest.js';
 import { runHealthJob } from '../../functions/health/handler.js';
 import { runServerJob } from '../../functions/ssm-checks/handler.js';
-import { LocalBashExecutor } from '../../functions/ssm-checks/local-executor.js';
+import { LocalBash } from '../../functions/remote/local-bash.js';
 
 /**
  * `backup.via: "ssm"` entries in --local runs: the same host script under local bash, uploading
@@ -19,7 +18,7 @@ import { LocalBashExecutor } from '../../functions/ssm-checks/local-executor.js'
 function localHostBackups() {
   const bucket = process.env.AUTOPILOT_BUCKET;
   if (!process.env.S3_ENDPOINT || !bucket) return undefined;
-  return { runner: new LocalBashRunner(), uploads: new S3PartUploads(createS3Client(), bucket) };
+  return { remote: new LocalBash(), uploads: new S3PartUploads(createS3Client(), bucket) };
 }
 
 const progress = (message: string) => void process.stderr.write(`autopilot: ${message}\n`);
@@ -36,8 +35,8 @@ export const LOCAL_JOBS: Partial<Record<Job, JobRunner>> = {
   health: (config, run) => runHealthJob(config, { targets: run.targets, secrets: localSecrets }, run.context),
   backup: (config, run) =>
     runBackupJob(config, { targets: run.targets, secrets: localSecrets, ssm: localHostBackups(), log: progress }, run.context),
-  disk: (config, run) => runServerJob('disk', config, { targets: run.targets, executor: new LocalBashExecutor() }, run.context),
-  security: (config, run) => runServerJob('security', config, { targets: run.targets, executor: new LocalBashExecutor() }, run.context),
+  disk: (config, run) => runServerJob('disk', config, { targets: run.targets, remote: new LocalBash() }, run.context),
+  security: (config, run) => runServerJob('security', config, { targets: run.targets, remote: new LocalBash() }, run.context),
   // Last, so `run all` digests what the other jobs just found; a local run always prints it.
   digest: (config, run) => runDigestJob(config, { force: true }, run.context),
 };

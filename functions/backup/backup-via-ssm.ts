@@ -9,7 +9,8 @@ import { MANIFEST_VERSION, type BackupManifest } from './manifest.js';
 import type { BackupOutcome, BackupRunOptions, BackupStage } from './outcome.js';
 import { tableName, type TableRef } from './pg-source.js';
 import { pgToolInfo } from './pg-tools.js';
-import type { BackupScriptParameters, HostRunner } from './ssm/host-runner.js';
+import type { HostResult, RemoteExecution } from '../remote/port.js';
+import { HOST_BACKUP_SCRIPT, RESULT_MARK } from './ssm/host-backup-script.js';
 import type { PartUploads } from './ssm/part-uploads.js';
 import { verifyStoredArchive, type VerifiedBy } from './verify.js';
 
@@ -38,8 +39,6 @@ const resultSchema = z.object({
 
 export type HostBackupResult = z.output<typeof resultSchema>;
 
-const RESULT_MARK = 'AUTOPILOT_BACKUP_RESULT ';
-
 /** The script's result line among whatever else the host printed. */
 export function parseHostResult(stdout: string): HostBackupResult {
   const line = stdout
@@ -56,6 +55,11 @@ export function parseHostResult(stdout: string): HostBackupResult {
   return parsed.data;
 }
 
+/** `exit 1` when the script ran and exited, else what kept it from finishing (undeliverable, timed out). */
+function howItEnded(run: HostResult): string {
+  return run.exitCode !== undefined ? `exit ${run.exitCode}` : (run.detail ?? run.status);
+}
+
 function tableRefs(list: readonly string[]): TableRef[] {
   return list.map((item) => {
     const colon = item.lastIndexOf(':');
@@ -69,7 +73,8 @@ export interface SsmBackupRequest extends BackupRunOptions {
   readonly entry: BackedUpEntry;
   readonly servers: ServersConfig | undefined;
   readonly uploads: PartUploads;
-  readonly runner: HostRunner;
+  /** Runs the host script: SSM Run Command deployed, local bash in --local runs. */
+  readonly remote: RemoteExecution;
   /** How long the host may take, in seconds (the Lambda's remaining time, less a margin). */
   readonly timeoutSeconds?: number;
   /** Bytes per part; by default sized from the previous backup (partSizeFor). */
@@ -83,7 +88,7 @@ export interface SsmBackupRequest extends BackupRunOptions {
  * (size, SHA-256, table of contents or gunzip) and writes the same manifest.
  */
 export async function backupViaSsm(request: SsmBackupRequest): Promise<BackupOutcome> {
-  const { entry, store, uploads, runner, signal } = request;
+  const { entry, store, uploads, remote, signal } = request;
   const now = request.now ?? (() => new Date());
   const { target, database } = entry;
   const startedAt = now();
@@ -122,7 +127,7 @@ export async function backupViaSsm(request: SsmBackupRequest): Promise<BackupOut
     await abort();
     return fail('upload', `cannot presign the part URLs: ${(error as Error).message}`);
   }
-  const parameters: BackupScriptParameters =
+  const parameters: Record<string, string> =
     entry.kind === 'postgres'
       ? {
           kind: 'postgres',
@@ -138,9 +143,22 @@ export async function backupViaSsm(request: SsmBackupRequest): Promise<BackupOut
   let result: HostBackupResult;
   let host = '';
   try {
-    const run = await runner.run(request.servers.tags, parameters, { timeoutSeconds, signal });
+    const sent = await remote.send(
+      HOST_BACKUP_SCRIPT,
+      parameters,
+      { target, tags: request.servers.tags },
+      { exactlyOne: 'a backup via ssm' },
+    );
+    host = sent.awaited[0] ?? sent.early[0]?.host ?? '';
+    const [run] = (await remote.collect(sent, { deadline: Date.now() + timeoutSeconds * 1000, signal })) ?? [];
+    if (!run) {
+      // Stop the script too: its parts would go to an upload that is about to be aborted.
+      await remote.cancel(sent);
+      await abort();
+      return fail('dump', `the backup script on ${host} ended no result within ${timeoutSeconds} s`);
+    }
     host = run.host;
-    if (!run.ok) {
+    if (run.status !== 'success') {
       await abort();
       const why = run.stderr
         .split('\n')
@@ -148,7 +166,7 @@ export async function backupViaSsm(request: SsmBackupRequest): Promise<BackupOut
         .filter(Boolean)
         .slice(-4)
         .join(' | ');
-      return fail('dump', `the backup script on ${run.host} ended ${run.status}${why ? `: ${why}` : ''}`);
+      return fail('dump', `the backup script on ${run.host} ended ${howItEnded(run)}${why ? `: ${why}` : ''}`);
     }
     result = parseHostResult(run.stdout);
   } catch (error) {

@@ -1,4 +1,3 @@
-import { SSMClient } from '@aws-sdk/client-ssm';
 import { createS3Client } from '../core/adapters/s3-client.js';
 import type { Config } from '../core/config/schema.js';
 import { validateConfig } from '../core/config/validate.js';
@@ -8,7 +7,9 @@ import { awsContext } from '../core/run/aws-context.js';
 import { parseInvokeEvent } from '../core/run/invoke-event.js';
 import { runJob, type JobContext } from '../core/run/run-job.js';
 import { backupAlertConfig, runBackups, selectEntries, type BackupRunOptions } from './run-backups.js';
-import { SsmHostRunner } from './ssm/host-runner.js';
+import { DOCUMENT_VERSION } from '../remote/script.js';
+import { createSsmClient, SsmRunCommand } from '../remote/ssm-run-command.js';
+import { HOST_BACKUP_SCRIPT } from './ssm/host-backup-script.js';
 import { S3PartUploads } from './ssm/part-uploads.js';
 
 export interface BackupJobOptions extends Omit<BackupRunOptions, 'store' | 'now'> {}
@@ -44,7 +45,11 @@ export function createHandler(rawConfig: unknown) {
     const secrets: SecretResolver = aws.secrets;
     if (!ssm && process.env.AUTOPILOT_BACKUP_DOCUMENT) {
       ssm = {
-        runner: new SsmHostRunner(new SSMClient({}), process.env.AUTOPILOT_BACKUP_DOCUMENT),
+        remote: new SsmRunCommand({
+          client: createSsmClient(),
+          documents: [{ script: HOST_BACKUP_SCRIPT, name: process.env.AUTOPILOT_BACKUP_DOCUMENT, version: DOCUMENT_VERSION }],
+          log: (message, details) => logger.info(message, details ?? {}),
+        }),
         uploads: new S3PartUploads(createS3Client(), process.env.AUTOPILOT_BUCKET!),
       };
     }

@@ -7,7 +7,7 @@ import { backupPostgres } from './backup-postgres.js';
 import { backupViaSsm } from './backup-via-ssm.js';
 import { backedUpEntries, type BackedUpEntry } from './entries.js';
 import { findingOf, type BackupOutcome } from './outcome.js';
-import type { HostRunner } from './ssm/host-runner.js';
+import type { RemoteExecution } from '../remote/port.js';
 import type { PartUploads } from './ssm/part-uploads.js';
 
 export interface BackupRunOptions {
@@ -19,7 +19,7 @@ export interface BackupRunOptions {
   readonly secrets: SecretResolver;
   readonly now?: () => Date;
   /** For `backup.via: "ssm"` entries: how to run the script on the server, and the bucket's presigner. */
-  readonly ssm?: { readonly runner: HostRunner; readonly uploads: PartUploads };
+  readonly ssm?: { readonly remote: RemoteExecution; readonly uploads: PartUploads };
   readonly env?: NodeJS.ProcessEnv;
   /** Fires when the run must stop (the Lambda's time is nearly up); each unfinished backup becomes a High finding. */
   readonly signal?: AbortSignal;
@@ -80,7 +80,7 @@ async function backupOne(entry: BackedUpEntry, config: Config, options: BackupRu
       servers: config.targets[entry.target]?.servers,
       store: options.store,
       uploads: options.ssm.uploads,
-      runner: options.ssm.runner,
+      remote: options.ssm.remote,
       now: options.now,
       env: options.env,
       signal: options.signal,

@@ -1,5 +1,5 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import type { ServerJob } from './executor.js';
+import type { ServerJob } from './checks.js';
 
 /** The event that carries a run on: collect the run saved under `pending`. */
 export interface CollectEvent {

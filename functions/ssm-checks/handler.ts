@@ -9,21 +9,25 @@ import { awsContext } from '../core/run/aws-context.js';
 import { parseInvokeEvent } from '../core/run/invoke-event.js';
 import { runJob, type JobContext } from '../core/run/run-job.js';
 import { LambdaContinuation, type CollectEvent, type Continuation } from './continuation.js';
-import { SERVER_JOBS, type Executor, type ServerJob } from './executor.js';
+import type { RemoteExecution } from '../remote/port.js';
+import { createSsmClient, type DocumentRef, SsmRunCommand } from '../remote/ssm-run-command.js';
+import { SERVER_CHECKS, SERVER_JOBS, type ServerJob } from './checks.js';
 import { claimPending, PENDING_KEY_PATTERN, savePending, staleRuns } from './pending-store.js';
 import { resumeServerChecks, runServerChecks, startServerChecks, type PendingServerRun } from './run-server-checks.js';
-import { createSsmClient, SsmExecutor, type CheckDocuments } from './ssm-executor.js';
+
+/** The stack's document of each check (AUTOPILOT_SSM_DOCUMENTS). */
+export type CheckDocuments = Readonly<Record<ServerJob, DocumentRef>>;
 
 /** The JSON report of CONTRACT section 2, plus where a run that is still collecting was saved. */
 export type ServerCheckReport = Report & {
   readonly pending?: { readonly key: string; readonly commands: number; readonly continuation: 'scheduled' | 'failed' };
 };
 
-/** `autopilot run disk|security`: the same scripts and parsing, the executor decides where they run. */
+/** `autopilot run disk|security`: the same scripts and parsing, the remote-execution adapter decides where they run. */
 export async function runServerJob(
   job: ServerJob,
   config: Config,
-  options: { readonly targets?: readonly string[]; readonly executor: Executor },
+  options: { readonly targets?: readonly string[]; readonly remote: RemoteExecution },
   context: JobContext,
 ): Promise<Report> {
   return runJob(job, context, () => runServerChecks(job, config, options));
@@ -73,7 +77,7 @@ export interface ServerCheckDeps {
   readonly context: JobContext;
   /** The job a per-job function runs (AUTOPILOT_SERVER_JOB); events may then leave `job` out. */
   readonly job?: ServerJob;
-  readonly executor: SsmExecutor;
+  readonly remote: SsmRunCommand;
   readonly continuation: Continuation;
   readonly log?: (message: string, data?: Record<string, unknown>) => void;
   /** Time kept back from the invocation's remaining time for alerting and saving. @default 60 s */
@@ -114,23 +118,23 @@ export async function handleServerCheckEvent(
       deps.log?.('pending run already collected', { key: request.pending });
       return { job: request.job, startedAt: started.toISOString(), finishedAt: now().toISOString(), findings: [], notifications: [] };
     }
-    return finish(await resumeServerChecks(run, config, { executor: deps.executor, deadline }), request.pending);
+    return finish(await resumeServerChecks(run, config, { remote: deps.remote, deadline }), request.pending);
   }
 
   // Runs whose continuation was lost (the async invoke failed for good) are collected first, older findings first.
   const stale = await staleRuns(store, request.job, new Date(started.getTime() - (deps.staleAfterMs ?? 15 * 60_000)));
   for (const key of stale.slice(0, 3)) {
     const run = await claimPending(store, key);
-    if (run) await finish(await resumeServerChecks(run, config, { executor: deps.executor, deadline }), key);
+    if (run) await finish(await resumeServerChecks(run, config, { remote: deps.remote, deadline }), key);
   }
 
   const run = await startServerChecks(request.job, config, {
     targets: request.targets,
-    executor: deps.executor,
+    remote: deps.remote,
     runId: newRunId(started),
     now: started,
   });
-  return finish(await resumeServerChecks(run, config, { executor: deps.executor, deadline }));
+  return finish(await resumeServerChecks(run, config, { remote: deps.remote, deadline }));
 
   async function finish(run: PendingServerRun, savedUnder?: string): Promise<ServerCheckReport> {
     if (run.commands.length === 0) {
@@ -140,7 +144,7 @@ export async function handleServerCheckEvent(
         job: run.job,
         findings: report.findings.length,
         notifications: report.notifications.length,
-        ssmCalls: deps.executor.calls,
+        ssmCalls: deps.remote.calls,
       });
       return { ...report, startedAt: run.startedAt };
     }
@@ -219,14 +223,14 @@ export function createHandler(rawConfig: unknown) {
     }
     const { aws, settings, client, continuation } = shared;
     const log = (message: string, data?: Record<string, unknown>) => aws.logger.info(message, data ?? {});
-    // A fresh executor per invocation, so its API call counts describe this run.
-    const executor = new SsmExecutor({
+    // A fresh adapter per invocation, so its API call counts describe this run.
+    const remote = new SsmRunCommand({
       client,
-      documents: settings.documents,
+      documents: SERVER_JOBS.map((job) => ({ script: SERVER_CHECKS[job].script, ...settings.documents[job] })),
       outputBucket: settings.outputBucket,
       outputPrefix: settings.outputPrefix,
       log,
     });
-    return handleServerCheckEvent(event, lambdaContext, config, { context: aws.context, job: settings.job, executor, continuation, log });
+    return handleServerCheckEvent(event, lambdaContext, config, { context: aws.context, job: settings.job, remote, continuation, log });
   };
 }

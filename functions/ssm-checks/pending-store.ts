@@ -1,6 +1,6 @@
 import { PreconditionFailedError } from '../core/errors.js';
 import type { ObjectStore } from '../core/ports/object-store.js';
-import type { ServerJob } from './executor.js';
+import type { ServerJob } from './checks.js';
 import type { PendingServerRun } from './run-server-checks.js';
 
 /** Runs sent but not yet collected, one object per run; kept out of the bucket lifecycle like the rest of `state/`. */
@@ -34,7 +34,9 @@ export async function claimPending(store: ObjectStore, key: string): Promise<Pen
   const run = JSON.parse(stored.body.toString('utf8')) as PendingServerRun;
   if (run.version !== 1 || pendingKey(run.job, run.runId) !== key)
     throw new Error(`${store.location} ${key}: not a pending server-check run`);
-  const claimed = { ...run, continuations: run.continuations + 1 };
+  // Commands saved before the remote-execution port named their script `job`; a run sent across a deploy still collects.
+  const commands = run.commands.map((c) => ({ ...c, script: c.script ?? (c as { job?: string }).job ?? run.job }));
+  const claimed = { ...run, commands, continuations: run.continuations + 1 };
   try {
     await store.put(key, JSON.stringify(claimed), { contentType: 'application/json', ifMatch: stored.etag });
   } catch (error) {

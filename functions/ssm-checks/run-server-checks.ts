@@ -2,13 +2,12 @@ import type { Config, ServersConfig } from '../core/config/schema.js';
 import type { Finding } from '../core/domain/finding.js';
 import { classify } from '../core/domain/severity.js';
 import { ConfigError } from '../core/errors.js';
-import { errorName } from './retry.js';
-import type { Executor, HostResult, ServerJob, TargetGroup } from './executor.js';
-import { checkParameters, parametersFor } from './parameters.js';
-import { findingsForGroup } from './parse.js';
-import type { SentCommand, SsmExecutor } from './ssm-executor.js';
+import { type HostResult, type HostSelector, type RemoteExecution, runScript, type SentCommand } from '../remote/port.js';
+import { errorName } from '../remote/retry.js';
+import { checkServerParameters, parametersFor, SERVER_CHECKS, type ServerJob } from './checks.js';
+import { findingsForGroup } from './findings.js';
 
-export interface ServerTarget extends TargetGroup {
+export interface ServerTarget extends HostSelector {
   readonly servers: ServersConfig;
 }
 
@@ -20,7 +19,7 @@ export function serverTargets(config: Config, targets?: readonly string[]): Serv
 }
 
 /** A group whose run broke inside AWS (access denied, an SSM outage): one High finding, not a crashed job. */
-function groupError(job: ServerJob, group: TargetGroup, error: unknown): Finding {
+function groupError(job: ServerJob, group: HostSelector, error: unknown): Finding {
   return {
     target: group.target,
     check: 'instances',
@@ -33,22 +32,22 @@ function groupError(job: ServerJob, group: TargetGroup, error: unknown): Finding
 
 export interface RunServerChecksOptions {
   readonly targets?: readonly string[];
-  readonly executor: Executor;
+  readonly remote: RemoteExecution;
 }
 
 /**
  * Runs a job's script on every selected target's servers and turns what each host reported into
- * findings. Used by `autopilot run disk|security --local` (LocalBashExecutor: once per target, on
- * this machine) and, through SsmExecutor, by a deployed run that finishes inside one invocation.
+ * findings. Used by `autopilot run disk|security --local` (LocalBash: once per target, on this
+ * machine) and, through SsmRunCommand, by a deployed run that finishes inside one invocation.
  */
 export async function runServerChecks(job: ServerJob, config: Config, options: RunServerChecksOptions): Promise<Finding[]> {
   const groups = serverTargets(config, options.targets);
   const perGroup = await Promise.all(
     groups.map(async (group) => {
       const params = parametersFor(job, group.servers);
-      checkParameters(job, params, group.target);
+      checkServerParameters(job, params, group.target);
       try {
-        return findingsForGroup(job, group, group.servers, await options.executor.runScript(job, params, group));
+        return findingsForGroup(job, group, group.servers, await runScript(options.remote, SERVER_CHECKS[job].script, params, group));
       } catch (error) {
         if (error instanceof ConfigError) throw error;
         return [groupError(job, group, error)];
@@ -79,14 +78,14 @@ export interface PendingServerRun {
 export async function startServerChecks(
   job: ServerJob,
   config: Config,
-  options: { readonly targets?: readonly string[]; readonly executor: SsmExecutor; readonly runId: string; readonly now: Date },
+  options: { readonly targets?: readonly string[]; readonly remote: RemoteExecution; readonly runId: string; readonly now: Date },
 ): Promise<PendingServerRun> {
   const started = await Promise.all(
     serverTargets(config, options.targets).map(async (group): Promise<{ findings: Finding[]; command?: SentCommand }> => {
       const params = parametersFor(job, group.servers);
-      checkParameters(job, params, group.target);
+      checkServerParameters(job, params, group.target);
       try {
-        const sent = await options.executor.send(job, params, group);
+        const sent = await options.remote.send(SERVER_CHECKS[job].script, params, group);
         return sent.commandId ? { findings: [], command: sent } : { findings: findingsForGroup(job, group, group.servers, sent.early) };
       } catch (error) {
         if (error instanceof ConfigError) throw error;
@@ -106,15 +105,15 @@ export async function startServerChecks(
 export async function resumeServerChecks(
   run: PendingServerRun,
   config: Config,
-  options: { readonly executor: SsmExecutor; readonly deadline?: number },
+  options: { readonly remote: RemoteExecution; readonly deadline?: number },
 ): Promise<PendingServerRun> {
   const collected = await Promise.all(
     run.commands.map(async (sent): Promise<{ findings: Finding[]; command?: SentCommand }> => {
       const servers = config.targets[sent.target]?.servers;
-      const group: TargetGroup = { target: sent.target, tags: servers?.tags ?? {} };
+      const group: HostSelector = { target: sent.target, tags: servers?.tags ?? {} };
       let results: HostResult[] | undefined;
       try {
-        results = await options.executor.collect(sent, { deadline: options.deadline });
+        results = await options.remote.collect(sent, { deadline: options.deadline });
       } catch (error) {
         return { findings: [groupError(run.job, group, error)] };
       }

@@ -10,7 +10,8 @@ import { Construct } from 'constructs';
 import type { Config } from '../../functions/core/config/schema.js';
 import { backedUpEntries, type BackedUpEntry } from '../../functions/backup/entries.js';
 import { acknowledgeWildcards } from '../nag/wildcards.js';
-import { BackupDocument } from './backup-document.js';
+import { HOST_BACKUP_SCRIPT } from '../../functions/backup/ssm/host-backup-script.js';
+import { ShellScriptDocument } from '../ssm/shell-script-document.js';
 import { stageBackupImage } from './backup-image.js';
 
 const BACKUPS_PREFIX = 'backups/';
@@ -61,7 +62,7 @@ export class BackupJob extends Construct {
   readonly function: lambda.DockerImageFunction;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
-  readonly document?: BackupDocument;
+  readonly document?: ShellScriptDocument;
   readonly schedules: unknown[] = [];
   readonly entries: readonly BackedUpEntry[];
 
@@ -69,7 +70,7 @@ export class BackupJob extends Construct {
     super(scope, id);
     this.entries = backedUpEntries(props.config);
     const viaSsm = this.entries.filter((e) => e.backup.via === 'ssm');
-    if (viaSsm.length) this.document = new BackupDocument(this, 'HostBackupDocument');
+    if (viaSsm.length) this.document = new ShellScriptDocument(this, 'HostBackupDocument', { script: HOST_BACKUP_SCRIPT });
 
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -194,7 +195,7 @@ export class BackupJob extends Construct {
   }
 
   /** SendCommand with the backup document to the tagged servers of the targets backed up through SSM. */
-  private grantHostBackups(document: BackupDocument, entries: readonly BackedUpEntry[], config: Config): void {
+  private grantHostBackups(document: ShellScriptDocument, entries: readonly BackedUpEntry[], config: Config): void {
     const stack = Stack.of(this);
     const instances = stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' });
     const managedInstances = stack.formatArn({ service: 'ssm', resource: 'managed-instance', resourceName: '*' });
@@ -219,7 +220,13 @@ export class BackupJob extends Construct {
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'FollowTheCommand',
-        actions: ['ssm:DescribeInstanceInformation', 'ssm:GetCommandInvocation', 'ssm:CancelCommand'],
+        actions: [
+          'ssm:DescribeInstanceInformation',
+          'ssm:ListCommands',
+          'ssm:ListCommandInvocations',
+          'ssm:GetCommandInvocation',
+          'ssm:CancelCommand',
+        ],
         resources: ['*'],
       }),
     );
@@ -236,7 +243,7 @@ export class BackupJob extends Construct {
       {
         resource: '*',
         reason:
-          'DescribeInstanceInformation, GetCommandInvocation and CancelCommand support no resource-level permissions; the function only follows (or cancels) its own command.',
+          'DescribeInstanceInformation, ListCommands, ListCommandInvocations, GetCommandInvocation and CancelCommand support no resource-level permissions; the function only follows (or cancels) its own command.',
       },
     ]);
   }

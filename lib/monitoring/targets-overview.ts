@@ -1,6 +1,6 @@
 import { durationMs } from '../../functions/core/config/duration.js';
 import { checkNameOf, type Config } from '../../functions/core/config/schema.js';
-import { DEFAULT_DISK } from '../../functions/ssm-checks/parse.js';
+import { DEFAULT_DISK } from '../../functions/ssm-checks/disk/parse.js';
 
 export interface HttpCheckPanel {
   readonly check: string;

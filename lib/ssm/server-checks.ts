@@ -4,13 +4,13 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Config } from '../../functions/core/config/schema.js';
-import { SERVER_JOBS, type ServerJob } from '../../functions/ssm-checks/executor.js';
-import { DELIVERY_TIMEOUT_SECONDS, EXECUTION_TIMEOUT_SECONDS } from '../../functions/ssm-checks/parameters.js';
+import { DELIVERY_TIMEOUT_SECONDS } from '../../functions/remote/ssm-run-command.js';
+import { SERVER_CHECKS, SERVER_JOBS, type ServerJob } from '../../functions/ssm-checks/checks.js';
 import { PENDING_PREFIX } from '../../functions/ssm-checks/pending-store.js';
 import { AutopilotFunction } from '../lambda/autopilot-function.js';
 import { acknowledgeWildcards } from '../nag/wildcards.js';
 import { JobSchedule } from '../scheduler/job-schedule.js';
-import { ServerCheckDocuments } from './server-check-documents.js';
+import { ShellScriptDocument } from './shell-script-document.js';
 
 /** Where the SSM Agent writes each command's full stdout and stderr. */
 export const SSM_OUTPUT_PREFIX = 'ssm-output/';
@@ -44,7 +44,7 @@ export interface ServerChecksProps {
  * command output to the bucket. Creates nothing when no target has `servers`.
  */
 export class ServerChecks extends Construct {
-  readonly documents?: ServerCheckDocuments;
+  readonly documents: Partial<Record<ServerJob, ShellScriptDocument>> = {};
   readonly functions: Partial<Record<ServerJob, AutopilotFunction>> = {};
   readonly schedules: Partial<Record<ServerJob, JobSchedule>> = {};
   /** Attach to the servers' instance roles: s3:PutObject under `ssm-output/` for the command output. */
@@ -56,8 +56,12 @@ export class ServerChecks extends Construct {
     if (tagSets.length === 0) return;
 
     const stack = Stack.of(this);
-    const documents = new ServerCheckDocuments(this, 'Documents');
-    this.documents = documents;
+    const documentScope = new Construct(this, 'Documents');
+    for (const job of SERVER_JOBS) {
+      const id = job === 'disk' ? 'Disk' : 'Security';
+      this.documents[job] = new ShellScriptDocument(documentScope, id, { script: SERVER_CHECKS[job].script });
+    }
+    const documents = this.documents as Record<ServerJob, ShellScriptDocument>;
     this.instanceOutputPolicy = this.outputPolicy(props.bucket);
     if (props.bucket instanceof s3.Bucket) {
       props.bucket.addLifecycleRule({
@@ -83,12 +87,12 @@ export class ServerChecks extends Construct {
         handlerFile: 'functions/ssm-checks/handler.ts',
         entriesDir: props.entriesDir,
         // Sends, then waits for SSM's own expiry (delivery + execution timeout); what runs longer is carried on by a continuation.
-        timeout: Duration.seconds(DELIVERY_TIMEOUT_SECONDS + EXECUTION_TIMEOUT_SECONDS[job] + 180),
+        timeout: Duration.seconds(DELIVERY_TIMEOUT_SECONDS + SERVER_CHECKS[job].script.executionTimeoutSeconds + 180),
         description: `ops-autopilot ${job} check on the servers through SSM Run Command`,
         environment: {
           ...props.environment,
           AUTOPILOT_SERVER_JOB: job,
-          AUTOPILOT_SSM_DOCUMENTS: stack.toJsonString(documents.refs()),
+          AUTOPILOT_SSM_DOCUMENTS: stack.toJsonString({ disk: documents.disk.ref, security: documents.security.ref }),
           AUTOPILOT_SSM_OUTPUT_PREFIX: SSM_OUTPUT_PREFIX,
         },
       });
@@ -126,14 +130,14 @@ export class ServerChecks extends Construct {
   private grantRun(
     fn: AutopilotFunction,
     job: ServerJob,
-    documents: ServerCheckDocuments,
+    documents: Record<ServerJob, ShellScriptDocument>,
     tagSets: ReadonlyArray<Readonly<Record<string, string>>>,
   ): void {
     const stack = Stack.of(this);
     const instances = stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' });
     const managedInstances = stack.formatArn({ service: 'ssm', resource: 'managed-instance', resourceName: '*' });
     fn.addToRolePolicy(
-      new iam.PolicyStatement({ sid: 'SendTheCheckDocument', actions: ['ssm:SendCommand'], resources: [documents.documentArn(job)] }),
+      new iam.PolicyStatement({ sid: 'SendTheCheckDocument', actions: ['ssm:SendCommand'], resources: [documents[job].documentArn] }),
     );
     tagSets.forEach((tags, i) => {
       fn.addToRolePolicy(

@@ -10,18 +10,23 @@ import {
   CancelCommandCommand,
   DescribeInstanceInformationCommand,
   GetCommandInvocationCommand,
-  InvocationDoesNotExist,
+  InvalidCommandId,
+  ListCommandInvocationsCommand,
+  ListCommandsCommand,
   SendCommandCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm';
+import { LocalObjectStore } from '../../../functions/core/adapters/local-object-store.js';
 import { S3ObjectStore } from '../../../functions/core/adapters/s3-object-store.js';
 import { validateConfig } from '../../../functions/core/config/validate.js';
 import type { Config } from '../../../functions/core/config/schema.js';
 import { backupViaSsm, parseHostResult, partSizeFor, PART_URLS } from '../../../functions/backup/backup-via-ssm.js';
 import { backedUpEntries } from '../../../functions/backup/entries.js';
 import { parseManifest } from '../../../functions/backup/manifest.js';
-import { LocalBashRunner, SsmHostRunner } from '../../../functions/backup/ssm/host-runner.js';
-import { S3PartUploads } from '../../../functions/backup/ssm/part-uploads.js';
+import { HOST_BACKUP_SCRIPT } from '../../../functions/backup/ssm/host-backup-script.js';
+import { S3PartUploads, type PartUploads } from '../../../functions/backup/ssm/part-uploads.js';
+import { LocalBash } from '../../../functions/remote/local-bash.js';
+import { SsmRunCommand } from '../../../functions/remote/ssm-run-command.js';
 import { restoreBackup } from '../../../functions/restore/restore-backup.js';
 import { PostgresCluster } from '../../support/postgres-cluster.js';
 import { S3TestServer } from '../../support/s3-server.js';
@@ -34,7 +39,7 @@ describe('backup via SSM: the on-host script, for real, against presigned part U
   let s3: S3TestServer;
   let store: S3ObjectStore;
   let uploads: S3PartUploads;
-  let runner: LocalBashRunner;
+  let remote: LocalBash;
   let config: Config;
   let work: string;
   let sqlitePath: string;
@@ -49,11 +54,9 @@ describe('backup via SSM: the on-host script, for real, against presigned part U
     // The host authenticates as it would for its own cron job: a .pgpass file, no password in the command.
     const pgpass = join(work, 'pgpass');
     writeFileSync(pgpass, `127.0.0.1:${cluster.port}:railsdb:${cluster.superuser}:${cluster.password}\n`, { mode: 0o600 });
-    runner = new LocalBashRunner(undefined, {
-      ...process.env,
-      PGPASSWORD: '',
-      PGPASSFILE: pgpass,
-      PATH: `/usr/lib/postgresql/15/bin:${process.env.PATH}`,
+    remote = new LocalBash({
+      host: 'localhost',
+      env: { PGPASSWORD: '', PGPASSFILE: pgpass, PATH: `/usr/lib/postgresql/15/bin:${process.env.PATH}` },
     });
     sqlitePath = join(work, 'tasks.db');
     execFileSync('sqlite3', [
@@ -89,7 +92,7 @@ describe('backup via SSM: the on-host script, for real, against presigned part U
       servers: config.targets.shiojiri!.servers,
       store,
       uploads,
-      runner,
+      remote,
       partSize: 5 * MiB,
       now: () => new Date('2026-11-23T17:00:00Z'),
     });
@@ -116,7 +119,7 @@ describe('backup via SSM: the on-host script, for real, against presigned part U
 
   it('snapshots SQLite with .backup, gzips it, and the stored file opens with the same rows', async () => {
     const [entry] = backedUpEntries(config, ['tasks']);
-    const outcome = await backupViaSsm({ entry: entry!, servers: config.targets.tasks!.servers, store, uploads, runner });
+    const outcome = await backupViaSsm({ entry: entry!, servers: config.targets.tasks!.servers, store, uploads, remote });
     expect(outcome).toMatchObject({ ok: true });
     if (!outcome.ok) return;
     const m = outcome.manifest;
@@ -144,7 +147,7 @@ describe('backup via SSM: the on-host script, for real, against presigned part U
       },
     });
     const [entry] = backedUpEntries(broken);
-    const outcome = await backupViaSsm({ entry: entry!, servers: broken.targets.tasks!.servers, store, uploads, runner });
+    const outcome = await backupViaSsm({ entry: entry!, servers: broken.targets.tasks!.servers, store, uploads, remote });
     expect(outcome).toMatchObject({ ok: false, stage: 'dump' });
     if (outcome.ok) return;
     expect(outcome.reason).toMatch(/the backup script on localhost ended exit 1: ssm-backup: cannot read \/nonexistent\/tasks\.db/);
@@ -158,7 +161,7 @@ describe('backup via SSM: the on-host script, for real, against presigned part U
       servers: config.targets.shiojiri!.servers,
       store,
       uploads,
-      runner,
+      remote,
       partSize: 64 * 1024,
       now: () => new Date('2026-11-30T00:00:00Z'),
     });
@@ -189,66 +192,153 @@ describe('backup via SSM: the on-host script, for real, against presigned part U
   });
 });
 
-describe('SsmHostRunner: the SSM Run Command calls', () => {
+describe('the host backup through SsmRunCommand: the SSM Run Command calls', () => {
   const ssm = mockClient(SSMClient);
   beforeEach(() => ssm.reset());
+  const T0 = Date.parse('2026-11-23T17:00:00Z');
+  const fakeClock = () => {
+    const clock = { now: T0 };
+    return {
+      clock,
+      now: () => clock.now,
+      sleep: async (ms: number) => {
+        clock.now += ms;
+      },
+    };
+  };
+  const adapter = (clock: ReturnType<typeof fakeClock>) =>
+    new SsmRunCommand({
+      client: new SSMClient({ region: 'ap-northeast-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }),
+      documents: [{ script: HOST_BACKUP_SCRIPT, name: 'OpsAutopilot-Backup', version: '1' }],
+      sleep: clock.sleep,
+      now: clock.now,
+      random: () => 0.5,
+    });
+  const hosts = { target: 'shiojiri', tags: { Name: 'shiojiri-web', Env: 'prod' } };
+  const params = { kind: 'sqlite', sqlitePath: '/srv/app/db.sqlite3', partSize: '1024', partUrls: 'https://a https://b' };
+  const resultLine = `AUTOPILOT_BACKUP_RESULT ${JSON.stringify({ parts: [{ n: 1, etag: 'e'.repeat(32), size: 3 }], size: 3, tables: ['main.t:r'] })}`;
 
-  it('finds the one online instance by tags, sends the document with the parameters, and polls until done', async () => {
-    ssm.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [{ InstanceId: 'i-0abc' }] });
+  it('sends to the one online instance of the tags, follows the command, and fetches the result line the listing cut', async () => {
+    ssm.on(DescribeInstanceInformationCommand).resolves({
+      InstanceInformationList: [
+        { InstanceId: 'i-0abc', PingStatus: 'Online', PlatformType: 'Linux' },
+        { InstanceId: 'i-0old', PingStatus: 'ConnectionLost', PlatformType: 'Linux' },
+      ],
+    });
     ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-1' } });
     ssm
-      .on(GetCommandInvocationCommand)
-      .rejectsOnce(new InvocationDoesNotExist({ message: 'not yet', $metadata: {} }))
-      .resolvesOnce({ Status: 'InProgress' })
-      .resolves({ Status: 'Success', ResponseCode: 0, StandardOutputContent: 'AUTOPILOT_BACKUP_RESULT {}', StandardErrorContent: '' });
-    const runner = new SsmHostRunner(new SSMClient({ region: 'ap-northeast-1' }), 'OpsAutopilot-Backup', 1);
-    const result = await runner.run(
-      { Name: 'shiojiri-web', Env: 'prod' },
-      { kind: 'sqlite', sqlitePath: '/srv/app/db.sqlite3', partSize: '1024', partUrls: 'https://a https://b' },
-      { timeoutSeconds: 60 },
-    );
+      .on(ListCommandsCommand)
+      .rejectsOnce(new InvalidCommandId({ message: 'not yet', $metadata: {} }))
+      .resolvesOnce({ Commands: [{ CommandId: 'cmd-1', Status: 'InProgress', CompletedCount: 0, TargetCount: 1 }] })
+      .resolves({ Commands: [{ CommandId: 'cmd-1', Status: 'Success', CompletedCount: 1, TargetCount: 1 }] });
+    ssm.on(ListCommandInvocationsCommand).resolves({
+      CommandInvocations: [
+        {
+          InstanceId: 'i-0abc',
+          Status: 'Success',
+          StatusDetails: 'Success',
+          CommandPlugins: [{ Name: 'backup', Output: resultLine.slice(0, 40), ResponseCode: 0 }],
+        },
+      ],
+    });
+    ssm.on(GetCommandInvocationCommand).resolves({
+      Status: 'Success',
+      StatusDetails: 'Success',
+      ResponseCode: 0,
+      StandardOutputContent: `${resultLine}\n`,
+      StandardErrorContent: '',
+    });
+    const remote = adapter(fakeClock());
 
-    expect(result).toEqual({ ok: true, status: 'Success (exit 0)', stdout: 'AUTOPILOT_BACKUP_RESULT {}', stderr: '', host: 'i-0abc' });
+    const sent = await remote.send(HOST_BACKUP_SCRIPT, params, hosts, { exactlyOne: 'a backup via ssm' });
+    const results = await remote.collect(sent);
+
+    expect(results).toEqual([
+      { host: 'i-0abc', status: 'success', exitCode: 0, stdout: `${resultLine}\n`, stderr: '', outputTruncated: false },
+    ]);
     expect(ssm.commandCalls(DescribeInstanceInformationCommand)[0]!.args[0].input).toEqual({
       Filters: [
         { Key: 'tag:Name', Values: ['shiojiri-web'] },
         { Key: 'tag:Env', Values: ['prod'] },
-        { Key: 'PingStatus', Values: ['Online'] },
       ],
+      MaxResults: 50,
       NextToken: undefined,
     });
-    expect(ssm.commandCalls(SendCommandCommand)[0]!.args[0].input).toEqual({
-      DocumentName: 'OpsAutopilot-Backup',
-      InstanceIds: ['i-0abc'],
-      Parameters: { kind: ['sqlite'], sqlitePath: ['/srv/app/db.sqlite3'], partSize: ['1024'], partUrls: ['https://a https://b'] },
-      TimeoutSeconds: 60,
-      Comment: 'ops-autopilot backup',
+    expect(ssm.commandCalls(SendCommandCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        DocumentName: 'OpsAutopilot-Backup',
+        DocumentVersion: '1',
+        InstanceIds: ['i-0abc'],
+        Parameters: { kind: ['sqlite'], sqlitePath: ['/srv/app/db.sqlite3'], partSize: ['1024'], partUrls: ['https://a https://b'] },
+        MaxConcurrency: '100%',
+        MaxErrors: '100%',
+        TimeoutSeconds: 60,
+        Comment: 'ops-autopilot backup of shiojiri',
+      },
+    ]);
+    expect(ssm.commandCalls(ListCommandsCommand)).toHaveLength(3);
+    expect(ssm.commandCalls(ListCommandInvocationsCommand)[0]!.args[0].input).toEqual({
+      CommandId: 'cmd-1',
+      Details: true,
+      MaxResults: 50,
+      NextToken: undefined,
     });
-    expect(ssm.commandCalls(GetCommandInvocationCommand)).toHaveLength(3);
-    expect(ssm.commandCalls(GetCommandInvocationCommand)[2]!.args[0].input).toEqual({ CommandId: 'cmd-1', InstanceId: 'i-0abc' });
+    expect(ssm.commandCalls(GetCommandInvocationCommand).map((c) => c.args[0].input)).toEqual([
+      { CommandId: 'cmd-1', InstanceId: 'i-0abc' },
+    ]);
   });
 
-  it('refuses tags that select several instances, and cancels a command that outlives its time', async () => {
-    ssm.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [{ InstanceId: 'i-2' }, { InstanceId: 'i-1' }] });
-    const runner = new SsmHostRunner(new SSMClient({ region: 'ap-northeast-1' }), 'doc', 1);
-    await expect(runner.run({ Role: 'db' }, { kind: 'sqlite', partSize: '1', partUrls: 'u' }, { timeoutSeconds: 1 })).rejects.toThrow(
-      'the tags Role=db select 2 instances (i-1, i-2); a backup via ssm needs exactly one',
+  it('refuses tags that select several online instances, naming them, and sends nothing', async () => {
+    ssm.on(DescribeInstanceInformationCommand).resolves({
+      InstanceInformationList: [
+        { InstanceId: 'i-2', PingStatus: 'Online' },
+        { InstanceId: 'i-1', PingStatus: 'Online' },
+      ],
+    });
+    await expect(adapter(fakeClock()).send(HOST_BACKUP_SCRIPT, params, hosts, { exactlyOne: 'a backup via ssm' })).rejects.toThrow(
+      'the tags Name=shiojiri-web, Env=prod select 2 instances (i-1, i-2); a backup via ssm needs exactly one',
+    );
+    ssm.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [{ InstanceId: 'i-1', PingStatus: 'ConnectionLost' }] });
+    await expect(adapter(fakeClock()).send(HOST_BACKUP_SCRIPT, params, hosts, { exactlyOne: 'a backup via ssm' })).rejects.toThrow(
+      'no online SSM managed instance has the tags Name=shiojiri-web, Env=prod',
     );
     expect(ssm.commandCalls(SendCommandCommand)).toHaveLength(0);
+  });
 
-    ssm.reset();
-    ssm.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [{ InstanceId: 'i-1' }] });
+  it('a run out of time cancels the command on the host and aborts the upload', async () => {
+    ssm.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [{ InstanceId: 'i-1', PingStatus: 'Online' }] });
     ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-2' } });
-    ssm.on(GetCommandInvocationCommand).resolves({ Status: 'InProgress' });
+    ssm.on(ListCommandsCommand).resolves({ Commands: [{ CommandId: 'cmd-2', Status: 'InProgress', CompletedCount: 0, TargetCount: 1 }] });
     ssm.on(CancelCommandCommand).resolves({});
+    const calls: string[] = [];
+    const uploads: PartUploads = {
+      location: 'memory://bucket',
+      create: async () => {
+        calls.push('create');
+        return 'upload-1';
+      },
+      presign: async (_key, _id, parts) => Array.from({ length: parts }, (_, i) => `https://b.example/k?partNumber=${i + 1}`),
+      complete: async () => void calls.push('complete'),
+      abort: async () => void calls.push('abort'),
+    };
+    const config = validateConfig({
+      targets: { tasks: { servers: { tags: { Role: 'db' } }, sqlite: [{ name: 'tasks', path: '/srv/tasks.db', backup: { via: 'ssm' } }] } },
+    });
+    const [entry] = backedUpEntries(config);
     const controller = new AbortController();
     controller.abort();
-    const result = await runner.run(
-      { Role: 'db' },
-      { kind: 'sqlite', partSize: '1', partUrls: 'u' },
-      { timeoutSeconds: 600, signal: controller.signal },
-    );
-    expect(result).toMatchObject({ ok: false, status: 'no result within 600 s', host: 'i-1' });
-    expect(ssm.commandCalls(CancelCommandCommand)[0]!.args[0].input).toEqual({ CommandId: 'cmd-2', InstanceIds: ['i-1'] });
+    const outcome = await backupViaSsm({
+      entry: entry!,
+      servers: config.targets.tasks!.servers,
+      store: new LocalObjectStore(mkdtempSync(join(tmpdir(), 'autopilot-ssm-store-'))),
+      uploads,
+      remote: adapter(fakeClock()),
+      timeoutSeconds: 600,
+      signal: controller.signal,
+    });
+
+    expect(outcome).toMatchObject({ ok: false, stage: 'dump', reason: 'the backup script on i-1 ended no result within 600 s' });
+    expect(ssm.commandCalls(CancelCommandCommand).map((c) => c.args[0].input)).toEqual([{ CommandId: 'cmd-2', InstanceIds: ['i-1'] }]);
+    expect(calls).toEqual(['create', 'abort']);
   });
 });

@@ -25,7 +25,7 @@ import {
 } from '../../../functions/ssm-checks/handler.js';
 import { PENDING_PREFIX } from '../../../functions/ssm-checks/pending-store.js';
 import { scratchDir } from './helpers.js';
-import { diskLine, executor, fakeClock, invocation, node, T0 } from './ssm-fakes.js';
+import { diskLine, fakeClock, invocation, node, ssmRemote, T0 } from './ssm-fakes.js';
 
 const ssm = mockClient(SSMClient);
 const lambda = mockClient(LambdaClient);
@@ -73,7 +73,7 @@ describe('the server-check handler', () => {
     store = new LocalObjectStore(join(scratch.dir, `store-${Math.random().toString(36).slice(2)}`));
     deps = {
       context: { config: CONFIG, store, notifier, now: () => new Date(clock.now()) },
-      executor: executor({ clock }),
+      remote: ssmRemote({ clock }),
       continuation: new LambdaContinuation(
         'autopilot-disk',
         new LambdaClient({ region: 'ap-northeast-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } }),
@@ -125,7 +125,7 @@ describe('the server-check handler', () => {
     const event = JSON.parse(Buffer.from(input.Payload as Uint8Array).toString('utf8'));
     expect(event).toEqual({ source: 'ssm-collect', job: 'disk', pending: first.pending!.key });
 
-    const second = await handleServerCheckEvent(event, remaining(900_000), CONFIG, { ...deps, executor: executor({ clock }) });
+    const second = await handleServerCheckEvent(event, remaining(900_000), CONFIG, { ...deps, remote: ssmRemote({ clock }) });
     expect(second.pending).toBeUndefined();
     expect(second.startedAt).toBe(first.startedAt);
     expect(second.findings).toContainEqual(expect.objectContaining({ check: 'i-01/disk:/', severity: 'high' }));
@@ -151,7 +151,7 @@ describe('the server-check handler', () => {
     ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-1', ExpiresAfter: new Date(clock.now() + 180_000) } });
     const next = await handleServerCheckEvent({ source: 'schedule', job: 'disk' }, remaining(900_000), CONFIG, {
       ...deps,
-      executor: executor({ clock }),
+      remote: ssmRemote({ clock }),
     });
     expect(next.pending).toBeUndefined();
     expect(await store.list(PENDING_PREFIX)).toEqual([]);

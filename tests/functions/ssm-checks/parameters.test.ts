@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../functions/core/errors.js';
-import {
-  checkParameters,
-  commandParameters,
-  DOCUMENT_PARAMETERS,
-  parametersFor,
-  scriptEnvironment,
-} from '../../../functions/ssm-checks/parameters.js';
+import { commandParameters, scriptEnvironment } from '../../../functions/remote/script.js';
+import { checkServerParameters as checkParameters, parametersFor, SERVER_CHECKS } from '../../../functions/ssm-checks/checks.js';
 import { configWithServers } from './helpers.js';
 
 const serversOf = (raw: Record<string, unknown>) => configWithServers(raw).targets.web!.servers!;
@@ -55,9 +50,9 @@ describe('document parameters from config', () => {
   });
 
   it('every default fits its own pattern, and no pattern admits shell syntax', () => {
-    for (const spec of Object.values(DOCUMENT_PARAMETERS).flat()) {
+    for (const spec of Object.values(SERVER_CHECKS).flatMap((c) => c.script.parameters)) {
       const re = new RegExp(spec.allowedPattern);
-      expect(re.test(spec.default), spec.name).toBe(true);
+      expect(re.test(spec.default ?? ''), spec.name).toBe(true);
       for (const bad of ['$(id)', '`id`', 'a;b', 'a\nb', "'", '"', '|', '&', '>', '<', '*'])
         expect(re.test(bad), `${spec.name} ${bad}`).toBe(false);
     }
@@ -66,7 +61,7 @@ describe('document parameters from config', () => {
   it('SendCommand carries non-empty values; the local run sees SSM_<name> with defaults, as ENV_VAR interpolation does', () => {
     const params = { contract: '1', failedLoginWindow: '3600', logPatterns: '', allowedPorts: '22', appPaths: '' };
     expect(commandParameters(params)).toEqual({ contract: ['1'], failedLoginWindow: ['3600'], allowedPorts: ['22'] });
-    expect(scriptEnvironment('security', { contract: '1', allowedPorts: '22' })).toEqual({
+    expect(scriptEnvironment(SERVER_CHECKS.security.script, { contract: '1', allowedPorts: '22' })).toEqual({
       SSM_contract: '1',
       SSM_failedLoginWindow: '3600',
       SSM_logPatterns: '',

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ServersConfig } from '../../../functions/core/config/schema.js';
-import type { HostResult } from '../../../functions/ssm-checks/executor.js';
-import { findingsForGroup, findingsForHost, patternSlug, readJsonLine } from '../../../functions/ssm-checks/parse.js';
+import type { HostResult } from '../../../functions/remote/port.js';
+import { findingsForGroup, findingsForHost } from '../../../functions/ssm-checks/findings.js';
+import { readJsonLine } from '../../../functions/ssm-checks/host-report.js';
+import { patternSlug } from '../../../functions/ssm-checks/security/parse.js';
 import { byCheck, configWithServers } from './helpers.js';
 
 const servers = (raw: Record<string, unknown>): ServersConfig => configWithServers(raw).targets.web!.servers!;

@@ -4,7 +4,7 @@ import { LocalObjectStore } from '../../../functions/core/adapters/local-object-
 import { validateConfig } from '../../../functions/core/config/validate.js';
 import type { Notification } from '../../../functions/core/domain/report.js';
 import { runServerJob } from '../../../functions/ssm-checks/handler.js';
-import { LocalBashExecutor } from '../../../functions/ssm-checks/local-executor.js';
+import { LocalBash } from '../../../functions/remote/local-bash.js';
 import { serverTargets } from '../../../functions/ssm-checks/run-server-checks.js';
 import { scratchDir } from './helpers.js';
 
@@ -28,7 +28,7 @@ describe('runServerJob, as `autopilot run disk --local` calls it', () => {
       store: new LocalObjectStore(join(scratch.dir, 'store')),
       notifier: { publish: async (n: Notification) => void published.push(n) },
     };
-    const report = await runServerJob('disk', config, { executor: new LocalBashExecutor({ host: 'laptop' }) }, context);
+    const report = await runServerJob('disk', config, { remote: new LocalBash({ host: 'laptop' }) }, context);
 
     expect(report.job).toBe('disk');
     expect([...new Set(report.findings.map((f) => f.target))].sort()).toEqual(['mycats', 'task-manager']);

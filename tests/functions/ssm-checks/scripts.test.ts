@@ -4,10 +4,15 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalBashExecutor } from '../../../functions/ssm-checks/local-executor.js';
-import { findingsForHost, readJsonLine } from '../../../functions/ssm-checks/parse.js';
+import { LocalBash } from '../../../functions/remote/local-bash.js';
+import { runScript } from '../../../functions/remote/port.js';
+import { DISK_SCRIPT } from '../../../functions/ssm-checks/disk/parameters.js';
+import { findingsForHost } from '../../../functions/ssm-checks/findings.js';
+import { readJsonLine } from '../../../functions/ssm-checks/host-report.js';
 import { runServerChecks } from '../../../functions/ssm-checks/run-server-checks.js';
-import { scriptPath } from '../../../functions/ssm-checks/scripts.js';
+import { SECURITY_SCRIPT } from '../../../functions/ssm-checks/security/parameters.js';
+
+const scriptPath = (job: 'disk' | 'security') => (job === 'disk' ? DISK_SCRIPT : SECURITY_SCRIPT).file;
 import { byCheck, configWithServers, fakeAptGet, fakeTool, scratchDir, syslogTime } from './helpers.js';
 
 const execFile = promisify(execFileCb);
@@ -72,7 +77,7 @@ describe('disk.sh on real filesystems', () => {
     writeFileSync(join(full, 'ballast'), Buffer.alloc((availableKb(full) - 64) * 1024));
 
     const config = configWithServers({ disk: { warning: 80, critical: 90, paths: [full] } });
-    const findings = await runServerChecks('disk', config, { executor: new LocalBashExecutor({ host: HOST }) });
+    const findings = await runServerChecks('disk', config, { remote: new LocalBash({ host: HOST }) });
 
     const disk = byCheck(findings, `disk:${full}`);
     expect(disk.target).toBe('web');
@@ -100,7 +105,7 @@ describe('disk.sh on real filesystems', () => {
       }
     }
     const config = configWithServers({ disk: { warning: 80, critical: 95 } });
-    const findings = await runServerChecks('disk', config, { executor: new LocalBashExecutor({ host: HOST }) });
+    const findings = await runServerChecks('disk', config, { remote: new LocalBash({ host: HOST }) });
     const disk = byCheck(findings, `disk:${fs}`);
     expect(disk.severity).toBe('high');
     expect(disk.observed!.inodesPct).toBe(100);
@@ -121,7 +126,7 @@ describe('disk.sh on real filesystems', () => {
     }
     const missing = join(scratch.dir, 'no-such-dir');
     const config = configWithServers({ disk: { warning: 80, critical: 90, paths: [missing] } });
-    const findings = await runServerChecks('disk', config, { executor: new LocalBashExecutor({ host: HOST }) });
+    const findings = await runServerChecks('disk', config, { remote: new LocalBash({ host: HOST }) });
     expect(findings.filter((f) => f.check.includes(tmp))).toEqual([]);
     const gone = byCheck(findings, `disk:${missing}`);
     expect(gone.severity).toBe('medium');
@@ -184,7 +189,7 @@ describe('security.sh on fixtures', () => {
         'security',
         configWithServers({ security: { failedLogins: { warning: 10, critical: 20, window: '1h' } } }),
         {
-          executor: new LocalBashExecutor({ host: HOST, env }),
+          remote: new LocalBash({ host: HOST, env }),
         },
       );
       const logins = byCheck(medium, 'failed-logins');
@@ -194,12 +199,12 @@ describe('security.sh on fixtures', () => {
       expect(logins.summary).toContain('203.0.113.');
 
       const high = await runServerChecks('security', configWithServers({ security: { failedLogins: { warning: 5, critical: 10 } } }), {
-        executor: new LocalBashExecutor({ host: HOST, env }),
+        remote: new LocalBash({ host: HOST, env }),
       });
       expect(byCheck(high, 'failed-logins').severity).toBe('high');
 
       const quiet = await runServerChecks('security', configWithServers({ security: { failedLogins: { warning: 13 } } }), {
-        executor: new LocalBashExecutor({ host: HOST, env }),
+        remote: new LocalBash({ host: HOST, env }),
       });
       expect(byCheck(quiet, 'failed-logins').severity).toBe('ok');
     });
@@ -218,7 +223,7 @@ describe('security.sh on fixtures', () => {
       security: { logPatterns: [{ path: log, pattern: 'Auth rate limit exceeded', warning: 10, window: '1h' }] },
     });
     const findings = await runServerChecks('security', config, {
-      executor: new LocalBashExecutor({ host: HOST, env: baseEnv({ TZ: 'UTC' }) }),
+      remote: new LocalBash({ host: HOST, env: baseEnv({ TZ: 'UTC' }) }),
     });
     const pattern = byCheck(findings, `log:${log}:Auth-rate-limit-exceeded`);
     expect(pattern.observed).toMatchObject({ count: 12, pattern: 'Auth rate limit exceeded' });
@@ -230,7 +235,7 @@ describe('security.sh on fixtures', () => {
     mkdirSync(risky);
     const riskyBin = fakeTool(risky, 'sshd', 'echo "port 22"; echo "permitrootlogin yes"; echo "passwordauthentication no"');
     const findings = await runServerChecks('security', configWithServers({}), {
-      executor: new LocalBashExecutor({ host: HOST, env: baseEnv({ PATH: `${riskyBin}:${apt}:${process.env.PATH}` }) }),
+      remote: new LocalBash({ host: HOST, env: baseEnv({ PATH: `${riskyBin}:${apt}:${process.env.PATH}` }) }),
     });
     const sshd = byCheck(findings, 'sshd');
     expect(sshd.severity).toBe('medium');
@@ -241,7 +246,7 @@ describe('security.sh on fixtures', () => {
     mkdirSync(safe);
     const safeBin = fakeTool(safe, 'sshd', 'echo "permitrootlogin prohibit-password"; echo "passwordauthentication no"');
     const ok = await runServerChecks('security', configWithServers({}), {
-      executor: new LocalBashExecutor({ host: HOST, env: baseEnv({ PATH: `${safeBin}:${apt}:${process.env.PATH}` }) }),
+      remote: new LocalBash({ host: HOST, env: baseEnv({ PATH: `${safeBin}:${apt}:${process.env.PATH}` }) }),
     });
     expect(byCheck(ok, 'sshd').severity).toBe('ok');
 
@@ -249,7 +254,7 @@ describe('security.sh on fixtures', () => {
     mkdirSync(broken);
     const brokenBin = fakeTool(broken, 'sshd', 'echo "/etc/ssh/sshd_config line 3: Bad configuration option" >&2; exit 255');
     const unknown = await runServerChecks('security', configWithServers({}), {
-      executor: new LocalBashExecutor({ host: HOST, env: baseEnv({ PATH: `${brokenBin}:${apt}:${process.env.PATH}` }) }),
+      remote: new LocalBash({ host: HOST, env: baseEnv({ PATH: `${brokenBin}:${apt}:${process.env.PATH}` }) }),
     });
     expect(byCheck(unknown, 'sshd')).toMatchObject({ severity: 'low' });
     expect(byCheck(unknown, 'sshd').summary).toContain('Bad configuration option');
@@ -272,7 +277,7 @@ describe('security.sh on fixtures', () => {
 
     const config = configWithServers({ security: { appPaths: [app] } });
     const findings = await runServerChecks('security', config, {
-      executor: new LocalBashExecutor({ host: HOST, env: baseEnv({ AUTOPILOT_PASSWD_FILE: passwd }) }),
+      remote: new LocalBash({ host: HOST, env: baseEnv({ AUTOPILOT_PASSWD_FILE: passwd }) }),
     });
     expect(byCheck(findings, 'uid0')).toMatchObject({ severity: 'medium', observed: expect.objectContaining({ accounts: ['toor'] }) });
     const env = byCheck(findings, 'env-files');
@@ -284,7 +289,7 @@ describe('security.sh on fixtures', () => {
 
     chmodSync(join(app, 'backend', '.env'), 0o600);
     const fixed = await runServerChecks('security', config, {
-      executor: new LocalBashExecutor({ host: HOST, env: baseEnv({ AUTOPILOT_PASSWD_FILE: passwd }) }),
+      remote: new LocalBash({ host: HOST, env: baseEnv({ AUTOPILOT_PASSWD_FILE: passwd }) }),
     });
     expect(byCheck(fixed, 'env-files').severity).toBe('ok');
   });
@@ -302,14 +307,14 @@ describe('security.sh on fixtures', () => {
     const localPort = (local.address() as { port: number }).port;
     try {
       const config = configWithServers({ security: { allowedPorts: [22] } });
-      const findings = await runServerChecks('security', config, { executor: new LocalBashExecutor({ host: HOST, env: baseEnv() }) });
+      const findings = await runServerChecks('security', config, { remote: new LocalBash({ host: HOST, env: baseEnv() }) });
       const ports = byCheck(findings, 'ports');
       expect(ports.severity).toBe('medium');
       expect(ports.observed!.notAllowed).toContain(openPort);
       expect(ports.observed!.listening).not.toContain(localPort);
 
       const allowed = configWithServers({ security: { allowedPorts: [...(ports.observed!.listening as number[])] } });
-      const ok = await runServerChecks('security', allowed, { executor: new LocalBashExecutor({ host: HOST, env: baseEnv() }) });
+      const ok = await runServerChecks('security', allowed, { remote: new LocalBash({ host: HOST, env: baseEnv() }) });
       expect(byCheck(ok, 'ports').severity).toBe('ok');
     } finally {
       open.close();
@@ -334,8 +339,9 @@ describe('values full of shell metacharacters reach the scripts as data', () => 
   it('disk.sh: raw parameters run nothing and are echoed verbatim', async () => {
     const missingPath = `/nonexistent;$(touch ${marker(0)})\n\`touch ${marker(1)}\``;
     const relative = `relative; touch ${marker(2)} && echo "$HOME" | tee ${marker(3)}`;
-    const [result] = await new LocalBashExecutor({ host: HOST }).runScript(
-      'disk',
+    const [result] = await runScript(
+      new LocalBash({ host: HOST }),
+      DISK_SCRIPT,
       { contract: '1', paths: `${missingPath}:${relative}` },
       { target: 'web', tags: {} },
     );
@@ -352,11 +358,12 @@ describe('values full of shell metacharacters reach the scripts as data', () => 
     const ports = `22;touch ${marker(5)}`;
     const appPath = `\`touch ${marker(6)}\``;
     const badPattern = `60 /var/log/x $(touch ${marker(7)})`;
-    const [result] = await new LocalBashExecutor({
-      host: HOST,
-      env: { AUTOPILOT_AUTH_LOG: '/dev/null', PATH: `${fakeAptGet(scratch.dir, [])}:${process.env.PATH}` },
-    }).runScript(
-      'security',
+    const [result] = await runScript(
+      new LocalBash({
+        host: HOST,
+        env: { AUTOPILOT_AUTH_LOG: '/dev/null', PATH: `${fakeAptGet(scratch.dir, [])}:${process.env.PATH}` },
+      }),
+      SECURITY_SCRIPT,
       {
         contract: '1',
         failedLoginWindow: window,
@@ -389,18 +396,19 @@ describe('values full of shell metacharacters reach the scripts as data', () => 
     const stamp = new Date(Date.now() - 60_000).toISOString();
     writeFileSync(log, `${[1, 2, 3].map((i) => `${stamp} request ${i}: ${pattern}`).join('\n')}\n${stamp} ordinary line\n`);
     const config = configWithServers({ security: { logPatterns: [{ path: log, pattern, warning: 3 }] } });
-    const executor = new LocalBashExecutor({
+    const remote = new LocalBash({
       host: HOST,
       env: { AUTOPILOT_AUTH_LOG: '/dev/null', PATH: `${fakeAptGet(scratch.dir, [])}:${process.env.PATH}` },
     });
-    const findings = await runServerChecks('security', config, { executor });
+    const findings = await runServerChecks('security', config, { remote });
     expect(markers()).toEqual([]);
     const found = findings.find((f) => f.check.startsWith(`${HOST}/log:`))!;
     expect(found.observed).toMatchObject({ count: 3, pattern });
     expect(found.severity).toBe('medium');
     // The script echoes the decoded pattern verbatim in its JSON line.
-    const [raw] = await executor.runScript(
-      'security',
+    const [raw] = await runScript(
+      remote,
+      SECURITY_SCRIPT,
       { contract: '1', logPatterns: `3600 ${log} ${Buffer.from(pattern).toString('base64')}` },
       { target: 'web', tags: {} },
     );

@@ -1,7 +1,9 @@
 import { execFile as execFileCb, execFileSync } from 'node:child_process';
+import { basename } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { scriptPath } from '../../../functions/ssm-checks/scripts.js';
+import { HOST_BACKUP_SCRIPT } from '../../../functions/backup/ssm/host-backup-script.js';
+import { SERVER_CHECKS } from '../../../functions/ssm-checks/checks.js';
 
 const execFile = promisify(execFileCb);
 
@@ -13,11 +15,12 @@ function shellcheckVersion(): string | undefined {
   }
 }
 
-describe('the check scripts', () => {
-  for (const job of ['disk', 'security'] as const) {
-    it(`${job}.sh is shellcheck-clean`, async (ctx) => {
+describe('the scripts the remote-execution port runs', () => {
+  for (const script of [SERVER_CHECKS.disk.script, SERVER_CHECKS.security.script, HOST_BACKUP_SCRIPT]) {
+    const name = basename(script.file);
+    it(`${name} is shellcheck-clean`, async (ctx) => {
       if (!shellcheckVersion()) return ctx.skip('shellcheck is not installed (apt-get install -y shellcheck; .ci/run installs it)');
-      const result = await execFile('shellcheck', ['--severity=style', '--external-sources', scriptPath(job)]).then(
+      const result = await execFile('shellcheck', ['--severity=style', '--external-sources', script.file]).then(
         () => ({ code: 0, stdout: '' }),
         (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
       );
@@ -25,9 +28,9 @@ describe('the check scripts', () => {
       expect(result.code).toBe(0);
     });
 
-    it(`${job}.sh parses as bash and never references SSM's {{ }} interpolation`, async () => {
-      await expect(execFile('bash', ['-n', scriptPath(job)])).resolves.toBeDefined();
-      const text = execFileSync('cat', [scriptPath(job)], { encoding: 'utf8' });
+    it(`${name} parses as bash and never references SSM's {{ }} interpolation`, async () => {
+      await expect(execFile('bash', ['-n', script.file])).resolves.toBeDefined();
+      const text = execFileSync('cat', [script.file], { encoding: 'utf8' });
       expect(text).not.toContain('{{');
       expect(text).not.toMatch(/\beval\b/);
     });

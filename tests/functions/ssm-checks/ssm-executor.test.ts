@@ -12,9 +12,10 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Finding } from '../../../functions/core/domain/finding.js';
+import { DISK_SCRIPT } from '../../../functions/ssm-checks/disk/parameters.js';
 import { runServerChecks } from '../../../functions/ssm-checks/run-server-checks.js';
 import { byCheck, configWithServers } from './helpers.js';
-import { awsError, diskLine, DOCUMENTS, executor, fakeClock, invocation, node, T0 } from './ssm-fakes.js';
+import { awsError, diskLine, DOCUMENTS, fakeClock, invocation, node, ssmRemote, T0 } from './ssm-fakes.js';
 
 const ssm = mockClient(SSMClient);
 const WEB = configWithServers({ tags: { App: 'web', Env: 'prod' }, disk: { warning: 80, critical: 90, paths: ['/var/lib/app'] } });
@@ -61,7 +62,7 @@ const runFinding = (findings: Finding[], host: string) => byCheck(findings, `${h
 
 beforeEach(() => ssm.reset());
 
-describe('SsmExecutor: one command per target group', () => {
+describe('SsmRunCommand: one command per target group', () => {
   it('sends one SendCommand addressed by the tags, pinned to the document version, with explicit rate controls', async () => {
     const clock = fakeClock();
     describeReturns([node('i-01'), node('i-02'), node('mi-0123456789abcdef0')]);
@@ -73,7 +74,7 @@ describe('SsmExecutor: one command per target group', () => {
       ),
     );
 
-    const findings = await runServerChecks('disk', WEB, { executor: executor({ clock }) });
+    const findings = await runServerChecks('disk', WEB, { remote: ssmRemote({ clock }) });
 
     expect(ssm.commandCalls(SendCommandCommand)).toHaveLength(1);
     expect(ssm.commandCalls(SendCommandCommand)[0]!.args[0].input).toEqual({
@@ -133,7 +134,7 @@ describe('SsmExecutor: one command per target group', () => {
         StandardErrorContent: '',
       });
 
-    const findings = await runServerChecks('disk', WEB, { executor: executor({ clock }) });
+    const findings = await runServerChecks('disk', WEB, { remote: ssmRemote({ clock }) });
 
     expect(ssm.commandCalls(GetCommandInvocationCommand).map((c) => c.args[0].input)).toEqual(
       Array(3).fill({ CommandId: 'cmd-1', InstanceId: 'i-01' }),
@@ -163,8 +164,8 @@ describe('SsmExecutor: one command per target group', () => {
       .rejectsOnce(awsError('ThrottlingException', 'Rate exceeded'))
       .resolves({ CommandInvocations: [invocation('i-01', 'Success', `${diskLine('web-1', 30)}\n`)] });
 
-    const run = executor({ clock });
-    const findings = await runServerChecks('disk', WEB, { executor: run });
+    const run = ssmRemote({ clock });
+    const findings = await runServerChecks('disk', WEB, { remote: run });
 
     expect(run.calls).toEqual({ DescribeInstanceInformation: 2, SendCommand: 1, ListCommands: 2, ListCommandInvocations: 2 });
     expect(byCheck(findings, 'i-01/disk:/').severity).toBe('ok');
@@ -174,7 +175,7 @@ describe('SsmExecutor: one command per target group', () => {
   it('turns throttling that never ends into a High finding for the target, not a crash', async () => {
     const clock = fakeClock();
     ssm.on(DescribeInstanceInformationCommand).rejects(awsError('ThrottlingException', 'Rate exceeded'));
-    const findings = await runServerChecks('disk', WEB, { executor: executor({ clock }) });
+    const findings = await runServerChecks('disk', WEB, { remote: ssmRemote({ clock }) });
     expect(findings).toHaveLength(1);
     expect(findings[0]).toMatchObject({ target: 'web', check: 'instances', kind: 'server', severity: 'high' });
     expect(findings[0]!.summary).toContain('ThrottlingException');
@@ -183,14 +184,14 @@ describe('SsmExecutor: one command per target group', () => {
   });
 });
 
-describe('SsmExecutor: hosts that do not report are High findings, never a pass', () => {
+describe('SsmRunCommand: hosts that do not report are High findings, never a pass', () => {
   it('DeliveryTimedOut', async () => {
     const clock = fakeClock();
     describeReturns([node('i-01'), node('i-02')]);
     commandSent();
     commandStatuses(['InProgress', 1, 2], ['Success', 2, 2]);
     invocationsReturn([invocation('i-01', 'Success', `${diskLine('a', 10)}\n`), invocation('i-02', 'DeliveryTimedOut')]);
-    const findings = await runServerChecks('disk', WEB, { executor: executor({ clock }) });
+    const findings = await runServerChecks('disk', WEB, { remote: ssmRemote({ clock }) });
     expect(runFinding(findings, 'i-02')).toMatchObject({ severity: 'high', kind: 'server' });
     expect(runFinding(findings, 'i-02').summary).toContain('DeliveryTimedOut');
     expect(findings.filter((f) => f.check.startsWith('i-02/disk'))).toEqual([]);
@@ -208,7 +209,7 @@ describe('SsmExecutor: hosts that do not report are High findings, never a pass'
       invocation('i-0unmanaged', 'Undeliverable'),
       invocation('i-03', 'InvalidPlatform'),
     ]);
-    const findings = await runServerChecks('disk', WEB, { executor: executor({ clock }) });
+    const findings = await runServerChecks('disk', WEB, { remote: ssmRemote({ clock }) });
 
     expect(runFinding(findings, 'i-0unmanaged')).toMatchObject({ severity: 'high' });
     expect(runFinding(findings, 'i-0unmanaged').summary).toContain('not managed by SSM');
@@ -222,7 +223,7 @@ describe('SsmExecutor: hosts that do not report are High findings, never a pass'
   it('no managed instance with the tags: no command, one High finding', async () => {
     const clock = fakeClock();
     describeReturns([]);
-    const findings = await runServerChecks('disk', WEB, { executor: executor({ clock }) });
+    const findings = await runServerChecks('disk', WEB, { remote: ssmRemote({ clock }) });
     expect(callsOf(SendCommandCommand)).toBe(0);
     expect(findings).toEqual([expect.objectContaining({ target: 'web', check: 'instances', severity: 'high' })]);
     expect(findings[0]!.summary).toContain('App=web, Env=prod');
@@ -253,7 +254,7 @@ describe('SsmExecutor: hosts that do not report are High findings, never a pass'
       StandardOutputContent: '',
       StandardErrorContent: 'bash: df: command not found',
     });
-    const findings = await runServerChecks('disk', WEB, { executor: executor({ clock }) });
+    const findings = await runServerChecks('disk', WEB, { remote: ssmRemote({ clock }) });
     expect(runFinding(findings, 'i-01')).toMatchObject({ severity: 'high' });
     expect(runFinding(findings, 'i-01').summary).toContain('exit status 127');
     expect(runFinding(findings, 'i-02').summary).toContain('ExecutionTimedOut');
@@ -263,7 +264,7 @@ describe('SsmExecutor: hosts that do not report are High findings, never a pass'
     const clock = fakeClock();
     describeReturns([node('i-01'), node('i-02')]);
     ssm.on(SendCommandCommand).rejects(awsError('AccessDeniedException', 'not authorized to perform ssm:SendCommand'));
-    const findings = await runServerChecks('disk', WEB, { executor: executor({ clock }) });
+    const findings = await runServerChecks('disk', WEB, { remote: ssmRemote({ clock }) });
     for (const host of ['i-01', 'i-02']) {
       expect(runFinding(findings, host).severity).toBe('high');
       expect(runFinding(findings, host).summary).toContain('AccessDeniedException');
@@ -277,7 +278,7 @@ describe('SsmExecutor: hosts that do not report are High findings, never a pass'
     commandStatuses(['InProgress', 1, 2]);
     invocationsReturn([invocation('i-01', 'Success', `${diskLine('a', 10)}\n`), invocation('i-02', 'InProgress')]);
     ssm.on(GetCommandInvocationCommand).resolves({ Status: 'InProgress', StatusDetails: 'InProgress' });
-    const findings = await runServerChecks('disk', WEB, { executor: executor({ clock }) });
+    const findings = await runServerChecks('disk', WEB, { remote: ssmRemote({ clock }) });
     expect(runFinding(findings, 'i-02').severity).toBe('high');
     expect(runFinding(findings, 'i-02').summary).toContain('no final status after the command expired');
     expect(clock.clock.now).toBeGreaterThan(T0 + 180_000 + 60_000);
@@ -285,7 +286,7 @@ describe('SsmExecutor: hosts that do not report are High findings, never a pass'
   });
 });
 
-describe('SsmExecutor: truncated output', () => {
+describe('SsmRunCommand: truncated output', () => {
   /** A disk JSON line of `n` filesystems: longer than the listing's 2,500-character cap. */
   const longLine = (n: number) =>
     JSON.stringify({
@@ -311,7 +312,7 @@ describe('SsmExecutor: truncated output', () => {
     commandSent();
     commandStatuses(['Success', 1, 1]);
     invocationsReturn([invocation('i-01', 'Success', `${diskLine('a', 95)}\n${'x'.repeat(5000)}`.slice(0, 2500))]);
-    const findings = await runServerChecks('disk', WEB, { executor: executor({ clock }) });
+    const findings = await runServerChecks('disk', WEB, { remote: ssmRemote({ clock }) });
     expect(byCheck(findings, 'i-01/disk:/').severity).toBe('high');
     expect(callsOf(GetCommandInvocationCommand)).toBe(0);
   });
@@ -327,7 +328,7 @@ describe('SsmExecutor: truncated output', () => {
     ssm
       .on(GetCommandInvocationCommand)
       .resolves({ Status: 'Success', StatusDetails: 'Success', StandardOutputContent: `${line}\n`, ResponseCode: 0 });
-    const findings = await runServerChecks('disk', WEB, { executor: executor({ clock }) });
+    const findings = await runServerChecks('disk', WEB, { remote: ssmRemote({ clock }) });
     expect(callsOf(GetCommandInvocationCommand)).toBe(1);
     expect(byCheck(findings, 'i-01/disk:/data/volume-39').severity).toBe('high');
     expect(findings.filter((f) => f.check.startsWith('i-01/disk:'))).toHaveLength(40);
@@ -344,13 +345,13 @@ describe('SsmExecutor: truncated output', () => {
     ssm
       .on(GetCommandInvocationCommand)
       .resolves({ Status: 'Success', StatusDetails: 'Success', StandardOutputContent: line.slice(0, 24_000), ResponseCode: 0 });
-    const findings = await runServerChecks('disk', WEB, { executor: executor({ clock }) });
+    const findings = await runServerChecks('disk', WEB, { remote: ssmRemote({ clock }) });
     expect(findings.filter((f) => f.check.startsWith('i-01/'))).toEqual([expect.objectContaining({ check: 'i-01/run', severity: 'high' })]);
     expect(runFinding(findings, 'i-01').summary).toContain('output truncated inside the JSON line');
   });
 });
 
-describe('SsmExecutor: a 300-instance fleet', () => {
+describe('SsmRunCommand: a 300-instance fleet', () => {
   async function runFleet(size: number, offline: number) {
     ssm.reset();
     const clock = fakeClock();
@@ -373,8 +374,8 @@ describe('SsmExecutor: a 300-instance fleet', () => {
           : invocation(n.InstanceId!, 'Success', `${diskLine(n.ComputerName!, i % 100)}\n--- detail ---\n`),
       ),
     );
-    const run = executor({ clock });
-    const findings = await runServerChecks('disk', WEB, { executor: run });
+    const run = ssmRemote({ clock });
+    const findings = await runServerChecks('disk', WEB, { remote: run });
     return { run, findings };
   }
 
@@ -402,22 +403,22 @@ describe('SsmExecutor: a 300-instance fleet', () => {
   });
 });
 
-describe('SsmExecutor: send and collect split across invocations', () => {
+describe('SsmRunCommand: send and collect split across invocations', () => {
   it('gives up at the deadline without losing the command, and a later collect finishes it', async () => {
     const clock = fakeClock();
     describeReturns([node('i-01')]);
     commandSent();
     commandStatuses(['InProgress', 0, 1], ['InProgress', 0, 1], ['InProgress', 0, 1], ['Success', 1, 1]);
     invocationsReturn([invocation('i-01', 'Success', `${diskLine('a', 10)}\n`)]);
-    const first = executor({ clock });
-    const sent = await first.send('disk', { contract: '1' }, { target: 'web', tags: { App: 'web' } });
+    const first = ssmRemote({ clock });
+    const sent = await first.send(DISK_SCRIPT, { contract: '1' }, { target: 'web', tags: { App: 'web' } });
     expect(sent).toMatchObject({ commandId: 'cmd-1', awaited: ['i-01'], expiresAt: T0 + 180_000 });
     expect(await first.collect(sent, { deadline: T0 + 5_000 })).toBeUndefined();
     expect(callsOf(ListCommandInvocationsCommand)).toBe(0);
 
     // A JSON round trip, as through state/ssm-pending/.
     const restored = JSON.parse(JSON.stringify(sent));
-    const results = await executor({ clock }).collect(restored);
+    const results = await ssmRemote({ clock }).collect(restored);
     expect(results).toEqual([expect.objectContaining({ host: 'i-01', status: 'success' })]);
   });
 });

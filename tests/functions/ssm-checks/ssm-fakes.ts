@@ -1,6 +1,7 @@
 import type { CommandInvocation, InstanceInformation } from '@aws-sdk/client-ssm';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { SsmExecutor, type SsmExecutorOptions } from '../../../functions/ssm-checks/ssm-executor.js';
+import { SsmRunCommand, type SsmRunCommandOptions } from '../../../functions/remote/ssm-run-command.js';
+import { SERVER_CHECKS, SERVER_JOBS } from '../../../functions/ssm-checks/checks.js';
 
 export const DOCUMENTS = {
   disk: { name: 'OpsAutopilot-ServerChecksDocumentsDisk-AbC123', version: '1' },
@@ -22,11 +23,11 @@ export function fakeClock(start = T0) {
   };
 }
 
-export function executor(options: Partial<SsmExecutorOptions> & { clock: ReturnType<typeof fakeClock> }): SsmExecutor {
+export function ssmRemote(options: Partial<SsmRunCommandOptions> & { clock: ReturnType<typeof fakeClock> }): SsmRunCommand {
   const { clock, ...rest } = options;
-  return new SsmExecutor({
+  return new SsmRunCommand({
     client: new SSMClient({ region: 'ap-northeast-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }),
-    documents: DOCUMENTS,
+    documents: SERVER_JOBS.map((job) => ({ script: SERVER_CHECKS[job].script, ...DOCUMENTS[job] })),
     outputBucket: 'autopilot-bucket',
     sleep: clock.sleep,
     now: clock.now,

@@ -10,7 +10,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { validateConfig } from '../../../functions/core/config/validate.js';
 import { BackupJob } from '../../../lib/backup/backup-job.js';
-import { backupDocumentContent } from '../../../lib/backup/backup-document.js';
+import { HOST_BACKUP_SCRIPT } from '../../../functions/backup/ssm/host-backup-script.js';
+import { documentContent } from '../../../lib/ssm/shell-script-document.js';
 import { backupPrefix } from '../../../lib/s3/backup-retention.js';
 import { databasePrefix } from '../../../functions/backup/layout.js';
 import { JobSchedule } from '../../../lib/scheduler/job-schedule.js';
@@ -190,7 +191,7 @@ describe('BackupJob construct', () => {
   });
 
   it('ships the host script as an SSM document whose parameters arrive only as environment variables', () => {
-    const content = backupDocumentContent() as {
+    const content = documentContent(HOST_BACKUP_SCRIPT) as {
       parameters: Record<string, { interpolationType: string; allowedPattern: string }>;
       mainSteps: Array<{ inputs: { runCommand: string[] } }>;
     };

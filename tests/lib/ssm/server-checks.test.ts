@@ -7,8 +7,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DOCUMENT_PARAMETERS } from '../../../functions/ssm-checks/parameters.js';
-import { readScript } from '../../../functions/ssm-checks/scripts.js';
+import { readScript } from '../../../functions/remote/script.js';
+import { SERVER_CHECKS } from '../../../functions/ssm-checks/checks.js';
 import { ServerChecks } from '../../../lib/ssm/server-checks.js';
 import { config as validConfig, scratch, testApp } from '../support/cdk-app.js';
 
@@ -90,7 +90,7 @@ describe('ServerChecks on a small test stack', () => {
       const step = content.mainSteps[0];
       expect(step.action).toBe('aws:runShellScript');
       expect(step.precondition).toEqual({ StringEquals: ['platformType', 'Linux'] });
-      expect(step.inputs.runCommand.join('\n')).toBe(readScript(job).replace(/\n$/, ''));
+      expect(step.inputs.runCommand.join('\n')).toBe(readScript(SERVER_CHECKS[job].script).replace(/\n$/, ''));
       expect(step.inputs.runCommand.join('\n')).not.toContain('{{');
     }
   });
@@ -98,8 +98,8 @@ describe('ServerChecks on a small test stack', () => {
   it('gives every parameter an allowedPattern and interpolationType ENV_VAR', () => {
     for (const job of ['disk', 'security'] as const) {
       const params = documentFor(job)[1].Properties.Content.parameters as Record<string, any>;
-      expect(Object.keys(params).sort()).toEqual(DOCUMENT_PARAMETERS[job].map((p) => p.name).sort());
-      for (const spec of DOCUMENT_PARAMETERS[job]) {
+      expect(Object.keys(params).sort()).toEqual(SERVER_CHECKS[job].script.parameters.map((p) => p.name).sort());
+      for (const spec of SERVER_CHECKS[job].script.parameters) {
         expect(params[spec.name]).toEqual({
           type: 'String',
           description: spec.description,
@@ -108,7 +108,7 @@ describe('ServerChecks on a small test stack', () => {
           interpolationType: 'ENV_VAR',
         });
         // The pattern accepts its own default and refuses shell metacharacters.
-        expect(new RegExp(spec.allowedPattern).test(spec.default)).toBe(true);
+        expect(new RegExp(spec.allowedPattern).test(spec.default ?? '')).toBe(true);
         expect(new RegExp(spec.allowedPattern).test('$(touch /tmp/pwned)')).toBe(false);
         expect(new RegExp(spec.allowedPattern).test('/x;id')).toBe(false);
       }

@@ -3,55 +3,44 @@ import {
   GetCommandInvocationCommand,
   ListCommandInvocationsCommand,
   ListCommandsCommand,
+  CancelCommandCommand,
   SendCommandCommand,
   SSMClient,
   type CommandInvocation,
 } from '@aws-sdk/client-ssm';
 import { ConfigError } from '../core/errors.js';
-import type { Executor, HostResult, ServerJob, TargetGroup } from './executor.js';
-import { commandParameters, DELIVERY_TIMEOUT_SECONDS, EXECUTION_TIMEOUT_SECONDS } from './parameters.js';
-import { readJsonLine } from './parse.js';
+import type {
+  CollectOptions,
+  HostResult,
+  HostSelector,
+  ManagedNode,
+  RemoteExecution,
+  SendOptions,
+  SentCommand,
+  ShellScript,
+} from './port.js';
 import { backoffDelay, errorName, realSleep, retryThrottled, type Sleep } from './retry.js';
+import { commandParameters } from './script.js';
 
-/** A check document and the version every command runs (the stack replaces a changed document, so it stays "1"). */
+/** A script's Command document and the version every command runs (a changed document is replaced, so it stays "1"). */
 export interface DocumentRef {
   readonly name: string;
   readonly version: string;
 }
 
-export type CheckDocuments = Readonly<Record<ServerJob, DocumentRef>>;
-
-/** A managed node as DescribeInstanceInformation shows it. */
-export interface ManagedNode {
-  readonly name?: string;
-  readonly ping?: string;
-  readonly platform?: string;
+/** A script this adapter can send, with the stack's document that carries it. */
+export interface SsmDocument extends DocumentRef {
+  readonly script: ShellScript;
 }
 
-/**
- * One sent command, plain JSON so a run can be saved under `state/ssm-pending/` and collected
- * by a later invocation.
- */
-export interface SentCommand {
-  readonly job: ServerJob;
-  readonly target: string;
-  /** Absent when nothing was sent (no online Linux node, or SendCommand failed). */
-  readonly commandId?: string;
-  readonly sentAt: number;
-  /** Epoch ms by which SSM gives every invocation a final status (delivery + execution timeout). */
-  readonly expiresAt: number;
-  /** Every managed node carrying the target's tags. */
-  readonly nodes: Readonly<Record<string, ManagedNode>>;
-  /** The online Linux nodes whose results are awaited. */
-  readonly awaited: readonly string[];
-  /** Results known before collecting: offline, non-Linux, or the send failed. */
-  readonly early: readonly HostResult[];
-}
+/** SendCommand's delivery timeout: a node that has not picked the command up by then is unreachable. */
+export const DELIVERY_TIMEOUT_SECONDS = 60;
 
-export interface SsmExecutorOptions {
+export interface SsmRunCommandOptions {
   readonly client?: SSMClient;
-  readonly documents: CheckDocuments;
-  /** The suite's bucket: full stdout/stderr go to `<outputPrefix><job>/<target>/…`. */
+  /** The scripts this adapter sends, each with its document. */
+  readonly documents: readonly SsmDocument[];
+  /** The suite's bucket: full stdout/stderr go to `<outputPrefix><script>/<target>/…`. @default not kept */
   readonly outputBucket?: string;
   /** @default "ssm-output/" */
   readonly outputPrefix?: string;
@@ -96,7 +85,7 @@ function classifyInvocation(
   statusDetails: string | undefined,
   status: string | undefined,
   managed: boolean,
-  job: ServerJob,
+  executionSeconds: number,
   deliverySeconds: number,
   responseCode?: number,
 ): Invocation {
@@ -121,7 +110,7 @@ function classifyInvocation(
     case 'InvalidPlatform':
       return { status: 'unreachable', detail: 'not a Linux node: the shell check cannot run there (InvalidPlatform)' };
     case 'ExecutionTimedOut':
-      return { status: 'failed', detail: `the script did not finish within ${EXECUTION_TIMEOUT_SECONDS[job]} s (ExecutionTimedOut)` };
+      return { status: 'failed', detail: `the script did not finish within ${executionSeconds} s (ExecutionTimedOut)` };
     case 'Failed':
       return {
         status: 'failed',
@@ -136,19 +125,42 @@ function classifyInvocation(
   }
 }
 
+/** The exit status of a host that ran the script (SSM reports -1 when there is none). */
+function exitCodeOf(verdict: Exclude<Invocation, 'pending'>, responseCode: number | undefined): { exitCode?: number } {
+  return verdict.status !== 'unreachable' && responseCode !== undefined && responseCode >= 0 ? { exitCode: responseCode } : {};
+}
+
+/**
+ * For `exactlyOne`: the one online node the tags select. Offline nodes are left out, as the
+ * command goes to the online one alone; none or several is an error naming the tags.
+ */
+function onlyOne(nodes: Record<string, ManagedNode>, group: HostSelector, purpose: string): Record<string, ManagedNode> {
+  const online = Object.keys(nodes)
+    .filter((id) => nodes[id]!.ping === 'Online')
+    .sort();
+  const selector = Object.entries(group.tags)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+  if (online.length === 0) throw new Error(`no online SSM managed instance has the tags ${selector}`);
+  if (online.length > 1)
+    throw new Error(`the tags ${selector} select ${online.length} instances (${online.join(', ')}); ${purpose} needs exactly one`);
+  return { [online[0]!]: nodes[online[0]!]! };
+}
+
 function splitOutput(output: string): { stdout: string; stderr: string } {
   const at = output.indexOf(ERROR_MARKER);
   return at < 0 ? { stdout: output, stderr: '' } : { stdout: output.slice(0, at), stderr: output.slice(at + ERROR_MARKER.length) };
 }
 
 /**
- * Runs the check documents through SSM Run Command: DescribeInstanceInformation first (offline,
- * non-Linux nodes are findings at once), then ONE SendCommand per target group addressed by its
- * tags, then collection: ListCommands until the command is final (one call per poll whatever the
- * fleet size), ListCommandInvocations pages with the plugin output for every host, and
- * GetCommandInvocation only for the last few stragglers or a cut output. Polls back off with jitter.
+ * The remote-execution port through SSM Run Command: DescribeInstanceInformation first (offline,
+ * non-Linux nodes are results at once), then ONE SendCommand per target addressed by its tags (or
+ * by the one instance, `exactlyOne`), then collection: ListCommands until the command is final
+ * (one call per poll whatever the fleet size), ListCommandInvocations pages with the plugin output
+ * for every host, and GetCommandInvocation only for the last few stragglers or a cut output. Polls
+ * back off with jitter; throttled calls are retried.
  */
-export class SsmExecutor implements Executor {
+export class SsmRunCommand implements RemoteExecution {
   private readonly client: SSMClient;
   private readonly sleep: Sleep;
   private readonly now: () => number;
@@ -157,7 +169,10 @@ export class SsmExecutor implements Executor {
   /** SSM API calls made, by operation (retries included). */
   readonly calls: Record<string, number> = {};
 
-  constructor(private readonly options: SsmExecutorOptions) {
+  private readonly documents: ReadonlyMap<string, SsmDocument>;
+
+  constructor(private readonly options: SsmRunCommandOptions) {
+    this.documents = new Map(options.documents.map((d) => [d.script.id, d]));
     this.client = options.client ?? createSsmClient();
     this.sleep = options.sleep ?? realSleep;
     this.now = options.now ?? Date.now;
@@ -169,18 +184,19 @@ export class SsmExecutor implements Executor {
     return Object.values(this.calls).reduce((a, b) => a + b, 0);
   }
 
-  async runScript(job: ServerJob, params: Readonly<Record<string, string>>, group: TargetGroup): Promise<HostResult[]> {
-    const sent = await this.send(job, params, group);
-    const results = await this.collect(sent);
-    return results!;
-  }
-
-  /** Finds the target's nodes and sends one command to all of them. */
-  async send(job: ServerJob, params: Readonly<Record<string, string>>, group: TargetGroup): Promise<SentCommand> {
+  /** Finds the target's nodes and sends one command to all of them (or to the one, `exactlyOne`). */
+  async send(
+    script: ShellScript,
+    params: Readonly<Record<string, string>>,
+    group: HostSelector,
+    options: SendOptions = {},
+  ): Promise<SentCommand> {
+    const document = this.documents.get(script.id);
+    if (!document) throw new Error(`no SSM document for the ${script.id} script`);
     const tags = Object.entries(group.tags);
     if (tags.length > 5)
       throw new ConfigError(`targets.${group.target}.servers.tags: at most 5 tags (SSM Run Command targets); got ${tags.length}`);
-    const nodes = await this.describeNodes(tags);
+    const nodes = options.exactlyOne ? onlyOne(await this.describeNodes(tags), group, options.exactlyOne) : await this.describeNodes(tags);
     const early: HostResult[] = [];
     const awaited: string[] = [];
     for (const [id, node] of Object.entries(nodes)) {
@@ -205,26 +221,27 @@ export class SsmExecutor implements Executor {
       else awaited.push(id);
     }
     const sentAt = this.now();
-    const base = { job, target: group.target, sentAt, nodes, early };
+    const base = { script: script.id, target: group.target, sentAt, nodes, early };
     if (awaited.length === 0) return { ...base, expiresAt: sentAt, awaited };
 
-    const document = this.options.documents[job];
     try {
       const response = await this.call('SendCommand', () =>
         this.client.send(
           new SendCommandCommand({
             DocumentName: document.name,
             DocumentVersion: document.version,
-            Targets: tags.map(([key, value]) => ({ Key: `tag:${key}`, Values: [value] })),
+            ...(options.exactlyOne
+              ? { InstanceIds: awaited }
+              : { Targets: tags.map(([key, value]) => ({ Key: `tag:${key}`, Values: [value] })) }),
             Parameters: commandParameters(params),
             MaxConcurrency: this.options.maxConcurrency ?? '100%',
             MaxErrors: this.options.maxErrors ?? '100%',
             TimeoutSeconds: this.deliverySeconds,
-            Comment: `ops-autopilot ${job} check of ${group.target}`.slice(0, 100),
+            Comment: `ops-autopilot ${script.title} of ${group.target}`.slice(0, 100),
             ...(this.options.outputBucket
               ? {
                   OutputS3BucketName: this.options.outputBucket,
-                  OutputS3KeyPrefix: `${this.options.outputPrefix ?? 'ssm-output/'}${job}/${group.target}`,
+                  OutputS3KeyPrefix: `${this.options.outputPrefix ?? 'ssm-output/'}${script.id}/${group.target}`,
                 }
               : {}),
           }),
@@ -233,8 +250,14 @@ export class SsmExecutor implements Executor {
       const commandId = response.Command?.CommandId;
       if (!commandId) throw new Error('SendCommand returned no command id');
       const expiresAt =
-        response.Command?.ExpiresAfter?.getTime() ?? sentAt + (this.deliverySeconds + EXECUTION_TIMEOUT_SECONDS[job]) * 1000;
-      this.options.log?.('sent', { job, target: group.target, commandId, nodes: Object.keys(nodes).length, awaited: awaited.length });
+        response.Command?.ExpiresAfter?.getTime() ?? sentAt + (this.deliverySeconds + script.executionTimeoutSeconds) * 1000;
+      this.options.log?.('sent', {
+        script: script.id,
+        target: group.target,
+        commandId,
+        nodes: Object.keys(nodes).length,
+        awaited: awaited.length,
+      });
       return { ...base, commandId, expiresAt, awaited };
     } catch (error) {
       if (error instanceof ConfigError) throw error;
@@ -252,12 +275,13 @@ export class SsmExecutor implements Executor {
   }
 
   /**
-   * Collects a sent command's results. Returns undefined when `deadline` (epoch ms) comes first;
-   * call again later (the command keeps running on the servers meanwhile).
+   * Collects a sent command's results. Returns undefined when `deadline` (epoch ms) or the signal
+   * comes first; call again later (the command keeps running on the servers meanwhile).
    */
-  async collect(sent: SentCommand, options: { deadline?: number } = {}): Promise<HostResult[] | undefined> {
+  async collect(sent: SentCommand, options: CollectOptions = {}): Promise<HostResult[] | undefined> {
     const commandId = sent.commandId;
     if (!commandId) return [...sent.early];
+    if (options.signal?.aborted) return undefined;
     const early = new Set(sent.early.map((r) => r.host));
     const open = new Set(sent.awaited);
     const results = new Map<string, HostResult>();
@@ -281,7 +305,7 @@ export class SsmExecutor implements Executor {
         } else {
           for (const id of [...open]) await this.fetchInvocation(commandId, sent, id, open, results);
         }
-        for (const [id, partial] of [...needOutput]) await this.fetchOutput(commandId, sent, id, partial, results, needOutput);
+        for (const [id, partial] of [...needOutput]) await this.fetchOutput(commandId, id, partial, results, needOutput);
         if (open.size === 0 && needOutput.size === 0) return [...sent.early, ...results.values()];
         if (expired) return [...sent.early, ...results.values(), ...this.giveUp(sent, open, needOutput)];
       }
@@ -291,8 +315,36 @@ export class SsmExecutor implements Executor {
         random: this.random,
       });
       if (options.deadline !== undefined && this.now() + delay > options.deadline) return undefined;
-      await this.sleep(delay);
+      await this.pause(delay, options.signal);
+      if (options.signal?.aborted) return undefined;
     }
+  }
+
+  /** CancelCommand for the hosts still running it; a command already finished is left alone. */
+  async cancel(sent: SentCommand): Promise<void> {
+    if (!sent.commandId || sent.awaited.length === 0) return;
+    await this.call('CancelCommand', () =>
+      this.client.send(new CancelCommandCommand({ CommandId: sent.commandId, InstanceIds: [...sent.awaited] })),
+    ).catch((error: unknown) => this.options.log?.('cancel failed', { commandId: sent.commandId, error: errorName(error) }));
+  }
+
+  /** The injected sleep, cut short by an abort. */
+  private async pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    if (!signal) return this.sleep(ms);
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<void>((resolve) => {
+      onAbort = resolve;
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    await Promise.race([this.sleep(ms), aborted]);
+    signal.removeEventListener('abort', onAbort!);
+  }
+
+  /** The script a sent command runs, for its timeout and what a complete output is. */
+  private scriptOf(sent: SentCommand): ShellScript {
+    const document = this.documents.get(sent.script);
+    if (!document) throw new Error(`no SSM document for the ${sent.script} script`);
+    return document.script;
   }
 
   private giveUp(sent: SentCommand, open: ReadonlySet<string>, needOutput: ReadonlyMap<string, HostResult>): HostResult[] {
@@ -320,11 +372,12 @@ export class SsmExecutor implements Executor {
     needOutput: Map<string, HostResult>,
   ): void {
     const plugin = invocation.CommandPlugins?.[0];
+    const script = this.scriptOf(sent);
     const verdict = classifyInvocation(
       invocation.StatusDetails,
       invocation.Status,
       id in sent.nodes,
-      sent.job,
+      script.executionTimeoutSeconds,
       this.deliverySeconds,
       plugin?.ResponseCode,
     );
@@ -338,10 +391,11 @@ export class SsmExecutor implements Executor {
       host: id,
       name: sent.nodes[id]?.name ?? (invocation.InstanceName || undefined),
       ...verdict,
+      ...exitCodeOf(verdict, plugin?.ResponseCode),
       stdout,
       stderr,
     };
-    if (verdict.status !== 'unreachable' && !readJsonLine(stdout).ok) needOutput.set(id, { ...result, outputTruncated: true });
+    if (verdict.status !== 'unreachable' && !script.outputComplete(stdout)) needOutput.set(id, { ...result, outputTruncated: true });
     else results.set(id, result);
   }
 
@@ -360,7 +414,7 @@ export class SsmExecutor implements Executor {
       response.StatusDetails,
       response.Status,
       id in sent.nodes,
-      sent.job,
+      this.scriptOf(sent).executionTimeoutSeconds,
       this.deliverySeconds,
       response.ResponseCode,
     );
@@ -371,6 +425,7 @@ export class SsmExecutor implements Executor {
       host: id,
       name: sent.nodes[id]?.name,
       ...verdict,
+      ...exitCodeOf(verdict, response.ResponseCode),
       stdout,
       stderr: response.StandardErrorContent ?? '',
       outputTruncated: stdout.length >= GET_OUTPUT_CAP,
@@ -380,7 +435,6 @@ export class SsmExecutor implements Executor {
   /** The 24,000-character copy of a host's stdout, for an output the listing cut at its 2,500. */
   private async fetchOutput(
     commandId: string,
-    sent: SentCommand,
     id: string,
     partial: HostResult,
     results: Map<string, HostResult>,
@@ -389,8 +443,7 @@ export class SsmExecutor implements Executor {
     const response = await this.notYetAsUndefined(() =>
       this.call('GetCommandInvocation', () => this.client.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: id }))),
     );
-    if (!response || classifyInvocation(response.StatusDetails, response.Status, true, sent.job, this.deliverySeconds) === 'pending')
-      return;
+    if (!response || classifyInvocation(response.StatusDetails, response.Status, true, 0, this.deliverySeconds) === 'pending') return;
     needOutput.delete(id);
     const stdout = response.StandardOutputContent ?? '';
     results.set(id, {

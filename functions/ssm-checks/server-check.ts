@@ -1,0 +1,97 @@
+import { fileURLToPath } from 'node:url';
+import type { z } from 'zod';
+import { durationMs } from '../core/config/duration.js';
+import type { ServersConfig } from '../core/config/schema.js';
+import type { ScriptParameter, ShellScript } from '../remote/port.js';
+import { type HostFindings, readJsonLine } from './host-report.js';
+
+/** The two jobs that run a script on the servers. */
+export type ServerJob = 'disk' | 'security';
+
+/** What every script's JSON line carries besides its own fields. */
+export interface ScriptReport {
+  readonly host: string;
+  /** Parameters the script refused (a value SSM's allowedPattern should have stopped). */
+  readonly invalid?: ReadonlyArray<{ readonly param: string; readonly value: string }>;
+}
+
+/** A script's JSON line, read: the host's report, or why it does not fit the schema. */
+export type ReadReport =
+  | { readonly ok: true; readonly report: ScriptReport; addFindings(servers: ServersConfig, f: HostFindings): void }
+  | { readonly ok: false; readonly issues: string };
+
+/**
+ * One server check, a folder of its own (`disk/`, `security/`): its script, the parameters a
+ * target's `servers` config gives it, and how its JSON line becomes findings.
+ */
+export interface ServerCheck {
+  readonly job: ServerJob;
+  readonly script: ShellScript;
+  /** The script's parameters for one target, every value derived from its `servers` config. */
+  parameters(servers: ServersConfig): Record<string, string>;
+  /** The config field behind each parameter (below `targets.<t>.`), for errors. */
+  readonly configFields: Readonly<Record<string, string>>;
+  read(value: unknown): ReadReport;
+}
+
+/** Binds a check's output schema to its findings, so `read` hands on exactly what the schema parsed. */
+export function serverCheck<Report extends ScriptReport>(check: {
+  readonly job: ServerJob;
+  readonly script: ShellScript;
+  parameters(servers: ServersConfig): Record<string, string>;
+  readonly configFields: Readonly<Record<string, string>>;
+  readonly output: z.ZodType<Report>;
+  addFindings(out: Report, servers: ServersConfig, f: HostFindings): void;
+}): ServerCheck {
+  const { output, addFindings, ...rest } = check;
+  return {
+    ...rest,
+    read(value) {
+      const parsed = output.safeParse(value);
+      if (!parsed.success)
+        return {
+          ok: false,
+          issues: parsed.error.issues
+            .slice(0, 3)
+            .map((i) => `${i.path.join('.')}: ${i.message}`)
+            .join('; '),
+        };
+      return { ok: true, report: parsed.data, addFindings: (servers, f) => addFindings(parsed.data, servers, f) };
+    },
+  };
+}
+
+/** Always "1": a script that does not see SSM_contract knows the agent did not pass parameters as environment variables. */
+export const CONTRACT_PARAMETER: ScriptParameter = {
+  name: 'contract',
+  description: 'Parameter contract version of the ops-autopilot scripts; always 1.',
+  allowedPattern: '^1$',
+  default: '1',
+};
+
+const PATH = '/[A-Za-z0-9._/-]{0,255}';
+/** Up to 32 absolute paths, ":"-separated. */
+export const PATH_LIST_PATTERN = `^(${PATH}(:${PATH}){0,31})?$`;
+export const SECONDS_PATTERN = '[1-9][0-9]{0,7}';
+export const PATH_PATTERN = PATH;
+
+/** A config duration in whole seconds, at least 1. */
+export function seconds(duration: string): string {
+  return String(Math.max(1, Math.ceil(durationMs(duration) / 1000)));
+}
+
+/** A check script: the file beside its module, complete once its JSON line arrived whole. */
+export function checkScript(
+  job: ServerJob,
+  file: URL,
+  spec: Pick<ShellScript, 'description' | 'parameters' | 'executionTimeoutSeconds'>,
+): ShellScript {
+  return {
+    id: job,
+    title: `${job} check`,
+    file: fileURLToPath(file),
+    stepName: `${job}Check`,
+    outputComplete: (stdout) => readJsonLine(stdout).ok,
+    ...spec,
+  };
+}
