@@ -1,6 +1,18 @@
 #!/usr/bin/env node
-// The `autopilot` executable: registers tsx so the CLI and `ops.config.ts` files load as TypeScript.
-import { register } from 'tsx/esm/api';
+// The `autopilot` executable: runs the compiled CLI (dist/, rebuilt when a source changed). Where
+// the checkout cannot be written (an install owned by another user), tsx runs the sources instead.
+import { compiledCli } from './build-cli.mjs';
 
-register();
-await import('./autopilot.ts');
+let entry;
+try {
+  entry = await compiledCli();
+} catch (error) {
+  if (!['EACCES', 'EROFS', 'EPERM'].includes(error?.code)) throw error;
+}
+if (entry) {
+  await import(entry);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('./autopilot.ts');
+}

@@ -1,16 +1,11 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ConfigLoadTimeout, loadConfigFile } from '../functions/core/config/load.js';
 import type { Config } from '../functions/core/config/schema.js';
 import type { Report } from '../functions/core/domain/report.js';
 import { ConfigError } from '../functions/core/errors.js';
 import { redact } from '../functions/core/redact.js';
 import { parseCliArgs, USAGE, type CliArgs } from './cli/args.js';
 import { EXIT, findingsAtOrAbove } from './cli/exit-status.js';
-import { invokeDeployed } from './cli/invoke.js';
-import { LOCAL_JOBS } from './cli/jobs.js';
-import { restore } from './cli/restore.js';
-import { localContext } from './cli/local-context.js';
 import { formatReport, mergeReports } from './cli/output.js';
 
 const DEFAULT_CONFIG = 'ops.config.ts';
@@ -40,6 +35,8 @@ async function run(args: CliArgs, config: Config): Promise<Report[]> {
   if (!args.local) {
     throw new ConfigError('--local: `run` executes here only with --local; to run the deployed function use `autopilot invoke <job>`');
   }
+  // Each command imports what it needs when it runs: `help` and a health run load no backup, SSM or AWS SDK module.
+  const [{ localContext }, { LOCAL_JOBS }] = await Promise.all([import('./cli/local-context.js'), import('./cli/jobs.js')]);
   const context = localContext(config, args.store);
   const jobs = args.job === 'all' ? Object.keys(LOCAL_JOBS) : [args.job!];
   const reports: Report[] = [];
@@ -55,6 +52,7 @@ async function run(args: CliArgs, config: Config): Promise<Report[]> {
 }
 
 async function invoke(args: CliArgs): Promise<Report[]> {
+  const { invokeDeployed } = await import('./cli/invoke.js');
   const report = await invokeDeployed({ job: args.job!, targets: args.targets, stackName: args.stack });
   process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
   return [report];
@@ -83,11 +81,13 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${USAGE}\n`);
       return EXIT.ok;
     }
+    const { loadConfigFile } = await import('../functions/core/config/load.js');
     const config = await loadConfigFile(configPath(args));
     checkTargets(config, args.targets);
     if (args.command === 'run') return failOnStatus(args, await run(args, config));
     if (args.command === 'invoke') return failOnStatus(args, await invoke(args));
     if (args.command === 'restore') {
+      const { restore } = await import('./cli/restore.js');
       await restore(args);
       return EXIT.ok;
     }
@@ -96,7 +96,7 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof ConfigError) {
       process.stderr.write(`autopilot: ${error.message}\n`);
       // The abandoned config may hold a timer or socket open that would keep this process alive for ever.
-      if (error instanceof ConfigLoadTimeout) setTimeout(() => process.exit(EXIT.usage), 100).unref();
+      if (error.name === 'ConfigLoadTimeout') setTimeout(() => process.exit(EXIT.usage), 100).unref();
       return EXIT.usage;
     }
     process.stderr.write(`autopilot: internal error: ${redact(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);

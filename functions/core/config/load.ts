@@ -3,6 +3,7 @@ import { register } from 'node:module';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../errors.js';
+import { importTypeScript } from './import-typescript.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { parseConfigJson } from './json-text.js';
 import type { Config } from './schema.js';
@@ -62,8 +63,7 @@ async function importConfig(path: string, file: string): Promise<unknown> {
   });
   let module: { default?: unknown };
   try {
-    // tsx is registered by the CLI and the CDK app, so a .ts config imports like a .js one.
-    module = await Promise.race([import(url.href) as Promise<{ default?: unknown }>, gaveUp]);
+    module = await Promise.race([importTypeScript(url.href) as Promise<{ default?: unknown }>, gaveUp]);
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     throw new ConfigError(`config: cannot load ${file}: ${oneLine(error instanceof Error ? error.message : String(error))}`);
