@@ -97,7 +97,11 @@ export class LocalBash implements RemoteExecution {
   private start(script: ShellScript, params: Readonly<Record<string, string>>, host: string, timeoutMs: number): Running {
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SSM_')));
     const env = { ...inherited, ...this.options.env, ...scriptEnvironment(script, params) };
-    const child = spawn(this.options.bash ?? 'bash', [script.file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group, so stopping it stops what it started too (a pipeline, a sleeping child holding stdout).
+    const child = spawn(this.options.bash ?? 'bash', [script.file], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const group = child.pid;
+    if (group !== undefined) liveGroups.add(group);
+    forwardInterrupts();
     const stdout = new Capped(MAX_STDOUT, 'head');
     const stderr = new Capped(MAX_STDERR, 'tail');
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
@@ -106,13 +110,15 @@ export class LocalBash implements RemoteExecution {
     const stop = (reason: string) => {
       if (stopped || child.exitCode !== null || child.signalCode !== null) return;
       stopped = reason;
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS).unref();
+      killGroup(group, 'SIGTERM');
+      setTimeout(() => killGroup(group, 'SIGKILL'), KILL_GRACE_MS).unref();
     };
     const timer = setTimeout(() => stop(`timed out after ${Math.round(timeoutMs / 1000)} s`), timeoutMs);
     const done = new Promise<HostResult>((resolve) => {
       const finish = (status: { code: number | null; signal: NodeJS.Signals | null; error?: Error }) => {
         clearTimeout(timer);
+        if (group !== undefined) liveGroups.delete(group);
+        forwardInterrupts();
         const out = { host, stdout: stdout.text(), stderr: stderr.text(), ...(stdout.cut ? { outputTruncated: true } : {}) };
         if (status.error) return resolve({ ...out, status: 'failed', detail: `cannot run bash: ${status.error.message}` });
         if (status.code === 0 && !stopped) return resolve({ ...out, status: 'success', exitCode: 0 });
@@ -124,6 +130,38 @@ export class LocalBash implements RemoteExecution {
       child.once('close', (code, signal) => finish({ code, signal }));
     });
     return { done, stop };
+  }
+}
+
+/** Process groups of scripts still running: an interrupted CLI stops them before it goes. */
+const liveGroups = new Set<number>();
+
+function killGroup(group: number | undefined, signal: NodeJS.Signals): void {
+  if (group === undefined) return;
+  try {
+    process.kill(-group, signal);
+  } catch {
+    // Gone already.
+  }
+}
+
+/** Ctrl-C reaches the terminal's foreground group only: pass it on to the scripts' own groups. */
+function onInterrupt(signal: NodeJS.Signals): void {
+  for (const group of liveGroups) killGroup(group, 'SIGTERM');
+  liveGroups.clear();
+  forwardInterrupts();
+  // Nobody else handles it: die of it as a process without this listener would.
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+}
+
+let forwarding = false;
+function forwardInterrupts(): void {
+  const wanted = liveGroups.size > 0;
+  if (wanted === forwarding) return;
+  forwarding = wanted;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    if (wanted) process.on(signal, onInterrupt);
+    else process.off(signal, onInterrupt);
   }
 }
 
