@@ -85,17 +85,20 @@ describe('backup via SSM: the on-host script, for real, against presigned part U
     await Promise.all([cluster?.stop(), s3?.destroy()]);
   });
 
-  it('dumps PostgreSQL on the host in 5 MiB parts, completes, verifies and restores equal rows', async () => {
-    const [entry] = backedUpEntries(config, ['shiojiri']);
-    const outcome = await backupViaSsm({
-      entry: entry!,
+  /** The shiojiri PostgreSQL database, backed up on "the host" (this machine) in parts of `partSize`. */
+  const backUpShiojiri = (partSize: number, at: string) =>
+    backupViaSsm({
+      entry: backedUpEntries(config, ['shiojiri'])[0]!,
       servers: config.targets.shiojiri!.servers,
       store,
       uploads,
       remote,
-      partSize: 5 * MiB,
-      now: () => new Date('2026-11-23T17:00:00Z'),
+      partSize,
+      now: () => new Date(at),
     });
+
+  it('dumps PostgreSQL on the host in 5 MiB parts, completes, verifies and restores equal rows', async () => {
+    const outcome = await backUpShiojiri(5 * MiB, '2026-11-23T17:00:00Z');
     expect(outcome).toMatchObject({ ok: true });
     if (!outcome.ok) return;
     const m = outcome.manifest;
@@ -155,16 +158,7 @@ describe('backup via SSM: the on-host script, for real, against presigned part U
   });
 
   it('a dump larger than the presigned parts fails clearly, and nothing is completed', async () => {
-    const [entry] = backedUpEntries(config, ['shiojiri']);
-    const outcome = await backupViaSsm({
-      entry: entry!,
-      servers: config.targets.shiojiri!.servers,
-      store,
-      uploads,
-      remote,
-      partSize: 64 * 1024,
-      now: () => new Date('2026-11-30T00:00:00Z'),
-    });
+    const outcome = await backUpShiojiri(64 * 1024, '2026-11-30T00:00:00Z');
     expect(outcome).toMatchObject({ ok: false, stage: 'dump' });
     if (outcome.ok) return;
     expect(outcome.reason).toContain(`the dump is larger than ${PART_URLS} parts of 65536 bytes`);
@@ -215,6 +209,7 @@ describe('the host backup through SsmRunCommand: the SSM Run Command calls', () 
       random: () => 0.5,
     });
   const hosts = { target: 'shiojiri', tags: { Name: 'shiojiri-web', Env: 'prod' } };
+  const tagFilter = (key: string, value: string) => ({ Key: `tag:${key}`, Values: [value] });
   const params = { kind: 'sqlite', sqlitePath: '/srv/app/db.sqlite3', partSize: '1024', partUrls: 'https://a https://b' };
   const resultLine = `AUTOPILOT_BACKUP_RESULT ${JSON.stringify({ parts: [{ n: 1, etag: 'e'.repeat(32), size: 3 }], size: 3, tables: ['main.t:r'] })}`;
 
@@ -256,35 +251,28 @@ describe('the host backup through SsmRunCommand: the SSM Run Command calls', () 
     expect(results).toEqual([
       { host: 'i-0abc', status: 'success', exitCode: 0, stdout: `${resultLine}\n`, stderr: '', outputTruncated: false },
     ]);
-    expect(ssm.commandCalls(DescribeInstanceInformationCommand)[0]!.args[0].input).toEqual({
-      Filters: [
-        { Key: 'tag:Name', Values: ['shiojiri-web'] },
-        { Key: 'tag:Env', Values: ['prod'] },
+    // Every call, in order: one lookup, one send, polls until final, one listing, one fetch of the cut output.
+    const poll = ['ListCommands', { CommandId: 'cmd-1' }];
+    expect(ssm.calls().map((c) => [c.args[0].constructor.name.replace(/Command$/, ''), c.args[0].input])).toEqual([
+      ['DescribeInstanceInformation', { Filters: [tagFilter('Name', 'shiojiri-web'), tagFilter('Env', 'prod')], MaxResults: 50 }],
+      [
+        'SendCommand',
+        {
+          DocumentName: 'OpsAutopilot-Backup',
+          DocumentVersion: '1',
+          InstanceIds: ['i-0abc'],
+          Parameters: { kind: ['sqlite'], sqlitePath: ['/srv/app/db.sqlite3'], partSize: ['1024'], partUrls: ['https://a https://b'] },
+          MaxConcurrency: '100%',
+          MaxErrors: '100%',
+          TimeoutSeconds: 60,
+          Comment: 'ops-autopilot backup of shiojiri',
+        },
       ],
-      MaxResults: 50,
-      NextToken: undefined,
-    });
-    expect(ssm.commandCalls(SendCommandCommand).map((c) => c.args[0].input)).toEqual([
-      {
-        DocumentName: 'OpsAutopilot-Backup',
-        DocumentVersion: '1',
-        InstanceIds: ['i-0abc'],
-        Parameters: { kind: ['sqlite'], sqlitePath: ['/srv/app/db.sqlite3'], partSize: ['1024'], partUrls: ['https://a https://b'] },
-        MaxConcurrency: '100%',
-        MaxErrors: '100%',
-        TimeoutSeconds: 60,
-        Comment: 'ops-autopilot backup of shiojiri',
-      },
-    ]);
-    expect(ssm.commandCalls(ListCommandsCommand)).toHaveLength(3);
-    expect(ssm.commandCalls(ListCommandInvocationsCommand)[0]!.args[0].input).toEqual({
-      CommandId: 'cmd-1',
-      Details: true,
-      MaxResults: 50,
-      NextToken: undefined,
-    });
-    expect(ssm.commandCalls(GetCommandInvocationCommand).map((c) => c.args[0].input)).toEqual([
-      { CommandId: 'cmd-1', InstanceId: 'i-0abc' },
+      poll,
+      poll,
+      poll,
+      ['ListCommandInvocations', { CommandId: 'cmd-1', Details: true, MaxResults: 50 }],
+      ['GetCommandInvocation', { CommandId: 'cmd-1', InstanceId: 'i-0abc' }],
     ]);
   });
 

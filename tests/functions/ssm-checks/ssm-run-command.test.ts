@@ -317,35 +317,31 @@ describe('SsmRunCommand: truncated output', () => {
     expect(callsOf(GetCommandInvocationCommand)).toBe(0);
   });
 
-  it('the listed output cut inside the JSON line: the 24,000-character copy is fetched and parsed', async () => {
-    const clock = fakeClock();
-    const line = longLine(40);
-    expect(line.length).toBeGreaterThan(2500);
+  /** One host whose listed output is `line` cut at 2,500 characters, and whose fetched copy is `fetched`. */
+  async function cutListing(line: string, fetched: string) {
     describeReturns([node('i-01')]);
     commandSent();
     commandStatuses(['Success', 1, 1]);
     invocationsReturn([invocation('i-01', 'Success', line.slice(0, 2500))]);
     ssm
       .on(GetCommandInvocationCommand)
-      .resolves({ Status: 'Success', StatusDetails: 'Success', StandardOutputContent: `${line}\n`, ResponseCode: 0 });
-    const findings = await runServerChecks('disk', WEB, { remote: ssmRemote({ clock }) });
+      .resolves({ Status: 'Success', StatusDetails: 'Success', StandardOutputContent: fetched, ResponseCode: 0 });
+    return runServerChecks('disk', WEB, { remote: ssmRemote({ clock: fakeClock() }) });
+  }
+
+  it('the listed output cut inside the JSON line: the 24,000-character copy is fetched and parsed', async () => {
+    const line = longLine(40);
+    expect(line.length).toBeGreaterThan(2500);
+    const findings = await cutListing(line, `${line}\n`);
     expect(callsOf(GetCommandInvocationCommand)).toBe(1);
     expect(byCheck(findings, 'i-01/disk:/data/volume-39').severity).toBe('high');
     expect(findings.filter((f) => f.check.startsWith('i-01/disk:'))).toHaveLength(40);
   });
 
   it('the JSON line itself cut even in the long copy: a High finding saying so', async () => {
-    const clock = fakeClock();
     const line = longLine(400);
     expect(line.length).toBeGreaterThan(24_000);
-    describeReturns([node('i-01')]);
-    commandSent();
-    commandStatuses(['Success', 1, 1]);
-    invocationsReturn([invocation('i-01', 'Success', line.slice(0, 2500))]);
-    ssm
-      .on(GetCommandInvocationCommand)
-      .resolves({ Status: 'Success', StatusDetails: 'Success', StandardOutputContent: line.slice(0, 24_000), ResponseCode: 0 });
-    const findings = await runServerChecks('disk', WEB, { remote: ssmRemote({ clock }) });
+    const findings = await cutListing(line, line.slice(0, 24_000));
     expect(findings.filter((f) => f.check.startsWith('i-01/'))).toEqual([expect.objectContaining({ check: 'i-01/run', severity: 'high' })]);
     expect(runFinding(findings, 'i-01').summary).toContain('output truncated inside the JSON line');
   });
