@@ -12,6 +12,7 @@ import { AutopilotBucket } from './s3/autopilot-bucket.js';
 import { BACKUPS_PREFIX, STATE_PREFIX, backupExpirations } from './s3/backup-retention.js';
 import { JobSchedule, type JobScheduleTimingProps } from './scheduler/job-schedule.js';
 import { AlertTopics } from './sns/alert-topics.js';
+import { ChatChannels } from './chat/chat-channels.js';
 import { ServerChecks } from './ssm/index.js';
 import { BackupJob } from './backup/backup-job.js';
 import { backedUpEntries } from '../functions/backup/entries.js';
@@ -64,6 +65,7 @@ export class OpsAutopilotStack extends Stack {
 
     this.bucket = new AutopilotBucket(this, 'Storage', { backupExpirations: backupExpirations(this.config) });
     this.topics = new AlertTopics(this, 'Alerts', { subscribers: this.config.subscribers });
+    ChatChannels.addTo(this, this.config.subscribers.chat, this.topics.topics);
     this.deadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { chatSubscribersSchema } from './chat.js';
 import { DURATION_PATTERN } from './duration.js';
 
 const severity = z.enum(['low', 'medium', 'high', 'critical']);
@@ -184,6 +185,7 @@ export const configSchema = z
         medium: subscriberList.optional(),
         low: subscriberList.optional(),
         digest: subscriberList.optional(),
+        chat: chatSubscribersSchema.optional(),
       })
       .default({}),
     alerting: z
