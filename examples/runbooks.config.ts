@@ -97,6 +97,8 @@ export default defineConfig({
           responseTime: { warning: '500ms', critical: '3s' },
         },
         { name: 'cats', url: 'http://mycats.example:3004/api/v1/cats', every: '5m', responseTime: { warning: '500ms', critical: '3s' } },
+        // Redirects are followed (up to 5; 200-299 at the end), so a front end that starts sending everyone to a
+        // login page that answers 401, or loops, is CRITICAL; `followRedirects: false` would judge the first answer.
         { name: 'frontend', url: 'http://mycats.example:3000/', every: '5m' },
       ],
       postgres: [

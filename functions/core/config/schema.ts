@@ -36,6 +36,8 @@ export const healthCheckSchema = z.strictObject({
   name: checkName.optional(),
   url: httpUrl,
   method: z.enum(['GET', 'HEAD']).default('GET'),
+  /** Follow up to 5 redirects (same scheme or up to https) and expect 200-299 at the end; false: judge the first answer. */
+  followRedirects: z.boolean().default(true),
   every: duration.default('5m'),
   timeout: duration.default('10s'),
   expect: z

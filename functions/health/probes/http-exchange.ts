@@ -23,8 +23,11 @@ export interface ExchangeRequest {
 export interface ExchangeError {
   readonly code: string;
   readonly message: string;
-  /** What had been reached when it failed: no response at all, or headers but not the whole body. */
-  readonly phase: 'request' | 'body';
+  /**
+   * What had been reached when it failed: no response at all, headers but not the whole body, or an answer whose
+   * redirect could not be followed (a loop, too many hops, a downgrade to http).
+   */
+  readonly phase: 'request' | 'body' | 'redirect';
 }
 
 export interface PeerCertificate {
@@ -35,6 +38,9 @@ export interface PeerCertificate {
 /** What happened on the wire, judged elsewhere. */
 export interface Exchange {
   readonly status?: number;
+  /** The answer's Location and Content-Type headers, the only ones judged. */
+  readonly location?: string;
+  readonly contentType?: string;
   /** Time to response headers, from just before the request was created. */
   readonly headersMs?: number;
   readonly totalMs: number;
@@ -47,7 +53,7 @@ export interface Exchange {
 const USER_AGENT = 'ops-autopilot-health/0.1';
 
 /**
- * One request with node:http(s), no redirects followed, no keep-alive (`agent: false`, a fresh
+ * One request with node:http(s), no redirects followed (http-follow.ts does that), no keep-alive (`agent: false`, a fresh
  * connection each time, so connect time is part of the figure). Never rejects: every failure is
  * an `error` in the result. The timeout covers the whole exchange, connect to last body byte.
  */
@@ -59,6 +65,8 @@ export function exchange(request: ExchangeRequest): Promise<Exchange> {
     let bytesRead = 0;
     let bodyTruncated = false;
     let status: number | undefined;
+    let location: string | undefined;
+    let contentType: string | undefined;
     let headersMs: number | undefined;
     let certificate: PeerCertificate | undefined;
     let settled = false;
@@ -72,6 +80,8 @@ export function exchange(request: ExchangeRequest): Promise<Exchange> {
       signal?.removeEventListener('abort', onAbort);
       const result: Exchange = {
         status,
+        location,
+        contentType,
         headersMs,
         totalMs,
         body: Buffer.concat(chunks, bytesRead),
@@ -103,6 +113,8 @@ export function exchange(request: ExchangeRequest): Promise<Exchange> {
     const req = (isHttps ? https : http).request(url, options, (res) => {
       headersMs = performance.now() - started;
       status = res.statusCode;
+      location = res.headers.location;
+      contentType = res.headers['content-type'];
       if (isHttps) certificate = peerCertificateOf(res.socket as TLSSocket);
       res.on('data', (chunk: Buffer) => {
         if (settled) return;

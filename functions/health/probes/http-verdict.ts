@@ -2,7 +2,9 @@ import type { HealthCheckConfig } from '../../core/config/schema.js';
 import { durationMs } from '../../core/config/duration.js';
 import { classify, rank, worst, type Level, type MatrixRule, type Severity } from '../../core/domain/severity.js';
 import { formatMs, quote, roundMs } from '../format.js';
+import { decodeBody } from './http-body.js';
 import { BODY_CAP_BYTES, type Exchange, type ExchangeError } from './http-exchange.js';
+import { describeChain, displayUrl } from './http-follow.js';
 
 export const DEFAULT_CERTIFICATE_WARNING_DAYS = 30;
 export const DEFAULT_CERTIFICATE_CRITICAL_DAYS = 7;
@@ -21,16 +23,21 @@ export interface Verdict {
   readonly observed: Record<string, unknown>;
 }
 
-type Check = Pick<HealthCheckConfig, 'method' | 'timeout' | 'expect' | 'responseTime' | 'certificate' | 'severity'>;
+type Check = Pick<HealthCheckConfig, 'method' | 'timeout' | 'expect' | 'responseTime' | 'certificate' | 'severity'> & {
+  readonly followRedirects?: boolean;
+};
+/** An answer, and the URLs asked on the way to it when redirects were followed (the configured one first). */
+type Answer = Exchange & { readonly chain?: readonly URL[] };
 
 /** Turns what happened on the wire into one severity and one summary line; pure. */
-export function judgeExchange(check: Check, result: Exchange, now: Date = new Date()): Verdict {
+export function judgeExchange(check: Check, result: Answer, now: Date = new Date()): Verdict {
   const aspects: Aspect[] = [];
   const observed: Record<string, unknown> = { method: check.method };
   if (result.status !== undefined) observed.status = result.status;
   if (result.headersMs !== undefined) observed.responseTimeMs = roundMs(result.headersMs);
   observed.bytesRead = result.body.length;
   if (result.bodyTruncated) observed.bodyTruncated = true;
+  if (result.chain && result.chain.length > 1) observed.redirects = result.chain.slice(1).map(displayUrl);
 
   const daysLeft = result.certificate && Math.floor((result.certificate.validTo.getTime() - now.getTime()) / DAY_MS);
   if (result.certificate && daysLeft !== undefined) {
@@ -43,8 +50,9 @@ export function judgeExchange(check: Check, result: Exchange, now: Date = new Da
     aspects.push({ rule: 'http.availability', level: 'critical', message: errorMessage(result.error, check) });
   }
 
-  if (result.status !== undefined) {
-    aspects.push(...statusAspects(check, result.status));
+  // An answer whose redirect was refused is judged by that refusal alone: its 3xx status is no verdict.
+  if (result.status !== undefined && result.error?.phase !== 'redirect') {
+    aspects.push(...statusAspects(check, result.status, result.chain));
     if (!result.error) aspects.push(...bodyAspects(check, result));
     if (result.headersMs !== undefined) aspects.push(...responseTimeAspects(check, result.headersMs));
   }
@@ -57,11 +65,14 @@ export function judgeExchange(check: Check, result: Exchange, now: Date = new Da
   return { severity, summary, observed };
 }
 
-function okSummary(result: Exchange): string {
-  return `${result.status} in ${formatMs(result.headersMs ?? result.totalMs)}`;
+function okSummary(result: Answer): string {
+  const hops = (result.chain?.length ?? 1) - 1;
+  const after = hops > 0 ? ` after ${hops} redirect${hops === 1 ? '' : 's'}` : '';
+  return `${result.status} in ${formatMs(result.headersMs ?? result.totalMs)}${after}`;
 }
 
 function errorMessage(error: ExchangeError, check: Check): string {
+  if (error.phase === 'redirect') return error.message;
   const during = error.phase === 'body' ? ' (reading body)' : '';
   if (error.code === 'ETIMEDOUT') return `timeout after ${formatMs(durationMs(check.timeout))}${during}`;
   if (error.code === 'ABORTED') return `${error.message}${during}`;
@@ -76,15 +87,25 @@ function isTlsError(code: string): boolean {
   return /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH|ERR_OSSL_)/.test(code);
 }
 
-export function describeExpectedStatus(expected: number | readonly number[] | undefined): string {
-  if (expected === undefined) return '200-399';
+/**
+ * Without `expect.status`: 200-299 at the end of the redirects (Gatus's, Uptime Kuma's and blackbox_exporter's
+ * default), or 200-399 for the first answer when redirects are not followed (a 3xx is then the answer).
+ */
+export function describeExpectedStatus(expected: number | readonly number[] | undefined, followRedirects = true): string {
+  if (expected === undefined) return followRedirects ? '200-299' : '200-399';
   return Array.isArray(expected) ? expected.join(', ') : String(expected);
 }
 
-function statusAspects(check: Check, status: number): Aspect[] {
+function statusAspects(check: Check, status: number, chain: readonly URL[] | undefined): Aspect[] {
   const expected = check.expect?.status;
-  const ok = expected === undefined ? status >= 200 && status <= 399 : ([] as number[]).concat(expected).includes(status);
-  return ok ? [] : [{ rule: 'http.availability', level: 'critical', message: `${status} (expected ${describeExpectedStatus(expected)})` }];
+  const follow = check.followRedirects !== false;
+  const ok = expected === undefined ? status >= 200 && status <= (follow ? 299 : 399) : ([] as number[]).concat(expected).includes(status);
+  if (ok) return [];
+  const hops = (chain?.length ?? 1) - 1;
+  const after = hops > 0 ? ` after ${hops} redirect${hops === 1 ? '' : 's'}: ${describeChain(chain!)}` : '';
+  return [
+    { rule: 'http.availability', level: 'critical', message: `${status} (expected ${describeExpectedStatus(expected, follow)})${after}` },
+  ];
 }
 
 function bodyAspects(check: Check, result: Exchange): Aspect[] {
@@ -94,7 +115,7 @@ function bodyAspects(check: Check, result: Exchange): Aspect[] {
     return [{ rule: 'http.availability', level: 'critical', message: 'HEAD answers carry no body: bodyContains/json need GET' }];
   }
   const within = result.bodyTruncated ? ' (first 1 MiB)' : '';
-  const text = result.body.toString('utf8');
+  const text = decodeBody(result.body, result.contentType);
   const aspects: Aspect[] = [];
   if (bodyContains !== undefined && !text.includes(bodyContains)) {
     aspects.push({ rule: 'http.availability', level: 'critical', message: `body lacks ${quote(bodyContains)}${within}` });

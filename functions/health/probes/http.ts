@@ -2,6 +2,7 @@ import { checkNameOf, type HealthCheckConfig } from '../../core/config/schema.js
 import { durationMs } from '../../core/config/duration.js';
 import type { Finding } from '../../core/domain/finding.js';
 import { exchange } from './http-exchange.js';
+import { displayUrl, exchangeFollowing } from './http-follow.js';
 import { judgeExchange } from './http-verdict.js';
 
 export interface HttpProbeOptions {
@@ -11,19 +12,20 @@ export interface HttpProbeOptions {
 }
 
 /**
- * Probes one HTTP(S) health check: one request, redirects not followed (a 3xx is the answer),
+ * Probes one HTTP(S) health check: redirects followed (up to 5, see http-follow.ts) unless `followRedirects: false`,
  * at most 1 MiB of body read. Always resolves to a Finding; failures are findings too.
  */
 export async function probeHttp(target: string, check: HealthCheckConfig, options: HttpProbeOptions = {}): Promise<Finding> {
   const url = new URL(check.url);
-  const result = await exchange({
+  const request = {
     url,
     method: check.method,
     headers: check.headers,
     timeoutMs: durationMs(check.timeout),
     signal: options.signal,
     ca: options.ca,
-  });
+  };
+  const result = check.followRedirects === false ? await exchange(request) : await exchangeFollowing(request);
   const verdict = judgeExchange(check, result);
   return {
     target,
@@ -33,9 +35,4 @@ export async function probeHttp(target: string, check: HealthCheckConfig, option
     summary: verdict.summary,
     observed: { url: displayUrl(url), ...verdict.observed },
   };
-}
-
-/** Origin and path only: user:password or a token in the query must not reach reports or alerts. */
-function displayUrl(url: URL): string {
-  return `${url.origin}${url.pathname}`;
 }

@@ -33,7 +33,8 @@ describe('valueAtPath', () => {
 
 describe('judgeExchange', () => {
   it('describes the expected status', () => {
-    expect(describeExpectedStatus(undefined)).toBe('200-399');
+    expect(describeExpectedStatus(undefined)).toBe('200-299');
+    expect(describeExpectedStatus(undefined, false)).toBe('200-399');
     expect(describeExpectedStatus(204)).toBe('204');
     expect(describeExpectedStatus([200, 204])).toBe('200, 204');
   });

@@ -27,8 +27,6 @@ describe('probeHttp against a real loopback server', () => {
       '/slow': { delayMs: 300, body: 'OK' },
       '/hang': { hang: true },
       '/slow-body': { slowBody: { chunks: ['O', 'K'], intervalMs: 2_000 } },
-      '/moved': { redirectTo: '/ok' },
-      '/loop': { redirectTo: '/loop' },
       '/huge': { streamBytes: 100 * 1024 * 1024 },
       '/echo-header': (req, res) => res.end(String(req.headers['x-probe-token'] ?? 'none')),
     });
@@ -53,10 +51,10 @@ describe('probeHttp against a real loopback server', () => {
     expect(finding.check).toBe('127.0.0.1-ok');
   });
 
-  it('reports 503 as critical against the default 200-399', async () => {
+  it('reports 503 as critical against the default 200-299', async () => {
     const finding = await probeHttp('shop', check({ url: server.url('/down') }));
     expect(finding.severity).toBe('critical');
-    expect(finding.summary).toBe('503 (expected 200-399)');
+    expect(finding.summary).toBe('503 (expected 200-299)');
     expect(finding.observed).toMatchObject({ status: 503 });
   });
 
@@ -125,22 +123,6 @@ describe('probeHttp against a real loopback server', () => {
     expect(finding.severity).toBe('ok');
     expect(finding.observed).toMatchObject({ method: 'HEAD', status: 200, bytesRead: 0 });
     expect(server.requests.slice(before).map((r) => r.method)).toEqual(['HEAD']);
-  });
-
-  it('does not follow a redirect: the 3xx is the answer', async () => {
-    const before = server.requests.length;
-    const asIs = await probeHttp('shop', check({ url: server.url('/moved') }));
-    expect(asIs).toMatchObject({ severity: 'ok', observed: { status: 302 } });
-    const strict = await probeHttp('shop', check({ url: server.url('/moved'), expect: { status: 200 } }));
-    expect(strict).toMatchObject({ severity: 'critical', summary: '302 (expected 200)' });
-    expect(server.requests.slice(before).map((r) => r.path)).toEqual(['/moved', '/moved']);
-  });
-
-  it('makes exactly one request to a redirect loop', async () => {
-    const before = server.requests.length;
-    const finding = await probeHttp('shop', check({ url: server.url('/loop'), expect: { status: 200 } }));
-    expect(finding).toMatchObject({ severity: 'critical', summary: '302 (expected 200)' });
-    expect(server.requests.length - before).toBe(1);
   });
 
   it('reads at most 1 MiB of a 100 MB body and hangs up', async () => {
@@ -237,5 +219,223 @@ describe('probeHttp certificate checks against a real HTTPS server', () => {
     const finding = await probeHttp('shop', check({ url: `https://localhost:${server.port}/health` }), { ca: tls.cert });
     expect(finding.severity).toBe('critical');
     expect(finding.summary).toMatch(/^TLS error: .*\(ERR_TLS_CERT_ALTNAME_INVALID\)$/);
+  });
+});
+
+describe('probeHttp redirects (followed as Gatus, Uptime Kuma and blackbox_exporter do)', () => {
+  let server: TestHttpServer;
+  let other: TestHttpServer;
+  let tls: SelfSignedCertificate;
+  let secure: TestHttpServer;
+
+  beforeAll(async () => {
+    tls = selfSignedCertificate(200);
+    other = await startHttpServer({
+      '/echo': (req, res) => res.end(`token=${String(req.headers['x-probe-token'] ?? 'none')}`),
+    });
+    secure = await startHttpsServer({ '/health': { body: 'OK' } }, tls);
+    const hops: Record<string, { redirectTo: string }> = {};
+    for (let i = 1; i <= 7; i++) hops[`/r${i}`] = { redirectTo: `/r${i + 1}` };
+    server = await startHttpServer({
+      ...hops,
+      '/r6-ok': { redirectTo: '/r7-ok' },
+      '/ok': { body: 'OK' },
+      '/moved': { redirectTo: '/ok' },
+      '/moved-301': { status: 301, redirectTo: '/ok' },
+      '/moved-307': { status: 307, redirectTo: '/ok' },
+      '/moved-308': { status: 308, redirectTo: '/ok' },
+      '/see-other': { status: 303, redirectTo: '/ok' },
+      '/to-login': { redirectTo: '/login' },
+      '/login': { status: 401, body: 'log in' },
+      '/loop': { redirectTo: '/loop' },
+      '/ping': { redirectTo: '/pong' },
+      '/pong': { redirectTo: '/ping' },
+      '/multiple-choices': { status: 300, body: 'pick one' },
+      '/no-location': { status: 302 },
+      '/ftp': { redirectTo: 'ftp://127.0.0.1/file' },
+      '/elsewhere': (_req, res) => res.writeHead(302, { location: other.url('/echo') }).end(),
+      '/here': { redirectTo: '/echo-here' },
+      '/echo-here': (req, res) => res.end(`token=${String(req.headers['x-probe-token'] ?? 'none')}`),
+      '/upgrade': (_req, res) => res.writeHead(301, { location: secure.url('/health') }).end(),
+      '/slow-hop': { delayMs: 300, redirectTo: '/slow-end' },
+      '/slow-end': { delayMs: 300, body: 'OK' },
+      '/slow-hop-fast-end': { delayMs: 200, redirectTo: '/ok' },
+    });
+    // Five hops, then an answer: /r6-ok -> /r7-ok; the chain starts at /r2 so that /r7-ok is the sixth request.
+    server.route('/r7-ok', { body: 'OK' });
+    server.route('/chain5', { redirectTo: '/c2' });
+    server.route('/c2', { redirectTo: '/c3' });
+    server.route('/c3', { redirectTo: '/c4' });
+    server.route('/c4', { redirectTo: '/c5' });
+    server.route('/c5', { redirectTo: '/ok' });
+  });
+  afterAll(() => Promise.all([server.close(), other.close(), secure.close()]));
+
+  const requestsDuring = async <T>(s: TestHttpServer, fn: () => Promise<T>): Promise<[T, string[]]> => {
+    const before = s.requests.length;
+    const result = await fn();
+    return [result, s.requests.slice(before).map((r) => r.path)];
+  };
+
+  it('follows a redirect and judges the final answer, body included', async () => {
+    const [finding, paths] = await requestsDuring(server, () =>
+      probeHttp('shop', check({ url: server.url('/moved'), expect: { bodyContains: 'OK' } })),
+    );
+    expect(finding).toMatchObject({ severity: 'ok', observed: { status: 200, redirects: [server.url('/ok')] } });
+    expect(finding.summary).toMatch(/^200 in \d+ ms after 1 redirect$/);
+    expect(paths).toEqual(['/moved', '/ok']);
+  });
+
+  it.each(['/moved-301', '/see-other', '/moved-307', '/moved-308'])('follows %s', async (path) => {
+    const finding = await probeHttp('shop', check({ url: server.url(path), expect: { bodyContains: 'OK' } }));
+    expect(finding).toMatchObject({ severity: 'ok', observed: { status: 200 } });
+  });
+
+  it('reads a /health that now redirects to a login page answering 401 as critical, with the chain', async () => {
+    const finding = await probeHttp('shop', check({ url: server.url('/to-login') }));
+    expect(finding).toMatchObject({ severity: 'critical', observed: { status: 401 } });
+    expect(finding.summary).toBe(`401 (expected 200-299) after 1 redirect: ${server.url('/to-login')} -> /login`);
+  });
+
+  it('calls a redirect to itself a loop, with one request', async () => {
+    const [finding, paths] = await requestsDuring(server, () => probeHttp('shop', check({ url: server.url('/loop') })));
+    expect(finding).toMatchObject({ severity: 'critical', summary: `redirect loop: ${server.url('/loop')} -> /loop` });
+    expect(finding.observed).toMatchObject({ status: 302, error: 'REDIRECT_LOOP' });
+    expect(paths).toEqual(['/loop']);
+  });
+
+  it('calls a two-step cycle a loop, with the chain', async () => {
+    const [finding, paths] = await requestsDuring(server, () => probeHttp('shop', check({ url: server.url('/ping') })));
+    expect(finding).toMatchObject({ severity: 'critical', summary: `redirect loop: ${server.url('/ping')} -> /pong -> /ping` });
+    expect(paths).toEqual(['/ping', '/pong']);
+  });
+
+  it('follows at most 5 redirects: the sixth is critical, with the chain', async () => {
+    const [finding, paths] = await requestsDuring(server, () => probeHttp('shop', check({ url: server.url('/r1') })));
+    expect(finding.severity).toBe('critical');
+    expect(finding.summary).toBe(`too many redirects (more than 5): ${server.url('/r1')} -> /r2 -> /r3 -> /r4 -> /r5 -> /r6 -> /r7`);
+    expect(finding.observed).toMatchObject({ error: 'TOO_MANY_REDIRECTS' });
+    expect(paths).toEqual(['/r1', '/r2', '/r3', '/r4', '/r5', '/r6']);
+  });
+
+  it('accepts exactly 5 redirects', async () => {
+    const [finding, paths] = await requestsDuring(server, () => probeHttp('shop', check({ url: server.url('/chain5') })));
+    expect(finding).toMatchObject({ severity: 'ok', observed: { status: 200 } });
+    expect(finding.observed?.redirects).toHaveLength(5);
+    expect(paths).toEqual(['/chain5', '/c2', '/c3', '/c4', '/c5', '/ok']);
+  });
+
+  it('expects 200-299 at the end by default: a 300 or a 302 without Location is critical', async () => {
+    const choices = await probeHttp('shop', check({ url: server.url('/multiple-choices') }));
+    expect(choices).toMatchObject({ severity: 'critical', summary: '300 (expected 200-299)' });
+    const bare = await probeHttp('shop', check({ url: server.url('/no-location') }));
+    expect(bare).toMatchObject({ severity: 'critical', summary: '302 (expected 200-299)' });
+  });
+
+  it('refuses a redirect to a scheme other than http(s)', async () => {
+    const finding = await probeHttp('shop', check({ url: server.url('/ftp') }));
+    expect(finding.severity).toBe('critical');
+    expect(finding.summary).toBe(`redirect to an unsupported scheme: ${server.url('/ftp')} -> ftp://127.0.0.1/file`);
+  });
+
+  it('follows an upgrade to https and checks that certificate', async () => {
+    const finding = await probeHttp('shop', check({ url: server.url('/upgrade'), expect: { bodyContains: 'OK' } }), { ca: tls.cert });
+    expect(finding).toMatchObject({ severity: 'ok', observed: { status: 200, redirects: [secure.url('/health')] } });
+    expect(finding.observed?.certificateDaysLeft).toBeGreaterThan(150);
+  });
+
+  it('refuses a downgrade from https to http without asking the http server', async () => {
+    const downgrade = await startHttpsServer({ '/health': (_req, res) => res.writeHead(302, { location: server.url('/ok') }).end() }, tls);
+    try {
+      const [finding, paths] = await requestsDuring(server, () =>
+        probeHttp('shop', check({ url: downgrade.url('/health') }), { ca: tls.cert }),
+      );
+      expect(finding.severity).toBe('critical');
+      expect(finding.summary).toBe(`redirect from https to http refused: ${downgrade.url('/health')} -> ${server.url('/ok')}`);
+      expect(paths).toEqual([]);
+    } finally {
+      await downgrade.close();
+    }
+  });
+
+  it('sends the configured headers on the same origin only', async () => {
+    const headers = { 'X-Probe-Token': 'abc' };
+    const same = await probeHttp('shop', check({ url: server.url('/here'), headers, expect: { bodyContains: 'token=abc' } }));
+    expect(same.severity).toBe('ok');
+    const away = await probeHttp('shop', check({ url: server.url('/elsewhere'), headers, expect: { bodyContains: 'token=none' } }));
+    expect(away).toMatchObject({ severity: 'ok', observed: { redirects: [other.url('/echo')] } });
+  });
+
+  it('spends one timeout on the whole chain', async () => {
+    const finding = await probeHttp('shop', check({ url: server.url('/slow-hop'), timeout: '450ms' }));
+    expect(finding).toMatchObject({ severity: 'critical', summary: 'timeout after 450 ms' });
+    expect(finding.observed).toMatchObject({ error: 'ETIMEDOUT', redirects: [server.url('/slow-end')] });
+  });
+
+  it('times the whole chain as the response time', async () => {
+    const finding = await probeHttp('shop', check({ url: server.url('/slow-hop-fast-end') }));
+    expect(finding.severity).toBe('ok');
+    expect(finding.observed?.responseTimeMs).toBeGreaterThanOrEqual(200);
+  });
+
+  it('judges the first answer with followRedirects: false, against 200-399', async () => {
+    const [asIs, paths] = await requestsDuring(server, () =>
+      probeHttp('shop', check({ url: server.url('/to-login'), followRedirects: false })),
+    );
+    expect(asIs).toMatchObject({ severity: 'ok', observed: { status: 302 } });
+    expect(asIs.observed).not.toHaveProperty('redirects');
+    expect(paths).toEqual(['/to-login']);
+    const strict = await probeHttp('shop', check({ url: server.url('/loop'), followRedirects: false, expect: { status: 200 } }));
+    expect(strict).toMatchObject({ severity: 'critical', summary: '302 (expected 200)' });
+    const down = await probeHttp('shop', check({ url: server.url('/login'), followRedirects: false }));
+    expect(down).toMatchObject({ severity: 'critical', summary: '401 (expected 200-399)' });
+  });
+});
+
+describe('probeHttp decodes bodies by their declared charset', () => {
+  let server: TestHttpServer;
+  // "正常" (normal) and {"status":"正常"} in legacy Japanese encodings; Node can decode these but not encode them.
+  const SHIFT_JIS = Buffer.from([0x90, 0xb3, 0x8f, 0xed]);
+  const EUC_JP = Buffer.from([0xc0, 0xb5, 0xbe, 0xef]);
+  const ISO_2022_JP = Buffer.from([0x1b, 0x24, 0x42, 0x40, 0x35, 0x3e, 0x6f, 0x1b, 0x28, 0x42]);
+  const jsonIn = (bytes: Buffer) => Buffer.concat([Buffer.from('{"status":"'), bytes, Buffer.from('"}')]);
+
+  beforeAll(async () => {
+    for (const [encoding, bytes] of [
+      ['shift_jis', SHIFT_JIS],
+      ['euc-jp', EUC_JP],
+      ['iso-2022-jp', ISO_2022_JP],
+    ] as const) {
+      expect(new TextDecoder(encoding).decode(bytes)).toBe('正常');
+    }
+    server = await startHttpServer({
+      '/sjis': { headers: { 'content-type': 'text/plain; charset=Shift_JIS' }, body: SHIFT_JIS },
+      '/sjis-quoted': { headers: { 'content-type': 'text/html; charset="shift_jis"' }, body: SHIFT_JIS },
+      '/euc-jp': { headers: { 'content-type': 'text/html;charset=EUC-JP' }, body: EUC_JP },
+      '/iso-2022-jp': { headers: { 'content-type': 'text/plain; format=flowed; charset=iso-2022-jp' }, body: ISO_2022_JP },
+      '/sjis-json': { headers: { 'content-type': 'application/json; charset=Shift_JIS' }, body: jsonIn(SHIFT_JIS) },
+      '/utf8': { headers: { 'content-type': 'text/plain' }, body: '正常' },
+      '/unknown-charset': { headers: { 'content-type': 'text/plain; charset=x-no-such-thing' }, body: '正常' },
+      '/undeclared-sjis': { headers: { 'content-type': 'text/plain' }, body: SHIFT_JIS },
+    });
+  });
+  afterAll(() => server.close());
+
+  it.each(['/sjis', '/sjis-quoted', '/euc-jp', '/iso-2022-jp'])('finds "正常" in %s', async (path) => {
+    const finding = await probeHttp('shop', check({ url: server.url(path), expect: { bodyContains: '正常' } }));
+    expect(finding.severity, finding.summary).toBe('ok');
+  });
+
+  it('compares JSON fields of a Shift_JIS document', async () => {
+    const finding = await probeHttp('shop', check({ url: server.url('/sjis-json'), expect: { json: { status: '正常' } } }));
+    expect(finding.severity, finding.summary).toBe('ok');
+  });
+
+  it('reads UTF-8 when no charset is declared, and when the declared one is unknown', async () => {
+    expect((await probeHttp('shop', check({ url: server.url('/utf8'), expect: { bodyContains: '正常' } }))).severity).toBe('ok');
+    const unknown = await probeHttp('shop', check({ url: server.url('/unknown-charset'), expect: { bodyContains: '正常' } }));
+    expect(unknown.severity).toBe('ok');
+    const undeclared = await probeHttp('shop', check({ url: server.url('/undeclared-sjis'), expect: { bodyContains: '正常' } }));
+    expect(undeclared).toMatchObject({ severity: 'critical', summary: 'body lacks "正常"' });
   });
 });
