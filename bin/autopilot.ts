@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Config } from '../functions/core/config/schema.js';
 import type { Report } from '../functions/core/domain/report.js';
-import { ConfigError } from '../functions/core/errors.js';
+import { ConfigError, IncompleteRunError, ServiceFaultError, storeFaultOf } from '../functions/core/errors.js';
 import { redact } from '../functions/core/redact.js';
 import { parseCliArgs, USAGE, type CliArgs } from './cli/args.js';
 import { EXIT, findingsAtOrAbove } from './cli/exit-status.js';
@@ -40,14 +40,30 @@ async function run(args: CliArgs, config: Config): Promise<Report[]> {
   const context = localContext(config, args.store);
   const jobs = args.job === 'all' ? Object.keys(LOCAL_JOBS) : [args.job!];
   const reports: Report[] = [];
+  const print = () => {
+    if (args.json && reports.length) {
+      process.stdout.write(`${JSON.stringify(reports.length === 1 ? reports[0] : mergeReports(reports), null, 2)}\n`);
+    }
+  };
   for (const job of jobs) {
     const runner = LOCAL_JOBS[job as keyof typeof LOCAL_JOBS];
     if (!runner) throw new ConfigError(`run: the ${job} job is not available in this version`);
-    const report = await runner(config, { targets: args.targets, context });
+    let report: Report;
+    try {
+      report = await runner(config, { targets: args.targets, context });
+    } catch (error) {
+      // The findings stand even when the store failed under them: print them, then say why the run stopped.
+      if (error instanceof IncompleteRunError) {
+        reports.push(error.report);
+        if (!args.json) process.stdout.write(`${formatReport(error.report)}\n`);
+      }
+      print();
+      throw error;
+    }
     reports.push(report);
     if (!args.json) process.stdout.write(`${formatReport(report)}\n`);
   }
-  if (args.json) process.stdout.write(`${JSON.stringify(reports.length === 1 ? reports[0] : mergeReports(reports), null, 2)}\n`);
+  print();
   return reports;
 }
 
@@ -98,6 +114,11 @@ export async function main(argv: string[]): Promise<number> {
       // The abandoned config may hold a timer or socket open that would keep this process alive for ever.
       if (error.name === 'ConfigLoadTimeout') setTimeout(() => process.exit(EXIT.usage), 100).unref();
       return EXIT.usage;
+    }
+    const fault = storeFaultOf(error) ?? (error instanceof ServiceFaultError ? error : undefined);
+    if (fault) {
+      process.stderr.write(`autopilot: ${redact(fault.message)}\n`);
+      return EXIT.fault;
     }
     process.stderr.write(`autopilot: internal error: ${redact(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
     return EXIT.internal;

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { ConsoleNotifier } from '../../functions/core/adapters/console-notifier.js';
+import { ConsoleChannel } from '../../functions/core/delivery/channels/console/index.js';
 import { LocalObjectStore } from '../../functions/core/adapters/local-object-store.js';
 import { S3ObjectStore } from '../../functions/core/adapters/s3-object-store.js';
 import type { Config } from '../../functions/core/config/schema.js';
@@ -21,5 +21,5 @@ export function localStore(storeDir: string): ObjectStore {
 }
 
 export function localContext(config: Config, storeDir: string): JobContext {
-  return { config, store: localStore(storeDir), notifier: new ConsoleNotifier(process.stderr) };
+  return { config, store: localStore(storeDir), notifier: new ConsoleChannel(process.stderr) };
 }

@@ -11,12 +11,14 @@ export function formatReport(report: Report): string {
     lines.push(`  ${MARK[f.severity].padEnd(8)} ${`${f.target}/${f.check}`.padEnd(width)}  ${f.summary}`);
   }
   for (const u of report.undelivered ?? []) lines.push(`  ! not delivered to ${u.topic}: ${u.error} (sent again next run)`);
+  for (const w of report.warnings ?? []) lines.push(`  ! ${w}`);
   return lines.join('\n');
 }
 
 /** `run all --json` still prints exactly one report: the jobs' findings and notifications together. */
 export function mergeReports(reports: readonly Report[]): Report {
   const undelivered = reports.flatMap((r) => r.undelivered ?? []);
+  const warnings = reports.flatMap((r) => r.warnings ?? []);
   return {
     job: 'all' as Report['job'],
     startedAt: reports[0]?.startedAt ?? new Date().toISOString(),
@@ -24,5 +26,6 @@ export function mergeReports(reports: readonly Report[]): Report {
     findings: reports.flatMap((r) => r.findings),
     notifications: reports.flatMap((r) => r.notifications),
     ...(undelivered.length ? { undelivered } : {}),
+    ...(warnings.length ? { warnings } : {}),
   };
 }

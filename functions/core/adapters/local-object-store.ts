@@ -1,15 +1,17 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, type Dirent } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PreconditionFailedError } from '../errors.js';
-import type { ObjectInfo, ObjectStore, PutOptions, StoredObject, StreamedObject } from '../ports/object-store.js';
+import type { ObjectInfo, ObjectStore, PreviousVersion, PutOptions, StoredObject, StreamedObject } from '../ports/object-store.js';
 
 const TEMP_MARK = '.partial-';
 const LOCK_SUFFIX = '.lock';
+/** The version a conditional write replaced, kept beside it (what a damaged alert state is recovered from). */
+const PREVIOUS_SUFFIX = '.prev';
 const STALE_LOCK_MS = 30_000;
 
 function etagOf(body: Buffer): string {
@@ -59,6 +61,9 @@ export class LocalObjectStore implements ObjectStore {
       }
       const temp = `${path}${TEMP_MARK}${randomUUID()}`;
       await writeFile(temp, bytes);
+      // A conditional write replaces a document someone relies on (the alert state): keep the
+      // version it replaces, as a versioned bucket would, linked in place atomically.
+      if (conditional) await this.keepPrevious(path);
       await rename(temp, path);
       return { etag: etagOf(bytes) };
     } finally {
@@ -80,7 +85,7 @@ export class LocalObjectStore implements ObjectStore {
         const full = join(dir, entry.name);
         if (entry.isDirectory()) {
           await walk(full);
-        } else if (!entry.name.includes(TEMP_MARK) && !entry.name.endsWith(LOCK_SUFFIX)) {
+        } else if (!entry.name.includes(TEMP_MARK) && !entry.name.endsWith(LOCK_SUFFIX) && !entry.name.endsWith(PREVIOUS_SUFFIX)) {
           const key = relative(this.root, full).split(sep).join('/');
           if (!key.startsWith(prefix)) continue;
           const info = await stat(full);
@@ -132,6 +137,29 @@ export class LocalObjectStore implements ObjectStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
+  }
+
+  async previousVersions(key: string, limit: number): Promise<PreviousVersion[]> {
+    if (limit < 1) return [];
+    const path = `${this.pathOf(key)}${PREVIOUS_SUFFIX}`;
+    try {
+      const [body, info] = await Promise.all([readFile(path), stat(path)]);
+      return [{ body, etag: etagOf(body), lastModified: info.mtime }];
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+  }
+
+  private async keepPrevious(path: string): Promise<void> {
+    const temp = `${path}${TEMP_MARK}${randomUUID()}`;
+    try {
+      await link(path, temp);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    await rename(temp, `${path}${PREVIOUS_SUFFIX}`);
   }
 
   /** An exclusive lock file beside the object; a lock older than STALE_LOCK_MS is from a dead process. */

@@ -3,13 +3,14 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  ListObjectVersionsCommand,
   PutObjectCommand,
   type S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { PreconditionFailedError } from '../errors.js';
-import type { ObjectInfo, ObjectStore, PutOptions, StoredObject, StreamedObject } from '../ports/object-store.js';
+import type { ObjectInfo, ObjectStore, PreviousVersion, PutOptions, StoredObject, StreamedObject } from '../ports/object-store.js';
 import { createS3Client } from './s3-client.js';
 import { multipartUpload } from './s3-multipart-upload.js';
 
@@ -103,6 +104,31 @@ export class S3ObjectStore implements ObjectStore {
   async getStream(key: string): Promise<Readable> {
     const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
     return response.Body as Readable;
+  }
+
+  /** The bucket is versioned: a key's noncurrent versions, newest first (a delete marker has no body and is skipped). */
+  async previousVersions(key: string, limit: number): Promise<PreviousVersion[]> {
+    const versions: Array<{ id: string; lastModified: Date }> = [];
+    let keyMarker: string | undefined;
+    let versionIdMarker: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectVersionsCommand({ Bucket: this.bucket, Prefix: key, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }),
+      );
+      for (const v of page.Versions ?? []) {
+        if (v.Key === key && !v.IsLatest && v.VersionId) versions.push({ id: v.VersionId, lastModified: v.LastModified ?? new Date(0) });
+      }
+      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
+    } while (keyMarker && versions.length < limit);
+    versions.sort((a, b) => b.lastModified.getTime() - a.lastModified.getTime());
+    const result: PreviousVersion[] = [];
+    for (const version of versions.slice(0, limit)) {
+      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, VersionId: version.id }));
+      const body = Buffer.from(await response.Body!.transformToByteArray());
+      result.push({ body, etag: response.ETag ?? '', lastModified: version.lastModified });
+    }
+    return result;
   }
 
   async head(key: string): Promise<ObjectInfo | undefined> {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { CheckKind } from '../domain/finding.js';
 import type { Job } from '../domain/report.js';
 import type { AlertSeverity, Severity } from '../domain/severity.js';
+import type { PlannedNotification } from './evaluate.js';
 
 /** One run's verdict on a check, the unit of the flapping history. */
 export type Outcome = 'ok' | 'fail';
@@ -49,9 +50,43 @@ export interface AlertEntry {
 
 export const ALERT_STATE_VERSION = 1;
 
+/**
+ * A notice claimed for one delivery channel and not yet confirmed delivered (the outbox). A run
+ * claims notices in the same conditional write that advances the alert bookkeeping, publishes
+ * them, then removes them; an entry left behind (a failed publish, a crash) is published by a
+ * later run once its lease has run out. So a notice goes out at least once and, barring a crash
+ * between publish and removal, exactly once.
+ */
+export interface OutboxEntry {
+  /** Unique: the planned notice, the run that planned it and the channel. */
+  readonly id: string;
+  readonly channel: string;
+  readonly createdAt: string;
+  /** The run delivering it now; another run takes it over only after `leaseUntil`. */
+  readonly claimedBy: string;
+  readonly leaseUntil: string;
+  /** Failed publishes so far, and the last error. */
+  readonly attempts: number;
+  readonly lastError?: string;
+  /** An alert notice as the engine planned it; each channel renders it. */
+  readonly planned?: PlannedNotification;
+  /** A notice about the alert state itself (it was lost): routed to the critical topic. */
+  readonly stateLost?: StateLostNotice;
+}
+
+export interface StateLostNotice {
+  readonly job: Job;
+  readonly key: string;
+  readonly location: string;
+  readonly reason: string;
+  readonly at: string;
+}
+
 export interface AlertState {
   readonly version: typeof ALERT_STATE_VERSION;
   readonly entries: Readonly<Record<string, AlertEntry>>;
+  /** Notices claimed and not yet confirmed delivered; absent in documents written before the outbox. */
+  readonly outbox?: readonly OutboxEntry[];
 }
 
 /** Entries of checks no run has reported for this long are dropped (removed checks, renamed targets). */
@@ -93,9 +128,56 @@ const entrySchema = z.object({
   flapping: z.object({ since: instant, severity: alertSeverity }).nullable(),
 });
 
+const plannedSchema = z.object({
+  id: z.string(),
+  topic: alertSeverity,
+  severity: alertSeverity,
+  job: z.enum(['health', 'backup', 'disk', 'security', 'digest']),
+  at: instant,
+  items: z.array(
+    z.object({
+      key: z.string(),
+      target: z.string(),
+      check: z.string(),
+      kind: entrySchema.shape.kind,
+      change: z.enum(['opened', 'escalated', 'repeat', 'flapping', 'stable', 'resolved']),
+      severity: entrySchema.shape.severity,
+      previousSeverity: alertSeverity.optional(),
+      summary: z.string(),
+      failingSince: instant.optional(),
+      openedAt: instant.optional(),
+      flapChanges: z.number().int().optional(),
+      flapRuns: z.number().int().optional(),
+    }),
+  ),
+});
+
+const outboxSchema = z
+  .object({
+    id: z.string().min(1),
+    channel: z.string().min(1),
+    createdAt: instant,
+    claimedBy: z.string(),
+    leaseUntil: instant,
+    attempts: z.number().int().min(0),
+    lastError: z.string().optional(),
+    planned: plannedSchema.optional(),
+    stateLost: z
+      .object({
+        job: plannedSchema.shape.job,
+        key: z.string(),
+        location: z.string(),
+        reason: z.string(),
+        at: instant,
+      })
+      .optional(),
+  })
+  .refine((e) => (e.planned === undefined) !== (e.stateLost === undefined), 'an outbox entry holds exactly one notice');
+
 const stateSchema = z.object({
   version: z.literal(ALERT_STATE_VERSION),
   entries: z.record(z.string(), entrySchema),
+  outbox: z.array(outboxSchema).optional(),
 });
 
 export class AlertStateError extends Error {

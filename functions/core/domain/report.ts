@@ -33,4 +33,6 @@ export interface Report {
   readonly notifications: ReadonlyArray<Pick<Notification, 'topic' | 'severity' | 'subject' | 'message' | 'bodies'>>;
   /** Notifications whose publish failed this run; the alert engine sends them again next run. */
   readonly undelivered?: ReadonlyArray<{ readonly topic: Topic; readonly error: string }>;
+  /** Problems that did not stop the run, e.g. a damaged alert state recovered from an earlier copy. */
+  readonly warnings?: readonly string[];
 }

@@ -45,4 +45,14 @@ export interface ObjectStore {
   getStream(key: string): Promise<Readable>;
   /** Size and time of one object, without its body; undefined when there is none. */
   head(key: string): Promise<ObjectInfo | undefined>;
+  /**
+   * Earlier versions of a key written with put(), newest first, at most `limit`: the versioned
+   * bucket's noncurrent versions on S3, the kept copy in a directory. What a damaged alert state
+   * is recovered from; a store that keeps none may leave this out.
+   */
+  previousVersions?(key: string, limit: number): Promise<PreviousVersion[]>;
+}
+
+export interface PreviousVersion extends StoredObject {
+  readonly lastModified?: Date;
 }

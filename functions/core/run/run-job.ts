@@ -1,4 +1,5 @@
-import { processFindings } from '../alerts/process-findings.js';
+import { AlertStateSaveError, processFindings, type ProcessFindingsResult } from '../alerts/process-findings.js';
+import { IncompleteRunError } from '../errors.js';
 import type { Config } from '../config/schema.js';
 import type { Finding } from '../domain/finding.js';
 import type { Job, Report } from '../domain/report.js';
@@ -25,14 +26,26 @@ export async function runJob(job: Job, context: JobContext, collect: () => Promi
   const startedAt = now();
   const findings = await collect();
   if (context.metrics) recordFindingMetrics(context.metrics, job, findings);
-  const { sent, failed } = await processFindings({
-    job,
-    findings,
-    config: context.config,
-    store: context.store,
-    notifier: context.notifier,
-    now: now(),
-  });
+  let outcome: Pick<ProcessFindingsResult, 'sent' | 'failed' | 'warnings'>;
+  let fault: unknown;
+  try {
+    outcome = await processFindings({
+      job,
+      findings,
+      config: context.config,
+      store: context.store,
+      notifier: context.notifier,
+      now: now(),
+    });
+  } catch (error) {
+    // The findings stand whatever happened to the state: they go out in the report, with what was sent.
+    fault = error;
+    outcome =
+      error instanceof AlertStateSaveError
+        ? { sent: error.sent, failed: error.failed, warnings: [] }
+        : { sent: [], failed: [], warnings: [] };
+  }
+  const { sent, failed, warnings } = outcome;
   const notifications = [...sent, ...failed.map((f) => f.notification)].map(({ topic, severity, subject, message, bodies }) => ({
     topic,
     severity,
@@ -40,12 +53,15 @@ export async function runJob(job: Job, context: JobContext, collect: () => Promi
     message,
     ...(bodies && { bodies }),
   }));
-  return {
+  const report: Report = {
     job,
     startedAt: startedAt.toISOString(),
     finishedAt: now().toISOString(),
     findings,
     notifications,
     ...(failed.length ? { undelivered: failed.map((f) => ({ topic: f.notification.topic, error: f.error })) } : {}),
+    ...(warnings.length ? { warnings } : {}),
   };
+  if (fault !== undefined) throw new IncompleteRunError(report, fault);
+  return report;
 }

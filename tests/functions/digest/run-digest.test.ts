@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalObjectStore } from '../../../functions/core/adapters/local-object-store.js';
-import { ConsoleNotifier } from '../../../functions/core/adapters/console-notifier.js';
+import { ConsoleChannel } from '../../../functions/core/delivery/channels/console/index.js';
 import { alertStateKey, serializeAlertState, type AlertEntry } from '../../../functions/core/alerts/state.js';
 import { validateConfig } from '../../../functions/core/config/validate.js';
 import type { Notification } from '../../../functions/core/domain/report.js';
@@ -126,7 +126,7 @@ async function seed(store: LocalObjectStore): Promise<void> {
 async function digestIn(language: 'en' | 'ja'): Promise<{ notification: Notification; store: LocalObjectStore }> {
   const store = new LocalObjectStore(join(root, language));
   await seed(store);
-  const notifier = new ConsoleNotifier({ write: () => true } as unknown as NodeJS.WritableStream);
+  const notifier = new ConsoleChannel({ write: () => true } as unknown as NodeJS.WritableStream);
   const report = await runDigestJob(
     configFor(language),
     { force: false },
@@ -207,7 +207,7 @@ describe('daily digest', () => {
   it('goes out once a day: a scheduler retry the same day sends nothing, a manual invoke sends again', async () => {
     const { store } = await digestIn('en');
     const config = configFor('en');
-    const notifier = new ConsoleNotifier({ write: () => true } as unknown as NodeJS.WritableStream);
+    const notifier = new ConsoleChannel({ write: () => true } as unknown as NodeJS.WritableStream);
     const later = new Date(NOW.getTime() + HOUR);
     const again = await runDigestJob(config, { force: false }, { config, store, notifier, now: () => later });
     expect(again.notifications).toHaveLength(0);
@@ -242,7 +242,7 @@ describe('daily digest', () => {
     );
     await store.put(alertStateKey('health'), serializeAlertState({ version: 1, entries }));
     const config = configFor('ja');
-    const notifier = new ConsoleNotifier({ write: () => true } as unknown as NodeJS.WritableStream);
+    const notifier = new ConsoleChannel({ write: () => true } as unknown as NodeJS.WritableStream);
     await runDigestJob(config, { force: true }, { config, store, notifier, now: () => NOW });
     const text = notifier.published[0]!.message;
     expect(Buffer.byteLength(text)).toBeLessThanOrEqual(250_000);

@@ -1,7 +1,7 @@
 import { PublishCommand, SNSClient, type PublishCommandInput } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SnsNotifier } from '../../../../functions/core/adapters/sns-notifier.js';
+import { SnsChannel } from '../../../../functions/core/delivery/channels/sns/index.js';
 import { SNS_MESSAGE_KEYS } from '../../../../functions/core/alerts/bodies/index.js';
 import { smsText } from '../../../../functions/core/alerts/bodies/sms.js';
 import type { PlannedItem, PlannedNotification } from '../../../../functions/core/alerts/evaluate.js';
@@ -44,10 +44,10 @@ function httpFinding(target: string, check: string, severity: Finding['severity'
   };
 }
 
-/** Runs the engine with a real SnsNotifier over a mocked SNS client: each run's Publish inputs. */
+/** Runs the engine with a real SnsChannel over a mocked SNS client: each run's Publish inputs. */
 function harness(language: Language) {
   const store = new MemoryObjectStore();
-  const notifier = new SnsNotifier(ARNS, new SNSClient({ region: 'ap-northeast-1' }));
+  const notifier = new SnsChannel(ARNS, new SNSClient({ region: 'ap-northeast-1' }));
   const config = makeConfig({ language });
   sns.on(PublishCommand).resolves({ MessageId: 'm' });
   return async (minutes: number, findings: Finding[]): Promise<PublishCommandInput[]> => {

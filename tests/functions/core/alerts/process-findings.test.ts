@@ -7,7 +7,8 @@ import { AlertStateSaveError, processFindings } from '../../../../functions/core
 import { parseAlertState, type AlertState } from '../../../../functions/core/alerts/state.js';
 import type { Finding } from '../../../../functions/core/domain/finding.js';
 import type { Notification, Topic } from '../../../../functions/core/domain/report.js';
-import { PreconditionFailedError } from '../../../../functions/core/errors.js';
+import { ChannelSet } from '../../../../functions/core/delivery/channel.js';
+import { PreconditionFailedError, StoreFaultError, storeFaultOf } from '../../../../functions/core/errors.js';
 import type { Notifier } from '../../../../functions/core/ports/notifier.js';
 import type { ObjectStore } from '../../../../functions/core/ports/object-store.js';
 import { finding, makeConfig, minutesAfter } from './helpers.js';
@@ -64,7 +65,7 @@ describe('processFindings', () => {
     expect([...store.objects.keys()]).toEqual([STATE_KEY]);
   });
 
-  it('a failed publish does not advance its keys: the next run sends the same alert, nothing lost', async () => {
+  it('a failed publish stays in the outbox: the next run sends the same notice, nothing lost', async () => {
     const store = new MemoryObjectStore();
     const notifier = new RecordingNotifier();
     const findings = [finding('mycats', 'api', 'critical'), finding('cafemuji', 'db', 'high'), finding('shiojiri', 'db', 'high')];
@@ -76,15 +77,17 @@ describe('processFindings', () => {
     expect(second.failed[0]!.error).toBe('SNS throttled high');
     expect(second.failed[0]!.notification.attributes.target).toEqual(['cafemuji', 'shiojiri']);
     const saved = await stateOf(store);
-    expect(saved.entries['cafemuji/db']).toMatchObject({ open: null, consecutiveFailures: 2 });
-    expect(saved.entries['mycats/api']!.open).not.toBeNull();
+    expect(saved.entries['cafemuji/db']).toMatchObject({ consecutiveFailures: 2, open: { notifiedSeverity: 'high' } });
+    expect(saved.outbox!.map((e) => [e.planned!.topic, e.attempts, e.lastError])).toEqual([['high', 1, 'SNS throttled high']]);
 
     notifier.failing.clear();
     const third = await run(store, notifier, findings, 10);
-    // high goes out now; critical is inside its 15-minute repeat interval and stays quiet.
+    // The held notice goes out as it was planned; critical is inside its 15-minute repeat interval and stays quiet.
     expect(third.sent.map((n) => [n.topic, n.attributes.target])).toEqual([['high', ['cafemuji', 'shiojiri']]]);
     expect(third.sent[0]!.message).toContain('New alerts (2)');
-    expect((await stateOf(store)).entries['cafemuji/db']!.open).toMatchObject({ openedAt: minutesAfter(10).toISOString() });
+    expect(third.sent[0]).toEqual(second.failed[0]!.notification);
+    expect((await stateOf(store)).outbox).toEqual([]);
+    expect((await run(store, notifier, findings, 11)).sent).toEqual([]);
   });
 
   it('a failed RESOLVED is sent again on the next run', async () => {
@@ -119,16 +122,25 @@ describe('processFindings', () => {
     expect(notifier.published).toEqual([]);
   });
 
-  it('replaces an unreadable state document and says so', async () => {
+  it('an unreadable state with no earlier copy: starts empty and says so in a critical notice', async () => {
     const store = new MemoryObjectStore();
     await store.put(STATE_KEY, '{"version": 9, "entries": {}}');
-    const result = await run(store, new RecordingNotifier(), [finding('mycats', 'api', 'critical')], 0);
+    const notifier = new RecordingNotifier();
+    const result = await run(store, notifier, [finding('mycats', 'api', 'critical')], 0);
     expect(result.warnings).toHaveLength(1);
     expect(result.warnings[0]).toContain('invalid alert state at version');
-    expect((await stateOf(store)).entries['mycats/api']).toBeDefined();
+    expect(result.warnings[0]).toContain('nothing recoverable');
+    expect(notifier.published.map((n) => [n.topic, n.subject])).toEqual([['critical', '[CRITICAL] alert state lost: health job']]);
+    expect(notifier.published[0]!.attributes.target).toEqual(['mycats', 'cafemuji', 'shiojiri']);
+    expect(notifier.published[0]!.message).toContain('will not get a RESOLVED notice');
+    const saved = await stateOf(store);
+    expect(saved.entries['mycats/api']).toBeDefined();
+    expect(saved.outbox).toEqual([]);
+    // Said once: the next run reads the fresh state.
+    expect((await run(store, notifier, [finding('mycats', 'api', 'critical')], 5)).warnings).toEqual([]);
   });
 
-  it('gives up after the configured attempts and still reports what it sent', async () => {
+  it('gives up after the configured attempts, having published nothing it could not claim', async () => {
     const store = new MemoryObjectStore();
     const notifier = new RecordingNotifier();
     await run(store, notifier, [finding('mycats', 'api', 'critical')], 0);
@@ -149,8 +161,69 @@ describe('processFindings', () => {
     const error = await attempt.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AlertStateSaveError);
     expect((error as AlertStateSaveError).message).toContain('still conflicting after 3 attempts');
-    expect((error as AlertStateSaveError).sent.map((n) => n.topic)).toEqual(['critical']);
+    expect((error as AlertStateSaveError).sent).toEqual([]);
+    expect(notifier.published).toEqual([]);
     expect(puts).toBe(3);
+  });
+
+  it('a store that refuses the claim for good (not a conflict): publishes what it planned anyway, and says so', async () => {
+    const store = new MemoryObjectStore();
+    const notifier = new RecordingNotifier();
+    await run(store, notifier, [finding('mycats', 'api', 'critical')], 0);
+    store.put = async () => {
+      throw new StoreFaultError('store memory:// is read-only (EROFS)', 'EROFS');
+    };
+    const error = await run(store, notifier, [finding('mycats', 'api', 'critical')], 5).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AlertStateSaveError);
+    expect(storeFaultOf(error)?.code).toBe('EROFS');
+    expect((error as AlertStateSaveError).sent.map((n) => n.topic)).toEqual(['critical']);
+    expect(notifier.published.map((n) => n.topic)).toEqual(['critical']);
+  });
+
+  it('a crash between publish and mark repeats the notice once, after the lease, and never drops it', async () => {
+    const store = new MemoryObjectStore();
+    const notifier = new RecordingNotifier();
+    const failing = [finding('mycats', 'api', 'critical')];
+    await run(store, notifier, failing, 0);
+    const put = store.put.bind(store);
+    let puts = 0;
+    store.put = async (...args) => {
+      // The second put of the run is the settle: the process "dies" there.
+      if (++puts === 2) throw new Error('killed');
+      return put(...args);
+    };
+    await expect(run(store, notifier, failing, 5)).rejects.toThrow('killed');
+    store.put = put;
+    expect(notifier.published).toHaveLength(1);
+    expect((await stateOf(store)).outbox).toHaveLength(1);
+    // Inside the dead run's 2-minute lease nobody else publishes it...
+    expect((await run(store, notifier, failing, 6)).sent).toEqual([]);
+    // ...after it, the next run does: the one repeat a crash can cost.
+    const after = await run(store, notifier, failing, 8);
+    expect(after.sent.map((n) => n.subject)).toEqual([notifier.published[0]!.subject]);
+    expect((await stateOf(store)).outbox).toEqual([]);
+    expect((await run(store, notifier, failing, 9)).sent).toEqual([]);
+    expect(notifier.published).toHaveLength(2);
+  });
+
+  it('keeps delivery bookkeeping per channel: a failing channel is retried alone, the other never sends twice', async () => {
+    const store = new MemoryObjectStore();
+    const mail = Object.assign(new RecordingNotifier(), { name: 'mail' });
+    const pager = Object.assign(new RecordingNotifier(), { name: 'pager' });
+    pager.failing.add('critical');
+    const notifier = new ChannelSet([mail, pager]);
+    const failing = [finding('mycats', 'api', 'critical')];
+    await run(store, notifier, failing, 0);
+    const second = await run(store, notifier, failing, 5);
+    expect(second.failed.map((f) => f.channel)).toEqual(['pager']);
+    expect(mail.published).toHaveLength(1);
+    expect((await stateOf(store)).outbox!.map((e) => [e.channel, e.attempts])).toEqual([['pager', 1]]);
+    pager.failing.clear();
+    const third = await run(store, notifier, failing, 6);
+    expect(third.sent).toHaveLength(1);
+    expect(pager.published.map((n) => n.subject)).toEqual(mail.published.map((n) => n.subject));
+    expect(mail.published).toHaveLength(1);
+    expect((await stateOf(store)).outbox).toEqual([]);
   });
 });
 

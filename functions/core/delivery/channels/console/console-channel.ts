@@ -1,5 +1,5 @@
-import type { Notification } from '../domain/report.js';
-import type { Notifier } from '../ports/notifier.js';
+import type { Notification } from '../../../domain/report.js';
+import type { DeliveryChannel } from '../../channel.js';
 
 export interface TextSink {
   write(text: string): unknown;
@@ -7,8 +7,9 @@ export interface TextSink {
 
 const RULE = '-'.repeat(72);
 
-/** The notifier of --local runs: prints each notice as a block and keeps it for the report. */
-export class ConsoleNotifier implements Notifier {
+/** The channel of --local runs: prints each notice as a block and keeps it for the report. */
+export class ConsoleChannel implements DeliveryChannel {
+  readonly name = 'console';
   readonly published: Notification[] = [];
 
   constructor(private readonly out: TextSink = process.stderr) {}

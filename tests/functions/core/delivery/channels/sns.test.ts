@@ -1,12 +1,12 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SnsNotifier } from '../../../../functions/core/adapters/sns-notifier.js';
-import { processFindings } from '../../../../functions/core/alerts/process-findings.js';
-import { alertStateKey, parseAlertState } from '../../../../functions/core/alerts/state.js';
-import type { Notification, Topic } from '../../../../functions/core/domain/report.js';
-import { finding, makeConfig, minutesAfter } from '../alerts/helpers.js';
-import { MemoryObjectStore } from '../alerts/memory-store.js';
+import { SnsChannel } from '../../../../../functions/core/delivery/channels/sns/index.js';
+import { processFindings } from '../../../../../functions/core/alerts/process-findings.js';
+import { alertStateKey, parseAlertState } from '../../../../../functions/core/alerts/state.js';
+import type { Notification, Topic } from '../../../../../functions/core/domain/report.js';
+import { finding, makeConfig, minutesAfter } from '../../alerts/helpers.js';
+import { MemoryObjectStore } from '../../alerts/memory-store.js';
 
 const ARNS: Record<Topic, string> = {
   critical: 'arn:aws:sns:ap-northeast-1:123456789012:autopilot-critical',
@@ -27,10 +27,10 @@ const notification: Notification = {
   attributes: { severity: 'high', target: ['mycats', 'cafemuji'], check: ['db'] },
 };
 
-describe('SnsNotifier', () => {
+describe('SnsChannel', () => {
   it('publishes to the topic ARN of the notice with subject, message and filterable attributes', async () => {
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
-    await new SnsNotifier(ARNS, new SNSClient({ region: 'ap-northeast-1' })).publish(notification);
+    await new SnsChannel(ARNS, new SNSClient({ region: 'ap-northeast-1' })).publish(notification);
     const calls = sns.commandCalls(PublishCommand);
     expect(calls).toHaveLength(1);
     expect(calls[0]!.args[0].input).toEqual({
@@ -47,10 +47,10 @@ describe('SnsNotifier', () => {
 
   it('rejects when SNS does, and when the topic has no ARN', async () => {
     sns.on(PublishCommand).rejects(new Error('Rate exceeded'));
-    const notifier = new SnsNotifier(ARNS, new SNSClient({ region: 'ap-northeast-1' }));
+    const notifier = new SnsChannel(ARNS, new SNSClient({ region: 'ap-northeast-1' }));
     await expect(notifier.publish(notification)).rejects.toThrow('Rate exceeded');
     sns.reset();
-    const partial = new SnsNotifier({ ...ARNS, high: '' }, new SNSClient({ region: 'ap-northeast-1' }));
+    const partial = new SnsChannel({ ...ARNS, high: '' }, new SNSClient({ region: 'ap-northeast-1' }));
     await expect(partial.publish(notification)).rejects.toThrow('no SNS topic ARN for topic "high"');
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
   });
@@ -59,7 +59,7 @@ describe('SnsNotifier', () => {
     sns.on(PublishCommand).resolves({ MessageId: 'ok' });
     sns.on(PublishCommand, { TopicArn: ARNS.high }).rejects(new Error('Throttling'));
     const store = new MemoryObjectStore();
-    const notifier = new SnsNotifier(ARNS, new SNSClient({ region: 'ap-northeast-1' }));
+    const notifier = new SnsChannel(ARNS, new SNSClient({ region: 'ap-northeast-1' }));
     const config = makeConfig({ language: 'ja' });
     const findings = [
       ...Array.from({ length: 50 }, (_, i) => finding(`svc${i}`, 'health', 'critical', `応答なし ${i}`)),
@@ -81,7 +81,8 @@ describe('SnsNotifier', () => {
     for (let i = 0; i < 50; i++) expect(email).toContain(`応答なし ${i}\n`);
     expect(second.failed.map((f) => [f.notification.topic, f.error])).toEqual([['high', 'Throttling']]);
     const state = parseAlertState((await store.get(alertStateKey('health')))!.body.toString('utf8'));
-    expect(state.entries['mycats/db']!.open).toBeNull();
+    // The notice stays in the outbox, on this channel, with the error: the next run publishes it again.
+    expect(state.outbox!.map((e) => [e.channel, e.planned?.topic, e.attempts, e.lastError])).toEqual([['sns', 'high', 1, 'Throttling']]);
 
     sns.resetHistory();
     sns.on(PublishCommand, { TopicArn: ARNS.high }).resolves({ MessageId: 'ok' });
@@ -90,5 +91,7 @@ describe('SnsNotifier', () => {
     expect(sns.commandCalls(PublishCommand).map((c) => [c.args[0].input.TopicArn, c.args[0].input.Subject])).toEqual([
       [ARNS.high, '[HIGH] 1 alert: mycats/db'],
     ]);
+    const settled = parseAlertState((await store.get(alertStateKey('health')))!.body.toString('utf8'));
+    expect(settled.outbox).toEqual([]);
   });
 });

@@ -1,10 +1,12 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import type { Notification, Topic } from '../domain/report.js';
-import type { Notifier } from '../ports/notifier.js';
-import { snsMessageOf } from '../alerts/bodies/index.js';
+import type { Notification, Topic } from '../../../domain/report.js';
+import type { DeliveryChannel } from '../../channel.js';
+import { snsMessageOf } from '../../../alerts/bodies/index.js';
 
 /** Publishes each grouped notice to the SNS topic of its severity, with filterable attributes. */
-export class SnsNotifier implements Notifier {
+export class SnsChannel implements DeliveryChannel {
+  readonly name = 'sns';
+
   constructor(
     private readonly topicArns: Readonly<Record<Topic, string>>,
     private readonly client: SNSClient = new SNSClient({}),

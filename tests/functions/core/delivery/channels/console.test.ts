@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ConsoleNotifier } from '../../../../functions/core/adapters/console-notifier.js';
-import type { Notification } from '../../../../functions/core/domain/report.js';
+import { ConsoleChannel } from '../../../../../functions/core/delivery/channels/console/index.js';
+import type { Notification } from '../../../../../functions/core/domain/report.js';
 
-describe('ConsoleNotifier', () => {
+describe('ConsoleChannel', () => {
   it('prints each notice as a readable block and keeps it', async () => {
     const written: string[] = [];
-    const notifier = new ConsoleNotifier({ write: (text: string) => written.push(text) });
+    const notifier = new ConsoleChannel({ write: (text: string) => written.push(text) });
     const notice: Notification = {
       topic: 'critical',
       severity: 'critical',
@@ -27,7 +27,7 @@ describe('ConsoleNotifier', () => {
   });
 
   it('defaults to stderr', () => {
-    const notifier = new ConsoleNotifier();
+    const notifier = new ConsoleChannel();
     expect((notifier as unknown as { out: unknown }).out).toBe(process.stderr);
   });
 });
