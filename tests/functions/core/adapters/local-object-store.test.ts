@@ -19,11 +19,15 @@ describe('LocalObjectStore', () => {
     await expect(store.get('state/../../x')).rejects.toThrow(/invalid object key/);
   });
 
-  it('leaves no temporary or lock files behind', async () => {
+  it('leaves no temporary or lock files behind; a conditional write keeps the version it replaced', async () => {
     const dir = join(root, 'clean');
     const store = new LocalObjectStore(dir);
     const { etag } = await store.put('state/x.json', '1');
+    expect(await store.previousVersions('state/x.json', 5)).toEqual([]);
     await store.put('state/x.json', '2', { ifMatch: etag });
-    expect(await readdir(join(dir, 'state'))).toEqual(['x.json']);
+    expect((await readdir(join(dir, 'state'))).sort()).toEqual(['x.json', 'x.json.prev']);
+    const [previous] = await store.previousVersions('state/x.json', 5);
+    expect(previous?.body.toString()).toBe('1');
+    expect((await store.list('state/')).map((o) => o.key)).toEqual(['state/x.json']);
   });
 });
