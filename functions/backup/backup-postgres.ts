@@ -4,7 +4,10 @@ import type { ObjectStore, StreamedObject } from '../core/ports/object-store.js'
 import type { SecretResolver } from '../core/ports/secrets.js';
 import { redact } from '../core/redact.js';
 import { describeExit, succeeded } from './child-process.js';
+import { parseArchiveHeader, type ArchiveHeader } from './archive-header.js';
+import { compressionLabel, pgDumpCompressArg, resolveCompression } from './compression.js';
 import { DigestStream } from './digest-stream.js';
+import { LAMBDA_MAX_TIMEOUT_MS, lambdaLimitBytes } from './lambda-budget.js';
 import { backupKeys } from './layout.js';
 import { MANIFEST_VERSION, type BackupManifest } from './manifest.js';
 import type { BackupOutcome, BackupRunOptions, BackupStage } from './outcome.js';
@@ -14,6 +17,8 @@ import { pgToolInfo, versionMismatch } from './pg-tools.js';
 import { verifyStoredArchive, type VerifiedBy } from './verify.js';
 
 export interface PostgresBackupRequest extends BackupRunOptions {
+  /** The Lambda function's timeout, when running in one: the size limit is measured against it (default 15 minutes). */
+  readonly lambdaTimeoutMs?: number;
   readonly target: string;
   readonly db: PostgresConfig;
   readonly secrets: SecretResolver;
@@ -81,11 +86,21 @@ export async function backupPostgres(request: PostgresBackupRequest): Promise<Ba
     }
     const mismatch = versionMismatch(session.serverVersion, pgDump);
     if (mismatch) throw new StageError('version', mismatch);
+    let compression: ReturnType<typeof resolveCompression>;
+    try {
+      compression = resolveCompression(db.backup?.compression, pgDump.version.major);
+    } catch (error) {
+      throw new StageError('config', `targets.${target}.postgres "${database}": ${messageOf(error)}`);
+    }
     signal?.throwIfAborted();
 
     // Measured on the monotonic clock: how long pg_dump itself ran, whatever `now` says.
     const dumpStarted = performance.now();
-    const dump = spawnPgDump(pgDump, db, password, { snapshot: session.snapshot, env });
+    const dump = spawnPgDump(pgDump, db, password, {
+      snapshot: session.snapshot,
+      env,
+      compress: pgDumpCompressArg(compression, pgDump.version.major),
+    });
     let dumpMs = 0;
     void dump.exited.then(() => (dumpMs = Math.round(performance.now() - dumpStarted)));
     let stoppedByUs = false;
@@ -151,7 +166,15 @@ export async function backupPostgres(request: PostgresBackupRequest): Promise<Ba
       }
     }
 
+    let header: ArchiveHeader | undefined;
+    try {
+      header = parseArchiveHeader(digest.head);
+    } catch {
+      // Verification (pg_restore --list) judges the archive; the header only adds facts.
+    }
     const finishedAt = now();
+    const durationMs = finishedAt.getTime() - startedAt.getTime();
+    const limit = lambdaLimitBytes(session.databaseBytes, durationMs, request.lambdaTimeoutMs ?? LAMBDA_MAX_TIMEOUT_MS);
     const manifest: BackupManifest = {
       version: MANIFEST_VERSION,
       target,
@@ -165,11 +188,15 @@ export async function backupPostgres(request: PostgresBackupRequest): Promise<Ba
       sha256: digest.sha256,
       startedAt: startedAt.toISOString(),
       finishedAt: finishedAt.toISOString(),
-      durationMs: finishedAt.getTime() - startedAt.getTime(),
+      durationMs,
       ...(verify ? { verifyMs: finishedAt.getTime() - verifyStarted.getTime() } : {}),
       dumpMs,
       toolVersion: pgDump.versionLine,
       pgDumpVersion: pgDump.version.text,
+      compression: compressionLabel(compression),
+      ...(header ? { archiveVersion: header.archiveVersion } : {}),
+      databaseBytes: session.databaseBytes,
+      ...(limit !== undefined ? { lambdaLimitBytes: limit } : {}),
       serverVersion: session.serverVersion.text,
       tables: session.tables.length,
       tableList: session.tables.map(tableName),

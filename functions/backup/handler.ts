@@ -10,6 +10,7 @@ import { backupAlertConfig, runBackups, selectEntries, type BackupRunOptions } f
 import { DOCUMENT_VERSION } from '../remote/script.js';
 import { createSsmClient, SsmRunCommand } from '../remote/ssm-run-command.js';
 import { HOST_BACKUP_SCRIPT } from './ssm/host-backup-script.js';
+import { SAFETY_MARGIN_MS } from './lambda-budget.js';
 import { S3PartUploads } from './ssm/part-uploads.js';
 
 export interface BackupJobOptions extends Omit<BackupRunOptions, 'store' | 'now'> {}
@@ -21,8 +22,7 @@ export async function runBackupJob(config: Config, options: BackupJobOptions, co
   );
 }
 
-/** Time kept back from the Lambda timeout to abort uploads, write findings and send alerts. */
-export const SAFETY_MARGIN_MS = 60_000;
+export { SAFETY_MARGIN_MS };
 
 interface LambdaContextLike {
   getRemainingTimeInMillis?: () => number;
@@ -63,6 +63,8 @@ export function createHandler(rawConfig: unknown) {
         secrets,
         ssm,
         signal,
+        // The time left at the start is the function's timeout, less the cold start.
+        lambdaTimeoutMs: lambdaContext?.getRemainingTimeInMillis ? remaining : undefined,
         log: (message, details) => logger.info(message, details ?? {}),
       },
       context,

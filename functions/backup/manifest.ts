@@ -29,6 +29,14 @@ export const manifestSchema = z.object({
   /** `pg_dump (PostgreSQL) 17.2` or `sqlite3 3.40.1`. */
   toolVersion: z.string(),
   pgDumpVersion: z.string().optional(),
+  /** pg_dump's compression: `zstd:1`, `gzip:1`, `none` (older manifests: pg_dump's default gzip). */
+  compression: z.string().optional(),
+  /** The custom format's version from the archive header (`1.16`): which pg_restore reads it. */
+  archiveVersion: z.string().optional(),
+  /** pg_database_size() of the source when the dump began. */
+  databaseBytes: z.number().min(0).optional(),
+  /** The database size above which a Lambda run (its timeout, less the safety margin) would not finish, at this run's rate. */
+  lambdaLimitBytes: z.number().min(0).optional(),
   serverVersion: z.string().optional(),
   tables: z.number().int().min(0),
   tableList: z.array(z.string()),

@@ -3,6 +3,12 @@ import { classify } from '../core/domain/severity.js';
 import type { ObjectStore } from '../core/ports/object-store.js';
 import type { BackupManifest } from './manifest.js';
 import { formatBytes } from '../core/format-bytes.js';
+import { isSlowLambdaRun, SLOW_RUN_SHARE } from './lambda-budget.js';
+
+/** Where the run happened, for judging its duration: a Lambda run is judged against the function's timeout. */
+export interface RunPlace {
+  readonly lambdaTimeoutMs?: number;
+}
 
 /** What a backup run gets besides the database it backs up, whichever way it runs. */
 export interface BackupRunOptions {
@@ -38,17 +44,29 @@ export type BackupOutcome =
       readonly durationMs: number;
     };
 
-/** One finding per backed-up database and run (kind `backup`, rule `backup.failed`). */
-export function findingOf(outcome: BackupOutcome): Finding {
+/**
+ * One finding per backed-up database and run (kind `backup`): `ok`; Low (`backup.duration`) when
+ * a Lambda run took over 60% of the function's timeout; High (`backup.failed`) when it failed.
+ * A successful pg_dump run says the database size above which Lambda would not finish at its rate.
+ */
+export function findingOf(outcome: BackupOutcome, place: RunPlace = {}): Finding {
   if (outcome.ok) {
     const m = outcome.manifest;
     const verified = m.verification === 'passed' ? 'verified' : 'not verified (verify: false)';
+    const slow = place.lambdaTimeoutMs !== undefined && m.via === 'lambda' && isSlowLambdaRun(m.durationMs, place.lambdaTimeoutMs);
+    const limit =
+      m.lambdaLimitBytes !== undefined
+        ? `; at this rate Lambda finishes databases up to ${formatBytes(m.lambdaLimitBytes)} (this one: ${formatBytes(m.databaseBytes ?? 0)})`
+        : '';
+    const advice = slow
+      ? `; took ${Math.round((m.durationMs / place.lambdaTimeoutMs!) * 100)}% of the Lambda timeout (over ${SLOW_RUN_SHARE * 100}%): set backup.runOn to "fargate" before it stops finishing`
+      : '';
     return {
       target: outcome.target,
       check: outcome.database,
       kind: 'backup',
-      severity: 'ok',
-      summary: `backed up ${formatBytes(m.size)} in ${(m.durationMs / 1000).toFixed(1)} s, ${m.tables} table(s), ${verified}`,
+      severity: slow ? classify('backup.duration', 'warning') : 'ok',
+      summary: `backed up ${formatBytes(m.size)} in ${(m.durationMs / 1000).toFixed(1)} s, ${m.tables} table(s), ${verified}${m.compression ? `, ${m.compression}` : ''}${limit}${advice}`,
       observed: {
         key: m.key,
         manifestKey: outcome.manifestKey,
@@ -60,6 +78,10 @@ export function findingOf(outcome: BackupOutcome): Finding {
         toolVersion: m.toolVersion,
         ...(m.serverVersion ? { serverVersion: m.serverVersion } : {}),
         verification: m.verification,
+        ...(m.compression ? { compression: m.compression } : {}),
+        ...(m.databaseBytes !== undefined ? { databaseBytes: m.databaseBytes } : {}),
+        ...(m.lambdaLimitBytes !== undefined ? { lambdaLimitBytes: m.lambdaLimitBytes } : {}),
+        ...(place.lambdaTimeoutMs !== undefined ? { lambdaTimeoutMs: place.lambdaTimeoutMs } : {}),
       },
     };
   }

@@ -30,12 +30,15 @@ export interface PgDumpOptions {
   readonly snapshot?: string;
   /** How long pg_dump waits for its share locks (a running migration) before giving up. */
   readonly lockWaitTimeout?: string;
+  /** `--compress=...` (pgDumpCompressArg); absent: pg_dump's own default (gzip level 6). */
+  readonly compress?: string;
   readonly env?: NodeJS.ProcessEnv;
 }
 
-export function pgDumpArgs(db: PostgresConfig, options: Pick<PgDumpOptions, 'snapshot' | 'lockWaitTimeout'> = {}): string[] {
+export function pgDumpArgs(db: PostgresConfig, options: Pick<PgDumpOptions, 'snapshot' | 'lockWaitTimeout' | 'compress'> = {}): string[] {
   return [
     '--format=custom',
+    ...(options.compress ? [options.compress] : []),
     '--no-password',
     `--lock-wait-timeout=${durationMs(options.lockWaitTimeout ?? '2m')}`,
     '--host',

@@ -63,6 +63,8 @@ export interface SourceSession {
   readonly serverVersion: PgVersion;
   readonly serverVersionNum: number;
   readonly tables: readonly TableRef[];
+  /** pg_database_size() of the database: what the Lambda time limit is measured against. */
+  readonly databaseBytes: number;
   /** Undefined when the server could not export one (pg_dump then takes its own). */
   readonly snapshot: string | undefined;
   close(): Promise<void>;
@@ -74,8 +76,11 @@ export async function openSourceSession(db: PostgresConfig, password: string | u
   client.on('error', () => undefined);
   await client.connect();
   try {
-    const { rows } = await client.query<{ num: string }>(`SELECT current_setting('server_version_num') AS num`);
+    const { rows } = await client.query<{ num: string; size: string }>(
+      `SELECT current_setting('server_version_num') AS num, pg_catalog.pg_database_size(pg_catalog.current_database()) AS size`,
+    );
     const serverVersionNum = Number(rows[0]!.num);
+    const databaseBytes = Number(rows[0]!.size);
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     let snapshot: string | undefined;
     try {
@@ -90,6 +95,7 @@ export async function openSourceSession(db: PostgresConfig, password: string | u
       serverVersion: serverVersionOf(serverVersionNum),
       serverVersionNum,
       tables,
+      databaseBytes,
       snapshot,
       close: () => client.end().catch(() => undefined),
     };

@@ -23,6 +23,8 @@ export interface BackupRunOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Fires when the run must stop (the Lambda's time is nearly up); each unfinished backup becomes a High finding. */
   readonly signal?: AbortSignal;
+  /** Set when running in Lambda: its timeout, which the run's duration and the size limit are judged against. */
+  readonly lambdaTimeoutMs?: number;
   /** Progress lines (the CLI prints them to stderr, the Lambda logs them). */
   readonly log?: (message: string, details?: Record<string, unknown>) => void;
 }
@@ -104,6 +106,7 @@ async function backupOne(entry: BackedUpEntry, config: Config, options: BackupRu
     now: options.now,
     env: options.env,
     signal: options.signal,
+    lambdaTimeoutMs: options.lambdaTimeoutMs,
   });
 }
 
@@ -118,7 +121,7 @@ export async function runBackups(config: Config, options: BackupRunOptions): Pro
   for (const entry of entries) {
     options.log?.(`backing up ${entry.target}/${entry.database}`, { via: entry.backup.via });
     const outcome = await backupOne(entry, config, options);
-    const finding = findingOf(outcome);
+    const finding = findingOf(outcome, { lambdaTimeoutMs: options.lambdaTimeoutMs });
     options.log?.(`${entry.target}/${entry.database}: ${finding.summary}`, { severity: finding.severity });
     findings.push(finding);
   }

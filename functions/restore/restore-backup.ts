@@ -8,6 +8,7 @@ import { describeExit, startProcess, succeeded } from '../backup/child-process.j
 import type { BackupManifest } from '../backup/manifest.js';
 import { USER_TABLES_SQL, tableName, type TableRef } from '../backup/pg-source.js';
 import { pgToolInfo } from '../backup/pg-tools.js';
+import { ArchiveHeaderError, readArchiveHeader, restoreIncompatibility, type ArchiveHeader } from '../backup/archive-header.js';
 import { listBackups, type BackupEntry } from './list-backups.js';
 
 export interface RestoreRequest {
@@ -176,12 +177,17 @@ export async function restoreBackup(request: RestoreRequest): Promise<RestoreRes
   }
 
   const pgRestore = await pgToolInfo('pg_restore', env);
-  const dumpedBy = Number(/^(\d+)/.exec(chosen.manifest.pgDumpVersion ?? '')?.[1] ?? 0);
-  if (dumpedBy > pgRestore.version.major) {
-    throw new RestoreRefusedError(
-      `${chosen.archiveKey} was written by pg_dump ${chosen.manifest.pgDumpVersion}; pg_restore ${pgRestore.version.text} (${pgRestore.path}) cannot read it: use pg_restore ${dumpedBy} or newer (PG_BIN_DIR / PG_RESTORE)`,
-    );
+  // The archive's own header says which pg_restore reads it (format version, compression), before
+  // anything touches the target database.
+  let header: ArchiveHeader;
+  try {
+    header = await readArchiveHeader(await request.store.getStream(chosen.archiveKey));
+  } catch (error) {
+    if (!(error instanceof ArchiveHeaderError)) throw error;
+    throw new RestoreRefusedError(`${chosen.archiveKey}: ${error.message}`);
   }
+  const incompatible = restoreIncompatibility(header, pgRestore.version.major, `${pgRestore.version.text} (${pgRestore.path})`);
+  if (incompatible) throw new RestoreRefusedError(`${chosen.archiveKey}: ${incompatible}`);
 
   let existing: TableRef[];
   try {

@@ -45,13 +45,15 @@ export class PostgresCluster {
     private readonly user: PostgresUser | undefined,
   ) {}
 
-  static async start(options: { bin?: string } = {}): Promise<PostgresCluster> {
+  /** `wrapped`: the binaries are pg-trixie.sh's chroot wrappers, called as root (they switch user themselves). */
+  static async start(options: { bin?: string; wrapped?: boolean } = {}): Promise<PostgresCluster> {
     const bin = options.bin ?? PG_BIN;
     const user = postgresUser();
+    const runAs = options.wrapped ? undefined : user;
     const dir = mkdtempSync(join(tmpdir(), 'autopilot-pg-'));
     chmodSync(dir, 0o755);
     const port = await freePort();
-    const cluster = new PostgresCluster(dir, port, bin, user);
+    const cluster = new PostgresCluster(dir, port, bin, runAs);
     const pwfile = join(dir, 'pwfile');
     writeFileSync(pwfile, cluster.password);
     if (user) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { chatSubscribersSchema } from './chat.js';
 import { DURATION_PATTERN } from './duration.js';
+import { compressionSchema } from '../../backup/compression.js';
 
 const severity = z.enum(['low', 'medium', 'high', 'critical']);
 const duration = z.string().regex(DURATION_PATTERN, 'invalid duration (use a number and ms, s, m, h, d or w, e.g. "10s")');
@@ -65,6 +66,10 @@ export const backupSchema = z.strictObject({
    */
   verify: z.union([z.boolean(), z.literal('read-back')], { error: 'invalid verify (use true, false or "read-back")' }).default(true),
   via: z.enum(['lambda', 'ssm']).default('lambda'),
+  /** Where a pg_dump backup runs: the Lambda function (up to 15 minutes) or an ECS Fargate task (no limit). */
+  runOn: z.enum(['lambda', 'fargate'], { error: 'invalid runOn (use "lambda" or "fargate")' }).default('lambda'),
+  /** pg_dump's compression: "zstd" | "lz4" | "gzip" | "none", or { method, level }; default zstd where pg_dump >= 16, else gzip. */
+  compression: compressionSchema.optional(),
 });
 
 export const postgresSchema = z.strictObject({

@@ -28,6 +28,8 @@ export const DEFAULT_MATRIX = {
   'postgres.connections': { warning: 'medium', critical: 'high' },
   'postgres.longRunningQuery': { warning: 'medium' },
   'backup.failed': { critical: 'high' },
+  // A Lambda backup that took over 60% of the function's timeout: it will soon stop finishing.
+  'backup.duration': { warning: 'low' },
   'disk.usage': { warning: 'medium', critical: 'high' },
   'server.unreachable': { critical: 'high' },
   'security.count': { warning: 'medium', critical: 'high' },

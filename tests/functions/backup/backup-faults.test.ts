@@ -168,7 +168,7 @@ describe('backup faults: High finding and alert, nothing under the final key', (
       .filter((l) => l.startsWith('ARGV --format'));
     expect(argv).toEqual([
       expect.stringMatching(
-        /^ARGV --format=custom --no-password --lock-wait-timeout=120000 --host 127\.0\.0\.1 --port \d+ --username autopilot --dbname mycats --snapshot \S+$/,
+        /^ARGV --format=custom --compress=1 --no-password --lock-wait-timeout=120000 --host 127\.0\.0\.1 --port \d+ --username autopilot --dbname mycats --snapshot \S+$/,
       ),
     ]);
     expect(shim.calls()).toContain(`PGPASSWORD=${cluster.password}`);

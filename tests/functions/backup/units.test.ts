@@ -233,3 +233,60 @@ describe('backup findings as metrics', () => {
     expect(values.filter((v) => v.startsWith('BackupDurationMs'))).toEqual(['BackupDurationMs=56']);
   });
 });
+
+describe('the Lambda time budget', () => {
+  const manifest = {
+    version: 1 as const,
+    target: 't',
+    database: 'd',
+    source: 'd',
+    kind: 'postgres' as const,
+    via: 'lambda' as const,
+    format: 'pg_dump-custom' as const,
+    key: 'k',
+    size: 300 * 1024 ** 2,
+    sha256: 'a'.repeat(64),
+    startedAt: '',
+    finishedAt: '',
+    toolVersion: 'pg_dump (PostgreSQL) 17.12',
+    compression: 'zstd:1',
+    tables: 1,
+    tableList: ['public.x'],
+    retentionDays: 30,
+    verification: 'passed' as const,
+  };
+  it('says the size above which Lambda would not finish, at the run rate, less the safety margin', async () => {
+    const { lambdaLimitBytes } = await import('../../../functions/backup/lambda-budget.js');
+    // 1 GiB in 60 s: 14 minutes (15 less the 1-minute margin) fit 14 GiB.
+    expect(lambdaLimitBytes(1024 ** 3, 60_000)).toBe(14 * 1024 ** 3);
+    expect(lambdaLimitBytes(1024 ** 3, 60_000, 5 * 60_000)).toBe(4 * 1024 ** 3);
+    expect(lambdaLimitBytes(0, 60_000)).toBeUndefined();
+  });
+
+  it('is a Low finding when a Lambda backup took over 60% of its timeout, ok below, and never judged outside Lambda', () => {
+    const run = (durationMs: number, lambdaTimeoutMs?: number) =>
+      findingOf(
+        {
+          ok: true,
+          target: 't',
+          database: 'd',
+          manifest: { ...manifest, durationMs, databaseBytes: 2 ** 30, lambdaLimitBytes: 5 * 2 ** 30 },
+          manifestKey: 'k.json',
+        },
+        { lambdaTimeoutMs },
+      );
+    const slow = run(541_000, 900_000);
+    expect(slow.severity).toBe('low');
+    expect(slow.summary).toMatch(
+      /zstd:1; at this rate Lambda finishes databases up to 5(\.0)? GiB \(this one: 1(\.0)? GiB\); took 60% of the Lambda timeout \(over 60%\): set backup\.runOn to "fargate"/,
+    );
+    expect(slow.observed).toMatchObject({
+      lambdaLimitBytes: 5 * 2 ** 30,
+      databaseBytes: 2 ** 30,
+      lambdaTimeoutMs: 900_000,
+      compression: 'zstd:1',
+    });
+    expect(run(539_000, 900_000).severity).toBe('ok');
+    expect(run(899_000).severity).toBe('ok');
+  });
+});
