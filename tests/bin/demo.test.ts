@@ -22,10 +22,12 @@ async function demo(env: Record<string, string> = {}): Promise<{ code: number; s
   }
 }
 
-/** Processes the demo started that are still alive (its clusters live in /tmp/autopilot-demo-pg-*). */
-function leftovers(): string {
+/** A server the demo started that is still alive: its cluster on the port the demo printed (other demos may run beside it). */
+function leftovers(stdout: string): string {
+  const port = /on 127\.0\.0\.1:(\d+) \(throwaway\)/.exec(stdout)?.[1];
+  expect(port, 'the demo names its database port').toBeDefined();
   try {
-    return execFileSync('pgrep', ['-fa', 'autopilot-demo-pg-'], { encoding: 'utf8' }).trim();
+    return execFileSync('pgrep', ['-fa', `autopilot-demo-pg-.* -p ${port} `], { encoding: 'utf8' }).trim();
   } catch {
     return '';
   }
@@ -49,7 +51,7 @@ describe('npm start: the self-contained demo', () => {
       expect(stdout).toMatch(/-> notice to the critical topic: .*1 resolved: demo-app\/health/);
       expect(stdout).toContain('daily digest');
       expect(existsSync(join(cwd, 'demo-store', 'backups', 'demo-app'))).toBe(true);
-      expect(leftovers()).toBe('');
+      expect(leftovers(stdout)).toBe('');
     },
     180_000,
   );
