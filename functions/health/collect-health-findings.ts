@@ -1,12 +1,12 @@
-import { checkNameOf, type Config, type HealthCheckConfig, type PostgresConfig } from '../core/config/schema.js';
+import type { Config } from '../core/config/schema.js';
 import { durationMs } from '../core/config/duration.js';
 import type { CheckKind, Finding } from '../core/domain/finding.js';
-import { classify } from '../core/domain/severity.js';
+import { classify, type MatrixRule, type SeverityOverride } from '../core/domain/severity.js';
 import { ConfigError } from '../core/errors.js';
 import type { SecretResolver } from '../core/ports/secrets.js';
+import { type ConfiguredCheck, configuredChecks } from '../kinds/catalog.js';
 import { mapWithLimit } from './limiter.js';
-import { probeHttp, type HttpProbeOptions } from './probes/http.js';
-import { probePostgres } from './probes/postgres.js';
+import type { HttpProbeOptions } from './probes/http.js';
 
 export const DEFAULT_HEALTH_CONCURRENCY = 64;
 /**
@@ -26,22 +26,15 @@ export interface CollectHealthOptions {
   readonly concurrency?: number;
   /** Least time between two probe starts in ms; default 1, 0 for one start per event-loop turn. */
   readonly startSpacingMs?: number;
-  /** Passed to the HTTP probes: `signal` to stop early, `ca` for tests and benches only. */
+  /** Passed to the probes: `signal` to stop early, `ca` for tests and benches only. */
   readonly http?: HttpProbeOptions;
 }
 
-interface Job {
-  readonly target: string;
-  readonly check: string;
-  readonly kind: Extract<CheckKind, 'http' | 'postgres'>;
-  readonly override: HealthCheckConfig['severity'];
-  readonly run: () => Promise<Finding>;
-}
-
 /**
- * Runs every HTTP and PostgreSQL check of the selected targets, a bounded number at once.
- * One finding per check, in config order (targets, then each target's health then postgres
- * checks); a probe that throws becomes a failing finding rather than going missing.
+ * Runs every probed check (HTTP, PostgreSQL, ... : the registry's probed kinds) of the selected
+ * targets, a bounded number at once. One finding per check, in config order (targets, then each
+ * target's checks kind by kind, in the registry's order); a probe that throws becomes a failing
+ * finding rather than going missing.
  */
 export async function collectHealthFindings(config: Config, options: CollectHealthOptions): Promise<Finding[]> {
   const jobs = healthJobs(config, options);
@@ -51,44 +44,22 @@ export async function collectHealthFindings(config: Config, options: CollectHeal
   };
   return mapWithLimit(jobs, limits, async (job) => {
     try {
-      return await job.run();
+      return await probe(job, options);
     } catch (error) {
       return probeFailed(job, error);
     }
   });
 }
 
-function healthJobs(config: Config, options: CollectHealthOptions): Job[] {
+function healthJobs(config: Config, options: CollectHealthOptions): ConfiguredCheck[] {
   const selected = selectTargets(config, options.targets);
   const everyMs = options.every === undefined ? undefined : durationMs(options.every);
-  const scheduled = (check: { every: string }): boolean => everyMs === undefined || durationMs(check.every) === everyMs;
-  const jobs: Job[] = [];
-  for (const target of selected) {
-    const t = config.targets[target];
-    for (const check of (t?.health ?? []).filter(scheduled)) {
-      jobs.push({
-        target,
-        check: checkNameOf(check),
-        kind: 'http',
-        override: check.severity,
-        run: () => probeHttp(target, check, options.http),
-      });
-    }
-    for (const db of (t?.postgres ?? []).filter(scheduled)) {
-      jobs.push({
-        target,
-        check: checkNameOf(db),
-        kind: 'postgres',
-        override: db.severity,
-        run: () => runPostgres(target, db, options.secrets),
-      });
-    }
-  }
-  return jobs;
+  return configuredChecks(config, selected).filter((c) => everyMs === undefined || durationMs(c.kind.plan(c.check).every) === everyMs);
 }
 
-async function runPostgres(target: string, db: PostgresConfig, secrets: SecretResolver): Promise<Finding> {
-  return probePostgres(target, db, await secrets.postgresPassword(db));
+async function probe(job: ConfiguredCheck, options: CollectHealthOptions): Promise<Finding> {
+  const { signal, ca } = options.http ?? {};
+  return job.kind.probe(job.check, { target: job.target, secrets: options.secrets, signal, ca });
 }
 
 function selectTargets(config: Config, targets: readonly string[] | undefined): string[] {
@@ -102,14 +73,15 @@ function selectTargets(config: Config, targets: readonly string[] | undefined): 
   return known.filter((t) => targets.includes(t));
 }
 
-function probeFailed(job: Job, error: unknown): Finding {
+function probeFailed(job: ConfiguredCheck, error: unknown): Finding {
   const message = error instanceof Error ? error.message : String(error);
-  const rule = job.kind === 'http' ? 'http.availability' : 'postgres.connect';
+  const rule = `${job.kind.name}.${job.kind.failureRule}` as MatrixRule;
+  const override = (job.check as { severity?: SeverityOverride }).severity;
   return {
     target: job.target,
-    check: job.check,
-    kind: job.kind,
-    severity: classify(rule, 'critical', job.override),
+    check: job.name,
+    kind: job.kind.name as CheckKind,
+    severity: classify(rule, 'critical', override),
     summary: `probe failed: ${message}`,
     observed: { error: error instanceof Error ? error.name : 'Error', errorMessage: message },
   };

@@ -7,6 +7,7 @@ import { runJob, type JobContext } from '../core/run/run-job.js';
 import type { SecretResolver } from '../core/ports/secrets.js';
 import { checkBackupFreshness } from '../backup/freshness.js';
 import { durationMs } from '../core/config/duration.js';
+import { configuredChecks } from '../kinds/catalog.js';
 import { collectHealthFindings } from './collect-health-findings.js';
 
 export interface HealthRunOptions {
@@ -22,13 +23,11 @@ export interface HealthRunOptions {
  */
 export function checksBackupFreshness(config: Config, every: string | undefined): boolean {
   if (every === undefined) return true;
-  const intervals = Object.values(config.targets).flatMap((t) =>
-    [...(t.health ?? []), ...(t.postgres ?? [])].map((c) => durationMs(c.every)),
-  );
+  const intervals = configuredChecks(config).map((c) => durationMs(c.kind.plan(c.check).every));
   return intervals.length === 0 || durationMs(every) >= Math.max(...intervals);
 }
 
-/** The health job: HTTP and PostgreSQL probes and backup freshness, then alerts. Shared by the Lambda handler and the CLI. */
+/** The health job: the probed kinds' checks (HTTP, PostgreSQL, ...) and backup freshness, then alerts. Shared by the Lambda handler and the CLI. */
 export async function runHealthJob(config: Config, options: HealthRunOptions, context: JobContext): Promise<Report> {
   const targets = selectedTargets(config, options.targets);
   const now = context.now ?? (() => new Date());

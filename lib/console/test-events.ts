@@ -3,6 +3,7 @@ import * as schemas from 'aws-cdk-lib/aws-eventschemas';
 import { Construct } from 'constructs';
 import type { Config } from '../../functions/core/config/schema.js';
 import type { Job } from '../../functions/core/domain/report.js';
+import { checksOfTarget } from '../../functions/kinds/catalog.js';
 import { groupByFunction, pascal, type WatchedFunction } from '../monitoring/watched-function.js';
 
 /** The EventBridge schema registry the Lambda console reads shareable test events from. */
@@ -27,7 +28,7 @@ export function targetsForJob(config: Config, job: Job): string[] {
   const entries = Object.entries(config.targets);
   switch (job) {
     case 'health':
-      return entries.filter(([, t]) => (t.health?.length ?? 0) + (t.postgres?.length ?? 0) > 0).map(([name]) => name);
+      return entries.filter(([name, t]) => checksOfTarget(name, t).length > 0).map(([name]) => name);
     case 'backup':
       return entries.filter(([, t]) => [...(t.postgres ?? []), ...(t.sqlite ?? [])].some((d) => d.backup)).map(([name]) => name);
     case 'disk':

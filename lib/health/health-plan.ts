@@ -1,6 +1,7 @@
 import { durationMs } from '../../functions/core/config/duration.js';
 import type { Config } from '../../functions/core/config/schema.js';
 import { ConfigError } from '../../functions/core/errors.js';
+import { configuredChecks } from '../../functions/kinds/catalog.js';
 import { scheduleWhen } from '../scheduler/schedule-expression.js';
 
 /** Probes the health function runs at once (`DEFAULT_HEALTH_CONCURRENCY` of collect-health-findings). */
@@ -16,15 +17,13 @@ interface ScheduledCheck {
   readonly timeout: string;
 }
 
+/** Each probed check with its place in the config and its kind's plan (functions/kinds/<kind>/kind.ts). */
 function healthChecks(config: Config): ScheduledCheck[] {
-  return Object.entries(config.targets).flatMap(([target, t]) => [
-    ...(t.health ?? []).map((h, i) => ({ path: `targets.${target}.health[${i}]`, every: h.every, timeout: h.timeout })),
-    ...(t.postgres ?? []).map((p, i) => ({ path: `targets.${target}.postgres[${i}]`, every: p.every, timeout: p.timeout })),
-  ]);
+  return configuredChecks(config).map((c) => ({ path: c.path, ...c.kind.plan(c.check) }));
 }
 
 /**
- * The distinct `every` intervals of the HTTP and PostgreSQL checks, in config order, one per
+ * The distinct `every` intervals of the probed checks (HTTP, PostgreSQL, ...), in config order, one per
  * length of time ("5m" and "300s" are one schedule; the function matches checks by length too).
  * Throws a ConfigError naming each check whose interval EventBridge Scheduler cannot run.
  */

@@ -144,9 +144,9 @@ export class OperationsDashboard extends Construct {
 
   private targetWidgets(target: TargetOverview, config: Config): cw.IWidget[] {
     const widgets: cw.IWidget[] = [];
-    if (target.http.length) {
+    if (target.responseTime.length) {
       const thresholds = new Map<number, string>();
-      for (const h of target.http) {
+      for (const h of target.responseTime) {
         if (h.warningMs !== undefined && !thresholds.has(h.warningMs)) thresholds.set(h.warningMs, `warning ${h.warningMs} ms`);
         if (h.criticalMs !== undefined) thresholds.set(h.criticalMs, `critical ${h.criticalMs} ms`);
       }
@@ -155,7 +155,7 @@ export class OperationsDashboard extends Construct {
           title: `${target.target}: response time per endpoint (ms, max)`,
           width: 8,
           height: GRAPH_HEIGHT,
-          left: target.http.map((h) =>
+          left: target.responseTime.map((h) =>
             this.metric(
               FINDING_METRICS.responseTime,
               { [DIMENSION.target]: target.target, [DIMENSION.check]: h.check },

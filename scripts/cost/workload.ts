@@ -1,6 +1,7 @@
 import { durationMs } from '../../functions/core/config/duration.js';
 import { checkNameOf, type Config } from '../../functions/core/config/schema.js';
 import { SEVERITIES } from '../../functions/core/domain/severity.js';
+import { configuredChecks, PROBED_KINDS } from '../../functions/kinds/catalog.js';
 import type { Canary, CostInputs, FunctionUsage, Route53Check, TopicUsage } from './estimate.js';
 import type { HealthMeasurement } from './measure.js';
 import type { RunSample } from './measure-worker.js';
@@ -114,11 +115,25 @@ function databasesOf(config: Config): Databases {
   return { all };
 }
 
+/** Every probed check with its interval and how AWS's own services would watch it (its kind's `cost`). */
 function healthChecksOf(config: Config) {
-  return Object.entries(config.targets).flatMap(([target, t]) => [
-    ...(t.health ?? []).map((h) => ({ target, kind: 'http' as const, name: checkNameOf(h), every: h.every, http: h })),
-    ...(t.postgres ?? []).map((p) => ({ target, kind: 'postgres' as const, name: checkNameOf(p), every: p.every, http: undefined })),
-  ]);
+  return configuredChecks(config).map((c) => ({
+    target: c.target,
+    label: c.kind.label,
+    name: c.name,
+    every: c.kind.plan(c.check).every,
+    cost: c.kind.cost(c.check),
+  }));
+}
+
+/** "3 HTTP and 2 PostgreSQL checks": the count of each kind that has any. */
+function describeCounts(checks: ReadonlyArray<{ label: string }>): string {
+  const counts = PROBED_KINDS.map((kind) => [kind.label, checks.filter((c) => c.label === kind.label).length] as const).filter(
+    ([, n]) => n > 0,
+  );
+  const parts = counts.map(([label, n]) => `${n} ${label}`);
+  if (parts.length === 0) return 'no checks';
+  return `${parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : parts[0]} checks`;
 }
 
 /**
@@ -300,24 +315,23 @@ export function buildCostInputs(sources: WorkloadSources): { inputs: CostInputs;
   const canaries: Canary[] = checks.map((c) => ({
     name: `${c.target}/${c.name}`,
     everyMinutes: minutesOf(c.every),
-    latencyAlarm: Boolean(c.http?.responseTime),
+    latencyAlarm: c.cost.latency,
   }));
   const route53: Route53Check[] = checks.map((c) => ({
     name: `${c.target}/${c.name}`,
-    kind: c.kind === 'http' ? 'http' : 'tcp',
+    kind: c.cost.route53,
     nonAws: a.endpointsOutsideAws,
-    https: c.http ? new URL(c.http.url).protocol === 'https:' : false,
-    stringMatch: Boolean(c.http?.expect?.bodyContains || c.http?.expect?.json),
-    latency: Boolean(c.http?.responseTime),
+    https: c.cost.https,
+    stringMatch: c.cost.stringMatch,
+    latency: c.cost.latency,
     fastInterval: durationMs(c.every) < 30_000,
   }));
 
   // ---- notes
-  const httpChecks = checks.filter((c) => c.kind === 'http');
   const byEvery = new Map<string, number>();
   for (const c of checks) byEvery.set(c.every, (byEvery.get(c.every) ?? 0) + 1);
   notes.fromConfig.push(
-    `${Object.keys(config.targets).length} targets; ${httpChecks.length} HTTP and ${checks.length - httpChecks.length} PostgreSQL checks (${[...byEvery].map(([every, count]) => `${count} every ${every}`).join(', ')}), one health schedule per interval`,
+    `${Object.keys(config.targets).length} targets; ${describeCounts(checks)} (${[...byEvery].map(([every, count]) => `${count} every ${every}`).join(', ')}), one health schedule per interval`,
     `${dbs.length} databases backed up daily (${dbs.map((d) => `${d.target}/${d.name}`).join(', ')}), kept ${[...new Set(dbs.map((d) => d.retentionDays))].join('/')} days`,
     `${serverTargets} server targets; disk every ${config.schedules.disk}, security every ${config.schedules.security}, digest daily at ${config.schedules.digest}`,
     `subscribers: ${topics.map((t) => `${t.topic} ${t.emailSubscribers} e-mail${t.smsSubscribers ? ` + ${t.smsSubscribers} SMS` : ''}`).join(', ')}`,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { KIND_NAMES } from '../../kinds/catalog.js';
 import type { CheckKind } from '../domain/finding.js';
 import type { Job } from '../domain/report.js';
 import type { AlertSeverity, Severity } from '../domain/severity.js';
@@ -115,7 +116,9 @@ const instant = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'invalid 
 const entrySchema = z.object({
   target: z.string(),
   check: z.string(),
-  kind: z.enum(['http', 'postgres', 'backup', 'disk', 'security', 'server']),
+  // Every registered kind, read from the registry: a kind missing here would fail every stored
+  // state's parse, and a state that does not parse is reset, so its alerts would never fire.
+  kind: z.enum(KIND_NAMES),
   severity: z.enum(['ok', 'low', 'medium', 'high', 'critical']),
   lastFailSeverity: alertSeverity.optional(),
   consecutiveFailures: z.number().int().min(0),

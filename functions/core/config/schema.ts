@@ -1,17 +1,14 @@
 import { z } from 'zod';
 import { chatSubscribersSchema } from './chat.js';
-import { DURATION_PATTERN } from './duration.js';
-import { compressionSchema } from '../../backup/compression.js';
+import { checksOfTarget, PROBED_KINDS, type ProbedKind } from '../../kinds/catalog.js';
+import { backupSchema, checkName, duration, hhmm, percent } from './fields.js';
 
-const severity = z.enum(['low', 'medium', 'high', 'critical']);
-const duration = z.string().regex(DURATION_PATTERN, 'invalid duration (use a number and ms, s, m, h, d or w, e.g. "10s")');
+export { backupSchema, checkNameOf } from './fields.js';
+export { healthCheckSchema, type HealthCheckConfig } from '../../kinds/http/schema.js';
+export { postgresSchema, type PostgresConfig } from '../../kinds/postgres/schema.js';
+
 const targetName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'invalid target name (lowercase letters, digits and "-", at most 40)');
-/** Names end up in S3 keys, SNS attributes and SSM parameters, so keep them to a safe alphabet. */
-const checkName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'invalid name (letters, digits, ".", "_", "-", at most 64)');
-const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'invalid time (use "HH:MM", 24-hour)');
 const weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
-const percent = z.number().min(0).max(100);
-const severityOverride = z.strictObject({ warning: severity.optional(), critical: severity.optional() });
 
 function isTimeZone(zone: string): boolean {
   try {
@@ -22,82 +19,7 @@ function isTimeZone(zone: string): boolean {
   }
 }
 
-const httpUrl = z.string().refine((value) => {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}, 'invalid URL (must be http:// or https://)');
-
 const warnCrit = <T extends z.ZodTypeAny>(value: T) => z.strictObject({ warning: value, critical: value.optional() });
-
-export const healthCheckSchema = z.strictObject({
-  name: checkName.optional(),
-  url: httpUrl,
-  method: z.enum(['GET', 'HEAD']).default('GET'),
-  /** Follow up to 5 redirects (same scheme or up to https) and expect 200-299 at the end; false: judge the first answer. */
-  followRedirects: z.boolean().default(true),
-  every: duration.default('5m'),
-  timeout: duration.default('10s'),
-  expect: z
-    .strictObject({
-      status: z.union([z.number().int().min(100).max(599), z.array(z.number().int().min(100).max(599)).min(1)]).optional(),
-      bodyContains: z.string().min(1).optional(),
-      json: z.record(z.string().min(1), z.union([z.string(), z.number(), z.boolean()])).optional(),
-    })
-    .optional(),
-  responseTime: z.strictObject({ warning: duration.optional(), critical: duration.optional() }).optional(),
-  certificate: z
-    .strictObject({ warningDays: z.number().int().min(0).default(30), criticalDays: z.number().int().min(0).default(7) })
-    .optional(),
-  headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'invalid header name'), z.string()).optional(),
-  severity: severityOverride.optional(),
-});
-
-export const backupSchema = z.strictObject({
-  at: z.union([hhmm, z.string().regex(/^cron\(.+\)$/, 'invalid schedule (use "HH:MM" or cron(...))')]).default('02:00'),
-  retentionDays: z.number().int().min(1).max(3650).default(30),
-  maxAge: duration.default('26h'),
-  /**
-   * true: check every backup after upload, from the store's own checksums where it has them and
-   * by reading it back where not; "read-back": always read the whole archive back; false: skip.
-   */
-  verify: z.union([z.boolean(), z.literal('read-back')], { error: 'invalid verify (use true, false or "read-back")' }).default(true),
-  via: z.enum(['lambda', 'ssm']).default('lambda'),
-  /** Where a pg_dump backup runs: the Lambda function (up to 15 minutes) or an ECS Fargate task (no limit). */
-  runOn: z.enum(['lambda', 'fargate'], { error: 'invalid runOn (use "lambda" or "fargate")' }).default('lambda'),
-  /** pg_dump's compression: "zstd" | "lz4" | "gzip" | "none", or { method, level }; default zstd where pg_dump >= 16, else gzip. */
-  compression: compressionSchema.optional(),
-});
-
-export const postgresSchema = z.strictObject({
-  name: checkName.optional(),
-  host: z
-    .string()
-    .min(1)
-    .regex(/^[A-Za-z0-9.:_-]+$/, 'invalid host'),
-  port: z.number().int().min(1).max(65535).default(5432),
-  database: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_$-]{0,62}$/, 'invalid database name'),
-  user: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.$-]{0,62}$/, 'invalid user name'),
-  passwordParameter: z
-    .string()
-    .regex(/^\/?[A-Za-z0-9_.\-/]{1,1011}$/, 'invalid SSM parameter name')
-    .optional(),
-  password: z.string().optional(),
-  ssl: z.union([z.boolean(), z.enum(['require', 'verify-full'])]).default(false),
-  every: duration.default('5m'),
-  timeout: duration.default('10s'),
-  checks: z
-    .strictObject({
-      connections: z.strictObject({ warning: percent, critical: percent }).optional(),
-      longRunningQuery: duration.optional(),
-    })
-    .optional(),
-  backup: backupSchema.optional(),
-  severity: severityOverride.optional(),
-});
 
 export const sqliteSchema = z.strictObject({
   name: checkName,
@@ -139,10 +61,13 @@ export const serversSchema = z.strictObject({
     .optional(),
 });
 
+/** Each probed kind's array, `targets.<t>.<configKey>[]`, typed by the kind's schema. */
+type KindArrays = { [K in ProbedKind as K['configKey']]: z.ZodOptional<z.ZodArray<K['schema']>> };
+const kindArrays = Object.fromEntries(PROBED_KINDS.map((kind) => [kind.configKey, z.array(kind.schema).optional()])) as KindArrays;
+
 export const targetSchema = z.strictObject({
   description: z.string().optional(),
-  health: z.array(healthCheckSchema).optional(),
-  postgres: z.array(postgresSchema).optional(),
+  ...kindArrays,
   sqlite: z.array(sqliteSchema).optional(),
   servers: serversSchema.optional(),
 });
@@ -222,9 +147,9 @@ export const configSchema = z
   .superRefine((config, ctx) => {
     for (const [target, t] of Object.entries(config.targets)) {
       const seen = new Set<string>();
+      const checks = checksOfTarget(target, t);
       const names = [
-        ...(t.health ?? []).map((h, i) => [checkNameOf(h), ['targets', target, 'health', i]] as const),
-        ...(t.postgres ?? []).map((p, i) => [checkNameOf(p), ['targets', target, 'postgres', i]] as const),
+        ...checks.map((c) => [c.name, ['targets', target, c.kind.configKey, c.index]] as const),
         ...(t.sqlite ?? []).map((s, i) => [s.name, ['targets', target, 'sqlite', i]] as const),
       ];
       for (const [name, path] of names) {
@@ -232,21 +157,10 @@ export const configSchema = z
           ctx.addIssue({ code: 'custom', path: [...path, 'name'], message: `duplicate check name "${name}" in target ${target}` });
         seen.add(name);
       }
-      for (const [i, p] of (t.postgres ?? []).entries()) {
-        const c = p.checks?.connections;
-        if (c && c.warning > c.critical)
-          ctx.addIssue({
-            code: 'custom',
-            path: ['targets', target, 'postgres', i, 'checks', 'connections', 'warning'],
-            message: 'warning must not exceed critical',
-          });
-        if (p.password !== undefined && p.passwordParameter !== undefined)
-          ctx.addIssue({
-            code: 'custom',
-            path: ['targets', target, 'postgres', i, 'password'],
-            message: 'give either password (local runs) or passwordParameter, not both',
-          });
-      }
+      for (const c of checks)
+        c.kind.validate?.(c.check, (path, message) =>
+          ctx.addIssue({ code: 'custom', path: ['targets', target, c.kind.configKey, c.index, ...path], message }),
+        );
       const d = t.servers?.disk;
       if (d && d.warning > d.critical)
         ctx.addIssue({
@@ -264,20 +178,7 @@ export const configSchema = z
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 export type TargetConfig = z.output<typeof targetSchema>;
-export type HealthCheckConfig = z.output<typeof healthCheckSchema>;
-export type PostgresConfig = z.output<typeof postgresSchema>;
 export type SqliteConfig = z.output<typeof sqliteSchema>;
 export type ServersConfig = z.output<typeof serversSchema>;
 export type BackupConfig = z.output<typeof backupSchema>;
 export type SilenceConfig = z.output<typeof silenceSchema>;
-
-/** The check name of CONTRACT section 2: `name`, or one derived from the URL path or database. */
-export function checkNameOf(check: { name?: string; url?: string; database?: string; host?: string }): string {
-  if (check.name) return check.name;
-  if (check.url && URL.canParse(check.url)) {
-    const url = new URL(check.url);
-    const path = url.pathname.replace(/^\/+|\/+$/g, '').replace(/[^A-Za-z0-9._-]+/g, '-');
-    return path ? `${url.hostname}-${path}` : url.hostname;
-  }
-  return check.database ?? check.host ?? 'check';
-}

@@ -1,6 +1,8 @@
+import type { KindName } from '../../kinds/catalog.js';
 import type { Severity } from './severity.js';
 
-export type CheckKind = 'http' | 'postgres' | 'backup' | 'disk' | 'security' | 'server';
+/** The registered check kinds (functions/kinds/registry.ts). */
+export type CheckKind = KindName;
 
 /** One observation of one check of one target: plain data, the unit the alert engine works on. */
 export interface Finding {

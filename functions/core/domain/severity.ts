@@ -1,3 +1,5 @@
+import { matrixOfKinds, type MatrixRule } from '../../kinds/catalog.js';
+
 export const SEVERITIES = ['ok', 'low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 export type AlertSeverity = Exclude<Severity, 'ok'>;
@@ -17,26 +19,13 @@ export function worst(severities: Iterable<Severity>): Severity {
 }
 
 /**
- * The default severity matrix (CONTRACT section 4). A rule maps a level to a severity;
- * `undefined` means the matrix has no such cell (for example a connect failure has no warning).
+ * The default severity matrix (CONTRACT section 4): each check kind's rows (functions/kinds/<kind>/kind.ts)
+ * under `<kind>.<rule>`. A rule maps a level to a severity; `undefined` means the matrix has no such
+ * cell (for example a connect failure has no warning).
  */
-export const DEFAULT_MATRIX = {
-  'http.availability': { critical: 'critical' },
-  'http.responseTime': { warning: 'medium', critical: 'high' },
-  'http.certificate': { warning: 'low', critical: 'high' },
-  'postgres.connect': { critical: 'high' },
-  'postgres.connections': { warning: 'medium', critical: 'high' },
-  'postgres.longRunningQuery': { warning: 'medium' },
-  'backup.failed': { critical: 'high' },
-  // A Lambda backup that took over 60% of the function's timeout: it will soon stop finishing.
-  'backup.duration': { warning: 'low' },
-  'disk.usage': { warning: 'medium', critical: 'high' },
-  'server.unreachable': { critical: 'high' },
-  'security.count': { warning: 'medium', critical: 'high' },
-  'security.config': { warning: 'medium' },
-} as const satisfies Record<string, { warning?: AlertSeverity; critical?: AlertSeverity }>;
+export const DEFAULT_MATRIX = matrixOfKinds();
 
-export type MatrixRule = keyof typeof DEFAULT_MATRIX;
+export type { MatrixRule };
 
 export interface SeverityOverride {
   readonly warning?: AlertSeverity;

@@ -2,6 +2,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Finding } from '../domain/finding.js';
 import type { Job } from '../domain/report.js';
 import { SEVERITIES } from '../domain/severity.js';
+import { kindNamed } from '../../kinds/catalog.js';
 import { FINDING_METRICS, METRICS_NAMESPACE, type FindingMetricUnit } from './metric-names.js';
 
 export { DIMENSION, FINDING_METRICS, METRICS_NAMESPACE } from './metric-names.js';
@@ -26,15 +27,12 @@ export function createFindingMetrics(): Metrics {
 /** The singleton a deployed function records its findings with. */
 export const metrics = createFindingMetrics();
 
-function numberOf(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}
-
 /**
  * What one run's findings are worth as metrics (pure):
  *
  * - `CheckOutcome` per severity that occurred, under Job and Severity (no zeros: CloudWatch bills
  *   a custom metric for each hour it receives data, and the dashboard fills the gaps with 0);
+ * - then what each finding's kind says it is worth (functions/kinds/<kind>/kind.ts `metrics`):
  * - `ResponseTime` per HTTP check that got an answer, under Target and Check;
  * - `BackupSizeBytes` and `BackupDurationMs` per backed-up database, under Target and Database
  *   (`observed.database`, else the check name);
@@ -44,7 +42,7 @@ function numberOf(value: unknown): number | undefined {
  * the outcome counts and the alerts carry those.
  */
 export function findingMetricRecords(job: Job, findings: readonly Finding[]): MetricRecord[] {
-  const { checkOutcome, responseTime, backupSize, backupDuration, diskUsed } = FINDING_METRICS;
+  const { checkOutcome } = FINDING_METRICS;
   const counts = new Map(SEVERITIES.map((s) => [s, 0]));
   for (const f of findings) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
   const records: MetricRecord[] = SEVERITIES.filter((severity) => counts.get(severity)! > 0).map((severity) => ({
@@ -52,34 +50,7 @@ export function findingMetricRecords(job: Job, findings: readonly Finding[]): Me
     values: [{ name: checkOutcome.name, unit: checkOutcome.unit, value: counts.get(severity)! }],
   }));
 
-  for (const f of findings) {
-    const observed = f.observed ?? {};
-    if (f.kind === 'http') {
-      const ms = numberOf(observed.responseTimeMs);
-      if (ms !== undefined)
-        records.push({
-          dimensions: { [responseTime.dimensions[0]]: f.target, [responseTime.dimensions[1]]: f.check },
-          values: [{ name: responseTime.name, unit: responseTime.unit, value: ms }],
-        });
-    } else if (f.kind === 'backup') {
-      const size = numberOf(observed.sizeBytes);
-      const duration = numberOf(observed.durationMs);
-      const values = [
-        ...(size === undefined ? [] : [{ name: backupSize.name, unit: backupSize.unit, value: size }]),
-        ...(duration === undefined ? [] : [{ name: backupDuration.name, unit: backupDuration.unit, value: duration }]),
-      ];
-      const database = typeof observed.database === 'string' && observed.database ? observed.database : f.check;
-      if (values.length)
-        records.push({ dimensions: { [backupSize.dimensions[0]]: f.target, [backupSize.dimensions[1]]: database }, values });
-    } else if (f.kind === 'disk') {
-      const used = numberOf(observed.usedPercent) ?? numberOf(observed.usedPct);
-      if (used !== undefined)
-        records.push({
-          dimensions: { [diskUsed.dimensions[0]]: f.target, [diskUsed.dimensions[1]]: f.check },
-          values: [{ name: diskUsed.name, unit: diskUsed.unit, value: used }],
-        });
-    }
-  }
+  for (const f of findings) records.push(...(kindNamed(f.kind)?.metrics?.(f) ?? []));
   return records;
 }
 

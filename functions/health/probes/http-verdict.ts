@@ -1,27 +1,21 @@
 import type { HealthCheckConfig } from '../../core/config/schema.js';
 import { durationMs } from '../../core/config/duration.js';
-import { classify, rank, worst, type Level, type MatrixRule, type Severity } from '../../core/domain/severity.js';
+import {
+  type Aspect,
+  certificateAspects,
+  certificateDaysLeft,
+  isTlsError,
+  judgeAspects,
+  type Verdict,
+  withoutNodeHint,
+} from '../../kinds/verdict.js';
 import { formatMs, quote, roundMs } from '../format.js';
 import { decodeBody } from './http-body.js';
 import { BODY_CAP_BYTES, type Exchange, type ExchangeError } from './http-exchange.js';
 import { describeChain, displayUrl } from './http-follow.js';
 
-export const DEFAULT_CERTIFICATE_WARNING_DAYS = 30;
-export const DEFAULT_CERTIFICATE_CRITICAL_DAYS = 7;
-const DAY_MS = 86_400_000;
-
-/** One judged aspect of an answer (availability, response time, certificate). */
-export interface Aspect {
-  readonly rule: MatrixRule;
-  readonly level: Exclude<Level, 'ok'>;
-  readonly message: string;
-}
-
-export interface Verdict {
-  readonly severity: Severity;
-  readonly summary: string;
-  readonly observed: Record<string, unknown>;
-}
+export { DEFAULT_CERTIFICATE_CRITICAL_DAYS, DEFAULT_CERTIFICATE_WARNING_DAYS } from '../../kinds/verdict.js';
+export type { Aspect, Verdict } from '../../kinds/verdict.js';
 
 type Check = Pick<HealthCheckConfig, 'method' | 'timeout' | 'expect' | 'responseTime' | 'certificate' | 'severity'> & {
   readonly followRedirects?: boolean;
@@ -39,7 +33,7 @@ export function judgeExchange(check: Check, result: Answer, now: Date = new Date
   if (result.bodyTruncated) observed.bodyTruncated = true;
   if (result.chain && result.chain.length > 1) observed.redirects = result.chain.slice(1).map(displayUrl);
 
-  const daysLeft = result.certificate && Math.floor((result.certificate.validTo.getTime() - now.getTime()) / DAY_MS);
+  const daysLeft = result.certificate && certificateDaysLeft(result.certificate.validTo, now);
   if (result.certificate && daysLeft !== undefined) {
     observed.certificateDaysLeft = daysLeft;
     observed.certificateValidTo = result.certificate.validTo.toISOString();
@@ -56,13 +50,9 @@ export function judgeExchange(check: Check, result: Answer, now: Date = new Date
     if (!result.error) aspects.push(...bodyAspects(check, result));
     if (result.headersMs !== undefined) aspects.push(...responseTimeAspects(check, result.headersMs));
   }
-  if (daysLeft !== undefined) aspects.push(...certificateAspects(check, daysLeft));
+  if (daysLeft !== undefined) aspects.push(...certificateAspects('http.certificate', daysLeft, check.certificate));
 
-  const judged = aspects.map((aspect) => ({ ...aspect, severity: classify(aspect.rule, aspect.level, check.severity) }));
-  const problems = judged.filter((a) => a.severity !== 'ok').sort((a, b) => rank(b.severity) - rank(a.severity));
-  const severity = worst(judged.map((a) => a.severity));
-  const summary = problems.length ? problems.map((a) => a.message).join('; ') : okSummary(result);
-  return { severity, summary, observed };
+  return { ...judgeAspects(aspects, check.severity, () => okSummary(result)), observed };
 }
 
 function okSummary(result: Answer): string {
@@ -81,10 +71,6 @@ function errorMessage(error: ExchangeError, check: Check): string {
   if (isTlsError(error.code)) return `TLS error: ${withoutNodeHint(error.message)} (${error.code})`;
   if (error.code === 'ECONNRESET') return `connection reset${during}`;
   return `${error.message} (${error.code})${during}`;
-}
-
-function isTlsError(code: string): boolean {
-  return /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH|ERR_OSSL_)/.test(code);
 }
 
 /**
@@ -167,20 +153,4 @@ function responseTimeAspects(check: Check, ms: number): Aspect[] {
   if (warning !== undefined && ms > warning)
     return [{ rule: 'http.responseTime', level: 'warning', message: `slow: ${formatMs(ms)} (warning ${formatMs(warning)})` }];
   return [];
-}
-
-function certificateAspects(check: Check, daysLeft: number): Aspect[] {
-  const warningDays = check.certificate?.warningDays ?? DEFAULT_CERTIFICATE_WARNING_DAYS;
-  const criticalDays = check.certificate?.criticalDays ?? DEFAULT_CERTIFICATE_CRITICAL_DAYS;
-  const level = daysLeft < criticalDays ? 'critical' : daysLeft < warningDays ? 'warning' : undefined;
-  if (!level) return [];
-  const when =
-    daysLeft < 0 ? `expired ${-daysLeft} day${daysLeft === -1 ? '' : 's'} ago` : `expires in ${daysLeft} day${daysLeft === 1 ? '' : 's'}`;
-  return [{ rule: 'http.certificate', level, message: `certificate ${when}` }];
-}
-
-/** Node 24 appends advice for its own command line ("; if the root CA is installed locally, try running Node.js
- * with --use-system-ca") to certificate errors; an operator reading the alert cannot act on it. */
-function withoutNodeHint(message: string): string {
-  return message.replace(/; if the root CA is installed locally.*$/s, '');
 }

@@ -4,18 +4,12 @@ import pg from 'pg';
 import { checkNameOf, type PostgresConfig } from '../../core/config/schema.js';
 import { durationMs, formatDuration } from '../../core/config/duration.js';
 import type { Finding } from '../../core/domain/finding.js';
-import { classify, rank, worst, type Level, type MatrixRule, type Severity } from '../../core/domain/severity.js';
+import { type Aspect, judgeAspects } from '../../kinds/verdict.js';
 import { formatMs, roundMs } from '../format.js';
 import { redactDeep } from '../../core/redact.js';
 
 /** Longest-running queries listed in `observed`; the count covers all of them. */
 const LONG_QUERY_SAMPLE = 5;
-
-interface Aspect {
-  readonly rule: MatrixRule;
-  readonly level: Exclude<Level, 'ok'>;
-  readonly message: string;
-}
 
 interface ActivityRow {
   max_connections: number;
@@ -84,10 +78,7 @@ export async function probePostgres(target: string, db: PostgresConfig, password
     await endWithin(client, 1_000);
   }
 
-  const judged = aspects.map((a) => ({ ...a, severity: classify(a.rule, a.level, db.severity) }));
-  const severity: Severity = worst(judged.map((a) => a.severity));
-  const problems = judged.filter((a) => a.severity !== 'ok').sort((a, b) => rank(b.severity) - rank(a.severity));
-  const summary = problems.length ? problems.map((a) => a.message).join('; ') : okSummary(observed);
+  const { severity, summary } = judgeAspects(aspects, db.severity, () => okSummary(observed));
   return redactDeep<Finding>({ target, check: checkNameOf(db), kind: 'postgres', severity, summary, observed }, [password]);
 }
 

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { DURATION_PATTERN } from './duration.js';
+import { compressionSchema } from '../../backup/compression.js';
+
+/**
+ * Field rules shared by the config schema and the check kinds' schemas (functions/kinds/<kind>/schema.ts).
+ * They live apart from schema.ts because schema.ts reads the kinds' schemas through the registry.
+ */
+export const severity = z.enum(['low', 'medium', 'high', 'critical']);
+export const duration = z.string().regex(DURATION_PATTERN, 'invalid duration (use a number and ms, s, m, h, d or w, e.g. "10s")');
+/** Names end up in S3 keys, SNS attributes and SSM parameters, so keep them to a safe alphabet. */
+export const checkName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'invalid name (letters, digits, ".", "_", "-", at most 64)');
+export const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'invalid time (use "HH:MM", 24-hour)');
+export const percent = z.number().min(0).max(100);
+export const severityOverride = z.strictObject({ warning: severity.optional(), critical: severity.optional() });
+export const port = z.number().int().min(1).max(65535);
+/** A host name or an IP address (v4, or v6 without brackets): letters, digits, ".", ":", "_", "-". */
+export const host = z
+  .string()
+  .min(1)
+  .regex(/^[A-Za-z0-9.:_-]+$/, 'invalid host');
+
+export const backupSchema = z.strictObject({
+  at: z.union([hhmm, z.string().regex(/^cron\(.+\)$/, 'invalid schedule (use "HH:MM" or cron(...))')]).default('02:00'),
+  retentionDays: z.number().int().min(1).max(3650).default(30),
+  maxAge: duration.default('26h'),
+  /**
+   * true: check every backup after upload, from the store's own checksums where it has them and
+   * by reading it back where not; "read-back": always read the whole archive back; false: skip.
+   */
+  verify: z.union([z.boolean(), z.literal('read-back')], { error: 'invalid verify (use true, false or "read-back")' }).default(true),
+  via: z.enum(['lambda', 'ssm']).default('lambda'),
+  /** Where a pg_dump backup runs: the Lambda function (up to 15 minutes) or an ECS Fargate task (no limit). */
+  runOn: z.enum(['lambda', 'fargate'], { error: 'invalid runOn (use "lambda" or "fargate")' }).default('lambda'),
+  /** pg_dump's compression: "zstd" | "lz4" | "gzip" | "none", or { method, level }; default zstd where pg_dump >= 16, else gzip. */
+  compression: compressionSchema.optional(),
+});
+
+/** The check name of CONTRACT section 2: `name`, or one derived from the URL path or database. */
+export function checkNameOf(check: { name?: string; url?: string; database?: string; host?: string }): string {
+  if (check.name) return check.name;
+  if (check.url && URL.canParse(check.url)) {
+    const url = new URL(check.url);
+    const path = url.pathname.replace(/^\/+|\/+$/g, '').replace(/[^A-Za-z0-9._-]+/g, '-');
+    return path ? `${url.hostname}-${path}` : url.hostname;
+  }
+  return check.database ?? check.host ?? 'check';
+}

@@ -1,0 +1,48 @@
+import { durationMs } from '../../core/config/duration.js';
+import { checkNameOf } from '../../core/config/fields.js';
+import { FINDING_METRICS } from '../../core/observability/metric-names.js';
+import { defineProbedKind, observedNumber } from '../kind.js';
+import { healthCheckSchema } from './schema.js';
+
+const { responseTime } = FINDING_METRICS;
+const msOf = (value: string | undefined): number | undefined => (value === undefined ? undefined : durationMs(value));
+
+/** HTTP(S) endpoints: `targets.<t>.health[]`, probed by functions/health/probes/http.ts. */
+export const kind = defineProbedKind({
+  name: 'http',
+  configKey: 'health',
+  label: 'HTTP',
+  schema: healthCheckSchema,
+  matrix: {
+    /** No answer, timeout, TLS error, status/body/json mismatch. */
+    availability: { critical: 'critical' },
+    responseTime: { warning: 'medium', critical: 'high' },
+    /** Certificate days left under the check's thresholds. */
+    certificate: { warning: 'low', critical: 'high' },
+  },
+  failureRule: 'availability',
+  checkName: (check) => checkNameOf(check),
+  plan: (check) => ({ every: check.every, timeout: check.timeout }),
+  async probe(check, { target, signal, ca }) {
+    const { probeHttp } = await import('../../health/probes/http.js');
+    return probeHttp(target, check, { signal, ca });
+  },
+  responseTime: (check) => ({ warningMs: msOf(check.responseTime?.warning), criticalMs: msOf(check.responseTime?.critical) }),
+  /** `ResponseTime` (to the response headers) per check that got an answer. */
+  metrics(finding) {
+    const ms = observedNumber(finding, 'responseTimeMs');
+    if (ms === undefined) return [];
+    return [
+      {
+        dimensions: { [responseTime.dimensions[0]]: finding.target, [responseTime.dimensions[1]]: finding.check },
+        values: [{ name: responseTime.name, unit: responseTime.unit, value: ms }],
+      },
+    ];
+  },
+  cost: (check) => ({
+    route53: 'http',
+    https: new URL(check.url).protocol === 'https:',
+    stringMatch: Boolean(check.expect?.bodyContains || check.expect?.json),
+    latency: Boolean(check.responseTime),
+  }),
+});

@@ -1,0 +1,108 @@
+import type { z } from 'zod';
+import type { Finding } from '../core/domain/finding.js';
+import type { AlertSeverity } from '../core/domain/severity.js';
+import type { MetricRecord } from '../core/observability/metrics.js';
+import type { SecretResolver } from '../core/ports/secrets.js';
+
+/**
+ * What a check kind is, in one place (Gatus' "one uniform result per endpoint kind"): each kind is
+ * a folder under functions/kinds/ whose kind.ts exports `kind`, listed by one line in registry.ts.
+ * CheckKind, the alert state's kind enum, the severity matrix, the config's target arrays, the
+ * health plan, console test events, the dashboard overview, metrics and the cost workload are all
+ * read from there (catalog.ts), so a kind cannot be half-registered.
+ *
+ * This module and every kind.ts stay free of runtime imports of probes and of the core modules that
+ * read the registry (severity.ts, schema.ts): those import the kinds, and the CDK app reads them
+ * without loading pg or node:tls. Probes are loaded on first use.
+ */
+
+/** One row of the default severity matrix: what a warning-level and a critical-level breach become. */
+export interface MatrixCells {
+  readonly warning?: AlertSeverity;
+  readonly critical?: AlertSeverity;
+}
+
+/** A kind some job produces findings of (backup, disk, security, server): a name, matrix rows, metrics. */
+export interface KindDefinition<Name extends string = string, Rule extends string = string> {
+  readonly name: Name;
+  /** Its rows of the default severity matrix (CONTRACT section 4), by rule; `<name>.<rule>` in DEFAULT_MATRIX. */
+  readonly matrix: { readonly [R in Rule]: MatrixCells };
+  /** The metrics one finding of this kind is worth, beside the per-job outcome counts (none by default). */
+  metrics?(finding: Finding): MetricRecord[];
+}
+
+/** What a probe gets besides its check. */
+export interface ProbeContext {
+  readonly target: string;
+  readonly secrets: SecretResolver;
+  /** Stops the probe early (the health job's deadline). */
+  readonly signal?: AbortSignal;
+  /** Trusted CA replacing Node's store; only tests and benches with self-signed loopback servers set it. */
+  readonly ca?: string | Buffer;
+}
+
+/** A path under the check (`['checks', 'connections', 'warning']`) and what is wrong there. */
+export type IssueReporter = (path: readonly (string | number)[], message: string) => void;
+
+/** How AWS's own services would watch the same check, for the cost comparison (scripts/cost). */
+export interface CostProfile {
+  readonly route53: 'http' | 'tcp';
+  readonly https: boolean;
+  readonly stringMatch: boolean;
+  readonly latency: boolean;
+}
+
+/**
+ * A kind the health job probes: configured as `targets.<t>.<configKey>[]`, planned onto the
+ * health schedules by its `every`, probed into exactly one Finding per check per run.
+ * Methods (not function-valued properties) so a kind's own check type reads where any kind is listed.
+ */
+export interface ProbedKindDefinition<
+  Name extends string = string,
+  Rule extends string = string,
+  Key extends string = string,
+  Schema extends z.ZodType = z.ZodType,
+  Check = z.output<Schema>,
+> extends KindDefinition<Name, Rule> {
+  /** The target's config array: `targets.<t>.<configKey>[]`. */
+  readonly configKey: Key;
+  /** One element of that array; its defaults fill the check the methods below get. */
+  readonly schema: Schema;
+  /** What people read in summaries and on the dashboard: "HTTP", "PostgreSQL". */
+  readonly label: string;
+  /** The cell a probe that throws instead of returning a finding is judged by (at the critical level). */
+  readonly failureRule: NoInfer<Rule>;
+  /** The check name of CONTRACT section 2: `name`, or one derived from the check. */
+  checkName(check: Check): string;
+  /** How it is planned onto the health schedules: its interval, and its timeout for the function's budget. */
+  plan(check: Check): { readonly every: string; readonly timeout: string };
+  /** One probe, one finding; failures are findings too. */
+  probe(check: Check, context: ProbeContext): Promise<Finding>;
+  /** Rules across fields the schema cannot say, reported under the check's path. */
+  validate?(check: Check, issue: IssueReporter): void;
+  /** Response-time thresholds in ms when the kind reports `ResponseTime`: the dashboard draws them. */
+  responseTime?(check: Check): { readonly warningMs?: number; readonly criticalMs?: number };
+  cost(check: Check): CostProfile;
+}
+
+/** Keeps the literal name and rule names, so DEFAULT_MATRIX's keys are checked where classify() is called. */
+export function defineKind<const Name extends string, const Rule extends string>(
+  kind: KindDefinition<Name, Rule>,
+): KindDefinition<Name, Rule> {
+  return kind;
+}
+
+export function defineProbedKind<const Name extends string, const Rule extends string, const Key extends string, Schema extends z.ZodType>(
+  kind: ProbedKindDefinition<Name, Rule, Key, Schema>,
+): ProbedKindDefinition<Name, Rule, Key, Schema> {
+  return kind;
+}
+
+/** A finite number from `observed`, or undefined (a string, NaN or nothing adds no datapoint). */
+export function observedNumber(finding: Finding, ...keys: string[]): number | undefined {
+  for (const key of keys) {
+    const value = finding.observed?.[key];
+    if (typeof value === 'number' && Number.isFinite(value)) return value;
+  }
+  return undefined;
+}

@@ -1,0 +1,28 @@
+import { checkNameOf } from '../../core/config/fields.js';
+import { defineProbedKind } from '../kind.js';
+import { postgresSchema, validatePostgres } from './schema.js';
+
+/** PostgreSQL databases: `targets.<t>.postgres[]`, probed by functions/health/probes/postgres.ts. */
+export const kind = defineProbedKind({
+  name: 'postgres',
+  configKey: 'postgres',
+  label: 'PostgreSQL',
+  schema: postgresSchema,
+  matrix: {
+    /** Cannot connect or authenticate. */
+    connect: { critical: 'high' },
+    /** Connections over % of max_connections. */
+    connections: { warning: 'medium', critical: 'high' },
+    longRunningQuery: { warning: 'medium' },
+  },
+  failureRule: 'connect',
+  checkName: (db) => checkNameOf(db),
+  plan: (db) => ({ every: db.every, timeout: db.timeout }),
+  async probe(db, { target, secrets }) {
+    const { probePostgres } = await import('../../health/probes/postgres.js');
+    return probePostgres(target, db, await secrets.postgresPassword(db));
+  },
+  validate: validatePostgres,
+  // Route 53 and Synthetics can only open a TCP connection to a database.
+  cost: () => ({ route53: 'tcp', https: false, stringMatch: false, latency: false }),
+});

@@ -1,0 +1,9 @@
+import { defineKind } from '../kind.js';
+
+/** A server the disk or security job could not reach through SSM (offline, not managed, timed out). */
+export const kind = defineKind({
+  name: 'server',
+  matrix: {
+    unreachable: { critical: 'high' },
+  },
+});
