@@ -98,6 +98,19 @@ export function defineProbedKind<const Name extends string, const Rule extends s
   return kind;
 }
 
+/**
+ * A module loaded on first use and kept: how a kind.ts reaches its probe without importing it
+ * (see the top of this file). One import per process, not one per probe: a dynamic import costs
+ * a resolution each time under some loaders, and 500 probes start within half a second.
+ */
+export function lazyModule<M>(load: () => Promise<M>): () => Promise<M> {
+  let loaded: Promise<M> | undefined;
+  return () => {
+    loaded ??= load();
+    return loaded;
+  };
+}
+
 /** A finite number from `observed`, or undefined (a string, NaN or nothing adds no datapoint). */
 export function observedNumber(finding: Finding, ...keys: string[]): number | undefined {
   for (const key of keys) {

@@ -1,10 +1,11 @@
 import { durationMs } from '../../core/config/duration.js';
 import { checkNameOf } from '../../core/config/fields.js';
 import { FINDING_METRICS } from '../../core/observability/metric-names.js';
-import { defineProbedKind, observedNumber } from '../kind.js';
+import { defineProbedKind, lazyModule, observedNumber } from '../kind.js';
 import { healthCheckSchema } from './schema.js';
 
 const { responseTime } = FINDING_METRICS;
+const probeModule = lazyModule(() => import('../../health/probes/http.js'));
 const msOf = (value: string | undefined): number | undefined => (value === undefined ? undefined : durationMs(value));
 
 /** HTTP(S) endpoints: `targets.<t>.health[]`, probed by functions/health/probes/http.ts. */
@@ -24,7 +25,7 @@ export const kind = defineProbedKind({
   checkName: (check) => checkNameOf(check),
   plan: (check) => ({ every: check.every, timeout: check.timeout }),
   async probe(check, { target, signal, ca }) {
-    const { probeHttp } = await import('../../health/probes/http.js');
+    const { probeHttp } = await probeModule();
     return probeHttp(target, check, { signal, ca });
   },
   responseTime: (check) => ({ warningMs: msOf(check.responseTime?.warning), criticalMs: msOf(check.responseTime?.critical) }),

@@ -1,6 +1,8 @@
 import { checkNameOf } from '../../core/config/fields.js';
-import { defineProbedKind } from '../kind.js';
+import { defineProbedKind, lazyModule } from '../kind.js';
 import { postgresSchema, validatePostgres } from './schema.js';
+
+const probeModule = lazyModule(() => import('../../health/probes/postgres.js'));
 
 /** PostgreSQL databases: `targets.<t>.postgres[]`, probed by functions/health/probes/postgres.ts. */
 export const kind = defineProbedKind({
@@ -19,7 +21,7 @@ export const kind = defineProbedKind({
   checkName: (db) => checkNameOf(db),
   plan: (db) => ({ every: db.every, timeout: db.timeout }),
   async probe(db, { target, secrets }) {
-    const { probePostgres } = await import('../../health/probes/postgres.js');
+    const { probePostgres } = await probeModule();
     return probePostgres(target, db, await secrets.postgresPassword(db));
   },
   validate: validatePostgres,
