@@ -9,7 +9,7 @@ import { healthIntervals, healthTimeoutSeconds } from './health/health-plan.js';
 import { AutopilotFunction, type AutopilotFunctionSourceProps } from './lambda/autopilot-function.js';
 import { acknowledgeWildcards } from './nag/wildcards.js';
 import { AutopilotBucket } from './s3/autopilot-bucket.js';
-import { BACKUPS_PREFIX, STATE_PREFIX, backupExpirations } from './s3/backup-retention.js';
+import { backupExpirations } from './s3/backup-retention.js';
 import { JobSchedule, type JobScheduleTimingProps } from './scheduler/job-schedule.js';
 import { AlertTopics } from './sns/alert-topics.js';
 import { ChatChannels } from './chat/chat-channels.js';
@@ -17,6 +17,7 @@ import { ServerChecks } from './ssm/index.js';
 import { BackupJob } from './backup/backup-job.js';
 import { backedUpEntries } from '../functions/backup/entries.js';
 import { addOperations, type Operations } from './monitoring/operations.js';
+import { ENV } from '../functions/core/layout.js';
 
 export interface OpsAutopilotStackProps extends StackProps, Pick<AutopilotFunctionSourceProps, 'entriesDir'> {
   /** The validated config (`loadConfigFile(path, { forDeployment: true })`); validated again here. */
@@ -94,7 +95,8 @@ export class OpsAutopilotStack extends Stack {
       environment: this.jobEnvironment(),
       description: 'ops-autopilot health job: HTTP and PostgreSQL probes, severity-routed alerts',
     });
-    this.grantStateAndBackupReads(this.healthFunction);
+    this.bucket.grantAlertState(this.healthFunction);
+    this.bucket.grantManifestRead(this.healthFunction);
     this.topics.grantPublish(this.healthFunction);
     this.grantPasswordParameters(this.healthFunction);
 
@@ -109,7 +111,7 @@ export class OpsAutopilotStack extends Stack {
     if (backedUpEntries(this.config).length > 0) {
       this.backupJob = new BackupJob(this, 'Backup', {
         config: this.config,
-        bucket: this.bucket.bucket,
+        bucket: this.bucket,
         environment: this.jobEnvironment(),
         grantPublish: (grantee) => this.topics.grantPublish(grantee),
         schedule: (fn, id, options) => this.scheduleJob(fn, id, options),
@@ -120,7 +122,7 @@ export class OpsAutopilotStack extends Stack {
 
     this.serverChecks = new ServerChecks(this, 'ServerChecks', {
       config: this.config,
-      bucket: this.bucket.bucket,
+      bucket: this.bucket,
       environment: this.jobEnvironment(),
       grantPublish: (grantee) => this.topics.grantPublish(grantee),
       deadLetterQueue: this.deadLetterQueue,
@@ -137,7 +139,8 @@ export class OpsAutopilotStack extends Stack {
       environment: this.jobEnvironment(),
       description: 'ops-autopilot daily digest: every check, open alerts, backups, disk, changes since yesterday',
     });
-    this.grantStateAndBackupReads(this.digestFunction);
+    this.bucket.grantAlertState(this.digestFunction);
+    this.bucket.grantManifestRead(this.digestFunction);
     this.topics.grantPublish(this.digestFunction, { only: ['digest'] });
     this.digestSchedule = this.scheduleJob(this.digestFunction, 'DigestDaily', {
       when: this.config.schedules.digest,
@@ -185,8 +188,8 @@ export class OpsAutopilotStack extends Stack {
   /** The environment every job function gets: the bucket and the topic ARNs (AUTOPILOT_TOPIC_ARNS is a JSON object). */
   jobEnvironment(): Record<string, string> {
     return {
-      AUTOPILOT_BUCKET: this.bucket.bucket.bucketName,
-      AUTOPILOT_TOPIC_ARNS: this.toJsonString(this.topics.topicArns),
+      [ENV.bucket]: this.bucket.bucket.bucketName,
+      [ENV.topicArns]: this.toJsonString(this.topics.topicArns),
     };
   }
 
@@ -212,38 +215,6 @@ export class OpsAutopilotStack extends Stack {
       description: options.description,
       deadLetterQueue: this.deadLetterQueue,
     });
-  }
-
-  /**
-   * Read and write the alert state under `state/`, read backups under `backups/` (the freshness
-   * check) and list those two prefixes. Listing also turns a read of a missing key into 404
-   * instead of 403, which the state store relies on for a check's first run.
-   */
-  grantStateAndBackupReads(grantee: iam.IGrantable): void {
-    const bucket = this.bucket.bucket;
-    acknowledgeWildcards(principalConstruct(grantee), [
-      {
-        resource: bucket.arnForObjects(`${STATE_PREFIX}*`),
-        reason: 'Alert state objects: one key per target and check under state/, named at run time.',
-      },
-      {
-        resource: bucket.arnForObjects(`${BACKUPS_PREFIX}*`),
-        reason: 'Backup freshness reads the newest backup object under backups/, whose keys carry the backup time.',
-      },
-    ]);
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [bucket.arnForObjects(`${STATE_PREFIX}*`)] }),
-    );
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${BACKUPS_PREFIX}*`)] }),
-    );
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:ListBucket'],
-        resources: [bucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': [`${BACKUPS_PREFIX}*`, `${STATE_PREFIX}*`] } },
-      }),
-    );
   }
 
   /**

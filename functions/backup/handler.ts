@@ -4,6 +4,7 @@ import { validateConfig } from '../core/config/validate.js';
 import type { Report } from '../core/domain/report.js';
 import type { SecretResolver } from '../core/ports/secrets.js';
 import { awsContext } from '../core/run/aws-context.js';
+import { readBackupDocument, readBucketName } from '../core/run/environment.js';
 import { parseInvokeEvent } from '../core/run/invoke-event.js';
 import { runJob, type JobContext } from '../core/run/run-job.js';
 import { backupAlertConfig, runBackups, selectEntries, type BackupRunOptions } from './run-backups.js';
@@ -43,14 +44,15 @@ export function createHandler(rawConfig: unknown) {
     aws ??= awsContext(config, 'backup');
     const { context, logger } = aws;
     const secrets: SecretResolver = aws.secrets;
-    if (!ssm && process.env.AUTOPILOT_BACKUP_DOCUMENT) {
+    const backupDocument = readBackupDocument();
+    if (!ssm && backupDocument) {
       ssm = {
         remote: new SsmRunCommand({
           client: createSsmClient(),
-          documents: [{ script: HOST_BACKUP_SCRIPT, name: process.env.AUTOPILOT_BACKUP_DOCUMENT, version: DOCUMENT_VERSION }],
+          documents: [{ script: HOST_BACKUP_SCRIPT, name: backupDocument, version: DOCUMENT_VERSION }],
           log: (message, details) => logger.info(message, details ?? {}),
         }),
-        uploads: new S3PartUploads(createS3Client(), process.env.AUTOPILOT_BUCKET!),
+        uploads: new S3PartUploads(createS3Client(), readBucketName()),
       };
     }
     const remaining = lambdaContext?.getRemainingTimeInMillis?.() ?? 15 * 60_000;

@@ -1,3 +1,5 @@
+import { BACKUPS_PREFIX, MANIFEST_EXTENSION } from '../core/layout.js';
+
 /**
  * Where backups live in the store:
  * `backups/<target>/<database>/<YYYY>/<MM>/<DD>/<target>-<database>-<UTC timestamp>.<ext>`
@@ -5,7 +7,7 @@
  * check name (its `name`, or its `database` when none is given), unique within a target, which
  * is also the prefix the bucket's per-database lifecycle rules match (lib/s3/backup-retention.ts).
  */
-export const BACKUPS_ROOT = 'backups/';
+export const BACKUPS_ROOT = BACKUPS_PREFIX;
 
 export type ArchiveFormat = 'pg_dump-custom' | 'sqlite-gzip';
 
@@ -36,7 +38,7 @@ export function backupKeys(target: string, database: string, startedAt: Date, fo
   const iso = startedAt.toISOString();
   const day = `${iso.slice(0, 4)}/${iso.slice(5, 7)}/${iso.slice(8, 10)}`;
   const base = `${databasePrefix(target, database)}${day}/${target}-${database}-${keyTimestamp(startedAt)}`;
-  return { archiveKey: `${base}${EXTENSIONS[format]}`, manifestKey: `${base}.json` };
+  return { archiveKey: `${base}${EXTENSIONS[format]}`, manifestKey: `${base}${MANIFEST_EXTENSION}` };
 }
 
 export interface ParsedBackupKey {

@@ -1,12 +1,14 @@
 import { parseAlertState, alertStateKey, type AlertState } from '../core/alerts/state.js';
 import type { Config } from '../core/config/schema.js';
 import type { Job, Notification, Report } from '../core/domain/report.js';
+import { DIGEST_SNAPSHOT_KEY } from '../core/layout.js';
 import type { JobContext } from '../core/run/run-job.js';
+
+export { DIGEST_SNAPSHOT_KEY };
 import { readBackupHistory } from './backup-history.js';
 import type { DigestSnapshot } from './digest-data.js';
 import { localDateOf, renderDigest } from './render-digest.js';
 
-export const DIGEST_SNAPSHOT_KEY = 'state/digest/last.json';
 const ALERTING_JOBS: readonly Job[] = ['health', 'backup', 'disk', 'security'];
 
 export interface DigestRunOptions {

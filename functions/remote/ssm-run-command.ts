@@ -9,6 +9,7 @@ import {
   type CommandInvocation,
 } from '@aws-sdk/client-ssm';
 import { ConfigError } from '../core/errors.js';
+import { SSM_OUTPUT_PREFIX } from '../core/layout.js';
 import type {
   CollectOptions,
   HostResult,
@@ -241,7 +242,7 @@ export class SsmRunCommand implements RemoteExecution {
             ...(this.options.outputBucket
               ? {
                   OutputS3BucketName: this.options.outputBucket,
-                  OutputS3KeyPrefix: `${this.options.outputPrefix ?? 'ssm-output/'}${script.id}/${group.target}`,
+                  OutputS3KeyPrefix: `${this.options.outputPrefix ?? SSM_OUTPUT_PREFIX}${script.id}/${group.target}`,
                 }
               : {}),
           }),

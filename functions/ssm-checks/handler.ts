@@ -6,6 +6,7 @@ import { issuesOf, validateConfig } from '../core/config/validate.js';
 import type { Report } from '../core/domain/report.js';
 import { ConfigError } from '../core/errors.js';
 import { awsContext } from '../core/run/aws-context.js';
+import { readServerCheckEnvironment, type ServerCheckEnvironment } from '../core/run/environment.js';
 import { parseInvokeEvent } from '../core/run/invoke-event.js';
 import { runJob, type JobContext } from '../core/run/run-job.js';
 import { LambdaContinuation, type CollectEvent, type Continuation } from './continuation.js';
@@ -169,39 +170,9 @@ export async function handleServerCheckEvent(
   }
 }
 
-const documentsSchema = z.strictObject({
-  disk: z.strictObject({ name: z.string().min(1), version: z.string().min(1) }),
-  security: z.strictObject({ name: z.string().min(1), version: z.string().min(1) }),
-});
-
-/** The documents and output location the stack passes in the environment. */
-export function ssmSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): {
-  documents: CheckDocuments;
-  outputBucket?: string;
-  outputPrefix: string;
-  functionName: string;
-  job?: ServerJob;
-} {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(env.AUTOPILOT_SSM_DOCUMENTS ?? '');
-  } catch {
-    throw new Error('AUTOPILOT_SSM_DOCUMENTS is not set to the JSON of the check documents (the stack sets it)');
-  }
-  const parsed = documentsSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`AUTOPILOT_SSM_DOCUMENTS: ${parsed.error.message}`);
-  const functionName = env.AWS_LAMBDA_FUNCTION_NAME;
-  if (!functionName) throw new Error('AWS_LAMBDA_FUNCTION_NAME is not set (Lambda sets it)');
-  const job = env.AUTOPILOT_SERVER_JOB;
-  if (job !== undefined && !SERVER_JOBS.includes(job as ServerJob))
-    throw new Error(`AUTOPILOT_SERVER_JOB: "${job}" is neither disk nor security`);
-  return {
-    documents: parsed.data,
-    outputBucket: env.AUTOPILOT_BUCKET,
-    outputPrefix: env.AUTOPILOT_SSM_OUTPUT_PREFIX ?? 'ssm-output/',
-    functionName,
-    job: job as ServerJob | undefined,
-  };
+/** The documents and output location the stack passes in the environment (see functions/core/run/environment.ts). */
+export function ssmSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): ServerCheckEnvironment & { documents: CheckDocuments } {
+  return readServerCheckEnvironment(env);
 }
 
 /** The Lambda handler for a config embedded at synth; validated again here, at run time. */

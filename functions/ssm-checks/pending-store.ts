@@ -1,10 +1,11 @@
 import { PreconditionFailedError } from '../core/errors.js';
+import { PENDING_RUNS_PREFIX } from '../core/layout.js';
 import type { ObjectStore } from '../core/ports/object-store.js';
 import type { ServerJob } from './checks.js';
 import type { PendingServerRun } from './run-server-checks.js';
 
 /** Runs sent but not yet collected, one object per run; kept out of the bucket lifecycle like the rest of `state/`. */
-export const PENDING_PREFIX = 'state/ssm-pending/';
+export const PENDING_PREFIX = PENDING_RUNS_PREFIX;
 export const PENDING_KEY_PATTERN = /^state\/ssm-pending\/(disk|security)\/[A-Za-z0-9-]{1,80}\.json$/;
 
 export function pendingKey(job: ServerJob, runId: string): string {

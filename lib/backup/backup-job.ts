@@ -4,18 +4,16 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Config } from '../../functions/core/config/schema.js';
 import { backedUpEntries, type BackedUpEntry } from '../../functions/backup/entries.js';
+import { ENV } from '../../functions/core/layout.js';
 import { acknowledgeWildcards } from '../nag/wildcards.js';
 import { HOST_BACKUP_SCRIPT } from '../../functions/backup/ssm/host-backup-script.js';
 import { ShellScriptDocument } from '../ssm/shell-script-document.js';
+import type { IAutopilotBucket } from '../s3/autopilot-bucket.js';
 import { stageBackupImage } from './backup-image.js';
-
-const BACKUPS_PREFIX = 'backups/';
-const STATE_PREFIX = 'state/';
 
 export interface BackupScheduleOptions {
   /** The database's `backup.at`: "HH:MM" or cron(...), read in the config timezone. */
@@ -28,7 +26,7 @@ export interface BackupJobProps {
   /** The validated deployment config. */
   readonly config: Config;
   /** The suite's bucket: backups under `backups/`, alert state under `state/`. */
-  readonly bucket: s3.IBucket;
+  readonly bucket: IAutopilotBucket;
   /** AUTOPILOT_BUCKET and AUTOPILOT_TOPIC_ARNS (the stack's `jobEnvironment()`). */
   readonly environment: Readonly<Record<string, string>>;
   /** Lets the function publish alerts (the stack's `topics.grantPublish`). */
@@ -96,7 +94,7 @@ export class BackupJob extends Construct {
       environment: {
         POWERTOOLS_SERVICE_NAME: 'autopilot-backup',
         ...props.environment,
-        ...(this.document ? { AUTOPILOT_BACKUP_DOCUMENT: this.document.documentName } : {}),
+        ...(this.document ? { [ENV.backupDocument]: this.document.documentName } : {}),
       },
     });
     // Scheduler invokes asynchronously: one more try for a run that crashed, then the dead-letter queue.
@@ -106,7 +104,9 @@ export class BackupJob extends Construct {
       onFailure: new SqsDestination(props.deadLetterQueue),
     });
 
-    this.grantBucket(props.bucket);
+    // backups/*: write (multipart included), read back for verification, delete a rejected archive.
+    props.bucket.grantBackupWrite(this.role);
+    props.bucket.grantAlertState(this.role);
     this.grantPasswords();
     if (this.document) this.grantHostBackups(this.document, viaSsm, props.config);
     props.grantPublish(this.function);
@@ -120,35 +120,6 @@ export class BackupJob extends Construct {
         }),
       );
     }
-  }
-
-  /**
-   * `backups/*`: write (multipart included), read back for verification, delete a rejected
-   * archive; `state/*`: the alert state; ListBucket only under those two prefixes.
-   */
-  private grantBucket(bucket: s3.IBucket): void {
-    const backups = bucket.arnForObjects(`${BACKUPS_PREFIX}*`);
-    const state = bucket.arnForObjects(`${STATE_PREFIX}*`);
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'Backups',
-        actions: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
-        resources: [backups],
-      }),
-    );
-    this.role.addToPolicy(new iam.PolicyStatement({ sid: 'AlertState', actions: ['s3:GetObject', 's3:PutObject'], resources: [state] }));
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'ListBackupsAndState',
-        actions: ['s3:ListBucket'],
-        resources: [bucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': [`${BACKUPS_PREFIX}*`, `${STATE_PREFIX}*`] } },
-      }),
-    );
-    acknowledgeWildcards(this.role, [
-      { resource: backups, reason: 'Backup archives and manifests: keys under backups/ carry the backup time, named at run time.' },
-      { resource: state, reason: 'Alert state objects under state/, named at run time.' },
-    ]);
   }
 
   /** ssm:GetParameter on exactly the password parameters of the databases this function dumps. */

@@ -1,7 +1,10 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { STATE_PREFIX, type BackupExpiration } from './backup-retention.js';
+import { BACKUPS_PREFIX, MANIFEST_EXTENSION, PENDING_RUNS_PREFIX, STATE_PREFIX } from '../../functions/core/layout.js';
+import { acknowledgeWildcards } from '../nag/wildcards.js';
+import type { BackupExpiration } from './backup-retention.js';
 
 export interface AutopilotBucketLifecycleProps {
   /** Expirations under `backups/` (see `backupExpirations(config)`). */
@@ -23,6 +26,130 @@ export interface AutopilotBucketRemovalProps {
 export interface AutopilotBucketProps extends AutopilotBucketLifecycleProps, AutopilotBucketAccessLogProps, AutopilotBucketRemovalProps {}
 
 /**
+ * What a job needs of the suite's bucket: its name and one grant per way a job uses it, in the
+ * style of `AlertTopics.grantPublish`. Implemented by `AutopilotBucket`, and by
+ * `AutopilotBucket.fromBucket(bucket)` for a bucket made elsewhere.
+ */
+export interface IAutopilotBucket {
+  readonly bucket: s3.IBucket;
+  /** Read and write the alert state under `state/` (and list it, so a first run's missing key is a 404, not a 403). */
+  grantAlertState(grantee: iam.IGrantable): iam.Grant;
+  /** Write, read back, delete and abort multipart uploads under `backups/`, and list it: the backup job. */
+  grantBackupWrite(grantee: iam.IGrantable): iam.Grant;
+  /** Read archives and manifests under `backups/`, and list it: a restore. */
+  grantBackupRead(grantee: iam.IGrantable): iam.Grant;
+  /** Read the manifests under `backups/` (`*.json`), never an archive, and list it: freshness and the digest. */
+  grantManifestRead(grantee: iam.IGrantable): iam.Grant;
+  /** Delete collected server-check runs under `state/ssm-pending/` (with `grantAlertState` for reading and writing them). */
+  grantPendingRunCleanup(grantee: iam.IGrantable): iam.Grant;
+}
+
+function principalConstruct(grantee: iam.IGrantable): Construct | undefined {
+  return Construct.isConstruct(grantee.grantPrincipal) ? grantee.grantPrincipal : undefined;
+}
+
+/**
+ * The grants of `IAutopilotBucket` on any bucket. Each principal gets one `s3:ListBucket`
+ * statement whose `s3:prefix` condition collects the prefixes of every grant it was given, so two
+ * grants do not make two list statements.
+ */
+class BucketGrants implements IAutopilotBucket {
+  private readonly listStatements = new Map<iam.IPrincipal, { statement: iam.PolicyStatement; prefixes: Set<string> }>();
+
+  constructor(readonly bucket: s3.IBucket) {}
+
+  grantAlertState(grantee: iam.IGrantable): iam.Grant {
+    return this.grantObjects(
+      grantee,
+      ['s3:GetObject', 's3:PutObject'],
+      STATE_PREFIX,
+      '*',
+      STATE_PREFIX,
+      'Alert state objects under state/ (one per job, pending runs, the digest snapshot), named at run time.',
+    );
+  }
+
+  grantBackupWrite(grantee: iam.IGrantable): iam.Grant {
+    return this.grantObjects(
+      grantee,
+      ['s3:PutObject', 's3:GetObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+      BACKUPS_PREFIX,
+      '*',
+      BACKUPS_PREFIX,
+      'Backup archives and manifests: keys under backups/ carry the backup time, named at run time.',
+    );
+  }
+
+  grantBackupRead(grantee: iam.IGrantable): iam.Grant {
+    return this.grantObjects(
+      grantee,
+      ['s3:GetObject'],
+      BACKUPS_PREFIX,
+      '*',
+      BACKUPS_PREFIX,
+      'Backup archives and manifests under backups/, whose keys carry the backup time.',
+    );
+  }
+
+  grantManifestRead(grantee: iam.IGrantable): iam.Grant {
+    return this.grantObjects(
+      grantee,
+      ['s3:GetObject'],
+      BACKUPS_PREFIX,
+      `*${MANIFEST_EXTENSION}`,
+      BACKUPS_PREFIX,
+      'Backup manifests only (backups/*.json; archives end in .dump or .sqlite.gz): keys carry the backup time.',
+    );
+  }
+
+  grantPendingRunCleanup(grantee: iam.IGrantable): iam.Grant {
+    return this.grantObjects(
+      grantee,
+      ['s3:DeleteObject'],
+      PENDING_RUNS_PREFIX,
+      '*',
+      undefined,
+      'A collected run deletes its own pending object under state/ssm-pending/, named at run time.',
+    );
+  }
+
+  private grantObjects(
+    grantee: iam.IGrantable,
+    actions: string[],
+    prefix: string,
+    pattern: string,
+    listPrefix: string | undefined,
+    reason: string,
+  ): iam.Grant {
+    const resource = this.bucket.arnForObjects(`${prefix}${pattern}`);
+    const grant = iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [resource] });
+    if (listPrefix) this.allowListing(grantee, listPrefix);
+    const scope = principalConstruct(grantee);
+    if (scope) acknowledgeWildcards(scope, [{ resource, reason }]);
+    return grant;
+  }
+
+  private allowListing(grantee: iam.IGrantable, prefix: string): void {
+    const principal = grantee.grantPrincipal;
+    let entry = this.listStatements.get(principal);
+    if (!entry) {
+      entry = {
+        statement: new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn] }),
+        prefixes: new Set(),
+      };
+      this.listStatements.set(principal, entry);
+      entry.prefixes.add(`${prefix}*`);
+      entry.statement.addCondition('StringLike', { 's3:prefix': [...entry.prefixes].sort() });
+      principal.addToPrincipalPolicy(entry.statement);
+      return;
+    }
+    entry.prefixes.add(`${prefix}*`);
+    // The statement is rendered at synth, so widening its condition here widens the one statement.
+    entry.statement.addCondition('StringLike', { 's3:prefix': [...entry.prefixes].sort() });
+  }
+}
+
+/**
  * The suite's bucket: `state/` (alert state, never expired) and `backups/` (expired per database),
  * plus a separate bucket for its server access logs.
  *
@@ -30,9 +157,15 @@ export interface AutopilotBucketProps extends AutopilotBucketLifecycleProps, Aut
  * backups from a workstation without needing a key grant, and the access-log bucket cannot use
  * SSE-KMS at all (S3 log delivery only writes to SSE-S3 buckets).
  */
-export class AutopilotBucket extends Construct {
+export class AutopilotBucket extends Construct implements IAutopilotBucket {
+  /** The grant methods on a bucket made elsewhere (a test's bare bucket, an imported one). */
+  static fromBucket(bucket: s3.IBucket): IAutopilotBucket {
+    return new BucketGrants(bucket);
+  }
+
   readonly bucket: s3.Bucket;
   readonly accessLogBucket: s3.Bucket;
+  private readonly grants: BucketGrants;
 
   constructor(scope: Construct, id: string, props: AutopilotBucketProps) {
     super(scope, id);
@@ -66,6 +199,27 @@ export class AutopilotBucket extends Construct {
       lifecycleRules: lifecycleRules(props),
       removalPolicy,
     });
+    this.grants = new BucketGrants(this.bucket);
+  }
+
+  grantAlertState(grantee: iam.IGrantable): iam.Grant {
+    return this.grants.grantAlertState(grantee);
+  }
+
+  grantBackupWrite(grantee: iam.IGrantable): iam.Grant {
+    return this.grants.grantBackupWrite(grantee);
+  }
+
+  grantBackupRead(grantee: iam.IGrantable): iam.Grant {
+    return this.grants.grantBackupRead(grantee);
+  }
+
+  grantManifestRead(grantee: iam.IGrantable): iam.Grant {
+    return this.grants.grantManifestRead(grantee);
+  }
+
+  grantPendingRunCleanup(grantee: iam.IGrantable): iam.Grant {
+    return this.grants.grantPendingRunCleanup(grantee);
   }
 }
 

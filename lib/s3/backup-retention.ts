@@ -1,10 +1,10 @@
 import { checkNameOf, type Config } from '../../functions/core/config/schema.js';
+import { BACKUPS_PREFIX, STATE_PREFIX } from '../../functions/core/layout.js';
 
 /** Days a backup is kept when its database sets no `retentionDays` (the schema's default). */
 export const DEFAULT_BACKUP_RETENTION_DAYS = 30;
 
-export const BACKUPS_PREFIX = 'backups/';
-export const STATE_PREFIX = 'state/';
+export { BACKUPS_PREFIX, STATE_PREFIX };
 
 /**
  * Where the backups of one database live: `backups/<target>/<check name>/`. The check name is the

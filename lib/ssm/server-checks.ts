@@ -6,15 +6,15 @@ import { Construct } from 'constructs';
 import type { Config } from '../../functions/core/config/schema.js';
 import { DELIVERY_TIMEOUT_SECONDS } from '../../functions/remote/ssm-run-command.js';
 import { SERVER_CHECKS, SERVER_JOBS, type ServerJob } from '../../functions/ssm-checks/checks.js';
-import { PENDING_PREFIX } from '../../functions/ssm-checks/pending-store.js';
+import { ENV, SSM_OUTPUT_PREFIX } from '../../functions/core/layout.js';
 import { AutopilotFunction } from '../lambda/autopilot-function.js';
 import { acknowledgeWildcards } from '../nag/wildcards.js';
+import type { IAutopilotBucket } from '../s3/autopilot-bucket.js';
 import { JobSchedule } from '../scheduler/job-schedule.js';
 import { ShellScriptDocument } from './shell-script-document.js';
 
-/** Where the SSM Agent writes each command's full stdout and stderr. */
-export const SSM_OUTPUT_PREFIX = 'ssm-output/';
-const STATE_PREFIX = 'state/';
+/** Where the SSM Agent writes each command's full stdout and stderr (from the layout module). */
+export { SSM_OUTPUT_PREFIX };
 /** Time of day (config timezone) of a daily security check: done before the morning checklist. */
 export const SECURITY_DAILY_AT = '05:00';
 
@@ -22,7 +22,7 @@ export interface ServerChecksProps {
   /** The validated config; targets with `servers` are checked. */
   readonly config: Config;
   /** The suite's bucket: alert state under `state/`, command output under `ssm-output/`. */
-  readonly bucket: s3.IBucket;
+  readonly bucket: IAutopilotBucket;
   /** AUTOPILOT_BUCKET and AUTOPILOT_TOPIC_ARNS (the stack's `jobEnvironment()`). */
   readonly environment: Readonly<Record<string, string>>;
   /** Lets a function publish to the alert topics (the stack's `topics.grantPublish`). */
@@ -62,9 +62,9 @@ export class ServerChecks extends Construct {
       this.documents[job] = new ShellScriptDocument(documentScope, id, { script: SERVER_CHECKS[job].script });
     }
     const documents = this.documents as Record<ServerJob, ShellScriptDocument>;
-    this.instanceOutputPolicy = this.outputPolicy(props.bucket);
-    if (props.bucket instanceof s3.Bucket) {
-      props.bucket.addLifecycleRule({
+    this.instanceOutputPolicy = this.outputPolicy(props.bucket.bucket);
+    if (props.bucket.bucket instanceof s3.Bucket) {
+      props.bucket.bucket.addLifecycleRule({
         id: 'ssm-output',
         prefix: SSM_OUTPUT_PREFIX,
         expiration: props.outputRetention ?? Duration.days(30),
@@ -91,13 +91,15 @@ export class ServerChecks extends Construct {
         description: `ops-autopilot ${job} check on the servers through SSM Run Command`,
         environment: {
           ...props.environment,
-          AUTOPILOT_SERVER_JOB: job,
-          AUTOPILOT_SSM_DOCUMENTS: stack.toJsonString({ disk: documents.disk.ref, security: documents.security.ref }),
-          AUTOPILOT_SSM_OUTPUT_PREFIX: SSM_OUTPUT_PREFIX,
+          [ENV.serverJob]: job,
+          [ENV.ssmDocuments]: stack.toJsonString({ disk: documents.disk.ref, security: documents.security.ref }),
+          [ENV.ssmOutputPrefix]: SSM_OUTPUT_PREFIX,
         },
       });
       this.grantRun(fn, job, documents, tagSets);
-      this.grantState(fn, props.bucket);
+      // Alert state and pending runs under state/; delete only collected pending runs.
+      props.bucket.grantAlertState(fn);
+      props.bucket.grantPendingRunCleanup(fn);
       this.grantSelfInvoke(fn, title);
       props.grantPublish(fn);
       this.functions[job] = fn;
@@ -170,42 +172,6 @@ export class ServerChecks extends Construct {
         resource: '*',
         reason:
           'DescribeInstanceInformation, ListCommands, ListCommandInvocations and GetCommandInvocation support no resource-level permissions; they only read command status.',
-      },
-    ]);
-  }
-
-  /** Alert state and pending runs under `state/`: read and write, delete only pending runs, list only `state/`. */
-  private grantState(fn: AutopilotFunction, bucket: s3.IBucket): void {
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'AlertAndRunState',
-        actions: ['s3:GetObject', 's3:PutObject'],
-        resources: [bucket.arnForObjects(`${STATE_PREFIX}*`)],
-      }),
-    );
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'FinishedRuns',
-        actions: ['s3:DeleteObject'],
-        resources: [bucket.arnForObjects(`${PENDING_PREFIX}*`)],
-      }),
-    );
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'ListState',
-        actions: ['s3:ListBucket'],
-        resources: [bucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': [`${STATE_PREFIX}*`] } },
-      }),
-    );
-    acknowledgeWildcards(fn.role!, [
-      {
-        resource: bucket.arnForObjects(`${STATE_PREFIX}*`),
-        reason: 'Alert state and pending server-check runs: objects under state/ named at run time.',
-      },
-      {
-        resource: bucket.arnForObjects(`${PENDING_PREFIX}*`),
-        reason: 'A collected run deletes its own pending object under state/ssm-pending/, named at run time.',
       },
     ]);
   }

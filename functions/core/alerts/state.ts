@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { KIND_NAMES } from '../../kinds/catalog.js';
 import type { CheckKind } from '../domain/finding.js';
-import type { Job } from '../domain/report.js';
 import type { AlertSeverity, Severity } from '../domain/severity.js';
+import type { Job } from '../domain/report.js';
 import type { PlannedNotification } from './evaluate.js';
 
 /** One run's verdict on a check, the unit of the flapping history. */
@@ -97,9 +97,8 @@ export function emptyAlertState(): AlertState {
   return { version: ALERT_STATE_VERSION, entries: {} };
 }
 
-export function alertStateKey(job: Job): string {
-  return `state/alerts/${job}.json`;
-}
+/** `state/alerts/<job>.json`: the key lives in the layout module with the bucket's other names. */
+export { alertStateKey } from '../layout.js';
 
 export function isStale(entry: AlertEntry, now: Date): boolean {
   return now.getTime() - Date.parse(entry.lastSeenAt) > STALE_ENTRY_MS;

@@ -6,6 +6,7 @@ import { ssmSecrets } from '../adapters/ssm-secrets.js';
 import type { Job } from '../domain/report.js';
 import type { JobContext } from './run-job.js';
 import { metrics } from '../observability/metrics.js';
+import { readBucketName } from './environment.js';
 
 let logger: Logger | undefined;
 
@@ -17,8 +18,6 @@ export function jobLogger(job: Job): Logger {
 
 /** Wires a deployed function's adapters from the environment the stack sets. */
 export function awsContext(config: Config, job: Job, env: NodeJS.ProcessEnv = process.env) {
-  const bucket = env.AUTOPILOT_BUCKET;
-  if (!bucket) throw new Error('AUTOPILOT_BUCKET is not set (the stack sets it on every function)');
-  const context: JobContext = { config, store: new S3ObjectStore(bucket), notifier: deployedChannels(env), metrics };
+  const context: JobContext = { config, store: new S3ObjectStore(readBucketName(env)), notifier: deployedChannels(env), metrics };
   return { context, secrets: ssmSecrets, logger: jobLogger(job) };
 }

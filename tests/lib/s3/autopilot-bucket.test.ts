@@ -1,6 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template, Match } from 'aws-cdk-lib/assertions';
-import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AutopilotBucket } from '../../../lib/s3/autopilot-bucket.js';
 import { backupExpirations } from '../../../lib/s3/backup-retention.js';
@@ -113,5 +114,66 @@ describe('AutopilotBucket in an app without the cdk.json flags', () => {
     expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
       expect.objectContaining({ Effect: 'Allow', Action: 's3:PutObject', Principal: { Service: 'logging.s3.amazonaws.com' } }),
     );
+  });
+});
+
+describe('AutopilotBucket grant methods', () => {
+  /** The role's statements as `[actions, resource suffix, s3:prefix condition]`, bucket ARN replaced by `<bucket>`. */
+  function grantsOf(grant: (storage: AutopilotBucket, role: iam.Role) => void) {
+    const stack = bareStack();
+    const storage = new AutopilotBucket(stack, 'Storage', { backupExpirations: [{ prefix: 'backups/', days: 30 }] });
+    const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    grant(storage, role);
+    const policy = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))[0]!;
+    const render = (r: unknown): string =>
+      typeof r === 'object' && r && 'Fn::Join' in r
+        ? (r['Fn::Join'] as [string, unknown[]])[1].map(render).join('')
+        : r && typeof r === 'object'
+          ? '<bucket>'
+          : String(r);
+    return (policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown; Condition?: any }>).map(
+      (s) => [s.Action, render(s.Resource), s.Condition?.StringLike?.['s3:prefix']],
+    );
+  }
+
+  it('grantManifestRead reads backups/*.json only, and lists backups/', () => {
+    expect(grantsOf((b, r) => b.grantManifestRead(r))).toEqual([
+      ['s3:GetObject', '<bucket>/backups/*.json', undefined],
+      ['s3:ListBucket', '<bucket>', ['backups/*']],
+    ]);
+  });
+
+  it('grantBackupWrite writes, reads back, deletes and aborts uploads under backups/', () => {
+    expect(grantsOf((b, r) => b.grantBackupWrite(r))).toEqual([
+      [
+        ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:PutObject'],
+        '<bucket>/backups/*',
+        undefined,
+      ],
+      ['s3:ListBucket', '<bucket>', ['backups/*']],
+    ]);
+  });
+
+  it('merges the listing of several grants into one ListBucket statement', () => {
+    const statements = grantsOf((b, r) => {
+      b.grantAlertState(r);
+      b.grantBackupRead(r);
+      b.grantPendingRunCleanup(r);
+    });
+    expect(statements).toEqual([
+      [['s3:GetObject', 's3:PutObject'], '<bucket>/state/*', undefined],
+      ['s3:ListBucket', '<bucket>', ['backups/*', 'state/*']],
+      ['s3:GetObject', '<bucket>/backups/*', undefined],
+      ['s3:DeleteObject', '<bucket>/state/ssm-pending/*', undefined],
+    ]);
+  });
+
+  it('works on a bucket made elsewhere through fromBucket', () => {
+    const stack = bareStack();
+    const bucket = new s3.Bucket(stack, 'Plain');
+    const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    AutopilotBucket.fromBucket(bucket).grantAlertState(role);
+    const policy = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))[0]!;
+    expect(policy.Properties.PolicyDocument.Statement).toHaveLength(2);
   });
 });

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readScript } from '../../../functions/remote/script.js';
 import { SERVER_CHECKS } from '../../../functions/ssm-checks/checks.js';
 import { ServerChecks } from '../../../lib/ssm/server-checks.js';
+import { AutopilotBucket } from '../../../lib/s3/autopilot-bucket.js';
 import { config as validConfig, scratch, testApp } from '../support/cdk-app.js';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
@@ -57,7 +58,7 @@ describe('ServerChecks on a small test stack', () => {
     }
     new ServerChecks(stack, 'ServerChecks', {
       config: CONFIG,
-      bucket,
+      bucket: AutopilotBucket.fromBucket(bucket),
       environment: { AUTOPILOT_BUCKET: bucket.bucketName, AUTOPILOT_TOPIC_ARNS: stack.toJsonString({ high: topic.topicArn }) },
       grantPublish: (grantee) => topic.grantPublish(grantee),
       deadLetterQueue: queue,
@@ -231,7 +232,7 @@ describe('ServerChecks without servers in the config', () => {
     const stack = new Stack(app, 'NoServers');
     const checks = new ServerChecks(stack, 'ServerChecks', {
       config: validConfig({ targets: { site: { health: [{ url: 'https://example.com/' }] } } }),
-      bucket: new s3.Bucket(stack, 'Bucket'),
+      bucket: AutopilotBucket.fromBucket(new s3.Bucket(stack, 'Bucket')),
       environment: {},
       grantPublish: () => undefined,
       deadLetterQueue: new sqs.Queue(stack, 'Queue'),

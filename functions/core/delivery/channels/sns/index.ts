@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { ENV } from '../../../layout.js';
 import type { ChannelModule } from '../../channel.js';
 import { SnsChannel } from './sns-channel.js';
 
 export { SnsChannel } from './sns-channel.js';
 
 /** The stack sets `AUTOPILOT_TOPIC_ARNS` on every function: one topic per severity, and the digest's. */
-export const TOPIC_ARNS_ENV = 'AUTOPILOT_TOPIC_ARNS';
+export const TOPIC_ARNS_ENV = ENV.topicArns;
 
 const topicArnsSchema = z.strictObject({
   critical: z.string().startsWith('arn:'),

@@ -1,0 +1,90 @@
+/**
+ * The names that cross the boundary between the deployed functions, the CDK constructs and the
+ * CLI: where things live in the bucket, which environment variables the stack sets, and what the
+ * stack outputs are called. Each side reads them from here, so a name changed in one place cannot
+ * leave another side looking in the old one.
+ *
+ * Pure constants and string functions only: the Lambda bundles import this module too.
+ */
+import type { Job, Topic } from './domain/report.js';
+
+// --- Bucket layout -------------------------------------------------------------------------
+
+/** Alert state, pending server-check runs and the digest snapshot. Never expired by lifecycle rules. */
+export const STATE_PREFIX = 'state/';
+/** One alert-state object per job: `state/alerts/<job>.json`. */
+export const ALERT_STATE_PREFIX = `${STATE_PREFIX}alerts/`;
+/** Server-check runs sent but not yet collected: `state/ssm-pending/<job>/<run id>.json`. */
+export const PENDING_RUNS_PREFIX = `${STATE_PREFIX}ssm-pending/`;
+/** What the last digest reported, to tell tomorrow's what changed. */
+export const DIGEST_SNAPSHOT_KEY = `${STATE_PREFIX}digest/last.json`;
+
+/**
+ * Backup archives and their manifests:
+ * `backups/<target>/<database>/<YYYY>/<MM>/<DD>/<target>-<database>-<UTC timestamp>.<ext>`
+ * (see functions/backup/layout.ts). Expired per database by the bucket's lifecycle rules.
+ */
+export const BACKUPS_PREFIX = 'backups/';
+/**
+ * A manifest is the archive's key with this extension instead (`.dump`, `.sqlite.gz`), so an IAM
+ * resource `backups/*.json` reads manifests and never an archive.
+ */
+export const MANIFEST_EXTENSION = '.json';
+
+/** Full stdout and stderr of each SSM command, written by the SSM Agent: `ssm-output/<job>/<target>/…`. */
+export const SSM_OUTPUT_PREFIX = 'ssm-output/';
+
+export function alertStateKey(job: Job): string {
+  return `${ALERT_STATE_PREFIX}${job}.json`;
+}
+
+// --- Environment variables the stack sets on the functions -----------------------------------
+
+export const ENV = {
+  /** The suite's bucket name (every function). */
+  bucket: 'AUTOPILOT_BUCKET',
+  /** JSON object `{ critical, high, medium, low, digest }` of topic ARNs (every function). */
+  topicArns: 'AUTOPILOT_TOPIC_ARNS',
+  /** The server-check job a per-job function runs: `disk` or `security`. */
+  serverJob: 'AUTOPILOT_SERVER_JOB',
+  /** JSON `{ disk: { name, version }, security: { name, version } }` of the check documents. */
+  ssmDocuments: 'AUTOPILOT_SSM_DOCUMENTS',
+  /** Where the SSM Agent writes command output; SSM_OUTPUT_PREFIX. */
+  ssmOutputPrefix: 'AUTOPILOT_SSM_OUTPUT_PREFIX',
+  /** The host-backup document's name, when any database is backed up through SSM. */
+  backupDocument: 'AUTOPILOT_BACKUP_DOCUMENT',
+} as const;
+
+/** Environment variables read by the CLI and the CDK app (set by the user, not by the stack). */
+export const CLI_ENV = {
+  /** An S3-compatible endpoint for --local runs and `restore` (with `bucket`). */
+  s3Endpoint: 'S3_ENDPOINT',
+  bucket: ENV.bucket,
+  /** The deployed stack `autopilot invoke` looks in. */
+  stack: 'AUTOPILOT_STACK',
+  /** The config file `cdk synth` reads. */
+  config: 'AUTOPILOT_CONFIG',
+} as const;
+
+// --- Stack outputs ---------------------------------------------------------------------------
+
+export const DEFAULT_STACK_NAME = 'OpsAutopilot';
+
+export const OUTPUTS = {
+  bucketName: 'BucketName',
+  dashboardUrl: 'DashboardUrl',
+} as const;
+
+function capitalised(word: string): string {
+  return `${word[0]!.toUpperCase()}${word.slice(1)}`;
+}
+
+/** `HealthFunctionName`, `DiskFunctionName`, ...: what `autopilot invoke <job>` reads. */
+export function functionNameOutput(job: Job): string {
+  return `${capitalised(job)}FunctionName`;
+}
+
+/** `CriticalTopicArn`, ..., `DigestTopicArn`. */
+export function topicArnOutput(topic: Topic): string {
+  return `${capitalised(topic)}TopicArn`;
+}
