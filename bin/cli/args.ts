@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { AlertSeverity } from '../../functions/core/domain/severity.js';
 import { ConfigError } from '../../functions/core/errors.js';
+import { CLI_ENV, DEFAULT_STACK_NAME } from '../../functions/core/layout.js';
 
 export const USAGE = `usage:
   autopilot run <health|backup|disk|security|digest|all> [--config <file>] [--target <name>]... [--local] [--json] [--store <dir>] [--fail-on <severity>]
@@ -83,7 +84,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     to: values.to,
     clean: values.clean,
     list: values.list,
-    stack: values.stack ?? process.env.AUTOPILOT_STACK ?? 'OpsAutopilot',
+    stack: values.stack ?? process.env[CLI_ENV.stack] ?? DEFAULT_STACK_NAME,
     failOn: failOn as AlertSeverity | undefined,
   };
   if (values.help || command === undefined || command === 'help') return { command: 'help', ...base };

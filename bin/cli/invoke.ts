@@ -1,6 +1,7 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import type { Report } from '../../functions/core/domain/report.js';
+import { JOBS, type Job, type Report } from '../../functions/core/domain/report.js';
+import { functionNameOutput } from '../../functions/core/layout.js';
 import { ConfigError } from '../../functions/core/errors.js';
 
 export interface InvokeOptions {
@@ -11,19 +12,19 @@ export interface InvokeOptions {
   readonly cloudFormation?: CloudFormationClient;
 }
 
-/** The stack outputs `<Job>FunctionName` (HealthFunctionName, DigestFunctionName, ...). */
-export function outputKeyFor(job: string): string {
-  return `${job[0]!.toUpperCase()}${job.slice(1)}FunctionName`;
+/** The stack output naming a job's function (HealthFunctionName, ...): the layout module's table, which the stack writes from. */
+export function outputKeyFor(job: Job): string {
+  return functionNameOutput(job);
 }
 
 async function functionNameFor(job: string, stackName: string, client: CloudFormationClient): Promise<string> {
+  if (!(JOBS as readonly string[]).includes(job)) throw new ConfigError(`invoke: "${job}" is not a job (${JOBS.join(', ')})`);
   const { Stacks } = await client.send(new DescribeStacksCommand({ StackName: stackName }));
   const outputs = Stacks?.[0]?.Outputs ?? [];
-  const name = outputs.find((o) => o.OutputKey === outputKeyFor(job))?.OutputValue;
+  const name = outputs.find((o) => o.OutputKey === outputKeyFor(job as Job))?.OutputValue;
   if (!name) {
-    const jobs = outputs.flatMap((o) =>
-      o.OutputKey?.endsWith('FunctionName') ? [o.OutputKey.replace(/FunctionName$/, '').toLowerCase()] : [],
-    );
+    const present = new Set(outputs.map((o) => o.OutputKey));
+    const jobs = JOBS.filter((j) => present.has(functionNameOutput(j)));
     throw new ConfigError(`invoke: stack ${stackName} has no ${job} function (deployed jobs: ${jobs.join(', ') || 'none'})`);
   }
   return name;

@@ -2,6 +2,7 @@ import type { Config } from '../../functions/core/config/schema.js';
 import type { Job, Report } from '../../functions/core/domain/report.js';
 import { localSecrets } from '../../functions/core/adapters/local-secrets.js';
 import type { JobContext } from '../../functions/core/run/run-job.js';
+import { CLI_ENV } from '../../functions/core/layout.js';
 import { runBackupJob } from '../../functions/backup/handler.js';
 import { S3PartUploads } from '../../functions/backup/ssm/part-uploads.js';
 import { createS3Client } from '../../functions/core/adapters/s3-client.js';
@@ -16,8 +17,8 @@ import { LocalBash } from '../../functions/remote/local-bash.js';
  * Without one those entries are reported as not backed up, never skipped.
  */
 function localHostBackups() {
-  const bucket = process.env.AUTOPILOT_BUCKET;
-  if (!process.env.S3_ENDPOINT || !bucket) return undefined;
+  const bucket = process.env[CLI_ENV.bucket];
+  if (!process.env[CLI_ENV.s3Endpoint] || !bucket) return undefined;
   return { remote: new LocalBash(), uploads: new S3PartUploads(createS3Client(), bucket) };
 }
 
