@@ -1,3 +1,4 @@
+import { type Stats, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConsoleChannel } from '../../functions/core/delivery/channels/console/index.js';
 import { LocalObjectStore } from '../../functions/core/adapters/local-object-store.js';
@@ -18,7 +19,14 @@ export function localStore(storeDir: string): ObjectStore {
     if (!bucket) throw new ConfigError(`${CLI_ENV.bucket}: required with ${CLI_ENV.s3Endpoint} (the bucket to use on that endpoint)`);
     return new S3ObjectStore(bucket);
   }
-  return new LocalObjectStore(resolve(storeDir));
+  let info: Stats | undefined;
+  try {
+    info = statSync(storeDir);
+  } catch {
+    // Absent: created on first write. Other faults surface there, with the key being written.
+  }
+  if (info && !info.isDirectory()) throw new ConfigError(`--store ${storeDir}: not a directory`);
+  return new LocalObjectStore(resolve(storeDir), { onWarning: (text) => void process.stderr.write(`autopilot: ${text}\n`) });
 }
 
 export function localContext(config: Config, storeDir: string): JobContext {

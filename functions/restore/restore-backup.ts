@@ -1,3 +1,4 @@
+import { pgConnectFault } from '../core/pg-connect-fault.js';
 import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -193,7 +194,8 @@ export async function restoreBackup(request: RestoreRequest): Promise<RestoreRes
   try {
     existing = await userTables(target, request.to);
   } catch (error) {
-    throw new Error(clean((error as Error).message));
+    // Unreachable or refusing the login: the user's to fix (exit 4), not an internal error.
+    throw pgConnectFault(error, `--to ${target.display}`) ?? new Error(clean((error as Error).message));
   }
   if (existing.length > 0 && !request.clean) {
     throw new RestoreRefusedError(

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../functions/core/domain/report.js';
 import { runAutopilot } from '../support/cli.js';
-import { PostgresCluster } from '../support/postgres-cluster.js';
+import { freePort, PostgresCluster } from '../support/postgres-cluster.js';
 
 let cluster: PostgresCluster;
 let dir: string;
@@ -96,5 +96,42 @@ describe('autopilot run backup / restore, --local', () => {
     expect(health.findings.find((f) => f.check === 'shop.backup-age')?.severity).toBe('ok');
     const empty = JSON.parse((await autopilot(['run', 'health', '--local', '--json', '--store', join(dir, 'empty')])).stdout) as Report;
     expect(empty.findings.find((f) => f.check === 'shop.backup-age')?.severity).toBe('high');
+  }, 180_000);
+
+  it('a wrong password or a dead port on --to: one clear line and exit 4, no "internal error", no stack, no password', async () => {
+    const backup = await autopilot(['run', 'backup', '--local', '--json', '--store', store]);
+    expect(backup.code, backup.stderr).toBe(0);
+    const wrong = await autopilot([
+      'restore',
+      '--local',
+      '--store',
+      store,
+      '--target',
+      'shop',
+      '--to',
+      cluster.url('restored', 'wrong-pw-xyz'),
+    ]);
+    expect(wrong.code, wrong.stderr).toBe(4);
+    expect(wrong.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^autopilot: --to 127\.0\.0\.1:\d+\/restored: login refused: password authentication failed for user "autopilot"$/,
+      ),
+    ]);
+    expect(wrong.stderr).not.toContain('wrong-pw-xyz');
+    const port = await freePort();
+    const dead = await autopilot([
+      'restore',
+      '--local',
+      '--store',
+      store,
+      '--target',
+      'shop',
+      '--to',
+      `postgres://autopilot:pw@127.0.0.1:${port}/restored`,
+    ]);
+    expect(dead.code, dead.stderr).toBe(4);
+    expect(dead.stderr.trim().split('\n')).toEqual([
+      `autopilot: --to 127.0.0.1:${port}/restored: cannot connect: connection refused (ECONNREFUSED)`,
+    ]);
   }, 180_000);
 });

@@ -1,18 +1,19 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, type Dirent } from 'node:fs';
-import { link, mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { constants, createReadStream, createWriteStream, type Dirent } from 'node:fs';
+import { access, link, mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PreconditionFailedError } from '../errors.js';
+import { acquireLock, type LockOptions } from './local-lock.js';
+import { storeFault } from './store-faults.js';
 import type { ObjectInfo, ObjectStore, PreviousVersion, PutOptions, StoredObject, StreamedObject } from '../ports/object-store.js';
 
 const TEMP_MARK = '.partial-';
 const LOCK_SUFFIX = '.lock';
 /** The version a conditional write replaced, kept beside it (what a damaged alert state is recovered from). */
 const PREVIOUS_SUFFIX = '.prev';
-const STALE_LOCK_MS = 30_000;
 
 function etagOf(body: Buffer): string {
   return `"${createHash('md5').update(body).digest('hex')}"`;
@@ -24,7 +25,10 @@ function etagOf(body: Buffer): string {
  * conditional writes hold a lock file so concurrent processes cannot lose an update.
  */
 export class LocalObjectStore implements ObjectStore {
-  constructor(readonly root: string) {}
+  constructor(
+    readonly root: string,
+    private readonly options: LockOptions = {},
+  ) {}
 
   get location(): string {
     return this.root;
@@ -43,31 +47,50 @@ export class LocalObjectStore implements ObjectStore {
       return { body, etag: etagOf(body) };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
+      throw storeFault(error, this.root, `reading ${key}`);
     }
   }
 
   async put(key: string, body: string | Buffer, options: PutOptions = {}): Promise<{ etag: string }> {
     const path = this.pathOf(key);
     const bytes = typeof body === 'string' ? Buffer.from(body) : body;
-    await mkdir(dirname(path), { recursive: true });
     const conditional = options.ifMatch !== undefined || options.ifNoneMatch !== undefined;
-    const release = conditional ? await this.lock(path) : undefined;
+    let release: (() => Promise<void>) | undefined;
+    let temp: string | undefined;
     try {
+      await this.makeDirectory(dirname(path));
+      release = conditional ? await acquireLock(`${path}${LOCK_SUFFIX}`, this.options) : undefined;
       if (conditional) {
         const current = await this.get(key);
         if (options.ifNoneMatch === '*' && current) throw new PreconditionFailedError(key);
         if (options.ifMatch !== undefined && current?.etag !== options.ifMatch) throw new PreconditionFailedError(key);
       }
-      const temp = `${path}${TEMP_MARK}${randomUUID()}`;
+      temp = `${path}${TEMP_MARK}${randomUUID()}`;
       await writeFile(temp, bytes);
       // A conditional write replaces a document someone relies on (the alert state): keep the
       // version it replaces, as a versioned bucket would, linked in place atomically.
       if (conditional) await this.keepPrevious(path);
       await rename(temp, path);
+      temp = undefined;
       return { etag: etagOf(bytes) };
+    } catch (error) {
+      throw storeFault(error, this.root, `writing ${key}`);
     } finally {
+      if (temp) await unlink(temp).catch(() => undefined);
       await release?.();
+    }
+  }
+
+  /**
+   * mkdir -p, with the real reason when it fails: on a read-only file system a recursive mkdir
+   * can report ENOENT for the directory it could not create.
+   */
+  private async makeDirectory(dir: string): Promise<void> {
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') await access(this.root, constants.W_OK);
+      throw error;
     }
   }
 
@@ -103,7 +126,6 @@ export class LocalObjectStore implements ObjectStore {
 
   async putStream(key: string, body: Readable, options: { signal?: AbortSignal } = {}): Promise<StreamedObject> {
     const path = this.pathOf(key);
-    await mkdir(dirname(path), { recursive: true });
     const temp = `${path}${TEMP_MARK}${randomUUID()}`;
     let size = 0;
     const counter = new Transform({
@@ -113,13 +135,14 @@ export class LocalObjectStore implements ObjectStore {
       },
     });
     try {
+      await this.makeDirectory(dirname(path));
       await pipeline(body, counter, createWriteStream(temp), { signal: options.signal });
       await rename(temp, path);
       // A file system keeps no digest of what was written: checking it means reading it back.
       return { size, storeChecked: false };
     } catch (error) {
       await unlink(temp).catch(() => undefined);
-      throw error;
+      throw storeFault(error, this.root, `writing ${key}`);
     }
   }
 
@@ -159,22 +182,9 @@ export class LocalObjectStore implements ObjectStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw error;
     }
-    await rename(temp, `${path}${PREVIOUS_SUFFIX}`);
-  }
-
-  /** An exclusive lock file beside the object; a lock older than STALE_LOCK_MS is from a dead process. */
-  private async lock(path: string): Promise<() => Promise<void>> {
-    const lockPath = `${path}${LOCK_SUFFIX}`;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await writeFile(lockPath, String(process.pid), { flag: 'wx' });
-        return () => unlink(lockPath).catch(() => undefined);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        const info = await stat(lockPath).catch(() => undefined);
-        if (info && Date.now() - info.mtimeMs > STALE_LOCK_MS) await unlink(lockPath).catch(() => undefined);
-        await new Promise((resolve) => setTimeout(resolve, Math.min(50, 2 + attempt) * (0.5 + Math.random())));
-      }
-    }
+    await rename(temp, `${path}${PREVIOUS_SUFFIX}`).catch(async (error: unknown) => {
+      await unlink(temp).catch(() => undefined);
+      throw error;
+    });
   }
 }

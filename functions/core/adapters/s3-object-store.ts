@@ -9,7 +9,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
-import { PreconditionFailedError } from '../errors.js';
+import { PreconditionFailedError, StoreFaultError } from '../errors.js';
 import type { ObjectInfo, ObjectStore, PreviousVersion, PutOptions, StoredObject, StreamedObject } from '../ports/object-store.js';
 import { createS3Client } from './s3-client.js';
 import { multipartUpload } from './s3-multipart-upload.js';
@@ -26,6 +26,23 @@ function isPreconditionFailure(error: unknown): boolean {
   const status = (error as S3ServiceException).$metadata?.httpStatusCode;
   // 412: the ETag no longer matches; 409: another conditional write to the key was in flight.
   return status === 412 || status === 409 || (error as Error).name === 'PreconditionFailed';
+}
+
+const S3_FAULTS: Readonly<Record<string, string>> = {
+  AccessDenied: 'access denied',
+  NoSuchBucket: 'no such bucket',
+  InvalidAccessKeyId: 'unknown access key',
+  SignatureDoesNotMatch: 'credentials refused',
+  ECONNREFUSED: 'endpoint refused the connection',
+  ENOTFOUND: 'endpoint host not found',
+  ETIMEDOUT: 'endpoint timed out',
+};
+
+/** A StoreFaultError for what retrying cannot mend (denied, no bucket, endpoint down), else the error. */
+function s3Fault(error: unknown, bucket: string, doing: string): unknown {
+  const code = (error as { name?: string; code?: string }).code ?? (error as Error).name;
+  const reason = code ? S3_FAULTS[code] : undefined;
+  return reason ? new StoreFaultError(`store s3://${bucket}: ${reason} (${code}) ${doing}`, code) : error;
 }
 
 /** The ObjectStore of deployed runs: the suite's S3 bucket (or an S3-compatible endpoint). */
@@ -46,7 +63,7 @@ export class S3ObjectStore implements ObjectStore {
       return { body, etag: response.ETag ?? '' };
     } catch (error) {
       if (isNotFound(error)) return undefined;
-      throw error;
+      throw s3Fault(error, this.bucket, `reading ${key}`);
     }
   }
 
@@ -65,7 +82,7 @@ export class S3ObjectStore implements ObjectStore {
       return { etag: response.ETag ?? '' };
     } catch (error) {
       if (isPreconditionFailure(error)) throw new PreconditionFailedError(key);
-      throw error;
+      throw s3Fault(error, this.bucket, `writing ${key}`);
     }
   }
 

@@ -1,0 +1,141 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Report } from '../../functions/core/domain/report.js';
+import { runAutopilot, type CliResult } from '../support/cli.js';
+import { startHttpServer, type TestHttpServer } from '../support/http-servers.js';
+
+/**
+ * Issue 12 item 3: a store that is full, read-only, not a directory or locked ends the run
+ * cleanly: the report where findings exist, one clear line, the documented exit status, within
+ * seconds, nothing left behind. Full and read-only are real mounts (root ignores chmod).
+ */
+const isRoot = process.getuid?.() === 0;
+let http: TestHttpServer;
+let dir: string;
+let config: string;
+const mounts: string[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'autopilot-store-faults-'));
+  http = await startHttpServer({ '/down': { status: 503, body: 'down' } });
+  config = join(dir, 'ops.config.json');
+  // One failing check that alerts on its first run, so every fault below meets a notice to send.
+  writeFileSync(
+    config,
+    JSON.stringify({ alerting: { consecutiveFailures: 1 }, targets: { web: { health: [{ name: 'api', url: http.url('/down') }] } } }),
+  );
+});
+
+afterAll(async () => {
+  for (const mount of mounts.reverse()) spawnSync('umount', ['-l', mount]);
+  await http?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function tmpfs(name: string, size: string): string {
+  const path = join(dir, name);
+  mkdirSync(path, { recursive: true });
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', path]);
+  mounts.push(path);
+  return path;
+}
+
+async function timedRun(store: string, ...extra: string[]): Promise<CliResult & { ms: number }> {
+  const started = Date.now();
+  const result = await runAutopilot(['run', 'health', '--local', '--json', '--config', config, '--store', store, ...extra]);
+  return { ...result, ms: Date.now() - started };
+}
+
+/** Every file below `root`, relative. */
+function files(root: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string, prefix: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(d, e.name), `${prefix}${e.name}/`);
+      else out.push(`${prefix}${e.name}`);
+    }
+  };
+  walk(root, '');
+  return out.sort();
+}
+
+function expectCleanFault(result: CliResult & { ms: number }, line: RegExp, topics = ['critical']): void {
+  expect(result.code, result.stderr).toBe(4);
+  // The findings stand: the report is printed, with the notice that did go out.
+  const report = JSON.parse(result.stdout) as Report;
+  expect(report.findings.map((f) => [f.check, f.severity])).toEqual([['api', 'critical']]);
+  expect(report.notifications.map((n) => n.topic)).toEqual(topics);
+  const last = result.stderr.trim().split('\n').at(-1)!;
+  expect(last).toMatch(line);
+  expect(result.stderr).not.toMatch(/internal error|\n\s+at /);
+  expect(result.ms).toBeLessThan(20_000);
+}
+
+describe.skipIf(!isRoot)('store faults end cleanly', () => {
+  it('a full store (a 64 KiB tmpfs, filled): exit 4, one line, the report, no lock or partial file left', async () => {
+    const store = tmpfs('full', '64k');
+    mkdirSync(join(store, 'state', 'alerts'), { recursive: true });
+    spawnSync('dd', ['if=/dev/zero', `of=${join(store, 'filler')}`, 'bs=4k'], { stdio: 'ignore' });
+    const result = await timedRun(store);
+    expectCleanFault(result, /^autopilot: store .*full: no space left on device \(ENOSPC\)/);
+    expect(files(store)).toEqual(['filler']);
+  });
+
+  it('a read-only store (a tmpfs remounted ro) with state in it: exit 4 within seconds, no hang', async () => {
+    const store = tmpfs('readonly', '1m');
+    const first = await timedRun(store);
+    expect(first.code, first.stderr).toBe(0);
+    const before = files(store);
+    execFileSync('mount', ['-o', 'remount,ro', store]);
+    const result = await timedRun(store);
+    // The alert opened on the first run is inside its repeat interval: nothing to send this time.
+    expectCleanFault(result, /^autopilot: store .*readonly: read-only file system \(EROFS\)/, []);
+    expect(files(store)).toEqual(before);
+  });
+
+  it('a read-only store with nothing in it yet: exit 4, one line', async () => {
+    const store = tmpfs('readonly-empty', '1m');
+    execFileSync('mount', ['-o', 'remount,ro', store]);
+    const result = await timedRun(store);
+    expectCleanFault(result, /read-only file system \(EROFS\)/);
+  });
+});
+
+describe('store paths and locks', () => {
+  it('--store pointing at a file: a usage error naming the flag (exit 2), before any check runs', async () => {
+    const file = join(dir, 'not-a-dir');
+    writeFileSync(file, 'x');
+    const result = await timedRun(file);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe(`autopilot: --store ${file}: not a directory`);
+    expect(result.stdout).toBe('');
+  });
+
+  it('a lock left by a dead process is broken at once (not after 30 s) and the run says so', async () => {
+    const store = join(dir, 'stale');
+    mkdirSync(join(store, 'state', 'alerts'), { recursive: true });
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+    const lock = join(store, 'state', 'alerts', 'health.json.lock');
+    writeFileSync(lock, JSON.stringify({ pid: Number(dead), host: hostname(), at: new Date().toISOString() }));
+    const result = await timedRun(store);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.ms).toBeLessThan(15_000);
+    expect(result.stderr).toContain(`removed a stale lock ${lock} (pid ${dead} on ${hostname()} is gone)`);
+    expect(() => statSync(lock)).toThrow();
+  });
+
+  it('an old lock file from before (bare pid, an hour old) expires and is broken', async () => {
+    const store = join(dir, 'expired');
+    mkdirSync(join(store, 'state', 'alerts'), { recursive: true });
+    const lock = join(store, 'state', 'alerts', 'health.json.lock');
+    writeFileSync(lock, '1');
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    execFileSync('touch', ['-d', anHourAgo.toISOString(), lock]);
+    const result = await timedRun(store);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/removed a stale lock .* \(held since .*, expired\)/);
+  });
+});
