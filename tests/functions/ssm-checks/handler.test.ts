@@ -139,6 +139,21 @@ describe('the server-check handler', () => {
     expect(notifier.published).toHaveLength(1);
   });
 
+  it('collects a run saved before the remote-execution port, whose commands name their script `job`', async () => {
+    commandStatuses('InProgress', 'InProgress', 'InProgress', 'InProgress', 'InProgress', 'Success');
+    const first = await handleServerCheckEvent({ source: 'schedule', job: 'disk' }, remaining(70_000), CONFIG, deps);
+    const key = first.pending!.key;
+    const saved = JSON.parse((await store.get(key))!.body.toString('utf8'));
+    const old = { ...saved, commands: saved.commands.map(({ script, ...rest }: { script: string }) => ({ ...rest, job: script })) };
+    await store.put(key, JSON.stringify(old));
+
+    const event = { source: 'ssm-collect', job: 'disk', pending: key };
+    const second = await handleServerCheckEvent(event, remaining(900_000), CONFIG, { ...deps, remote: ssmRemote({ clock }) });
+    expect(second.pending).toBeUndefined();
+    expect(second.findings).toContainEqual(expect.objectContaining({ check: 'i-01/disk:/', severity: 'high' }));
+    expect(notifier.published).toHaveLength(1);
+  });
+
   it('keeps a run whose continuation could not be started, and the next scheduled run collects it first', async () => {
     commandStatuses('InProgress', 'InProgress', 'InProgress', 'InProgress', 'InProgress', 'Success');
     lambda.on(InvokeCommand).rejects(new Error('Lambda unavailable'));
