@@ -109,7 +109,7 @@ function classifyInvocation(
           : 'not managed by SSM: the instance carries the tags but no SSM Agent is registered for it (Undeliverable)',
       };
     case 'InvalidPlatform':
-      return { status: 'unreachable', detail: 'not a Linux node: the shell check cannot run there (InvalidPlatform)' };
+      return { status: 'unreachable', detail: 'not a Linux node: the shell script cannot run there (InvalidPlatform)' };
     case 'ExecutionTimedOut':
       return { status: 'failed', detail: `the script did not finish within ${executionSeconds} s (ExecutionTimedOut)` };
     case 'Failed':
@@ -215,7 +215,7 @@ export class SsmRunCommand implements RemoteExecution {
           host: id,
           name: node.name,
           status: 'unreachable',
-          detail: `platform ${node.platform}: the shell checks run on Linux only`,
+          detail: `platform ${node.platform}: the shell scripts run on Linux only`,
           stdout: '',
           stderr: '',
         });
