@@ -35,6 +35,9 @@ const fs = (mount: string, usedPct: number | null, inodesPct: number | null = 1)
   inodesPct,
 });
 
+/** The findings of one host whose security JSON line carries `overrides`. */
+const securityFindings = (config: ServersConfig, overrides: Record<string, unknown>) =>
+  findingsForHost('security', 'web', config, ok(security(overrides)));
 const security = (overrides: Record<string, unknown> = {}) => ({
   v: 1,
   job: 'security',
@@ -136,26 +139,19 @@ describe('security findings', () => {
   });
 
   it('rates counts, risky settings and exposures by the matrix', () => {
-    const findings = findingsForHost(
-      'security',
-      'web',
-      full,
-      ok(
-        security({
-          failedLogins: { status: 'ok', source: 'journald', window: 3600, count: 25, undated: 0, top: [{ ip: '203.0.113.9', count: 20 }] },
-          sshd: { status: 'ok', permitRootLogin: 'yes', passwordAuthentication: 'yes' },
-          uid0: { status: 'ok', count: 1, accounts: ['toor'] },
-          ports: { status: 'ok', listening: [22, 443, 5432], checked: true, notAllowed: [5432], notAllowedCount: 1 },
-          updates: { status: 'ok', manager: 'apt', pending: 2, packages: ['openssl', 'libssl3'], cacheAgeHours: 5 },
-          envFiles: { status: 'ok', checked: 1, count: 1, files: ['/opt/app/.env'], missing: [] },
-          logPatterns: [
-            { i: 0, window: 3600, status: 'ok', count: 12, undated: 0 },
-            { i: 1, window: 3600, status: 'ok', count: 0, undated: 4 },
-            { i: 2, window: 3600, status: 'missing' },
-          ],
-        }),
-      ),
-    );
+    const findings = securityFindings(full, {
+      failedLogins: { status: 'ok', source: 'journald', window: 3600, count: 25, undated: 0, top: [{ ip: '203.0.113.9', count: 20 }] },
+      sshd: { status: 'ok', permitRootLogin: 'yes', passwordAuthentication: 'yes' },
+      uid0: { status: 'ok', count: 1, accounts: ['toor'] },
+      ports: { status: 'ok', listening: [22, 443, 5432], checked: true, notAllowed: [5432], notAllowedCount: 1 },
+      updates: { status: 'ok', manager: 'apt', pending: 2, packages: ['openssl', 'libssl3'], cacheAgeHours: 5 },
+      envFiles: { status: 'ok', checked: 1, count: 1, files: ['/opt/app/.env'], missing: [] },
+      logPatterns: [
+        { i: 0, window: 3600, status: 'ok', count: 12, undated: 0 },
+        { i: 1, window: 3600, status: 'ok', count: 0, undated: 4 },
+        { i: 2, window: 3600, status: 'missing' },
+      ],
+    });
     expect(byCheck(findings, 'failed-logins')).toMatchObject({
       severity: 'high',
       summary: expect.stringContaining('25 failed SSH logins in the last 1h (warning 10, critical 20); most from 203.0.113.9 (20)'),
@@ -183,34 +179,22 @@ describe('security findings', () => {
   });
 
   it('a check that could not run is Low, never a pass', () => {
-    const findings = findingsForHost(
-      'security',
-      'web',
-      full,
-      ok(
-        security({
-          failedLogins: { status: 'unknown', window: 3600, reason: 'no readable sshd log' },
-          sshd: { status: 'unknown', reason: 'sshd not found' },
-          uid0: { status: 'unknown', reason: '/etc/passwd is not readable' },
-          ports: { status: 'unknown', reason: 'neither ss nor netstat found' },
-          updates: { status: 'unknown', reason: 'no supported package manager' },
-          logPatterns: [{ i: 0, window: 3600, status: 'ok', count: 0, undated: 0 }],
-          logPatternsOmitted: 2,
-        }),
-      ),
-    );
+    const findings = securityFindings(full, {
+      failedLogins: { status: 'unknown', window: 3600, reason: 'no readable sshd log' },
+      sshd: { status: 'unknown', reason: 'sshd not found' },
+      uid0: { status: 'unknown', reason: '/etc/passwd is not readable' },
+      ports: { status: 'unknown', reason: 'neither ss nor netstat found' },
+      updates: { status: 'unknown', reason: 'no supported package manager' },
+      logPatterns: [{ i: 0, window: 3600, status: 'ok', count: 0, undated: 0 }],
+      logPatternsOmitted: 2,
+    });
     for (const check of ['failed-logins', 'sshd', 'uid0', 'ports', 'security-updates'])
       expect(byCheck(findings, check).severity, check).toBe('low');
     expect(findings.filter((f) => f.check.includes('/log:') && f.severity === 'low')).toHaveLength(2);
   });
 
   it('judges only what is configured: no ports or .env verdict without allowedPorts or appPaths', () => {
-    const findings = findingsForHost(
-      'security',
-      'web',
-      servers({}),
-      ok(security({ failedLogins: { status: 'ok', window: 3600, count: 500 } })),
-    );
+    const findings = securityFindings(servers({}), { failedLogins: { status: 'ok', window: 3600, count: 500 } });
     expect(findings.some((f) => f.check.endsWith('/ports') || f.check.endsWith('/env-files'))).toBe(false);
     // Counted and shown, but no thresholds were set.
     expect(byCheck(findings, 'failed-logins')).toMatchObject({ severity: 'ok', observed: expect.objectContaining({ count: 500 }) });
@@ -219,12 +203,7 @@ describe('security findings', () => {
   it('stale or missing package lists make "no pending updates" Low', () => {
     const updatesFinding = (manager: string, cacheAgeHours: number | null) =>
       byCheck(
-        findingsForHost(
-          'security',
-          'web',
-          servers({}),
-          ok(security({ updates: { status: 'ok', manager, pending: 0, packages: [], cacheAgeHours } })),
-        ),
+        securityFindings(servers({}), { updates: { status: 'ok', manager, pending: 0, packages: [], cacheAgeHours } }),
         'security-updates',
       );
     expect(updatesFinding('apt', 24 * 30)).toMatchObject({ severity: 'low', summary: expect.stringContaining('30 days old') });
