@@ -3,6 +3,7 @@ import type { Finding } from '../core/domain/finding.js';
 import type { AlertSeverity } from '../core/domain/severity.js';
 import type { MetricRecord } from '../core/observability/metrics.js';
 import type { SecretResolver } from '../core/ports/secrets.js';
+import { FINDING_METRICS } from '../core/observability/metric-names.js';
 
 /**
  * What a check kind is, in one place (Gatus' "one uniform result per endpoint kind"): each kind is
@@ -118,4 +119,17 @@ export function observedNumber(finding: Finding, ...keys: string[]): number | un
     if (typeof value === 'number' && Number.isFinite(value)) return value;
   }
   return undefined;
+}
+
+/** `ResponseTime` under Target and Check from `observed[key]`, for kinds that time their probe; none without a value. */
+export function responseTimeRecords(finding: Finding, key: string): MetricRecord[] {
+  const { responseTime } = FINDING_METRICS;
+  const ms = observedNumber(finding, key);
+  if (ms === undefined) return [];
+  return [
+    {
+      dimensions: { [responseTime.dimensions[0]]: finding.target, [responseTime.dimensions[1]]: finding.check },
+      values: [{ name: responseTime.name, unit: responseTime.unit, value: ms }],
+    },
+  ];
 }

@@ -1,4 +1,5 @@
 import { classify, rank, worst, type Level, type MatrixRule, type Severity, type SeverityOverride } from '../core/domain/severity.js';
+import { formatMs } from '../health/format.js';
 
 /** One judged aspect of a probe's result (availability, response time, certificate, connections, ...). */
 export interface Aspect {
@@ -52,6 +53,19 @@ export function certificateAspects(
   const when =
     daysLeft < 0 ? `expired ${-daysLeft} day${daysLeft === -1 ? '' : 's'} ago` : `expires in ${daysLeft} day${daysLeft === 1 ? '' : 's'}`;
   return [{ rule, level, message: `certificate ${when}` }];
+}
+
+/**
+ * How a failed connection reads in a summary, alike for every kind that opens sockets: refused,
+ * timed out, host not found, TLS (certificate or handshake), reset, else Node's message and code.
+ */
+export function connectionErrorMessage(error: { readonly code: string; readonly message: string }, timeoutMs: number): string {
+  if (error.code === 'ETIMEDOUT') return `timeout after ${formatMs(timeoutMs)}`;
+  if (error.code === 'ECONNREFUSED') return 'connection refused';
+  if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') return `host not found (${error.code})`;
+  if (isTlsError(error.code)) return `TLS error: ${withoutNodeHint(error.message)} (${error.code})`;
+  if (error.code === 'ECONNRESET') return 'connection reset';
+  return `${error.message} (${error.code})`;
 }
 
 /** Node's and OpenSSL's codes for a failed TLS handshake or an unverifiable certificate. */

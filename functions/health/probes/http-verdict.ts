@@ -4,10 +4,10 @@ import {
   type Aspect,
   certificateAspects,
   certificateDaysLeft,
+  connectionErrorMessage,
   isTlsError,
   judgeAspects,
   type Verdict,
-  withoutNodeHint,
 } from '../../kinds/verdict.js';
 import { formatMs, quote, roundMs } from '../format.js';
 import { decodeBody } from './http-body.js';
@@ -64,13 +64,12 @@ function okSummary(result: Answer): string {
 function errorMessage(error: ExchangeError, check: Check): string {
   if (error.phase === 'redirect') return error.message;
   const during = error.phase === 'body' ? ' (reading body)' : '';
-  if (error.code === 'ETIMEDOUT') return `timeout after ${formatMs(durationMs(check.timeout))}${during}`;
   if (error.code === 'ABORTED') return `${error.message}${during}`;
-  if (error.code === 'ECONNREFUSED') return 'connection refused';
-  if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') return `host not found (${error.code})`;
-  if (isTlsError(error.code)) return `TLS error: ${withoutNodeHint(error.message)} (${error.code})`;
-  if (error.code === 'ECONNRESET') return `connection reset${during}`;
-  return `${error.message} (${error.code})${during}`;
+  const message = connectionErrorMessage(error, durationMs(check.timeout));
+  // Refused, not found and TLS errors happen before any answer, so only the others can be "reading body".
+  return error.code === 'ECONNREFUSED' || error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN' || isTlsError(error.code)
+    ? message
+    : `${message}${during}`;
 }
 
 /**

@@ -1,10 +1,8 @@
 import { durationMs } from '../../core/config/duration.js';
 import { checkNameOf } from '../../core/config/fields.js';
-import { FINDING_METRICS } from '../../core/observability/metric-names.js';
-import { defineProbedKind, lazyModule, observedNumber } from '../kind.js';
+import { defineProbedKind, lazyModule, responseTimeRecords } from '../kind.js';
 import { healthCheckSchema } from './schema.js';
 
-const { responseTime } = FINDING_METRICS;
 const probeModule = lazyModule(() => import('../../health/probes/http.js'));
 const msOf = (value: string | undefined): number | undefined => (value === undefined ? undefined : durationMs(value));
 
@@ -30,16 +28,7 @@ export const kind = defineProbedKind({
   },
   responseTime: (check) => ({ warningMs: msOf(check.responseTime?.warning), criticalMs: msOf(check.responseTime?.critical) }),
   /** `ResponseTime` (to the response headers) per check that got an answer. */
-  metrics(finding) {
-    const ms = observedNumber(finding, 'responseTimeMs');
-    if (ms === undefined) return [];
-    return [
-      {
-        dimensions: { [responseTime.dimensions[0]]: finding.target, [responseTime.dimensions[1]]: finding.check },
-        values: [{ name: responseTime.name, unit: responseTime.unit, value: ms }],
-      },
-    ];
-  },
+  metrics: (finding) => responseTimeRecords(finding, 'responseTimeMs'),
   cost: (check) => ({
     route53: 'http',
     https: new URL(check.url).protocol === 'https:',
