@@ -8,3 +8,4 @@ export { kind as http } from './http/kind.js';
 export { kind as postgres } from './postgres/kind.js';
 export { kind as security } from './security/kind.js';
 export { kind as server } from './server/kind.js';
+export { kind as tcp } from './tcp/kind.js';

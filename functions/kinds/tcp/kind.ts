@@ -1,0 +1,32 @@
+import { defineProbedKind, lazyModule, responseTimeRecords } from '../kind.js';
+import { tcpCheckName, tcpCheckSchema, validateTcp } from './schema.js';
+
+const probeModule = lazyModule(() => import('./probe.js'));
+
+/** TCP ports (`targets.<t>.tcp[]`): connect, and with `tls` a verified handshake and the certificate's days left. */
+export const kind = defineProbedKind({
+  name: 'tcp',
+  configKey: 'tcp',
+  label: 'TCP',
+  schema: tcpCheckSchema,
+  matrix: {
+    /** No connection: refused, timed out, host not found, or the TLS handshake failed. */
+    connect: { critical: 'high' },
+    /** Certificate days left under the check's thresholds (with `tls`). */
+    certificate: { warning: 'low', critical: 'high' },
+  },
+  failureRule: 'connect',
+  checkName: tcpCheckName,
+  plan: (check) => ({ every: check.every, timeout: check.timeout }),
+  async probe(check, { target, signal, ca }) {
+    const { probeTcp } = await probeModule();
+    return probeTcp(target, check, { signal, ca });
+  },
+  validate: validateTcp,
+  // Connect time is drawn beside the HTTP checks' response times; tcp checks have no thresholds of their own.
+  responseTime: () => ({}),
+  /** `ResponseTime` per check that connected: the time to an open connection (plus the handshake with `tls`). */
+  metrics: (finding) => responseTimeRecords(finding, 'responseTimeMs'),
+  // Route 53 health checks do TCP connects too, but no TLS handshake or certificate check.
+  cost: () => ({ route53: 'tcp', https: false, stringMatch: false, latency: false }),
+});

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { checkName, duration, host, port, severityOverride } from '../../core/config/fields.js';
+
+const days = z.number().int().min(0);
+
+/** `targets.<t>.tcp[]`: a port that must accept connections, optionally speaking TLS. */
+export const tcpCheckSchema = z.strictObject({
+  name: checkName.optional(),
+  host,
+  port,
+  every: duration.default('5m'),
+  timeout: duration.default('10s'),
+  severity: severityOverride.optional(),
+  /**
+   * true or an object: after connecting, a TLS handshake with the certificate verified against the
+   * host name (or `serverName`), reporting the certificate's days left against `certificate`'s
+   * thresholds (30 and 7 days, as for HTTP).
+   */
+  tls: z
+    .union([
+      z.boolean(),
+      z.strictObject({
+        serverName: z
+          .string()
+          .regex(/^[A-Za-z0-9.-]{1,253}$/, 'invalid serverName (a DNS name)')
+          .optional(),
+        certificate: z.strictObject({ warningDays: days.default(30), criticalDays: days.default(7) }).optional(),
+      }),
+    ])
+    .default(false),
+});
+
+export type TcpCheckConfig = z.output<typeof tcpCheckSchema>;
+
+/** The check name of CONTRACT section 2: `name`, else `<host>-<port>` (one host often has several ports watched). */
+export function tcpCheckName(check: Pick<TcpCheckConfig, 'name' | 'host' | 'port'>): string {
+  return check.name ?? `${check.host}-${check.port}`.replace(/[^A-Za-z0-9._-]+/g, '-');
+}
+
+/** The TLS settings of a check, or undefined for a plain connect. */
+export function tlsOf(
+  check: TcpCheckConfig,
+): { serverName?: string; certificate?: { warningDays: number; criticalDays: number } } | undefined {
+  if (check.tls === false) return undefined;
+  return check.tls === true ? {} : check.tls;
+}
+
+/** Rules across fields, under the check's path. */
+export function validateTcp(check: TcpCheckConfig, issue: (path: readonly (string | number)[], message: string) => void): void {
+  const certificate = tlsOf(check)?.certificate;
+  if (certificate && certificate.criticalDays > certificate.warningDays)
+    issue(['tls', 'certificate', 'criticalDays'], 'criticalDays must not exceed warningDays');
+}
