@@ -13,6 +13,7 @@ import { backupExpirations } from './s3/backup-retention.js';
 import { JobSchedule, type JobScheduleTimingProps } from './scheduler/job-schedule.js';
 import { AlertTopics } from './sns/alert-topics.js';
 import { ChatChannels } from './chat/chat-channels.js';
+import { dashboardConsoleUrl } from './monitoring/dashboard-link.js';
 import { ServerChecks } from './ssm/index.js';
 import { BackupJob } from './backup/backup-job.js';
 import { backedUpEntries } from '../functions/backup/entries.js';
@@ -190,6 +191,7 @@ export class OpsAutopilotStack extends Stack {
     return {
       [ENV.bucket]: this.bucket.bucket.bucketName,
       [ENV.topicArns]: this.toJsonString(this.topics.topicArns),
+      [ENV.dashboardUrl]: dashboardConsoleUrl(this),
     };
   }
 

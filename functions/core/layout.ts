@@ -53,6 +53,8 @@ export const ENV = {
   ssmOutputPrefix: 'AUTOPILOT_SSM_OUTPUT_PREFIX',
   /** The host-backup document's name, when any database is backed up through SSM. */
   backupDocument: 'AUTOPILOT_BACKUP_DOCUMENT',
+  /** The CloudWatch dashboard's console URL, linked from alert bodies (every function). */
+  dashboardUrl: 'AUTOPILOT_DASHBOARD_URL',
 } as const;
 
 /** Environment variables read by the CLI and the CDK app (set by the user, not by the stack). */

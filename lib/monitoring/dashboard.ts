@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as cw from 'aws-cdk-lib/aws-cloudwatch';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -6,6 +6,7 @@ import type { Config } from '../../functions/core/config/schema.js';
 import { durationMs } from '../../functions/core/config/duration.js';
 import { SEVERITIES, type Severity } from '../../functions/core/domain/severity.js';
 import { DIMENSION, FINDING_METRICS, METRICS_NAMESPACE } from '../../functions/core/observability/metric-names.js';
+import { defaultDashboardName } from './dashboard-link.js';
 import { scheduleIntervalSeconds, spanText } from './invocation-window.js';
 import { targetSummary, targetsOverview, type TargetOverview } from './targets-overview.js';
 import { groupByFunction, type FunctionGroup, type WatchedFunction } from './watched-function.js';
@@ -56,10 +57,9 @@ export class OperationsDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: OperationsDashboardProps) {
     super(scope, id);
-    const stack = Stack.of(this);
     this.namespace = props.namespace ?? METRICS_NAMESPACE;
     this.dashboard = new cw.Dashboard(this, 'Dashboard', {
-      dashboardName: props.dashboardName ?? `${stack.stackName}-${stack.region}`,
+      dashboardName: props.dashboardName ?? defaultDashboardName(this),
       defaultInterval: Duration.days(1),
     });
     const groups = groupByFunction(props.functions);

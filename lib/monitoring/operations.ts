@@ -1,10 +1,11 @@
-import { CfnOutput, Stack } from 'aws-cdk-lib';
+import { CfnOutput } from 'aws-cdk-lib';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Config } from '../../functions/core/config/schema.js';
 import { ConsoleTestEvents, type ConsoleTestEventFunction } from '../console/test-events.js';
 import { OperationsDashboard } from './dashboard.js';
+import { dashboardConsoleUrl } from './dashboard-link.js';
 import type { WatchedFunction } from './watched-function.js';
 import { Watchers } from './watchers.js';
 
@@ -66,8 +67,7 @@ export class Operations extends Construct {
 
   /** The dashboard in the CloudWatch console. */
   get dashboardUrl(): string {
-    const region = Stack.of(this).region;
-    return `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${this.dashboard.dashboard.dashboardName}`;
+    return dashboardConsoleUrl(this, this.dashboard.dashboard.dashboardName);
   }
 }
 

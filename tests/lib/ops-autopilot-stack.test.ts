@@ -253,7 +253,13 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
       expect(fn.Properties.Timeout).toBe(60);
       expect(fn.Properties.Handler).toBe('index.handler');
       const env = fn.Properties.Environment.Variables;
-      expect(Object.keys(env).sort()).toEqual(['AUTOPILOT_BUCKET', 'AUTOPILOT_TOPIC_ARNS', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME']);
+      expect(Object.keys(env).sort()).toEqual([
+        'AUTOPILOT_BUCKET',
+        'AUTOPILOT_DASHBOARD_URL',
+        'AUTOPILOT_TOPIC_ARNS',
+        'NODE_OPTIONS',
+        'POWERTOOLS_SERVICE_NAME',
+      ]);
       expect(env.POWERTOOLS_SERVICE_NAME).toBe('autopilot-health');
       expect(env.AUTOPILOT_BUCKET).toEqual({ Ref: idOf('AWS::S3::Bucket', 'StorageBucket') });
       // The JSON object of topic ARNs, joined by CloudFormation: parse it with the Refs as placeholders.

@@ -7,6 +7,7 @@ import { PreconditionFailedError } from '../errors.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import { evaluate, type SuppressedItem } from './evaluate.js';
+import { readDashboardUrl } from '../run/environment.js';
 import { renderNotification } from './message.js';
 import { claim, DEFAULT_LEASE_MS, settle } from './outbox.js';
 import {
@@ -151,7 +152,8 @@ export async function processFindings(input: ProcessFindingsInput): Promise<Proc
   const render = (entry: OutboxEntry): Notification => {
     if (entry.stateLost) return renderStateLost(entry.stateLost, config, Object.keys(config.targets));
     const channel = byName.get(entry.channel)!;
-    return (channel.render ?? renderNotification)(entry.planned!, config);
+    if (channel.render) return channel.render(entry.planned!, config);
+    return renderNotification(entry.planned!, config, { dashboard: readDashboardUrl() });
   };
 
   // 1. Claim.

@@ -55,3 +55,8 @@ export function readServerCheckEnvironment(env: NodeJS.ProcessEnv = process.env)
 export function readBackupDocument(env: NodeJS.ProcessEnv = process.env): string | undefined {
   return env[ENV.backupDocument] || undefined;
 }
+
+/** The dashboard alert bodies link; undefined in --local runs. */
+export function readDashboardUrl(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env[ENV.dashboardUrl] || undefined;
+}

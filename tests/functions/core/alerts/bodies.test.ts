@@ -1,6 +1,6 @@
 import { PublishCommand, SNSClient, type PublishCommandInput } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SnsChannel } from '../../../../functions/core/delivery/channels/sns/index.js';
 import { SNS_MESSAGE_KEYS } from '../../../../functions/core/alerts/bodies/index.js';
 import { smsText } from '../../../../functions/core/alerts/bodies/sms.js';
@@ -157,6 +157,22 @@ describe.each(['en', 'ja'] as const)('per-protocol SNS messages (%s)', (language
     expect(chat.content.keywords).toEqual(['CRITICAL', 'health', 'mycats']);
     expect(chat.metadata.additionalContext).toMatchObject({ schema: ALERT_DOCUMENT_SCHEMA, job: 'health', severity: 'critical' });
     expect(JSON.parse(chat.metadata.additionalContext.document!)).toEqual(doc);
+  });
+
+  it('links the dashboard the stack names in AUTOPILOT_DASHBOARD_URL', async () => {
+    const url =
+      'https://ap-northeast-1.console.aws.amazon.com/cloudwatch/home?region=ap-northeast-1#dashboards/dashboard/Ops-ap-northeast-1';
+    vi.stubEnv('AUTOPILOT_DASHBOARD_URL', url);
+    try {
+      const run = harness(language);
+      await run(0, [httpFinding('mycats', 'api', 'critical', down)]);
+      const published = parsePublish((await run(5, [httpFinding('mycats', 'api', 'critical', down)]))[0]!);
+      expect(published.json.dashboard).toBe(url);
+      expect(published.email).toContain(url);
+      expect(chatbotEventSchema.parse(published.https).metadata.relatedResources).toEqual([url]);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('the states: repeat, then resolved with no action asked, each with its SMS line under 140 bytes', async () => {
