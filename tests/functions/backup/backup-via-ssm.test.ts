@@ -22,7 +22,8 @@ import { validateConfig } from '../../../functions/core/config/validate.js';
 import type { Config } from '../../../functions/core/config/schema.js';
 import { backupViaSsm, parseHostResult, partSizeFor, PART_URLS } from '../../../functions/backup/backup-via-ssm.js';
 import { backedUpEntries } from '../../../functions/backup/entries.js';
-import { parseManifest } from '../../../functions/backup/manifest.js';
+import { type BackupManifest, parseManifest } from '../../../functions/backup/manifest.js';
+import type { BackupOutcome } from '../../../functions/backup/outcome.js';
 import { HOST_BACKUP_SCRIPT } from '../../../functions/backup/ssm/host-backup-script.js';
 import { S3PartUploads, type PartUploads } from '../../../functions/backup/ssm/part-uploads.js';
 import { LocalBash } from '../../../functions/remote/local-bash.js';
@@ -33,6 +34,12 @@ import { S3TestServer } from '../../support/s3-server.js';
 import { seedLargeTable, seedRealisticDatabase, tableChecksums } from './support/fixtures.js';
 
 const MiB = 1024 * 1024;
+
+/** The manifest of a backup that must have succeeded (its reason, when it did not). */
+function manifestOf(outcome: BackupOutcome): BackupManifest {
+  if (!outcome.ok) throw new Error(`backup failed (${outcome.stage}): ${outcome.reason}`);
+  return outcome.manifest;
+}
 
 describe('backup via SSM: the on-host script, for real, against presigned part URLs', () => {
   let cluster: PostgresCluster;
@@ -98,10 +105,7 @@ describe('backup via SSM: the on-host script, for real, against presigned part U
     });
 
   it('dumps PostgreSQL on the host in 5 MiB parts, completes, verifies and restores equal rows', async () => {
-    const outcome = await backUpShiojiri(5 * MiB, '2026-11-23T17:00:00Z');
-    expect(outcome).toMatchObject({ ok: true });
-    if (!outcome.ok) return;
-    const m = outcome.manifest;
+    const m = manifestOf(await backUpShiojiri(5 * MiB, '2026-11-23T17:00:00Z'));
     expect(m).toMatchObject({
       via: 'ssm',
       kind: 'postgres',
@@ -123,9 +127,7 @@ describe('backup via SSM: the on-host script, for real, against presigned part U
   it('snapshots SQLite with .backup, gzips it, and the stored file opens with the same rows', async () => {
     const [entry] = backedUpEntries(config, ['tasks']);
     const outcome = await backupViaSsm({ entry: entry!, servers: config.targets.tasks!.servers, store, uploads, remote });
-    expect(outcome).toMatchObject({ ok: true });
-    if (!outcome.ok) return;
-    const m = outcome.manifest;
+    const m = manifestOf(outcome);
     expect(m).toMatchObject({
       kind: 'sqlite',
       format: 'sqlite-gzip',
@@ -139,8 +141,8 @@ describe('backup via SSM: the on-host script, for real, against presigned part U
     writeFileSync(copy, gunzipSync((await store.get(m.key))!.body));
     const count = (db: string) => execFileSync('sqlite3', [db, 'SELECT count(*), sum(done), sum(length(payload)) FROM tasks']).toString();
     expect(count(copy)).toBe(count(sqlitePath));
-    expect(outcome.manifestKey).toBe(m.key.replace(/\.sqlite\.gz$/, '.json'));
-    expect(parseManifest((await store.get(outcome.manifestKey))!.body, 'm').sha256).toBe(m.sha256);
+    expect(outcome.ok && outcome.manifestKey).toBe(m.key.replace(/\.sqlite\.gz$/, '.json'));
+    expect(parseManifest((await store.get(m.key.replace(/\.sqlite\.gz$/, '.json')))!.body, 'm').sha256).toBe(m.sha256);
   });
 
   it('a failing script leaves no object and says why', async () => {
