@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../../functions/core/config/validate.js';
 import { ConfigError } from '../../../functions/core/errors.js';
@@ -17,7 +18,6 @@ describe('collectHealthFindings', () => {
     server = await startHttpServer({
       '/ok': { body: 'OK' },
       '/slow': { delayMs: 100, body: 'OK' },
-      '/slower': { delayMs: 300, body: 'OK' },
       '/down': { status: 500 },
     });
     cluster = await PostgresCluster.start();
@@ -40,11 +40,28 @@ describe('collectHealthFindings', () => {
 
   it('runs at most 64 at once by default', async () => {
     server.stats.maxInFlight = 0;
-    // 300 ms answers: the 64 starts, one per millisecond, are all made before the first answer.
-    const checks = slowChecks(DEFAULT_HEALTH_CONCURRENCY + 6).map((c) => ({ ...c, url: server.url('/slower') }));
+    // The server holds every answer until 64 requests wait (or 20 s pass), then answers at once: the
+    // figure does not depend on the 64 starts beating a fixed delay on a loaded machine.
+    const held: ServerResponse[] = [];
+    let gateOpen = false;
+    let cap: NodeJS.Timeout | undefined;
+    const release = (): void => {
+      gateOpen = true;
+      clearTimeout(cap);
+      for (const res of held.splice(0)) res.end('OK');
+    };
+    server.route('/gate', (_req, res) => {
+      if (gateOpen) return void res.end('OK');
+      held.push(res);
+      cap ??= setTimeout(release, 20_000);
+      if (held.length >= DEFAULT_HEALTH_CONCURRENCY) release();
+    });
+    const checks = slowChecks(DEFAULT_HEALTH_CONCURRENCY + 6).map((c) => ({ ...c, url: server.url('/gate'), timeout: '30s' }));
     const config = validateConfig({ targets: { shop: { health: checks } } });
     const findings = await collectHealthFindings(config, { secrets: noSecrets });
+    release();
     expect(findings).toHaveLength(70);
+    expect(findings.every((f) => f.severity === 'ok')).toBe(true);
     expect(server.stats.maxInFlight).toBe(64);
   });
 
