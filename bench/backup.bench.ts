@@ -1,103 +1,181 @@
 /**
- * Backup bench: the product's streamed backup against plain `pg_dump -Fc > /dev/null`, on a
- * database of poorly compressible data (random bytea plus hex text), at each size in BENCH_SIZES.
+ * Backup bench: in ONE run, on the same database and the same S3 server, at each size in BENCH_SIZES:
+ *   plain     `pg_dump -Fc --compress=<the product's> > /dev/null`: the floor
+ *   default   `pg_dump -Fc` (its default gzip level), bytes counted: the archive-size yardstick (once per size)
+ *   product   the product's backup (bundled like the image, its own process): dump, upload, verify, manifest
+ *   peer      jameshy/pgdump-aws-lambda's operating point: `pg_dump -Fc -Z1` streamed through
+ *             @aws-sdk/lib-storage `Upload` with 5 MiB parts (its default queue of 4), its own process
+ *   @quota    product and peer again under a cgroup CPU quota equal to Lambda's share at a memory size
+ *             (cpu.cfs_quota_us; 1769 MB = 1 vCPU, so 1024 MB = 0.58), process tree included (pg_dump runs
+ *             in the function's sandbox too)
  *
- *   npm run bench:backup                  # 1 GB and 3 GB
- *   BENCH_SIZES=1 npm run bench:backup    # sizes in GB (binary), ascending
- *   BENCH_ROUNDS=3 ...                    # timed pairs per size (default 2), order alternating
- *   BENCH_CHILD_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" ...   # node options for the product's process
+ *   npm run bench:backup                  # 1 GiB and 3 GiB
+ *   BENCH_SIZES=0.25,0.5 npm run bench:backup
+ *   BENCH_ROUNDS=2 ...                    # timed rounds per size (default 1), order rotating
+ *   BENCH_QUOTA_MB=1024,1769 ...          # Lambda memory sizes whose CPU share is modelled (default 1024,1769)
  *
- * The product runs in its own Node process (bundled by esbuild like the Lambda image), streaming
- * into an S3 protocol server (s3rver) on loopback; its peak RSS is the child's own high-water
- * mark (VmHWM), which excludes pg_dump, pg_restore and the S3 server. The product's time
- * includes everything a run does: catalog snapshot, dump, upload, verification (the server's
- * MD5s against the uploader's, the stored size, pg_restore --list on the stored archive's head;
- * or a whole read-back where the server's ETags say nothing) and the manifest.
- *
- * The S3 server stands in for S3, which runs on other machines, so: it runs in its own process
- * at low CPU priority (nice 10), keeps its files in RAM (/dev/shm) rather than on the disk the
- * database is read from, and completes multipart uploads the way S3 does, without s3rver's
- * whole-object copy (tests/support/s3-server.ts). Its CPU time is printed all the same.
- * Before every timed run the machine is settled: CHECKPOINT, sync, dirty pages written back.
- * Goals: ratio <= 1.10; peak RSS <= 200 MB and within 10% between sizes.
+ * pg_dump is PostgreSQL 17 (PG17_BIN_DIR or ../shared/tools/pg-trixie.sh's /opt/pg-trixie.bin), as in the image;
+ * PG_BIN_DIR overrides. Peak RSS is the product's own process (VmHWM), without pg_dump and the S3 server.
+ * "Own CPU" is the product process's user+system time: everything but pg_dump (and pg_restore --list).
+ * The S3 server stands in for S3, which runs on other machines: its own process (BENCH_S3_NICE, default 0:
+ * at nice 10 on a machine other jobs keep busy it is starved and every uploader waits on it), files in RAM
+ * (/dev/shm), S3-like multipart completion (tests/support/s3-server.ts). Before every timed run the
+ * machine is settled (CHECKPOINT, sync, dirty pages written back).
+ * Goals: product wall <= 0.4x the peer; archive <= `pg_dump -Fc` at its default level; own CPU <= 4 s per GiB
+ * dumped; peak RSS <= 150 MB and within 10% between sizes. Figures also go to $TMPDIR/autopilot-backup-bench.json.
  */
 import { spawn } from 'node:child_process';
 import {
+  closeSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   openSync,
-  closeSync,
   readdirSync,
   readFileSync,
+  rmdirSync,
   rmSync,
   statfsSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { setPriority, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
-import { setPriority } from 'node:os';
-import { createInterface } from 'node:readline';
 import { S3ObjectStore } from '../functions/core/adapters/s3-object-store.js';
 import { validateConfig } from '../functions/core/config/validate.js';
 import { pgToolInfo } from '../functions/backup/pg-tools.js';
+import { compressionLabel, pgDumpCompressArg, resolveCompression } from '../functions/backup/compression.js';
+import { LAMBDA_MAX_TIMEOUT_MS, SAFETY_MARGIN_MS } from '../functions/backup/lambda-budget.js';
 import { PostgresCluster } from '../tests/support/postgres-cluster.js';
+import { pg17BinDir } from '../tests/support/pg-versions.js';
 import { s3TestClient } from '../tests/support/s3-server.js';
 
 const GiB = 1024 ** 3;
+const MB = 1024 ** 2;
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const sizes = (process.env.BENCH_SIZES ?? '1,3')
   .split(',')
   .map(Number)
   .filter((n) => n > 0)
   .sort((a, b) => a - b);
-const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 2));
+const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
+const S3_NICE = Number(process.env.BENCH_S3_NICE ?? 0);
+/** `pg_dump -Fc` at its default level is slow (gzip 6): measured at the first size only unless BENCH_DEFAULT_LEVEL=all. */
+const defaultLevelEverySize = process.env.BENCH_DEFAULT_LEVEL === 'all';
+const quotaMbs = (process.env.BENCH_QUOTA_MB ?? '1024,1769')
+  .split(',')
+  .map(Number)
+  .filter((n) => n >= 128);
+/** Lambda gives a function 1 vCPU at 1,769 MB, in proportion below. */
+const LAMBDA_MB_PER_VCPU = 1769;
+/** arm64 Lambda, us-east-1, per GB-second (requests are noise next to it). */
+const LAMBDA_ARM_USD_PER_GB_S = 0.0000133334;
+/** pgdump-aws-lambda's Upload: lib-storage's minimum and default part size, default queue. */
+const PEER_PART_SIZE = 5 * MB;
 
 const CHILD_SOURCE = `
 import { readFileSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
 import { backupPostgres } from './functions/backup/backup-postgres.ts';
 import { S3ObjectStore } from './functions/core/adapters/s3-object-store.ts';
 import { createS3Client } from './functions/core/adapters/s3-client.ts';
 const input = JSON.parse(process.env.BENCH_INPUT);
-const client = createS3Client(input.endpoint);
-// s3rver completes a multipart upload by copying every part into one file (real S3 does not):
-// time that call, so the report can show the product's figure without the loopback server's copy.
-let completeMs = 0;
-client.middlewareStack.add((next, context) => async (args) => {
-  const t = performance.now();
-  try {
-    return await next(args);
-  } finally {
-    if (context.commandName === 'CompleteMultipartUploadCommand') completeMs += performance.now() - t;
-  }
-}, { step: 'initialize', name: 'benchTiming' });
-const store = new S3ObjectStore(input.bucket, client);
-const startRssKb = Number(/VmRSS:\\s+(\\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0);
+const store = new S3ObjectStore(input.bucket, createS3Client(input.endpoint));
 const started = performance.now();
 const outcome = await backupPostgres({ target: 'bench', db: input.db, store, secrets: { postgresPassword: async () => input.password } });
 const elapsedMs = performance.now() - started;
 const hwm = /VmHWM:\\s+(\\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-process.stdout.write(JSON.stringify({ outcome, elapsedMs, completeMs, startRssKb, cpu: process.cpuUsage(), vmHwmKb: hwm ? Number(hwm[1]) : null }));
+process.stdout.write(JSON.stringify({ outcome, elapsedMs, cpu: process.cpuUsage(), vmHwmKb: hwm ? Number(hwm[1]) : null }));
 `;
 
-function bundleChild(dir: string): string {
-  const outfile = join(dir, 'backup-child.mjs');
+/** jameshy/pgdump-aws-lambda's upload path: pg_dump -Fc -Z1's stdout as the Body of a lib-storage Upload. */
+const PEER_SOURCE = `
+import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+const input = JSON.parse(process.env.BENCH_INPUT);
+const client = new S3Client({
+  endpoint: input.endpoint, region: 'us-east-1', forcePathStyle: true,
+  requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
+});
+const started = performance.now();
+const dump = spawn(input.pgDump, ['-Fc', '-Z1', '-h', input.db.host, '-p', String(input.db.port), '-U', input.db.user, input.db.database],
+  { env: { ...process.env, PGPASSWORD: input.password }, stdio: ['ignore', 'pipe', 'inherit'] });
+const exited = new Promise((resolve) => dump.once('close', resolve));
+let bytes = 0;
+dump.stdout.on('data', (c) => (bytes += c.length));
+const upload = new Upload({ client, params: { Bucket: input.bucket, Key: input.key, Body: dump.stdout }, partSize: ${PEER_PART_SIZE} });
+await upload.done();
+const code = await exited;
+const elapsedMs = performance.now() - started;
+const hwm = /VmHWM:\\s+(\\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+process.stdout.write(JSON.stringify({ code, bytes, elapsedMs, cpu: process.cpuUsage(), vmHwmKb: hwm ? Number(hwm[1]) : null }));
+`;
+
+function bundle(dir: string, name: string, contents: string): string {
+  const outfile = join(dir, `${name}.mjs`);
   buildSync({
-    stdin: { contents: CHILD_SOURCE, resolveDir: ROOT, sourcefile: 'backup-child.ts', loader: 'ts' },
+    stdin: { contents, resolveDir: ROOT, sourcefile: `${name}.ts`, loader: 'ts' },
     outfile,
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node20',
+    target: 'node24',
     banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
     external: ['pg-native'],
     logLevel: 'error',
   });
   return outfile;
+}
+
+/**
+ * A cgroup v1 CPU quota (the machine has v1 controllers at /sys/fs/cgroup/cpu; on a v2-only host
+ * cpu.max in a child of /sys/fs/cgroup): a command started through it runs, with all its children,
+ * at `vcpu` CPUs.
+ */
+class CpuQuota {
+  private constructor(
+    readonly dir: string,
+    readonly vcpu: number,
+    private readonly v2: boolean,
+  ) {}
+
+  static create(name: string, vcpu: number): CpuQuota {
+    const v1 = '/sys/fs/cgroup/cpu';
+    const v2 = existsSync('/sys/fs/cgroup/cgroup.controllers');
+    const dir = v2 ? join('/sys/fs/cgroup', name) : join(v1, name);
+    if (!v2 && !existsSync(join(v1, 'cpu.cfs_quota_us')))
+      throw new Error('no cgroup cpu controller at /sys/fs/cgroup/cpu (v1) or /sys/fs/cgroup (v2)');
+    mkdirSync(dir, { recursive: true });
+    const period = 100_000;
+    if (v2) writeFileSync(join(dir, 'cpu.max'), `${Math.round(vcpu * period)} ${period}`);
+    else {
+      writeFileSync(join(dir, 'cpu.cfs_period_us'), String(period));
+      writeFileSync(join(dir, 'cpu.cfs_quota_us'), String(Math.round(vcpu * period)));
+    }
+    return new CpuQuota(dir, vcpu, v2);
+  }
+
+  /** argv that joins the cgroup first and then execs the command, so every child is inside from its start. */
+  wrap(command: string, args: string[]): [string, string[]] {
+    return ['sh', ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', this.dir, command, ...args]];
+  }
+
+  describe(): string {
+    return `${this.v2 ? 'cgroup v2 cpu.max' : 'cgroup v1 cpu.cfs_quota_us'} ${Math.round(this.vcpu * 100_000)}/100000`;
+  }
+
+  remove(): void {
+    try {
+      rmdirSync(this.dir);
+    } catch {
+      // still busy: the kernel frees it with its last process
+    }
+  }
 }
 
 /** CPU seconds the whole machine spent busy (all cores, /proc/stat), to show contention. */
@@ -166,7 +244,7 @@ async function startS3Server(root: string): Promise<S3ServerProcess> {
     createInterface({ input: child.stdout! }).once('line', resolveLine);
   });
   const info = JSON.parse(line) as { endpoint: string; bucket: string };
-  renice(child.pid!, 10);
+  renice(child.pid!, S3_NICE);
   return {
     ...info,
     pid: child.pid!,
@@ -204,7 +282,6 @@ async function growTo(cluster: PostgresCluster, bytes: number): Promise<number> 
   const size = async () => Number((await cluster.query<{ s: string }>(`SELECT pg_database_size('bench') AS s`, 'bench'))[0]!.s);
   let next = Number((await cluster.query<{ m: string }>('SELECT coalesce(max(id), 0) AS m FROM blobs', 'bench'))[0]!.m) + 1;
   const batch = 50_000;
-  // Two writers at once: the machine has two cores.
   while ((await size()) < bytes) {
     const starts = [next, next + batch];
     next += 2 * batch;
@@ -222,31 +299,22 @@ async function growTo(cluster: PostgresCluster, bytes: number): Promise<number> 
   return size();
 }
 
-interface Figures {
-  sizeGiB: number;
-  dbBytes: number;
+interface Sample {
+  ms: number;
   archiveBytes: number;
-  plainMs: number[];
-  productMs: number[];
-  completeMs: number[];
-  verifyMs: number[];
-  dumpMs: number[];
-  peakRssMb: number[];
-  productCpuS: number[];
-  serverCpuS: number[];
+  ownCpuS: number;
+  peakRssMb: number;
+  detail?: string;
 }
 
-interface ChildResult {
-  outcome: {
-    ok: boolean;
-    reason?: string;
-    manifest?: { size: number; key: string; verifyMs?: number; dumpMs?: number; verifiedBy?: string };
-  };
-  elapsedMs: number;
-  completeMs: number;
-  vmHwmKb: number;
-  startRssKb: number;
-  cpu: { user: number; system: number };
+type Subject = 'plain' | 'product' | 'peer' | `product@${number}` | `peer@${number}`;
+
+interface SizeFigures {
+  sizeGiB: number;
+  dbBytes: number;
+  defaultArchiveBytes: number;
+  defaultMs: number;
+  samples: Partial<Record<Subject, Sample[]>>;
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -258,20 +326,30 @@ async function main(): Promise<void> {
   const free = freeBytes(tmpdir());
   console.log(`free space in ${tmpdir()}: ${(free / GiB).toFixed(1)} GiB; the database needs about ${(needed / GiB).toFixed(1)} GiB`);
   if (free < needed) throw new Error('not enough disk space for the bench (BENCH_SIZES)');
-  const shmNeeded = (sizes.at(-1)! * 1.1 + 0.5) * GiB;
+  const shmNeeded = (sizes.at(-1)! * 1.5 + 0.5) * GiB;
   const s3Root = process.env.BENCH_S3_DIR ?? (existsSync('/dev/shm') && freeBytes('/dev/shm') > shmNeeded ? '/dev/shm' : tmpdir());
   if (s3Root !== '/dev/shm')
-    console.log(`note: the S3 server keeps its files in ${s3Root}, on disk: its writeback will weigh on the product's figures`);
-  if (!process.env.BENCH_S3_DIR && freeBytes(s3Root) < shmNeeded)
-    throw new Error(`not enough space in ${s3Root} for the S3 server's copy of the archive`);
-
+    console.log(`note: the S3 server keeps its files in ${s3Root}, on disk: its writeback weighs on every uploader alike`);
   if (s3Root === '/dev/shm') prefault(s3Root, shmNeeded);
-  const child = bundleChild(work);
+
+  const pgBinDir = process.env.PG_BIN_DIR ?? pg17BinDir();
+  if (!pgBinDir) throw new Error('no PostgreSQL 17 client: run ../shared/tools/pg-trixie.sh (or set PG17_BIN_DIR / PG_BIN_DIR)');
+  const toolEnv = { ...process.env, PG_BIN_DIR: pgBinDir };
+  const pgDump = await pgToolInfo('pg_dump', toolEnv);
+  const compression = resolveCompression(undefined, pgDump.version.major);
+  const compressArg = pgDumpCompressArg(compression, pgDump.version.major);
+
+  const productChild = bundle(work, 'product', CHILD_SOURCE);
+  const peerChild = bundle(work, 'peer', PEER_SOURCE);
+  const quotas = new Map(quotaMbs.map((mb) => [mb, CpuQuota.create(`autopilot-bench-${process.pid}-${mb}`, mb / LAMBDA_MB_PER_VCPU)]));
   const [cluster, s3] = await Promise.all([PostgresCluster.start(), startS3Server(s3Root)]);
-  const pgDump = await pgToolInfo('pg_dump');
-  console.log(`S3 server (s3rver, S3-like multipart completion) on ${s3.endpoint}, pid ${s3.pid} at nice 10, files in ${s3Root}`);
-  console.log(`pg_dump: ${pgDump.path} (${pgDump.version.text}); node ${process.version}; timed pairs per size: ${rounds}`);
-  const results: Figures[] = [];
+  console.log(`S3 server (s3rver, S3-like multipart completion) on ${s3.endpoint}, pid ${s3.pid} at nice ${S3_NICE}, files in ${s3Root}`);
+  console.log(
+    `pg_dump: ${pgDump.path} (${pgDump.versionLine}); the product's default compression: ${compressionLabel(compression)}; node ${process.version}`,
+  );
+  for (const [mb, q] of quotas) console.log(`Lambda at ${mb} MB: ${q.vcpu.toFixed(2)} vCPU, modelled with ${q.describe()}`);
+  console.log(`server: PostgreSQL ${cluster.bin}; rounds per size: ${rounds}`);
+  const results: SizeFigures[] = [];
   try {
     await cluster.createDatabase('bench');
     const config = validateConfig({
@@ -280,58 +358,87 @@ async function main(): Promise<void> {
     const db = config.targets.bench!.postgres![0]!;
     const pgEnv = { ...process.env, PGPASSWORD: cluster.password };
     const store = new S3ObjectStore(s3.bucket, s3TestClient(s3.endpoint));
+    const conn = ['--no-password', '-h', '127.0.0.1', '-p', String(cluster.port), '-U', cluster.superuser, '-d', 'bench'];
+    const childEnv = (input: Record<string, unknown>) => ({
+      ...toolEnv,
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      AWS_REGION: 'us-east-1',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      BENCH_INPUT: JSON.stringify({
+        bucket: s3.bucket,
+        endpoint: s3.endpoint,
+        db,
+        password: cluster.password,
+        pgDump: pgDump.path,
+        ...input,
+      }),
+    });
 
-    const timePlain = async (figures: Figures) => {
-      await settle(cluster);
+    const timePlain = async (): Promise<Sample> => {
       const devNull = openSync('/dev/null', 'w');
-      const busy = machineBusySeconds();
-      const plain = await run(
-        pgDump.path,
-        ['-Fc', '--no-password', '-h', '127.0.0.1', '-p', String(cluster.port), '-U', cluster.superuser, '-d', 'bench'],
-        { env: pgEnv, stdoutTo: devNull },
-      );
+      const plain = await run(pgDump.path, ['-Fc', compressArg, ...conn], { env: pgEnv, stdoutTo: devNull });
       closeSync(devNull);
       if (plain.code !== 0) throw new Error(`plain pg_dump exited ${plain.code}`);
-      figures.plainMs.push(plain.ms);
-      console.log(`  plain pg_dump -Fc > /dev/null: ${seconds(plain.ms)} (machine CPU busy ${(machineBusySeconds() - busy).toFixed(1)} s)`);
+      return { ms: plain.ms, archiveBytes: 0, ownCpuS: 0, peakRssMb: 0 };
     };
-    const timeProduct = async (figures: Figures) => {
-      await settle(cluster);
-      const busy = machineBusySeconds();
-      const serverCpu = processCpuSeconds(s3.pid);
-      const product = await run(process.execPath, [...(process.env.BENCH_CHILD_ARGS?.split(' ').filter(Boolean) ?? []), child], {
-        env: {
-          ...process.env,
-          AWS_ACCESS_KEY_ID: 'S3RVER',
-          AWS_SECRET_ACCESS_KEY: 'S3RVER',
-          AWS_REGION: 'us-east-1',
-          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-          BENCH_INPUT: JSON.stringify({ bucket: s3.bucket, endpoint: s3.endpoint, db, password: cluster.password }),
-        },
-      });
-      const result = JSON.parse(product.stdout) as ChildResult;
+    const timeProduct = async (quota?: CpuQuota): Promise<Sample> => {
+      const [command, args] = quota ? quota.wrap(process.execPath, [productChild]) : [process.execPath, [productChild]];
+      const product = await run(command, args, { env: childEnv({}) });
+      const result = JSON.parse(product.stdout) as {
+        outcome: {
+          ok: boolean;
+          reason?: string;
+          manifest?: { size: number; key: string; verifyMs?: number; dumpMs?: number; verifiedBy?: string };
+        };
+        elapsedMs: number;
+        vmHwmKb: number;
+        cpu: { user: number; system: number };
+      };
       if (!result.outcome.ok) throw new Error(`product backup failed: ${result.outcome.reason}`);
-      const manifest = result.outcome.manifest!;
-      const productCpuS = (result.cpu.user + result.cpu.system) / 1e6;
-      const serverCpuS = processCpuSeconds(s3.pid) - serverCpu;
-      figures.productMs.push(result.elapsedMs);
-      figures.completeMs.push(result.completeMs);
-      figures.verifyMs.push(manifest.verifyMs ?? 0);
-      figures.dumpMs.push(manifest.dumpMs ?? 0);
-      figures.peakRssMb.push(result.vmHwmKb / 1024);
-      figures.productCpuS.push(productCpuS);
-      figures.serverCpuS.push(serverCpuS);
-      figures.archiveBytes = manifest.size;
-      console.log(
-        `  product backup: ${seconds(result.elapsedMs)}, archive ${(manifest.size / GiB).toFixed(2)} GiB, ` +
-          `of which pg_dump ${seconds(manifest.dumpMs ?? 0)}, verification ${seconds(manifest.verifyMs ?? 0)} (${manifest.verifiedBy ?? 'n/a'}), CompleteMultipartUpload ${seconds(result.completeMs)}; ` +
-          `peak RSS ${(result.vmHwmKb / 1024).toFixed(0)} MB (${(result.startRssKb / 1024).toFixed(0)} MB before the backup); ` +
-          `CPU: product ${productCpuS.toFixed(1)} s (user ${(result.cpu.user / 1e6).toFixed(1)}), S3 server ${serverCpuS.toFixed(1)} s, machine ${(machineBusySeconds() - busy).toFixed(1)} s`,
-      );
-      // Keep RAM for the next run: the S3 server's copy is no longer needed.
-      await store.delete(manifest.key);
-      await store.delete(manifest.key.replace(/\.dump$/, '.json'));
+      const m = result.outcome.manifest!;
+      await store.delete(m.key);
+      await store.delete(m.key.replace(/\.dump$/, '.json'));
+      return {
+        ms: result.elapsedMs,
+        archiveBytes: m.size,
+        ownCpuS: (result.cpu.user + result.cpu.system) / 1e6,
+        peakRssMb: result.vmHwmKb / 1024,
+        detail: `pg_dump ${seconds(m.dumpMs ?? 0)}, verification ${seconds(m.verifyMs ?? 0)} (${m.verifiedBy ?? 'n/a'})`,
+      };
     };
+    const timePeer = async (quota?: CpuQuota): Promise<Sample> => {
+      const key = `peer/${Date.now()}.dump`;
+      const [command, args] = quota ? quota.wrap(process.execPath, [peerChild]) : [process.execPath, [peerChild]];
+      const peer = await run(command, args, { env: childEnv({ key }) });
+      const result = JSON.parse(peer.stdout) as {
+        code: number;
+        bytes: number;
+        elapsedMs: number;
+        vmHwmKb: number;
+        cpu: { user: number; system: number };
+      };
+      if (result.code !== 0) throw new Error(`peer pg_dump exited ${result.code}`);
+      await store.delete(key);
+      return {
+        ms: result.elapsedMs,
+        archiveBytes: result.bytes,
+        ownCpuS: (result.cpu.user + result.cpu.system) / 1e6,
+        peakRssMb: result.vmHwmKb / 1024,
+      };
+    };
+
+    const subjects: Array<[Subject, () => Promise<Sample>]> = [
+      ['plain', () => timePlain()],
+      ['product', () => timeProduct()],
+      ['peer', () => timePeer()],
+      ...[...quotas].flatMap(
+        ([mb, q]): Array<[Subject, () => Promise<Sample>]> => [
+          [`product@${mb}`, () => timeProduct(q)],
+          ...(mb === quotaMbs[0] ? ([[`peer@${mb}`, () => timePeer(q)]] as Array<[Subject, () => Promise<Sample>]>) : []),
+        ],
+      ),
+    ];
 
     for (const sizeGiB of sizes) {
       const genStart = performance.now();
@@ -339,55 +446,119 @@ async function main(): Promise<void> {
       console.log(
         `\n== ${sizeGiB} GiB: database is ${(dbBytes / GiB).toFixed(2)} GiB (generated in ${((performance.now() - genStart) / 1000).toFixed(0)} s)`,
       );
-      const figures: Figures = {
-        sizeGiB,
-        dbBytes,
-        archiveBytes: 0,
-        plainMs: [],
-        productMs: [],
-        completeMs: [],
-        verifyMs: [],
-        dumpMs: [],
-        peakRssMb: [],
-        productCpuS: [],
-        serverCpuS: [],
-      };
+      let byDefault = { bytes: Number.NaN, ms: Number.NaN };
+      if (defaultLevelEverySize || sizeGiB === sizes[0]) {
+        await settle(cluster);
+        byDefault = await countBytes(pgDump.path, ['-Fc', ...conn], pgEnv);
+        console.log(`  pg_dump -Fc (its default level, gzip 6): ${(byDefault.bytes / GiB).toFixed(3)} GiB in ${seconds(byDefault.ms)}`);
+      }
+      const figures: SizeFigures = { sizeGiB, dbBytes, defaultArchiveBytes: byDefault.bytes, defaultMs: byDefault.ms, samples: {} };
       for (let round = 0; round < rounds; round++) {
-        // Alternate the order, so neither side always runs first after the database grew.
-        if (round % 2 === 0) {
-          await timePlain(figures);
-          await timeProduct(figures);
-        } else {
-          await timeProduct(figures);
-          await timePlain(figures);
+        // Rotate the order, so no subject always runs first after the database grew.
+        const order = subjects.map((_, i) => subjects[(i + round) % subjects.length]!);
+        for (const [name, time] of order) {
+          await settle(cluster);
+          const busy = machineBusySeconds();
+          const serverCpu = processCpuSeconds(s3.pid);
+          const sample = await time();
+          figures.samples[name] = [...(figures.samples[name] ?? []), sample];
+          console.log(
+            `  ${name.padEnd(13)} ${seconds(sample.ms).padStart(8)}` +
+              (sample.archiveBytes ? `, archive ${(sample.archiveBytes / GiB).toFixed(3)} GiB` : '') +
+              (sample.peakRssMb ? `, own CPU ${sample.ownCpuS.toFixed(1)} s, peak RSS ${sample.peakRssMb.toFixed(0)} MB` : '') +
+              (sample.detail ? `; ${sample.detail}` : '') +
+              `; S3 server CPU ${(processCpuSeconds(s3.pid) - serverCpu).toFixed(1)} s, machine busy ${(machineBusySeconds() - busy).toFixed(1)} s`,
+          );
         }
       }
       results.push(figures);
     }
   } finally {
     await Promise.all([cluster.stop(), s3.stop()]);
+    for (const q of quotas.values()) q.remove();
     rmSync(work, { recursive: true, force: true });
   }
+  report(results);
+  writeFileSync(join(tmpdir(), 'autopilot-backup-bench.json'), JSON.stringify(results, null, 2));
+}
 
+function report(results: SizeFigures[]): void {
+  const m = (f: SizeFigures, s: Subject, pick: (x: Sample) => number) => mean((f.samples[s] ?? []).map(pick));
+  const ok = (good: boolean) => (good ? 'ok' : 'MISSED');
   console.log(
-    '\nsize     database  archive   plain pg_dump  product   ratio  its pg_dump  verify  complete  product CPU  S3 server CPU  peak RSS',
+    '\nsize      database  plain    product  peer     product/peer  archive(product)  pg_dump -Fc default  own CPU/GiB  peak RSS',
   );
   for (const f of results) {
-    const ratio = mean(f.productMs) / mean(f.plainMs);
+    const dbGiB = f.dbBytes / GiB;
+    const ratio = m(f, 'product', (x) => x.ms) / m(f, 'peer', (x) => x.ms);
+    const archive = m(f, 'product', (x) => x.archiveBytes);
+    // Measured at the first size only: the same data, so the same ratio of default archive to database.
+    const first = results[0]!;
+    const defaultBytes = Number.isNaN(f.defaultArchiveBytes)
+      ? (first.defaultArchiveBytes / first.dbBytes) * f.dbBytes
+      : f.defaultArchiveBytes;
+    const defaultLabel = `${(defaultBytes / GiB).toFixed(3)} GiB${Number.isNaN(f.defaultArchiveBytes) ? ' (scaled)' : ''}`;
+    const cpuPerGiB = m(f, 'product', (x) => x.ownCpuS) / dbGiB;
+    const rss = productPeak(f);
     console.log(
-      `${`${f.sizeGiB} GiB`.padEnd(9)}${`${(f.dbBytes / GiB).toFixed(2)} GiB`.padEnd(10)}${`${(f.archiveBytes / GiB).toFixed(2)} GiB`.padEnd(10)}` +
-        `${seconds(mean(f.plainMs)).padEnd(15)}${seconds(mean(f.productMs)).padEnd(10)}${ratio.toFixed(3).padEnd(7)}` +
-        `${seconds(mean(f.dumpMs)).padEnd(13)}${seconds(mean(f.verifyMs)).padEnd(8)}${seconds(mean(f.completeMs)).padEnd(10)}${`${mean(f.productCpuS).toFixed(1)} s`.padEnd(13)}` +
-        `${`${mean(f.serverCpuS).toFixed(1)} s`.padEnd(15)}${`${Math.max(...f.peakRssMb).toFixed(0)} MB`.padEnd(10)}${ratio <= 1.1 ? 'ratio ok' : 'RATIO OVER 1.10'}`,
+      `${`${f.sizeGiB} GiB`.padEnd(10)}${`${dbGiB.toFixed(2)} GiB`.padEnd(10)}${seconds(m(f, 'plain', (x) => x.ms)).padEnd(9)}` +
+        `${seconds(m(f, 'product', (x) => x.ms)).padEnd(9)}${seconds(m(f, 'peer', (x) => x.ms)).padEnd(9)}` +
+        `${`${ratio.toFixed(2)} (${ok(ratio <= 0.4)})`.padEnd(14)}${`${(archive / GiB).toFixed(3)} GiB (${ok(archive <= defaultBytes)})`.padEnd(18)}` +
+        `${defaultLabel.padEnd(21)}${`${cpuPerGiB.toFixed(2)} s (${ok(cpuPerGiB <= 4)})`.padEnd(13)}` +
+        `${rss.toFixed(0)} MB (${ok(rss <= 150)})`,
     );
+    for (const mb of quotaMbs) {
+      const product = m(f, `product@${mb}`, (x) => x.ms);
+      const peer = f.samples[`peer@${mb}`] ? m(f, `peer@${mb}`, (x) => x.ms) : undefined;
+      const perGiBs = product / 1000 / dbGiB;
+      const usdPerGiB = (mb / 1024) * perGiBs * LAMBDA_ARM_USD_PER_GB_S;
+      const limit = (f.dbBytes / product) * (LAMBDA_MAX_TIMEOUT_MS - SAFETY_MARGIN_MS);
+      console.log(
+        `  at ${mb} MB (${(mb / LAMBDA_MB_PER_VCPU).toFixed(2)} vCPU): product ${seconds(product)}` +
+          (peer !== undefined
+            ? `, peer ${seconds(peer)}, product/peer ${(product / peer).toFixed(2)} (${ok(product / peer <= 0.4)})`
+            : '') +
+          `; ${perGiBs.toFixed(1)} s per GiB of database, $${(usdPerGiB * 1024).toFixed(4)} per TiB backed up; ` +
+          `Lambda (15 min) finishes databases up to ${(limit / GiB).toFixed(1)} GiB at this rate`,
+      );
+    }
   }
-  const peaks = results.map((f) => Math.max(...f.peakRssMb));
+  const peaks = results.map(productPeak);
   const spread = (Math.max(...peaks) - Math.min(...peaks)) / Math.min(...peaks);
   console.log(
-    `peak RSS: at most ${Math.max(...peaks).toFixed(0)} MB (goal 200 MB: ${Math.max(...peaks) <= 200 ? 'ok' : 'OVER'}); ` +
-      `spread between sizes ${(spread * 100).toFixed(1)}% of the smaller (goal within 10%: ${spread <= 0.1 ? 'ok' : 'OVER'})`,
+    `peak RSS: at most ${Math.max(...peaks).toFixed(0)} MB (goal 150 MB: ${ok(Math.max(...peaks) <= 150)}); ` +
+      `spread between sizes ${(spread * 100).toFixed(1)}% (goal within 10%: ${results.length > 1 ? ok(spread <= 0.1) : 'one size only'})`,
   );
-  writeFileSync(join(tmpdir(), 'autopilot-backup-bench.json'), JSON.stringify(results, null, 2));
+  const last = results.at(-1)!;
+  const costs = quotaMbs.map((mb) => ({
+    mb,
+    usd: (mb / 1024) * (m(last, `product@${mb}`, (x) => x.ms) / 1000 / (last.dbBytes / GiB)) * LAMBDA_ARM_USD_PER_GB_S,
+  }));
+  const cheapest = costs.reduce((a, b) => (b.usd < a.usd ? b : a));
+  console.log(
+    `memory: ${costs.map((c) => `${c.mb} MB $${(c.usd * 1024).toFixed(4)}/TiB`).join(', ')}; ` +
+      `cheapest per GB backed up (at ${last.sizeGiB} GiB): ${cheapest.mb} MB, $${cheapest.usd.toFixed(6)} per GiB of database`,
+  );
+}
+
+/** The product process's highest peak RSS at a size, with and without a CPU quota. */
+function productPeak(f: SizeFigures): number {
+  return Math.max(
+    ...Object.entries(f.samples)
+      .filter(([name]) => name.startsWith('product'))
+      .flatMap(([, samples]) => (samples ?? []).map((x) => x.peakRssMb)),
+  );
+}
+
+/** Runs pg_dump with its stdout counted here (no file): the archive's size and the time. */
+async function countBytes(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ bytes: number; ms: number }> {
+  const started = performance.now();
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  let bytes = 0;
+  child.stdout.on('data', (chunk: Buffer) => (bytes += chunk.length));
+  const code = await new Promise<number | null>((resolveExit) => child.once('close', resolveExit));
+  if (code !== 0) throw new Error(`${command} exited ${code}`);
+  return { bytes, ms: performance.now() - started };
 }
 
 await main();

@@ -1,6 +1,7 @@
 import { pgConnectFault } from '../core/pg-connect-fault.js';
 import { createHash } from 'node:crypto';
-import { Transform, type TransformCallback } from 'node:stream';
+import { type Readable, Transform, type TransformCallback } from 'node:stream';
+import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import type { ObjectStore } from '../core/ports/object-store.js';
@@ -204,36 +205,30 @@ export async function restoreBackup(request: RestoreRequest): Promise<RestoreRes
     );
   }
 
-  const args = [
-    '--dbname',
-    target.url,
-    '--no-password',
-    '--single-transaction',
-    '--exit-on-error',
-    ...(request.clean ? ['--clean', '--if-exists'] : []),
-    ...(request.noOwner ? ['--no-owner', '--no-privileges'] : []),
-  ];
-  const restore = startProcess(pgRestore.path, args, env, 'pipe');
+  const objectArgs = [...(request.clean ? ['--clean', '--if-exists'] : []), ...(request.noOwner ? ['--no-owner', '--no-privileges'] : [])];
   const body = await request.store.getStream(chosen.archiveKey);
-  try {
-    // SIGKILL: pg_restore must not see the end of its input and commit what it has.
-    await pipeline(body, new HeldBackVerifier(chosen.manifest, () => restore.child.kill('SIGKILL')), restore.child.stdin!);
-  } catch (error) {
-    restore.terminate(2_000);
+  const serverMajor = await targetServerMajor(request.to);
+  const failed = (cause: string, rolledBack = false) =>
+    new Error(clean(`restore of ${chosen.archiveKey} into ${target.display} failed${rolledBack ? ' (rolled back)' : ''}: ${cause}`));
+  if (pgRestore.version.major >= 17 && serverMajor !== undefined && serverMajor < 17) {
+    await restoreThroughPsql({ pgRestorePath: pgRestore.path, body, manifest: chosen.manifest, url: target.url, objectArgs, env, failed });
+  } else {
+    const args = ['--dbname', target.url, '--no-password', '--single-transaction', '--exit-on-error', ...objectArgs];
+    const restore = startProcess(pgRestore.path, args, env, 'pipe');
+    try {
+      // SIGKILL: pg_restore must not see the end of its input and commit what it has.
+      await pipeline(body, new HeldBackVerifier(chosen.manifest, () => restore.child.kill('SIGKILL')), restore.child.stdin!);
+    } catch (error) {
+      restore.terminate(2_000);
+      const status = await restore.exited;
+      throw failed(
+        error instanceof ArchiveMismatchError || succeeded(status) || status.signal
+          ? (error as Error).message
+          : describeExit('pg_restore', status, restore.stderr.toString()),
+      );
+    }
     const status = await restore.exited;
-    const cause =
-      error instanceof ArchiveMismatchError || succeeded(status) || status.signal
-        ? (error as Error).message
-        : describeExit('pg_restore', status, restore.stderr.toString());
-    throw new Error(clean(`restore of ${chosen.archiveKey} into ${target.display} failed: ${cause}`));
-  }
-  const status = await restore.exited;
-  if (!succeeded(status)) {
-    throw new Error(
-      clean(
-        `restore of ${chosen.archiveKey} into ${target.display} failed (rolled back): ${describeExit('pg_restore', status, restore.stderr.toString())}`,
-      ),
-    );
+    if (!succeeded(status)) throw failed(describeExit('pg_restore', status, restore.stderr.toString()), true);
   }
   const after = await userTables(target, request.to).catch(() => []);
   return {
@@ -244,4 +239,113 @@ export async function restoreBackup(request: RestoreRequest): Promise<RestoreRes
     durationMs: Date.now() - started,
     tables: after.length,
   };
+}
+
+async function targetServerMajor(url: string): Promise<number | undefined> {
+  const client = new pg.Client({ connectionString: url, application_name: 'ops-autopilot-restore', connectionTimeoutMillis: 10_000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ num: string }>(`SELECT current_setting('server_version_num') AS num`);
+    return Math.floor(Number(rows[0]!.num) / 10000);
+  } catch {
+    return undefined;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** The one line of pg_restore 17's session preamble a server before 17 refuses. */
+const TRANSACTION_TIMEOUT_LINE = 'SET transaction_timeout = 0;\n';
+/** The preamble comes first; data never gets looked at. */
+const PREAMBLE_BYTES = 64 * 1024;
+
+/**
+ * pg_restore 17's script with its `SET transaction_timeout = 0;` preamble line dropped (servers
+ * before 17 lack that setting), whose end is held back until pg_restore exited 0: psql must not
+ * reach the end of its input, and commit, after a pg_restore that failed.
+ */
+class OlderServerScript extends Transform {
+  private head: Buffer | undefined = Buffer.alloc(0);
+
+  constructor(private readonly restoreOk: () => Promise<void>) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    if (this.head === undefined) {
+      done(null, chunk);
+      return;
+    }
+    this.head = Buffer.concat([this.head, chunk]);
+    if (this.head.length < PREAMBLE_BYTES) {
+      done();
+      return;
+    }
+    done(null, this.release());
+  }
+
+  override _flush(done: TransformCallback): void {
+    if (this.head !== undefined) this.push(this.release());
+    this.restoreOk().then(
+      () => done(),
+      (error: Error) => done(error),
+    );
+  }
+
+  private release(): Buffer {
+    const text = this.head!.toString('latin1');
+    this.head = undefined;
+    const at = text.indexOf(TRANSACTION_TIMEOUT_LINE);
+    return Buffer.from(at < 0 ? text : text.slice(0, at) + text.slice(at + TRANSACTION_TIMEOUT_LINE.length), 'latin1');
+  }
+}
+
+/**
+ * A pg_dump 17 archive into a server before 17: pg_restore 17 writes the SQL script (`-f -`) and
+ * psql runs it in one transaction that stops at the first error (`-1 -v ON_ERROR_STOP=1`), the
+ * way pg_restore --single-transaction --exit-on-error would, less the one setting the server lacks.
+ * Any failure, or a mismatch with the manifest, kills both before psql sees the end: nothing commits.
+ */
+async function restoreThroughPsql(options: {
+  pgRestorePath: string;
+  body: NodeJS.ReadableStream;
+  manifest: BackupManifest;
+  url: string;
+  objectArgs: string[];
+  env: NodeJS.ProcessEnv;
+  failed: (cause: string, rolledBack?: boolean) => Error;
+}): Promise<void> {
+  const restore = startProcess(options.pgRestorePath, ['--file', '-', ...options.objectArgs], options.env, 'pipe');
+  const psqlArgs = ['--dbname', options.url, '--no-password', '--no-psqlrc', '--quiet', '--single-transaction'];
+  const psql = startProcess(
+    join(dirname(options.pgRestorePath), 'psql'),
+    [...psqlArgs, '--set', 'ON_ERROR_STOP=1', '--output', '/dev/null'],
+    options.env,
+    'pipe',
+  );
+  psql.child.stdout!.resume();
+  const killBoth = () => {
+    psql.child.kill('SIGKILL');
+    restore.child.kill('SIGKILL');
+  };
+  const restoreOk = async () => {
+    const status = await restore.exited;
+    if (!succeeded(status)) {
+      psql.child.kill('SIGKILL');
+      throw new Error(describeExit('pg_restore', status, restore.stderr.toString()));
+    }
+  };
+  try {
+    await Promise.all([
+      pipeline(options.body as Readable, new HeldBackVerifier(options.manifest, killBoth), restore.child.stdin!),
+      pipeline(restore.child.stdout!, new OlderServerScript(restoreOk), psql.child.stdin!),
+    ]);
+  } catch (error) {
+    killBoth();
+    await Promise.all([restore.exited, psql.exited]);
+    throw options.failed((error as Error).message, true);
+  }
+  const status = await psql.exited;
+  if (!succeeded(status)) throw options.failed(describeExit('psql', status, psql.stderr.toString()), true);
 }
