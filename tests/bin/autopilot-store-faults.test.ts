@@ -138,4 +138,18 @@ describe('store paths and locks', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/removed a stale lock .* \(held since .*, expired\)/);
   });
+
+  it('a damaged alert state with no earlier copy: the report warns and a critical notice says so, never a silent "0 open"', async () => {
+    const store = join(dir, 'damaged');
+    mkdirSync(join(store, 'state', 'alerts'), { recursive: true });
+    writeFileSync(join(store, 'state', 'alerts', 'health.json'), '{"version": 1, "entries": {"web/api": {"target"');
+    const result = await timedRun(store);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as Report;
+    expect(report.warnings).toEqual([expect.stringMatching(/health\.json: alert state is not JSON.*nothing recoverable/)]);
+    expect(report.notifications.map((n) => [n.topic, n.subject])).toEqual([
+      ['critical', '[CRITICAL] alert state lost: health job'],
+      ['critical', '[CRITICAL] 1 alert: web/api - 503 (expected 200-299)'],
+    ]);
+  });
 });

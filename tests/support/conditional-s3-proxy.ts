@@ -1,23 +1,40 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import { freePort } from './postgres-cluster.js';
+
+interface StoredVersion {
+  readonly id: string;
+  readonly body: Buffer;
+  readonly etag: string;
+  readonly lastModified: Date;
+}
+
+const xmlEscape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /**
  * s3rver ignores If-Match and If-None-Match on PutObject. This loopback proxy in front of it
  * enforces them as S3 does (412 Precondition Failed), serialising writes per key so the check
  * and the write are atomic; every other request passes through untouched.
+ *
+ * s3rver has no versioning either. With `versioned`, the proxy keeps every body a single-request
+ * PutObject stored, as a versioned bucket would, and answers ListObjectVersions
+ * (`GET /bucket?versions&prefix=`) and GetObject with a `versionId` from them.
  */
 export class ConditionalS3Proxy {
   private readonly locks = new Map<string, Promise<void>>();
+  /** Every version stored through the proxy, oldest first, by `/bucket/key` path. */
+  readonly versions = new Map<string, StoredVersion[]>();
   private constructor(
     private readonly server: Server,
     readonly port: number,
+    private readonly versioned: boolean,
   ) {}
 
-  static async start(upstreamPort: number): Promise<ConditionalS3Proxy> {
+  static async start(upstreamPort: number, options: { versioned?: boolean } = {}): Promise<ConditionalS3Proxy> {
     const port = await freePort();
     let proxy!: ConditionalS3Proxy;
     const server = createServer((req, res) => void proxy.handle(req, res, upstreamPort));
-    proxy = new ConditionalS3Proxy(server, port);
+    proxy = new ConditionalS3Proxy(server, port, options.versioned ?? false);
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     return proxy;
   }
@@ -33,6 +50,7 @@ export class ConditionalS3Proxy {
   private async handle(req: IncomingMessage, res: import('node:http').ServerResponse, upstreamPort: number): Promise<void> {
     const ifMatch = req.headers['if-match'];
     const ifNoneMatch = req.headers['if-none-match'];
+    if (this.versioned && this.answerVersions(req, res)) return;
     if (req.method !== 'PUT' || (ifMatch === undefined && ifNoneMatch === undefined)) {
       this.forward(req, res, upstreamPort);
       return;
@@ -80,10 +98,72 @@ export class ConditionalS3Proxy {
     });
   }
 
+  /** ListObjectVersions and versioned GetObject, from the versions kept; true when it answered. */
+  private answerVersions(req: IncomingMessage, res: import('node:http').ServerResponse): boolean {
+    const url = new URL(req.url ?? '/', 'http://proxy');
+    if (req.method !== 'GET') return false;
+    if (url.searchParams.has('versions')) {
+      const bucket = decodeURIComponent(url.pathname.split('/')[1] ?? '');
+      const prefix = url.searchParams.get('prefix') ?? '';
+      const rows = [...this.versions]
+        .map(([path, versions]) => [decodeURIComponent(path.split('/').slice(2).join('/')), versions] as const)
+        .filter(([key]) => key.startsWith(prefix))
+        .flatMap(([key, versions]) =>
+          versions
+            .map((v, i) => ({ key, v, latest: i === versions.length - 1 }))
+            .reverse()
+            .map(
+              ({ key: k, v, latest }) =>
+                `<Version><Key>${xmlEscape(k)}</Key><VersionId>${v.id}</VersionId><IsLatest>${latest}</IsLatest>` +
+                `<LastModified>${v.lastModified.toISOString()}</LastModified><ETag>${xmlEscape(v.etag)}</ETag>` +
+                `<Size>${v.body.length}</Size><StorageClass>STANDARD</StorageClass></Version>`,
+            ),
+        );
+      res.writeHead(200, { 'content-type': 'application/xml' });
+      res.end(
+        '<?xml version="1.0" encoding="UTF-8"?><ListVersionsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' +
+          `<Name>${xmlEscape(bucket)}</Name><Prefix>${xmlEscape(prefix)}</Prefix><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>` +
+          `${rows.join('')}</ListVersionsResult>`,
+      );
+      return true;
+    }
+    const versionId = url.searchParams.get('versionId');
+    if (versionId === null) return false;
+    const version = this.versions.get(url.pathname)?.find((v) => v.id === versionId);
+    if (!version) {
+      res.writeHead(404, { 'content-type': 'application/xml' });
+      res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchVersion</Code><Message>no such version</Message></Error>');
+      return true;
+    }
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'content-length': String(version.body.length),
+      etag: version.etag,
+      'last-modified': version.lastModified.toUTCString(),
+      'x-amz-version-id': version.id,
+    });
+    res.end(version.body);
+    return true;
+  }
+
   private forward(req: IncomingMessage, res: import('node:http').ServerResponse, upstreamPort: number): void {
+    // A single-request PutObject (no upload id or part number) becomes a version when the bucket is versioned.
+    const url = new URL(req.url ?? '/', 'http://proxy');
+    const keep =
+      this.versioned &&
+      req.method === 'PUT' &&
+      !url.searchParams.has('uploadId') &&
+      !url.searchParams.has('partNumber') &&
+      url.pathname.split('/').length > 2;
+    const chunks: Buffer[] = [];
     const upstream = request(
       { host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers: req.headers },
       (response) => {
+        if (keep && response.statusCode === 200) {
+          const list = this.versions.get(url.pathname) ?? [];
+          list.push({ id: randomUUID(), body: Buffer.concat(chunks), etag: String(response.headers.etag), lastModified: new Date() });
+          this.versions.set(url.pathname, list);
+        }
         res.writeHead(response.statusCode ?? 502, response.headers);
         response.pipe(res);
       },
@@ -92,6 +172,7 @@ export class ConditionalS3Proxy {
       res.writeHead(502);
       res.end();
     });
+    if (keep) req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.pipe(upstream);
   }
 }
