@@ -2,7 +2,7 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { BACKUPS_PREFIX, MANIFEST_EXTENSION, PENDING_RUNS_PREFIX, STATE_PREFIX } from '../../functions/core/layout.js';
+import { ALERT_STATE_PREFIX, BACKUPS_PREFIX, MANIFEST_EXTENSION, PENDING_RUNS_PREFIX, STATE_PREFIX } from '../../functions/core/layout.js';
 import { acknowledgeWildcards } from '../nag/wildcards.js';
 import type { BackupExpiration } from './backup-retention.js';
 
@@ -59,14 +59,23 @@ class BucketGrants implements IAutopilotBucket {
   constructor(readonly bucket: s3.IBucket) {}
 
   grantAlertState(grantee: iam.IGrantable): iam.Grant {
-    return this.grantObjects(
+    const grant = this.grantObjects(
       grantee,
-      ['s3:GetObject', 's3:PutObject'],
+      // GetObjectVersion: a damaged alert state is recovered from its previous version (the bucket is versioned).
+      ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
       STATE_PREFIX,
       '*',
       STATE_PREFIX,
       'Alert state objects under state/ (one per job, pending runs, the digest snapshot), named at run time.',
     );
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucketVersions'],
+        resources: [this.bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${ALERT_STATE_PREFIX}*`] } },
+      }),
+    );
+    return grant;
   }
 
   grantBackupWrite(grantee: iam.IGrantable): iam.Grant {

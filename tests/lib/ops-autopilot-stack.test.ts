@@ -298,12 +298,19 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
           Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
           Resource: arnOf(idOf('AWS::Logs::LogGroup', 'HealthFunctionLogs')),
         },
-        { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: objects('state/') },
+        { Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'], Resource: objects('state/') },
         {
           Effect: 'Allow',
           Action: 's3:ListBucket',
           Resource: arnOf(bucket),
           Condition: { StringLike: { 's3:prefix': ['backups/*', 'state/*'] } },
+        },
+        // The previous versions of a damaged alert state, to recover it from (issue 12).
+        {
+          Effect: 'Allow',
+          Action: 's3:ListBucketVersions',
+          Resource: arnOf(bucket),
+          Condition: { StringLike: { 's3:prefix': ['state/alerts/*'] } },
         },
         // Manifests only (issue 12): the health job never reads a whole dump.
         { Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [arnOf(bucket), '/backups/*.json']] } },

@@ -170,7 +170,7 @@ describe('BackupJob construct', () => {
         },
       }),
     );
-    expect(byResourceEnd('/state/*')).toEqual(expect.objectContaining({ Action: ['s3:GetObject', 's3:PutObject'] }));
+    expect(byResourceEnd('/state/*')).toEqual(expect.objectContaining({ Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'] }));
     expect(statements.filter((s) => s.Action === 's3:ListBucket')).toHaveLength(1);
     expect(statements.find((s) => s.Action === 's3:ListBucket')).toEqual(
       expect.objectContaining({ Action: 's3:ListBucket', Condition: { StringLike: { 's3:prefix': ['backups/*', 'state/*'] } } }),

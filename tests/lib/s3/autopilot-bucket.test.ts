@@ -161,8 +161,10 @@ describe('AutopilotBucket grant methods', () => {
       b.grantPendingRunCleanup(r);
     });
     expect(statements).toEqual([
-      [['s3:GetObject', 's3:PutObject'], '<bucket>/state/*', undefined],
+      [['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'], '<bucket>/state/*', undefined],
       ['s3:ListBucket', '<bucket>', ['backups/*', 'state/*']],
+      // The previous versions of a damaged alert state, to recover it from.
+      ['s3:ListBucketVersions', '<bucket>', ['state/alerts/*']],
       ['s3:GetObject', '<bucket>/backups/*', undefined],
       ['s3:DeleteObject', '<bucket>/state/ssm-pending/*', undefined],
     ]);
@@ -174,6 +176,6 @@ describe('AutopilotBucket grant methods', () => {
     const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     AutopilotBucket.fromBucket(bucket).grantAlertState(role);
     const policy = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))[0]!;
-    expect(policy.Properties.PolicyDocument.Statement).toHaveLength(2);
+    expect(policy.Properties.PolicyDocument.Statement).toHaveLength(3);
   });
 });
