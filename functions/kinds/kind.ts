@@ -1,15 +1,14 @@
 import type { z } from 'zod';
 import type { Finding } from '../core/domain/finding.js';
 import type { AlertSeverity } from '../core/domain/severity.js';
-import type { MetricRecord } from '../core/observability/metrics.js';
+import type { DashboardValues } from '../core/observability/finding-log.js';
 import type { SecretResolver } from '../core/ports/secrets.js';
-import { FINDING_METRICS } from '../core/observability/metric-names.js';
 
 /**
  * What a check kind is, in one place (Gatus' "one uniform result per endpoint kind"): each kind is
  * a folder under functions/kinds/ whose kind.ts exports `kind`, listed by one line in registry.ts.
  * CheckKind, the alert state's kind enum, the severity matrix, the config's target arrays, the
- * health plan, console test events, the dashboard overview, metrics and the cost workload are all
+ * health plan, console test events, the dashboard's log values and the cost workload are all
  * read from there (catalog.ts), so a kind cannot be half-registered.
  *
  * This module and every kind.ts stay free of runtime imports of probes and of the core modules that
@@ -23,13 +22,13 @@ export interface MatrixCells {
   readonly critical?: AlertSeverity;
 }
 
-/** A kind some job produces findings of (backup, disk, security, server): a name, matrix rows, metrics. */
+/** A kind some job produces findings of (backup, disk, security, server): a name, matrix rows, dashboard values. */
 export interface KindDefinition<Name extends string = string, Rule extends string = string> {
   readonly name: Name;
   /** Its rows of the default severity matrix (CONTRACT section 4), by rule; `<name>.<rule>` in DEFAULT_MATRIX. */
   readonly matrix: { readonly [R in Rule]: MatrixCells };
-  /** The metrics one finding of this kind is worth, beside the per-job outcome counts (none by default). */
-  metrics?(finding: Finding): MetricRecord[];
+  /** The measured values one finding of this kind puts on its dashboard log line (none by default). */
+  dashboardValues?(finding: Finding): DashboardValues;
 }
 
 /** What a probe gets besides its check. */
@@ -81,8 +80,6 @@ export interface ProbedKindDefinition<
   probe(check: Check, context: ProbeContext): Promise<Finding>;
   /** Rules across fields the schema cannot say, reported under the check's path. */
   validate?(check: Check, issue: IssueReporter): void;
-  /** Response-time thresholds in ms when the kind reports `ResponseTime`: the dashboard draws them. */
-  responseTime?(check: Check): { readonly warningMs?: number; readonly criticalMs?: number };
   cost(check: Check): CostProfile;
 }
 
@@ -119,17 +116,4 @@ export function observedNumber(finding: Finding, ...keys: string[]): number | un
     if (typeof value === 'number' && Number.isFinite(value)) return value;
   }
   return undefined;
-}
-
-/** `ResponseTime` under Target and Check from `observed[key]`, for kinds that time their probe; none without a value. */
-export function responseTimeRecords(finding: Finding, key: string): MetricRecord[] {
-  const { responseTime } = FINDING_METRICS;
-  const ms = observedNumber(finding, key);
-  if (ms === undefined) return [];
-  return [
-    {
-      dimensions: { [responseTime.dimensions[0]]: finding.target, [responseTime.dimensions[1]]: finding.check },
-      values: [{ name: responseTime.name, unit: responseTime.unit, value: ms }],
-    },
-  ];
 }

@@ -1,20 +1,18 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cw from 'aws-cdk-lib/aws-cloudwatch';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Config } from '../../functions/core/config/schema.js';
-import { durationMs } from '../../functions/core/config/duration.js';
-import { SEVERITIES, type Severity } from '../../functions/core/domain/severity.js';
-import { DIMENSION, FINDING_METRICS, METRICS_NAMESPACE } from '../../functions/core/observability/metric-names.js';
+import type { Severity } from '../../functions/core/domain/severity.js';
+import { FINDING_LOG } from '../../functions/core/observability/finding-log.js';
 import { defaultDashboardName } from './dashboard-link.js';
-import { scheduleIntervalSeconds, spanText } from './invocation-window.js';
-import { targetSummary, targetsOverview, type TargetOverview } from './targets-overview.js';
 import { groupByFunction, type FunctionGroup, type WatchedFunction } from './watched-function.js';
 
 const FULL_WIDTH = 24;
 const GRAPH_HEIGHT = 6;
-const MIN_PERIOD_SECONDS = 300;
-const MAX_PERIOD_SECONDS = 86_400;
+const TABLE_HEIGHT = 8;
 
 /** Traffic-light colours, so "critical" is red on every graph. */
 export const SEVERITY_COLOURS: Record<Severity, string> = {
@@ -33,42 +31,72 @@ export interface OperationsDashboardProps {
   readonly deadLetterQueues?: readonly sqs.IQueue[];
   /** @default `<stack name>-<region>` (dashboards are global to the account) */
   readonly dashboardName?: string;
-  /** @default "OpsAutopilot" (the namespace the functions emit to) */
-  readonly namespace?: string;
-}
-
-function clampPeriod(seconds: number): Duration {
-  return Duration.seconds(Math.min(MAX_PERIOD_SECONDS, Math.max(MIN_PERIOD_SECONDS, Math.round(seconds / 60) * 60)));
 }
 
 function text(markdown: string, height = 1): cw.TextWidget {
   return new cw.TextWidget({ markdown, width: FULL_WIDTH, height, background: cw.TextWidgetBackground.TRANSPARENT });
 }
 
+/** Logs Insights over the finding lines of the runs (functions/core/observability/finding-log.ts). */
+const findings = (...steps: string[]): string[] => [`filter message = "${FINDING_LOG.message}"`, ...steps];
+
 /**
- * The suite on one screen: the watcher alarms, what each job found per severity, then one row
- * per target (response time per endpoint, backup size and duration per database, disk use per
- * server), then the job functions themselves (errors, throttles, duration, dead letters).
+ * The Logs Insights queries of the dashboard, by widget title: each reads the one JSON line a
+ * deployed run writes per finding, so the screen needs no custom metric, and a fleet of 500
+ * targets is the same handful of tables as five.
+ */
+export const DASHBOARD_QUERIES = {
+  'Every check now: the latest finding of each, worst first': findings(
+    'stats latest(rank) as worst, latest(severity) as severity, latest(summary) as summary, max(@timestamp) as seen by target, check, kind',
+    'sort worst desc, target asc, check asc',
+    'limit 1000',
+  ),
+  'Not ok over time: findings per severity': findings('filter rank > 0', 'stats count(*) as findings by bin(1h), severity'),
+  'Response time per check (ms)': findings(
+    'filter ispresent(responseTimeMs)',
+    'stats avg(responseTimeMs) as mean, pct(responseTimeMs, 95) as p95, max(responseTimeMs) as max, latest(severity) as severity by target, check, kind',
+    'sort p95 desc',
+    'limit 1000',
+  ),
+  'Backups: newest size, duration and time per database': findings(
+    'filter kind = "backup" and ispresent(sizeBytes)',
+    'stats latest(sizeBytes) as bytes, latest(durationMs) as ms, max(@timestamp) as newest, count(*) as backups by target, database',
+    'sort newest asc',
+    'limit 1000',
+  ),
+  'Disk use per server and mount (%)': findings(
+    'filter ispresent(usedPercent)',
+    'stats latest(usedPercent) as used, max(usedPercent) as peak, latest(severity) as severity by target, check',
+    'sort used desc',
+    'limit 1000',
+  ),
+} as const;
+
+export type DashboardQueryTitle = keyof typeof DASHBOARD_QUERIES;
+
+/**
+ * The suite on one screen: the watcher alarms; every check's state, the not-ok findings over
+ * time, response times, backups and disk use as Logs Insights tables over the runs' own log
+ * lines; then the job functions from Lambda's built-in metrics (errors, throttles, duration, dead
+ * letters). Nothing on it is a paid custom metric; a look at it costs its Logs Insights scans.
  */
 export class OperationsDashboard extends Construct {
   readonly dashboard: cw.Dashboard;
 
-  private readonly namespace: string;
-
   constructor(scope: Construct, id: string, props: OperationsDashboardProps) {
     super(scope, id);
-    this.namespace = props.namespace ?? METRICS_NAMESPACE;
     this.dashboard = new cw.Dashboard(this, 'Dashboard', {
       dashboardName: props.dashboardName ?? defaultDashboardName(this),
       defaultInterval: Duration.days(1),
     });
     const groups = groupByFunction(props.functions);
-    const targets = targetsOverview(props.config);
+    const logGroupNames = groups.map((g) => logGroupOf(this, g).logGroupName);
 
     this.dashboard.addWidgets(
       text(
-        `# ops-autopilot: ${targets.length} systems\n` +
-          `Alarms page the **critical** topic. One row per system below (response time, backups, disk), the job functions at the bottom.`,
+        `# ops-autopilot: ${Object.keys(props.config.targets).length} systems\n` +
+          "Alarms page the **critical** topic. The tables read the runs' own log lines (Logs Insights, over the time range above); " +
+          'the job functions are at the bottom.',
         2,
       ),
     );
@@ -83,148 +111,20 @@ export class OperationsDashboard extends Construct {
         }),
       );
     }
-    this.dashboard.addWidgets(...this.outcomeWidgets(props.functions));
-
-    for (const target of targets) {
-      this.dashboard.addWidgets(
-        text(`## ${target.target}${target.description ? ` — ${target.description}` : ''}\n${targetSummary(target)}`, 2),
-      );
-      const row = this.targetWidgets(target, props.config);
-      if (row.length) this.dashboard.addWidgets(...row);
-    }
+    const query = (title: DashboardQueryTitle, width: number, view = cw.LogQueryVisualizationType.TABLE, height = TABLE_HEIGHT) =>
+      new cw.LogQueryWidget({ title, logGroupNames, queryLines: [...DASHBOARD_QUERIES[title]], view, width, height });
+    this.dashboard.addWidgets(query('Every check now: the latest finding of each, worst first', FULL_WIDTH, undefined, 10));
+    this.dashboard.addWidgets(
+      query('Not ok over time: findings per severity', 12, cw.LogQueryVisualizationType.STACKEDAREA, GRAPH_HEIGHT + 2),
+      query('Response time per check (ms)', 12),
+    );
+    this.dashboard.addWidgets(
+      query('Backups: newest size, duration and time per database', 12),
+      query('Disk use per server and mount (%)', 12),
+    );
 
     this.dashboard.addWidgets(text('## Job functions'));
     this.dashboard.addWidgets(...this.functionWidgets(groups, props.deadLetterQueues ?? []));
-  }
-
-  private metric(definition: { name: string }, dimensions: Record<string, string>, props: cw.MetricOptions): cw.Metric {
-    return new cw.Metric({ namespace: this.namespace, metricName: definition.name, dimensionsMap: dimensions, ...props });
-  }
-
-  /**
-   * Check results per severity, stacked: one graph per job (the digest checks nothing), summed
-   * over a period at the pace of the job's schedules. The functions write no zero counts, so
-   * FILL turns a period without a severity into 0 instead of a gap.
-   */
-  private outcomeWidgets(functions: readonly WatchedFunction[]): cw.IWidget[] {
-    const jobs = [...new Set(functions.map((f) => f.job))].filter((job) => job !== 'digest');
-    const width = Math.max(6, Math.floor(FULL_WIDTH / Math.max(1, jobs.length)));
-    return jobs.map((job) => {
-      const intervals = functions
-        .filter((f) => f.job === job)
-        .flatMap((f) => f.schedules ?? [])
-        .map((s) => s.intervalSeconds ?? scheduleIntervalSeconds(s.expression))
-        .filter((s): s is number => s !== undefined);
-      const period = clampPeriod(intervals.length ? Math.min(...intervals) : MIN_PERIOD_SECONDS);
-      return new cw.GraphWidget({
-        title: `${job}: check results per severity (per ${spanText(period.toSeconds())})`,
-        stacked: true,
-        width,
-        height: GRAPH_HEIGHT,
-        left: SEVERITIES.map(
-          (severity) =>
-            new cw.MathExpression({
-              expression: `FILL(${severity}, 0)`,
-              usingMetrics: {
-                [severity]: this.metric(
-                  FINDING_METRICS.checkOutcome,
-                  { [DIMENSION.job]: job, [DIMENSION.severity]: severity },
-                  { statistic: cw.Stats.SUM, period },
-                ),
-              },
-              label: severity,
-              color: SEVERITY_COLOURS[severity],
-              period,
-            }),
-        ),
-        leftYAxis: { min: 0, showUnits: false },
-      });
-    });
-  }
-
-  private targetWidgets(target: TargetOverview, config: Config): cw.IWidget[] {
-    const widgets: cw.IWidget[] = [];
-    if (target.responseTime.length) {
-      const thresholds = new Map<number, string>();
-      for (const h of target.responseTime) {
-        if (h.warningMs !== undefined && !thresholds.has(h.warningMs)) thresholds.set(h.warningMs, `warning ${h.warningMs} ms`);
-        if (h.criticalMs !== undefined) thresholds.set(h.criticalMs, `critical ${h.criticalMs} ms`);
-      }
-      widgets.push(
-        new cw.GraphWidget({
-          title: `${target.target}: response time per endpoint (ms, max)`,
-          width: 8,
-          height: GRAPH_HEIGHT,
-          left: target.responseTime.map((h) =>
-            this.metric(
-              FINDING_METRICS.responseTime,
-              { [DIMENSION.target]: target.target, [DIMENSION.check]: h.check },
-              { statistic: cw.Stats.MAXIMUM, period: clampPeriod(Math.min(h.everySeconds, 3600)), label: h.check },
-            ),
-          ),
-          leftAnnotations: [...thresholds].map(([value, label]) => ({
-            value,
-            label,
-            color: label.startsWith('critical') ? SEVERITY_COLOURS.high : SEVERITY_COLOURS.medium,
-          })),
-          leftYAxis: { min: 0, showUnits: false },
-        }),
-      );
-    }
-    if (target.backups.length) {
-      const daily = { statistic: cw.Stats.MAXIMUM, period: Duration.days(1) };
-      widgets.push(
-        new cw.GraphWidget({
-          title: `${target.target}: backup size (left) and duration (right) per database`,
-          width: 8,
-          height: GRAPH_HEIGHT,
-          start: '-P14D',
-          left: target.backups.map((b) =>
-            this.metric(
-              FINDING_METRICS.backupSize,
-              { [DIMENSION.target]: target.target, [DIMENSION.database]: b.database },
-              { ...daily, label: `${b.database} size` },
-            ),
-          ),
-          right: target.backups.map((b) =>
-            this.metric(
-              FINDING_METRICS.backupDuration,
-              { [DIMENSION.target]: target.target, [DIMENSION.database]: b.database },
-              { ...daily, label: `${b.database} duration` },
-            ),
-          ),
-          leftYAxis: { min: 0 },
-          rightYAxis: { min: 0 },
-        }),
-      );
-    }
-    if (target.disk) {
-      // Hosts and mounts are discovered at run time (SSM targets by tag), so a search finds the lines.
-      const period = clampPeriod(durationMs(config.schedules.disk) / 1000);
-      const query = `{${this.namespace},${FINDING_METRICS.diskUsed.dimensions.join(',')}} MetricName="${FINDING_METRICS.diskUsed.name}" ${DIMENSION.target}="${target.target}"`;
-      widgets.push(
-        new cw.GraphWidget({
-          title: `${target.target}: disk use per server and mount (%)`,
-          width: 8,
-          height: GRAPH_HEIGHT,
-          left: [
-            new cw.MathExpression({
-              expression: `SEARCH('${query}', 'Maximum', ${period.toSeconds()})`,
-              // One line per server and mount, named by its Check value (`<host>/disk:<mount>`).
-              label: "${PROP('Dim.Check')}",
-              period,
-              usingMetrics: {},
-            }),
-          ],
-          leftAnnotations: [
-            { value: target.disk.warning, label: `warning ${target.disk.warning}%`, color: SEVERITY_COLOURS.medium },
-            { value: target.disk.critical, label: `critical ${target.disk.critical}%`, color: SEVERITY_COLOURS.high },
-          ],
-          leftYAxis: { min: 0, max: 100, showUnits: false },
-        }),
-      );
-    }
-    return widgets;
   }
 
   private functionWidgets(functions: readonly FunctionGroup[], queues: readonly sqs.IQueue[]): cw.IWidget[] {
@@ -254,4 +154,10 @@ export class OperationsDashboard extends Construct {
       ),
     ];
   }
+}
+
+/** The function's own log group: the one its construct gave it, else Lambda's default name. */
+function logGroupOf(scope: Construct, group: FunctionGroup): logs.ILogGroup {
+  if (group.fn instanceof lambda.Function) return group.fn.logGroup;
+  return logs.LogGroup.fromLogGroupName(scope, `${group.name}Logs`, `/aws/lambda/${group.fn.functionName}`);
 }

@@ -62,6 +62,9 @@ export interface Observability {
   readonly customMetrics: number;
   readonly alarms: number;
   readonly dashboards: number;
+  /** Looks at the dashboard a month, and the Logs Insights queries each look runs over a day of logs. */
+  readonly dashboardViewsPerMonth?: number;
+  readonly dashboardQueries?: number;
 }
 
 export interface Canary {
@@ -345,6 +348,9 @@ export function estimateMonthlyCost(inputs: CostInputs): CostEstimate {
   const suiteStateGb = suite.stateVersionBytes / BYTES_PER_GB;
   const obs = inputs.observability;
 
+  // Each look at the dashboard runs its queries over the default range, a day of every job's logs.
+  const dashboardScanGb =
+    ((obs.dashboardViewsPerMonth ?? 0) * (obs.dashboardQueries ?? 0) * ((probe.logBytes + suite.logBytes) / DAYS_PER_MONTH)) / BYTES_PER_GB;
   const suiteRows: CostRow[] = [
     ...suiteFns.map((f): CostRow => {
       const s = gbSeconds(f);
@@ -426,10 +432,15 @@ export function estimateMonthlyCost(inputs: CostInputs): CostEstimate {
     },
     {
       group: 'suite',
-      component: 'Dashboard and its custom metrics',
+      component: "Dashboard (Logs Insights over the runs' log lines)",
       ops: {
-        usd: obs.dashboards * p.cloudwatchDashboardMonth + obs.customMetrics * p.cloudwatchMetricMonth,
-        detail: `${obs.dashboards} dashboard, ${obs.customMetrics} metrics`,
+        usd:
+          obs.dashboards * p.cloudwatchDashboardMonth +
+          obs.customMetrics * p.cloudwatchMetricMonth +
+          dashboardScanGb * p.logsInsightsPerGbScanned,
+        detail:
+          `${obs.dashboards} dashboard, ${obs.customMetrics} custom metrics, ` +
+          `${n(obs.dashboardViewsPerMonth ?? 0)} looks x ${obs.dashboardQueries ?? 0} queries = ${n(dashboardScanGb, 2)} GB scanned`,
       },
       synthetics: null,
       route53: null,

@@ -15,8 +15,7 @@ import { validateConfig } from '../../functions/core/config/validate.js';
 import type { Notification } from '../../functions/core/domain/report.js';
 import type { Notifier } from '../../functions/core/ports/notifier.js';
 import type { ObjectInfo, ObjectStore, PutOptions, StoredObject, StreamedObject } from '../../functions/core/ports/object-store.js';
-import { createFindingMetrics, findingMetricRecords } from '../../functions/core/observability/metrics.js';
-import type { Finding } from '../../functions/core/domain/finding.js';
+import { writeFindingLog } from '../../functions/core/observability/finding-log.js';
 import { runJob } from '../../functions/core/run/run-job.js';
 import { collectHealthFindings } from '../../functions/health/collect-health-findings.js';
 
@@ -44,8 +43,8 @@ export interface RunSample {
   readonly cpuMs: number;
   readonly probesMs: number;
   readonly s3: S3Counts;
-  /** Bytes of the EMF metric records the run's findings make (they go to CloudWatch Logs). */
-  readonly emfBytes: number;
+  /** Bytes of the finding log lines the run writes for the dashboard (they go to CloudWatch Logs). */
+  readonly findingLogBytes: number;
 }
 
 export interface IntervalResult {
@@ -54,8 +53,6 @@ export interface IntervalResult {
   readonly samples: readonly RunSample[];
   /** Findings that were not `ok`: a probe that failed would make the timing meaningless. */
   readonly notOk: readonly string[];
-  /** Distinct custom metrics (name and dimension values) the runs' findings make. */
-  readonly metrics: readonly string[];
 }
 
 export interface WorkerResult {
@@ -111,25 +108,6 @@ class CountingStore implements ObjectStore {
   }
 }
 
-const emitter = createFindingMetrics();
-
-/** The product's EMF records for one run's findings: distinct metrics, and their size as log lines. */
-function metricsOf(findings: readonly Finding[]): { keys: string[]; bytes: number } {
-  const keys: string[] = [];
-  let bytes = 0;
-  for (const record of findingMetricRecords('health', findings)) {
-    for (const [name, value] of Object.entries(record.dimensions)) emitter.addDimension(name, value);
-    for (const v of record.values) {
-      emitter.addMetric(v.name, v.unit, v.value);
-      keys.push(`${v.name} ${JSON.stringify(record.dimensions)}`);
-    }
-    bytes += JSON.stringify(emitter.serializeMetrics()).length + 1;
-    emitter.clearMetrics();
-    emitter.clearDimensions();
-  }
-  return { keys, bytes };
-}
-
 async function main(): Promise<void> {
   const rssAfterInitBytes = process.memoryUsage.rss();
   const heapUsedAfterInitBytes = process.memoryUsage().heapUsed;
@@ -148,7 +126,6 @@ async function main(): Promise<void> {
   for (const every of input.intervals) {
     const samples: RunSample[] = [];
     const notOk = new Set<string>();
-    const metrics = new Set<string>();
     let checks = 0;
     for (let i = 0; i < input.warmup + input.runs; i++) {
       let probesMs = 0;
@@ -167,11 +144,11 @@ async function main(): Promise<void> {
       checks = report.findings.length;
       for (const f of report.findings) if (f.severity !== 'ok') notOk.add(`${f.target}/${f.check}: ${f.severity} ${f.summary}`);
       const s3 = store.take();
-      const emf = metricsOf(report.findings);
-      for (const key of emf.keys) metrics.add(key);
-      if (i >= input.warmup) samples.push({ wallMs, cpuMs: (cpu.user + cpu.system) / 1000, probesMs, s3, emfBytes: emf.bytes });
+      // What the deployed function writes for the dashboard, counted rather than printed (stdout carries the result).
+      const findingLogBytes = writeFindingLog(() => {}, 'health', report.findings);
+      if (i >= input.warmup) samples.push({ wallMs, cpuMs: (cpu.user + cpu.system) / 1000, probesMs, s3, findingLogBytes });
     }
-    intervals.push({ every, checks, samples, notOk: [...notOk], metrics: [...metrics] });
+    intervals.push({ every, checks, samples, notOk: [...notOk] });
   }
 
   const result: WorkerResult = {

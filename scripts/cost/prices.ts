@@ -28,6 +28,8 @@ export interface Prices {
   readonly cloudwatchMetricMonth: number;
   readonly cloudwatchAlarmMonth: number;
   readonly cloudwatchDashboardMonth: number;
+  /** Logs Insights: per GB of log data a query scans. */
+  readonly logsInsightsPerGbScanned: number;
   readonly syntheticsPerCanaryRun: number;
   readonly route53AwsEndpointCheck: number;
   readonly route53NonAwsEndpointCheck: number;
@@ -54,6 +56,7 @@ export const PRICES: Prices = {
   cloudwatchMetricMonth: 0.3,
   cloudwatchAlarmMonth: 0.1,
   cloudwatchDashboardMonth: 3.0,
+  logsInsightsPerGbScanned: 0.005,
   syntheticsPerCanaryRun: 0.0012,
   route53AwsEndpointCheck: 0.5,
   route53NonAwsEndpointCheck: 0.75,

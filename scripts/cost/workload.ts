@@ -1,12 +1,14 @@
 import { durationMs } from '../../functions/core/config/duration.js';
 import { checkNameOf, type Config } from '../../functions/core/config/schema.js';
-import { SEVERITIES } from '../../functions/core/domain/severity.js';
 import { configuredChecks, PROBED_KINDS } from '../../functions/kinds/catalog.js';
 import type { Canary, CostInputs, FunctionUsage, Route53Check, TopicUsage } from './estimate.js';
 import type { HealthMeasurement } from './measure.js';
 import type { RunSample } from './measure-worker.js';
 import { FREE_TIER, PRICES, type FreeTier, type Prices } from './prices.js';
 import type { StackSettings } from './stack-settings.js';
+import { DASHBOARD_QUERIES } from '../../lib/monitoring/dashboard.js';
+
+const DASHBOARD_QUERY_COUNT = Object.keys(DASHBOARD_QUERIES).length;
 
 /** Lambda gives a function one full vCPU at 1,769 MB and a proportional share below that. */
 export const FULL_VCPU_MB = 1769;
@@ -32,7 +34,7 @@ export interface Assumptions {
   readonly backupInitMs: number;
   /** Log bytes of one run: platform START/END/REPORT lines plus the summary line. */
   readonly logBytesPerRun: number;
-  /** EMF metric bytes per finding of the jobs not measured here (the health job's are measured). */
+  /** Finding log line bytes per finding of the jobs not measured here (the health job's are measured). */
   readonly logBytesPerFinding: number;
   /** Incidents a month per severity; each is two publishes (the alert and its RESOLVED notice). */
   readonly incidentsPerMonth: Readonly<Record<'critical' | 'high' | 'medium' | 'low', number>>;
@@ -48,6 +50,8 @@ export interface Assumptions {
   readonly canaryArtifactBytesPerRun: number;
   readonly canaryArtifactRetentionDays: number;
   readonly canaryLogBytesPerRun: number;
+  /** Times a month someone opens the dashboard (each look runs its Logs Insights queries). */
+  readonly dashboardViewsPerMonth: number;
 }
 
 export const DEFAULT_ASSUMPTIONS: Assumptions = {
@@ -61,7 +65,8 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = {
   healthColdStartsPerDay: 24,
   backupInitMs: 1000,
   logBytesPerRun: 750,
-  logBytesPerFinding: 150,
+  logBytesPerFinding: 200,
+  dashboardViewsPerMonth: 60,
   incidentsPerMonth: { critical: 2, high: 4, medium: 8, low: 4 },
   watcherAlarmsPerMonth: 2,
   accessLogBytesPerRequest: 500,
@@ -137,18 +142,6 @@ function describeCounts(checks: ReadonlyArray<{ label: string }>): string {
 }
 
 /**
- * Custom metrics of the jobs other than health, by the rules of functions/core/observability:
- * `CheckOutcome` per severity for backup, disk and security; `BackupSizeBytes` and
- * `BackupDurationMs` per database; `DiskUsedPercent` per server mount (one host per server
- * target assumed: its root filesystem plus the configured `paths`).
- */
-export function otherJobMetrics(config: Config): number {
-  const outcomeJobs = ['backup', 'disk', 'security'].length;
-  const mounts = Object.values(config.targets).reduce((sum, t) => sum + (t.servers?.disk ? 1 + (t.servers.disk.paths?.length ?? 0) : 0), 0);
-  return SEVERITIES.length * outcomeJobs + 2 * databasesOf(config).all.length + mounts;
-}
-
-/**
  * Alarms "watching the watchers" (issue 5) needs: errors and throttles per function, one
  * missing-invocations alarm per schedule, one on the dead-letter queue.
  */
@@ -181,9 +174,8 @@ export function buildCostInputs(sources: WorkloadSources): { inputs: CostInputs;
 
   // ---- health: measured, one entry per schedule interval
   const checks = healthChecksOf(config);
-  const healthMetrics = new Set(w.intervals.flatMap((i) => i.metrics));
   const functions: FunctionUsage[] = w.intervals.map((interval) => {
-    const emfBytes = mean(interval.samples.map((s) => s.emfBytes));
+    const findingLogBytes = mean(interval.samples.map((s) => s.findingLogBytes));
     const durations = interval.samples.map((s) => lambdaDurationMs(s, healthMb));
     const s3 = {
       gets: mean(interval.samples.map((s) => s.s3.gets)),
@@ -195,7 +187,7 @@ export function buildCostInputs(sources: WorkloadSources): { inputs: CostInputs;
       `health every ${interval.every}: ${interval.checks} checks, ${interval.samples.length} runs: wall ${ms(mean(interval.samples.map((s) => s.wallMs)))} mean ` +
         `(probes ${ms(mean(interval.samples.map((s) => s.probesMs)))}, p95 wall ${ms(p95(interval.samples.map((s) => s.wallMs)))}), CPU ${ms(mean(interval.samples.map((s) => s.cpuMs)))}; ` +
         `billed as ${ms(mean(durations))} at ${healthMb} MB (CPU time x ${(FULL_VCPU_MB / healthMb).toFixed(2)} for ${healthMb}/${FULL_VCPU_MB} of a vCPU); ` +
-        `S3 per run: ${s3.gets} GET, ${s3.puts} PUT, ${s3.lists} LIST, ${(putBytes / 1024).toFixed(1)} KiB state written; EMF metric records ${(emfBytes / 1024).toFixed(1)} KiB`,
+        `S3 per run: ${s3.gets} GET, ${s3.puts} PUT, ${s3.lists} LIST, ${(putBytes / 1024).toFixed(1)} KiB state written; finding log lines ${(findingLogBytes / 1024).toFixed(1)} KiB`,
     );
     if (interval.notOk.length) notes.measured.push(`WARNING: findings not ok during the measurement: ${interval.notOk.join('; ')}`);
     return {
@@ -207,7 +199,7 @@ export function buildCostInputs(sources: WorkloadSources): { inputs: CostInputs;
       memoryMb: healthMb,
       coldStartsPerDay: a.healthColdStartsPerDay,
       initDurationMs: w.initMs,
-      logBytesPerRun: a.logBytesPerRun + emfBytes,
+      logBytesPerRun: a.logBytesPerRun + findingLogBytes,
       s3PerRun: s3,
       stateBytesPerRun: putBytes,
     };
@@ -309,7 +301,6 @@ export function buildCostInputs(sources: WorkloadSources): { inputs: CostInputs;
   const scheduleCount = w.intervals.length + dbs.length + 3;
   const alarms = stack && stack.alarms > 0 ? stack.alarms : plannedAlarms(functionCount, scheduleCount);
   const dashboards = stack && stack.dashboards > 0 ? stack.dashboards : 1;
-  const customMetrics = healthMetrics.size + otherJobMetrics(config);
 
   // ---- the comparisons
   const canaries: Canary[] = checks.map((c) => ({
@@ -335,7 +326,7 @@ export function buildCostInputs(sources: WorkloadSources): { inputs: CostInputs;
     `${dbs.length} databases backed up daily (${dbs.map((d) => `${d.target}/${d.name}`).join(', ')}), kept ${[...new Set(dbs.map((d) => d.retentionDays))].join('/')} days`,
     `${serverTargets} server targets; disk every ${config.schedules.disk}, security every ${config.schedules.security}, digest daily at ${config.schedules.digest}`,
     `subscribers: ${topics.map((t) => `${t.topic} ${t.emailSubscribers} e-mail${t.smsSubscribers ? ` + ${t.smsSubscribers} SMS` : ''}`).join(', ')}`,
-    `${customMetrics} custom metrics: ${healthMetrics.size} from the measured health runs (findings per severity, response time per HTTP check) + ${customMetrics - healthMetrics.size} for the other jobs (findings per severity for backup, disk and security, backup size and duration per database, disk use per server mount: the root filesystem plus the configured paths, one host per server target)`,
+    'no custom metrics: the dashboard reads the one log line a run writes per finding (Logs Insights), the watchers alarm on Lambda and SQS metrics',
   );
   if (stack) {
     const fns = Object.entries(stack.functions).map(([name, f]) => `${name} ${f.memoryMb} MB / ${f.timeoutSeconds} s`);
@@ -353,12 +344,13 @@ export function buildCostInputs(sources: WorkloadSources): { inputs: CostInputs;
     `backup: ${a.backupSizeGb} GB compressed per database, ${a.backupSeconds} s per backup at ${backupMb} MB, ${a.backupInitMs} ms container INIT, ${partsPerBackup} parts of ${BACKUP_PART_MB} MB each; same figures for the two databases dumped on their host through SSM (the function waits for the command)`,
     `disk ${a.diskSeconds} s, security ${a.securitySeconds} s, digest ${a.digestSeconds} s per run${missing.length ? ` at ${a.otherJobMemoryMb} MB (${missing.join(', ')} not in the stack yet: AutopilotFunction's default memory)` : ''}; every run of these is a cold start`,
     `health cold starts: ${a.healthColdStartsPerDay} a day per schedule (Lambda recycles environments every few hours even when busy)`,
-    `logs per run: ${a.logBytesPerRun} B (START/END/REPORT + summary line), plus the EMF metric records (measured for health, ${a.logBytesPerFinding} B per finding for the other jobs); stored uncompressed (an upper bound)`,
+    `logs per run: ${a.logBytesPerRun} B (START/END/REPORT + summary line), plus one finding log line per finding (measured for health, ${a.logBytesPerFinding} B per finding for the other jobs); stored uncompressed (an upper bound)`,
     `alerts: incidents a month critical ${a.incidentsPerMonth.critical}, high ${a.incidentsPerMonth.high}, medium ${a.incidentsPerMonth.medium}, low ${a.incidentsPerMonth.low} (alert + RESOLVED each), ${a.watcherAlarmsPerMonth} watcher alarms, 30 digests: ${publishes} publishes; KMS: one request per publish (an upper bound, SNS reuses data keys)`,
     stack && stack.alarms > 0
       ? `alarms: the stack's ${stack.alarms}`
       : `alarms (not in the stack yet): ${alarms} = errors + throttles for ${functionCount} functions, missing invocations for ${scheduleCount} schedules, 1 dead-letter queue`,
     stack && stack.dashboards > 0 ? `dashboards: the stack's ${stack.dashboards}` : 'dashboards (not in the stack yet): 1',
+    `dashboard looks: ${a.dashboardViewsPerMonth} a month, each running its ${DASHBOARD_QUERY_COUNT} Logs Insights queries over a day of every job's logs`,
     `S3 server access log: ${a.accessLogBytesPerRequest} B per request, kept ${a.accessLogRetentionDays} days`,
     `Synthetics: one canary per check at the check's interval (PostgreSQL ones need a custom script with a database driver and, for private databases, a VPC), ` +
       `${a.canaryDurationMs} ms at ${a.canaryMemoryMb} MB on x86_64 per run, ${a.canaryArtifactPutsPerRun} artifact PUTs and ${(a.canaryArtifactBytesPerRun / 1024).toFixed(0)} KiB per run kept ${a.canaryArtifactRetentionDays} days, ${a.canaryLogBytesPerRun} B of logs; an alarm per canary plus one on Duration where the check has a response-time threshold`,
@@ -382,7 +374,13 @@ export function buildCostInputs(sources: WorkloadSources): { inputs: CostInputs;
       },
       logRetentionMonths: logRetentionDays / 30,
       kms: { keys: stack?.kmsKeys ?? STACK_DEFAULTS.kmsKeys, requestsPerMonth: publishes },
-      observability: { customMetrics, alarms, dashboards },
+      observability: {
+        customMetrics: 0,
+        alarms,
+        dashboards,
+        dashboardViewsPerMonth: a.dashboardViewsPerMonth,
+        dashboardQueries: DASHBOARD_QUERY_COUNT,
+      },
       synthetics: {
         canaries,
         durationMs: a.canaryDurationMs,

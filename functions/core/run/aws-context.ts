@@ -5,7 +5,6 @@ import { deployedChannels } from '../delivery/registry.js';
 import { ssmSecrets } from '../adapters/ssm-secrets.js';
 import type { Job } from '../domain/report.js';
 import type { JobContext } from './run-job.js';
-import { metrics } from '../observability/metrics.js';
 import { readBucketName } from './environment.js';
 
 let logger: Logger | undefined;
@@ -18,6 +17,11 @@ export function jobLogger(job: Job): Logger {
 
 /** Wires a deployed function's adapters from the environment the stack sets. */
 export function awsContext(config: Config, job: Job, env: NodeJS.ProcessEnv = process.env) {
-  const context: JobContext = { config, store: new S3ObjectStore(readBucketName(env)), notifier: deployedChannels(env), metrics };
+  const context: JobContext = {
+    config,
+    store: new S3ObjectStore(readBucketName(env)),
+    notifier: deployedChannels(env),
+    findingLog: (line) => void process.stdout.write(line),
+  };
   return { context, secrets: ssmSecrets, logger: jobLogger(job) };
 }

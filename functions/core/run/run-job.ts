@@ -5,16 +5,15 @@ import type { Finding } from '../domain/finding.js';
 import type { Job, Report } from '../domain/report.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { ObjectStore } from '../ports/object-store.js';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { recordFindingMetrics } from '../observability/metrics.js';
+import { writeFindingLog } from '../observability/finding-log.js';
 
 export interface JobContext {
   readonly config: Config;
   readonly store: ObjectStore;
   readonly notifier: Notifier;
   readonly now?: () => Date;
-  /** Deployed functions emit EMF metrics for the dashboard; --local runs keep stdout for the report. */
-  readonly metrics?: Metrics;
+  /** Where deployed functions write a log line per finding for the dashboard; --local runs keep stdout for the report. */
+  readonly findingLog?: (line: string) => void;
 }
 
 /**
@@ -25,7 +24,7 @@ export async function runJob(job: Job, context: JobContext, collect: () => Promi
   const now = context.now ?? (() => new Date());
   const startedAt = now();
   const findings = await collect();
-  if (context.metrics) recordFindingMetrics(context.metrics, job, findings);
+  if (context.findingLog) writeFindingLog(context.findingLog, job, findings);
   let outcome: Pick<ProcessFindingsResult, 'sent' | 'failed' | 'warnings'>;
   let fault: unknown;
   try {

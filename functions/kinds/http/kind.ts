@@ -1,10 +1,8 @@
-import { durationMs } from '../../core/config/duration.js';
 import { checkNameOf } from '../../core/config/fields.js';
-import { defineProbedKind, lazyModule, responseTimeRecords } from '../kind.js';
+import { defineProbedKind, lazyModule, observedNumber } from '../kind.js';
 import { healthCheckSchema } from './schema.js';
 
 const probeModule = lazyModule(() => import('../../health/probes/http.js'));
-const msOf = (value: string | undefined): number | undefined => (value === undefined ? undefined : durationMs(value));
 
 /** HTTP(S) endpoints: `targets.<t>.health[]`, probed by functions/health/probes/http.ts. */
 export const kind = defineProbedKind({
@@ -26,9 +24,8 @@ export const kind = defineProbedKind({
     const { probeHttp } = await probeModule();
     return probeHttp(target, check, { signal, ca });
   },
-  responseTime: (check) => ({ warningMs: msOf(check.responseTime?.warning), criticalMs: msOf(check.responseTime?.critical) }),
-  /** `ResponseTime` (to the response headers) per check that got an answer. */
-  metrics: (finding) => responseTimeRecords(finding, 'responseTimeMs'),
+  /** Time to the response headers, for each check that got an answer. */
+  dashboardValues: (finding) => ({ responseTimeMs: observedNumber(finding, 'responseTimeMs') }),
   cost: (check) => ({
     route53: 'http',
     https: new URL(check.url).protocol === 'https:',

@@ -1,4 +1,4 @@
-import { defineProbedKind, lazyModule, responseTimeRecords } from '../kind.js';
+import { defineProbedKind, lazyModule, observedNumber } from '../kind.js';
 import { tcpCheckName, tcpCheckSchema, validateTcp } from './schema.js';
 
 const probeModule = lazyModule(() => import('./probe.js'));
@@ -23,10 +23,8 @@ export const kind = defineProbedKind({
     return probeTcp(target, check, { signal, ca });
   },
   validate: validateTcp,
-  // Connect time is drawn beside the HTTP checks' response times; tcp checks have no thresholds of their own.
-  responseTime: () => ({}),
-  /** `ResponseTime` per check that connected: the time to an open connection (plus the handshake with `tls`). */
-  metrics: (finding) => responseTimeRecords(finding, 'responseTimeMs'),
+  /** Per check that connected: the time to an open connection (plus the handshake with `tls`), beside HTTP's response times. */
+  dashboardValues: (finding) => ({ responseTimeMs: observedNumber(finding, 'responseTimeMs') }),
   // Route 53 health checks do TCP connects too, but no TLS handshake or certificate check.
   cost: () => ({ route53: 'tcp', https: false, stringMatch: false, latency: false }),
 });

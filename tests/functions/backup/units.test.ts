@@ -203,9 +203,9 @@ describe('selection, alerting and freshness', () => {
   });
 });
 
-describe('backup findings as metrics', () => {
+describe('backup findings on the dashboard log', () => {
   it('give size and duration of a stored backup, and nothing measured for a failed one', async () => {
-    const { findingMetricRecords } = await import('../../../functions/core/observability/metrics.js');
+    const { findingLogRecords } = await import('../../../functions/core/observability/finding-log.js');
     const manifest = {
       version: 1 as const,
       target: 't',
@@ -228,9 +228,12 @@ describe('backup findings as metrics', () => {
     };
     const ok = findingOf({ ok: true, target: 't', database: 'd', manifest, manifestKey: 'k.json' });
     const failed = findingOf({ ok: false, target: 't', database: 'd', stage: 'dump', reason: 'x', durationMs: 9 });
-    const values = findingMetricRecords('backup', [ok, failed]).flatMap((r) => r.values.map((v) => `${v.name}=${v.value}`));
-    expect(values).toEqual(expect.arrayContaining(['BackupSizeBytes=1234', 'BackupDurationMs=56']));
-    expect(values.filter((v) => v.startsWith('BackupDurationMs'))).toEqual(['BackupDurationMs=56']);
+    const [stored, notStored] = findingLogRecords('backup', [ok, failed]);
+    expect(stored).toMatchObject({ target: 't', kind: 'backup', severity: 'ok', sizeBytes: 1234, durationMs: 56, database: 'd' });
+    // A failed run reports its time as failedAfterMs: no size and no duration of a backup that does not exist.
+    expect(notStored).toMatchObject({ severity: 'high', database: 'd' });
+    expect(notStored).not.toHaveProperty('sizeBytes');
+    expect(notStored?.durationMs).toBeUndefined();
   });
 });
 

@@ -11,6 +11,8 @@ import { addOperations, type Operations, type OperationsHost } from '../../../li
 import type { OpsAutopilotStack } from '../../../lib/ops-autopilot-stack.js';
 import { testApp } from '../support/cdk-app.js';
 import { OperationsTestStack, renderCfn } from './operations-fixture.js';
+import { DASHBOARD_QUERIES } from '../../../lib/monitoring/dashboard.js';
+import { FINDING_LOG, findingLogRecords } from '../../../functions/core/observability/finding-log.js';
 
 type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string[]; DeletionPolicy?: string };
 
@@ -222,104 +224,43 @@ describe('addOperations on a stack with four job functions, a dead-letter queue 
       expect(status[0]!.width).toBe(24);
     });
 
-    it('stacks the check results per severity for each job but the digest, at the pace of its schedules, gaps filled with 0', () => {
-      const expected: Array<[job: string, period: number, every: string]> = [
-        ['health', 300, '5m'], // the 1m schedule, at the dashboard's shortest period
-        ['backup', 86_400, '1d'],
-        ['disk', 3600, '1h'],
-        ['security', 86_400, '1d'],
-      ];
-      const titles = widgets
-        .filter((w) => String(w.properties.title).includes('check results per severity'))
-        .map((w) => w.properties.title);
-      expect(titles).toEqual(expected.map(([job, , every]) => `${job}: check results per severity (per ${every})`));
-      for (const [job, period, every] of expected) {
-        const widget = widgetTitled(`${job}: check results per severity (per ${every})`);
-        expect(widget.properties.stacked).toBe(true);
-        const all = lines(widget);
-        // A period of 300 s is the dashboard's default, which the body leaves out.
-        const shown = all
-          .filter(([kind]) => kind === 'expression')
-          .map(([, expression, , o]) => [expression, o.label, o.color, o.period ?? 300]);
-        const hidden = all
-          .filter(([kind]) => kind !== 'expression')
-          .map(([ns, name, dims, o]) => [ns, name, dims, o.id, o.stat, o.period ?? 300, o.visible]);
-        const severities = ['ok', 'low', 'medium', 'high', 'critical'];
-        const colours = ['#2ca02c', '#1f77b4', '#f2c80f', '#ff7f0e', '#d62728'];
-        expect(shown).toEqual(severities.map((s, i) => [`FILL(${s}, 0)`, s, colours[i], period]));
-        expect(hidden).toEqual(severities.map((s) => ['OpsAutopilot', 'CheckOutcome', { Job: job, Severity: s }, s, 'Sum', period, false]));
+    it('shows every check, the not-ok findings, response times, backups and disk use as Logs Insights tables over the job logs', () => {
+      const queries = widgets.filter((w) => w.type === 'log');
+      expect(queries.map((w) => w.properties.title)).toEqual(Object.keys(DASHBOARD_QUERIES));
+      // Each reads the finding lines of every job function's own log group, by the message the functions write.
+      const logGroups = [stack.fns.health, stack.fns.backup, stack.fns.serverChecks, stack.fns.digest].map(
+        (fn) => `SOURCE '\${${stack.getLogicalId(fn.logGroup.node.defaultChild as CfnElement)}}'`,
+      );
+      for (const w of queries) {
+        const query = w.properties.query as string;
+        for (const source of logGroups) expect(query).toContain(source);
+        expect(query).toContain(`filter message = "${FINDING_LOG.message}"`);
       }
+      const state = widgetTitled('Every check now: the latest finding of each, worst first');
+      expect(state.width).toBe(24);
+      expect(state.properties.view).toBe('table');
+      expect(widgetTitled('Not ok over time: findings per severity').properties.view).toBe('timeSeries');
     });
 
-    it('gives each system a heading that says what is watched, followed by its graphs', () => {
-      const headings = widgets.filter((w) => w.type === 'text').map((w) => w.properties.markdown as string);
-      expect(headings).toEqual([
-        expect.stringMatching(/^# ops-autopilot/),
-        '## mycats — My Cats (Node + Prisma)\nHTTP: api, cats, frontend · PostgreSQL: db · backups: db at 02:00 · servers tagged System=mycats',
-        '## cafemuji\nHTTP: health · PostgreSQL: db, reports · backups: db at 03:30, reports at 02:00',
-        '## task-manager\nHTTP: api · backups: task_manager at 02:00 (on the server) · servers tagged System=task-manager',
-        '## quiet\nPostgreSQL: db',
-        '## Job functions',
+    it('reads only field names the finding log lines carry', () => {
+      const line = findingLogRecords('health', [
+        { target: 't', check: 'c', kind: 'http', severity: 'ok', summary: 's', observed: { responseTimeMs: 1 } },
+        { target: 't', check: 'd', kind: 'backup', severity: 'ok', summary: 's', observed: { sizeBytes: 1, durationMs: 1 } },
+        { target: 't', check: 'h/disk:/', kind: 'disk', severity: 'ok', summary: 's', observed: { usedPercent: 1 } },
       ]);
-      // Rows follow their heading: the graphs of a system sit between its heading and the next.
-      const y = (title: string) => widgetTitled(title).y;
-      const headingY = (prefix: string) => widgets.find((w) => w.type === 'text' && String(w.properties.markdown).startsWith(prefix))!.y;
-      expect(y('mycats: response time per endpoint (ms, max)')).toBeGreaterThan(headingY('## mycats'));
-      expect(y('mycats: disk use per server and mount (%)')).toBeLessThan(headingY('## cafemuji'));
-      expect(headingY('## Job functions')).toBe(headingY('## quiet') + 2);
+      const written = new Set(line.flatMap((r) => Object.keys(r)));
+      const read = Object.values(DASHBOARD_QUERIES)
+        .flat()
+        .flatMap((step) =>
+          [...step.matchAll(/\b(?:(?:latest|max|avg|pct|ispresent)\(|(?:by|sort) )\s*([a-zA-Z][a-zA-Z0-9]*)/g)].map((m) => m[1]!),
+        )
+        .filter((name) => !['bin', 'count', 'worst', 'p95', 'used', 'newest', 'mean', 'target', 'asc', 'desc'].includes(name));
+      for (const name of read) expect(written, name).toContain(name);
     });
 
-    it('draws response time per endpoint, one line per check, with the thresholds', () => {
-      const mycats = widgetTitled('mycats: response time per endpoint (ms, max)');
-      expect(lines(mycats).map(([ns, name, dims, o]) => [ns, name, dims, o.label, o.stat, o.period])).toEqual([
-        ['OpsAutopilot', 'ResponseTime', { Target: 'mycats', Check: 'api' }, 'api', 'Maximum', undefined],
-        ['OpsAutopilot', 'ResponseTime', { Target: 'mycats', Check: 'cats' }, 'cats', 'Maximum', undefined],
-        ['OpsAutopilot', 'ResponseTime', { Target: 'mycats', Check: 'frontend' }, 'frontend', 'Maximum', undefined],
-      ]);
-      expect(mycats.properties.annotations.horizontal.map((a: { value: number; label: string }) => [a.value, a.label])).toEqual([
-        [500, 'warning 500 ms'],
-        [3000, 'critical 3000 ms'],
-      ]);
-      // An hourly check is drawn hourly, not as a dot every 12th five-minute period.
-      const cafemuji = widgetTitled('cafemuji: response time per endpoint (ms, max)');
-      expect(lines(cafemuji).map(([, , dims, o]) => [dims.Check, o.period])).toEqual([['health', 3600]]);
-    });
-
-    it('draws backup size and duration per database, daily, over two weeks', () => {
-      const widget = widgetTitled('cafemuji: backup size (left) and duration (right) per database');
-      expect(widget.properties.start).toBe('-P14D');
-      expect(lines(widget).map(([ns, name, dims, o]) => [ns, name, dims, o.stat, o.period, o.yAxis])).toEqual([
-        ['OpsAutopilot', 'BackupSizeBytes', { Target: 'cafemuji', Database: 'db' }, 'Maximum', 86_400, undefined],
-        ['OpsAutopilot', 'BackupSizeBytes', { Target: 'cafemuji', Database: 'reports' }, 'Maximum', 86_400, undefined],
-        ['OpsAutopilot', 'BackupDurationMs', { Target: 'cafemuji', Database: 'db' }, 'Maximum', 86_400, 'right'],
-        ['OpsAutopilot', 'BackupDurationMs', { Target: 'cafemuji', Database: 'reports' }, 'Maximum', 86_400, 'right'],
-      ]);
-      expect(
-        lines(widgetTitled('task-manager: backup size (left) and duration (right) per database')).map(([, , dims]) => dims.Database),
-      ).toEqual(['task_manager', 'task_manager']);
-    });
-
-    it("finds disk use per server with a SEARCH (hosts are discovered at run time), against the target's thresholds", () => {
-      const mycats = widgetTitled('mycats: disk use per server and mount (%)');
-      expect(lines(mycats)).toEqual([
-        [
-          'expression',
-          `SEARCH('{OpsAutopilot,Target,Check} MetricName="DiskUsedPercent" Target="mycats"', 'Maximum', 3600)`,
-          {},
-          { expression: expect.any(String), label: "${PROP('Dim.Check')}", period: 3600 },
-        ],
-      ]);
-      expect(mycats.properties.annotations.horizontal.map((a: { value: number }) => a.value)).toEqual([70, 85]);
-      expect(mycats.properties.yAxis.left).toEqual({ min: 0, max: 100, showUnits: false });
-      // No disk block: the disk job's own defaults.
-      const taskManager = widgetTitled('task-manager: disk use per server and mount (%)');
-      expect(taskManager.properties.annotations.horizontal.map((a: { value: number }) => a.value)).toEqual([80, 90]);
-      expect(widgets.some((w) => String(w.properties.title).startsWith('cafemuji: disk'))).toBe(false);
-    });
-
-    it('leaves out the graphs a system has nothing for', () => {
-      expect(widgets.filter((w) => String(w.properties.title ?? '').startsWith('quiet'))).toEqual([]);
-      expect(widgets.some((w) => w.properties.title === 'cafemuji: disk use per server and mount (%)')).toBe(false);
+    it('is a handful of widgets whatever the number of systems: no widget per target', () => {
+      expect(widgets.length).toBeLessThanOrEqual(12);
+      expect(widgets.some((w) => String(w.properties.title ?? '').startsWith('mycats'))).toBe(false);
     });
 
     it('ends with errors, throttles, duration and invocations per function and the dead letters', () => {
@@ -337,14 +278,9 @@ describe('addOperations on a stack with four job functions, a dead-letter queue 
       expect(invocations.at(-1)![3].yAxis).toBe('right');
     });
 
-    it('uses only the metric names the functions emit', () => {
-      const custom = widgets.flatMap((w) => (w.type === 'metric' ? lines(w) : [])).filter(([ns]) => ns === 'OpsAutopilot');
-      expect([...new Set(custom.map(([, name]) => name))].sort()).toEqual([
-        'BackupDurationMs',
-        'BackupSizeBytes',
-        'CheckOutcome',
-        'ResponseTime',
-      ]);
+    it('uses no custom metric: only Lambda and SQS metrics', () => {
+      const namespaces = widgets.flatMap((w) => (w.type === 'metric' ? lines(w).map(([ns]) => ns) : []));
+      expect([...new Set(namespaces)].sort()).toEqual(['AWS/Lambda', 'AWS/SQS']);
     });
   });
 

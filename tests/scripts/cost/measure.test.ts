@@ -87,17 +87,10 @@ describe('measureHealthJob', () => {
         expect(s.s3.gets).toBeGreaterThanOrEqual(1);
         expect(s.s3.puts).toBeGreaterThanOrEqual(1);
         expect(s.s3.putBytes).toBeGreaterThan(0);
-        expect(s.emfBytes).toBeGreaterThan(0);
+        // One finding log line per check: at least the line's fixed fields for each.
+        expect(s.findingLogBytes).toBeGreaterThan(100 * interval.checks);
       }
     }
-    // The product's metric rules: findings per severity that occurred (every check passes: ok only)
-    // and a response time per HTTP check.
-    expect(everyMinute!.metrics.filter((m) => m.startsWith('CheckOutcome '))).toEqual(['CheckOutcome {"Job":"health","Severity":"ok"}']);
-    expect(everyMinute!.metrics.filter((m) => m.startsWith('ResponseTime ')).sort()).toEqual([
-      'ResponseTime {"Target":"shop","Check":"api"}',
-      'ResponseTime {"Target":"shop","Check":"web"}',
-    ]);
-    expect(everyFive!.metrics.filter((m) => m.startsWith('ResponseTime '))).toEqual([]);
     expect(result.worker.initMs).toBeGreaterThan(0);
     expect(result.worker.maxRssBytes).toBeGreaterThanOrEqual(result.worker.rssAfterInitBytes);
     expect(result.worker.notifications).toBe(0);

@@ -11,20 +11,20 @@ import {
   DEFAULT_ASSUMPTIONS,
   FULL_VCPU_MB,
   lambdaDurationMs,
-  otherJobMetrics,
   plannedAlarms,
 } from '../../../scripts/cost/workload.js';
+import { DASHBOARD_QUERIES } from '../../../lib/monitoring/dashboard.js';
 
-const sample = (wallMs: number, cpuMs: number, puts = 1, emfBytes = 1000): RunSample => ({
+const sample = (wallMs: number, cpuMs: number, puts = 1, findingLogBytes = 1000): RunSample => ({
   wallMs,
   cpuMs,
   probesMs: wallMs - 10,
   s3: { gets: 1, puts, lists: 0, putBytes: 2000 },
-  emfBytes,
+  findingLogBytes,
 });
 
 function measurement(
-  intervals: Array<{ every: string; checks: number; samples: RunSample[]; metrics?: string[] }>,
+  intervals: Array<{ every: string; checks: number; samples: RunSample[] }>,
   maxRssBytes = 100 * 1024 * 1024,
 ): HealthMeasurement {
   return {
@@ -37,7 +37,7 @@ function measurement(
       heapUsedAfterInitBytes: 10 * 1024 * 1024,
       maxHeapUsedBytes: 20 * 1024 * 1024,
       notifications: 0,
-      intervals: intervals.map((i) => ({ metrics: [], ...i, notOk: [] })),
+      intervals: intervals.map((i) => ({ ...i, notOk: [] })),
     },
   };
 }
@@ -85,32 +85,20 @@ describe('buildCostInputs on the example config', () => {
     expect(probes[0]!.durationMs).toBeCloseTo(expected1m, 10);
     expect(probes[1]!.s3PerRun.puts).toBe(2);
     expect(probes[0]!.initDurationMs).toBe(200);
-    // Logs: the assumed platform lines plus the measured EMF bytes of the run.
+    // Logs: the assumed platform lines plus the measured finding log lines of the run.
     expect(probes[0]!.logBytesPerRun).toBe(DEFAULT_ASSUMPTIONS.logBytesPerRun + 1000);
   });
 
-  it("counts the health metrics measured once across intervals, plus the other jobs' metrics from the config", async () => {
+  it('counts no custom metrics, and the dashboard looks and their queries for the Logs Insights scans', async () => {
     const config = await load();
-    const health = measurement([
-      {
-        every: '1m',
-        checks: 5,
-        samples: [sample(100, 10)],
-        metrics: ['CheckOutcome {"Job":"health","Severity":"ok"}', 'ResponseTime {"Target":"a","Check":"api"}'],
-      },
-      {
-        every: '5m',
-        checks: 8,
-        samples: [sample(200, 30)],
-        metrics: ['CheckOutcome {"Job":"health","Severity":"ok"}', 'ResponseTime {"Target":"a","Check":"cats"}'],
-      },
-    ]);
-    const { inputs } = buildCostInputs({ config, health, stack: undefined });
-    expect(inputs.observability.customMetrics).toBe(3 + otherJobMetrics(config));
-    const targets = Object.values(config.targets);
-    const databases = targets.flatMap((t) => [...(t.postgres ?? []), ...(t.sqlite ?? [])]).filter((d) => d.backup).length;
-    const mounts = targets.filter((t) => t.servers?.disk).reduce((sum, t) => sum + 1 + (t.servers!.disk!.paths?.length ?? 0), 0);
-    expect(otherJobMetrics(config)).toBe(5 * 3 + 2 * databases + mounts);
+    const health = measurement([{ every: '1m', checks: 5, samples: [sample(100, 10)] }]);
+    const { inputs, notes } = buildCostInputs({ config, health, stack: undefined });
+    expect(inputs.observability).toMatchObject({
+      customMetrics: 0,
+      dashboardViewsPerMonth: DEFAULT_ASSUMPTIONS.dashboardViewsPerMonth,
+      dashboardQueries: Object.keys(DASHBOARD_QUERIES).length,
+    });
+    expect(notes.fromConfig.join('\n')).toContain('no custom metrics');
   });
 
   it('raises the billed memory when the measured peak does not fit the stack setting', async () => {

@@ -6,11 +6,10 @@ import { validateConfig } from '../../../../functions/core/config/validate.js';
 import type { Report } from '../../../../functions/core/domain/report.js';
 import { classify } from '../../../../functions/core/domain/severity.js';
 import { ConfigError } from '../../../../functions/core/errors.js';
-import { findingMetricRecords } from '../../../../functions/core/observability/metrics.js';
+import { findingLogRecords } from '../../../../functions/core/observability/finding-log.js';
 import { collectHealthFindings } from '../../../../functions/health/collect-health-findings.js';
 import { consoleTestEvents, targetsForJob } from '../../../../lib/console/test-events.js';
 import { healthIntervals, healthTimeoutSeconds } from '../../../../lib/health/health-plan.js';
-import { targetSummary, targetsOverview } from '../../../../lib/monitoring/targets-overview.js';
 import { runAutopilot } from '../../../support/cli.js';
 import { selfSignedCertificate } from '../../../support/http-servers.js';
 import { freePort } from '../../../support/postgres-cluster.js';
@@ -128,24 +127,19 @@ describe('tcp through the registry', () => {
     expect(() => healthIntervals(bad)).toThrow(/targets\.shop\.tcp\[0\]\.every: "30s" cannot be scheduled/);
   });
 
-  it('gives a target with only tcp checks its console test events and dashboard line', () => {
+  it('gives a target with only tcp checks its console test events', () => {
     const config = validateConfig({ targets: { cache: { tcp: [{ name: 'redis', host: 'db', port: 6379 }] }, other: {} } });
     expect(targetsForJob(config, 'health')).toEqual(['cache']);
     expect(consoleTestEvents(config, 'health').map((e) => e.name)).toEqual(['all-now', 'cache-now']);
-    const [overview] = targetsOverview(config);
-    expect(targetSummary(overview!)).toBe('TCP: redis');
-    expect(overview?.responseTime).toEqual([{ check: 'redis', everySeconds: 300 }]);
   });
 
-  it('records the time to an open connection as ResponseTime, nothing for a refused one', () => {
-    const records = findingMetricRecords('health', [
+  it('puts the time to an open connection on its dashboard line, nothing for a refused one', () => {
+    const [open, refused] = findingLogRecords('health', [
       { target: 'cache', check: 'redis', kind: 'tcp', severity: 'ok', summary: '', observed: { connectMs: 1.5, responseTimeMs: 1.5 } },
       { target: 'cache', check: 'gone', kind: 'tcp', severity: 'high', summary: '', observed: { error: 'ECONNREFUSED' } },
     ]);
-    expect(records.slice(-1)).toEqual([
-      { dimensions: { Target: 'cache', Check: 'redis' }, values: [{ name: 'ResponseTime', unit: 'Milliseconds', value: 1.5 }] },
-    ]);
-    expect(records.filter((r) => r.dimensions.Check === 'gone')).toEqual([]);
+    expect(open).toMatchObject({ target: 'cache', check: 'redis', kind: 'tcp', responseTimeMs: 1.5 });
+    expect(refused).not.toHaveProperty('responseTimeMs');
   });
 });
 
