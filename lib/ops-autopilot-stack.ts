@@ -1,7 +1,9 @@
 import { ArnFormat, CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { durationMs } from '../functions/core/config/duration.js';
 import { Construct } from 'constructs';
 import type { Config } from '../functions/core/config/schema.js';
 import { validateConfig } from '../functions/core/config/validate.js';
@@ -10,7 +12,7 @@ import { AutopilotFunction, type AutopilotFunctionSourceProps } from './lambda/a
 import { acknowledgeWildcards } from './nag/wildcards.js';
 import { AutopilotBucket } from './s3/autopilot-bucket.js';
 import { backupExpirations } from './s3/backup-retention.js';
-import { JobSchedule, type JobScheduleTimingProps } from './scheduler/job-schedule.js';
+import { JobSchedule, schedulerRole, type JobScheduleTimingProps } from './scheduler/job-schedule.js';
 import { AlertTopics } from './sns/alert-topics.js';
 import { ChatChannels } from './chat/chat-channels.js';
 import { dashboardConsoleUrl } from './monitoring/dashboard-link.js';
@@ -58,7 +60,6 @@ export class OpsAutopilotStack extends Stack {
   readonly digestSchedule: JobSchedule;
   /** Alarms on the watchers, the dashboard and the console test events. */
   readonly operations: Operations;
-  private readonly scheduledFunctions = new Set<lambda.IFunction>();
 
   constructor(scope: Construct, id: string, props: OpsAutopilotStackProps) {
     super(scope, id, props);
@@ -79,12 +80,7 @@ export class OpsAutopilotStack extends Stack {
         'This queue is itself the dead-letter queue of the EventBridge Scheduler schedules (cdk-nag only recognises SQS redrive sources).',
     });
 
-    this.scheduleRole = new iam.Role(this, 'ScheduleRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
-      }),
-      description: 'EventBridge Scheduler invokes the ops-autopilot job functions',
-    });
+    this.scheduleRole = schedulerRole(this, 'ScheduleRole', 'EventBridge Scheduler invokes the ops-autopilot job functions');
 
     const intervals = healthIntervals(this.config);
     this.healthFunction = new AutopilotFunction(this, 'HealthFunction', {
@@ -100,6 +96,9 @@ export class OpsAutopilotStack extends Stack {
     this.bucket.grantManifestRead(this.healthFunction);
     this.topics.grantPublish(this.healthFunction);
     this.grantPasswordParameters(this.healthFunction);
+    // A failed health run is not replayed: the next scheduled run probes afresh, and an event older
+    // than the tightest interval would report on a past minute. (Lambda's default: 2 retries over 6 h.)
+    this.healthFunction.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: asyncEventAge(intervals) });
 
     this.healthSchedules = intervals.map((every) =>
       this.scheduleJob(this.healthFunction, `HealthEvery${every}`, {
@@ -143,6 +142,8 @@ export class OpsAutopilotStack extends Stack {
     this.bucket.grantAlertState(this.digestFunction);
     this.bucket.grantManifestRead(this.digestFunction);
     this.topics.grantPublish(this.digestFunction, { only: ['digest'] });
+    // An undelivered digest fails the invocation: Lambda retries it twice, then it lands in the dead-letter queue (its alarm pages).
+    this.digestFunction.configureAsyncInvoke({ retryAttempts: 2, onFailure: new SqsDestination(this.deadLetterQueue) });
     this.digestSchedule = this.scheduleJob(this.digestFunction, 'DigestDaily', {
       when: this.config.schedules.digest,
       input: { source: 'schedule' },
@@ -197,16 +198,6 @@ export class OpsAutopilotStack extends Stack {
 
   /** A schedule in the config timezone, with the stack's retry policy and dead-letter queue. */
   scheduleJob(fn: lambda.IFunction, id: string, options: ScheduleJobOptions): JobSchedule {
-    if (!this.scheduledFunctions.has(fn)) {
-      this.scheduledFunctions.add(fn);
-      acknowledgeWildcards(this.scheduleRole, [
-        {
-          resource: `${fn.functionArn}:*`,
-          reason:
-            "lambda:InvokeFunction on the function's versions and aliases (ARN:*), as grantInvoke writes it; the role can invoke the suite's job functions only.",
-        },
-      ]);
-    }
     return new JobSchedule(this, id, {
       role: this.scheduleRole,
       function: fn,
@@ -262,6 +253,12 @@ export class OpsAutopilotStack extends Stack {
       arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
     });
   }
+}
+
+/** The tightest schedule interval, within Lambda's async event age range (60 s to 6 h). */
+export function asyncEventAge(intervals: readonly string[]): Duration {
+  const seconds = intervals.length ? Math.min(...intervals.map((every) => durationMs(every) / 1000)) : 60;
+  return Duration.seconds(Math.min(21_600, Math.max(60, Math.floor(seconds))));
 }
 
 function principalConstruct(grantee: iam.IGrantable): Construct {

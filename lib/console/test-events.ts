@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as schemas from 'aws-cdk-lib/aws-eventschemas';
 import { Construct } from 'constructs';
@@ -49,10 +50,31 @@ export function consoleTestEvents(config: Config, job: Job, targets: readonly st
   if (job === 'digest') return [{ name: 'digest-now', event: {} }];
   const prefix = job === 'health' ? '' : `${job}-`;
   const base = SERVER_JOBS.includes(job) ? { job } : {};
-  return [
+  return uniqueEventNames([
     { name: eventName(prefix, 'all'), event: { ...base } },
     ...targets.map((target) => ({ name: eventName(prefix, target), event: { ...base, targets: [target] } })),
-  ];
+  ]);
+}
+
+/**
+ * Names that two events share (two valid target names alike in their first 25 characters, or a
+ * target called "all") are told apart by a short hash of the event itself: stable across synths,
+ * and still within the console's 25 characters.
+ */
+export function uniqueEventNames(events: readonly ConsoleTestEvent[]): ConsoleTestEvent[] {
+  const counts = new Map<string, number>();
+  for (const e of events) counts.set(e.name, (counts.get(e.name) ?? 0) + 1);
+  const named = events.map((e) => {
+    if (counts.get(e.name) === 1) return e;
+    const hash = createHash('sha256').update(JSON.stringify(e.event)).digest('hex').slice(0, 6);
+    return { ...e, name: `${e.name.slice(0, MAX_EVENT_NAME - hash.length - 1).replace(/-+$/, '')}-${hash}` };
+  });
+  const seen = new Set<string>();
+  for (const e of named) {
+    if (seen.has(e.name)) throw new Error(`duplicate test event name "${e.name}"`);
+    seen.add(e.name);
+  }
+  return named;
 }
 
 /** The console keeps test event names short (25 characters): drop "-now", then the job prefix, then cut. */
@@ -149,8 +171,8 @@ export class ConsoleTestEvents extends Construct {
     const eventsByName: Record<string, ConsoleTestEvent[]> = {};
     for (const group of groupByFunction(props.functions)) {
       const entries = props.functions.filter((f) => f.fn === group.fn);
-      const events = group.jobs.flatMap((job) =>
-        consoleTestEvents(props.config, job, entries.find((e) => e.job === job && e.targets)?.targets),
+      const events = uniqueEventNames(
+        group.jobs.flatMap((job) => consoleTestEvents(props.config, job, entries.find((e) => e.job === job && e.targets)?.targets)),
       );
       const schema = new schemas.CfnSchema(this, `${pascal(group.name)}Schema`, {
         registryName: TEST_EVENT_REGISTRY,

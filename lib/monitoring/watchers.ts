@@ -1,4 +1,5 @@
-import { Annotations, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cw from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -50,6 +51,7 @@ export class Watchers extends Construct {
     super(scope, id);
     this.action = new actions.SnsAction(props.topic);
     this.prefix = props.alarmNamePrefix ?? Stack.of(this).stackName;
+    this.allowAlarmsToPublish(props.topic);
     const all: cw.Alarm[] = [];
     const unwatched: Array<{ name: string; reason: string }> = [];
     const byFunction: Record<string, FunctionAlarms> = {};
@@ -104,7 +106,8 @@ export class Watchers extends Construct {
         `DeadLetters${suffix.replace('-', '')}`,
         `dead-letters${suffix}`,
         queue.metricApproximateNumberOfMessagesVisible({ period: FAILURE_PERIOD, statistic: cw.Stats.MAXIMUM }),
-        `EventBridge Scheduler gave up on a scheduled ops-autopilot run after its retries, so that run did not happen. ` +
+        `EventBridge Scheduler gave up on a scheduled ops-autopilot run after its retries, or a job function failed after ` +
+          `Lambda's retries, so that run did not happen. ` +
           `Each message in the dead-letter queue carries the error; delete the messages once handled and the alarm resolves.`,
       );
     });
@@ -113,6 +116,30 @@ export class Watchers extends Construct {
     this.functionAlarms = byFunction;
     this.alarms = all;
     this.unwatched = unwatched;
+  }
+
+  /**
+   * The topic policy must let CloudWatch publish: `enforceSSL` makes a policy that allows nobody,
+   * and without an allow for the service an alarm's action fails. Only alarms of this account
+   * named with this construct's prefix may (aws:SourceAccount, aws:SourceArn).
+   */
+  private allowAlarmsToPublish(topic: sns.ITopic): void {
+    const stack = Stack.of(this);
+    const alarms = stack.formatArn({
+      service: 'cloudwatch',
+      resource: 'alarm',
+      resourceName: `${this.prefix}-*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account }, ArnLike: { 'aws:SourceArn': alarms } },
+      }),
+    );
   }
 
   private notInvokedAlarm(name: string, watched: FunctionGroup, window: MissingInvocationsWindow): cw.Alarm {

@@ -1,5 +1,5 @@
-import { Duration, TimeZone } from 'aws-cdk-lib';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import { ArnFormat, Duration, Stack, TimeZone } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
@@ -39,6 +39,51 @@ export interface JobScheduleTargetProps {
 
 export interface JobScheduleProps extends JobScheduleTimingProps, JobScheduleDeliveryProps, JobScheduleTargetProps {}
 
+/**
+ * Scheduler invokes the function's unqualified ARN (its $LATEST), so the role may invoke exactly
+ * that ARN; `LambdaInvoke` grants through `grantInvoke`, which adds every version and alias (`ARN:*`).
+ */
+class ExactLambdaInvoke extends targets.LambdaInvoke {
+  constructor(
+    private readonly target: lambda.IFunction,
+    props: targets.ScheduleTargetBaseProps,
+  ) {
+    super(target, props);
+  }
+
+  protected override addTargetActionToRole(role: iam.IRole): void {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.target.functionArn] }));
+  }
+}
+
+/**
+ * The role EventBridge Scheduler assumes to run the suite's schedules. Its trust is limited to
+ * Scheduler acting for this account (aws:SourceAccount) and for the schedules of the default
+ * schedule group, where `JobSchedule`s live (aws:SourceArn: the group's ARN, which Scheduler
+ * presents, and the schedules' ARN pattern).
+ */
+export function schedulerRole(scope: Construct, id: string, description: string): iam.Role {
+  const stack = Stack.of(scope);
+  const group = stack.formatArn({
+    service: 'scheduler',
+    resource: 'schedule-group',
+    resourceName: 'default',
+    arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+  });
+  const schedules = stack.formatArn({
+    service: 'scheduler',
+    resource: 'schedule',
+    resourceName: 'default/*',
+    arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+  });
+  return new iam.Role(scope, id, {
+    assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+      conditions: { StringEquals: { 'aws:SourceAccount': stack.account }, ArnLike: { 'aws:SourceArn': [group, schedules] } },
+    }),
+    description,
+  });
+}
+
 /** An EventBridge Scheduler schedule that invokes a job's function with a fixed event. */
 export class JobSchedule extends Construct {
   readonly schedule: scheduler.Schedule;
@@ -59,7 +104,7 @@ export class JobSchedule extends Construct {
     this.schedule = new scheduler.Schedule(this, 'Schedule', {
       schedule: scheduler.ScheduleExpression.expression(when.expression, TimeZone.of(props.timezone)),
       description: props.description,
-      target: new targets.LambdaInvoke(props.function, {
+      target: new ExactLambdaInvoke(props.function, {
         input: scheduler.ScheduleTargetInput.fromObject(props.input),
         retryAttempts: props.retryAttempts ?? 2,
         maxEventAge,

@@ -1,6 +1,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Config } from '../../functions/core/config/schema.js';
@@ -10,7 +11,7 @@ import { ENV, SSM_OUTPUT_PREFIX } from '../../functions/core/layout.js';
 import { AutopilotFunction } from '../lambda/autopilot-function.js';
 import { acknowledgeWildcards } from '../nag/wildcards.js';
 import type { IAutopilotBucket } from '../s3/autopilot-bucket.js';
-import { JobSchedule } from '../scheduler/job-schedule.js';
+import { JobSchedule, schedulerRole } from '../scheduler/job-schedule.js';
 import { ShellScriptDocument } from './shell-script-document.js';
 
 /** Where the SSM Agent writes each command's full stdout and stderr (from the layout module). */
@@ -72,13 +73,7 @@ export class ServerChecks extends Construct {
     }
 
     const scheduleRole =
-      props.scheduleRole ??
-      new iam.Role(this, 'ScheduleRole', {
-        assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-          conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-        }),
-        description: 'EventBridge Scheduler invokes the ops-autopilot server-check functions',
-      });
+      props.scheduleRole ?? schedulerRole(this, 'ScheduleRole', 'EventBridge Scheduler invokes the ops-autopilot server-check functions');
     for (const job of SERVER_JOBS) {
       const title = job === 'disk' ? 'Disk' : 'Security';
       const fn = new AutopilotFunction(this, `${title}Function`, {
@@ -104,13 +99,8 @@ export class ServerChecks extends Construct {
       props.grantPublish(fn);
       this.functions[job] = fn;
 
-      acknowledgeWildcards(scheduleRole, [
-        {
-          resource: `${fn.functionArn}:*`,
-          reason:
-            "lambda:InvokeFunction on the function's versions and aliases (ARN:*), as grantInvoke writes it; the role can invoke the suite's job functions only.",
-        },
-      ]);
+      // Scheduler and the continuation invoke asynchronously: Lambda's two retries, then the dead-letter queue (its alarm pages).
+      fn.configureAsyncInvoke({ retryAttempts: 2, onFailure: new SqsDestination(props.deadLetterQueue) });
       this.schedules[job] = new JobSchedule(this, `${title}Schedule`, {
         function: fn,
         when: props.config.schedules[job],

@@ -222,14 +222,8 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
         {
           Effect: 'Allow',
           Action: 'lambda:InvokeFunction',
-          Resource: [
-            arnOf(backup),
-            arnOf(digest),
-            arnOf(fn),
-            { 'Fn::Join': ['', [arnOf(backup), ':*']] },
-            { 'Fn::Join': ['', [arnOf(digest), ':*']] },
-            { 'Fn::Join': ['', [arnOf(fn), ':*']] },
-          ],
+          // Exactly the functions' ARNs (issue 12): no `:*` for versions and aliases Scheduler never invokes.
+          Resource: [arnOf(backup), arnOf(digest), arnOf(fn)],
         },
         { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: arnOf(idOf('AWS::SQS::Queue', 'ScheduleDeadLetters')) },
       ]);
@@ -238,7 +232,15 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
           Effect: 'Allow',
           Action: 'sts:AssumeRole',
           Principal: { Service: 'scheduler.amazonaws.com' },
-          Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } },
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': ACCOUNT },
+            ArnLike: {
+              'aws:SourceArn': [
+                `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule-group/default`,
+                `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/default/*`,
+              ],
+            },
+          },
         },
       ]);
     });
@@ -372,6 +374,107 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
   });
   const artifactOutputs = () => template.toJSON().Outputs as Record<string, { Value: unknown }>;
 
+  describe('template fixes of issue 12, read from the synthesized template', () => {
+    /** A role's policy statements, with `Fn::Join` ARNs rendered as text (`<Id.Arn>/backups/*.json`). */
+    const statementsOf = (rolePrefix: string) => {
+      const role = idOf('AWS::IAM::Role', rolePrefix);
+      const render = (r: unknown): string => {
+        if (typeof r === 'string') return r;
+        const v = r as Record<string, any>;
+        if (v['Fn::Join']) return (v['Fn::Join'][1] as unknown[]).map(render).join('');
+        if (v['Fn::GetAtt']) return `<${v['Fn::GetAtt'].join('.')}>`;
+        if (v.Ref) return `<${v.Ref}>`;
+        return JSON.stringify(r);
+      };
+      return Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: role }] } })).flatMap((p) =>
+        (p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>).map((st) => ({
+          actions: [st.Action].flat(),
+          resources: [st.Resource].flat().map(render),
+        })),
+      );
+    };
+    /** Whether an IAM resource pattern (`*` spans `/`) covers an object key of the suite bucket. */
+    const allowsGet = (rolePrefix: string, key: string) => {
+      const bucket = `<${idOf('AWS::S3::Bucket', 'StorageBucket')}.Arn>`;
+      return statementsOf(rolePrefix).some(
+        (st) =>
+          st.actions.some((a) => a === 's3:GetObject' || a === 's3:*') &&
+          st.resources.some((r) =>
+            new RegExp(`^${r.replace(/[.?+^$(){}[\]|\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(`${bucket}/${key}`),
+          ),
+      );
+    };
+    const archive = 'backups/mycats/main/2026/11/23/mycats-main-20261123T020000.000Z.dump';
+    const manifest = 'backups/mycats/main/2026/11/23/mycats-main-20261123T020000.000Z.json';
+
+    it('lets CloudWatch alarms of this account and stack publish to the critical topic', () => {
+      const critical = idOf('AWS::SNS::Topic', 'AlertsCritical');
+      const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy')).filter((p) =>
+        JSON.stringify(p.Properties.Topics).includes(critical),
+      );
+      expect(policies).toHaveLength(1);
+      const allows = (policies[0]!.Properties.PolicyDocument.Statement as Array<Record<string, any>>).filter(
+        (st) => st.Effect === 'Allow' && st.Principal?.Service === 'cloudwatch.amazonaws.com',
+      );
+      expect(allows).toEqual([
+        {
+          Sid: 'CloudWatchAlarmsPublish',
+          Effect: 'Allow',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: 'sns:Publish',
+          Resource: { Ref: critical },
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': ACCOUNT },
+            ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:OpsAutopilot-*` },
+          },
+        },
+      ]);
+      // And every alarm action goes to that topic under a name the condition matches.
+      for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
+        expect(alarm.Properties.AlarmName).toMatch(/^OpsAutopilot-/);
+        expect(alarm.Properties.AlarmActions).toEqual([{ Ref: critical }]);
+      }
+    });
+
+    it('gives every function an async invoke config: health 0 retries within its interval, the others the DLQ', () => {
+      const dlq = arnOf(idOf('AWS::SQS::Queue', 'ScheduleDeadLetters'));
+      const configs = Object.values(template.findResources('AWS::Lambda::EventInvokeConfig'));
+      const functions = Object.keys(template.findResources('AWS::Lambda::Function'));
+      expect(configs.map((c) => c.Properties.FunctionName.Ref).sort()).toEqual([...functions].sort());
+      const configOf = (fn: string) => configs.find((c) => c.Properties.FunctionName.Ref === idOf('AWS::Lambda::Function', fn))!.Properties;
+      expect(configOf('HealthFunction')).toEqual({
+        FunctionName: { Ref: idOf('AWS::Lambda::Function', 'HealthFunction') },
+        Qualifier: '$LATEST',
+        MaximumRetryAttempts: 0,
+        MaximumEventAgeInSeconds: 60,
+      });
+      for (const fn of ['DigestFunction', 'BackupFunction']) {
+        expect(configOf(fn).DestinationConfig, fn).toEqual({ OnFailure: { Destination: dlq } });
+      }
+    });
+
+    it('lets health and digest read backup manifests but never an archive; the backup job reads both', () => {
+      for (const role of ['HealthFunctionRole', 'DigestFunctionRole']) {
+        expect(allowsGet(role, manifest), role).toBe(true);
+        expect(allowsGet(role, archive), role).toBe(false);
+        expect(allowsGet(role, archive.replace('.dump', '.sqlite.gz')), role).toBe(false);
+      }
+      expect(allowsGet('BackupRole', archive)).toBe(true);
+    });
+
+    it('lets the Scheduler role invoke exactly the function ARNs, trusted only for this account and its schedules', () => {
+      const resources = statementsOf('ScheduleRole').flatMap((st) => st.resources);
+      expect(resources.filter((r) => r.endsWith(':*'))).toEqual([]);
+      const trust = resources.length && resourcesTrust();
+      expect(trust).toEqual({
+        StringEquals: { 'aws:SourceAccount': ACCOUNT },
+        ArnLike: { 'aws:SourceArn': expect.arrayContaining([`arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/default/*`]) },
+      });
+    });
+    const resourcesTrust = () =>
+      resources[idOf('AWS::IAM::Role', 'ScheduleRole')]!.Properties.AssumeRolePolicyDocument.Statement[0].Condition as unknown;
+  });
+
   describe('cdk-nag AwsSolutions', () => {
     it('leaves no unacknowledged finding in the validation report', () => {
       expect(violationsIn(join(assemblyDir, 'validation-report.json'))).toEqual([]);
@@ -387,9 +490,6 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
         }
       }
       for (const [, , reason] of acks) expect(reason.length).toBeGreaterThan(40);
-      const fn = idOf('AWS::Lambda::Function', 'HealthFunction');
-      const digest = idOf('AWS::Lambda::Function', 'DigestFunction');
-      const backup = idOf('AWS::Lambda::Function', 'BackupFunction');
       const bucket = idOf('AWS::S3::Bucket', 'StorageBucket');
       expect(acks.map(([path, id]) => [path, id]).sort()).toEqual(
         [
@@ -399,12 +499,9 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
           ['OpsAutopilot/HealthFunctionRole', `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/backups/*.json]`],
           ['OpsAutopilot/HealthFunctionRole', 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]'],
           ['OpsAutopilot/HealthFunctionRole', `AwsSolutions-IAM5[Resource::arn:aws:kms:${REGION}:${ACCOUNT}:key/*]`],
-          ['OpsAutopilot/ScheduleRole', `AwsSolutions-IAM5[Resource::<${fn}.Arn>:*]`],
           ['OpsAutopilot/DigestFunctionRole', `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/state/*]`],
           ['OpsAutopilot/DigestFunctionRole', `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/backups/*.json]`],
           ['OpsAutopilot/DigestFunctionRole', 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]'],
-          ['OpsAutopilot/ScheduleRole', `AwsSolutions-IAM5[Resource::<${digest}.Arn>:*]`],
-          ['OpsAutopilot/ScheduleRole', `AwsSolutions-IAM5[Resource::<${backup}.Arn>:*]`],
           ['OpsAutopilot/Backup/Role', 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]'],
           ['OpsAutopilot/Backup/Role', `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/backups/*]`],
           ['OpsAutopilot/Backup/Role', `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/state/*]`],

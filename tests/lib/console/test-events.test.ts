@@ -173,3 +173,38 @@ describe('console test event names', () => {
     for (const name of names) expect(name.length).toBeLessThanOrEqual(MAX_EVENT_NAME);
   });
 });
+
+describe('console test event names of targets alike in their first 25 characters (issue 12)', () => {
+  it('synthesize one schema with distinct, stable names within the console limit', async () => {
+    const { Stack } = await import('aws-cdk-lib');
+    const lambdaModule = await import('aws-cdk-lib/aws-lambda');
+    const { validateConfig } = await import('../../../functions/core/config/validate.js');
+    const { MAX_EVENT_NAME } = await import('../../../lib/console/test-events.js');
+    // Two valid names (40 characters at most) that share their first 25 characters, and one called "all".
+    const a = 'shiojiri-rainbow-seeker-production-a';
+    const b = 'shiojiri-rainbow-seeker-production-b';
+    const config = validateConfig({
+      targets: {
+        [a]: { health: [{ url: 'https://a.example/' }] },
+        [b]: { health: [{ url: 'https://b.example/' }] },
+        all: { health: [{ url: 'https://all.example/' }] },
+      },
+    });
+    const synthNames = () => {
+      const stack = new Stack(testApp({ cfnValidation: false }), 'Names');
+      const fn = lambdaModule.Function.fromFunctionName(stack, 'Health', 'health-fn');
+      new ConsoleTestEvents(stack, 'TestEvents', { config, functions: [{ job: 'health', fn }] });
+      const schema = Object.values(Template.fromStack(stack).findResources('AWS::EventSchemas::Schema'))[0]!;
+      const document = JSON.parse(schema.Properties.Content) as SchemaDocument;
+      return Object.entries(document.components.examples).map(
+        ([name, e]) => [name, (e.value.targets as string[] | undefined)?.[0] ?? '*'] as [string, string],
+      );
+    };
+    const names = synthNames();
+    expect(names.map(([, target]) => target)).toEqual(['*', a, b, 'all']);
+    expect(new Set(names.map(([name]) => name)).size).toBe(4);
+    for (const [name] of names) expect(name.length).toBeLessThanOrEqual(MAX_EVENT_NAME);
+    expect(names[1]![0]).toMatch(/^shiojiri-rainbow-s[a-z-]*-[0-9a-f]{6}$/);
+    expect(synthNames()).toEqual(names);
+  });
+});

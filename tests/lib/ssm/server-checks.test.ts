@@ -211,6 +211,31 @@ describe('ServerChecks on a small test stack', () => {
     }
   });
 
+  it('sends failed async runs (schedule or continuation) to the dead-letter queue after two retries (issue 12)', () => {
+    const functions = Object.keys(template.findResources('AWS::Lambda::Function'));
+    const configs = Object.values(template.findResources('AWS::Lambda::EventInvokeConfig')).map((c) => c.Properties);
+    expect(configs.map((c) => c.FunctionName.Ref).sort()).toEqual([...functions].sort());
+    for (const c of configs) {
+      expect(c.MaximumRetryAttempts).toBe(2);
+      expect(c.DestinationConfig).toEqual({ OnFailure: { Destination: { 'Fn::GetAtt': [expect.stringMatching(/^DeadLetters/), 'Arn'] } } });
+    }
+  });
+
+  it('makes a Scheduler role that invokes exactly the functions, trusted for its account and schedules (issue 12)', () => {
+    const role = Object.entries(resources).find(([id, r]) => r.Type === 'AWS::IAM::Role' && id.startsWith('ServerChecksScheduleRole'))!;
+    expect(role[1].Properties.AssumeRolePolicyDocument.Statement[0].Condition).toEqual({
+      StringEquals: { 'aws:SourceAccount': '123456789012' },
+      ArnLike: {
+        'aws:SourceArn': [
+          'arn:aws:scheduler:ap-northeast-1:123456789012:schedule-group/default',
+          'arn:aws:scheduler:ap-northeast-1:123456789012:schedule/default/*',
+        ],
+      },
+    });
+    const policy = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: role[0] }] } }))[0]!;
+    expect(JSON.stringify(policy.Properties.PolicyDocument)).not.toContain(':*');
+  });
+
   it('leaves no unacknowledged cdk-nag finding on its own resources', () => {
     const report = JSON.parse(readFileSync(join(assemblyDir, 'validation-report.json'), 'utf8')) as {
       pluginReports: Array<{
