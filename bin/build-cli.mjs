@@ -74,7 +74,9 @@ async function compile(newest) {
   for (const old of readdirSync(DIST)) {
     if (!old.startsWith('cli-') || old === basename(dir)) continue;
     const path = join(DIST, old);
-    if (Date.now() - statSync(path).mtimeMs > KEEP_REPLACED_MS) rmSync(path, { recursive: true, force: true });
+    // Another process's first run may be removing the same old build at this moment.
+    const built = statSync(path, { throwIfNoEntry: false });
+    if (built && Date.now() - built.mtimeMs > KEEP_REPLACED_MS) rmSync(path, { recursive: true, force: true });
   }
   return join(dir, 'autopilot.js');
 }

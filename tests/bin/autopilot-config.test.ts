@@ -40,6 +40,7 @@ function expectConfigError(result: { code: number; stderr: string }, line: RegEx
   expect(result.stderr).not.toMatch(/\n\s+at /);
 }
 
+const health = (check: Record<string, unknown>) => ({ targets: { web: { health: [{ url: 'http://127.0.0.1:9/ok', ...check }] } } });
 const json = (value: unknown) => JSON.stringify(value);
 
 describe('autopilot rejects bad config with exit 2 and the field path', () => {
@@ -54,10 +55,87 @@ describe('autopilot rejects bad config with exit 2 and the field path', () => {
       '{ "targets": { "web": { "health": [\n  { "url": "http://a.example/", "timeout": "5s",\n    "timeout": "1s" }\n] } } }',
       /^autopilot: .*targets\.web\.health\[0\]\.timeout: duplicate key .*lines? 2.*3/,
     ],
+    [
+      'responseTime warning above critical',
+      json(health({ responseTime: { warning: '2s', critical: '1s' } })),
+      /^autopilot: .*targets\.web\.health\[0\]\.responseTime\.warning: .*critical/,
+    ],
+    [
+      'certificate warningDays below criticalDays',
+      json(health({ url: 'https://a.example/', certificate: { warningDays: 5, criticalDays: 10 } })),
+      /^autopilot: .*targets\.web\.health\[0\]\.certificate\.warningDays: .*criticalDays/,
+    ],
+    [
+      'failedLogins warning above critical',
+      json({ targets: { web: { servers: { tags: { a: 'b' }, security: { failedLogins: { warning: 50, critical: 10 } } } } } }),
+      /^autopilot: .*targets\.web\.servers\.security\.failedLogins\.warning: .*critical/,
+    ],
+    [
+      'a log pattern warning above critical',
+      json({
+        targets: {
+          web: {
+            servers: { tags: { a: 'b' }, security: { logPatterns: [{ path: '/var/log/x', pattern: 'x', warning: 9, critical: 3 }] } },
+          },
+        },
+      }),
+      /^autopilot: .*targets\.web\.servers\.security\.logPatterns\[0\]\.warning: .*critical/,
+    ],
+    [
+      'backup.at cron(garbage)',
+      json({ targets: { db: { postgres: [{ host: 'h', database: 'd', user: 'u', backup: { at: 'cron(garbage)' } }] } } }),
+      /^autopilot: .*targets\.db\.postgres\[0\]\.backup\.at: .*cron.*6 fields/,
+    ],
+    [
+      'backup.at cron with both day fields set',
+      json({ targets: { db: { postgres: [{ host: 'h', database: 'd', user: 'u', backup: { at: 'cron(0 2 * * MON *)' } }] } } }),
+      /^autopilot: .*targets\.db\.postgres\[0\]\.backup\.at: .*\?/,
+    ],
+    [
+      'backup.at cron with an hour out of range',
+      json({ targets: { db: { postgres: [{ host: 'h', database: 'd', user: 'u', backup: { at: 'cron(0 24 * * ? *)' } }] } } }),
+      /^autopilot: .*targets\.db\.postgres\[0\]\.backup\.at: .*hours.*0-23/,
+    ],
+    ['timeout: "0s"', json(health({ timeout: '0s' })), /^autopilot: .*targets\.web\.health\[0\]\.timeout: .*greater than 0/],
+    [
+      'a 25-day timeout (Node timers overflow and fire at once)',
+      json(health({ every: '30d', timeout: '25d' })),
+      /^autopilot: .*targets\.web\.health\[0\]\.timeout: .*at most/,
+    ],
+    [
+      'a timeout longer than the check interval',
+      json(health({ every: '1m', timeout: '2m' })),
+      /^autopilot: .*targets\.web\.health\[0\]\.timeout: .*every/,
+    ],
+    [
+      'a duration beyond the documented maximum',
+      json(health({ every: '9999w' })),
+      /^autopilot: .*targets\.web\.health\[0\]\.every: .*at most/,
+    ],
+    [
+      'a CRLF in a header value',
+      json(health({ headers: { 'X-Token': 'abc\r\nX-Injected: 1' } })),
+      /^autopilot: .*targets\.web\.health\[0\]\.headers\.X-Token: .*control character/,
+    ],
+    [
+      'HEAD with bodyContains',
+      json(health({ method: 'HEAD', expect: { bodyContains: 'OK' } })),
+      /^autopilot: .*targets\.web\.health\[0\]\.expect\.bodyContains: .*HEAD/,
+    ],
+    [
+      'HEAD with json',
+      json(health({ method: 'HEAD', expect: { json: { status: 'OK' } } })),
+      /^autopilot: .*targets\.web\.health\[0\]\.expect\.json: .*HEAD/,
+    ],
   ];
 
   it.concurrent.each(cases)('%s', async (_name, text, line) => {
     expectConfigError(await runWith(file('bad.json', text)), line);
+  });
+
+  it('names the field of a .ts config too', async () => {
+    const config = file('bad.ts', `export default ${json(health({ timeout: '0s' }))};\n`);
+    expectConfigError(await runWith(config), /^autopilot: .*targets\.web\.health\[0\]\.timeout: /);
   });
 });
 

@@ -27,7 +27,7 @@ export function parseDuration(text: string): number | undefined {
 
 /** What is wrong with a config duration (malformed, zero, over MAX_DURATION), or undefined. */
 export function durationProblem(text: string): string | undefined {
-  const ms = parseDuration(text);
+  const ms = DURATION_PATTERN.test(text) ? parseDuration(text) : undefined;
   if (ms === undefined) return 'invalid duration (use a number and ms, s, m, h, d or w, e.g. "10s")';
   if (ms <= 0) return `invalid duration "${text}": must be greater than 0`;
   if (ms > MAX_DURATION_MS) return `invalid duration "${text}": must be at most ${MAX_DURATION}`;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { DURATION_PATTERN } from './duration.js';
+import { cronProblem } from './cron.js';
+import { durationProblem } from './duration.js';
 import { compressionSchema } from '../../backup/compression.js';
 
 /**
@@ -7,10 +8,26 @@ import { compressionSchema } from '../../backup/compression.js';
  * They live apart from schema.ts because schema.ts reads the kinds' schemas through the registry.
  */
 export const severity = z.enum(['low', 'medium', 'high', 'critical']);
-export const duration = z.string().regex(DURATION_PATTERN, 'invalid duration (use a number and ms, s, m, h, d or w, e.g. "10s")');
+/** A number and a unit (`"500ms"`, `"26h"`), greater than 0 and at most MAX_DURATION (a year). */
+export const duration = z.string().superRefine((text, ctx) => {
+  const problem = durationProblem(text);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 /** Names end up in S3 keys, SNS attributes and SSM parameters, so keep them to a safe alphabet. */
 export const checkName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'invalid name (letters, digits, ".", "_", "-", at most 64)');
-export const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'invalid time (use "HH:MM", 24-hour)');
+const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
+export const hhmm = z.string().regex(HHMM, 'invalid time (use "HH:MM", 24-hour)');
+/** `"HH:MM"` daily, or an EventBridge Scheduler `cron(...)` checked as the service would check it at deploy time. */
+export const scheduleAt = z.string().superRefine((at, ctx) => {
+  if (HHMM.test(at)) return;
+  const problem = at.startsWith('cron(') ? cronProblem(at) : 'invalid schedule (use "HH:MM", 24-hour, or cron(...))';
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+/** `warning (95) must not exceed critical (90)`: a warning level past the critical one would never be seen. */
+export function levelOrderProblem(levels: { readonly warning?: number; readonly critical?: number } | undefined): string | undefined {
+  if (levels?.warning === undefined || levels.critical === undefined || levels.warning <= levels.critical) return undefined;
+  return `warning (${levels.warning}) must not exceed critical (${levels.critical})`;
+}
 export const percent = z.number().min(0).max(100);
 export const severityOverride = z.strictObject({ warning: severity.optional(), critical: severity.optional() });
 export const port = z.number().int().min(1).max(65535);
@@ -21,7 +38,7 @@ export const host = z
   .regex(/^[A-Za-z0-9.:_-]+$/, 'invalid host');
 
 export const backupSchema = z.strictObject({
-  at: z.union([hhmm, z.string().regex(/^cron\(.+\)$/, 'invalid schedule (use "HH:MM" or cron(...))')]).default('02:00'),
+  at: scheduleAt.default('02:00'),
   retentionDays: z.number().int().min(1).max(3650).default(30),
   maxAge: duration.default('26h'),
   /**

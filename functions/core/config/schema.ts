@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { chatSubscribersSchema } from './chat.js';
 import { checksOfTarget, PROBED_KINDS, type ProbedKind } from '../../kinds/catalog.js';
-import { backupSchema, checkName, duration, hhmm, percent } from './fields.js';
+import { MAX_TIMEOUT, MAX_TIMEOUT_MS, parseDuration } from './duration.js';
+import { backupSchema, checkName, duration, hhmm, levelOrderProblem, percent } from './fields.js';
 
 export { backupSchema, checkNameOf } from './fields.js';
 export { healthCheckSchema, type HealthCheckConfig } from '../../kinds/http/schema.js';
@@ -157,23 +158,48 @@ export const configSchema = z
           ctx.addIssue({ code: 'custom', path: [...path, 'name'], message: `duplicate check name "${name}" in target ${target}` });
         seen.add(name);
       }
-      for (const c of checks)
-        c.kind.validate?.(c.check, (path, message) =>
-          ctx.addIssue({ code: 'custom', path: ['targets', target, c.kind.configKey, c.index, ...path], message }),
-        );
-      const d = t.servers?.disk;
-      if (d && d.warning > d.critical)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['targets', target, 'servers', 'disk', 'warning'],
-          message: 'warning must not exceed critical',
-        });
+      for (const c of checks) {
+        const issue = (path: readonly (string | number)[], message: string) =>
+          ctx.addIssue({ code: 'custom', path: ['targets', target, c.kind.configKey, c.index, ...path], message });
+        const timeoutProblem = timeoutWithinInterval(c.kind.plan(c.check));
+        if (timeoutProblem) issue(['timeout'], timeoutProblem);
+        c.kind.validate?.(c.check, issue);
+      }
+      const servers = t.servers;
+      const levels: LevelsAt[] = [
+        [['disk'], servers?.disk],
+        [['security', 'failedLogins'], servers?.security?.failedLogins],
+        ...(servers?.security?.logPatterns ?? []).map((p, i): LevelsAt => [['security', 'logPatterns', i], p]),
+      ];
+      for (const [path, pair] of levels) {
+        const problem = levelOrderProblem(pair);
+        if (problem) ctx.addIssue({ code: 'custom', path: ['targets', target, 'servers', ...path, 'warning'], message: problem });
+      }
     }
     for (const [i, s] of config.silences.entries()) {
       if (s.target !== undefined && !(s.target in config.targets))
         ctx.addIssue({ code: 'custom', path: ['silences', i, 'target'], message: `unknown target "${s.target}"` });
     }
   });
+
+/** Warning and critical levels of one setting under `servers`, with its path there. */
+type LevelsAt = readonly [
+  path: readonly (string | number)[],
+  levels: { readonly warning?: number; readonly critical?: number } | undefined,
+];
+
+/**
+ * A check's timeout is a timer: at most MAX_TIMEOUT (a Lambda function's 15 minutes, far below Node's 2^31-1 ms
+ * timer limit, past which a timer fires at once), and no longer than the check's interval, or runs would overlap.
+ */
+function timeoutWithinInterval({ every, timeout }: { readonly every: string; readonly timeout: string }): string | undefined {
+  // Runs even when a field failed its own rule (zod goes on after those), so an unparsable value is skipped here.
+  const [ms, everyMs] = [parseDuration(timeout), parseDuration(every)];
+  if (ms === undefined || everyMs === undefined) return undefined;
+  if (ms > MAX_TIMEOUT_MS) return `timeout (${timeout}) must be at most ${MAX_TIMEOUT}`;
+  if (ms > everyMs) return `timeout (${timeout}) must not exceed every (${every}), the check's interval`;
+  return undefined;
+}
 
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

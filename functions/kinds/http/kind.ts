@@ -1,6 +1,6 @@
 import { checkNameOf } from '../../core/config/fields.js';
 import { defineProbedKind, lazyModule, observedNumber } from '../kind.js';
-import { healthCheckSchema } from './schema.js';
+import { healthCheckSchema, validateHealthCheck } from './schema.js';
 
 const probeModule = lazyModule(() => import('../../health/probes/http.js'));
 
@@ -20,6 +20,7 @@ export const kind = defineProbedKind({
   failureRule: 'availability',
   checkName: (check) => checkNameOf(check),
   plan: (check) => ({ every: check.every, timeout: check.timeout }),
+  validate: validateHealthCheck,
   async probe(check, { target, signal, ca }) {
     const { probeHttp } = await probeModule();
     return probeHttp(target, check, { signal, ca });

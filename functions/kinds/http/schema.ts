@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { parseDuration } from '../../core/config/duration.js';
 import { checkName, duration, severityOverride } from '../../core/config/fields.js';
+import type { IssueReporter } from '../kind.js';
 
 const httpUrl = z.string().refine((value) => {
   try {
@@ -9,6 +11,27 @@ const httpUrl = z.string().refine((value) => {
     return false;
   }
 }, 'invalid URL (must be http:// or https://)');
+
+/**
+ * What Node puts on the wire as a header value: tab, printable ASCII and Latin-1. A CR or LF would end the header
+ * (Node refuses the request, so the check was CRITICAL on every run); other characters make Node throw the same way.
+ */
+const headerValue = z.string().superRefine((value, ctx) => {
+  const bad = /[^\t\x20-\x7e\x80-\xff]/.exec(value);
+  if (!bad) return;
+  const code = bad[0].codePointAt(0)!;
+  const what = code < 0x20 || code === 0x7f ? `control character U+${code.toString(16).padStart(4, '0').toUpperCase()}` : `"${bad[0]}"`;
+  ctx.addIssue({ code: 'custom', message: `invalid header value: ${what} (tab, printable ASCII and Latin-1 only)` });
+});
+
+const headers = z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'invalid header name'), headerValue).superRefine((record, ctx) => {
+  const seen = new Set<string>();
+  for (const name of Object.keys(record)) {
+    const key = name.toLowerCase();
+    if (seen.has(key)) ctx.addIssue({ code: 'custom', path: [name], message: 'duplicate header (names are case-insensitive)' });
+    seen.add(key);
+  }
+});
 
 /** `targets.<t>.health[]`: one HTTP(S) endpoint. */
 export const healthCheckSchema = z.strictObject({
@@ -30,8 +53,40 @@ export const healthCheckSchema = z.strictObject({
   certificate: z
     .strictObject({ warningDays: z.number().int().min(0).default(30), criticalDays: z.number().int().min(0).default(7) })
     .optional(),
-  headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'invalid header name'), z.string()).optional(),
+  headers: headers.optional(),
   severity: severityOverride.optional(),
 });
 
 export type HealthCheckConfig = z.output<typeof healthCheckSchema>;
+
+/** Rules across fields, reported with the field's path under the check (`responseTime.warning`). */
+export function validateHealthCheck(check: HealthCheckConfig, issue: IssueReporter): void {
+  // Runs even when a field failed its own rule (zod goes on after those): an unparsable duration is skipped.
+  const ms = (text: string | undefined) => (text === undefined ? undefined : parseDuration(text));
+  const warning = check.responseTime?.warning;
+  const critical = check.responseTime?.critical;
+  const [warningMs, criticalMs, timeoutMs] = [ms(warning), ms(critical), ms(check.timeout)];
+  if (warningMs !== undefined && criticalMs !== undefined && warningMs > criticalMs)
+    issue(['responseTime', 'warning'], `warning (${warning}) must not exceed critical (${critical})`);
+  // The timeout ends the wait first: a threshold at or past it can never be seen, only the timeout's CRITICAL.
+  for (const [level, value, valueMs] of [
+    ['critical', critical, criticalMs],
+    ['warning', warning, warningMs],
+  ] as const) {
+    if (valueMs !== undefined && timeoutMs !== undefined && valueMs >= timeoutMs) {
+      issue(['responseTime', level], `${level} (${value}) must be below timeout (${check.timeout}): an answer that slow is a timeout`);
+      break;
+    }
+  }
+  const days = check.certificate;
+  if (days && days.warningDays < days.criticalDays)
+    issue(
+      ['certificate', 'warningDays'],
+      `warningDays (${days.warningDays}) must not be below criticalDays (${days.criticalDays}): the warning would never come first`,
+    );
+  if (check.method === 'HEAD') {
+    for (const field of ['bodyContains', 'json'] as const) {
+      if (check.expect?.[field] !== undefined) issue(['expect', field], `HEAD answers carry no body: ${field} needs method GET`);
+    }
+  }
+}

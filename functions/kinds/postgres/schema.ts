@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { backupSchema, checkName, duration, percent, severityOverride } from '../../core/config/fields.js';
+import { backupSchema, checkName, duration, levelOrderProblem, percent, severityOverride } from '../../core/config/fields.js';
 
 /** `targets.<t>.postgres[]`: one database, probed by the health job and backed up by the backup job. */
 export const postgresSchema = z.strictObject({
@@ -33,8 +33,8 @@ export type PostgresConfig = z.output<typeof postgresSchema>;
 
 /** Rules across fields, reported with the field's path under the check (`checks.connections.warning`). */
 export function validatePostgres(p: PostgresConfig, issue: (path: readonly (string | number)[], message: string) => void): void {
-  const c = p.checks?.connections;
-  if (c && c.warning > c.critical) issue(['checks', 'connections', 'warning'], 'warning must not exceed critical');
+  const order = levelOrderProblem(p.checks?.connections);
+  if (order) issue(['checks', 'connections', 'warning'], order);
   if (p.password !== undefined && p.passwordParameter !== undefined)
     issue(['password'], 'give either password (local runs) or passwordParameter, not both');
 }

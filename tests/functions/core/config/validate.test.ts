@@ -66,7 +66,7 @@ describe('validateConfig', () => {
     [
       'connections warning above critical',
       (c) => (c.targets.mycats.postgres[0].checks = { connections: { warning: 90, critical: 80 } }),
-      /^targets\.mycats\.postgres\[0\]\.checks\.connections\.warning: warning must not exceed critical/,
+      /^targets\.mycats\.postgres\[0\]\.checks\.connections\.warning: warning \(90\) must not exceed critical \(80\)/,
     ],
     ['disk percent over 100', (c) => (c.targets.mycats.servers.disk.critical = 120), /^targets\.mycats\.servers\.disk\.critical: /],
     ['servers without tags', (c) => (c.targets.mycats.servers.tags = {}), /^targets\.mycats\.servers\.tags: at least one tag/],
@@ -102,6 +102,123 @@ describe('validateConfig', () => {
       (c) => (c.targets.mycats.health[0].severity = { critical: 'urgent' }),
       /^targets\.mycats\.health\[0\]\.severity\.critical: /,
     ],
+    // Issue 12: config that used to be accepted and failed (or misled) at run time.
+    [
+      'responseTime warning above critical',
+      (c) => (c.targets.mycats.health[0].responseTime = { warning: '2s', critical: '1s' }),
+      /^targets\.mycats\.health\[0\]\.responseTime\.warning: warning \(2s\) must not exceed critical \(1s\)/,
+    ],
+    [
+      'a responseTime threshold the timeout would cut short',
+      (c) => Object.assign(c.targets.mycats.health[0], { timeout: '5s', responseTime: { warning: '1s', critical: '5s' } }),
+      /^targets\.mycats\.health\[0\]\.responseTime\.critical: .*below timeout \(5s\)/,
+    ],
+    [
+      'certificate warningDays below criticalDays',
+      (c) => (c.targets.mycats.health[0].certificate = { warningDays: 5, criticalDays: 10 }),
+      /^targets\.mycats\.health\[0\]\.certificate\.warningDays: warningDays \(5\) must not be below criticalDays \(10\)/,
+    ],
+    [
+      'certificate warningDays below the default criticalDays',
+      (c) => (c.targets.mycats.health[0].certificate = { warningDays: 3 }),
+      /^targets\.mycats\.health\[0\]\.certificate\.warningDays: .*criticalDays \(7/,
+    ],
+    [
+      'failedLogins warning above critical',
+      (c) => (c.targets.mycats.servers.security = { failedLogins: { warning: 20, critical: 5 } }),
+      /^targets\.mycats\.servers\.security\.failedLogins\.warning: warning \(20\) must not exceed critical \(5\)/,
+    ],
+    [
+      'a log pattern warning above critical',
+      (c) => (c.targets.mycats.servers.security = { logPatterns: [{ path: '/var/log/x', pattern: 'x', warning: 9, critical: 3 }] }),
+      /^targets\.mycats\.servers\.security\.logPatterns\[0\]\.warning: warning \(9\) must not exceed critical \(3\)/,
+    ],
+    [
+      'disk warning above critical',
+      (c) => (c.targets.mycats.servers.disk = { warning: 95, critical: 90 }),
+      /^targets\.mycats\.servers\.disk\.warning: warning \(95\) must not exceed critical \(90\)/,
+    ],
+    [
+      'backup.at cron(garbage)',
+      (c) => (c.targets.mycats.postgres[0].backup = { at: 'cron(garbage)' }),
+      /^targets\.mycats\.postgres\[0\]\.backup\.at: .*6 fields/,
+    ],
+    [
+      'backup.at cron without "?"',
+      (c) => (c.targets.mycats.postgres[0].backup = { at: 'cron(0 2 * * * *)' }),
+      /^targets\.mycats\.postgres\[0\]\.backup\.at: exactly one of day-of-month and day-of-week must be "\?"/,
+    ],
+    [
+      'backup.at that is neither HH:MM nor cron',
+      (c) => (c.targets.mycats.postgres[0].backup = { at: 'daily' }),
+      /^targets\.mycats\.postgres\[0\]\.backup\.at: invalid schedule/,
+    ],
+    [
+      'timeout "0s"',
+      (c) => (c.targets.mycats.health[0].timeout = '0s'),
+      /^targets\.mycats\.health\[0\]\.timeout: .*must be greater than 0/,
+    ],
+    ['every "0m"', (c) => (c.targets.mycats.health[0].every = '0m'), /^targets\.mycats\.health\[0\]\.every: .*must be greater than 0/],
+    [
+      'a 25-day timeout',
+      (c) => Object.assign(c.targets.mycats.health[0], { every: '30d', timeout: '25d' }),
+      /^targets\.mycats\.health\[0\]\.timeout: .*at most 15m/,
+    ],
+    [
+      'a timeout longer than the interval',
+      (c) => Object.assign(c.targets.mycats.health[0], { every: '1m', timeout: '90s' }),
+      /^targets\.mycats\.health\[0\]\.timeout: timeout \(90s\) must not exceed every \(1m\)/,
+    ],
+    [
+      'a postgres timeout longer than its interval',
+      (c) => Object.assign(c.targets.mycats.postgres[0], { every: '1m', timeout: '2m' }),
+      /^targets\.mycats\.postgres\[0\]\.timeout: timeout \(2m\) must not exceed every \(1m\)/,
+    ],
+    [
+      'a timeout longer than the default interval',
+      (c) => (c.targets.mycats.health[0].timeout = '6m'),
+      /^targets\.mycats\.health\[0\]\.timeout: timeout \(6m\) must not exceed every \(5m\)/,
+    ],
+    [
+      'a duration over a year',
+      (c) => (c.targets.mycats.postgres[0].backup = { maxAge: '53w' }),
+      /^targets\.mycats\.postgres\[0\]\.backup\.maxAge: .*at most 365d/,
+    ],
+    [
+      'a response target of 0',
+      (c) => (c.severities = { critical: { respondWithin: '0m' } }),
+      /^severities\.critical\.respondWithin: .*greater than 0/,
+    ],
+    [
+      'a CRLF in a header value',
+      (c) => (c.targets.mycats.health[0].headers = { 'X-Token': 'abc\r\nX-Injected: 1' }),
+      /^targets\.mycats\.health\[0\]\.headers\.X-Token: invalid header value: control character/,
+    ],
+    [
+      'a NUL in a header value',
+      (c) => (c.targets.mycats.health[0].headers = { 'X-Token': 'a\u0000b' }),
+      /^targets\.mycats\.health\[0\]\.headers\.X-Token: invalid header value: control character/,
+    ],
+    [
+      'a header value beyond Latin-1',
+      (c) => (c.targets.mycats.health[0].headers = { 'X-Name': '正常' }),
+      /^targets\.mycats\.health\[0\]\.headers\.X-Name: invalid header value/,
+    ],
+    [
+      'the same header twice in different case',
+      (c) => (c.targets.mycats.health[0].headers = { 'X-Token': 'a', 'x-token': 'b' }),
+      /^targets\.mycats\.health\[0\]\.headers\.x-token: duplicate header/,
+    ],
+    [
+      'HEAD with bodyContains',
+      (c) => Object.assign(c.targets.mycats.health[0], { method: 'HEAD', expect: { bodyContains: 'OK' } }),
+      /^targets\.mycats\.health\[0\]\.expect\.bodyContains: HEAD answers carry no body/,
+    ],
+    [
+      'HEAD with json',
+      (c) => Object.assign(c.targets.mycats.health[0], { method: 'HEAD', expect: { json: { status: 'OK' } } }),
+      /^targets\.mycats\.health\[0\]\.expect\.json: HEAD answers carry no body/,
+    ],
   ];
 
   it.each(cases)('rejects %s, naming the field', (_name, mutate, expected) => {
@@ -110,6 +227,20 @@ describe('validateConfig', () => {
       issues.some((issue) => expected.test(issue)),
       issues.join('\n'),
     ).toBe(true);
+  });
+
+  it('accepts the edges of the rules: equal levels, a timeout equal to the interval, a year', () => {
+    const config = valid() as any;
+    Object.assign(config.targets.mycats.health[0], {
+      every: '1m',
+      timeout: '1m',
+      responseTime: { warning: '1s', critical: '1s' },
+      certificate: { warningDays: 7, criticalDays: 7 },
+      headers: { 'X-Token': 'a\tb café' },
+    });
+    config.targets.mycats.postgres[0].backup = { at: 'cron(0 2 ? * MON-FRI *)', maxAge: '365d' };
+    config.targets.mycats.servers.security = { failedLogins: { warning: 5, critical: 5 } };
+    expect(() => validateConfig(config)).not.toThrow();
   });
 
   it('refuses a password in a deployed config, pointing at passwordParameter', () => {
