@@ -119,9 +119,9 @@ describe('tcp through the registry', () => {
 
   it('is planned onto the health schedules and the function timeout', () => {
     const config = validateConfig({
-      targets: { shop: { health: [{ url: 'https://shop.example.com/' }], tcp: [{ host: 'db', port: 22, every: '1m', timeout: '200s' }] } },
+      targets: { shop: { health: [{ url: 'https://shop.example.com/' }], tcp: [{ host: 'db', port: 22, every: '1h', timeout: '200s' }] } },
     });
-    expect(healthIntervals(config)).toEqual(['5m', '1m']);
+    expect(healthIntervals(config)).toEqual(['5m', '1h']);
     expect(healthTimeoutSeconds(config)).toBe(230);
     const bad = validateConfig({ targets: { shop: { tcp: [{ host: 'db', port: 22, every: '30s' }] } } });
     expect(() => healthIntervals(bad)).toThrow(/targets\.shop\.tcp\[0\]\.every: "30s" cannot be scheduled/);
