@@ -61,7 +61,8 @@ function okSummary(result: Connection, observed: Record<string, unknown>): strin
   const connected = `connected in ${formatMs(result.connectMs ?? 0)}`;
   if (result.handshakeMs === undefined) return connected;
   const days = observed.certificateDaysLeft;
-  return `${connected}, ${result.protocol ?? 'TLS'} in ${formatMs(result.handshakeMs)}${days === undefined ? '' : `, certificate valid ${days} more days`}`;
+  const certificate = days === undefined ? '' : `, certificate valid ${days} more days`;
+  return `${connected}, ${result.protocol ?? 'TLS'} in ${formatMs(result.handshakeMs)}${certificate}`;
 }
 
 /** Connects (and shakes hands); never rejects: every failure is an `error` in the result. */
