@@ -1,7 +1,10 @@
 import { durationMs } from '../core/config/duration.js';
 import { checkNameOf, type Config } from '../core/config/schema.js';
 import { respondWithin } from '../core/alerts/evaluate.js';
-import { asciiOnly, MESSAGE_BYTE_CAP, spanText, truncateUtf8 } from '../core/alerts/message.js';
+import { asciiOnly, spanText } from '../core/alerts/message.js';
+import type { NotificationBodies } from '../core/domain/alert-document.js';
+import type { Notification } from '../core/domain/report.js';
+import { digestBodies } from './digest-bodies.js';
 import type { AlertEntry } from '../core/alerts/state.js';
 import { formatLocal, localTime } from '../core/alerts/time-zone.js';
 import { rank, type AlertSeverity, type Severity } from '../core/domain/severity.js';
@@ -32,7 +35,6 @@ const TEXT = {
     noChanges: '  nothing changed',
     newCheck: 'new check',
     goneCheck: 'no longer reported',
-    truncated: (n: number) => `... [truncated: ${n} more bytes]`,
   },
   ja: {
     title: (date: string) => `ops-autopilot 日次ダイジェスト ${date}`,
@@ -54,7 +56,6 @@ const TEXT = {
     noChanges: '  変化なし',
     newCheck: '新しいチェック',
     goneCheck: '報告されなくなったチェック',
-    truncated: (n: number) => `…（残り${n}バイト省略）`,
   },
 } as const;
 
@@ -166,13 +167,16 @@ function changeLines(checks: Map<string, AlertEntry>, previous: DigestSnapshot |
 
 export interface RenderedDigest {
   readonly subject: string;
+  /** The e-mail text (`bodies.email`). */
   readonly message: string;
+  readonly bodies: NotificationBodies;
+  readonly attributes: Notification['attributes'];
   readonly snapshot: DigestSnapshot;
   readonly localDate: string;
 }
 
 /** The daily digest as text in `language`, under the SNS size limit, and the snapshot to compare with tomorrow. */
-export function renderDigest(input: DigestInput, config: DigestConfig): RenderedDigest {
+export function renderDigest(input: DigestInput, config: DigestConfig, dashboard?: string): RenderedDigest {
   const t = TEXT[config.language];
   const checks = currentChecks(input.states);
   const localDate = localDateOf(input.now, config.timezone);
@@ -191,9 +195,8 @@ export function renderDigest(input: DigestInput, config: DigestConfig): Rendered
     '',
     ...sections.flatMap(([title, lines]) => [title, ...lines, '']),
   ].join('\n');
-  const bytes = Buffer.byteLength(text);
-  const message =
-    bytes <= MESSAGE_BYTE_CAP ? text : `${truncateUtf8(text, MESSAGE_BYTE_CAP - 200)}\n${t.truncated(bytes - MESSAGE_BYTE_CAP + 200)}`;
   const subject = asciiOnly(`[DIGEST] ops-autopilot ${localDate}: ${failing} not ok, ${open} open`).slice(0, 99);
-  return { subject, message, snapshot: snapshotOf(checks, input.now, localDate), localDate };
+  const attributes = { severity: 'digest', target: Object.keys(config.targets), check: ['digest'] };
+  const bodies = digestBodies({ text, subject, localDate, now: input.now, checks, attributes, dashboard }, config);
+  return { subject, message: bodies.email, bodies, attributes, snapshot: snapshotOf(checks, input.now, localDate), localDate };
 }

@@ -3,6 +3,7 @@ import type { Config } from '../core/config/schema.js';
 import type { Job, Notification, Report } from '../core/domain/report.js';
 import { DIGEST_SNAPSHOT_KEY } from '../core/layout.js';
 import type { JobContext } from '../core/run/run-job.js';
+import { readDashboardUrl } from '../core/run/environment.js';
 
 export { DIGEST_SNAPSHOT_KEY };
 import { readBackupHistory } from './backup-history.js';
@@ -37,7 +38,7 @@ export async function runDigestJob(config: Config, options: DigestRunOptions, co
   const sentToday = stored?.localDate === today;
   // A second digest the same day compares with what the first one did, not with itself.
   const previous = sentToday ? stored.baseline : stored;
-  const digest = renderDigest({ now, states, backups: await readBackupHistory(context.store, now), previous }, config);
+  const digest = renderDigest({ now, states, backups: await readBackupHistory(context.store, now), previous }, config, readDashboardUrl());
   const base = { job: 'digest' as const, startedAt: now.toISOString(), findings: [] };
   if (sentToday && !options.force) {
     return { ...base, finishedAt: new Date().toISOString(), notifications: [] };
@@ -47,7 +48,8 @@ export async function runDigestJob(config: Config, options: DigestRunOptions, co
     severity: 'digest',
     subject: digest.subject,
     message: digest.message,
-    attributes: { severity: 'digest', target: Object.keys(config.targets), check: ['digest'] },
+    attributes: digest.attributes,
+    bodies: digest.bodies,
   };
   try {
     await context.notifier.publish(notification);
@@ -56,7 +58,7 @@ export async function runDigestJob(config: Config, options: DigestRunOptions, co
     return {
       ...base,
       finishedAt: new Date().toISOString(),
-      notifications: [{ topic: 'digest', severity: 'digest', subject: digest.subject, message: digest.message }],
+      notifications: [{ topic: 'digest', severity: 'digest', subject: digest.subject, message: digest.message, bodies: digest.bodies }],
       undelivered: [{ topic: 'digest', error: (error as Error).message }],
     };
   }
@@ -65,6 +67,6 @@ export async function runDigestJob(config: Config, options: DigestRunOptions, co
   return {
     ...base,
     finishedAt: new Date().toISOString(),
-    notifications: [{ topic: 'digest', severity: 'digest', subject: digest.subject, message: digest.message }],
+    notifications: [{ topic: 'digest', severity: 'digest', subject: digest.subject, message: digest.message, bodies: digest.bodies }],
   };
 }

@@ -100,14 +100,59 @@ export const chatbotEventSchema = z.strictObject({
 
 export type ChatbotEvent = z.output<typeof chatbotEventSchema>;
 
+/** The daily digest for machine subscribers: every check's state and the open alerts against their response target. */
+export const DIGEST_DOCUMENT_SCHEMA = 'ops-autopilot/digest';
+
+const digestCheckSchema = z.strictObject({
+  key: z.string(),
+  target: z.string(),
+  check: z.string(),
+  kind: z.string(),
+  severity: z.enum(SEVERITIES),
+  summary: z.string(),
+});
+
+export const digestDocumentSchema = z.strictObject({
+  schema: z.literal(DIGEST_DOCUMENT_SCHEMA),
+  version: z.literal(1),
+  /** `digest:<local date>`. */
+  id: z.string(),
+  job: z.literal('digest'),
+  at: isoTime,
+  localDate: z.string(),
+  language: z.enum(['en', 'ja']),
+  subject: z.string(),
+  dashboard: z.url().nullable(),
+  counts: z.strictObject({
+    checks: z.number().int().min(0),
+    notOk: z.number().int().min(0),
+    open: z.number().int().min(0),
+    breached: z.number().int().min(0),
+  }),
+  /** Open alerts, worst first, with their age against the response target. */
+  open: z.array(
+    digestCheckSchema.extend({
+      severity: alertSeverity,
+      openedAt: isoTime,
+      respondWithin: z.string(),
+      breached: z.boolean(),
+    }),
+  ),
+  /** Every check's latest state, not-ok first; cut for size last (then counted in `omitted`). */
+  checks: z.array(digestCheckSchema),
+  omitted: z.number().int().min(0),
+});
+
+export type DigestDocument = z.output<typeof digestDocumentSchema>;
+
 /** What each SNS protocol receives for one notice (CONTRACT section 2: `bodies`). */
 export interface NotificationBodies {
   /** email (and `default`, for protocols without their own key): the full text. */
   readonly email: string;
   /** sms: one line, at most SMS_MAX_BYTES UTF-8 bytes. */
   readonly sms: string;
-  /** lambda, sqs, firehose: the alert document. */
-  readonly json: AlertDocument;
+  /** lambda, sqs, firehose: the alert document (the digest's own document for the daily digest). */
+  readonly json: AlertDocument | DigestDocument;
   /** https (AWS Chatbot subscribes over https): the custom-notification event around the same fields. */
   readonly https: ChatbotEvent;
 }

@@ -1,7 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SnsChannel } from '../../../functions/core/delivery/channels/sns/index.js';
+import { chatbotEventSchema, digestDocumentSchema } from '../../../functions/core/domain/alert-document.js';
 import { LocalObjectStore } from '../../../functions/core/adapters/local-object-store.js';
 import { ConsoleChannel } from '../../../functions/core/delivery/channels/console/index.js';
 import { alertStateKey, serializeAlertState, type AlertEntry } from '../../../functions/core/alerts/state.js';
@@ -248,4 +252,68 @@ describe('daily digest', () => {
     expect(Buffer.byteLength(text)).toBeLessThanOrEqual(250_000);
     expect(text).toMatch(/…（残り\d+バイト省略）$/);
   });
+
+  it.each(['en', 'ja'] as const)(
+    'publishes per-protocol bodies (%s): one SMS line, the digest document, a Chatbot card, under 256 KB',
+    async (language) => {
+      const sns = mockClient(SNSClient);
+      sns.on(PublishCommand).resolves({ MessageId: 'm' });
+      try {
+        const arn = 'arn:aws:sns:ap-northeast-1:123456789012:autopilot-digest';
+        const channel = new SnsChannel(
+          { critical: arn, high: arn, medium: arn, low: arn, digest: arn },
+          new SNSClient({ region: 'ap-northeast-1' }),
+        );
+        const config = configFor(language);
+        for (const size of ['small', 'huge'] as const) {
+          const store = new LocalObjectStore(join(root, `sns-${language}-${size}`));
+          await seed(store);
+          if (size === 'huge') {
+            const entries = Object.fromEntries(
+              Array.from({ length: 6000 }, (_, i) => [
+                `mycats/c${i}`,
+                entry('mycats', `c${i}`, 'http', 'critical', 'ネットワーク到達不能 '.repeat(5), 1),
+              ]),
+            );
+            await store.put(alertStateKey('health'), serializeAlertState({ version: 1, entries }));
+          }
+          sns.resetHistory();
+          const report = await runDigestJob(config, { force: true }, { config, store, notifier: channel, now: () => NOW });
+          const input = sns.commandCalls(PublishCommand)[0]!.args[0].input;
+          expect(input.MessageStructure).toBe('json');
+          const bytes = Buffer.byteLength(input.Subject!) + Buffer.byteLength(input.Message!) + 200;
+          expect(bytes).toBeLessThan(262_144);
+          const message = JSON.parse(input.Message!) as Record<string, string>;
+          expect(message.email).toBe(report.notifications[0]!.bodies!.email);
+          expect(Buffer.byteLength(message.sms!)).toBeLessThanOrEqual(140);
+          const doc = digestDocumentSchema.parse(JSON.parse(message.lambda!));
+          const chat = chatbotEventSchema.parse(JSON.parse(message.https!));
+          expect(JSON.parse(chat.metadata.additionalContext.document!)).toEqual(doc);
+          if (size === 'small') {
+            expect(message.sms).toBe(
+              language === 'en'
+                ? 'DIGEST 2026-11-23: 4 not ok, 4 open, 1 past response target'
+                : 'ダイジェスト 2026-11-23: 異常4件、未解決4件、対応目標超過1件',
+            );
+            expect(doc.counts).toEqual({ checks: 7, notOk: 4, open: 4, breached: 1 });
+            expect(doc.open.map((o) => [o.key, o.breached])).toEqual([
+              ['mycats/api', true],
+              ['mycats/db', false],
+              ['mycats/i-0abc/disk:/', false],
+              ['cafemuji/health', false],
+            ]);
+            expect(doc.omitted).toBe(0);
+            expect(chat.content.description).toContain('`mycats/api`');
+          } else {
+            expect(doc.counts.checks).toBe(6004);
+            expect(doc.checks.length + doc.omitted).toBe(6004);
+            expect(chat.content.description.length).toBeLessThanOrEqual(3_000);
+          }
+          console.log(`[figures] digest ${language} ${size}: published ~${bytes} B, sms ${Buffer.byteLength(message.sms!)} B`);
+        }
+      } finally {
+        sns.restore();
+      }
+    },
+  );
 });

@@ -1,0 +1,190 @@
+import { durationMs } from '../core/config/duration.js';
+import { respondWithin } from '../core/alerts/evaluate.js';
+import { publishedBytes, snsMessageOf } from '../core/alerts/bodies/index.js';
+import type { AlertEntry } from '../core/alerts/state.js';
+import { SNS_MESSAGE_LIMIT, truncateChars, truncateUtf8 } from '../core/alerts/text.js';
+import {
+  DIGEST_DOCUMENT_SCHEMA,
+  SMS_MAX_BYTES,
+  type ChatbotEvent,
+  type DigestDocument,
+  type NotificationBodies,
+} from '../core/domain/alert-document.js';
+import type { Notification } from '../core/domain/report.js';
+import { rank, type AlertSeverity } from '../core/domain/severity.js';
+import type { DigestConfig } from './render-digest.js';
+
+const WORDS = {
+  en: {
+    sms: (date: string, notOk: number, open: number, breached: number) =>
+      `DIGEST ${date}: ${notOk} not ok, ${open} open${breached ? `, ${breached} past response target` : ''}`,
+    title: (date: string) => `📋 ops-autopilot daily digest ${date}`,
+    open: (n: number) => `Open alerts (${n})`,
+    none: 'No open alerts.',
+    more: (n: number) => `… and ${n} more (the e-mail lists every check)`,
+    breached: 'past response target',
+    dashboard: (url: string) => `Open the dashboard: ${url}`,
+    truncated: (n: number) => `... [truncated: ${n} more bytes]`,
+  },
+  ja: {
+    sms: (date: string, notOk: number, open: number, breached: number) =>
+      `ダイジェスト ${date}: 異常${notOk}件、未解決${open}件${breached ? `、対応目標超過${breached}件` : ''}`,
+    title: (date: string) => `📋 ops-autopilot 日次ダイジェスト ${date}`,
+    open: (n: number) => `未解決のアラート（${n}件）`,
+    none: '未解決のアラートはありません。',
+    more: (n: number) => `…ほか${n}件（メールに全チェックがあります）`,
+    breached: '対応目標時間を超過',
+    dashboard: (url: string) => `ダッシュボード: ${url}`,
+    truncated: (n: number) => `…（残り${n}バイト省略）`,
+  },
+} as const;
+
+/** Like the alert bodies: the largest step whose whole published message fits SNS's 256 KB. */
+const LEVELS = [
+  { textBytes: 90_000, docBytes: 30_000 },
+  { textBytes: 45_000, docBytes: 15_000 },
+  { textBytes: 20_000, docBytes: 6_000 },
+  { textBytes: 8_000, docBytes: 2_000 },
+] as const;
+const SNS_HEADROOM = 4_096;
+const DESCRIPTION_MAX_CHARS = 3_000;
+
+export interface DigestBodyInput {
+  readonly text: string;
+  readonly subject: string;
+  readonly localDate: string;
+  readonly now: Date;
+  readonly checks: ReadonlyMap<string, AlertEntry>;
+  readonly attributes: Notification['attributes'];
+  readonly dashboard?: string;
+}
+
+function cutText(text: string, maxBytes: number, language: DigestConfig['language']): string {
+  const bytes = Buffer.byteLength(text);
+  if (bytes <= maxBytes) return text;
+  const keep = maxBytes - 200;
+  return `${truncateUtf8(text, keep)}\n${WORDS[language].truncated(bytes - Buffer.byteLength(truncateUtf8(text, keep)))}`;
+}
+
+function documentOf(input: DigestBodyInput, config: DigestConfig, maxBytes: number): DigestDocument {
+  const entries = [...input.checks.entries()];
+  const open = entries
+    .filter(([, e]) => e.open)
+    .map(([key, e]) => {
+      const severity = e.open!.severity as AlertSeverity;
+      const within = respondWithin(config, severity);
+      return {
+        key,
+        target: e.target,
+        check: e.check,
+        kind: e.kind,
+        severity,
+        summary: truncateChars(e.summary, 300, '…'),
+        openedAt: e.open!.openedAt,
+        respondWithin: within,
+        breached: input.now.getTime() - Date.parse(e.open!.openedAt) > durationMs(within),
+      };
+    })
+    .sort((a, b) => rank(b.severity) - rank(a.severity) || Date.parse(a.openedAt) - Date.parse(b.openedAt));
+  const all = entries
+    .map(([key, e]) => ({
+      key,
+      target: e.target,
+      check: e.check,
+      kind: e.kind,
+      severity: e.severity,
+      summary: truncateChars(e.summary, 200, '…'),
+    }))
+    .sort((a, b) => rank(b.severity) - rank(a.severity) || a.key.localeCompare(b.key));
+  const base: DigestDocument = {
+    schema: DIGEST_DOCUMENT_SCHEMA,
+    version: 1,
+    id: `digest:${input.localDate}`,
+    job: 'digest',
+    at: input.now.toISOString(),
+    localDate: input.localDate,
+    language: config.language,
+    subject: input.subject,
+    dashboard: input.dashboard ?? null,
+    counts: {
+      checks: all.length,
+      notOk: all.filter((c) => c.severity !== 'ok').length,
+      open: open.length,
+      breached: open.filter((o) => o.breached).length,
+    },
+    open: [],
+    checks: [],
+    omitted: all.length,
+  };
+  let bytes = Buffer.byteLength(JSON.stringify(base));
+  const kept: { open: DigestDocument['open']; checks: DigestDocument['checks'] } = { open: [], checks: [] };
+  for (const o of open) {
+    const size = Buffer.byteLength(JSON.stringify(o)) + 1;
+    if (bytes + size > maxBytes) break;
+    kept.open.push(o);
+    bytes += size;
+  }
+  for (const c of all) {
+    const size = Buffer.byteLength(JSON.stringify(c)) + 1;
+    if (bytes + size > maxBytes) break;
+    kept.checks.push(c);
+    bytes += size;
+  }
+  return { ...base, ...kept, omitted: all.length - kept.checks.length };
+}
+
+function chatbotOf(document: DigestDocument, config: DigestConfig): ChatbotEvent {
+  const w = WORDS[config.language];
+  const lines = [document.open.length ? w.open(document.counts.open) : w.none];
+  let length = lines[0]!.length;
+  let shown = 0;
+  for (const o of document.open) {
+    const line = `• [${o.severity.toUpperCase()}] \`${o.key}\`: ${truncateChars(o.summary, 200, '…')}${o.breached ? ` (${w.breached})` : ''}`;
+    if (length + line.length + 1 + w.more(document.counts.open).length + 1 > DESCRIPTION_MAX_CHARS) break;
+    lines.push(line);
+    length += line.length + 1;
+    shown++;
+  }
+  if (shown < document.counts.open) lines.push(w.more(document.counts.open - shown));
+  return {
+    version: '1.0',
+    source: 'custom',
+    id: document.id,
+    content: {
+      textType: 'client-markdown',
+      title: w.title(document.localDate),
+      description: truncateChars(lines.join('\n'), DESCRIPTION_MAX_CHARS, '…'),
+      ...(document.dashboard ? { nextSteps: [w.dashboard(document.dashboard)] } : {}),
+      keywords: ['DIGEST', document.localDate],
+    },
+    metadata: {
+      summary: document.subject,
+      eventType: 'ops-autopilot-digest',
+      relatedResources: document.dashboard ? [document.dashboard] : [],
+      additionalContext: {
+        schema: document.schema,
+        version: String(document.version),
+        localDate: document.localDate,
+        notOk: String(document.counts.notOk),
+        open: String(document.counts.open),
+        breached: String(document.counts.breached),
+        dashboard: document.dashboard ?? '',
+        document: JSON.stringify(document),
+      },
+    },
+  };
+}
+
+/** The digest's body for each SNS protocol, the whole message under SNS's limit. */
+export function digestBodies(input: DigestBodyInput, config: DigestConfig): NotificationBodies {
+  const w = WORDS[config.language];
+  const { notOk, open, breached } = documentOf(input, config, 0).counts;
+  const sms = truncateUtf8(w.sms(input.localDate, notOk, open, breached), SMS_MAX_BYTES);
+  let bodies: NotificationBodies | undefined;
+  for (const level of LEVELS) {
+    const json = documentOf(input, config, level.docBytes);
+    bodies = { email: cutText(input.text, level.textBytes, config.language), sms, json, https: chatbotOf(json, config) };
+    if (publishedBytes(input.subject, snsMessageOf(bodies), input.attributes) <= SNS_MESSAGE_LIMIT - SNS_HEADROOM) return bodies;
+  }
+  return bodies!;
+}
