@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { AlertSeverity } from '../../functions/core/domain/severity.js';
 import { ConfigError } from '../../functions/core/errors.js';
 import { CLI_ENV, DEFAULT_STACK_NAME } from '../../functions/core/layout.js';
+import { JOBS, type Job } from '../../functions/core/jobs.js';
 
 export const USAGE = `usage:
   autopilot run <health|backup|disk|security|digest|all> [--config <file>] [--target <name>]... [--local] [--json] [--store <dir>] [--fail-on <severity>]
@@ -9,8 +10,9 @@ export const USAGE = `usage:
   autopilot restore --target <name> [--database <name>] --list [--json] [--local] [--store <dir>]
   autopilot invoke <job> [--target <name>]... [--config <file>] [--json] [--stack <name>] [--fail-on <severity>]`;
 
-export const RUN_JOBS = ['health', 'backup', 'disk', 'security', 'digest', 'all'] as const;
-export type RunJob = (typeof RUN_JOBS)[number];
+export type RunJob = Job | 'all';
+/** Every job of the registry (functions/core/jobs.ts), and `all`. */
+export const RUN_JOBS: readonly RunJob[] = [...JOBS, 'all'];
 
 /** `--fail-on` values: exit 3 when a finding is at or above one (`ok` would fail every run, so it is refused). */
 export const FAIL_ON_SEVERITIES: readonly AlertSeverity[] = ['low', 'medium', 'high', 'critical'];

@@ -1,28 +1,27 @@
 import type { Config } from '../../functions/core/config/schema.js';
 import type { Job, Report } from '../../functions/core/domain/report.js';
-import { localSecrets } from '../../functions/core/adapters/local-secrets.js';
-import type { JobContext } from '../../functions/core/run/run-job.js';
 import { CLI_ENV } from '../../functions/core/layout.js';
-import { runBackupJob } from '../../functions/backup/handler.js';
-import { S3PartUploads } from '../../functions/backup/ssm/part-uploads.js';
-import { createS3Client } from '../../functions/core/adapters/s3-client.js';
-import { runDigestJob } from '../../functions/digest/run-digest.js';
-import { runHealthJob } from '../../functions/health/handler.js';
-import { runServerJob } from '../../functions/ssm-checks/handler.js';
-import { LocalBash } from '../../functions/remote/local-bash.js';
+import type { JobContext } from '../../functions/core/run/run-job.js';
 
 /**
  * `backup.via: "ssm"` entries in --local runs: the same host script under local bash, uploading
  * to presigned part URLs; that needs an S3-compatible endpoint (S3_ENDPOINT and AUTOPILOT_BUCKET).
  * Without one those entries are reported as not backed up, never skipped.
  */
-function localHostBackups() {
+async function localHostBackups() {
   const bucket = process.env[CLI_ENV.bucket];
   if (!process.env[CLI_ENV.s3Endpoint] || !bucket) return undefined;
+  const [{ LocalBash }, { S3PartUploads }, { createS3Client }] = await Promise.all([
+    import('../../functions/remote/local-bash.js'),
+    import('../../functions/backup/ssm/part-uploads.js'),
+    import('../../functions/core/adapters/s3-client.js'),
+  ]);
   return { remote: new LocalBash(), uploads: new S3PartUploads(createS3Client(), bucket) };
 }
 
 const progress = (message: string) => void process.stderr.write(`autopilot: ${message}\n`);
+const localSecrets = async () => (await import('../../functions/core/adapters/local-secrets.js')).localSecrets;
+const localBash = async () => new (await import('../../functions/remote/local-bash.js')).LocalBash();
 
 export interface LocalRun {
   readonly targets: readonly string[];
@@ -31,13 +30,37 @@ export interface LocalRun {
 
 type JobRunner = (config: Config, run: LocalRun) => Promise<Report>;
 
-/** The jobs `autopilot run` knows, in the order `run all` runs them. */
-export const LOCAL_JOBS: Partial<Record<Job, JobRunner>> = {
-  health: (config, run) => runHealthJob(config, { targets: run.targets, secrets: localSecrets }, run.context),
-  backup: (config, run) =>
-    runBackupJob(config, { targets: run.targets, secrets: localSecrets, ssm: localHostBackups(), log: progress }, run.context),
-  disk: (config, run) => runServerJob('disk', config, { targets: run.targets, remote: new LocalBash() }, run.context),
-  security: (config, run) => runServerJob('security', config, { targets: run.targets, remote: new LocalBash() }, run.context),
-  // Last, so `run all` digests what the other jobs just found; a local run always prints it.
-  digest: (config, run) => runDigestJob(config, { force: true }, run.context),
+/**
+ * The local runner of every job of the registry (functions/core/jobs.ts; `run all` runs them in its
+ * order, the digest last). Each loads its job's modules when it runs, so `autopilot run health`
+ * does not load the backup, SSM or digest code.
+ */
+export const LOCAL_JOBS: Record<Job, JobRunner> = {
+  health: async (config, run) =>
+    (await import('../../functions/health/handler.js')).runHealthJob(
+      config,
+      { targets: run.targets, secrets: await localSecrets() },
+      run.context,
+    ),
+  backup: async (config, run) =>
+    (await import('../../functions/backup/handler.js')).runBackupJob(
+      config,
+      { targets: run.targets, secrets: await localSecrets(), ssm: await localHostBackups(), log: progress },
+      run.context,
+    ),
+  disk: async (config, run) =>
+    (await import('../../functions/ssm-checks/handler.js')).runServerJob(
+      'disk',
+      config,
+      { targets: run.targets, remote: await localBash() },
+      run.context,
+    ),
+  security: async (config, run) =>
+    (await import('../../functions/ssm-checks/handler.js')).runServerJob(
+      'security',
+      config,
+      { targets: run.targets, remote: await localBash() },
+      run.context,
+    ),
+  digest: async (config, run) => (await import('../../functions/digest/run-digest.js')).runDigestJob(config, { force: true }, run.context),
 };

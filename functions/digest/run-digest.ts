@@ -1,6 +1,7 @@
 import { parseAlertState, alertStateKey, type AlertState } from '../core/alerts/state.js';
 import type { Config } from '../core/config/schema.js';
-import type { Job, Notification, Report } from '../core/domain/report.js';
+import type { Notification, Report } from '../core/domain/report.js';
+import { ALERTING_JOBS } from '../core/jobs.js';
 import { DIGEST_SNAPSHOT_KEY } from '../core/layout.js';
 import type { JobContext } from '../core/run/run-job.js';
 import { readDashboardUrl } from '../core/run/environment.js';
@@ -9,8 +10,6 @@ export { DIGEST_SNAPSHOT_KEY };
 import { readBackupHistory } from './backup-history.js';
 import type { DigestSnapshot } from './digest-data.js';
 import { localDateOf, renderDigest } from './render-digest.js';
-
-const ALERTING_JOBS: readonly Job[] = ['health', 'backup', 'disk', 'security'];
 
 export interface DigestRunOptions {
   /** Send even if today's digest went out already (a manual invoke); a scheduler retry does not. */

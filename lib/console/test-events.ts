@@ -3,7 +3,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as schemas from 'aws-cdk-lib/aws-eventschemas';
 import { Construct } from 'constructs';
 import type { Config } from '../../functions/core/config/schema.js';
-import type { Job } from '../../functions/core/domain/report.js';
+import { JOBS, type Job } from '../../functions/core/jobs.js';
 import { checksOfTarget } from '../../functions/kinds/catalog.js';
 import { groupByFunction, pascal, type WatchedFunction } from '../monitoring/watched-function.js';
 
@@ -113,7 +113,7 @@ export function testEventSchemaContent(config: Config, events: readonly ConsoleT
             },
             job: {
               type: 'string',
-              enum: ['health', 'backup', 'disk', 'security', 'digest'],
+              enum: JOBS,
               description: 'The job, for a function that runs several.',
             },
             source: { type: 'string', enum: ['schedule', 'console', 'cli'] },

@@ -6,7 +6,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { Config } from '../../functions/core/config/schema.js';
-import type { Job } from '../../functions/core/domain/report.js';
+import { JOB_REGISTRY, type Job } from '../../functions/core/jobs.js';
 import { PROJECT_ROOT, writeGeneratedEntry } from './generated-entry.js';
 
 /** Bundled CommonJS packages (pg) call `require`, which an ES module does not have. */
@@ -70,7 +70,7 @@ export class AutopilotFunction extends NodejsFunction {
     const entry = writeGeneratedEntry({
       name: props.job,
       config: props.config,
-      handlerFile: props.handlerFile ?? join('functions', props.job, 'handler.ts'),
+      handlerFile: props.handlerFile ?? JOB_REGISTRY[props.job].handlerFile,
       entriesDir: props.entriesDir,
       projectRoot,
     });

@@ -2,8 +2,10 @@ import type { NotificationBodies } from './alert-document.js';
 import type { Finding } from './finding.js';
 import type { AlertSeverity } from './severity.js';
 
-export type Job = 'health' | 'backup' | 'disk' | 'security' | 'digest';
-export const JOBS: readonly Job[] = ['health', 'backup', 'disk', 'security', 'digest'];
+import type { Job } from '../jobs.js';
+
+/** The job list is declared once, in functions/core/jobs.ts. */
+export { JOBS, type Job } from '../jobs.js';
 
 export type Topic = AlertSeverity | 'digest';
 

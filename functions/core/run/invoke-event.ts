@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import { DURATION_PATTERN } from '../config/duration.js';
 import { issuesOf } from '../config/validate.js';
 import { ConfigError } from '../errors.js';
+import { JOBS } from '../jobs.js';
 
 /**
  * What a function accepts: the scheduler's event (`source: "schedule"` plus what the schedule
@@ -10,7 +11,7 @@ import { ConfigError } from '../errors.js';
  */
 export const invokeEventSchema = z.strictObject({
   source: z.enum(['schedule', 'console', 'cli']).optional(),
-  job: z.enum(['health', 'backup', 'disk', 'security', 'digest']).optional(),
+  job: z.enum(JOBS).optional(),
   targets: z.array(z.string()).min(1, 'give at least one target, or leave "targets" out for all').optional(),
   every: z.string().regex(DURATION_PATTERN, 'invalid duration').optional(),
   database: z.string().optional(),
