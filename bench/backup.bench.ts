@@ -85,7 +85,7 @@ import { createS3Client } from './functions/core/adapters/s3-client.ts';
 const input = JSON.parse(process.env.BENCH_INPUT);
 const store = new S3ObjectStore(input.bucket, createS3Client(input.endpoint));
 const started = performance.now();
-const outcome = await backupPostgres({ target: 'bench', db: input.db, store, secrets: { postgresPassword: async () => input.password } });
+const outcome = await backupPostgres({ target: 'bench', db: input.db, store, secrets: { read: async () => { throw new Error('no references in the bench'); }, localPassword: () => input.password } });
 const elapsedMs = performance.now() - started;
 const hwm = /VmHWM:\\s+(\\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
 process.stdout.write(JSON.stringify({ outcome, elapsedMs, cpu: process.cpuUsage(), vmHwmKb: hwm ? Number(hwm[1]) : null }));
@@ -353,7 +353,11 @@ async function main(): Promise<void> {
   try {
     await cluster.createDatabase('bench');
     const config = validateConfig({
-      targets: { bench: { postgres: [{ host: '127.0.0.1', port: cluster.port, database: 'bench', user: cluster.superuser, backup: {} }] } },
+      targets: {
+        bench: {
+          postgres: [{ host: '127.0.0.1', port: cluster.port, database: 'bench', user: cluster.superuser, ssl: false, backup: {} }],
+        },
+      },
     });
     const db = config.targets.bench!.postgres![0]!;
     const pgEnv = { ...process.env, PGPASSWORD: cluster.password };

@@ -23,6 +23,7 @@ import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { healthCheckSchema } from '../functions/core/config/schema.js';
 import { validateConfig } from '../functions/core/config/validate.js';
+import { fixedPassword } from '../functions/core/adapters/local-secrets.js';
 import type { Finding } from '../functions/core/domain/finding.js';
 import { collectHealthFindings, DEFAULT_START_SPACING_MS } from '../functions/health/collect-health-findings.js';
 import { probeHttp } from '../functions/health/probes/http.js';
@@ -163,7 +164,7 @@ async function main(checks: number, runs: number): Promise<void> {
       const cpuBefore = process.cpuUsage();
       const started = performance.now();
       const findings = await collectHealthFindings(config, {
-        secrets: { postgresPassword: async () => undefined },
+        secrets: fixedPassword(undefined),
         concurrency,
         startSpacingMs: spacingMs,
       });

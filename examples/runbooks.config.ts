@@ -137,6 +137,9 @@ export default defineConfig({
           database: 'system_gear_ec',
           user: 'postgres',
           passwordParameter: '/autopilot/system-gear/db-password',
+          // The runbook's database is local to the app server (DB_HOST=localhost) and serves no
+          // TLS; every other database here uses the default, verify-full.
+          ssl: false,
           checks: { connections: { warning: 80, critical: 95 }, longRunningQuery: '5m' },
           backup: { at: '02:00' },
         },
@@ -174,6 +177,8 @@ export default defineConfig({
           database: 'shiojiri_rainbow_seeker_production',
           user: 'shiojiri_rainbow_seeker',
           passwordParameter: '/autopilot/shiojiri-rainbow/db-password',
+          // A Kamal accessory on the app host itself, without TLS (local to the runbook's server).
+          ssl: false,
           checks: { connections: { warning: 80, critical: 95 }, longRunningQuery: '1m' },
           backup: { at: '02:00', via: 'ssm' },
         },

@@ -10,6 +10,11 @@ import { validateConfig } from '../functions/core/config/validate.js';
 import { healthIntervals, healthTimeoutSeconds } from './health/health-plan.js';
 import { AutopilotFunction, type AutopilotFunctionSourceProps } from './lambda/autopilot-function.js';
 import { acknowledgeWildcards } from './nag/wildcards.js';
+import { AutopilotNetwork } from './network/autopilot-network.js';
+import { endpointServicesFor, lambdaBackupsInVpc, splitHealthConfig, vpcDatabasePorts } from './network/placement.js';
+import { createVpcHealthFunction } from './network/vpc-health.js';
+import { embedCaFiles } from './secrets/embed-ca.js';
+import { grantSecretReads, secretReadsOf } from './secrets/secret-grants.js';
 import { AutopilotBucket } from './s3/autopilot-bucket.js';
 import { backupExpirations } from './s3/backup-retention.js';
 import { JobSchedule, schedulerRole, type JobScheduleTimingProps } from './scheduler/job-schedule.js';
@@ -18,6 +23,7 @@ import { ChatChannels } from './chat/chat-channels.js';
 import { dashboardConsoleUrl } from './monitoring/dashboard-link.js';
 import { ServerChecks } from './ssm/index.js';
 import { BackupJob } from './backup/backup-job.js';
+import { FargateBackup } from './backup/fargate-backup.js';
 import { backedUpEntries } from '../functions/backup/entries.js';
 import { addOperations, type Operations } from './monitoring/operations.js';
 import { ENV } from '../functions/core/layout.js';
@@ -52,8 +58,14 @@ export class OpsAutopilotStack extends Stack {
   readonly scheduleRole: iam.Role;
   readonly healthFunction: AutopilotFunction;
   readonly healthSchedules: readonly JobSchedule[];
+  /** The imported VPC and what the suite adds to it, when the config sets `network`. */
+  readonly network?: AutopilotNetwork;
+  /** The health function of the VPC databases, with its schedules (when any database is in the VPC). */
+  readonly vpcHealth?: { readonly function: AutopilotFunction; readonly schedules: readonly JobSchedule[] };
   /** The backup job (a container image with pg_dump), when any database or SQLite file has `backup`. */
   readonly backupJob?: BackupJob;
+  /** The ECS cluster, task definitions, schedules and task-failure rules of `runOn: "fargate"` backups. */
+  readonly fargateBackup?: FargateBackup;
   /** The disk and security jobs through SSM Run Command (nothing when no target has `servers`). */
   readonly serverChecks: ServerChecks;
   readonly digestFunction: AutopilotFunction;
@@ -63,7 +75,7 @@ export class OpsAutopilotStack extends Stack {
 
   constructor(scope: Construct, id: string, props: OpsAutopilotStackProps) {
     super(scope, id, props);
-    this.config = validateConfig(props.config, { forDeployment: true });
+    this.config = embedCaFiles(validateConfig(props.config, { forDeployment: true }));
     this.entriesDir = props.entriesDir;
 
     this.bucket = new AutopilotBucket(this, 'Storage', { backupExpirations: backupExpirations(this.config) });
@@ -82,20 +94,35 @@ export class OpsAutopilotStack extends Stack {
 
     this.scheduleRole = schedulerRole(this, 'ScheduleRole', 'EventBridge Scheduler invokes the ops-autopilot job functions');
 
-    const intervals = healthIntervals(this.config);
+    // HTTP probes (and public databases) run outside the VPC, private databases from inside it.
+    const health = splitHealthConfig(this.config);
+    if (this.config.network) {
+      this.network = new AutopilotNetwork(this, 'Network', {
+        network: this.config.network,
+        databasePorts: vpcDatabasePorts(this.config),
+        services: endpointServicesFor(this.config),
+      });
+    }
+    const intervals = healthIntervals(health.outside);
     this.healthFunction = new AutopilotFunction(this, 'HealthFunction', {
       job: 'health',
-      config: this.config,
+      config: health.outside,
       entriesDir: props.entriesDir,
       memorySize: 512,
-      timeout: Duration.seconds(healthTimeoutSeconds(this.config)),
+      timeout: Duration.seconds(healthTimeoutSeconds(health.outside)),
       environment: this.jobEnvironment(),
       description: 'ops-autopilot health job: HTTP and PostgreSQL probes, severity-routed alerts',
     });
     this.bucket.grantAlertState(this.healthFunction);
     this.bucket.grantManifestRead(this.healthFunction);
     this.topics.grantPublish(this.healthFunction);
-    this.grantPasswordParameters(this.healthFunction);
+    grantSecretReads(
+      this.healthFunction,
+      secretReadsOf(
+        Object.values(health.outside.targets).flatMap((t) => t.postgres ?? []),
+        Object.values(health.outside.targets).flatMap((t) => t.health ?? []),
+      ),
+    );
     // A failed health run is not replayed: the next scheduled run probes afresh, and an event older
     // than the tightest interval would report on a past minute. (Lambda's default: 2 retries over 6 h.)
     this.healthFunction.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: asyncEventAge(intervals) });
@@ -108,6 +135,23 @@ export class OpsAutopilotStack extends Stack {
       }),
     );
 
+    if (this.network && health.vpc) {
+      const vpcConfig = health.vpc;
+      const fn = createVpcHealthFunction(this, 'VpcHealthFunction', this, this.network, vpcConfig);
+      this.bucket.grantAlertState(fn);
+      this.bucket.grantManifestRead(fn);
+      this.topics.grantPublish(fn);
+      grantSecretReads(fn, secretReadsOf(Object.values(vpcConfig.targets).flatMap((t) => t.postgres ?? [])));
+      const schedules = healthIntervals(vpcConfig).map((every) =>
+        this.scheduleJob(fn, `VpcHealthEvery${every}`, {
+          when: every,
+          input: { source: 'schedule', every },
+          description: `ops-autopilot health checks of the VPC databases every ${every}`,
+        }),
+      );
+      this.vpcHealth = { function: fn, schedules };
+    }
+
     if (backedUpEntries(this.config).length > 0) {
       this.backupJob = new BackupJob(this, 'Backup', {
         config: this.config,
@@ -117,7 +161,25 @@ export class OpsAutopilotStack extends Stack {
         schedule: (fn, id, options) => this.scheduleJob(fn, id, options),
         deadLetterQueue: this.deadLetterQueue,
         entriesDir: this.entriesDir,
+        placement: this.network && lambdaBackupsInVpc(this.config) ? this.network.functionPlacement() : undefined,
       });
+      const onFargate = backedUpEntries(this.config).filter((e) => e.backup.runOn === 'fargate');
+      if (onFargate.length && this.network) {
+        this.fargateBackup = new FargateBackup(this, 'FargateBackup', {
+          config: this.config,
+          entries: onFargate,
+          imageContext: this.backupJob.imageContext,
+          network: this.network,
+          bucket: this.bucket,
+          environment: this.jobEnvironment(),
+          grantPublish: (grantee) => this.topics.grantPublish(grantee),
+          criticalTopic: this.topics.topics.critical,
+          scheduleRole: this.scheduleRole,
+          deadLetterQueue: this.deadLetterQueue,
+        });
+        // The task-state rules publish to the encrypted critical topic.
+        this.topics.allowServiceToPublish('events.amazonaws.com');
+      }
     }
 
     this.serverChecks = new ServerChecks(this, 'ServerChecks', {
@@ -153,6 +215,9 @@ export class OpsAutopilotStack extends Stack {
     this.operations = addOperations(this, {
       functions: [
         { job: 'health', fn: this.healthFunction, schedules: this.healthSchedules },
+        ...(this.vpcHealth
+          ? [{ job: 'health' as const, name: 'health-vpc', fn: this.vpcHealth.function, schedules: this.vpcHealth.schedules }]
+          : []),
         ...(this.backupJob
           ? [{ job: 'backup' as const, fn: this.backupJob.function, schedules: this.backupJob.schedules as JobSchedule[] }]
           : []),

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { checkNameOf, type PostgresConfig } from '../core/config/schema.js';
 import type { ObjectStore, StreamedObject } from '../core/ports/object-store.js';
 import type { SecretResolver } from '../core/ports/secrets.js';
+import { resolvePostgresLogin } from '../core/secrets/postgres-login.js';
 import { redact } from '../core/redact.js';
 import { describeExit, succeeded } from './child-process.js';
 import { parseArchiveHeader, type ArchiveHeader } from './archive-header.js';
@@ -48,7 +49,9 @@ function messageOf(error: unknown): string {
  * object; the manifest is written last, so its presence means "verified backup".
  */
 export async function backupPostgres(request: PostgresBackupRequest): Promise<BackupOutcome> {
-  const { target, db, store, signal } = request;
+  const { target, store, signal } = request;
+  // Where and as whom to connect: the config, with what its credential source adds (a secret's host, an IAM token).
+  let db: PostgresConfig = request.db;
   const now = request.now ?? (() => new Date());
   const env = request.env ?? process.env;
   const database = checkNameOf(db);
@@ -68,9 +71,11 @@ export async function backupPostgres(request: PostgresBackupRequest): Promise<Ba
   });
 
   try {
-    password = await request.secrets.postgresPassword(db);
+    const login = await resolvePostgresLogin(db, request.secrets);
+    password = login.password;
+    db = { ...db, name: database, host: login.host, port: login.port, database: login.database, user: login.user };
   } catch (error) {
-    return fail('secret', `cannot read the password${db.passwordParameter ? ` from ${db.passwordParameter}` : ''}: ${messageOf(error)}`);
+    return fail('secret', `cannot read the password: ${messageOf(error)}`);
   }
 
   let session: SourceSession | undefined;

@@ -1,7 +1,7 @@
 import type { PostgresConfig } from '../core/config/schema.js';
 import { durationMs } from '../core/config/duration.js';
 import { startProcess, type RunningProcess } from './child-process.js';
-import { libpqSslMode } from './pg-source.js';
+import { libpqTlsEnv, postgresTls } from '../core/tls/postgres-tls.js';
 import type { ToolInfo } from './pg-tools.js';
 
 /** libpq settings a caller may keep (certificates); every other PG* variable is dropped. */
@@ -53,14 +53,28 @@ export function pgDumpArgs(db: PostgresConfig, options: Pick<PgDumpOptions, 'sna
   ];
 }
 
+/**
+ * PGSSLMODE and PGSSLROOTCERT for pg_dump, pg_restore and psql: the same CAs the `pg` client
+ * trusts (`ssl.ca`, else the runtime's bundle). A PGSSLROOTCERT the caller set is kept when the
+ * config names no CA and no bundle exists.
+ */
+export function pgToolTlsEnv(
+  ssl: PostgresConfig['ssl'],
+  libpqMajor: number,
+  base: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
+  const tls = postgresTls(ssl, base);
+  const env = libpqTlsEnv(tls, base.PGSSLROOTCERT && !tls.caFile ? undefined : libpqMajor);
+  return env;
+}
+
 /** pg_dump -Fc writing the archive to its stdout. */
 export function spawnPgDump(tool: ToolInfo, db: PostgresConfig, password: string | undefined, options: PgDumpOptions = {}): RunningProcess {
+  const base = options.env ?? process.env;
   const extra: Record<string, string> = {
-    PGSSLMODE: libpqSslMode(db.ssl),
+    ...pgToolTlsEnv(db.ssl, tool.version.major, base),
     PGCONNECT_TIMEOUT: String(Math.max(2, Math.ceil(durationMs(db.timeout) / 1000))),
     PGAPPNAME: 'ops-autopilot-backup',
   };
-  // libpq 16+ can verify against the system CA store; older ones need PGSSLROOTCERT.
-  if (db.ssl === 'verify-full' && tool.version.major >= 16 && !(options.env ?? process.env).PGSSLROOTCERT) extra.PGSSLROOTCERT = 'system';
   return startProcess(tool.path, pgDumpArgs(db, options), pgChildEnv(password, extra, options.env));
 }

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { PostgresConfig } from '../core/config/schema.js';
 import { durationMs } from '../core/config/duration.js';
+import { describeCertificateError, isCertificateError, pgSslOptions, postgresTls, sslModeOf } from '../core/tls/postgres-tls.js';
 import { serverVersionOf, type PgVersion } from './pg-tools.js';
 
 export interface TableRef {
@@ -30,15 +31,14 @@ export const USER_TABLES_SQL = `
       WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
   ORDER BY 1, 2`;
 
-export function sslOption(ssl: PostgresConfig['ssl']): pg.ClientConfig['ssl'] {
-  if (ssl === false) return false;
-  return ssl === 'verify-full' ? { rejectUnauthorized: true } : { rejectUnauthorized: false };
+/** The `pg` client's ssl option for a database's setting (see core/tls/postgres-tls). */
+export function sslOption(ssl: PostgresConfig['ssl'], env: NodeJS.ProcessEnv = process.env): pg.ClientConfig['ssl'] {
+  return pgSslOptions(postgresTls(ssl, env));
 }
 
 /** The libpq sslmode pg_dump gets for the same setting, so both connections agree. */
 export function libpqSslMode(ssl: PostgresConfig['ssl']): string {
-  if (ssl === false) return 'disable';
-  return ssl === 'verify-full' ? 'verify-full' : 'require';
+  return sslModeOf(ssl);
 }
 
 export function clientConfig(db: PostgresConfig, password: string | undefined, applicationName: string): pg.ClientConfig {
@@ -74,7 +74,12 @@ export async function openSourceSession(db: PostgresConfig, password: string | u
   const client = new pg.Client(clientConfig(db, password, 'ops-autopilot-backup'));
   // A server that dies while the session idles raises 'error' on the client; the dump reports it.
   client.on('error', () => undefined);
-  await client.connect();
+  try {
+    await client.connect();
+  } catch (error) {
+    if (isCertificateError(error)) throw new Error(describeCertificateError(error, db.host, postgresTls(db.ssl)));
+    throw error;
+  }
   try {
     const { rows } = await client.query<{ num: string; size: string }>(
       `SELECT current_setting('server_version_num') AS num, pg_catalog.pg_database_size(pg_catalog.current_database()) AS size`,

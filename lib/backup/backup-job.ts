@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -13,6 +13,8 @@ import { acknowledgeWildcards } from '../nag/wildcards.js';
 import { HOST_BACKUP_SCRIPT } from '../../functions/backup/ssm/host-backup-script.js';
 import { ShellScriptDocument } from '../ssm/shell-script-document.js';
 import type { IAutopilotBucket } from '../s3/autopilot-bucket.js';
+import { allowNetworkInterfaces } from '../network/network-interfaces.js';
+import { grantSecretReads, secretReadsOf } from '../secrets/secret-grants.js';
 import { stageBackupImage } from './backup-image.js';
 
 export interface BackupScheduleOptions {
@@ -41,6 +43,8 @@ export interface BackupJobProps {
   readonly timeout?: Duration;
   /** Where the image's build context is staged. @default `.autopilot/images/backup` */
   readonly imageDirectory?: string;
+  /** VPC, subnets and security groups, when a database it dumps is reached inside the VPC (see lib/network). */
+  readonly placement?: Pick<lambda.FunctionOptions, 'vpc' | 'vpcSubnets' | 'securityGroups'>;
   readonly entriesDir?: string;
   readonly projectRoot?: string;
 }
@@ -63,10 +67,13 @@ export class BackupJob extends Construct {
   readonly document?: ShellScriptDocument;
   readonly schedules: unknown[] = [];
   readonly entries: readonly BackedUpEntry[];
+  /** The staged build context of the backup image, which a Fargate task runs too (lib/backup/fargate-backup.ts). */
+  readonly imageContext: string;
 
   constructor(scope: Construct, id: string, props: BackupJobProps) {
     super(scope, id);
-    this.entries = backedUpEntries(props.config);
+    // `runOn: "fargate"` databases are dumped by an ECS task (lib/backup/fargate-backup.ts), not by this function.
+    this.entries = backedUpEntries(props.config).filter((e) => e.backup.runOn !== 'fargate');
     const viaSsm = this.entries.filter((e) => e.backup.via === 'ssm');
     if (viaSsm.length) this.document = new ShellScriptDocument(this, 'HostBackupDocument', { script: HOST_BACKUP_SCRIPT });
 
@@ -83,6 +90,7 @@ export class BackupJob extends Construct {
       entriesDir: props.entriesDir,
       projectRoot: props.projectRoot,
     });
+    this.imageContext = context;
     this.function = new lambda.DockerImageFunction(this, 'Function', {
       code: lambda.DockerImageCode.fromImageAsset(context, { platform: Platform.LINUX_ARM64 }),
       architecture: lambda.Architecture.ARM_64,
@@ -91,6 +99,7 @@ export class BackupJob extends Construct {
       description: 'ops-autopilot backup job: pg_dump streamed to S3, verified, with a manifest; SQLite and host databases through SSM',
       role: this.role,
       logGroup: this.logGroup,
+      ...props.placement,
       environment: {
         POWERTOOLS_SERVICE_NAME: 'autopilot-backup',
         ...props.environment,
@@ -107,6 +116,7 @@ export class BackupJob extends Construct {
     // backups/*: write (multipart included), read back for verification, delete a rejected archive.
     props.bucket.grantBackupWrite(this.role);
     props.bucket.grantAlertState(this.role);
+    if (props.placement) allowNetworkInterfaces(this.role);
     this.grantPasswords();
     if (this.document) this.grantHostBackups(this.document, viaSsm, props.config);
     props.grantPublish(this.function);
@@ -122,47 +132,15 @@ export class BackupJob extends Construct {
     }
   }
 
-  /** ssm:GetParameter on exactly the password parameters of the databases this function dumps. */
+  /** Reads exactly the credentials (parameters, secrets, IAM database users) of the databases this function dumps. */
   private grantPasswords(): void {
-    const names = [
-      ...new Set(
-        this.entries.flatMap((e) =>
-          e.kind === 'postgres' && e.backup.via === 'lambda' && e.postgres.passwordParameter ? [e.postgres.passwordParameter] : [],
-        ),
-      ),
-    ].sort();
-    if (!names.length) return;
-    const stack = Stack.of(this);
-    const anyKey = stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*' });
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'DatabasePasswords',
-        actions: ['ssm:GetParameter'],
-        resources: names.map((name) =>
-          stack.formatArn({
-            service: 'ssm',
-            resource: 'parameter',
-            resourceName: name.replace(/^\//, ''),
-            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-          }),
-        ),
-      }),
-    );
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'DecryptPasswordsThroughSsm',
-        actions: ['kms:Decrypt'],
-        resources: [anyKey],
-        conditions: { StringEquals: { 'kms:ViaService': `ssm.${stack.region}.amazonaws.com` } },
-      }),
-    );
-    acknowledgeWildcards(this.role, [
-      {
-        resource: anyKey,
-        reason:
-          'SecureString parameters are encrypted with a key chosen by the user (aws/ssm or their own); kms:ViaService limits the use to decryption through SSM.',
-      },
-    ]);
+    const databases = this.entries.flatMap((e) => (e.kind === 'postgres' && e.backup.via === 'lambda' ? [e.postgres] : []));
+    grantSecretReads(this.role, secretReadsOf(databases), {
+      parameters: 'DatabasePasswords',
+      secrets: 'DatabaseSecrets',
+      iamUsers: 'DatabaseIamUsers',
+      decrypt: 'DecryptDatabaseCredentials',
+    });
   }
 
   /** SendCommand with the backup document to the tagged servers of the targets backed up through SSM. */

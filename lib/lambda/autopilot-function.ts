@@ -50,6 +50,10 @@ export interface AutopilotFunctionProps
     AutopilotFunctionSourceProps {
   readonly description?: string;
   readonly environment?: Readonly<Record<string, string>>;
+  /** VPC, subnets and security groups, for a function that reaches private databases (see lib/network). */
+  readonly placement?: Pick<lambda.FunctionOptions, 'vpc' | 'vpcSubnets' | 'securityGroups'>;
+  /** File stem of the generated entry when two functions run the same job. @default the job */
+  readonly entryName?: string;
 }
 
 /**
@@ -68,7 +72,7 @@ export class AutopilotFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: AutopilotFunctionProps) {
     const projectRoot = props.projectRoot ?? PROJECT_ROOT;
     const entry = writeGeneratedEntry({
-      name: props.job,
+      name: props.entryName ?? props.job,
       config: props.config,
       handlerFile: props.handlerFile ?? JOB_REGISTRY[props.job].handlerFile,
       entriesDir: props.entriesDir,
@@ -93,6 +97,7 @@ export class AutopilotFunction extends NodejsFunction {
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.minutes(1),
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      ...props.placement,
       description: props.description ?? `ops-autopilot ${props.job} job`,
       role,
       logGroup,

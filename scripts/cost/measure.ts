@@ -92,7 +92,8 @@ export function loopbackConfig(config: Config, loopback: Loopback, postgresTls: 
         port: loopback.postgresPort,
         user: 'autopilot',
         password: loopback.password,
-        ssl: postgresTls ? db.ssl : false,
+        // The loopback cluster's certificate is self-signed: encrypted like production, verified there only.
+        ssl: postgresTls && db.ssl !== false ? 'require' : false,
       })),
     };
   }

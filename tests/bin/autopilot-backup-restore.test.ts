@@ -44,6 +44,7 @@ beforeAll(async () => {
             {
               host: '127.0.0.1',
               port: cluster.port,
+              ssl: false,
               user: cluster.superuser,
               password: cluster.password,
               database: 'shop',

@@ -41,7 +41,7 @@ afterAll(async () => {
 });
 
 function config() {
-  const pg = { host: '127.0.0.1', port: cluster.port, user: cluster.superuser, database: 'postgres', timeout: '5s' };
+  const pg = { host: '127.0.0.1', port: cluster.port, user: cluster.superuser, database: 'postgres', timeout: '5s', ssl: false };
   return {
     targets: {
       web: {

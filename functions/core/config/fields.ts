@@ -37,6 +37,17 @@ export const host = z
   .min(1)
   .regex(/^[A-Za-z0-9.:_-]+$/, 'invalid host');
 
+/** A Secrets Manager secret name or ARN. RDS names its managed secrets rds!db-<id>, so "!" is allowed besides Secrets Manager's own alphabet. */
+export const secretId = z.string().regex(/^[A-Za-z0-9/_+=.@:!-]{1,2048}$/, 'invalid Secrets Manager secret (a name or an ARN)');
+export const parameterName = z.string().regex(/^\/?[A-Za-z0-9_.\-/]{1,1011}$/, 'invalid SSM parameter name');
+
+/** A secret read at run time: a Secrets Manager secret (one JSON field of it with `field`) or an SSM SecureString. */
+export const secretRefSchema = z.union(
+  [z.strictObject({ secret: secretId, field: z.string().min(1).optional() }), z.strictObject({ parameter: parameterName })],
+  { error: 'invalid secret reference (use { secret: "<name or ARN>", field?: "<JSON key>" } or { parameter: "<SSM name>" })' },
+);
+export type SecretRefConfig = z.output<typeof secretRefSchema>;
+
 export const backupSchema = z.strictObject({
   at: scheduleAt.default('02:00'),
   retentionDays: z.number().int().min(1).max(3650).default(30),

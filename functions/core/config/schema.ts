@@ -73,6 +73,20 @@ export const targetSchema = z.strictObject({
   servers: serversSchema.optional(),
 });
 
+const awsId = (prefix: string) => z.string().regex(new RegExp(`^${prefix}-[0-9a-f]{8,17}$`), `invalid id (${prefix}-...)`);
+
+export const networkSchema = z.strictObject({
+  vpcId: awsId('vpc'),
+  /** Private subnets for the functions (one per Availability Zone is enough; two for redundancy). */
+  subnetIds: z.array(awsId('subnet')).min(1),
+  /** Security groups for the functions; an egress-only one is created when absent. */
+  securityGroupIds: z.array(awsId('sg')).min(1).optional(),
+  /** Route tables of those subnets: an S3 gateway endpoint (free) is added to them. */
+  routeTableIds: z.array(awsId('rtb')).min(1).optional(),
+  /** Interface endpoints for the AWS APIs the VPC functions call, instead of a NAT gateway. */
+  interfaceEndpoints: z.boolean().default(false),
+});
+
 const responseTarget = z.strictObject({ respondWithin: duration, repeatEvery: duration.optional() });
 const subscriberList = z.array(
   z
@@ -130,6 +144,8 @@ export const configSchema = z
         flapWindow: z.number().int().min(3).max(50).default(10),
       })
       .default({ consecutiveFailures: 2, flapThreshold: 4, flapWindow: 10 }),
+    /** The VPC that private databases live in; the functions that talk to them run in it. */
+    network: networkSchema.optional(),
     silences: z.array(silenceSchema).default([]),
     schedules: z
       .strictObject({
@@ -175,6 +191,26 @@ export const configSchema = z
         const problem = levelOrderProblem(pair);
         if (problem) ctx.addIssue({ code: 'custom', path: ['targets', target, 'servers', ...path, 'warning'], message: problem });
       }
+      for (const [i, p] of (t.postgres ?? []).entries()) {
+        if (p.backup?.runOn === 'fargate' && (config.network === undefined || p.network === 'public'))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['targets', target, 'postgres', i, 'backup', 'runOn'],
+            message: 'runOn "fargate" runs the task in the top-level "network" (vpcId, subnetIds): set it, and keep this database in it',
+          });
+        if (p.backup?.runOn === 'fargate' && p.backup.via === 'ssm')
+          ctx.addIssue({
+            code: 'custom',
+            path: ['targets', target, 'postgres', i, 'backup', 'runOn'],
+            message: 'runOn "fargate" dumps from a task; via "ssm" dumps on the host: choose one',
+          });
+        if (p.network !== undefined && config.network === undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['targets', target, 'postgres', i, 'network'],
+            message: 'network needs the top-level "network" (vpcId, subnetIds)',
+          });
+      }
     }
     for (const [i, s] of config.silences.entries()) {
       if (s.target !== undefined && !(s.target in config.targets))
@@ -208,3 +244,5 @@ export type SqliteConfig = z.output<typeof sqliteSchema>;
 export type ServersConfig = z.output<typeof serversSchema>;
 export type BackupConfig = z.output<typeof backupSchema>;
 export type SilenceConfig = z.output<typeof silenceSchema>;
+export type NetworkConfig = z.output<typeof networkSchema>;
+export type { SecretRefConfig } from './fields.js';

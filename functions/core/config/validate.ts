@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { secretValueIssues } from './deployment-secrets.js';
 import { configSchema, type Config } from './schema.js';
 
 /** Renders a zod path as `targets.mycats.health[0].url`. */
@@ -21,7 +22,7 @@ export function invalidConfig(issues: readonly string[]): ConfigError {
 }
 
 export interface ValidateOptions {
-  /** Deployed functions may not carry passwords: they read `passwordParameter` from SSM. */
+  /** Deployed functions carry no secret values (passwords, credential headers, URL credentials), only references. */
   readonly forDeployment?: boolean;
 }
 
@@ -31,15 +32,7 @@ export function validateConfig(input: unknown, options: ValidateOptions = {}): C
     throw invalidConfig(issuesOf(parsed.error));
   }
   if (options.forDeployment) {
-    const issues: string[] = [];
-    for (const [target, t] of Object.entries(parsed.data.targets)) {
-      for (const [i, p] of (t.postgres ?? []).entries()) {
-        if (p.password !== undefined)
-          issues.push(
-            `targets.${target}.postgres[${i}].password: passwords are refused in deployed config; store it as an SSM SecureString and set passwordParameter`,
-          );
-      }
-    }
+    const issues = secretValueIssues(parsed.data);
     if (issues.length) throw invalidConfig(issues);
   }
   return parsed.data;

@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { Config } from '../config/schema.js';
 import { S3ObjectStore } from '../adapters/s3-object-store.js';
 import { deployedChannels } from '../delivery/registry.js';
-import { ssmSecrets } from '../adapters/ssm-secrets.js';
+import { awsSecrets } from '../adapters/aws-secrets.js';
 import type { Job } from '../domain/report.js';
 import type { JobContext } from './run-job.js';
 import { readBucketName } from './environment.js';
@@ -23,5 +23,5 @@ export function awsContext(config: Config, job: Job, env: NodeJS.ProcessEnv = pr
     notifier: deployedChannels(env),
     findingLog: (line) => void process.stdout.write(line),
   };
-  return { context, secrets: ssmSecrets, logger: jobLogger(job) };
+  return { context, secrets: awsSecrets, logger: jobLogger(job) };
 }

@@ -1,6 +1,7 @@
 import { checkNameOf, type HealthCheckConfig } from '../../core/config/schema.js';
 import { durationMs } from '../../core/config/duration.js';
 import type { Finding } from '../../core/domain/finding.js';
+import { plainHeaders } from '../../core/secrets/headers.js';
 import { exchange } from './http-exchange.js';
 import { displayUrl, exchangeFollowing } from './http-follow.js';
 import { judgeExchange } from './http-verdict.js';
@@ -20,7 +21,7 @@ export async function probeHttp(target: string, check: HealthCheckConfig, option
   const request = {
     url,
     method: check.method,
-    headers: check.headers,
+    headers: plainHeaders(check.headers),
     timeoutMs: durationMs(check.timeout),
     signal: options.signal,
     ca: options.ca,

@@ -7,6 +7,7 @@ import type { Finding } from '../../core/domain/finding.js';
 import { type Aspect, judgeAspects } from '../../kinds/verdict.js';
 import { formatMs, roundMs } from '../format.js';
 import { redactDeep } from '../../core/redact.js';
+import { describeCertificateError, isCertificateError, pgSslOptions, postgresTls, type PostgresTls } from '../../core/tls/postgres-tls.js';
 
 /** Longest-running queries listed in `observed`; the count covers all of them. */
 const LONG_QUERY_SAMPLE = 5;
@@ -25,10 +26,12 @@ interface LongQueryRow {
   total: number;
 }
 
-/** `true`/"require": encrypted, certificate not verified (libpq's sslmode=require); "verify-full": verified with the host name. */
-export function sslOptionsOf(ssl: PostgresConfig['ssl']): false | ConnectionOptions {
-  if (ssl === false) return false;
-  return { rejectUnauthorized: ssl === 'verify-full' };
+/**
+ * `true`/"require": encrypted, certificate not verified (libpq's sslmode=require); "verify-full":
+ * chain and host name verified, against `ssl.ca` or the runtime's CA bundle (see postgres-tls).
+ */
+export function sslOptionsOf(ssl: PostgresConfig['ssl'], env: NodeJS.ProcessEnv = process.env): false | ConnectionOptions {
+  return pgSslOptions(postgresTls(ssl, env));
 }
 
 /**
@@ -41,13 +44,14 @@ export function sslOptionsOf(ssl: PostgresConfig['ssl']): false | ConnectionOpti
  */
 export async function probePostgres(target: string, db: PostgresConfig, password: string | undefined): Promise<Finding> {
   const timeoutMs = durationMs(db.timeout);
+  const tls = postgresTls(db.ssl);
   const client = new pg.Client({
     host: db.host,
     port: db.port,
     database: db.database,
     user: db.user,
     password,
-    ssl: sslOptionsOf(db.ssl),
+    ssl: pgSslOptions(tls),
     connectionTimeoutMillis: timeoutMs,
     statement_timeout: timeoutMs,
     query_timeout: timeoutMs,
@@ -66,7 +70,7 @@ export async function probePostgres(target: string, db: PostgresConfig, password
     aspects.push(...(await connectionAspects(client, db, observed)));
     if (db.checks?.longRunningQuery !== undefined) aspects.push(...(await longQueryAspects(client, db.checks.longRunningQuery, observed)));
   } catch (error) {
-    const { code, message } = describe(error, timeoutMs);
+    const { code, message } = describe(error, timeoutMs, db.host, tls);
     observed.error = code;
     observed.errorMessage = message;
     aspects.push({
@@ -157,8 +161,9 @@ function okSummary(observed: Record<string, unknown>): string {
   return `connected in ${formatMs(Number(observed.connectMs))}${connections}`;
 }
 
-function describe(error: unknown, timeoutMs: number): { code: string; message: string } {
+function describe(error: unknown, timeoutMs: number, host: string, tls: PostgresTls): { code: string; message: string } {
   const e = error as { code?: string; message?: string; name?: string };
+  if (isCertificateError(error)) return { code: e.code!, message: describeCertificateError(error, host, tls) };
   const message = e?.message ?? String(error);
   if (/timeout expired|connection timeout|Query read timeout/i.test(message))
     return { code: 'ETIMEDOUT', message: `timeout after ${formatMs(timeoutMs)}` };

@@ -1,4 +1,6 @@
 import { checkNameOf } from '../../core/config/fields.js';
+import { redactDeep } from '../../core/redact.js';
+import { resolveHeaders } from '../../core/secrets/headers.js';
 import { defineProbedKind, lazyModule, observedNumber } from '../kind.js';
 import { healthCheckSchema, validateHealthCheck } from './schema.js';
 
@@ -21,9 +23,12 @@ export const kind = defineProbedKind({
   checkName: (check) => checkNameOf(check),
   plan: (check) => ({ every: check.every, timeout: check.timeout }),
   validate: validateHealthCheck,
-  async probe(check, { target, signal, ca }) {
+  async probe(check, { target, signal, ca, secrets }) {
     const { probeHttp } = await probeModule();
-    return probeHttp(target, check, { signal, ca });
+    if (!check.headers) return probeHttp(target, check, { signal, ca });
+    // Header values named by reference are read first; a value read never reaches the finding.
+    const resolved = await resolveHeaders(check.headers, secrets);
+    return redactDeep(await probeHttp(target, { ...check, headers: resolved.headers }, { signal, ca }), resolved.secrets);
   },
   /** Time to the response headers, for each check that got an answer. */
   dashboardValues: (finding) => ({ responseTimeMs: observedNumber(finding, 'responseTimeMs') }),

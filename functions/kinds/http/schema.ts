@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../../core/config/duration.js';
-import { checkName, duration, severityOverride } from '../../core/config/fields.js';
+import { checkName, duration, secretRefSchema, severityOverride } from '../../core/config/fields.js';
 import type { IssueReporter } from '../kind.js';
 
 const httpUrl = z.string().refine((value) => {
@@ -24,7 +24,7 @@ const headerValue = z.string().superRefine((value, ctx) => {
   ctx.addIssue({ code: 'custom', message: `invalid header value: ${what} (tab, printable ASCII and Latin-1 only)` });
 });
 
-const headers = z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'invalid header name'), headerValue).superRefine((record, ctx) => {
+const headers = z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'invalid header name'), z.union([headerValue, secretRefSchema])).superRefine((record, ctx) => {
   const seen = new Set<string>();
   for (const name of Object.keys(record)) {
     const key = name.toLowerCase();
@@ -53,6 +53,7 @@ export const healthCheckSchema = z.strictObject({
   certificate: z
     .strictObject({ warningDays: z.number().int().min(0).default(30), criticalDays: z.number().int().min(0).default(7) })
     .optional(),
+  /** Plain values, or references read at run time (deployed configs refuse credential-bearing plain values). */
   headers: headers.optional(),
   severity: severityOverride.optional(),
 });

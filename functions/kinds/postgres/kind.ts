@@ -1,4 +1,5 @@
 import { checkNameOf } from '../../core/config/fields.js';
+import { resolvePostgresLogin } from '../../core/secrets/postgres-login.js';
 import { defineProbedKind, lazyModule } from '../kind.js';
 import { postgresSchema, validatePostgres } from './schema.js';
 
@@ -22,7 +23,9 @@ export const kind = defineProbedKind({
   plan: (db) => ({ every: db.every, timeout: db.timeout }),
   async probe(db, { target, secrets }) {
     const { probePostgres } = await probeModule();
-    return probePostgres(target, db, await secrets.postgresPassword(db));
+    // A secret's host, port and dbname (and a rotated username) win; the check keeps its configured name.
+    const { host, port, database, user, password } = await resolvePostgresLogin(db, secrets);
+    return probePostgres(target, { ...db, name: checkNameOf(db), host, port, database, user }, password);
   },
   validate: validatePostgres,
   // Route 53 and Synthetics can only open a TCP connection to a database.

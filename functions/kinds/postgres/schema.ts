@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { backupSchema, checkName, duration, levelOrderProblem, percent, severityOverride } from '../../core/config/fields.js';
+import { backupSchema, checkName, duration, levelOrderProblem, parameterName, percent, secretId, severityOverride } from '../../core/config/fields.js';
+
+const sslMode = z.enum(['require', 'verify-full']);
 
 /** `targets.<t>.postgres[]`: one database, probed by the health job and backed up by the backup job. */
 export const postgresSchema = z.strictObject({
@@ -11,12 +13,27 @@ export const postgresSchema = z.strictObject({
   port: z.number().int().min(1).max(65535).default(5432),
   database: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_$-]{0,62}$/, 'invalid database name'),
   user: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.$-]{0,62}$/, 'invalid user name'),
-  passwordParameter: z
-    .string()
-    .regex(/^\/?[A-Za-z0-9_.\-/]{1,1011}$/, 'invalid SSM parameter name')
-    .optional(),
+  passwordParameter: parameterName.optional(),
   password: z.string().optional(),
-  ssl: z.union([z.boolean(), z.enum(['require', 'verify-full'])]).default(false),
+  /** Secrets Manager secret (name or ARN) holding RDS-style JSON: username, password, and host/port/dbname where present. */
+  secret: secretId.optional(),
+  /** Log in with an RDS IAM authentication token (the function's role gets rds-db:connect for `user`). */
+  iamAuth: z.boolean().optional(),
+  /** false: plain; true or "require": encrypted, not verified; "verify-full": chain and host name checked. */
+  ssl: z
+    .union([
+      z.boolean(),
+      sslMode,
+      z
+        .strictObject({ mode: sslMode, ca: z.string().min(1, 'ca: give a PEM file').optional() })
+        .refine((s) => s.ca === undefined || s.mode === 'verify-full', {
+          message: 'ca needs mode "verify-full" (a CA is only used to verify)',
+          path: ['ca'],
+        }),
+    ])
+    .default('verify-full'),
+  /** "vpc": probed and dumped from inside the top-level `network` (the default when it is set). */
+  network: z.enum(['vpc', 'public']).optional(),
   every: duration.default('5m'),
   timeout: duration.default('10s'),
   checks: z
@@ -35,6 +52,10 @@ export type PostgresConfig = z.output<typeof postgresSchema>;
 export function validatePostgres(p: PostgresConfig, issue: (path: readonly (string | number)[], message: string) => void): void {
   const order = levelOrderProblem(p.checks?.connections);
   if (order) issue(['checks', 'connections', 'warning'], order);
-  if (p.password !== undefined && p.passwordParameter !== undefined)
-    issue(['password'], 'give either password (local runs) or passwordParameter, not both');
+  const logins = (['password', 'passwordParameter', 'secret', 'iamAuth'] as const).filter((k) => p[k] !== undefined && p[k] !== false);
+  if (logins.length > 1)
+    issue([logins[1]!], `give one of password (local runs), passwordParameter, secret or iamAuth, not ${logins.join(' and ')}`);
+  const verified = p.ssl === 'verify-full' || (typeof p.ssl === 'object' && p.ssl.mode === 'verify-full');
+  if (p.iamAuth && !verified)
+    issue(['ssl'], 'iamAuth sends a signed token as the password: RDS requires TLS for it, verify it ("verify-full")');
 }

@@ -47,6 +47,7 @@ describe('backup Lambda handler (S3 protocol server, SSM and SNS mocked)', () =>
             {
               host: '127.0.0.1',
               port: cluster.port,
+              ssl: false,
               database: 'mycats',
               user: cluster.superuser,
               passwordParameter: '/mycats/db-password',
@@ -59,6 +60,7 @@ describe('backup Lambda handler (S3 protocol server, SSM and SNS mocked)', () =>
             {
               host: '127.0.0.1',
               port: cluster.port,
+              ssl: false,
               database: 'mycats',
               user: cluster.superuser,
               passwordParameter: '/broken/db-password',

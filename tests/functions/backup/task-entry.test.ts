@@ -74,9 +74,13 @@ describe('backup as an ECS task: the entry point run as a process', () => {
       database,
       user: cluster.superuser,
       passwordParameter: '/autopilot/shop/db',
+      // A loopback cluster without TLS (the default is verify-full).
+      ssl: false,
       backup: { runOn: 'fargate' },
     });
-    rawConfig = { targets: { shop: { postgres: [db('shop'), db('big'), db('no_such_db', 'gone')] } } };
+    // Fargate tasks run in the VPC: runOn "fargate" needs the top-level network.
+    const network = { vpcId: 'vpc-0a1b2c3d4e5f60718', subnetIds: ['subnet-0a1b2c3d4e5f60718'] };
+    rawConfig = { network, targets: { shop: { postgres: [db('shop'), db('big'), db('no_such_db', 'gone')] } } };
   });
 
   afterAll(async () => {

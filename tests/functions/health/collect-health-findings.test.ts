@@ -4,11 +4,11 @@ import { validateConfig } from '../../../functions/core/config/validate.js';
 import { ConfigError } from '../../../functions/core/errors.js';
 import type { SecretResolver } from '../../../functions/core/ports/secrets.js';
 import { collectHealthFindings, DEFAULT_HEALTH_CONCURRENCY } from '../../../functions/health/collect-health-findings.js';
-import { localSecrets } from '../../../functions/core/adapters/local-secrets.js';
+import { fixedPassword, localSecrets } from '../../../functions/core/adapters/local-secrets.js';
 import { startHttpServer, type TestHttpServer } from '../../support/http-servers.js';
 import { freePort, PostgresCluster } from '../../support/postgres-cluster.js';
 
-const noSecrets: SecretResolver = { postgresPassword: async () => undefined };
+const noSecrets: SecretResolver = fixedPassword(undefined);
 
 describe('collectHealthFindings', () => {
   let server: TestHttpServer;
@@ -115,6 +115,7 @@ describe('collectHealthFindings', () => {
               name: 'db',
               host: '127.0.0.1',
               port: cluster.port,
+              ssl: false,
               database: 'postgres',
               user: cluster.superuser,
               password: cluster.password,
@@ -133,7 +134,9 @@ describe('collectHealthFindings', () => {
   it('falls back to PGPASSWORD locally', async () => {
     const config = validateConfig({
       targets: {
-        shop: { postgres: [{ name: 'db', host: '127.0.0.1', port: cluster.port, database: 'postgres', user: cluster.superuser }] },
+        shop: {
+          postgres: [{ name: 'db', host: '127.0.0.1', port: cluster.port, database: 'postgres', user: cluster.superuser, ssl: false }],
+        },
       },
     });
     const saved = process.env.PGPASSWORD;
@@ -172,8 +175,8 @@ describe('collectHealthFindings', () => {
       },
     });
     const failing: SecretResolver = {
-      postgresPassword: async () => {
-        throw new Error('ParameterNotFound: /shop/db');
+      read: async (ref) => {
+        throw new Error(`ParameterNotFound: ${'parameter' in ref ? ref.parameter : ref.secret}`);
       },
     };
     const findings = await collectHealthFindings(config, { secrets: failing });
@@ -184,7 +187,7 @@ describe('collectHealthFindings', () => {
         check: 'db',
         kind: 'postgres',
         severity: 'high',
-        summary: 'probe failed: ParameterNotFound: /shop/db',
+        summary: 'probe failed: cannot read passwordParameter /shop/db: ParameterNotFound: /shop/db',
       }),
       expect.objectContaining({ check: 'db2', severity: 'critical' }),
     ]);

@@ -105,7 +105,16 @@ export async function sequenceValues(cluster: PostgresCluster, database: string)
 }
 
 export function postgresEntry(cluster: PostgresCluster, database: string, extra: Record<string, unknown> = {}) {
-  return { host: '127.0.0.1', port: cluster.port, database, user: cluster.superuser, password: cluster.password, backup: {}, ...extra };
+  return {
+    host: '127.0.0.1',
+    port: cluster.port,
+    database,
+    user: cluster.superuser,
+    password: cluster.password,
+    ssl: false,
+    backup: {},
+    ...extra,
+  };
 }
 
 export function configWith(targets: ConfigInput['targets']): ConfigInput {

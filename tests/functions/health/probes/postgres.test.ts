@@ -12,6 +12,7 @@ describe('probePostgres against a real PostgreSQL cluster', () => {
       name: 'main',
       host: '127.0.0.1',
       port: cluster.port,
+      ssl: false,
       database: 'postgres',
       user: cluster.superuser,
       timeout: '5s',
@@ -146,7 +147,7 @@ describe('probePostgres against a server that accepts and never speaks', () => {
 
   it('is high with a timeout after db.timeout', async () => {
     const port = (silent.address() as { port: number }).port;
-    const db = postgresSchema.parse({ host: '127.0.0.1', port, database: 'app', user: 'app', timeout: '300ms' });
+    const db = postgresSchema.parse({ host: '127.0.0.1', port, database: 'app', user: 'app', timeout: '300ms', ssl: false });
     const finding = await probePostgres('shop', db, 'pw');
     expect(finding).toMatchObject({ severity: 'high', summary: 'cannot connect: timeout after 300 ms', observed: { error: 'ETIMEDOUT' } });
   });

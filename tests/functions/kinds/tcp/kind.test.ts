@@ -14,8 +14,9 @@ import { runAutopilot } from '../../../support/cli.js';
 import { selfSignedCertificate } from '../../../support/http-servers.js';
 import { freePort } from '../../../support/postgres-cluster.js';
 import { type LoopbackServer, startTcpServer, startTlsServer } from './support.js';
+import { fixedPassword } from '../../../../functions/core/adapters/local-secrets.js';
 
-const noSecrets = { postgresPassword: async () => undefined };
+const noSecrets = fixedPassword(undefined);
 
 function issuesOf(raw: unknown): readonly string[] {
   try {

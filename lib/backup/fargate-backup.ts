@@ -1,0 +1,183 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { DockerImageAsset, Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { TimeZone } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import type { BackedUpEntry } from '../../functions/backup/entries.js';
+import type { Config } from '../../functions/core/config/schema.js';
+import { acknowledgeWildcards } from '../nag/wildcards.js';
+import type { IAutopilotBucket } from '../s3/autopilot-bucket.js';
+import type { AutopilotNetwork } from '../network/autopilot-network.js';
+import { scheduleWhen } from '../scheduler/schedule-expression.js';
+import { grantSecretReads, secretReadsOf } from '../secrets/secret-grants.js';
+import { BACKUP_TASK_COMMAND, BACKUP_TASK_CONTAINER_NAME, BACKUP_TASK_ENTRY_POINT, BACKUP_TASK_ENV } from './backup-image.js';
+
+export interface FargateBackupProps {
+  readonly config: Config;
+  /** The `runOn: "fargate"` databases (PostgreSQL, dumped from inside the VPC). */
+  readonly entries: readonly BackedUpEntry[];
+  /** The backup image's staged build context (BackupJob.imageContext): the same image the Lambda function runs. */
+  readonly imageContext: string;
+  readonly network: AutopilotNetwork;
+  readonly bucket: IAutopilotBucket;
+  /** AUTOPILOT_BUCKET and AUTOPILOT_TOPIC_ARNS (the stack's `jobEnvironment()`). */
+  readonly environment: Readonly<Record<string, string>>;
+  readonly grantPublish: (grantee: iam.IGrantable) => void;
+  /** Where a stopped-with-error or never-started task is reported. */
+  readonly criticalTopic: sns.ITopic;
+  /** The role EventBridge Scheduler assumes (the stack's; it is granted ecs:RunTask and iam:PassRole here). */
+  readonly scheduleRole: iam.IRole;
+  readonly deadLetterQueue: sqs.IQueue;
+  /** @default 1 vCPU, 2 GiB: pg_dump, the upload's part buffers and pg_restore --list, with headroom */
+  readonly cpu?: number;
+  readonly memoryLimitMiB?: number;
+  /** How long a run may take before the task stops it cleanly (AUTOPILOT_TASK_TIMEOUT). @default "6h" */
+  readonly taskTimeout?: string;
+}
+
+function pascal(text: string): string {
+  return text.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '');
+}
+
+/**
+ * Backups longer than Lambda's 15 minutes: an ECS cluster and, per `runOn: "fargate"` database,
+ * a Fargate task definition (arm64) running the SAME backup image as the Lambda function with the
+ * task entry point (functions/backup/task-entry.ts), its own task role (the bucket's backups/ and
+ * state/, the topics, and that database's credentials only), and the database's EventBridge
+ * Scheduler schedule as an ECS RunTask target in the VPC's subnets. An EventBridge rule sends
+ * ECS "Task State Change" events of the cluster's tasks that stopped with a non-zero exit code,
+ * or never started, to the critical topic (a failed backup itself is a High finding the task
+ * publishes, with exit 0).
+ */
+export class FargateBackup extends Construct {
+  readonly cluster: ecs.Cluster;
+  readonly image: DockerImageAsset;
+  readonly logGroup: logs.LogGroup;
+  readonly taskDefinitions: ecs.FargateTaskDefinition[] = [];
+  readonly schedules: scheduler.Schedule[] = [];
+  readonly failureRules: events.Rule[] = [];
+
+  constructor(scope: Construct, id: string, props: FargateBackupProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.cluster = new ecs.Cluster(this, 'Cluster', { vpc: props.network.vpc });
+    Validations.of(this.cluster).acknowledge({
+      id: 'AwsSolutions-ECS4',
+      reason:
+        'Container Insights would bill per-task metrics for a nightly task; a failed or never-started task reaches the critical topic through the task-state rule, and its logs go to its log group.',
+    });
+    this.image = new DockerImageAsset(this, 'Image', { directory: props.imageContext, platform: Platform.LINUX_ARM64 });
+    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
+
+    for (const entry of props.entries) {
+      if (entry.kind !== 'postgres')
+        throw new Error(`${entry.target}/${entry.database}: runOn "fargate" backs up PostgreSQL databases only`);
+      const name = `${pascal(entry.target)}${pascal(entry.database)}`;
+      const taskRole = new iam.Role(this, `${name}TaskRole`, {
+        assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com', {
+          conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+        }),
+        description: `Runs the ops-autopilot backup task of ${entry.target}/${entry.database}`,
+      });
+      props.bucket.grantBackupWrite(taskRole);
+      props.bucket.grantAlertState(taskRole);
+      props.grantPublish(taskRole);
+      grantSecretReads(taskRole, secretReadsOf([entry.postgres]), {
+        parameters: 'DatabasePassword',
+        secrets: 'DatabaseSecret',
+        iamUsers: 'DatabaseIamUser',
+        decrypt: 'DecryptDatabaseCredentials',
+      });
+
+      const taskDefinition = new ecs.FargateTaskDefinition(this, `${name}Task`, {
+        cpu: props.cpu ?? 1024,
+        memoryLimitMiB: props.memoryLimitMiB ?? 2048,
+        runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.ARM64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+        taskRole,
+      });
+      taskDefinition.addContainer(BACKUP_TASK_CONTAINER_NAME, {
+        image: ecs.ContainerImage.fromDockerImageAsset(this.image),
+        // The Lambda base image's ENTRYPOINT is the runtime interface; the task runs node on the task entry instead.
+        entryPoint: [...BACKUP_TASK_ENTRY_POINT],
+        command: [...BACKUP_TASK_COMMAND],
+        environment: {
+          POWERTOOLS_SERVICE_NAME: 'autopilot-backup-task',
+          ...props.environment,
+          AWS_REGION: stack.region,
+          [BACKUP_TASK_ENV.target]: entry.target,
+          [BACKUP_TASK_ENV.database]: entry.database,
+          [BACKUP_TASK_ENV.timeout]: props.taskTimeout ?? '6h',
+        },
+        logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: name }),
+        // SIGTERM aborts the upload, records the High finding and publishes before the task exits.
+        stopTimeout: Duration.seconds(120),
+        essential: true,
+      });
+      Validations.of(taskDefinition).acknowledge({
+        id: 'AwsSolutions-ECS2',
+        reason:
+          'The environment holds the bucket name, topic ARNs and which database to dump; credentials are read at run time by reference (SSM, Secrets Manager, IAM token), never passed in.',
+      });
+      if (taskDefinition.executionRole) {
+        acknowledgeWildcards(taskDefinition.executionRole, [
+          {
+            resource: '*',
+            reason:
+              'ecr:GetAuthorizationToken takes no resource; the execution role pulls the backup image and writes the task log group only.',
+          },
+        ]);
+      }
+      this.taskDefinitions.push(taskDefinition);
+
+      const when = scheduleWhen(entry.backup.at);
+      this.schedules.push(
+        new scheduler.Schedule(this, `${name}Schedule`, {
+          schedule: scheduler.ScheduleExpression.expression(when.expression, TimeZone.of(props.config.timezone)),
+          description: `ops-autopilot backup of ${entry.target}/${entry.database} on Fargate at ${entry.backup.at} ${props.config.timezone}`,
+          target: new schedulerTargets.EcsRunFargateTask(this.cluster, {
+            taskDefinition,
+            vpcSubnets: { subnets: props.network.subnets },
+            securityGroups: props.network.securityGroups,
+            assignPublicIp: false,
+            platformVersion: ecs.FargatePlatformVersion.LATEST,
+            role: props.scheduleRole,
+            retryAttempts: 2,
+            maxEventAge: Duration.hours(1),
+            deadLetterQueue: props.deadLetterQueue,
+          }),
+        }),
+      );
+    }
+
+    const stopped = (detail: Record<string, unknown>) =>
+      new events.Rule(this, detail.stopCode ? 'TaskNeverStarted' : 'TaskFailed', {
+        description: detail.stopCode
+          ? 'ops-autopilot backup task that never started (image pull, network, capacity) -> critical topic'
+          : 'ops-autopilot backup task whose container exited non-zero (crash, out of memory, alerts undelivered) -> critical topic',
+        eventPattern: {
+          source: ['aws.ecs'],
+          detailType: ['ECS Task State Change'],
+          detail: { clusterArn: [this.cluster.clusterArn], lastStatus: ['STOPPED'], ...detail },
+        },
+        targets: [
+          new eventTargets.SnsTopic(props.criticalTopic, {
+            message: events.RuleTargetInput.fromText(
+              `ops-autopilot backup task ${events.EventField.fromPath('$.detail.taskArn')} ` +
+                `(${events.EventField.fromPath('$.detail.group')}) stopped: ${events.EventField.fromPath('$.detail.stopCode')}, ` +
+                `${events.EventField.fromPath('$.detail.stoppedReason')}; exit code ${events.EventField.fromPath('$.detail.containers[0].exitCode')}. ` +
+                'The backup did not complete: see the task log group, then run it again.',
+            ),
+          }),
+        ],
+      });
+    this.failureRules.push(stopped({ containers: { exitCode: [{ 'anything-but': 0 }] } }), stopped({ stopCode: ['TaskFailedToStart'] }));
+  }
+}
