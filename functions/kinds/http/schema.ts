@@ -24,14 +24,16 @@ const headerValue = z.string().superRefine((value, ctx) => {
   ctx.addIssue({ code: 'custom', message: `invalid header value: ${what} (tab, printable ASCII and Latin-1 only)` });
 });
 
-const headers = z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'invalid header name'), z.union([headerValue, secretRefSchema])).superRefine((record, ctx) => {
-  const seen = new Set<string>();
-  for (const name of Object.keys(record)) {
-    const key = name.toLowerCase();
-    if (seen.has(key)) ctx.addIssue({ code: 'custom', path: [name], message: 'duplicate header (names are case-insensitive)' });
-    seen.add(key);
-  }
-});
+const headers = z
+  .record(z.string().regex(/^[A-Za-z0-9-]+$/, 'invalid header name'), z.union([headerValue, secretRefSchema]))
+  .superRefine((record, ctx) => {
+    const seen = new Set<string>();
+    for (const name of Object.keys(record)) {
+      const key = name.toLowerCase();
+      if (seen.has(key)) ctx.addIssue({ code: 'custom', path: [name], message: 'duplicate header (names are case-insensitive)' });
+      seen.add(key);
+    }
+  });
 
 /** `targets.<t>.health[]`: one HTTP(S) endpoint. */
 export const healthCheckSchema = z.strictObject({

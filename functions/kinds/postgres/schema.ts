@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { backupSchema, checkName, duration, levelOrderProblem, parameterName, percent, secretId, severityOverride } from '../../core/config/fields.js';
+import {
+  backupSchema,
+  checkName,
+  duration,
+  levelOrderProblem,
+  parameterName,
+  percent,
+  secretId,
+  severityOverride,
+} from '../../core/config/fields.js';
 
 const sslMode = z.enum(['require', 'verify-full']);
 
