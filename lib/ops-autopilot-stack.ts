@@ -1,5 +1,5 @@
 import { ArnFormat, CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -18,6 +18,7 @@ import { grantSecretReads, secretReadsOf } from './secrets/secret-grants.js';
 import { AutopilotBucket } from './s3/autopilot-bucket.js';
 import { backupExpirations } from './s3/backup-retention.js';
 import { JobSchedule, schedulerRole, type JobScheduleTimingProps } from './scheduler/job-schedule.js';
+import { ScheduleStacks } from './scheduler/schedule-stacks.js';
 import { AlertTopics } from './sns/alert-topics.js';
 import { ChatChannels } from './chat/chat-channels.js';
 import { dashboardConsoleUrl } from './monitoring/dashboard-link.js';
@@ -33,7 +34,7 @@ export interface OpsAutopilotStackProps extends StackProps, Pick<AutopilotFuncti
   readonly config: Config;
 }
 
-export interface ScheduleJobOptions extends Partial<Pick<JobScheduleTimingProps, 'dailyAt'>> {
+export interface ScheduleJobOptions extends Partial<Pick<JobScheduleTimingProps, 'dailyAt' | 'flexibleWindow'>> {
   /** A duration, a daily "HH:MM" or cron(...), read in the config timezone. */
   readonly when: string;
   readonly input: Record<string, unknown>;
@@ -72,6 +73,8 @@ export class OpsAutopilotStack extends Stack {
   readonly digestSchedule: JobSchedule;
   /** Alarms on the watchers, the dashboard and the console test events. */
   readonly operations: Operations;
+  /** Where schedules go: this stack, then nested stacks once a fleet's schedules would not fit in it. */
+  private readonly scheduleStacks = new ScheduleStacks(this);
 
   constructor(scope: Construct, id: string, props: OpsAutopilotStackProps) {
     super(scope, id, props);
@@ -263,50 +266,17 @@ export class OpsAutopilotStack extends Stack {
 
   /** A schedule in the config timezone, with the stack's retry policy and dead-letter queue. */
   scheduleJob(fn: lambda.IFunction, id: string, options: ScheduleJobOptions): JobSchedule {
-    return new JobSchedule(this, id, {
+    return new JobSchedule(this.scheduleStacks.next(), id, {
       role: this.scheduleRole,
       function: fn,
       when: options.when,
       dailyAt: options.dailyAt,
+      flexibleWindow: options.flexibleWindow,
       timezone: this.config.timezone,
       input: options.input,
       description: options.description,
       deadLetterQueue: this.deadLetterQueue,
     });
-  }
-
-  /**
-   * ssm:GetParameter on exactly the configured `passwordParameter`s, and kms:Decrypt through SSM
-   * only (SecureStrings are encrypted with aws/ssm or a key of the user's choosing). Nothing when
-   * no database has a password parameter.
-   */
-  grantPasswordParameters(grantee: iam.IGrantable): void {
-    const names = [
-      ...new Set(
-        Object.values(this.config.targets).flatMap((t) =>
-          (t.postgres ?? []).flatMap((p) => (p.passwordParameter ? [p.passwordParameter] : [])),
-        ),
-      ),
-    ];
-    if (names.length === 0) return;
-    const anyKey = this.formatArn({ service: 'kms', resource: 'key', resourceName: '*' });
-    acknowledgeWildcards(principalConstruct(grantee), [
-      {
-        resource: anyKey,
-        reason:
-          'SecureString parameters are encrypted with a key chosen by the user (aws/ssm or their own); kms:ViaService limits the use to decryption through SSM.',
-      },
-    ]);
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: names.map((name) => this.parameterArn(name)) }),
-    );
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:Decrypt'],
-        resources: [anyKey],
-        conditions: { StringEquals: { 'kms:ViaService': `ssm.${this.region}.amazonaws.com` } },
-      }),
-    );
   }
 
   /** `arn:<partition>:ssm:<region>:<account>:parameter/<name without the leading slash>` */

@@ -16,13 +16,22 @@ import type { IAutopilotBucket } from '../s3/autopilot-bucket.js';
 import { allowNetworkInterfaces } from '../network/network-interfaces.js';
 import { grantSecretReads, secretReadsOf } from '../secrets/secret-grants.js';
 import { stageBackupImage } from './backup-image.js';
+import { tagConditions } from '../iam/tag-conditions.js';
 
 export interface BackupScheduleOptions {
   /** The database's `backup.at`: "HH:MM" or cron(...), read in the config timezone. */
   readonly when: string;
   readonly input: Record<string, unknown>;
   readonly description?: string;
+  readonly flexibleWindow?: Duration;
 }
+
+/**
+ * Backups that share a time start at random points of the following half hour (Scheduler's
+ * flexible time window): 400 databases at 02:00 must not all dump, and load their servers and
+ * the account's Lambda concurrency, in the same minute.
+ */
+export const BACKUP_START_WINDOW = Duration.minutes(30);
 
 export interface BackupJobProps {
   /** The validated deployment config. */
@@ -126,6 +135,7 @@ export class BackupJob extends Construct {
         props.schedule(this.function, `Backup${pascal(entry.target)}${pascal(entry.database)}`, {
           when: entry.backup.at,
           input: { source: 'schedule', targets: [entry.target], database: entry.database },
+          flexibleWindow: BACKUP_START_WINDOW,
           description: `ops-autopilot backup of ${entry.target}/${entry.database} at ${entry.backup.at} ${props.config.timezone}`,
         }),
       );
@@ -156,13 +166,13 @@ export class BackupJob extends Construct {
       const tags = config.targets[entry.target]?.servers?.tags;
       if (tags) tagSets.set(JSON.stringify(Object.entries(tags).sort()), tags);
     }
-    [...tagSets.values()].forEach((tags, i) => {
+    tagConditions(tagSets.values()).forEach((condition, i) => {
       this.role.addToPolicy(
         new iam.PolicyStatement({
           sid: `SendToTaggedServers${i}`,
           actions: ['ssm:SendCommand'],
           resources: [instances, managedInstances],
-          conditions: { StringEquals: Object.fromEntries(Object.entries(tags).map(([k, v]) => [`ssm:resourceTag/${k}`, v])) },
+          conditions: { StringEquals: condition },
         }),
       );
     });

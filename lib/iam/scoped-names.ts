@@ -65,3 +65,22 @@ function parentScope(scope: string, exact: boolean): string | undefined {
   const parent = `${base.slice(0, cut + 1)}*`;
   return parent.replace(/^\/?\*$/, '') === '' ? undefined : parent;
 }
+
+/** SSM parameter ARNs for `names` (exact, or widened prefixes past maxExact), and which of them are wildcards. */
+export function parameterResources(
+  arnOf: (name: string) => string,
+  names: Iterable<string>,
+  maxExact = DEFAULT_MAX_EXACT,
+): { resources: string[]; wildcards: string[] } {
+  const scoped = scopeNames(names, maxExact);
+  const wildcards = scoped.prefixes.map(arnOf);
+  return { resources: [...scoped.exact.map(arnOf), ...wildcards], wildcards };
+}
+
+/** Why a widened parameter grant is acceptable, for the cdk-nag acknowledgement. */
+export function widenedGrantReason(count: number): string {
+  return (
+    `${count} configured parameters share this path prefix: granted as one prefix so the role's policy stays within IAM's ` +
+    "6,144-character managed policy and 10-policy limits; the prefix is the configured names' own directory."
+  );
+}

@@ -17,6 +17,11 @@ export interface JobScheduleTimingProps {
   readonly timezone: string;
   /** Time of day for a `"1d"` interval. @default "00:00" */
   readonly dailyAt?: string;
+  /**
+   * Start each run at a random point of this window after the time (Scheduler's flexible time
+   * window), so many schedules that share a time do not all start at once. @default none: on time
+   */
+  readonly flexibleWindow?: Duration;
 }
 
 export interface JobScheduleDeliveryProps {
@@ -104,6 +109,7 @@ export class JobSchedule extends Construct {
     this.schedule = new scheduler.Schedule(this, 'Schedule', {
       schedule: scheduler.ScheduleExpression.expression(when.expression, TimeZone.of(props.timezone)),
       description: props.description,
+      ...(props.flexibleWindow ? { timeWindow: scheduler.TimeWindow.flexible(props.flexibleWindow) } : {}),
       target: new ExactLambdaInvoke(props.function, {
         input: scheduler.ScheduleTargetInput.fromObject(props.input),
         retryAttempts: props.retryAttempts ?? 2,

@@ -1,4 +1,5 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { parameterResources, widenedGrantReason } from '../iam/scoped-names.js';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { HealthCheckConfig, PostgresConfig } from '../../functions/core/config/schema.js';
@@ -70,7 +71,7 @@ export function parameterArn(stack: Stack, name: string): string {
 }
 
 /**
- * Grants exactly these reads: ssm:GetParameter on the named parameters, secretsmanager:GetSecretValue
+ * Grants exactly these reads: ssm:GetParameter on the named parameters (their path prefix past 40 names), secretsmanager:GetSecretValue
  * on the named secrets, rds-db:connect as the named users, and kms:Decrypt only through SSM or
  * Secrets Manager (for customer-managed keys). Nothing when there is nothing to read.
  */
@@ -84,13 +85,10 @@ export function grantSecretReads(grantee: iam.IGrantable, reads: SecretReads, si
   const add = (statement: iam.PolicyStatement) => principal.addToPrincipalPolicy(statement);
 
   if (reads.parameters.length) {
-    add(
-      new iam.PolicyStatement({
-        sid: sids.parameters,
-        actions: ['ssm:GetParameter'],
-        resources: reads.parameters.map((name) => parameterArn(stack, name)),
-      }),
-    );
+    // Exact names, widened to their path prefix for a fleet too large for one policy (lib/iam/scoped-names.ts).
+    const parameters = parameterResources((name) => parameterArn(stack, name), reads.parameters);
+    for (const resource of parameters.wildcards) wildcards.push({ resource, reason: widenedGrantReason(reads.parameters.length) });
+    add(new iam.PolicyStatement({ sid: sids.parameters, actions: ['ssm:GetParameter'], resources: parameters.resources }));
     viaServices.push(`ssm.${stack.region}.amazonaws.com`);
   }
   if (reads.secrets.length) {

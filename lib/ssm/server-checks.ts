@@ -1,4 +1,5 @@
 import { Duration, Stack } from 'aws-cdk-lib';
+import { tagConditions } from '../iam/tag-conditions.js';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -131,13 +132,13 @@ export class ServerChecks extends Construct {
     fn.addToRolePolicy(
       new iam.PolicyStatement({ sid: 'SendTheCheckDocument', actions: ['ssm:SendCommand'], resources: [documents[job].documentArn] }),
     );
-    tagSets.forEach((tags, i) => {
+    tagConditions(tagSets).forEach((condition, i) => {
       fn.addToRolePolicy(
         new iam.PolicyStatement({
           sid: `SendToTaggedNodes${i}`,
           actions: ['ssm:SendCommand'],
           resources: [instances, managedInstances],
-          conditions: { StringEquals: Object.fromEntries(Object.entries(tags).map(([k, v]) => [`ssm:resourceTag/${k}`, v])) },
+          conditions: { StringEquals: condition },
         }),
       );
     });
