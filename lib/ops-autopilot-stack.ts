@@ -1,15 +1,14 @@
-import { ArnFormat, CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { durationMs } from '../functions/core/config/duration.js';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import type { Config } from '../functions/core/config/schema.js';
 import { validateConfig } from '../functions/core/config/validate.js';
 import { healthIntervals, healthTimeoutSeconds } from './health/health-plan.js';
 import { AutopilotFunction, type AutopilotFunctionSourceProps } from './lambda/autopilot-function.js';
-import { acknowledgeWildcards } from './nag/wildcards.js';
 import { AutopilotNetwork } from './network/autopilot-network.js';
 import { endpointServicesFor, lambdaBackupsInVpc, splitHealthConfig, vpcDatabasePorts } from './network/placement.js';
 import { createVpcHealthFunction } from './network/vpc-health.js';
@@ -278,25 +277,10 @@ export class OpsAutopilotStack extends Stack {
       deadLetterQueue: this.deadLetterQueue,
     });
   }
-
-  /** `arn:<partition>:ssm:<region>:<account>:parameter/<name without the leading slash>` */
-  parameterArn(name: string): string {
-    return this.formatArn({
-      service: 'ssm',
-      resource: 'parameter',
-      resourceName: name.replace(/^\//, ''),
-      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-    });
-  }
 }
 
 /** The tightest schedule interval, within Lambda's async event age range (60 s to 6 h). */
 export function asyncEventAge(intervals: readonly string[]): Duration {
   const seconds = intervals.length ? Math.min(...intervals.map((every) => durationMs(every) / 1000)) : 60;
   return Duration.seconds(Math.min(21_600, Math.max(60, Math.floor(seconds))));
-}
-
-function principalConstruct(grantee: iam.IGrantable): Construct {
-  if (!Construct.isConstruct(grantee.grantPrincipal)) throw new Error('grants go to a role defined in this app');
-  return grantee.grantPrincipal;
 }
