@@ -86,14 +86,8 @@ export function respondWithin(config: Pick<Config, 'severities'>, severity: Aler
   return config.severities[severity]?.respondWithin ?? DEFAULT_RESPOND_WITHIN[severity];
 }
 
-interface Observation {
-  readonly target: string;
-  readonly check: string;
-  readonly kind: CheckKind;
-  readonly severity: Severity;
-  readonly summary: string;
-  readonly observed?: Readonly<Record<string, unknown>>;
-}
+/** One check's result in one run: a finding, or several of one check merged at their worst. */
+type Observation = Finding;
 
 /** Several findings for one key in one run count as one observation at their worst severity. */
 function observationsOf(findings: readonly Finding[]): Map<string, Observation> {
