@@ -85,7 +85,12 @@ import { createS3Client } from './functions/core/adapters/s3-client.ts';
 const input = JSON.parse(process.env.BENCH_INPUT);
 const store = new S3ObjectStore(input.bucket, createS3Client(input.endpoint));
 const started = performance.now();
-const outcome = await backupPostgres({ target: 'bench', db: input.db, store, secrets: { read: async () => { throw new Error('no references in the bench'); }, localPassword: () => input.password } });
+const outcome = await backupPostgres({
+  target: 'bench',
+  db: input.db,
+  store,
+  secrets: { read: async () => { throw new Error('no references in the bench'); }, localPassword: () => input.password },
+});
 const elapsedMs = performance.now() - started;
 const hwm = /VmHWM:\\s+(\\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
 process.stdout.write(JSON.stringify({ outcome, elapsedMs, cpu: process.cpuUsage(), vmHwmKb: hwm ? Number(hwm[1]) : null }));
@@ -288,7 +293,8 @@ async function growTo(cluster: PostgresCluster, bytes: number): Promise<number> 
     await Promise.all(
       starts.map((from) =>
         cluster.query(
-          `INSERT INTO blobs SELECT g, gen_random_bytes(1000), md5(g::text) || md5((g::bigint * 7919)::text), timestamptz '2026-01-01' + g * interval '1 second'
+          `INSERT INTO blobs SELECT g, gen_random_bytes(1000), md5(g::text) || md5((g::bigint * 7919)::text), timestamptz '2026-01-01' ` +
+            `+ g * interval '1 second'
            FROM generate_series(${from}::bigint, ${from + batch - 1}::bigint) g`,
           'bench',
         ),
@@ -345,7 +351,8 @@ async function main(): Promise<void> {
   const [cluster, s3] = await Promise.all([PostgresCluster.start(), startS3Server(s3Root)]);
   console.log(`S3 server (s3rver, S3-like multipart completion) on ${s3.endpoint}, pid ${s3.pid} at nice ${S3_NICE}, files in ${s3Root}`);
   console.log(
-    `pg_dump: ${pgDump.path} (${pgDump.versionLine}); the product's default compression: ${compressionLabel(compression)}; node ${process.version}`,
+    `pg_dump: ${pgDump.path} (${pgDump.versionLine}); the product's default compression: ${compressionLabel(compression)}; node ` +
+      `${process.version}`,
   );
   for (const [mb, q] of quotas) console.log(`Lambda at ${mb} MB: ${q.vcpu.toFixed(2)} vCPU, modelled with ${q.describe()}`);
   console.log(`server: PostgreSQL ${cluster.bin}; rounds per size: ${rounds}`);
@@ -448,7 +455,8 @@ async function main(): Promise<void> {
       const genStart = performance.now();
       const dbBytes = await growTo(cluster, sizeGiB * GiB);
       console.log(
-        `\n== ${sizeGiB} GiB: database is ${(dbBytes / GiB).toFixed(2)} GiB (generated in ${((performance.now() - genStart) / 1000).toFixed(0)} s)`,
+        `\n== ${sizeGiB} GiB: database is ${(dbBytes / GiB).toFixed(2)} GiB (generated in ` +
+          `${((performance.now() - genStart) / 1000).toFixed(0)} s)`,
       );
       let byDefault = { bytes: Number.NaN, ms: Number.NaN };
       if (defaultLevelEverySize || sizeGiB === sizes[0]) {
@@ -471,7 +479,8 @@ async function main(): Promise<void> {
               (sample.archiveBytes ? `, archive ${(sample.archiveBytes / GiB).toFixed(3)} GiB` : '') +
               (sample.peakRssMb ? `, own CPU ${sample.ownCpuS.toFixed(1)} s, peak RSS ${sample.peakRssMb.toFixed(0)} MB` : '') +
               (sample.detail ? `; ${sample.detail}` : '') +
-              `; S3 server CPU ${(processCpuSeconds(s3.pid) - serverCpu).toFixed(1)} s, machine busy ${(machineBusySeconds() - busy).toFixed(1)} s`,
+              `; S3 server CPU ${(processCpuSeconds(s3.pid) - serverCpu).toFixed(1)} s, machine busy ` +
+              `${(machineBusySeconds() - busy).toFixed(1)} s`,
           );
         }
       }
@@ -507,7 +516,8 @@ function report(results: SizeFigures[]): void {
     console.log(
       `${`${f.sizeGiB} GiB`.padEnd(10)}${`${dbGiB.toFixed(2)} GiB`.padEnd(10)}${seconds(m(f, 'plain', (x) => x.ms)).padEnd(9)}` +
         `${seconds(m(f, 'product', (x) => x.ms)).padEnd(9)}${seconds(m(f, 'peer', (x) => x.ms)).padEnd(9)}` +
-        `${`${ratio.toFixed(2)} (${ok(ratio <= 0.4)})`.padEnd(14)}${`${(archive / GiB).toFixed(3)} GiB (${ok(archive <= defaultBytes)})`.padEnd(18)}` +
+        `${`${ratio.toFixed(2)} (${ok(ratio <= 0.4)})`.padEnd(14)}` +
+        `${`${(archive / GiB).toFixed(3)} GiB (${ok(archive <= defaultBytes)})`.padEnd(18)}` +
         `${defaultLabel.padEnd(21)}${`${cpuPerGiB.toFixed(2)} s (${ok(cpuPerGiB <= 4)})`.padEnd(13)}` +
         `${rss.toFixed(0)} MB (${ok(rss <= 150)})`,
     );

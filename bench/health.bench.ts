@@ -153,7 +153,9 @@ async function main(checks: number, runs: number): Promise<void> {
       targets: { bench: { health: ports.map((port, i) => ({ name: `c${i}`, url: `http://${host}:${port}/`, timeout: '10s' })) } },
     });
     console.log(
-      `health bench: ${checks} HTTP checks, servers answer after ${delayMs} ms; ${serverProcesses} server process(es)${pin ? ' pinned to other cores' : ''}, ${cpus().length} cores, concurrency ${concurrency}, start spacing ${spacingMs} ms, ${runs} runs, host ${host}`,
+      `health bench: ${checks} HTTP checks, servers answer after ${delayMs} ms; ${serverProcesses} server ` +
+        `process(es)${pin ? ' pinned to other cores' : ''}, ${cpus().length} cores, concurrency ${concurrency}, start spacing ` +
+        `${spacingMs} ms, ${runs} runs, host ${host}`,
     );
     console.log(
       `baseline (one probe at a time, 20 probes): timing error p50 ${f1(baselineMedian)} ms, max ${f1(percentile(baseline, 100))} ms`,
@@ -191,7 +193,10 @@ async function main(checks: number, runs: number): Promise<void> {
         .map(([severity, n]) => `${n} ${severity}`)
         .join(', ');
       console.log(
-        `${String(run).padStart(3)}  ${f1(row.wallMs).padStart(7)}  ${(row.wallMs / delayMs).toFixed(2).padStart(7)}  ${f1(row.serverMs).padStart(9)}  ${f1(row.mean).padStart(8)}  ${f1(row.p50).padStart(5)}  ${f1(row.p95).padStart(5)}  ${f1(row.max).padStart(5)}  ${String(Math.round(row.cpuUsPerCheck)).padStart(12)}  ${bySeverity}${measured.length < checks ? ` (${measured.length} paired)` : ''}`,
+        `${String(run).padStart(3)}  ${f1(row.wallMs).padStart(7)}  ${(row.wallMs / delayMs).toFixed(2).padStart(7)}  ` +
+          `${f1(row.serverMs).padStart(9)}  ${f1(row.mean).padStart(8)}  ${f1(row.p50).padStart(5)}  ${f1(row.p95).padStart(5)}  ` +
+          `${f1(row.max).padStart(5)}  ${String(Math.round(row.cpuUsPerCheck)).padStart(12)}  ` +
+          `${bySeverity}${measured.length < checks ? ` (${measured.length} paired)` : ''}`,
       );
     }
     const median = (pick: (r: RunFigures) => number): number =>
@@ -205,10 +210,13 @@ async function main(checks: number, runs: number): Promise<void> {
     const max = median((r) => r.max);
     const goals = goalsFor(checks);
     console.log(
-      `median of ${runs} runs: wall ${f1(wall)} ms = ${(wall / delayMs).toFixed(2)}x the ${delayMs} ms ideal (goal <= ${goals.wallMs} ms: ${wall <= goals.wallMs ? 'met' : 'MISSED'})`,
+      `median of ${runs} runs: wall ${f1(wall)} ms = ${(wall / delayMs).toFixed(2)}x the ${delayMs} ms ideal (goal <= ${goals.wallMs} ` +
+        `ms: ${wall <= goals.wallMs ? 'met' : 'MISSED'})`,
     );
     console.log(
-      `median of ${runs} runs: timing error mean ${f1(mean)} ms (${(mean / baselineMedian).toFixed(1)}x baseline), p95 ${f1(p95)} ms (${(p95 / baselineMedian).toFixed(1)}x), max ${f1(max)} ms (goal ${goals.errorStat} <= ${goals.errorMs} ms: ${(goals.errorStat === 'p95' ? p95 : mean) <= goals.errorMs ? 'met' : 'MISSED'})`,
+      `median of ${runs} runs: timing error mean ${f1(mean)} ms (${(mean / baselineMedian).toFixed(1)}x baseline), p95 ${f1(p95)} ms ` +
+        `(${(p95 / baselineMedian).toFixed(1)}x), max ${f1(max)} ms (goal ${goals.errorStat} <= ${goals.errorMs} ms: ` +
+        `${(goals.errorStat === 'p95' ? p95 : mean) <= goals.errorMs ? 'met' : 'MISSED'})`,
     );
     console.log(
       `load average during the bench: ${loadavg()

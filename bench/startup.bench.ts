@@ -63,7 +63,8 @@ const base = rows[0]![1].ms;
 console.log(`start-up, median of ${REPEAT} runs each (wall ms; start-up = median - node baseline)`);
 for (const [name, r] of rows) {
   console.log(
-    `  ${name.padEnd(38)} ${r.ms.toFixed(0).padStart(6)} ms  start-up ${(r.ms - base).toFixed(0).padStart(5)} ms  peak RSS ${r.rssMb.toFixed(0)} MB`,
+    `  ${name.padEnd(38)} ${r.ms.toFixed(0).padStart(6)} ms  start-up ${(r.ms - base).toFixed(0).padStart(5)} ms  peak RSS ` +
+      `${r.rssMb.toFixed(0)} MB`,
   );
 }
 const ratio = (a: number, b: number) => ((rows[a]![1].ms - base) / (rows[b]![1].ms - base)).toFixed(2);

@@ -25,8 +25,10 @@ const figures = templateFigures(outdir);
 console.log(`${targets} targets synthesized in ${seconds.toFixed(1)} s (bundling skipped), ${figures.length} templates:`);
 for (const f of figures) {
   console.log(
-    `  ${f.file}: ${f.resources} resources, ${(f.bytes / 1024).toFixed(0)} KiB, largest managed policy ${f.largestManagedPolicyChars} chars, ` +
-      `largest inline policy per role ${f.largestInlinePolicyCharsPerRole} chars, most managed policies on a role ${f.mostManagedPoliciesOnARole}, ` +
+    `  ${f.file}: ${f.resources} resources, ${(f.bytes / 1024).toFixed(0)} KiB, largest managed policy ${f.largestManagedPolicyChars} ` +
+      `chars, ` +
+      `largest inline policy per role ${f.largestInlinePolicyCharsPerRole} chars, most managed policies on a role ` +
+      `${f.mostManagedPoliciesOnARole}, ` +
       `dashboard widgets ${f.mostDashboardWidgets}`,
   );
 }

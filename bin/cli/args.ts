@@ -4,8 +4,10 @@ import { ConfigError } from '../../functions/core/errors.js';
 import { CLI_ENV, DEFAULT_STACK_NAME } from '../../functions/core/layout.js';
 import { JOBS, type Job } from '../../functions/core/jobs.js';
 
-export const USAGE = `usage:
-  autopilot run <health|backup|disk|security|digest|all> [--config <file>] [--target <name>]... [--local] [--json] [--store <dir>] [--fail-on <severity>]
+export const USAGE =
+  `usage:
+  autopilot run <health|backup|disk|security|digest|all> [--config <file>] [--target <name>]... [--local] [--json] ` +
+  `[--store <dir>] [--fail-on <severity>]
   autopilot restore --target <name> [--database <name>] [--at latest|<ISO time>] --to <postgres url> [--clean] [--local] [--store <dir>]
   autopilot restore --target <name> [--database <name>] --list [--json] [--local] [--store <dir>]
   autopilot invoke <job> [--target <name>]... [--config <file>] [--json] [--stack <name>] [--fail-on <severity>]`;

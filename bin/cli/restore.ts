@@ -20,7 +20,10 @@ async function deployedStore(stackName: string): Promise<ObjectStore> {
 function listingLine(entry: BackupEntry): string {
   const state = entry.verified ? 'verified' : `UNVERIFIED${entry.problem ? ` (${entry.problem})` : ''}`;
   const tables = entry.manifest ? `${entry.manifest.tables} tables` : '';
-  return `  ${entry.startedAt.toISOString()}  ${entry.database.padEnd(16)} ${formatBytes(entry.size).padStart(8)}  ${state.padEnd(10)} ${tables}  ${entry.archiveKey}`;
+  return (
+    `  ${entry.startedAt.toISOString()}  ${entry.database.padEnd(16)} ${formatBytes(entry.size).padStart(8)}  ${state.padEnd(10)} ` +
+    `${tables}  ${entry.archiveKey}`
+  );
 }
 
 /** `autopilot restore --list` and `autopilot restore --to <url>` (CONTRACT section 1). */
@@ -51,7 +54,8 @@ export async function restore(args: CliArgs): Promise<void> {
     process.stdout.write(
       args.json
         ? `${JSON.stringify(summary, null, 2)}\n`
-        : `restored ${result.archiveKey} (${formatBytes(result.size)}) into ${parseTargetUrl(args.to!).display}: ${result.tables} tables in ${result.durationMs} ms\n`,
+        : `restored ${result.archiveKey} (${formatBytes(result.size)}) into ${parseTargetUrl(args.to!).display}: ${result.tables} tables ` +
+            `in ${result.durationMs} ms\n`,
     );
   } catch (error) {
     if (error instanceof RestoreRefusedError) throw new ConfigError(error.message);

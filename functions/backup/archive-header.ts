@@ -124,7 +124,8 @@ export function restoreIncompatibility(header: ArchiveHeader, pgRestoreMajor: nu
     ...(header.compression === 'lz4' || header.compression === 'zstd' ? [`${header.compression} compression`] : []),
   ];
   return (
-    `the archive (${reasons.join(', ')}${header.dumpedBy ? `, written by pg_dump ${header.dumpedBy}` : ''}) needs pg_restore ${needed} or newer; ` +
+    `the archive (${reasons.join(', ')}${header.dumpedBy ? `, written by pg_dump ${header.dumpedBy}` : ''}) needs pg_restore ${needed} ` +
+    `or newer; ` +
     `this pg_restore is ${pgRestoreText}: install the PostgreSQL ${needed} client (or newer) and point PG_BIN_DIR or PG_RESTORE at it`
   );
 }

@@ -81,7 +81,8 @@ export function resolveCompression(
   const spec = normalizeCompression(config) ?? { method: pgDumpMajor >= MODERN_COMPRESSION_MAJOR ? 'zstd' : 'gzip' };
   if ((spec.method === 'zstd' || spec.method === 'lz4') && pgDumpMajor < MODERN_COMPRESSION_MAJOR) {
     throw new Error(
-      `backup.compression "${spec.method}" needs pg_dump ${MODERN_COMPRESSION_MAJOR} or newer; this pg_dump is ${pgDumpMajor} (use "gzip", or a newer client via PG_BIN_DIR)`,
+      `backup.compression "${spec.method}" needs pg_dump ${MODERN_COMPRESSION_MAJOR} or newer; this pg_dump is ${pgDumpMajor} (use ` +
+        `"gzip", or a newer client via PG_BIN_DIR)`,
     );
   }
   if (spec.method === 'none') return { method: 'none' };

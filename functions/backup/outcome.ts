@@ -56,17 +56,21 @@ export function findingOf(outcome: BackupOutcome, place: RunPlace = {}): Finding
     const slow = place.lambdaTimeoutMs !== undefined && m.via === 'lambda' && isSlowLambdaRun(m.durationMs, place.lambdaTimeoutMs);
     const limit =
       m.lambdaLimitBytes !== undefined
-        ? `; at this rate Lambda finishes databases up to ${formatBytes(m.lambdaLimitBytes)} (this one: ${formatBytes(m.databaseBytes ?? 0)})`
+        ? `; at this rate Lambda finishes databases up to ${formatBytes(m.lambdaLimitBytes)} (this one: ` +
+          `${formatBytes(m.databaseBytes ?? 0)})`
         : '';
     const advice = slow
-      ? `; took ${Math.round((m.durationMs / place.lambdaTimeoutMs!) * 100)}% of the Lambda timeout (over ${SLOW_RUN_SHARE * 100}%): set backup.runOn to "fargate" before it stops finishing`
+      ? `; took ${Math.round((m.durationMs / place.lambdaTimeoutMs!) * 100)}% of the Lambda timeout (over ${SLOW_RUN_SHARE * 100}%): set ` +
+        `backup.runOn to "fargate" before it stops finishing`
       : '';
     return {
       target: outcome.target,
       check: outcome.database,
       kind: 'backup',
       severity: slow ? classify('backup.duration', 'warning') : 'ok',
-      summary: `backed up ${formatBytes(m.size)} in ${(m.durationMs / 1000).toFixed(1)} s, ${m.tables} table(s), ${verified}${m.compression ? `, ${m.compression}` : ''}${limit}${advice}`,
+      summary:
+        `backed up ${formatBytes(m.size)} in ${(m.durationMs / 1000).toFixed(1)} s, ${m.tables} table(s), ` +
+        `${verified}${m.compression ? `, ${m.compression}` : ''}${limit}${advice}`,
       observed: {
         key: m.key,
         manifestKey: outcome.manifestKey,
@@ -90,7 +94,9 @@ export function findingOf(outcome: BackupOutcome, place: RunPlace = {}): Finding
     check: outcome.database,
     kind: 'backup',
     severity: classify('backup.failed', 'critical'),
-    summary: `backup failed (${outcome.stage}): ${outcome.reason}${outcome.leftover ? `; could not delete ${outcome.leftover}, remove it by hand` : ''}`,
+    summary:
+      `backup failed (${outcome.stage}): ` +
+      `${outcome.reason}${outcome.leftover ? `; could not delete ${outcome.leftover}, remove it by hand` : ''}`,
     observed: {
       stage: outcome.stage,
       reason: outcome.reason,

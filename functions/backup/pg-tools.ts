@@ -100,7 +100,8 @@ export function pgToolInfo(tool: PgTool, env: NodeJS.ProcessEnv = process.env): 
       (error: NodeJS.ErrnoException) => {
         throw new Error(
           error.code === 'ENOENT'
-            ? `${tool} not found at ${path} (install the PostgreSQL client, or set PG_BIN_DIR or ${tool === 'pg_dump' ? 'PG_DUMP' : 'PG_RESTORE'})`
+            ? `${tool} not found at ${path} (install the PostgreSQL client, or set PG_BIN_DIR or ` +
+                `${tool === 'pg_dump' ? 'PG_DUMP' : 'PG_RESTORE'})`
             : `${path} --version failed: ${error.message}`,
         );
       },
@@ -118,7 +119,8 @@ export function pgToolInfo(tool: PgTool, env: NodeJS.ProcessEnv = process.env): 
 export function versionMismatch(server: PgVersion, pgDump: ToolInfo): string | undefined {
   if (server.major > pgDump.version.major) {
     return (
-      `server ${server.text} is newer than the bundled pg_dump ${pgDump.version.text}; pg_dump cannot dump a server of a newer major version. ` +
+      `server ${server.text} is newer than the bundled pg_dump ${pgDump.version.text}; pg_dump cannot dump a server of a newer major ` +
+      `version. ` +
       `Bundle pg_dump ${server.major} or newer in the backup image (or point PG_BIN_DIR / PG_DUMP at it)`
     );
   }

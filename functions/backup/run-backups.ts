@@ -47,7 +47,8 @@ export function selectEntries(
   if (!chosen.length) {
     const known = entries.map((e) => e.database);
     throw new ConfigError(
-      `${field}: target ${targets[0]} backs up no database "${database}" (${known.length ? `known: ${known.join(', ')}` : 'it has no backup configured'})`,
+      `${field}: target ${targets[0]} backs up no database "${database}" ` +
+        `(${known.length ? `known: ${known.join(', ')}` : 'it has no backup configured'})`,
     );
   }
   return chosen;
@@ -73,7 +74,8 @@ async function backupOne(entry: BackedUpEntry, config: Config, options: BackupRu
         database: entry.database,
         stage: 'config',
         reason:
-          'backup.via "ssm" needs SSM Run Command and an S3 bucket to presign uploads to; this run has neither (deploy it, or run locally with S3_ENDPOINT)',
+          'backup.via "ssm" needs SSM Run Command and an S3 bucket to presign uploads to; this run has neither (deploy it, or run ' +
+          'locally with S3_ENDPOINT)',
         durationMs: 0,
       };
     }

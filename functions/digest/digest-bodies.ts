@@ -139,7 +139,8 @@ function chatbotOf(document: DigestDocument, config: DigestConfig): ChatbotEvent
   let length = lines[0]!.length;
   let shown = 0;
   for (const o of document.open) {
-    const line = `• [${o.severity.toUpperCase()}] \`${o.key}\`: ${truncateChars(o.summary, 200, '…')}${o.breached ? ` (${w.breached})` : ''}`;
+    const line =
+      `• [${o.severity.toUpperCase()}] \`${o.key}\`: ` + `${truncateChars(o.summary, 200, '…')}${o.breached ? ` (${w.breached})` : ''}`;
     if (length + line.length + 1 + w.more(document.counts.open).length + 1 > DESCRIPTION_MAX_CHARS) break;
     lines.push(line);
     length += line.length + 1;

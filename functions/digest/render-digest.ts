@@ -78,7 +78,10 @@ function openAlertLines(checks: Map<string, AlertEntry>, config: DigestConfig, n
     const breached = ageMs > durationMs(within);
     const age = spanText(ageMs, config.language);
     const target = spanText(durationMs(within), config.language);
-    return `  [${LABEL[severity]}] ${e.target}/${e.check}: ${e.summary} - ${t.openFor(age, target)}${breached ? ` *** ${t.breach} ***` : ''}`;
+    return (
+      `  [${LABEL[severity]}] ${e.target}/${e.check}: ${e.summary} - ` +
+      `${t.openFor(age, target)}${breached ? ` *** ${t.breach} ***` : ''}`
+    );
   });
 }
 

@@ -27,7 +27,10 @@ export function checksBackupFreshness(config: Config, every: string | undefined)
   return intervals.length === 0 || durationMs(every) >= Math.max(...intervals);
 }
 
-/** The health job: the probed kinds' checks (HTTP, PostgreSQL, ...) and backup freshness, then alerts. Shared by the Lambda handler and the CLI. */
+/**
+ * The health job: the probed kinds' checks (HTTP, PostgreSQL, ...) and backup freshness, then alerts. Shared by the Lambda handler and
+ * the CLI.
+ */
 export async function runHealthJob(config: Config, options: HealthRunOptions, context: JobContext): Promise<Report> {
   const targets = selectedTargets(config, options.targets);
   const now = context.now ?? (() => new Date());

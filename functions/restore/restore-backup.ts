@@ -127,7 +127,8 @@ class HeldBackVerifier extends Transform {
       this.onMismatch();
       done(
         new ArchiveMismatchError(
-          `the stored archive (${this.size} bytes, SHA-256 ${sha256}) does not match its manifest (${this.expected.size} bytes, ${this.expected.sha256}); nothing was committed`,
+          `the stored archive (${this.size} bytes, SHA-256 ${sha256}) does not match its manifest (${this.expected.size} bytes, ` +
+            `${this.expected.sha256}); nothing was committed`,
         ),
       );
       return;
@@ -200,7 +201,8 @@ export async function restoreBackup(request: RestoreRequest): Promise<RestoreRes
   }
   if (existing.length > 0 && !request.clean) {
     throw new RestoreRefusedError(
-      `${target.display} is not empty (${existing.length} table(s): ${existing.slice(0, 5).map(tableName).join(', ')}${existing.length > 5 ? ', …' : ''}); ` +
+      `${target.display} is not empty (${existing.length} table(s): ` +
+        `${existing.slice(0, 5).map(tableName).join(', ')}${existing.length > 5 ? ', …' : ''}); ` +
         'restore into an empty database, or pass --clean to drop and recreate the objects in the backup',
     );
   }

@@ -193,7 +193,8 @@ export class BackupJob extends Construct {
       {
         resource: instances,
         reason:
-          "ssm:SendCommand reaches only instances carrying a backed-up target's tags (ssm:resourceTag conditions); instance ids are not known at deploy time.",
+          "ssm:SendCommand reaches only instances carrying a backed-up target's tags (ssm:resourceTag conditions); instance ids are not " +
+          'known at deploy time.',
       },
       {
         resource: managedInstances,
@@ -202,7 +203,8 @@ export class BackupJob extends Construct {
       {
         resource: '*',
         reason:
-          'DescribeInstanceInformation, ListCommands, ListCommandInvocations, GetCommandInvocation and CancelCommand support no resource-level permissions; the function only follows (or cancels) its own command.',
+          'DescribeInstanceInformation, ListCommands, ListCommandInvocations, GetCommandInvocation and CancelCommand support no ' +
+          'resource-level permissions; the function only follows (or cancels) its own command.',
       },
     ]);
   }

@@ -72,7 +72,8 @@ export class FargateBackup extends Construct {
     Validations.of(this.cluster).acknowledge({
       id: 'AwsSolutions-ECS4',
       reason:
-        'Container Insights would bill per-task metrics for a nightly task; a failed or never-started task reaches the critical topic through the task-state rule, and its logs go to its log group.',
+        'Container Insights would bill per-task metrics for a nightly task; a failed or never-started task reaches the critical topic ' +
+        'through the task-state rule, and its logs go to its log group.',
     });
     this.image = new DockerImageAsset(this, 'Image', { directory: props.imageContext, platform: Platform.LINUX_ARM64 });
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
@@ -124,7 +125,8 @@ export class FargateBackup extends Construct {
       Validations.of(taskDefinition).acknowledge({
         id: 'AwsSolutions-ECS2',
         reason:
-          'The environment holds the bucket name, topic ARNs and which database to dump; credentials are read at run time by reference (SSM, Secrets Manager, IAM token), never passed in.',
+          'The environment holds the bucket name, topic ARNs and which database to dump; credentials are read at run time by reference ' +
+          '(SSM, Secrets Manager, IAM token), never passed in.',
       });
       if (taskDefinition.executionRole) {
         acknowledgeWildcards(taskDefinition.executionRole, [
@@ -141,7 +143,8 @@ export class FargateBackup extends Construct {
       this.schedules.push(
         new scheduler.Schedule(this, `${name}Schedule`, {
           schedule: scheduler.ScheduleExpression.expression(when.expression, TimeZone.of(props.config.timezone)),
-          description: `ops-autopilot backup of ${entry.target}/${entry.database} on Fargate at ${entry.backup.at} ${props.config.timezone}`,
+          description:
+            `ops-autopilot backup of ${entry.target}/${entry.database} on Fargate at ${entry.backup.at} ` + `${props.config.timezone}`,
           target: new schedulerTargets.EcsRunFargateTask(this.cluster, {
             taskDefinition,
             vpcSubnets: { subnets: props.network.subnets },
@@ -172,7 +175,8 @@ export class FargateBackup extends Construct {
             message: events.RuleTargetInput.fromText(
               `ops-autopilot backup task ${events.EventField.fromPath('$.detail.taskArn')} ` +
                 `(${events.EventField.fromPath('$.detail.group')}) stopped: ${events.EventField.fromPath('$.detail.stopCode')}, ` +
-                `${events.EventField.fromPath('$.detail.stoppedReason')}; exit code ${events.EventField.fromPath('$.detail.containers[0].exitCode')}. ` +
+                `${events.EventField.fromPath('$.detail.stoppedReason')}; exit code ` +
+                `${events.EventField.fromPath('$.detail.containers[0].exitCode')}. ` +
                 'The backup did not complete: see the task log group, then run it again.',
             ),
           }),

@@ -54,7 +54,8 @@ export const DASHBOARD_QUERIES = {
   'Not ok over time: findings per severity': findings('filter rank > 0', 'stats count(*) as findings by bin(1h), severity'),
   'Response time per check (ms)': findings(
     'filter ispresent(responseTimeMs)',
-    'stats avg(responseTimeMs) as mean, pct(responseTimeMs, 95) as p95, max(responseTimeMs) as max, latest(severity) as severity by target, check, kind',
+    'stats avg(responseTimeMs) as mean, pct(responseTimeMs, 95) as p95, max(responseTimeMs) as max, latest(severity) as severity by ' +
+      'target, check, kind',
     'sort p95 desc',
     'limit 1000',
   ),

@@ -152,7 +152,8 @@ export class Watchers extends Construct {
       // A period without a single invocation has no datapoint at all: that is the breach.
       treatMissingData: cw.TreatMissingData.BREACHING,
       alarmDescription:
-        `The ops-autopilot ${watched.jobs.join('/')} job was not invoked for ${spanText(window.windowSeconds)} although it is scheduled every ` +
+        `The ops-autopilot ${watched.jobs.join('/')} job was not invoked for ${spanText(window.windowSeconds)} although it is scheduled ` +
+        `every ` +
         `${spanText(window.intervalSeconds)}: its schedule was disabled or deleted, or EventBridge Scheduler cannot invoke it ` +
         `(see the scheduler dead-letter queue). Its checks are not running.`,
     });

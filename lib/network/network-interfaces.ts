@@ -26,7 +26,8 @@ export function allowNetworkInterfaces(role: iam.IRole): void {
     {
       resource: '*',
       reason:
-        'Lambda creates and deletes the VPC network interfaces of the function with these EC2 actions (as AWSLambdaVPCAccessExecutionRole grants them); they take no resource scoping Lambda can use.',
+        'Lambda creates and deletes the VPC network interfaces of the function with these EC2 actions (as ' +
+        'AWSLambdaVPCAccessExecutionRole grants them); they take no resource scoping Lambda can use.',
     },
   ]);
 }

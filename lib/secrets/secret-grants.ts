@@ -105,7 +105,8 @@ export function grantSecretReads(grantee: iam.IGrantable, reads: SecretReads, si
       wildcards.push({
         resource,
         reason:
-          'rds-db:connect for this database user only; the DB instance resource id (db-...) is not known offline at synth, so the instance part is a wildcard.',
+          'rds-db:connect for this database user only; the DB instance resource id (db-...) is not known offline at synth, so the ' +
+          'instance part is a wildcard.',
       });
   }
   if (viaServices.length) {
@@ -120,7 +121,8 @@ export function grantSecretReads(grantee: iam.IGrantable, reads: SecretReads, si
     wildcards.push({
       resource: anyKey,
       reason:
-        'SecureString parameters and secrets are encrypted with a key chosen by the user (AWS managed or their own); kms:ViaService limits the use to decryption through SSM and Secrets Manager.',
+        'SecureString parameters and secrets are encrypted with a key chosen by the user (AWS managed or their own); kms:ViaService ' +
+        'limits the use to decryption through SSM and Secrets Manager.',
     });
   }
   if (wildcards.length) acknowledgeWildcards(principal, wildcards);

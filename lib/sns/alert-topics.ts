@@ -101,7 +101,8 @@ export class AlertTopics extends Construct {
         {
           action: 'kms:GenerateDataKey*',
           reason:
-            'Publishing to a KMS-encrypted SNS topic needs the data-key actions (GenerateDataKey and its variants), on the one topic key only.',
+            'Publishing to a KMS-encrypted SNS topic needs the data-key actions (GenerateDataKey and its variants), on the one topic key ' +
+            'only.',
         },
       ]);
     }

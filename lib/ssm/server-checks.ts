@@ -153,7 +153,8 @@ export class ServerChecks extends Construct {
       {
         resource: instances,
         reason:
-          "ssm:SendCommand reaches only instances carrying a configured target's tags (ssm:resourceTag conditions); instance ids are not known at deploy time.",
+          "ssm:SendCommand reaches only instances carrying a configured target's tags (ssm:resourceTag conditions); instance ids are not " +
+          'known at deploy time.',
       },
       {
         resource: managedInstances,
@@ -162,7 +163,8 @@ export class ServerChecks extends Construct {
       {
         resource: '*',
         reason:
-          'DescribeInstanceInformation, ListCommands, ListCommandInvocations and GetCommandInvocation support no resource-level permissions; they only read command status.',
+          'DescribeInstanceInformation, ListCommands, ListCommandInvocations and GetCommandInvocation support no resource-level ' +
+          'permissions; they only read command status.',
       },
     ]);
   }

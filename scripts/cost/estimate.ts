@@ -294,7 +294,9 @@ export function estimateMonthlyCost(inputs: CostInputs): CostEstimate {
       synthetics: null,
       route53: {
         usd: r53Features,
-        detail: `HTTPS ${count((c) => c.https)}, string matching ${count((c) => c.stringMatch)}, latency ${count((c) => c.latency)}, fast interval ${count((c) => c.fastInterval)}`,
+        detail:
+          `HTTPS ${count((c) => c.https)}, string matching ${count((c) => c.stringMatch)}, latency ${count((c) => c.latency)}, ` +
+          `fast interval ${count((c) => c.fastInterval)}`,
       },
     },
     {
@@ -378,7 +380,9 @@ export function estimateMonthlyCost(inputs: CostInputs): CostEstimate {
       component: 'S3 backup storage',
       ops: {
         usd: backupGbMonth * p.s3StandardGbMonth,
-        detail: `${b.retentionDays.length} databases x ${n(b.sizeGb, 2)} GB x ${b.backupsPerDay}/day x ${retention} days = ${n(backupGbMonth)} GB-month`,
+        detail:
+          `${b.retentionDays.length} databases x ${n(b.sizeGb, 2)} GB x ${b.backupsPerDay}/day x ${retention} days = ` +
+          `${n(backupGbMonth)} GB-month`,
       },
       synthetics: null,
       route53: null,

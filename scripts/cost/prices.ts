@@ -100,15 +100,23 @@ export const FREE_TIER: FreeTier = {
 export function describePrices(prices: Prices): string[] {
   const usd = (n: number): string => `$${n}`;
   return [
-    `Lambda arm64 ${usd(prices.lambdaArmGbSecond)}/GB-s, x86_64 ${usd(prices.lambdaX86GbSecond)}/GB-s (Synthetics), ${usd(prices.lambdaPerMillionRequests)} per 1M requests; INIT (cold start) duration billed like invocation time since 2025-08-01`,
+    `Lambda arm64 ${usd(prices.lambdaArmGbSecond)}/GB-s, x86_64 ${usd(prices.lambdaX86GbSecond)}/GB-s (Synthetics), ` +
+      `${usd(prices.lambdaPerMillionRequests)} per 1M requests; INIT (cold start) duration billed like invocation time since 2025-08-01`,
     `EventBridge Scheduler ${usd(prices.schedulerPerMillionInvocations)} per 1M invocations`,
-    `SNS ${usd(prices.snsPerMillionPublishes)} per 1M publishes, e-mail ${usd(prices.snsEmailPer100k)} per 100k, SMS to Japan ~${usd(prices.snsSmsPerMessage)} per message (approximate: SMS rates vary by country and change; check before relying on it)`,
-    `S3 Standard ${usd(prices.s3StandardGbMonth)}/GB-month, PUT/COPY/POST/LIST ${usd(prices.s3PutPer1k)} per 1k, GET ${usd(prices.s3GetPer1k)} per 1k; lifecycle expiration and same-region transfer to Lambda free`,
+    `SNS ${usd(prices.snsPerMillionPublishes)} per 1M publishes, e-mail ${usd(prices.snsEmailPer100k)} per 100k, SMS to Japan ` +
+      `~${usd(prices.snsSmsPerMessage)} per message (approximate: SMS rates vary by country and change; check before relying on it)`,
+    `S3 Standard ${usd(prices.s3StandardGbMonth)}/GB-month, PUT/COPY/POST/LIST ${usd(prices.s3PutPer1k)} per 1k, GET ` +
+      `${usd(prices.s3GetPer1k)} per 1k; lifecycle expiration and same-region transfer to Lambda free`,
     `CloudWatch Logs ingestion ${usd(prices.logsIngestionPerGb)}/GB, storage ${usd(prices.logsStoragePerGbMonth)}/GB-month`,
-    `CloudWatch custom metric ${usd(prices.cloudwatchMetricMonth)}/month, standard alarm ${usd(prices.cloudwatchAlarmMonth)}/month, dashboard ${usd(prices.cloudwatchDashboardMonth)}/month`,
+    `CloudWatch custom metric ${usd(prices.cloudwatchMetricMonth)}/month, standard alarm ${usd(prices.cloudwatchAlarmMonth)}/month, ` +
+      `dashboard ${usd(prices.cloudwatchDashboardMonth)}/month`,
     `KMS customer managed key ${usd(prices.kmsKeyMonth)}/month, ${usd(prices.kmsPer10kRequests)} per 10k requests`,
     `CloudWatch Synthetics ${usd(prices.syntheticsPerCanaryRun)} per canary run (plus the canary's own Lambda, S3 and Logs use)`,
-    `Route 53 health check ${usd(prices.route53AwsEndpointCheck)}/month (AWS endpoint) or ${usd(prices.route53NonAwsEndpointCheck)}/month (non-AWS); each optional feature (HTTPS, string matching, fast interval, latency measurement) ${usd(prices.route53AwsOptionalFeature)} (AWS) or ${usd(prices.route53NonAwsOptionalFeature)} (non-AWS) per check per month`,
-    'SQS (dead-letter queue, normally empty): within the 1M requests/month free tier; SSM Run Command on EC2 and standard-tier hybrid nodes: no charge; SSM Parameter Store standard parameters at standard throughput: no charge',
+    `Route 53 health check ${usd(prices.route53AwsEndpointCheck)}/month (AWS endpoint) or ` +
+      `${usd(prices.route53NonAwsEndpointCheck)}/month (non-AWS); each optional feature (HTTPS, string matching, fast interval, latency ` +
+      `measurement) ${usd(prices.route53AwsOptionalFeature)} (AWS) or ${usd(prices.route53NonAwsOptionalFeature)} (non-AWS) per check ` +
+      `per month`,
+    'SQS (dead-letter queue, normally empty): within the 1M requests/month free tier; SSM Run Command on EC2 and standard-tier hybrid ' +
+      'nodes: no charge; SSM Parameter Store standard parameters at standard throughput: no charge',
   ];
 }

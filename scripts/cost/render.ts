@@ -62,9 +62,12 @@ export function renderMarkdown(estimate: CostEstimate, inputs: CostInputs, notes
   lines.push(
     '',
     '**Not the same probes.** Route 53 cannot compare a JSON field (string matching only finds a substring in the first 5,120 bytes), ' +
-      `cannot log in to PostgreSQL (its ${tcpChecks} checks here only open a TCP connection: no authentication, no connections % or long-running queries), ` +
-      'does not report certificate days left, and its checkers call every endpoint from many locations every 30 s, far more requests than one probe a minute. ' +
-      'Synthetics can do all of it, but only with your own canary scripts (the PostgreSQL ones with a bundled driver and, for private databases, a VPC), and it is billed per run. ' +
+      `cannot log in to PostgreSQL (its ${tcpChecks} checks here only open a TCP connection: no authentication, no connections % or ` +
+      `long-running queries), ` +
+      'does not report certificate days left, and its checkers call every endpoint from many locations every 30 s, far more requests ' +
+      'than one probe a minute. ' +
+      'Synthetics can do all of it, but only with your own canary scripts (the PostgreSQL ones with a bundled driver and, for private ' +
+      'databases, a VPC), and it is billed per run. ' +
       'Neither does the rest of the suite: backups, disk and security checks and the digest stay on ops-autopilot in every column.',
     '',
     '**Inputs**',
@@ -79,7 +82,8 @@ export function renderMarkdown(estimate: CostEstimate, inputs: CostInputs, notes
     ...notes.assumed.map((n) => `  - ${n}`),
     `- Prices: AWS list prices, ${PRICE_REGION}, as of ${PRICE_DATE}, a 30-day month (\`scripts/cost/prices.ts\`):`,
     ...describePrices(prices).map((n) => `  - ${n}`),
-    '- Not included: data transfer (probe requests are a few hundred bytes; S3 to Lambda in one region is free; restores downloaded to a workstation cost $0.09/GB), ' +
+    '- Not included: data transfer (probe requests are a few hundred bytes; S3 to Lambda in one region is free; restores downloaded to a ' +
+      'workstation cost $0.09/GB), ' +
       'a NAT gateway (only if you put the functions in a VPC to reach private databases: about $33 a month per AZ plus $0.045/GB), taxes.',
   );
   return lines.join('\n');

@@ -184,10 +184,14 @@ export function buildCostInputs(sources: WorkloadSources): { inputs: CostInputs;
     };
     const putBytes = mean(interval.samples.map((s) => s.s3.putBytes));
     notes.measured.push(
-      `health every ${interval.every}: ${interval.checks} checks, ${interval.samples.length} runs: wall ${ms(mean(interval.samples.map((s) => s.wallMs)))} mean ` +
-        `(probes ${ms(mean(interval.samples.map((s) => s.probesMs)))}, p95 wall ${ms(p95(interval.samples.map((s) => s.wallMs)))}), CPU ${ms(mean(interval.samples.map((s) => s.cpuMs)))}; ` +
-        `billed as ${ms(mean(durations))} at ${healthMb} MB (CPU time x ${(FULL_VCPU_MB / healthMb).toFixed(2)} for ${healthMb}/${FULL_VCPU_MB} of a vCPU); ` +
-        `S3 per run: ${s3.gets} GET, ${s3.puts} PUT, ${s3.lists} LIST, ${(putBytes / 1024).toFixed(1)} KiB state written; finding log lines ${(findingLogBytes / 1024).toFixed(1)} KiB`,
+      `health every ${interval.every}: ${interval.checks} checks, ${interval.samples.length} runs: wall ` +
+        `${ms(mean(interval.samples.map((s) => s.wallMs)))} mean ` +
+        `(probes ${ms(mean(interval.samples.map((s) => s.probesMs)))}, p95 wall ${ms(p95(interval.samples.map((s) => s.wallMs)))}), CPU ` +
+        `${ms(mean(interval.samples.map((s) => s.cpuMs)))}; ` +
+        `billed as ${ms(mean(durations))} at ${healthMb} MB (CPU time x ${(FULL_VCPU_MB / healthMb).toFixed(2)} for ` +
+        `${healthMb}/${FULL_VCPU_MB} of a vCPU); ` +
+        `S3 per run: ${s3.gets} GET, ${s3.puts} PUT, ${s3.lists} LIST, ${(putBytes / 1024).toFixed(1)} KiB state written; finding log ` +
+        `lines ${(findingLogBytes / 1024).toFixed(1)} KiB`,
     );
     if (interval.notOk.length) notes.measured.push(`WARNING: findings not ok during the measurement: ${interval.notOk.join('; ')}`);
     return {
@@ -206,13 +210,21 @@ export function buildCostInputs(sources: WorkloadSources): { inputs: CostInputs;
   });
   notes.measured.push(
     `health bundle start-up (process start to handler ready, billed as INIT on each cold start): ${ms(w.initMs)}; ` +
-      `memory: RSS ${mb(w.rssAfterInitBytes)} after start-up, peak ${mb(w.maxRssBytes)}; heap ${mb(w.heapUsedAfterInitBytes)} -> peak ${mb(w.maxHeapUsedBytes)}; ` +
-      `billed memory ${healthMb} MB (${healthMb === healthConfiguredMb ? 'the stack setting, which holds the peak' : `raised from ${healthConfiguredMb} MB to hold the peak`})`,
+      `memory: RSS ${mb(w.rssAfterInitBytes)} after start-up, peak ${mb(w.maxRssBytes)}; heap ${mb(w.heapUsedAfterInitBytes)} -> peak ` +
+      `${mb(w.maxHeapUsedBytes)}; ` +
+      `billed memory ${healthMb} MB (` +
+      (healthMb === healthConfiguredMb
+        ? 'the stack setting, which holds the peak'
+        : `raised from ${healthConfiguredMb} MB to hold the peak`) +
+      ')',
   );
   notes.measured.push(
-    `measurement setup: loopback servers answering after ${health.options.serverLatencyMs} ms, ${health.options.roundTripMs} ms network round trip added by a proxy ` +
-      `(plus one round trip for each TCP connect); PostgreSQL 15 with SCRAM ${health.postgresTls ? 'and TLS where the config asks for it' : 'without TLS (could not enable it)'}; ` +
-      `alert state in a loopback S3 server (s3rver); warm-up runs not counted: ${health.options.warmup}; all on this machine's CPU (${process.arch})`,
+    `measurement setup: loopback servers answering after ${health.options.serverLatencyMs} ms, ${health.options.roundTripMs} ms network ` +
+      `round trip added by a proxy ` +
+      `(plus one round trip for each TCP connect); PostgreSQL 15 with SCRAM ` +
+      `${health.postgresTls ? 'and TLS where the config asks for it' : 'without TLS (could not enable it)'}; ` +
+      `alert state in a loopback S3 server (s3rver); warm-up runs not counted: ${health.options.warmup}; all on this machine's CPU ` +
+      `(${process.arch})`,
   );
 
   // ---- the other jobs: assumed durations
@@ -322,40 +334,62 @@ export function buildCostInputs(sources: WorkloadSources): { inputs: CostInputs;
   const byEvery = new Map<string, number>();
   for (const c of checks) byEvery.set(c.every, (byEvery.get(c.every) ?? 0) + 1);
   notes.fromConfig.push(
-    `${Object.keys(config.targets).length} targets; ${describeCounts(checks)} (${[...byEvery].map(([every, count]) => `${count} every ${every}`).join(', ')}), one health schedule per interval`,
-    `${dbs.length} databases backed up daily (${dbs.map((d) => `${d.target}/${d.name}`).join(', ')}), kept ${[...new Set(dbs.map((d) => d.retentionDays))].join('/')} days`,
-    `${serverTargets} server targets; disk every ${config.schedules.disk}, security every ${config.schedules.security}, digest daily at ${config.schedules.digest}`,
-    `subscribers: ${topics.map((t) => `${t.topic} ${t.emailSubscribers} e-mail${t.smsSubscribers ? ` + ${t.smsSubscribers} SMS` : ''}`).join(', ')}`,
-    'no custom metrics: the dashboard reads the one log line a run writes per finding (Logs Insights), the watchers alarm on Lambda and SQS metrics',
+    `${Object.keys(config.targets).length} targets; ${describeCounts(checks)} ` +
+      `(${[...byEvery].map(([every, count]) => `${count} every ${every}`).join(', ')}), one health schedule per interval`,
+    `${dbs.length} databases backed up daily (${dbs.map((d) => `${d.target}/${d.name}`).join(', ')}), kept ` +
+      `${[...new Set(dbs.map((d) => d.retentionDays))].join('/')} days`,
+    `${serverTargets} server targets; disk every ${config.schedules.disk}, security every ${config.schedules.security}, digest daily at ` +
+      `${config.schedules.digest}`,
+    `subscribers: ` +
+      `${topics.map((t) => `${t.topic} ${t.emailSubscribers} e-mail${t.smsSubscribers ? ` + ${t.smsSubscribers} SMS` : ''}`).join(', ')}`,
+    'no custom metrics: the dashboard reads the one log line a run writes per finding (Logs Insights), the watchers alarm on Lambda and ' +
+      'SQS metrics',
   );
   if (stack) {
     const fns = Object.entries(stack.functions).map(([name, f]) => `${name} ${f.memoryMb} MB / ${f.timeoutSeconds} s`);
     notes.fromStack.push(
-      `functions: ${fns.join(', ') || 'none'}; ${stack.schedules} schedules, ${stack.alarms} alarms, ${stack.dashboards} dashboards, ${stack.kmsKeys} KMS key(s)`,
+      `functions: ${fns.join(', ') || 'none'}; ${stack.schedules} schedules, ${stack.alarms} alarms, ${stack.dashboards} dashboards, ` +
+        `${stack.kmsKeys} KMS key(s)`,
       `log retention ${logRetentionDays} days; noncurrent object versions kept ${noncurrentVersionDays} days`,
     );
   } else {
     notes.fromStack.push(
-      `stack not synthesized: health ${STACK_DEFAULTS.healthMemoryMb} MB, logs kept ${logRetentionDays} days, noncurrent versions ${noncurrentVersionDays} days, ${STACK_DEFAULTS.kmsKeys} KMS key`,
+      `stack not synthesized: health ${STACK_DEFAULTS.healthMemoryMb} MB, logs kept ${logRetentionDays} days, noncurrent versions ` +
+        `${noncurrentVersionDays} days, ${STACK_DEFAULTS.kmsKeys} KMS key`,
     );
   }
   const missing = ['backup', 'disk', 'security', 'digest'].filter((name) => !stack?.functions[name]);
   notes.assumed.push(
-    `backup: ${a.backupSizeGb} GB compressed per database, ${a.backupSeconds} s per backup at ${backupMb} MB, ${a.backupInitMs} ms container INIT, ${partsPerBackup} parts of ${BACKUP_PART_MB} MB each; same figures for the two databases dumped on their host through SSM (the function waits for the command)`,
-    `disk ${a.diskSeconds} s, security ${a.securitySeconds} s, digest ${a.digestSeconds} s per run${missing.length ? ` at ${a.otherJobMemoryMb} MB (${missing.join(', ')} not in the stack yet: AutopilotFunction's default memory)` : ''}; every run of these is a cold start`,
+    `backup: ${a.backupSizeGb} GB compressed per database, ${a.backupSeconds} s per backup at ${backupMb} MB, ${a.backupInitMs} ms ` +
+      `container INIT, ${partsPerBackup} parts of ${BACKUP_PART_MB} MB each; same figures for the two databases dumped on their host ` +
+      `through SSM (the function waits for the command)`,
+    `disk ${a.diskSeconds} s, security ${a.securitySeconds} s, digest ${a.digestSeconds} s per run` +
+      (missing.length
+        ? ` at ${a.otherJobMemoryMb} MB (${missing.join(', ')} not in the stack yet: AutopilotFunction's default memory)`
+        : '') +
+      '; every run of these is a cold start',
     `health cold starts: ${a.healthColdStartsPerDay} a day per schedule (Lambda recycles environments every few hours even when busy)`,
-    `logs per run: ${a.logBytesPerRun} B (START/END/REPORT + summary line), plus one finding log line per finding (measured for health, ${a.logBytesPerFinding} B per finding for the other jobs); stored uncompressed (an upper bound)`,
-    `alerts: incidents a month critical ${a.incidentsPerMonth.critical}, high ${a.incidentsPerMonth.high}, medium ${a.incidentsPerMonth.medium}, low ${a.incidentsPerMonth.low} (alert + RESOLVED each), ${a.watcherAlarmsPerMonth} watcher alarms, 30 digests: ${publishes} publishes; KMS: one request per publish (an upper bound, SNS reuses data keys)`,
+    `logs per run: ${a.logBytesPerRun} B (START/END/REPORT + summary line), plus one finding log line per finding (measured for health, ` +
+      `${a.logBytesPerFinding} B per finding for the other jobs); stored uncompressed (an upper bound)`,
+    `alerts: incidents a month critical ${a.incidentsPerMonth.critical}, high ${a.incidentsPerMonth.high}, medium ` +
+      `${a.incidentsPerMonth.medium}, low ${a.incidentsPerMonth.low} (alert + RESOLVED each), ${a.watcherAlarmsPerMonth} watcher alarms, ` +
+      `30 digests: ${publishes} publishes; KMS: one request per publish (an upper bound, SNS reuses data keys)`,
     stack && stack.alarms > 0
       ? `alarms: the stack's ${stack.alarms}`
-      : `alarms (not in the stack yet): ${alarms} = errors + throttles for ${functionCount} functions, missing invocations for ${scheduleCount} schedules, 1 dead-letter queue`,
+      : `alarms (not in the stack yet): ${alarms} = errors + throttles for ${functionCount} functions, missing invocations for ` +
+          `${scheduleCount} schedules, 1 dead-letter queue`,
     stack && stack.dashboards > 0 ? `dashboards: the stack's ${stack.dashboards}` : 'dashboards (not in the stack yet): 1',
-    `dashboard looks: ${a.dashboardViewsPerMonth} a month, each running its ${DASHBOARD_QUERY_COUNT} Logs Insights queries over a day of every job's logs`,
+    `dashboard looks: ${a.dashboardViewsPerMonth} a month, each running its ${DASHBOARD_QUERY_COUNT} Logs Insights queries over a day of ` +
+      `every job's logs`,
     `S3 server access log: ${a.accessLogBytesPerRequest} B per request, kept ${a.accessLogRetentionDays} days`,
-    `Synthetics: one canary per check at the check's interval (PostgreSQL ones need a custom script with a database driver and, for private databases, a VPC), ` +
-      `${a.canaryDurationMs} ms at ${a.canaryMemoryMb} MB on x86_64 per run, ${a.canaryArtifactPutsPerRun} artifact PUTs and ${(a.canaryArtifactBytesPerRun / 1024).toFixed(0)} KiB per run kept ${a.canaryArtifactRetentionDays} days, ${a.canaryLogBytesPerRun} B of logs; an alarm per canary plus one on Duration where the check has a response-time threshold`,
+    `Synthetics: one canary per check at the check's interval (PostgreSQL ones need a custom script with a database driver and, for ` +
+      `private databases, a VPC), ` +
+      `${a.canaryDurationMs} ms at ${a.canaryMemoryMb} MB on x86_64 per run, ${a.canaryArtifactPutsPerRun} artifact PUTs and ` +
+      `${(a.canaryArtifactBytesPerRun / 1024).toFixed(0)} KiB per run kept ${a.canaryArtifactRetentionDays} days, ` +
+      `${a.canaryLogBytesPerRun} B of logs; an alarm per canary plus one on Duration where the check has a response-time threshold`,
     `Route 53: endpoints ${a.endpointsOutsideAws ? 'outside AWS (Render and self-hosted servers)' : 'in AWS'}; HTTPS for https:// URLs, string matching for bodyContains/json (a substring search in the first 5,120 bytes, not a JSON field comparison), ` +
-      `latency measurement where a response-time threshold is set, no fast interval (its standard 30 s interval is already more often than every 1m); ` +
+      `latency measurement where a response-time threshold is set, no fast interval (its standard 30 s interval is already more often ` +
+      `than every 1m); ` +
       `PostgreSQL as TCP-connect checks only; an alarm on each check's status and one on its latency`,
   );
 

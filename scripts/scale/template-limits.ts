@@ -83,7 +83,8 @@ export function overLimits(figures: readonly TemplateFigures[]): string[] {
       : []),
     ...(f.largestInlinePolicyCharsPerRole > LIMITS.inlinePolicyCharsPerRole
       ? [
-          `${f.file}: ${f.largestInlinePolicyCharsPerRole} characters of inline policy on one role (limit ${LIMITS.inlinePolicyCharsPerRole})`,
+          `${f.file}: ${f.largestInlinePolicyCharsPerRole} characters of inline policy on one role (limit ` +
+            `${LIMITS.inlinePolicyCharsPerRole})`,
         ]
       : []),
     ...(f.mostManagedPoliciesOnARole > LIMITS.managedPoliciesPerRole

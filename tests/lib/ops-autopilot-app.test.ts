@@ -82,7 +82,8 @@ describe('OpsAutopilotStack', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).issues).toEqual([
-      'targets.mycats.postgres[0].password: passwords are refused in deployed config; store it as an SSM SecureString and set passwordParameter (or use secret or iamAuth)',
+      'targets.mycats.postgres[0].password: passwords are refused in deployed config; store it as an SSM SecureString and set ' +
+        'passwordParameter (or use secret or iamAuth)',
     ]);
   });
 });

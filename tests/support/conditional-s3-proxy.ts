@@ -71,7 +71,8 @@ export class ConditionalS3Proxy {
         req.resume();
         res.writeHead(412, { 'content-type': 'application/xml' });
         res.end(
-          '<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>',
+          '<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you ' +
+            'specified did not hold</Message></Error>',
         );
         return;
       }

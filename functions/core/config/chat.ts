@@ -15,7 +15,10 @@ export const slackChannelSchema = z.strictObject({
   severities: chatTopics,
 });
 
-/** Microsoft Teams: team and tenant IDs (UUIDs) and the channel ID as it appears URL-encoded in the channel link (19%3a...%40thread.tacv2). */
+/**
+ * Microsoft Teams: team and tenant IDs (UUIDs) and the channel ID as it appears URL-encoded in the channel link
+ * (19%3a...%40thread.tacv2).
+ */
 export const teamsChannelSchema = z.strictObject({
   teamId: z.string().regex(uuid, 'a Microsoft Teams team ID (a UUID)'),
   tenantId: z.string().regex(uuid, 'a Microsoft 365 tenant ID (a UUID)'),

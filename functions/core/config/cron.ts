@@ -54,7 +54,9 @@ const YEAR: Field = { name: 'year', min: 1970, max: 2199 };
 
 function fieldProblem(text: string, field: Field): string | undefined {
   if (field.special?.test(text)) return undefined;
-  const bad = `${field.name} "${text}" is not valid (${field.min}-${field.max}${field.names ? ` or ${field.names[0]}-${field.names.at(-1)}` : ''}, with , - * /)`;
+  const bad =
+    `${field.name} "${text}" is not valid ` +
+    `(${field.min}-${field.max}${field.names ? ` or ${field.names[0]}-${field.names.at(-1)}` : ''}, with , - * /)`;
   for (const part of text.split(',')) {
     const match = /^(\*|[^/-]+(?:-[^/-]+)?)(?:\/(\d+))?$/.exec(part);
     if (!match) return bad;

@@ -20,7 +20,8 @@ export function secretValueIssues(config: Config): string[] {
     for (const [i, p] of (t.postgres ?? []).entries()) {
       if (p.password !== undefined)
         issues.push(
-          `targets.${target}.postgres[${i}].password: passwords are refused in deployed config; store it as an SSM SecureString and set passwordParameter (or use secret or iamAuth)`,
+          `targets.${target}.postgres[${i}].password: passwords are refused in deployed config; store it as an SSM SecureString and set ` +
+            `passwordParameter (or use secret or iamAuth)`,
         );
     }
     for (const [i, h] of (t.health ?? []).entries()) {

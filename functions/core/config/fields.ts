@@ -37,7 +37,10 @@ export const host = z
   .min(1)
   .regex(/^[A-Za-z0-9.:_-]+$/, 'invalid host');
 
-/** A Secrets Manager secret name or ARN. RDS names its managed secrets rds!db-<id>, so "!" is allowed besides Secrets Manager's own alphabet. */
+/**
+ * A Secrets Manager secret name or ARN. RDS names its managed secrets rds!db-<id>, so "!" is allowed besides Secrets Manager's own
+ * alphabet.
+ */
 export const secretId = z.string().regex(/^[A-Za-z0-9/_+=.@:!-]{1,2048}$/, 'invalid Secrets Manager secret (a name or an ARN)');
 export const parameterName = z.string().regex(/^\/?[A-Za-z0-9_.\-/]{1,1011}$/, 'invalid SSM parameter name');
 

@@ -6,7 +6,8 @@ const LOG_PATTERN = `${SECONDS_PATTERN} ${PATH_PATTERN} [A-Za-z0-9+/=]{4,1100}`;
 /** security.sh: the runbooks' security monitor and monthly checklist. */
 export const SECURITY_SCRIPT = checkScript('security', new URL('./security.sh', import.meta.url), {
   description:
-    'ops-autopilot security check: failed SSH logins, log pattern counts, sshd -T settings, UID 0 accounts, listening ports, pending security updates, world-readable .env files. Prints one JSON line, then detail.',
+    'ops-autopilot security check: failed SSH logins, log pattern counts, sshd -T settings, UID 0 accounts, listening ports, pending ' +
+    'security updates, world-readable .env files. Prints one JSON line, then detail.',
   executionTimeoutSeconds: 300,
   parameters: [
     CONTRACT_PARAMETER,

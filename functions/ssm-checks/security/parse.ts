@@ -85,7 +85,8 @@ export function addSecurityFindings(out: SecurityOutput, servers: ServersConfig,
       'security',
       'security.count',
       level,
-      `${count} failed SSH logins in the last ${formatDuration(logins.window * 1000)}${limits}${top.length ? `; most from ${top.join(', ')}` : ''}`,
+      `${count} failed SSH logins in the last ` +
+        `${formatDuration(logins.window * 1000)}${limits}${top.length ? `; most from ${top.join(', ')}` : ''}`,
       {
         count,
         windowSeconds: logins.window,

@@ -168,7 +168,10 @@ describe('backup faults: High finding and alert, nothing under the final key', (
       .filter((l) => l.startsWith('ARGV --format'));
     expect(argv).toEqual([
       expect.stringMatching(
-        /^ARGV --format=custom --compress=1 --no-password --lock-wait-timeout=120000 --host 127\.0\.0\.1 --port \d+ --username autopilot --dbname mycats --snapshot \S+$/,
+        new RegExp(
+          /^ARGV --format=custom --compress=1 --no-password --lock-wait-timeout=120000 --host 127\.0\.0\.1 --port \d+ /.source +
+            /--username autopilot --dbname mycats --snapshot \S+$/.source,
+        ),
       ),
     ]);
     expect(shim.calls()).toContain(`PGPASSWORD=${cluster.password}`);
@@ -179,7 +182,8 @@ describe('backup faults: High finding and alert, nothing under the final key', (
     const leaky = join(dir, 'pg_dump');
     writeFileSync(
       leaky,
-      `#!/usr/bin/env bash\nif [ "$1" = --version ]; then echo 'pg_dump (PostgreSQL) 15.9'; exit 0; fi\necho "pg_dump: error: auth with \${PGPASSWORD} failed" >&2\nexit 1\n`,
+      `#!/usr/bin/env bash\nif [ "$1" = --version ]; then echo 'pg_dump (PostgreSQL) 15.9'; exit 0; fi\necho "pg_dump: error: auth with ` +
+        `\${PGPASSWORD} failed" >&2\nexit 1\n`,
     );
     chmodSync(leaky, 0o755);
     const store2 = freshStore('leaky');
@@ -223,7 +227,10 @@ describe('backup faults: High finding and alert, nothing under the final key', (
       result,
       store,
       'verify',
-      /verification of backups\/mycats\/mycats\/.*\.dump failed, object deleted: stored object's SHA-256 [0-9a-f]{64} differs from the streamed [0-9a-f]{64}/,
+      new RegExp(
+        /verification of backups\/mycats\/mycats\/.*\.dump failed, object deleted: /.source +
+          /stored object's SHA-256 [0-9a-f]{64} differs from the streamed [0-9a-f]{64}/.source,
+      ),
     );
     expect(store.downloaded).toBeGreaterThan(700_000);
   });
@@ -269,7 +276,8 @@ describe('backup faults: High finding and alert, nothing under the final key', (
     const shim = join(dir, 'pg_dump');
     writeFileSync(
       shim,
-      `#!/usr/bin/env bash\n[ "$1" = --version ] && exec ${PG15_BIN}/pg_dump --version\nexec ${PG15_BIN}/pg_dump --exclude-table-data=public.cats "$@"\n`,
+      `#!/usr/bin/env bash\n[ "$1" = --version ] && exec ${PG15_BIN}/pg_dump --version\nexec ${PG15_BIN}/pg_dump ` +
+        `--exclude-table-data=public.cats "$@"\n`,
     );
     chmodSync(shim, 0o755);
     const store = freshStore('missing');

@@ -213,7 +213,8 @@ describe('the host backup through SsmRunCommand: the SSM Run Command calls', () 
   const hosts = { target: 'shiojiri', tags: { Name: 'shiojiri-web', Env: 'prod' } };
   const tagFilter = (key: string, value: string) => ({ Key: `tag:${key}`, Values: [value] });
   const params = { kind: 'sqlite', sqlitePath: '/srv/app/db.sqlite3', partSize: '1024', partUrls: 'https://a https://b' };
-  const resultLine = `AUTOPILOT_BACKUP_RESULT ${JSON.stringify({ parts: [{ n: 1, etag: 'e'.repeat(32), size: 3 }], size: 3, tables: ['main.t:r'] })}`;
+  const hostResult = { parts: [{ n: 1, etag: 'e'.repeat(32), size: 3 }], size: 3, tables: ['main.t:r'] };
+  const resultLine = `AUTOPILOT_BACKUP_RESULT ${JSON.stringify(hostResult)}`;
 
   it('sends to the one online instance of the tags, follows the command, and fetches the result line the listing cut', async () => {
     ssm.on(DescribeInstanceInformationCommand).resolves({

@@ -75,7 +75,8 @@ describe('restore', () => {
     expect(argv).not.toContain(encodeURIComponent(SPECIAL_PASSWORD));
     expect(calls).toMatch(
       new RegExp(
-        `ARGV --dbname postgres://restorer@127\\.0\\.0\\.1:${cluster.port}/busy --no-password --single-transaction --exit-on-error --clean --if-exists`,
+        `ARGV --dbname postgres://restorer@127\\.0\\.0\\.1:${cluster.port}/busy --no-password --single-transaction --exit-on-error ` +
+          `--clean --if-exists`,
       ),
     );
     expect(calls).toContain(`PGPASSWORD=${SPECIAL_PASSWORD}`);
@@ -92,7 +93,8 @@ describe('restore', () => {
     await expect(attempt).rejects.toThrow(error);
     await expect(attempt).rejects.not.toThrow(SPECIAL_PASSWORD);
     const tables = await cluster.query(
-      `SELECT relname FROM pg_class WHERE relkind IN ('r', 'p') AND relnamespace <> 'pg_catalog'::regnamespace AND relnamespace <> 'information_schema'::regnamespace AND relnamespace::regnamespace::text !~ '^pg_'`,
+      `SELECT relname FROM pg_class WHERE relkind IN ('r', 'p') AND relnamespace <> 'pg_catalog'::regnamespace AND relnamespace <> ` +
+        `'information_schema'::regnamespace AND relnamespace::regnamespace::text !~ '^pg_'`,
       database,
     );
     expect(tables).toEqual([]);
@@ -145,7 +147,10 @@ describe('restore', () => {
     const attempt = restoreBackup({ store, target: 'zstd', to: urlAs('newer'), env: { ...process.env, PG_BIN_DIR: PG15_BIN_DIR } });
     await expect(attempt).rejects.toBeInstanceOf(RestoreRefusedError);
     await expect(attempt).rejects.toThrow(
-      /archive format 1\.16, zstd compression, written by pg_dump 17\.\d+.*\) needs pg_restore 17 or newer; this pg_restore is 15\.\d+ .*install the PostgreSQL 17 client/,
+      new RegExp(
+        /archive format 1\.16, zstd compression, written by pg_dump 17\.\d+.*\) needs pg_restore 17 or newer; /.source +
+          /this pg_restore is 15\.\d+ .*install the PostgreSQL 17 client/.source,
+      ),
     );
     expect(await cluster.query(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'`, 'newer')).toEqual([{ n: 0 }]);
   });

@@ -165,7 +165,9 @@ describe('security.sh on fixtures', () => {
     const lines: string[] = [];
     for (let i = 0; i < 12; i++) {
       const t = (now - 300 - i * 240) * 1000;
-      const message = `sshd[${1000 + i}]: Failed password for ${i % 2 ? 'root' : 'invalid user admin'} from 203.0.113.${i % 3} port ${40000 + i} ssh2`;
+      const message =
+        `sshd[${1000 + i}]: Failed password for ${i % 2 ? 'root' : 'invalid user admin'} from 203.0.113.${i % 3} port ` +
+        `${40000 + i} ssh2`;
       if (i % 3 === 0) lines.push(`${new Date(t).toISOString()} web-1 ${message}`);
       else if (i % 3 === 1) lines.push(`${syslogTime(t, timeZone)} web-1 ${message}`);
       else lines.push(`${new Date(t + 9 * 3600_000).toISOString().replace('Z', '+09:00')} web-1 ${message}`);

@@ -388,7 +388,8 @@ describe('SsmRunCommand: a 300-instance fleet', () => {
     const total600 = large.run.totalCalls;
 
     console.log(
-      `SSM API calls for one disk run: 300 instances -> ${total300} ${JSON.stringify(calls300)}; 600 instances -> ${total600} ${JSON.stringify(calls600)}`,
+      `SSM API calls for one disk run: 300 instances -> ${total300} ${JSON.stringify(calls300)}; 600 instances -> ${total600} ` +
+        `${JSON.stringify(calls600)}`,
     );
 
     expect(calls300).toEqual({ DescribeInstanceInformation: 6, SendCommand: 1, ListCommands: 4, ListCommandInvocations: 6 });

@@ -13,7 +13,10 @@ import { config as validConfig } from '../support/cdk-app.js';
 export const ACCOUNT = '123456789012';
 export const REGION = 'ap-northeast-1';
 
-/** Four systems covering every widget: HTTP with and without thresholds, backups by Lambda and SSM, servers with and without a disk block, and one with nothing to graph. */
+/**
+ * Four systems covering every widget: HTTP with and without thresholds, backups by Lambda and SSM, servers with and without a disk
+ * block, and one with nothing to graph.
+ */
 export const FIXTURE_CONFIG: Config = validConfig({
   timezone: 'Asia/Tokyo',
   targets: {

@@ -77,30 +77,34 @@ describe('addOperations on a stack with four job functions, a dead-letter queue 
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
   describe('watchers', () => {
-    it('makes errors, throttles and not-invoked alarms per function (the server-check function once for both jobs) and one per dead-letter queue', () => {
-      const names = Object.values(resources)
-        .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
-        .map((r) => r.Properties.AlarmName)
-        .sort();
-      expect(names).toEqual(
-        [
-          'Ops-health-errors',
-          'Ops-health-throttles',
-          'Ops-health-not-invoked',
-          'Ops-backup-errors',
-          'Ops-backup-throttles',
-          'Ops-backup-not-invoked',
-          'Ops-server-checks-errors',
-          'Ops-server-checks-throttles',
-          'Ops-server-checks-not-invoked',
-          'Ops-digest-errors',
-          'Ops-digest-throttles',
-          'Ops-digest-not-invoked',
-          'Ops-dead-letters',
-        ].sort(),
-      );
-      expect(operations.watchers.alarms).toHaveLength(13);
-    });
+    it(
+      'makes errors, throttles and not-invoked alarms per function (the server-check function once for both jobs) and one per ' +
+        'dead-letter queue',
+      () => {
+        const names = Object.values(resources)
+          .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
+          .map((r) => r.Properties.AlarmName)
+          .sort();
+        expect(names).toEqual(
+          [
+            'Ops-health-errors',
+            'Ops-health-throttles',
+            'Ops-health-not-invoked',
+            'Ops-backup-errors',
+            'Ops-backup-throttles',
+            'Ops-backup-not-invoked',
+            'Ops-server-checks-errors',
+            'Ops-server-checks-throttles',
+            'Ops-server-checks-not-invoked',
+            'Ops-digest-errors',
+            'Ops-digest-throttles',
+            'Ops-digest-not-invoked',
+            'Ops-dead-letters',
+          ].sort(),
+        );
+        expect(operations.watchers.alarms).toHaveLength(13);
+      },
+    );
 
     it('pages on one error or one throttle in 5 minutes, missing data not breaching, to the critical topic and back', () => {
       const fns = { health: stack.fns.health, backup: stack.fns.backup, 'server-checks': stack.fns.serverChecks, digest: stack.fns.digest };

@@ -131,7 +131,9 @@ function emailTextWith(
   const t = TEXT[config.language];
   const { heading, respond } = headingOf(planned, config);
   const header = `${heading}\n${respond}`;
-  const footer = `\n\n${dashboard ? `${t.dashboard(dashboard)}\n` : ''}${t.footer(planned.job, formatLocal(new Date(planned.at), config.timezone))}`;
+  const footer =
+    `\n\n${dashboard ? `${t.dashboard(dashboard)}\n` : ''}` +
+    `${t.footer(planned.job, formatLocal(new Date(planned.at), config.timezone))}`;
   const reserve = Buffer.byteLength(`\n\n${t.truncated(planned.items.length)}`) + Buffer.byteLength(footer);
 
   const blocks: string[] = [header];
@@ -141,7 +143,8 @@ function emailTextWith(
     const items = planned.items.filter((item) => sectionOf(item.change) === section.id);
     let titled = false;
     for (const item of items) {
-      const block = `${titled ? '' : `\n\n${t.section(section.id, items.length)}`}\n${itemText(item, planned, config, limits.summaryChars)}`;
+      const block =
+        `${titled ? '' : `\n\n${t.section(section.id, items.length)}`}` + `\n${itemText(item, planned, config, limits.summaryChars)}`;
       const size = Buffer.byteLength(block);
       if (bytes + size + reserve > limits.maxBytes) break fill;
       blocks.push(block);

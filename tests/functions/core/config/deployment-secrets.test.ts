@@ -70,7 +70,8 @@ describe('postgres credentials, TLS and network fields', () => {
 
   it('takes one credential source only', () => {
     expect(issuesOf(db({ secret: 'rds!db-1', passwordParameter: '/p' }))).toEqual([
-      'targets.shop.postgres[0].secret: give one of password (local runs), passwordParameter, secret or iamAuth, not passwordParameter and secret',
+      'targets.shop.postgres[0].secret: give one of password (local runs), passwordParameter, secret or iamAuth, not passwordParameter ' +
+        'and secret',
     ]);
     expect(issuesOf(db({ secret: 'bad name!' }))).toEqual([
       'targets.shop.postgres[0].secret: invalid Secrets Manager secret (a name or an ARN)',
