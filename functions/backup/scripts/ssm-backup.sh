@@ -65,7 +65,9 @@ case $kind in
     sqlite3 "$SSM_sqlitePath" ".backup '$work/snapshot.db'" || fail "sqlite3 .backup of $SSM_sqlitePath failed"
     check=$(sqlite3 "$work/snapshot.db" 'PRAGMA integrity_check;') || fail "integrity_check failed"
     [[ $check == ok ]] || fail "integrity_check of the snapshot: ${check:0:300}"
-    tables_json=$(sqlite3 "$work/snapshot.db" "SELECT coalesce(json_group_array('main.' || name || ':r'), '[]') FROM (SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name);") \
+    tables_sql="SELECT coalesce(json_group_array('main.' || name || ':r'), '[]') FROM "
+    tables_sql+="(SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name);"
+    tables_json=$(sqlite3 "$work/snapshot.db" "$tables_sql") \
       || fail "cannot list the tables of the snapshot"
     produce() { gzip -c -6 "$work/snapshot.db"; }
     ;;
@@ -110,7 +112,8 @@ wait "$hash_pid" || status=1
 
 sha256=$(cut -d' ' -f1 "$work/sha256")
 total=$(awk '{ s += $3 } END { print s }' "$work/parts")
-parts_json=$(awk 'BEGIN { printf "[" } { printf "%s{\"n\":%s,\"etag\":\"%s\",\"size\":%s}", (NR > 1 ? "," : ""), $1, $2, $3 } END { printf "]" }' "$work/parts")
+parts_json=$(awk 'BEGIN { printf "[" } { printf "%s{\"n\":%s,\"etag\":\"%s\",\"size\":%s}", (NR > 1 ? "," : ""),
+  $1, $2, $3 } END { printf "]" }' "$work/parts")
 # SSM keeps 24,000 characters of output: a very long table list is left out, not truncated.
 if ((${#tables_json} > 16000)); then tables_json=null; fi
 json_string() { printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g' | tr -d '\n\r'; }

@@ -26,7 +26,10 @@ export LC_ALL=C
 readonly JSON_BUDGET=2400
 readonly DF_TIMEOUT=30
 # Pseudo, in-memory and read-only image filesystems: their use says nothing about the server.
-readonly SKIP_TYPES=" tmpfs devtmpfs overlay squashfs proc sysfs cgroup cgroup2 devpts mqueue debugfs tracefs securityfs pstore bpf autofs configfs fusectl hugetlbfs binfmt_misc nsfs ramfs rpc_pipefs efivarfs selinuxfs fuse.lxcfs fuse.gvfsd-fuse fuse.portal nfsd iso9660 udf "
+SKIP_TYPES=" tmpfs devtmpfs overlay squashfs proc sysfs cgroup cgroup2 devpts mqueue debugfs tracefs securityfs pstore bpf autofs "
+SKIP_TYPES+="configfs fusectl hugetlbfs binfmt_misc nsfs ramfs rpc_pipefs efivarfs selinuxfs fuse.lxcfs fuse.gvfsd-fuse fuse.portal nfsd "
+SKIP_TYPES+="iso9660 udf "
+readonly SKIP_TYPES
 
 # JSON string literal of $1: escapes quotes, backslashes and control characters.
 json_str() {
@@ -62,7 +65,8 @@ df_rows() {
 }
 
 if [ "${SSM_contract-}" != 1 ]; then
-  printf '%s\n' '{"v":1,"job":"disk","error":"document parameters did not arrive as SSM_* environment variables (SSM Agent 3.3.2746.0 or later is required)"}'
+  printf '%s%s\n' '{"v":1,"job":"disk","error":"document parameters did not arrive as SSM_* environment variables ' \
+    '(SSM Agent 3.3.2746.0 or later is required)"}'
   exit 0
 fi
 
@@ -90,7 +94,9 @@ while IFS=$'\t' read -r src type size pct mount; do
   key=$used
   if [ "$inodes" != null ] && { [ "$used" = null ] || [ "$inodes" -gt "$used" ]; }; then key=$inodes; fi
   [ "$key" = null ] && key=0
-  entries+=("$key"$'\t'"{\"mount\":$(json_str "$mount"),\"fs\":$(json_str "$type"),\"source\":$(json_str "$src"),\"sizeKb\":$((10#${size//[!0-9]/0})),\"usedPct\":$used,\"inodesPct\":$inodes}")
+  entry_json="{\"mount\":$(json_str "$mount"),\"fs\":$(json_str "$type"),"
+  entry_json+="\"source\":$(json_str "$src"),\"sizeKb\":$((10#${size//[!0-9]/0})),\"usedPct\":$used,\"inodesPct\":$inodes}"
+  entries+=("$key"$'\t'"$entry_json")
 done < <(df_rows -l)
 fs_status=ok
 [ ${#entries[@]} -eq 0 ] && fs_status=unknown
@@ -122,7 +128,9 @@ while [ -n "$paths" ]; do
   key=$used
   if [ "$inodes" != null ] && { [ "$used" = null ] || [ "$inodes" -gt "$used" ]; }; then key=$inodes; fi
   [ "$key" = null ] && key=0
-  entries+=("$key"$'\t'"{\"path\":$(json_str "$path"),\"mount\":$(json_str "$mount"),\"fs\":$(json_str "$type"),\"source\":$(json_str "$src"),\"sizeKb\":$((10#${size//[!0-9]/0})),\"usedPct\":$used,\"inodesPct\":$inodes}")
+  entry_json="{\"path\":$(json_str "$path"),\"mount\":$(json_str "$mount"),\"fs\":$(json_str "$type"),"
+  entry_json+="\"source\":$(json_str "$src"),\"sizeKb\":$((10#${size//[!0-9]/0})),\"usedPct\":$used,\"inodesPct\":$inodes}"
+  entries+=("$key"$'\t'"$entry_json")
 done
 
 head_json="{\"v\":1,\"job\":\"disk\",\"host\":$(json_str "$host"),\"status\":\"$fs_status\""

@@ -82,7 +82,8 @@ note_invalid() {
 }
 
 if [ "${SSM_contract-}" != 1 ]; then
-  printf '%s\n' '{"v":1,"job":"security","error":"document parameters did not arrive as SSM_* environment variables (SSM Agent 3.3.2746.0 or later is required)"}'
+  printf '%s%s\n' '{"v":1,"job":"security","error":"document parameters did not arrive as SSM_* environment variables ' \
+    '(SSM Agent 3.3.2746.0 or later is required)"}'
   exit 0
 fi
 
@@ -149,7 +150,8 @@ BEGIN {
   kind = ""
   if (mode == "sshd") {
     if (index($0, "Invalid user ") > 0) kind = "invalid"
-    else if ($0 ~ /Failed (password|publickey|keyboard-interactive\/pam|none) for /) kind = (index($0, " for invalid user ") > 0) ? "failedInvalid" : "failed"
+    else if ($0 ~ /Failed (password|publickey|keyboard-interactive\/pam|none) for /)
+      kind = (index($0, " for invalid user ") > 0) ? "failedInvalid" : "failed"
   } else if (index($0, pat) > 0) kind = "match"
   if (kind == "") next
   n = 1
@@ -211,7 +213,8 @@ if [ -n "${AUTOPILOT_AUTH_LOG:-}" ]; then
   fi
 elif journal_usable; then
   fl_source=journald
-  fl_result=$(journalctl --no-pager -q -o short-iso --since "@$since" -t sshd -t sshd-session 2>/dev/null | count_in_window sshd '' "$since")
+  fl_result=$(journalctl --no-pager -q -o short-iso --since "@$since" -t sshd -t sshd-session 2>/dev/null \
+    | count_in_window sshd '' "$since")
 else
   for f in /var/log/auth.log /var/log/secure; do
     if [ -r "$f" ]; then
@@ -228,9 +231,11 @@ if [ -n "$fl_source" ]; then
   for t in "${tops[@]}"; do
     [ -n "$t" ] && top_json+=${top_json:+,}"{\"ip\":$(json_str "${t%=*}"),\"count\":$((10#${t##*=}))}"
   done
-  failed_json="{\"status\":\"ok\",\"source\":$(json_str "$fl_source"),\"window\":$window,\"count\":$((10#${fl_count:-0})),\"undated\":$((10#${fl_undated:-0})),\"top\":[$top_json]}"
+  failed_json="{\"status\":\"ok\",\"source\":$(json_str "$fl_source"),\"window\":$window,"
+  failed_json+="\"count\":$((10#${fl_count:-0})),\"undated\":$((10#${fl_undated:-0})),\"top\":[$top_json]}"
 else
-  failed_json="{\"status\":\"unknown\",\"window\":$window,\"reason\":\"no readable sshd log (journald, /var/log/auth.log, /var/log/secure)\"}"
+  failed_json="{\"status\":\"unknown\",\"window\":$window,"
+  failed_json+="\"reason\":\"no readable sshd log (journald, /var/log/auth.log, /var/log/secure)\"}"
 fi
 
 # --- configured log patterns ---------------------------------------------------------------
@@ -297,7 +302,8 @@ else
   elif [ -z "$prl" ] && [ -z "$pwa" ]; then
     sshd_json='{"status":"unknown","reason":"sshd -T printed no settings"}'
   else
-    sshd_json="{\"status\":\"ok\",\"permitRootLogin\":$(json_str "${prl:-unknown}"),\"passwordAuthentication\":$(json_str "${pwa:-unknown}")}"
+    sshd_json="{\"status\":\"ok\",\"permitRootLogin\":$(json_str "${prl:-unknown}"),"
+    sshd_json+="\"passwordAuthentication\":$(json_str "${pwa:-unknown}")}"
   fi
 fi
 
@@ -339,7 +345,8 @@ else
       case ",$allowed," in *",$p,"*) ;; *) not_allowed+=("$p") ;; esac
     done
     na_json=$(IFS=,; printf '%s' "${not_allowed[*]:0:40}")
-    ports_json="{\"status\":\"ok\",\"listening\":[$listening_json],\"checked\":true,\"notAllowed\":[$na_json],\"notAllowedCount\":${#not_allowed[@]}}"
+    ports_json="{\"status\":\"ok\",\"listening\":[$listening_json],\"checked\":true,"
+    ports_json+="\"notAllowed\":[$na_json],\"notAllowedCount\":${#not_allowed[@]}}"
   else
     ports_json="{\"status\":\"ok\",\"listening\":[$listening_json],\"checked\":false}"
   fi
@@ -351,14 +358,16 @@ if command -v apt-get >/dev/null 2>&1; then
   updates_detail=$(with_timeout 120 apt-get -s -o Debug::NoLocking=1 dist-upgrade 2>&1)
   rc=$?
   if [ "$rc" -ne 0 ]; then
-    updates_json="{\"status\":\"unknown\",\"manager\":\"apt\",\"reason\":$(json_str "apt-get -s dist-upgrade failed (exit $rc): $(first_line "$updates_detail")")}"
+    updates_json="{\"status\":\"unknown\",\"manager\":\"apt\","
+    updates_json+="\"reason\":$(json_str "apt-get -s dist-upgrade failed (exit $rc): $(first_line "$updates_detail")")}"
   else
     mapfile -t pkgs < <(awk '/^Inst / && /[Ss]ecurity/ { print $2 }' <<<"$updates_detail")
     newest=$(find /var/lib/apt/lists -maxdepth 1 -type f -name '*Packages*' -printf '%T@\n' 2>/dev/null | sort -n | tail -n 1)
     newest=${newest%%.*}
     age=null
     is_uint "$newest" && age=$(( (now - newest) / 3600 ))
-    updates_json="{\"status\":\"ok\",\"manager\":\"apt\",\"pending\":${#pkgs[@]},\"packages\":$(json_list "${pkgs[@]}"),\"cacheAgeHours\":$age}"
+    updates_json="{\"status\":\"ok\",\"manager\":\"apt\",\"pending\":${#pkgs[@]},"
+    updates_json+="\"packages\":$(json_list "${pkgs[@]}"),\"cacheAgeHours\":$age}"
   fi
 elif command -v dnf >/dev/null 2>&1 || command -v yum >/dev/null 2>&1; then
   manager=dnf
@@ -370,10 +379,12 @@ elif command -v dnf >/dev/null 2>&1 || command -v yum >/dev/null 2>&1; then
   fi
   rc=$?
   if [ "$rc" -ne 0 ]; then
-    updates_json="{\"status\":\"unknown\",\"manager\":\"$manager\",\"reason\":$(json_str "$manager updateinfo failed (exit $rc): $(first_line "$updates_detail")")}"
+    updates_json="{\"status\":\"unknown\",\"manager\":\"$manager\","
+    updates_json+="\"reason\":$(json_str "$manager updateinfo failed (exit $rc): $(first_line "$updates_detail")")}"
   else
     mapfile -t pkgs < <(awk 'NF >= 3 && $2 ~ /[Ss]ec/ { print $3 }' <<<"$updates_detail")
-    updates_json="{\"status\":\"ok\",\"manager\":\"$manager\",\"pending\":${#pkgs[@]},\"packages\":$(json_list "${pkgs[@]}"),\"cacheAgeHours\":null}"
+    updates_json="{\"status\":\"ok\",\"manager\":\"$manager\",\"pending\":${#pkgs[@]},"
+    updates_json+="\"packages\":$(json_list "${pkgs[@]}"),\"cacheAgeHours\":null}"
   fi
 else
   updates_json='{"status":"unknown","reason":"no supported package manager (apt-get, dnf, yum)"}'
@@ -400,7 +411,8 @@ done
 if [ "$env_checked" -eq 0 ] && [ ${#env_missing[@]} -eq 0 ]; then
   env_json='{"status":"skipped"}'
 else
-  env_json="{\"status\":\"ok\",\"checked\":$env_checked,\"count\":${#env_files[@]},\"files\":$(json_list "${env_files[@]}"),\"missing\":$(json_list "${env_missing[@]}")}"
+  env_json="{\"status\":\"ok\",\"checked\":$env_checked,\"count\":${#env_files[@]},"
+  env_json+="\"files\":$(json_list "${env_files[@]}"),\"missing\":$(json_list "${env_missing[@]}")}"
 fi
 
 # --- the JSON line -------------------------------------------------------------------------
@@ -409,7 +421,9 @@ if [ ${#invalid[@]} -gt 0 ]; then
   invalid_json=$(IFS=,; printf '%s' "${invalid[*]:0:5}")
   invalid_json=",\"invalid\":[${invalid_json}]"
 fi
-head_json="{\"v\":1,\"job\":\"security\",\"host\":$(json_str "$host"),\"now\":$now,\"failedLogins\":$failed_json,\"sshd\":$sshd_json,\"uid0\":$uid0_json,\"ports\":$ports_json,\"updates\":$updates_json,\"envFiles\":$env_json$invalid_json"
+head_json="{\"v\":1,\"job\":\"security\",\"host\":$(json_str "$host"),\"now\":$now,"
+head_json+="\"failedLogins\":$failed_json,\"sshd\":$sshd_json,\"uid0\":$uid0_json,"
+head_json+="\"ports\":$ports_json,\"updates\":$updates_json,\"envFiles\":$env_json$invalid_json"
 patterns=$(IFS=,; printf '%s' "${lp_full[*]}")
 omitted=0
 if [ $(( ${#head_json} + ${#patterns} + 40 )) -gt "$JSON_BUDGET" ]; then
