@@ -37,7 +37,7 @@ async function run(args: CliArgs, config: Config): Promise<Report[]> {
   }
   // Each command imports what it needs when it runs: `help` and a health run load no backup, SSM or AWS SDK module.
   const [{ localContext }, { LOCAL_JOBS }] = await Promise.all([import('./cli/local-context.js'), import('./cli/jobs.js')]);
-  const context = localContext(config, args.store);
+  const context = await localContext(config, args.store);
   const jobs = args.job === 'all' ? Object.keys(LOCAL_JOBS) : [args.job!];
   const reports: Report[] = [];
   const print = () => {

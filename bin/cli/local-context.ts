@@ -2,7 +2,6 @@ import { type Stats, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConsoleChannel } from '../../functions/core/delivery/channels/console/index.js';
 import { LocalObjectStore } from '../../functions/core/adapters/local-object-store.js';
-import { S3ObjectStore } from '../../functions/core/adapters/s3-object-store.js';
 import type { Config } from '../../functions/core/config/schema.js';
 import { ConfigError } from '../../functions/core/errors.js';
 import type { ObjectStore } from '../../functions/core/ports/object-store.js';
@@ -13,10 +12,12 @@ import { CLI_ENV } from '../../functions/core/layout.js';
  * --local: the store is a directory (or an S3-compatible endpoint when S3_ENDPOINT and
  * AUTOPILOT_BUCKET are set) and notifications are printed to stderr instead of published.
  */
-export function localStore(storeDir: string): ObjectStore {
+export async function localStore(storeDir: string): Promise<ObjectStore> {
   if (process.env[CLI_ENV.s3Endpoint]) {
     const bucket = process.env[CLI_ENV.bucket];
     if (!bucket) throw new ConfigError(`${CLI_ENV.bucket}: required with ${CLI_ENV.s3Endpoint} (the bucket to use on that endpoint)`);
+    // The S3 client is loaded only for an S3 store: it is most of a local run's start-up otherwise.
+    const { S3ObjectStore } = await import('../../functions/core/adapters/s3-object-store.js');
     return new S3ObjectStore(bucket);
   }
   let info: Stats | undefined;
@@ -29,6 +30,6 @@ export function localStore(storeDir: string): ObjectStore {
   return new LocalObjectStore(resolve(storeDir), { onWarning: (text) => void process.stderr.write(`autopilot: ${text}\n`) });
 }
 
-export function localContext(config: Config, storeDir: string): JobContext {
-  return { config, store: localStore(storeDir), notifier: new ConsoleChannel(process.stderr) };
+export async function localContext(config: Config, storeDir: string): Promise<JobContext> {
+  return { config, store: await localStore(storeDir), notifier: new ConsoleChannel(process.stderr) };
 }

@@ -28,7 +28,7 @@ function listingLine(entry: BackupEntry): string {
 
 /** `autopilot restore --list` and `autopilot restore --to <url>` (CONTRACT section 1). */
 export async function restore(args: CliArgs): Promise<void> {
-  const store = args.local ? localStore(args.store) : await deployedStore(args.stack);
+  const store = args.local ? await localStore(args.store) : await deployedStore(args.stack);
   const target = args.targets[0]!;
   if (args.list) {
     const entries = await listBackups(store, target, args.database);

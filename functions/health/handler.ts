@@ -1,7 +1,7 @@
 import type { Config } from '../core/config/schema.js';
 import { validateConfig } from '../core/config/validate.js';
 import type { Report } from '../core/domain/report.js';
-import { awsContext } from '../core/run/aws-context.js';
+import type { awsContext } from '../core/run/aws-context.js';
 import { parseInvokeEvent, selectedTargets } from '../core/run/invoke-event.js';
 import { runJob, type JobContext } from '../core/run/run-job.js';
 import type { SecretResolver } from '../core/ports/secrets.js';
@@ -46,7 +46,8 @@ export function createHandler(rawConfig: unknown) {
   let aws: ReturnType<typeof awsContext> | undefined;
   return async (event: unknown): Promise<Report> => {
     const request = parseInvokeEvent(event, config);
-    aws ??= awsContext(config, 'health');
+    // Loaded on the first invocation: the CLI's local runs import this module and need none of the AWS clients.
+    aws ??= (await import('../core/run/aws-context.js')).awsContext(config, 'health');
     const { context, secrets, logger } = aws;
     const report = await runHealthJob(config, { targets: request.targets, every: request.every, secrets }, context);
     logger.info('health run finished', { findings: report.findings.length, notifications: report.notifications.length });
