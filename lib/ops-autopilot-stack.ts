@@ -7,7 +7,7 @@ import { durationMs } from '../functions/core/config/duration.js';
 import type { Construct } from 'constructs';
 import type { Config } from '../functions/core/config/schema.js';
 import { validateConfig } from '../functions/core/config/validate.js';
-import { healthIntervals, healthTimeoutSeconds } from './health/health-plan.js';
+import { healthIntervals, healthRuns, healthTimeoutSeconds, type HealthRun } from './health/health-plan.js';
 import { AutopilotFunction, type AutopilotFunctionSourceProps } from './lambda/autopilot-function.js';
 import { AutopilotNetwork } from './network/autopilot-network.js';
 import { endpointServicesFor, lambdaBackupsInVpc, splitHealthConfig, vpcDatabasePorts } from './network/placement.js';
@@ -129,11 +129,11 @@ export class OpsAutopilotStack extends Stack {
     // than the tightest interval would report on a past minute. (Lambda's default: 2 retries over 6 h.)
     this.healthFunction.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: asyncEventAge(intervals) });
 
-    this.healthSchedules = intervals.map((every) =>
-      this.scheduleJob(this.healthFunction, `HealthEvery${every}`, {
-        when: every,
-        input: { source: 'schedule', every },
-        description: `ops-autopilot health checks every ${every}`,
+    this.healthSchedules = healthRuns(health.outside).map((run) =>
+      this.scheduleJob(this.healthFunction, `HealthEvery${run.every}${partSuffix(run)}`, {
+        when: run.every,
+        input: healthRunInput(run),
+        description: `ops-autopilot health checks every ${run.every}${run.parts > 1 ? `, part ${run.part + 1} of ${run.parts}` : ''}`,
       }),
     );
 
@@ -144,11 +144,11 @@ export class OpsAutopilotStack extends Stack {
       this.bucket.grantManifestRead(fn);
       this.topics.grantPublish(fn);
       grantSecretReads(fn, secretReadsOf(Object.values(vpcConfig.targets).flatMap((t) => t.postgres ?? [])));
-      const schedules = healthIntervals(vpcConfig).map((every) =>
-        this.scheduleJob(fn, `VpcHealthEvery${every}`, {
-          when: every,
-          input: { source: 'schedule', every },
-          description: `ops-autopilot health checks of the VPC databases every ${every}`,
+      const schedules = healthRuns(vpcConfig).map((run) =>
+        this.scheduleJob(fn, `VpcHealthEvery${run.every}${partSuffix(run)}`, {
+          when: run.every,
+          input: healthRunInput(run),
+          description: `ops-autopilot health checks of the VPC databases every ${run.every}`,
         }),
       );
       this.vpcHealth = { function: fn, schedules };
@@ -283,4 +283,14 @@ export class OpsAutopilotStack extends Stack {
 export function asyncEventAge(intervals: readonly string[]): Duration {
   const seconds = intervals.length ? Math.min(...intervals.map((every) => durationMs(every) / 1000)) : 60;
   return Duration.seconds(Math.min(21_600, Math.max(60, Math.floor(seconds))));
+}
+
+/** A one-part interval keeps its schedule's id (`HealthEvery1m`); parts are `...Part1`, `...Part2`. */
+function partSuffix(run: HealthRun): string {
+  return run.parts > 1 ? `Part${run.part + 1}` : '';
+}
+
+/** The scheduler's event: the interval, and the part when the interval's checks are split. */
+function healthRunInput(run: HealthRun): Record<string, unknown> {
+  return { source: 'schedule', every: run.every, ...(run.parts > 1 ? { part: run.part, parts: run.parts } : {}) };
 }

@@ -21,6 +21,8 @@ export interface CollectHealthOptions {
   readonly targets?: readonly string[];
   /** Only checks scheduled at this interval ("5m" also matches "300s"). */
   readonly every?: string;
+  /** One part of those checks: the i-th (in config order) with i % parts === part (lib/health/health-plan.ts healthRuns). */
+  readonly part?: { readonly part: number; readonly parts: number };
   readonly secrets: SecretResolver;
   /** Probes in flight at once; default 64. */
   readonly concurrency?: number;
@@ -54,7 +56,11 @@ export async function collectHealthFindings(config: Config, options: CollectHeal
 function healthJobs(config: Config, options: CollectHealthOptions): ConfiguredCheck[] {
   const selected = selectTargets(config, options.targets);
   const everyMs = options.every === undefined ? undefined : durationMs(options.every);
-  return configuredChecks(config, selected).filter((c) => everyMs === undefined || durationMs(c.kind.plan(c.check).every) === everyMs);
+  const scheduled = configuredChecks(config, selected).filter(
+    (c) => everyMs === undefined || durationMs(c.kind.plan(c.check).every) === everyMs,
+  );
+  const part = options.part;
+  return part ? scheduled.filter((_, i) => i % part.parts === part.part) : scheduled;
 }
 
 async function probe(job: ConfiguredCheck, options: CollectHealthOptions): Promise<Finding> {

@@ -14,6 +14,8 @@ export interface HealthRunOptions {
   readonly targets?: readonly string[];
   /** Only the checks scheduled at this interval (the scheduler's event carries it). */
   readonly every?: string;
+  /** One part of that interval's checks, when the stack splits them (the scheduler's event carries it). */
+  readonly part?: { readonly part: number; readonly parts: number };
   readonly secrets: SecretResolver;
 }
 
@@ -35,8 +37,11 @@ export async function runHealthJob(config: Config, options: HealthRunOptions, co
   const targets = selectedTargets(config, options.targets);
   const now = context.now ?? (() => new Date());
   return runJob('health', context, async () => [
-    ...(await collectHealthFindings(config, { targets, every: options.every, secrets: options.secrets })),
-    ...(checksBackupFreshness(config, options.every) ? await checkBackupFreshness(config, context.store, now(), targets) : []),
+    ...(await collectHealthFindings(config, { targets, every: options.every, part: options.part, secrets: options.secrets })),
+    // The first part only: every part checking freshness would count each backup's age several times a run.
+    ...(checksBackupFreshness(config, options.every) && !options.part?.part
+      ? await checkBackupFreshness(config, context.store, now(), targets)
+      : []),
   ]);
 }
 
@@ -49,7 +54,8 @@ export function createHandler(rawConfig: unknown) {
     // Loaded on the first invocation: the CLI's local runs import this module and need none of the AWS clients.
     aws ??= (await import('../core/run/aws-context.js')).awsContext(config, 'health');
     const { context, secrets, logger } = aws;
-    const report = await runHealthJob(config, { targets: request.targets, every: request.every, secrets }, context);
+    const part = request.parts === undefined ? undefined : { part: request.part ?? 0, parts: request.parts };
+    const report = await runHealthJob(config, { targets: request.targets, every: request.every, part, secrets }, context);
     logger.info('health run finished', { findings: report.findings.length, notifications: report.notifications.length });
     return report;
   };

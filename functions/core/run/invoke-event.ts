@@ -9,13 +9,21 @@ import { JOBS } from '../jobs.js';
  * What a function accepts: the scheduler's event (`source: "schedule"` plus what the schedule
  * selects) or a console test event such as `{ "targets": ["mycats"] }`.
  */
-export const invokeEventSchema = z.strictObject({
-  source: z.enum(['schedule', 'console', 'cli']).optional(),
-  job: z.enum(JOBS).optional(),
-  targets: z.array(z.string()).min(1, 'give at least one target, or leave "targets" out for all').optional(),
-  every: z.string().regex(DURATION_PATTERN, 'invalid duration').optional(),
-  database: z.string().optional(),
-});
+export const invokeEventSchema = z
+  .strictObject({
+    source: z.enum(['schedule', 'console', 'cli']).optional(),
+    job: z.enum(JOBS).optional(),
+    targets: z.array(z.string()).min(1, 'give at least one target, or leave "targets" out for all').optional(),
+    every: z.string().regex(DURATION_PATTERN, 'invalid duration').optional(),
+    /** One part of an interval's checks (lib/health/health-plan.ts healthRuns): checks i with i % parts === part. */
+    part: z.number().int().min(0).optional(),
+    parts: z.number().int().min(1).max(1000).optional(),
+    database: z.string().optional(),
+  })
+  .refine((e) => (e.part === undefined) === (e.parts === undefined) && (e.part ?? 0) < (e.parts ?? 1), {
+    message: 'give "part" and "parts" together, part below parts',
+    path: ['part'],
+  });
 
 export type InvokeEvent = z.output<typeof invokeEventSchema>;
 

@@ -198,3 +198,24 @@ describe('collectHealthFindings', () => {
     await expect(collectHealthFindings(config, { secrets: noSecrets, concurrency: 0 })).rejects.toThrow(/concurrency/);
   });
 });
+
+describe('collectHealthFindings in parts', () => {
+  it('probes each check of the interval in exactly one part', async () => {
+    const port = await freePort(); // nothing listens: each probe fails at once, which is all this needs
+    const config = validateConfig({
+      targets: {
+        a: { health: Array.from({ length: 7 }, (_, i) => ({ name: `c${i}`, url: `http://127.0.0.1:${port}/${i}`, every: '1m' })) },
+        b: { health: [{ name: 'slow', url: `http://127.0.0.1:${port}/s`, every: '5m' }] },
+      },
+    });
+    const parts = await Promise.all(
+      [0, 1, 2].map((part) => collectHealthFindings(config, { every: '1m', part: { part, parts: 3 }, secrets: noSecrets })),
+    );
+    expect(parts.map((p) => p.map((f) => f.check))).toEqual([
+      ['c0', 'c3', 'c6'],
+      ['c1', 'c4'],
+      ['c2', 'c5'],
+    ]);
+    expect(parts.flat().every((f) => f.severity === 'critical')).toBe(true);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../functions/core/errors.js';
-import { healthIntervals, healthTimeoutSeconds } from '../../../lib/health/health-plan.js';
+import { healthIntervals, healthRuns, healthTimeoutSeconds } from '../../../lib/health/health-plan.js';
 import { config } from '../support/cdk-app.js';
 
 let n = 0;
@@ -48,5 +48,26 @@ describe('healthTimeoutSeconds', () => {
     expect(healthTimeoutSeconds(config({ targets: { a: { health: many } } }))).toBe(110);
     // The longest timeout config allows (15m, on a check run hourly) still fits Lambda's 15 minutes.
     expect(healthTimeoutSeconds(config({ targets: { a: { health: [http('1h', '15m')] } } }))).toBe(900);
+  });
+});
+
+describe('healthRuns: an interval whose checks cannot finish within it runs in parts', () => {
+  it('keeps one run per interval while it fits', () => {
+    const c = config({ targets: { a: { health: [http('1m'), http('5m'), http('1m')] } } });
+    expect(healthRuns(c)).toEqual([
+      { every: '1m', part: 0, parts: 1 },
+      { every: '5m', part: 0, parts: 1 },
+    ]);
+  });
+
+  it('splits 1,000 checks a minute with a 10 s timeout into the fewest parts that fit the minute', () => {
+    const targets = Object.fromEntries(
+      Array.from({ length: 100 }, (_, t) => [`t${t}`, { health: Array.from({ length: 10 }, () => http('1m', '10s')) }]),
+    );
+    const c = config({ targets });
+    const runs = healthRuns(c);
+    // 16 batches of 64 at 10 s are 190 s with headroom; 6 parts of at most 167 checks are 3 batches, 60 s.
+    expect(runs).toEqual(Array.from({ length: 6 }, (_, part) => ({ every: '1m', part, parts: 6 })));
+    expect(healthTimeoutSeconds(c)).toBe(60);
   });
 });

@@ -44,3 +44,13 @@ describe('parseInvokeEvent', () => {
     ).toBe(true);
   });
 });
+
+describe('parseInvokeEvent: parts of an interval', () => {
+  const c = validateConfig({ targets: { mycats: { health: [{ url: 'https://mycats.example.com/' }] } } });
+  it('takes a part with its count, and refuses one without the other or a part past the count, naming the field', () => {
+    expect(parseInvokeEvent({ source: 'schedule', every: '1m', part: 2, parts: 6 }, c)).toMatchObject({ part: 2, parts: 6 });
+    for (const event of [{ part: 1 }, { parts: 3 }, { part: 3, parts: 3 }]) {
+      expect(() => parseInvokeEvent(event, c)).toThrow(/event\.part: give "part" and "parts" together, part below parts/);
+    }
+  });
+});
