@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { checkNameOf, type PostgresConfig } from '../core/config/schema.js';
-import type { ObjectStore, StreamedObject } from '../core/ports/object-store.js';
+import type { StreamedObject } from '../core/ports/object-store.js';
 import type { SecretResolver } from '../core/ports/secrets.js';
 import { resolvePostgresLogin } from '../core/secrets/postgres-login.js';
 import { redact } from '../core/redact.js';
@@ -16,6 +16,7 @@ import { spawnPgDump } from './pg-dump.js';
 import { openSourceSession, tableName, type SourceSession } from './pg-source.js';
 import { pgToolInfo, versionMismatch } from './pg-tools.js';
 import { verifyStoredArchive, type VerifiedBy } from './verify.js';
+import { deleteQuietly, messageOf, writeManifest } from './write-manifest.js';
 
 export interface PostgresBackupRequest extends BackupRunOptions {
   /** The Lambda function's timeout, when running in one: the size limit is measured against it (default 15 minutes). */
@@ -32,13 +33,6 @@ class StageError extends Error {
   ) {
     super(message);
   }
-}
-
-function messageOf(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length) return error.errors.map(messageOf).join('; ');
-  const e = error as Error & { code?: string };
-  const text = e?.message || e?.name || e?.code || String(error);
-  return e?.code && !text.includes(e.code) ? `${text} (${e.code})` : text;
 }
 
 /**
@@ -209,29 +203,12 @@ export async function backupPostgres(request: PostgresBackupRequest): Promise<Ba
       verification: verify ? 'passed' : 'skipped',
       ...(verifiedBy ? { verifiedBy } : {}),
     };
-    try {
-      await store.put(keys.manifestKey, `${JSON.stringify(manifest, null, 2)}\n`, { contentType: 'application/json' });
-    } catch (error) {
-      const leftover = await deleteQuietly(store, keys.archiveKey);
-      return fail('manifest', `cannot write the manifest ${keys.manifestKey}, archive deleted: ${messageOf(error)}`, {
-        archiveKey: keys.archiveKey,
-        leftover,
-      });
-    }
+    const unwritten = await writeManifest(store, keys, manifest);
+    if (unwritten) return fail('manifest', unwritten.reason, { archiveKey: keys.archiveKey, leftover: unwritten.leftover });
     return { ok: true, target, database, manifest, manifestKey: keys.manifestKey };
   } catch (error) {
     await session?.close();
     if (error instanceof StageError) return fail(error.stage, error.message, { archiveKey: keys.archiveKey });
     return fail('dump', messageOf(error), { archiveKey: keys.archiveKey });
-  }
-}
-
-/** Deletes a rejected archive; returns its key when that failed too, so the finding says so. */
-export async function deleteQuietly(store: ObjectStore, key: string): Promise<string | undefined> {
-  try {
-    await store.delete(key);
-    return undefined;
-  } catch {
-    return key;
   }
 }

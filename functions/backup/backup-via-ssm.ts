@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { ServersConfig } from '../core/config/schema.js';
 import { redact } from '../core/redact.js';
-import { deleteQuietly } from './backup-postgres.js';
 import type { BackedUpEntry } from './entries.js';
 import { newestManifest } from './freshness.js';
 import { backupKeys, type ArchiveFormat } from './layout.js';
@@ -13,6 +12,7 @@ import type { HostResult, RemoteExecution } from '../remote/port.js';
 import { HOST_BACKUP_SCRIPT, RESULT_MARK } from './ssm/host-backup-script.js';
 import type { PartUploads } from './ssm/part-uploads.js';
 import { verifyStoredArchive, type VerifiedBy } from './verify.js';
+import { deleteQuietly, writeManifest } from './write-manifest.js';
 
 const MiB = 1024 * 1024;
 /** Presigned URLs handed over per run; SSM keeps parameters small, so parts grow instead. */
@@ -227,11 +227,7 @@ export async function backupViaSsm(request: SsmBackupRequest): Promise<BackupOut
     verification: verify ? 'passed' : 'skipped',
     ...(verifiedBy ? { verifiedBy } : {}),
   };
-  try {
-    await store.put(keys.manifestKey, `${JSON.stringify(manifest, null, 2)}\n`, { contentType: 'application/json' });
-  } catch (error) {
-    const leftover = await deleteQuietly(store, keys.archiveKey);
-    return fail('manifest', `cannot write the manifest ${keys.manifestKey}, archive deleted: ${(error as Error).message}`, { leftover });
-  }
+  const unwritten = await writeManifest(store, keys, manifest);
+  if (unwritten) return fail('manifest', unwritten.reason, { leftover: unwritten.leftover });
   return { ok: true, target, database, manifest, manifestKey: keys.manifestKey };
 }
