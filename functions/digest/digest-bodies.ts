@@ -1,6 +1,7 @@
 import { durationMs } from '../core/config/duration.js';
 import { respondWithin } from '../core/alerts/evaluate.js';
 import { publishedBytes, snsMessageOf } from '../core/alerts/bodies/index.js';
+import { chatbotCard } from '../core/alerts/bodies/chatbot.js';
 import type { AlertEntry } from '../core/alerts/state.js';
 import { SNS_MESSAGE_LIMIT, truncateChars, truncateUtf8 } from '../core/alerts/text.js';
 import {
@@ -135,45 +136,33 @@ function documentOf(input: DigestBodyInput, config: DigestConfig, maxBytes: numb
 
 function chatbotOf(document: DigestDocument, config: DigestConfig): ChatbotEvent {
   const w = WORDS[config.language];
-  const lines = [document.open.length ? w.open(document.counts.open) : w.none];
-  let length = lines[0]!.length;
-  let shown = 0;
-  for (const o of document.open) {
-    const line =
-      `• [${o.severity.toUpperCase()}] \`${o.key}\`: ` + `${truncateChars(o.summary, 200, '…')}${o.breached ? ` (${w.breached})` : ''}`;
-    if (length + line.length + 1 + w.more(document.counts.open).length + 1 > DESCRIPTION_MAX_CHARS) break;
-    lines.push(line);
-    length += line.length + 1;
-    shown++;
-  }
-  if (shown < document.counts.open) lines.push(w.more(document.counts.open - shown));
-  return {
-    version: '1.0',
-    source: 'custom',
+  return chatbotCard({
     id: document.id,
-    content: {
-      textType: 'client-markdown',
-      title: w.title(document.localDate),
-      description: truncateChars(lines.join('\n'), DESCRIPTION_MAX_CHARS, '…'),
-      ...(document.dashboard ? { nextSteps: [w.dashboard(document.dashboard)] } : {}),
-      keywords: ['DIGEST', document.localDate],
+    title: w.title(document.localDate),
+    header: [document.open.length ? w.open(document.counts.open) : w.none],
+    lines: document.open.map(
+      (o) => `• [${o.severity.toUpperCase()}] \`${o.key}\`: ${truncateChars(o.summary, 200, '…')}${o.breached ? ` (${w.breached})` : ''}`,
+    ),
+    // The document may hold fewer open alerts than there are (it is cut to fit SNS's limit).
+    total: document.counts.open,
+    more: w.more,
+    descriptionChars: DESCRIPTION_MAX_CHARS,
+    nextSteps: document.dashboard ? [w.dashboard(document.dashboard)] : [],
+    keywords: ['DIGEST', document.localDate],
+    summary: document.subject,
+    eventType: 'ops-autopilot-digest',
+    dashboard: document.dashboard,
+    context: {
+      schema: document.schema,
+      version: String(document.version),
+      localDate: document.localDate,
+      notOk: String(document.counts.notOk),
+      open: String(document.counts.open),
+      breached: String(document.counts.breached),
+      dashboard: document.dashboard ?? '',
     },
-    metadata: {
-      summary: document.subject,
-      eventType: 'ops-autopilot-digest',
-      relatedResources: document.dashboard ? [document.dashboard] : [],
-      additionalContext: {
-        schema: document.schema,
-        version: String(document.version),
-        localDate: document.localDate,
-        notOk: String(document.counts.notOk),
-        open: String(document.counts.open),
-        breached: String(document.counts.breached),
-        dashboard: document.dashboard ?? '',
-        document: JSON.stringify(document),
-      },
-    },
-  };
+    document,
+  });
 }
 
 /** The digest's body for each SNS protocol, the whole message under SNS's limit. */

@@ -38,60 +38,109 @@ export function chatbotEvent(
   const w = WORDS[config.language];
   const { heading, respond } = headingOf(planned, config);
   const icon = document.needsAction ? ICON[planned.severity] : ICON.resolved;
-  const lines = [respond, ''];
-  let length = lines.join('\n').length;
   const items = orderedItems(planned);
+  const targets = [...new Set(items.map((item) => item.target))];
+  return chatbotCard({
+    id: document.id,
+    title: `${icon} ${heading}`,
+    header: [respond, ''],
+    lines: items.map((item) => {
+      const details = itemDetails(item, planned, config);
+      return (
+        `• \`${item.key}\` (${item.kind}) ${item.severity.toUpperCase()}: ${oneLine(item.summary, limits.summaryChars)}` +
+        (details.length ? ` (${details.join(t.listJoin)})` : '')
+      );
+    }),
+    more: w.more,
+    descriptionChars: limits.descriptionChars,
+    nextSteps: [
+      ...(document.needsAction ? [respond] : []),
+      ...(document.dashboard ? [w.dashboard(document.dashboard)] : []),
+      // Past a few targets the re-check command runs them all.
+      ...(document.needsAction
+        ? [w.recheck(planned.job, targets.length <= 3 ? targets.map((name) => `--target ${name}`).join(' ') : '')]
+        : []),
+    ],
+    keywords: [planned.severity.toUpperCase(), planned.job, ...targets],
+    summary: document.subject,
+    eventType: 'ops-autopilot-alert',
+    dashboard: document.dashboard,
+    context: {
+      schema: document.schema,
+      version: String(document.version),
+      job: document.job,
+      severity: document.severity,
+      at: document.at,
+      states: [...new Set(document.alerts.map((a) => a.state))].join(','),
+      targets: targets.join(','),
+      respondWithin: document.respondWithin ?? '',
+      dashboard: document.dashboard ?? '',
+    },
+    document,
+  });
+}
+
+/** What one Chatbot card shows; `chatbotCard` fits it into the custom-notification envelope. */
+export interface ChatbotCardInput {
+  readonly id: string;
+  /** Cut at 250 characters. */
+  readonly title: string;
+  /** Lines above the list, always shown. */
+  readonly header: readonly string[];
+  /** The list, in order; as many as fit in `descriptionChars` are shown. */
+  readonly lines: readonly string[];
+  /** How many lines there are in all, when `lines` holds only the first of them. @default lines.length */
+  readonly total?: number;
+  /** The line that counts what did not fit. */
+  readonly more: (hidden: number) => string;
+  readonly descriptionChars: number;
+  readonly nextSteps: readonly string[];
+  /** The first six are kept. */
+  readonly keywords: readonly string[];
+  readonly summary: string;
+  readonly eventType: string;
+  readonly dashboard?: string | null;
+  /** Plain string fields for chat-side filters (Chatbot allows only strings in additionalContext). */
+  readonly context: Readonly<Record<string, string>>;
+  /** The machine document, carried whole as JSON text in `additionalContext.document`. */
+  readonly document: unknown;
+}
+
+/**
+ * The AWS Chatbot custom-notification envelope (version 1.0, source "custom"), shared by the
+ * alert and digest bodies: the list is cut where the description would pass its limit, leaving
+ * room for the line that counts the rest, and the whole machine document rides in metadata.
+ */
+export function chatbotCard(input: ChatbotCardInput): ChatbotEvent {
+  const total = input.total ?? input.lines.length;
+  const lines = [...input.header];
+  let length = lines.join('\n').length;
   let shown = 0;
-  for (const item of items) {
-    const details = itemDetails(item, planned, config);
-    const line =
-      `• \`${item.key}\` (${item.kind}) ${item.severity.toUpperCase()}: ${oneLine(item.summary, limits.summaryChars)}` +
-      (details.length ? ` (${details.join(t.listJoin)})` : '');
-    const reserve = shown + 1 < items.length ? w.more(items.length).length + 1 : 0;
-    if (length + line.length + 1 + reserve > limits.descriptionChars) break;
+  for (const line of input.lines) {
+    const reserve = shown + 1 < total ? input.more(total).length + 1 : 0;
+    if (length + line.length + 1 + reserve > input.descriptionChars) break;
     lines.push(line);
     length += line.length + 1;
     shown++;
   }
-  if (shown < items.length) lines.push(w.more(items.length - shown));
-
-  const targets = [...new Set(items.map((item) => item.target))];
-  const nextSteps = [
-    ...(document.needsAction ? [respond] : []),
-    ...(document.dashboard ? [w.dashboard(document.dashboard)] : []),
-    // Past a few targets the re-check command runs them all.
-    ...(document.needsAction
-      ? [w.recheck(planned.job, targets.length <= 3 ? targets.map((name) => `--target ${name}`).join(' ') : '')]
-      : []),
-  ];
+  if (shown < total) lines.push(input.more(total - shown));
   return {
     version: '1.0',
     source: 'custom',
-    id: document.id,
+    id: input.id,
     content: {
       textType: 'client-markdown',
-      title: truncateChars(`${icon} ${heading}`, TITLE_MAX_CHARS, '…'),
-      description: truncateChars(lines.join('\n'), limits.descriptionChars, '…'),
-      ...(nextSteps.length ? { nextSteps } : {}),
-      keywords: [planned.severity.toUpperCase(), planned.job, ...targets].slice(0, MAX_KEYWORDS),
+      title: truncateChars(input.title, TITLE_MAX_CHARS, '…'),
+      description: truncateChars(lines.join('\n'), input.descriptionChars, '…'),
+      ...(input.nextSteps.length ? { nextSteps: [...input.nextSteps] } : {}),
+      keywords: input.keywords.slice(0, MAX_KEYWORDS),
     },
     metadata: {
-      summary: document.subject,
-      eventType: 'ops-autopilot-alert',
-      relatedResources: document.dashboard ? [document.dashboard] : [],
-      additionalContext: {
-        schema: document.schema,
-        version: String(document.version),
-        job: document.job,
-        severity: document.severity,
-        at: document.at,
-        states: [...new Set(document.alerts.map((a) => a.state))].join(','),
-        targets: targets.join(','),
-        respondWithin: document.respondWithin ?? '',
-        dashboard: document.dashboard ?? '',
-        // The same fields machine subscribers get, as the JSON text of the alert document.
-        document: JSON.stringify(document),
-      },
+      summary: input.summary,
+      eventType: input.eventType,
+      relatedResources: input.dashboard ? [input.dashboard] : [],
+      // The same fields machine subscribers get, as the JSON text of the document.
+      additionalContext: { ...input.context, document: JSON.stringify(input.document) },
     },
   };
 }
