@@ -20,7 +20,7 @@ import { JobSchedule, schedulerRole, type JobScheduleTimingProps } from './sched
 import { ScheduleStacks } from './scheduler/schedule-stacks.js';
 import { AlertTopics } from './sns/alert-topics.js';
 import { ChatChannels } from './chat/chat-channels.js';
-import { dashboardConsoleUrl } from './monitoring/dashboard-link.js';
+import { operationsScreenUrl } from './monitoring/dashboard-link.js';
 import { ServerChecks } from './ssm/index.js';
 import { BackupJob } from './backup/backup-job.js';
 import { FargateBackup } from './backup/fargate-backup.js';
@@ -127,7 +127,12 @@ export class OpsAutopilotStack extends Stack {
     );
     // A failed health run is not replayed: the next scheduled run probes afresh, and an event older
     // than the tightest interval would report on a past minute. (Lambda's default: 2 retries over 6 h.)
-    this.healthFunction.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: asyncEventAge(intervals) });
+    // A run that failed, or that throttling kept waiting past that age, lands in the dead-letter queue (its alarm pages).
+    this.healthFunction.configureAsyncInvoke({
+      retryAttempts: 0,
+      maxEventAge: asyncEventAge(intervals),
+      onFailure: new SqsDestination(this.deadLetterQueue),
+    });
 
     this.healthSchedules = healthRuns(health.outside).map((run) =>
       this.scheduleJob(this.healthFunction, `HealthEvery${run.every}${partSuffix(run)}`, {
@@ -144,6 +149,12 @@ export class OpsAutopilotStack extends Stack {
       this.bucket.grantManifestRead(fn);
       this.topics.grantPublish(fn);
       grantSecretReads(fn, secretReadsOf(Object.values(vpcConfig.targets).flatMap((t) => t.postgres ?? [])));
+      // The same async policy as the health function above (Lambda's default would replay a failed run for 6 hours).
+      fn.configureAsyncInvoke({
+        retryAttempts: 0,
+        maxEventAge: asyncEventAge(healthIntervals(vpcConfig)),
+        onFailure: new SqsDestination(this.deadLetterQueue),
+      });
       const schedules = healthRuns(vpcConfig).map((run) =>
         this.scheduleJob(fn, `VpcHealthEvery${run.every}${partSuffix(run)}`, {
           when: run.every,
@@ -259,7 +270,7 @@ export class OpsAutopilotStack extends Stack {
     return {
       [ENV.bucket]: this.bucket.bucket.bucketName,
       [ENV.topicArns]: this.toJsonString(this.topics.topicArns),
-      [ENV.dashboardUrl]: dashboardConsoleUrl(this),
+      [ENV.dashboardUrl]: operationsScreenUrl(this, this.config.dashboard),
     };
   }
 

@@ -53,7 +53,7 @@ export const ENV = {
   ssmOutputPrefix: 'AUTOPILOT_SSM_OUTPUT_PREFIX',
   /** The host-backup document's name, when any database is backed up through SSM. */
   backupDocument: 'AUTOPILOT_BACKUP_DOCUMENT',
-  /** The CloudWatch dashboard's console URL, linked from alert bodies (every function). */
+  /** The operations screen's console URL (the dashboard, else the saved queries), linked from alert bodies (every function). */
   dashboardUrl: 'AUTOPILOT_DASHBOARD_URL',
 } as const;
 
@@ -74,7 +74,10 @@ export const DEFAULT_STACK_NAME = 'OpsAutopilot';
 
 export const OUTPUTS = {
   bucketName: 'BucketName',
+  /** Only when the config sets `dashboard: true`. */
   dashboardUrl: 'DashboardUrl',
+  /** Logs Insights, where the screen's saved queries are. */
+  queriesUrl: 'QueriesUrl',
 } as const;
 
 function capitalised(word: string): string {

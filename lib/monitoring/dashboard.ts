@@ -1,14 +1,12 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cw from 'aws-cdk-lib/aws-cloudwatch';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Config } from '../../functions/core/config/schema.js';
 import type { Severity } from '../../functions/core/domain/severity.js';
-import { FINDING_LOG } from '../../functions/core/observability/finding-log.js';
 import { defaultDashboardName } from './dashboard-link.js';
-import { groupByFunction, type FunctionGroup, type WatchedFunction } from './watched-function.js';
+import { SCREEN_QUERIES, type ScreenQueryTitle } from './screen-queries.js';
+import { groupByFunction, logGroupOf, type FunctionGroup, type WatchedFunction } from './watched-function.js';
 
 const FULL_WIDTH = 24;
 const GRAPH_HEIGHT = 6;
@@ -36,44 +34,6 @@ export interface OperationsDashboardProps {
 function text(markdown: string, height = 1): cw.TextWidget {
   return new cw.TextWidget({ markdown, width: FULL_WIDTH, height, background: cw.TextWidgetBackground.TRANSPARENT });
 }
-
-/** Logs Insights over the finding lines of the runs (functions/core/observability/finding-log.ts). */
-const findings = (...steps: string[]): string[] => [`filter message = "${FINDING_LOG.message}"`, ...steps];
-
-/**
- * The Logs Insights queries of the dashboard, by widget title: each reads the one JSON line a
- * deployed run writes per finding, so the screen needs no custom metric, and a fleet of 500
- * targets is the same handful of tables as five.
- */
-export const DASHBOARD_QUERIES = {
-  'Every check now: the latest finding of each, worst first': findings(
-    'stats latest(rank) as worst, latest(severity) as severity, latest(summary) as summary, max(@timestamp) as seen by target, check, kind',
-    'sort worst desc, target asc, check asc',
-    'limit 1000',
-  ),
-  'Not ok over time: findings per severity': findings('filter rank > 0', 'stats count(*) as findings by bin(1h), severity'),
-  'Response time per check (ms)': findings(
-    'filter ispresent(responseTimeMs)',
-    'stats avg(responseTimeMs) as mean, pct(responseTimeMs, 95) as p95, max(responseTimeMs) as max, latest(severity) as severity by ' +
-      'target, check, kind',
-    'sort p95 desc',
-    'limit 1000',
-  ),
-  'Backups: newest size, duration and time per database': findings(
-    'filter kind = "backup" and ispresent(sizeBytes)',
-    'stats latest(sizeBytes) as bytes, latest(durationMs) as ms, max(@timestamp) as newest, count(*) as backups by target, database',
-    'sort newest asc',
-    'limit 1000',
-  ),
-  'Disk use per server and mount (%)': findings(
-    'filter ispresent(usedPercent)',
-    'stats latest(usedPercent) as used, max(usedPercent) as peak, latest(severity) as severity by target, check',
-    'sort used desc',
-    'limit 1000',
-  ),
-} as const;
-
-export type DashboardQueryTitle = keyof typeof DASHBOARD_QUERIES;
 
 /**
  * The suite on one screen: the watcher alarms; every check's state, the not-ok findings over
@@ -104,7 +64,7 @@ export class OperationsDashboard extends Construct {
     if (props.alarms?.length) {
       this.dashboard.addWidgets(
         new cw.AlarmStatusWidget({
-          title: 'Watching the watchers: job failures, throttles, missed schedules, dead letters',
+          title: 'Watching the watchers: job failures, missed schedules, dead letters',
           alarms: [...props.alarms],
           width: FULL_WIDTH,
           height: Math.min(8, 2 + Math.ceil(props.alarms.length / 6)),
@@ -112,8 +72,8 @@ export class OperationsDashboard extends Construct {
         }),
       );
     }
-    const query = (title: DashboardQueryTitle, width: number, view = cw.LogQueryVisualizationType.TABLE, height = TABLE_HEIGHT) =>
-      new cw.LogQueryWidget({ title, logGroupNames, queryLines: [...DASHBOARD_QUERIES[title]], view, width, height });
+    const query = (title: ScreenQueryTitle, width: number, view = cw.LogQueryVisualizationType.TABLE, height = TABLE_HEIGHT) =>
+      new cw.LogQueryWidget({ title, logGroupNames, queryLines: [...SCREEN_QUERIES[title]], view, width, height });
     this.dashboard.addWidgets(query('Every check now: the latest finding of each, worst first', FULL_WIDTH, undefined, 10));
     this.dashboard.addWidgets(
       query('Not ok over time: findings per severity', 12, cw.LogQueryVisualizationType.STACKEDAREA, GRAPH_HEIGHT + 2),
@@ -155,10 +115,4 @@ export class OperationsDashboard extends Construct {
       ),
     ];
   }
-}
-
-/** The function's own log group: the one its construct gave it, else Lambda's default name. */
-function logGroupOf(scope: Construct, group: FunctionGroup): logs.ILogGroup {
-  if (group.fn instanceof lambda.Function) return group.fn.logGroup;
-  return logs.LogGroup.fromLogGroupName(scope, `${group.name}Logs`, `/aws/lambda/${group.fn.functionName}`);
 }

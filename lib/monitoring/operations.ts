@@ -4,8 +4,10 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Config } from '../../functions/core/config/schema.js';
 import { ConsoleTestEvents, type ConsoleTestEventFunction } from '../console/test-events.js';
+import { OUTPUTS } from '../../functions/core/layout.js';
 import { OperationsDashboard } from './dashboard.js';
-import { dashboardConsoleUrl } from './dashboard-link.js';
+import { dashboardConsoleUrl, savedQueriesConsoleUrl, savedQueriesFolder } from './dashboard-link.js';
+import { SavedQueries } from './saved-queries.js';
 import type { WatchedFunction } from './watched-function.js';
 import { Watchers } from './watchers.js';
 
@@ -37,10 +39,13 @@ export const TEST_EVENT_REGISTRY_CHOICES: ReadonlyArray<NonNullable<OperationsOp
   'none',
 ];
 
-/** Alarms, dashboard and console test events of the suite, under one construct. */
+/** Alarms, the screen (saved queries, and the dashboard when asked for) and console test events of the suite, under one construct. */
 export class Operations extends Construct {
   readonly watchers: Watchers;
-  readonly dashboard: OperationsDashboard;
+  /** The operations screen's Logs Insights queries, saved: always made, since they cost nothing. */
+  readonly queries: SavedQueries;
+  /** Only with `dashboard: true` in the config ($3 a month at list price). */
+  readonly dashboard?: OperationsDashboard;
   readonly testEvents?: ConsoleTestEvents;
 
   constructor(host: OperationsHost, id: string, options: OperationsOptions) {
@@ -50,12 +55,15 @@ export class Operations extends Construct {
       deadLetterQueues: options.queues,
       topic: host.topics.topics.critical,
     });
-    this.dashboard = new OperationsDashboard(this, 'Dashboard', {
-      config: host.config,
-      functions: options.functions,
-      alarms: this.watchers.alarms,
-      deadLetterQueues: options.queues,
-    });
+    this.queries = new SavedQueries(this, 'Queries', { functions: options.functions, folder: savedQueriesFolder(this) });
+    if (host.config.dashboard) {
+      this.dashboard = new OperationsDashboard(this, 'Dashboard', {
+        config: host.config,
+        functions: options.functions,
+        alarms: this.watchers.alarms,
+        deadLetterQueues: options.queues,
+      });
+    }
     const registry = options.testEventRegistry ?? 'existing';
     if (!TEST_EVENT_REGISTRY_CHOICES.includes(registry)) {
       throw new Error(`testEventRegistry: "${String(registry)}" is not one of ${TEST_EVENT_REGISTRY_CHOICES.join(', ')}`);
@@ -65,18 +73,24 @@ export class Operations extends Construct {
     }
   }
 
-  /** The dashboard in the CloudWatch console. */
-  get dashboardUrl(): string {
-    return dashboardConsoleUrl(this, this.dashboard.dashboard.dashboardName);
+  /** The dashboard in the CloudWatch console, when there is one. */
+  get dashboardUrl(): string | undefined {
+    return this.dashboard && dashboardConsoleUrl(this, this.dashboard.dashboard.dashboardName);
   }
 }
 
 /**
  * The one line the stack calls: `addOperations(this, { functions: [...], queues: [this.deadLetterQueue] })`.
- * Adds the `Operations` construct and the stack output `DashboardUrl`.
+ * Adds the `Operations` construct and the stack outputs `QueriesUrl` and, with a dashboard, `DashboardUrl`.
  */
 export function addOperations(host: OperationsHost, options: OperationsOptions): Operations {
   const operations = new Operations(host, 'Operations', options);
-  new CfnOutput(host, 'DashboardUrl', { value: operations.dashboardUrl, description: 'The ops-autopilot CloudWatch dashboard' });
+  new CfnOutput(host, OUTPUTS.queriesUrl, {
+    value: savedQueriesConsoleUrl(host),
+    description: `The ops-autopilot saved Logs Insights queries (folder ${savedQueriesFolder(host)})`,
+  });
+  if (operations.dashboardUrl) {
+    new CfnOutput(host, OUTPUTS.dashboardUrl, { value: operations.dashboardUrl, description: 'The ops-autopilot CloudWatch dashboard' });
+  }
   return operations;
 }

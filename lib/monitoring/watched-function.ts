@@ -1,4 +1,6 @@
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
 import type { Job } from '../../functions/core/domain/report.js';
 
 /** A schedule that invokes a function: a `JobSchedule` fits, or anything with its expression. */
@@ -57,4 +59,10 @@ function checkNames(names: readonly string[]): void {
 
 export function pascal(text: string): string {
   return text.replace(/(^|[-_ ])([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
+}
+
+/** The function's own log group: the one its construct gave it, else Lambda's default name. */
+export function logGroupOf(scope: Construct, group: Pick<FunctionGroup, 'name' | 'fn'>): logs.ILogGroup {
+  if (group.fn instanceof lambda.Function) return group.fn.logGroup;
+  return logs.LogGroup.fromLogGroupName(scope, `${group.name}Logs`, `/aws/lambda/${group.fn.functionName}`);
 }

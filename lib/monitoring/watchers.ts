@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { missingInvocationsWindow, scheduleIntervalSeconds, spanText, type MissingInvocationsWindow } from './invocation-window.js';
 import { groupByFunction, pascal, type FunctionGroup, type WatchedFunction } from './watched-function.js';
 
-/** Errors and throttles are counted over this period; one in a period pages. */
+/** Errors are counted over this period; one in a period pages. */
 export const FAILURE_PERIOD = Duration.minutes(5);
 
 export interface WatchersProps {
@@ -24,7 +24,6 @@ export interface WatchersProps {
 
 export interface FunctionAlarms {
   readonly errors: cw.Alarm;
-  readonly throttles: cw.Alarm;
   /** Absent for a function without a schedule, or whose schedules run too rarely for an alarm to span. */
   readonly notInvoked?: cw.Alarm;
   /** How `notInvoked` watches, when present. */
@@ -33,8 +32,14 @@ export interface FunctionAlarms {
 
 /**
  * Watching the watchers: CloudWatch alarms that page the critical topic (and tell it when they
- * recover) when a job function fails or is throttled, when its schedules stopped invoking it,
- * and when a scheduled run landed in a dead-letter queue.
+ * recover) when a job function fails, when its schedules stopped invoking it, and when a run
+ * landed in a dead-letter queue.
+ *
+ * There is no throttles alarm: Lambda retries a throttled asynchronous invocation until the
+ * function's maximum event age, and every job function sends an invocation it gives up on to the
+ * dead-letter queue, whose alarm pages. A throttle that only delayed a run lost nothing, and a
+ * run it lost pages once; an alarm per function for it would cost $0.10 a month each and page
+ * for delays.
  */
 export class Watchers extends Construct {
   readonly functionAlarms: Readonly<Record<string, FunctionAlarms>>;
@@ -66,16 +71,9 @@ export class Watchers extends Construct {
         `The ops-autopilot ${job} job failed: its function threw, timed out or ran out of memory at least once in 5 minutes, ` +
           `so some of its checks may not have run. The error is in the function's CloudWatch log group.`,
       );
-      const throttles = this.atLeastOnce(
-        `${pascal(name)}Throttles`,
-        `${name}-throttles`,
-        fn.metricThrottles({ period: FAILURE_PERIOD, statistic: cw.Stats.SUM }),
-        `Lambda refused to run the ops-autopilot ${job} job (throttled) at least once in 5 minutes: the account's or the ` +
-          `function's concurrency limit is reached, so runs were delayed or dropped.`,
-      );
-      all.push(errors, throttles);
+      all.push(errors);
 
-      let alarms: FunctionAlarms = { errors, throttles };
+      let alarms: FunctionAlarms = { errors };
       const schedules = watched.schedules;
       if (schedules.length) {
         const intervals = schedules.map((s) => s.intervalSeconds ?? scheduleIntervalSeconds(s.expression));

@@ -139,6 +139,8 @@ export interface CostEstimate {
   readonly restOfSuite: number;
   /** Probes plus the rest of the suite. */
   readonly total: ColumnTotals;
+  /** The S3 storage of the kept backups: it grows with the data, not with the suite, so it is also shown apart. */
+  readonly storedBackups: number;
   /** What the always-free allowances would take off `total`. */
   readonly freeTier: ColumnTotals;
   readonly totalAfterFreeTier: ColumnTotals;
@@ -346,6 +348,7 @@ export function estimateMonthlyCost(inputs: CostInputs): CostEstimate {
   const sms = inputs.topics.reduce((sum, t) => sum + t.publishesPerMonth * t.smsSubscribers, 0);
   const b = inputs.backups;
   const backupGbMonth = b.retentionDays.reduce((sum, days) => sum + b.sizeGb * b.backupsPerDay * days, 0);
+  const storedBackups = backupGbMonth * p.s3StandardGbMonth;
   const retention = [...new Set(b.retentionDays)].join('/');
   const suiteStateGb = suite.stateVersionBytes / BYTES_PER_GB;
   const obs = inputs.observability;
@@ -379,7 +382,7 @@ export function estimateMonthlyCost(inputs: CostInputs): CostEstimate {
       group: 'suite',
       component: 'S3 backup storage',
       ops: {
-        usd: backupGbMonth * p.s3StandardGbMonth,
+        usd: storedBackups,
         detail:
           `${b.retentionDays.length} databases x ${n(b.sizeGb, 2)} GB x ${b.backupsPerDay}/day x ${retention} days = ` +
           `${n(backupGbMonth)} GB-month`,
@@ -436,14 +439,14 @@ export function estimateMonthlyCost(inputs: CostInputs): CostEstimate {
     },
     {
       group: 'suite',
-      component: "Dashboard (Logs Insights over the runs' log lines)",
+      component: "The screen: saved Logs Insights queries over the runs' log lines (a dashboard only with `dashboard: true`)",
       ops: {
         usd:
           obs.dashboards * p.cloudwatchDashboardMonth +
           obs.customMetrics * p.cloudwatchMetricMonth +
           dashboardScanGb * p.logsInsightsPerGbScanned,
         detail:
-          `${obs.dashboards} dashboard, ${obs.customMetrics} custom metrics, ` +
+          `${obs.dashboards} dashboard${obs.dashboards === 1 ? '' : 's'}, ${obs.customMetrics} custom metrics, ` +
           `${n(obs.dashboardViewsPerMonth ?? 0)} looks x ${obs.dashboardQueries ?? 0} queries = ${n(dashboardScanGb, 2)} GB scanned`,
       },
       synthetics: null,
@@ -519,6 +522,7 @@ export function estimateMonthlyCost(inputs: CostInputs): CostEstimate {
     probes,
     restOfSuite,
     total,
+    storedBackups,
     freeTier,
     totalAfterFreeTier,
     usage: {

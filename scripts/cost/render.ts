@@ -45,6 +45,12 @@ export function renderMarkdown(estimate: CostEstimate, inputs: CostInputs, notes
     `**${usd(estimate.total.route53)}**`,
   );
   row(
+    "Of which the suite itself: everything but the stored backups' bytes",
+    usd(estimate.total.ops - estimate.storedBackups),
+    usd(estimate.total.synthetics - estimate.storedBackups),
+    usd(estimate.total.route53 - estimate.storedBackups),
+  );
+  row(
     'Always-free allowances would take off',
     usd(-estimate.freeTier.ops),
     usd(-estimate.freeTier.synthetics),

@@ -6,9 +6,9 @@ import type { HealthMeasurement } from './measure.js';
 import type { RunSample } from './measure-worker.js';
 import { FREE_TIER, PRICES, type FreeTier, type Prices } from './prices.js';
 import type { StackSettings } from './stack-settings.js';
-import { DASHBOARD_QUERIES } from '../../lib/monitoring/dashboard.js';
+import { SCREEN_QUERIES } from '../../lib/monitoring/screen-queries.js';
 
-const DASHBOARD_QUERY_COUNT = Object.keys(DASHBOARD_QUERIES).length;
+const DASHBOARD_QUERY_COUNT = Object.keys(SCREEN_QUERIES).length;
 
 /** Lambda gives a function one full vCPU at 1,769 MB and a proportional share below that. */
 export const FULL_VCPU_MB = 1769;
@@ -50,7 +50,7 @@ export interface Assumptions {
   readonly canaryArtifactBytesPerRun: number;
   readonly canaryArtifactRetentionDays: number;
   readonly canaryLogBytesPerRun: number;
-  /** Times a month someone opens the dashboard (each look runs its Logs Insights queries). */
+  /** Times a month someone looks at the screen (each look runs its Logs Insights queries, saved or on the dashboard). */
   readonly dashboardViewsPerMonth: number;
 }
 
@@ -142,11 +142,11 @@ function describeCounts(checks: ReadonlyArray<{ label: string }>): string {
 }
 
 /**
- * Alarms "watching the watchers" (issue 5) needs: errors and throttles per function, one
- * missing-invocations alarm per schedule, one on the dead-letter queue.
+ * Alarms "watching the watchers" needs: errors per function, one missing-invocations alarm per
+ * scheduled function, one on the dead-letter queue (throttled runs Lambda gives up on land there).
  */
-export function plannedAlarms(functions: number, schedules: number): number {
-  return 2 * functions + schedules + 1;
+export function plannedAlarms(functions: number): number {
+  return 2 * functions + 1;
 }
 
 export interface WorkloadSources {
@@ -308,11 +308,11 @@ export function buildCostInputs(sources: WorkloadSources): { inputs: CostInputs;
   });
   const publishes = topics.reduce((s, t) => s + t.publishesPerMonth, 0);
 
-  // ---- observability: the stack's when it has them, else what issue 5 plans
+  // ---- observability: the stack's when it has them, else what the watchers plan
   const functionCount = 1 + (dbs.length ? 1 : 0) + 3;
-  const scheduleCount = w.intervals.length + dbs.length + 3;
-  const alarms = stack && stack.alarms > 0 ? stack.alarms : plannedAlarms(functionCount, scheduleCount);
-  const dashboards = stack && stack.dashboards > 0 ? stack.dashboards : 1;
+  const alarms = stack && stack.alarms > 0 ? stack.alarms : plannedAlarms(functionCount);
+  // The dashboard is opt-in (`dashboard: true`); the saved queries that stand in for it cost nothing.
+  const dashboards = stack ? stack.dashboards : config.dashboard ? 1 : 0;
 
   // ---- the comparisons
   const canaries: Canary[] = checks.map((c) => ({
@@ -342,7 +342,8 @@ export function buildCostInputs(sources: WorkloadSources): { inputs: CostInputs;
       `${config.schedules.digest}`,
     `subscribers: ` +
       `${topics.map((t) => `${t.topic} ${t.emailSubscribers} e-mail${t.smsSubscribers ? ` + ${t.smsSubscribers} SMS` : ''}`).join(', ')}`,
-    'no custom metrics: the dashboard reads the one log line a run writes per finding (Logs Insights), the watchers alarm on Lambda and ' +
+    'no custom metrics: the screen (saved queries, and the dashboard if asked for) reads the one log line a run writes per finding ' +
+      '(Logs Insights), the watchers alarm on Lambda and ' +
       'SQS metrics',
   );
   if (stack) {
@@ -376,10 +377,13 @@ export function buildCostInputs(sources: WorkloadSources): { inputs: CostInputs;
       `30 digests: ${publishes} publishes; KMS: one request per publish (an upper bound, SNS reuses data keys)`,
     stack && stack.alarms > 0
       ? `alarms: the stack's ${stack.alarms}`
-      : `alarms (not in the stack yet): ${alarms} = errors + throttles for ${functionCount} functions, missing invocations for ` +
-          `${scheduleCount} schedules, 1 dead-letter queue`,
-    stack && stack.dashboards > 0 ? `dashboards: the stack's ${stack.dashboards}` : 'dashboards (not in the stack yet): 1',
-    `dashboard looks: ${a.dashboardViewsPerMonth} a month, each running its ${DASHBOARD_QUERY_COUNT} Logs Insights queries over a day of ` +
+      : `alarms (not in the stack yet): ${alarms} = errors and missing invocations for ${functionCount} functions, ` +
+          '1 dead-letter queue',
+    stack
+      ? `dashboards: the stack's ${stack.dashboards}` +
+          (stack.dashboards ? '' : ' (the config leaves `dashboard` off; the saved queries cost nothing)')
+      : `dashboards (not in the stack yet): ${dashboards}`,
+    `screen looks: ${a.dashboardViewsPerMonth} a month, each running its ${DASHBOARD_QUERY_COUNT} Logs Insights queries over a day of ` +
       `every job's logs`,
     `S3 server access log: ${a.accessLogBytesPerRequest} B per request, kept ${a.accessLogRetentionDays} days`,
     `Synthetics: one canary per check at the check's interval (PostgreSQL ones need a custom script with a database driver and, for ` +

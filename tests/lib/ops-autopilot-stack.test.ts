@@ -333,6 +333,13 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
           Resource: `arn:aws:kms:${REGION}:${ACCOUNT}:key/*`,
           Condition: { StringEquals: { 'kms:ViaService': `ssm.${REGION}.amazonaws.com` } },
         },
+        // Lambda sends a run it gives up on (failed, or throttled past its event age) to the dead-letter queue as the function
+        // (SqsDestination's grant).
+        {
+          Effect: 'Allow',
+          Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
+          Resource: arnOf(idOf('AWS::SQS::Queue', 'ScheduleDeadLetters')),
+        },
       ]);
     });
 
@@ -361,13 +368,13 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
         'BackupFunctionName',
         'BucketName',
         'CriticalTopicArn',
-        'DashboardUrl',
         'DigestTopicArn',
         'DigestFunctionName',
         'HealthFunctionName',
         'HighTopicArn',
         'LowTopicArn',
         'MediumTopicArn',
+        'QueriesUrl',
       ].sort(),
     );
     expect(artifactOutputs().HealthFunctionName.Value).toEqual({ Ref: idOf('AWS::Lambda::Function', 'HealthFunction') });
@@ -447,6 +454,7 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
         Qualifier: '$LATEST',
         MaximumRetryAttempts: 0,
         MaximumEventAgeInSeconds: 60,
+        DestinationConfig: { OnFailure: { Destination: dlq } },
       });
       for (const fn of ['DigestFunction', 'BackupFunction']) {
         expect(configOf(fn).DestinationConfig, fn).toEqual({ OnFailure: { Destination: dlq } });

@@ -199,6 +199,7 @@ describe('estimateMonthlyCost', () => {
       20 * PRICES.cloudwatchMetricMonth +
       PRICES.cloudwatchDashboardMonth;
     expect(estimate.usage.backupGbMonth).toBe(74);
+    expect(estimate.storedBackups).toBeCloseTo(storage, 10);
     expect(estimate.restOfSuite).toBeCloseTo(rest, 10);
     expect(estimate.total.ops).toBeCloseTo(estimate.probes.ops + rest, 10);
     expect(estimate.total.synthetics).toBeCloseTo(estimate.probes.synthetics + rest, 10);

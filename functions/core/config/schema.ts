@@ -146,6 +146,11 @@ export const configSchema = z
       .default({ consecutiveFailures: 2, flapThreshold: 4, flapWindow: 10 }),
     /** The VPC that private databases live in; the functions that talk to them run in it. */
     network: networkSchema.optional(),
+    /**
+     * A CloudWatch dashboard besides the saved Logs Insights queries, which the stack always makes and which show the same
+     * tables. Off by default: a dashboard is $3 a month at list price (free within an account's three always-free ones).
+     */
+    dashboard: z.boolean().default(false),
     silences: z.array(silenceSchema).default([]),
     schedules: z
       .strictObject({

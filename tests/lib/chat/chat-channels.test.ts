@@ -116,19 +116,16 @@ describe('subscribers.chat in the stack', () => {
     template.resourceCountIs('AWS::SNS::Subscription', 1); // the e-mail one: Chatbot subscribes itself
   });
 
-  it('gives every job function the dashboard link its alert bodies carry, the same URL as the DashboardUrl output', () => {
-    const [[dashboardId, dashboard]] = ofType('AWS::CloudWatch::Dashboard') as [[string, Resource]];
-    const url = `https://${REGION}.console.aws.amazon.com/cloudwatch/home?region=${REGION}#dashboards/dashboard/`;
-    expect(dashboard.Properties.DashboardName).toBe('OpsAutopilot-ap-northeast-1');
-    // The output names the dashboard resource; the functions get the same name, resolved.
-    expect((template.toJSON().Outputs as Record<string, { Value: unknown }>).DashboardUrl!.Value).toEqual({
-      'Fn::Join': ['', [url, { Ref: dashboardId }]],
-    });
+  it('gives every job function the screen link its alert bodies carry: the saved queries, as the QueriesUrl output (no dashboard)', () => {
+    expect(ofType('AWS::CloudWatch::Dashboard')).toEqual([]);
+    expect(ofType('AWS::Logs::QueryDefinition').length).toBeGreaterThan(0);
+    const url = `https://${REGION}.console.aws.amazon.com/cloudwatch/home?region=${REGION}#logsV2:logs-insights`;
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(outputs.QueriesUrl!.Value).toBe(url);
+    expect(outputs.DashboardUrl).toBeUndefined();
     const functions = ofType('AWS::Lambda::Function').filter(([id]) => /^(Health|Digest)Function/.test(id));
     expect(functions).toHaveLength(2);
-    for (const [, fn] of functions) {
-      expect(fn.Properties.Environment.Variables.AUTOPILOT_DASHBOARD_URL).toBe(`${url}${dashboard.Properties.DashboardName}`);
-    }
+    for (const [, fn] of functions) expect(fn.Properties.Environment.Variables.AUTOPILOT_DASHBOARD_URL).toBe(url);
   });
 
   it('cdk-nag: no unacknowledged finding', () => {

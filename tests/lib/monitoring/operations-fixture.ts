@@ -19,6 +19,7 @@ export const REGION = 'ap-northeast-1';
  */
 export const FIXTURE_CONFIG: Config = validConfig({
   timezone: 'Asia/Tokyo',
+  dashboard: true,
   targets: {
     mycats: {
       description: 'My Cats (Node + Prisma)',

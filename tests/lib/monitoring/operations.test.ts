@@ -9,9 +9,9 @@ import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addOperations, type Operations, type OperationsHost } from '../../../lib/monitoring/operations.js';
 import type { OpsAutopilotStack } from '../../../lib/ops-autopilot-stack.js';
-import { testApp } from '../support/cdk-app.js';
-import { OperationsTestStack, renderCfn } from './operations-fixture.js';
-import { DASHBOARD_QUERIES } from '../../../lib/monitoring/dashboard.js';
+import { config as validConfig, testApp } from '../support/cdk-app.js';
+import { FIXTURE_CONFIG, OperationsTestStack, renderCfn } from './operations-fixture.js';
+import { SCREEN_QUERIES } from '../../../lib/monitoring/screen-queries.js';
 import { FINDING_LOG, findingLogRecords } from '../../../functions/core/observability/finding-log.js';
 
 type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string[]; DeletionPolicy?: string };
@@ -77,59 +77,48 @@ describe('addOperations on a stack with four job functions, a dead-letter queue 
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
   describe('watchers', () => {
-    it(
-      'makes errors, throttles and not-invoked alarms per function (the server-check function once for both jobs) and one per ' +
-        'dead-letter queue',
-      () => {
-        const names = Object.values(resources)
-          .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
-          .map((r) => r.Properties.AlarmName)
-          .sort();
-        expect(names).toEqual(
-          [
-            'Ops-health-errors',
-            'Ops-health-throttles',
-            'Ops-health-not-invoked',
-            'Ops-backup-errors',
-            'Ops-backup-throttles',
-            'Ops-backup-not-invoked',
-            'Ops-server-checks-errors',
-            'Ops-server-checks-throttles',
-            'Ops-server-checks-not-invoked',
-            'Ops-digest-errors',
-            'Ops-digest-throttles',
-            'Ops-digest-not-invoked',
-            'Ops-dead-letters',
-          ].sort(),
-        );
-        expect(operations.watchers.alarms).toHaveLength(13);
-      },
-    );
+    it('makes errors and not-invoked alarms per function (the server-check function once for both jobs), one per dead-letter queue', () => {
+      const names = Object.values(resources)
+        .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
+        .map((r) => r.Properties.AlarmName)
+        .sort();
+      expect(names).toEqual(
+        [
+          'Ops-health-errors',
+          'Ops-health-not-invoked',
+          'Ops-backup-errors',
+          'Ops-backup-not-invoked',
+          'Ops-server-checks-errors',
+          'Ops-server-checks-not-invoked',
+          'Ops-digest-errors',
+          'Ops-digest-not-invoked',
+          'Ops-dead-letters',
+        ].sort(),
+      );
+      expect(operations.watchers.alarms).toHaveLength(9);
+      // Throttled runs are not paged per function: Lambda retries them, and one it gives up on is a dead letter.
+      expect(names.filter((n) => n.includes('throttles'))).toEqual([]);
+    });
 
-    it('pages on one error or one throttle in 5 minutes, missing data not breaching, to the critical topic and back', () => {
+    it('pages on one error in 5 minutes, missing data not breaching, to the critical topic and back', () => {
       const fns = { health: stack.fns.health, backup: stack.fns.backup, 'server-checks': stack.fns.serverChecks, digest: stack.fns.digest };
       for (const [name, fn] of Object.entries(fns)) {
-        for (const [suffix, metric] of [
-          ['errors', 'Errors'],
-          ['throttles', 'Throttles'],
-        ] as const) {
-          expect(alarmNamed(`Ops-${name}-${suffix}`).Properties).toEqual({
-            AlarmName: `Ops-${name}-${suffix}`,
-            AlarmDescription: expect.stringMatching(/ops-autopilot/),
-            ActionsEnabled: true,
-            AlarmActions: [criticalRef()],
-            OKActions: [criticalRef()],
-            Namespace: 'AWS/Lambda',
-            MetricName: metric,
-            Dimensions: [{ Name: 'FunctionName', Value: fnRef(fn) }],
-            Statistic: 'Sum',
-            Period: 300,
-            EvaluationPeriods: 1,
-            Threshold: 1,
-            ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-            TreatMissingData: 'notBreaching',
-          });
-        }
+        expect(alarmNamed(`Ops-${name}-errors`).Properties).toEqual({
+          AlarmName: `Ops-${name}-errors`,
+          AlarmDescription: expect.stringMatching(/ops-autopilot/),
+          ActionsEnabled: true,
+          AlarmActions: [criticalRef()],
+          OKActions: [criticalRef()],
+          Namespace: 'AWS/Lambda',
+          MetricName: 'Errors',
+          Dimensions: [{ Name: 'FunctionName', Value: fnRef(fn) }],
+          Statistic: 'Sum',
+          Period: 300,
+          EvaluationPeriods: 1,
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          TreatMissingData: 'notBreaching',
+        });
       }
     });
 
@@ -207,7 +196,7 @@ describe('addOperations on a stack with four job functions, a dead-letter queue 
       const dashboard = Object.entries(resources).find(([, r]) => r.Type === 'AWS::CloudWatch::Dashboard')!;
       expect(dashboard[1].Properties.DashboardName).toBe('Ops-ap-northeast-1');
       const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
-      expect(Object.keys(outputs)).toEqual(['DashboardUrl']);
+      expect(Object.keys(outputs)).toEqual(['QueriesUrl', 'DashboardUrl']);
       expect(renderCfn(outputs.DashboardUrl!.Value)).toBe(
         `https://ap-northeast-1.console.aws.amazon.com/cloudwatch/home?region=ap-northeast-1#dashboards/dashboard/\${${dashboard[0]}}`,
       );
@@ -230,7 +219,7 @@ describe('addOperations on a stack with four job functions, a dead-letter queue 
 
     it('shows every check, the not-ok findings, response times, backups and disk use as Logs Insights tables over the job logs', () => {
       const queries = widgets.filter((w) => w.type === 'log');
-      expect(queries.map((w) => w.properties.title)).toEqual(Object.keys(DASHBOARD_QUERIES));
+      expect(queries.map((w) => w.properties.title)).toEqual(Object.keys(SCREEN_QUERIES));
       // Each reads the finding lines of every job function's own log group, by the message the functions write.
       const logGroups = [stack.fns.health, stack.fns.backup, stack.fns.serverChecks, stack.fns.digest].map(
         (fn) => `SOURCE '\${${stack.getLogicalId(fn.logGroup.node.defaultChild as CfnElement)}}'`,
@@ -253,7 +242,7 @@ describe('addOperations on a stack with four job functions, a dead-letter queue 
         { target: 't', check: 'h/disk:/', kind: 'disk', severity: 'ok', summary: 's', observed: { usedPercent: 1 } },
       ]);
       const written = new Set(line.flatMap((r) => Object.keys(r)));
-      const read = Object.values(DASHBOARD_QUERIES)
+      const read = Object.values(SCREEN_QUERIES)
         .flat()
         .flatMap((step) =>
           [...step.matchAll(/\b(?:(?:latest|max|avg|pct|ispresent)\(|(?:by|sort) )\s*([a-zA-Z][a-zA-Z0-9]*)/g)].map((m) => m[1]!),
@@ -285,6 +274,26 @@ describe('addOperations on a stack with four job functions, a dead-letter queue 
     it('uses no custom metric: only Lambda and SQS metrics', () => {
       const namespaces = widgets.flatMap((w) => (w.type === 'metric' ? lines(w).map(([ns]) => ns) : []));
       expect([...new Set(namespaces)].sort()).toEqual(['AWS/Lambda', 'AWS/SQS']);
+    });
+  });
+
+  describe('saved queries', () => {
+    it('saves every screen query in the stack folder, over every job function log group, with the dashboard widgets own text', () => {
+      const definitions = Object.values(resources).filter((r) => r.Type === 'AWS::Logs::QueryDefinition');
+      const titles = Object.keys(SCREEN_QUERIES);
+      expect(definitions.map((d) => d.Properties.Name)).toEqual(titles.map((t, i) => `Ops/${i + 1}. ${t}`));
+      const logGroups = [stack.fns.health, stack.fns.backup, stack.fns.serverChecks, stack.fns.digest].map((fn) => ({
+        Ref: stack.getLogicalId(fn.logGroup.node.defaultChild as CfnElement),
+      }));
+      for (const [i, d] of definitions.entries()) {
+        expect(d.Properties.LogGroupNames).toEqual(logGroups);
+        expect(d.Properties.QueryString).toBe(Object.values(SCREEN_QUERIES)[i]!.join('\n| '));
+        // The widget with the same title runs the same query.
+        expect(widgetTitled(titles[i]!).properties.query).toContain(Object.values(SCREEN_QUERIES)[i]!.join('\n| '));
+      }
+      template.hasOutput('QueriesUrl', {
+        Value: 'https://ap-northeast-1.console.aws.amazon.com/cloudwatch/home?region=ap-northeast-1#logsV2:logs-insights',
+      });
     });
   });
 
@@ -326,8 +335,25 @@ describe('addOperations and the real stack', () => {
   });
 });
 
+describe('addOperations without `dashboard: true` (the default)', () => {
+  it('makes the saved queries and the alarms but no dashboard, and no DashboardUrl output', () => {
+    const { dashboard: _, ...rest } = FIXTURE_CONFIG;
+    const config = validConfig(rest);
+    expect(config.dashboard).toBe(false);
+    const stack = new OperationsTestStack(testApp({ cfnValidation: false }), 'Plain', { config });
+    const operations = addOperations(stack, { functions: stack.functions, queues: [stack.deadLetterQueue], testEventRegistry: 'none' });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    template.resourceCountIs('AWS::Logs::QueryDefinition', Object.keys(SCREEN_QUERIES).length);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
+    expect(operations.dashboard).toBeUndefined();
+    expect(operations.dashboardUrl).toBeUndefined();
+    expect(Object.keys(template.findOutputs('*')).sort()).toEqual(['QueriesUrl']);
+  });
+});
+
 describe('Watchers for a schedule whose interval cannot be told', () => {
-  it('makes no not-invoked alarm, says why at synth, and still watches errors and throttles', () => {
+  it('makes no not-invoked alarm, says why at synth, and still watches errors', () => {
     const stack = new OperationsTestStack(testApp({ cfnValidation: false }), 'Weekly');
     const weekly = stack.fn('WeeklyFunction');
     const operations = addOperations(stack, {
@@ -340,13 +366,7 @@ describe('Watchers for a schedule whose interval cannot be told', () => {
     });
     const template = Template.fromStack(stack);
     const names = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((r) => r.Properties.AlarmName);
-    expect(names.sort()).toEqual([
-      'Weekly-backup-errors',
-      'Weekly-backup-not-invoked',
-      'Weekly-backup-throttles',
-      'Weekly-security-errors',
-      'Weekly-security-throttles',
-    ]);
+    expect(names.sort()).toEqual(['Weekly-backup-errors', 'Weekly-backup-not-invoked', 'Weekly-security-errors']);
     // A weekday cron with its interval given: 3 days + 1 h in one-hour periods.
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'Weekly-backup-not-invoked',

@@ -67,13 +67,16 @@ describe('renderMarkdown', () => {
     const notes = { measured: ['m-note'], fromConfig: ['c-note'], fromStack: ['s-note'], assumed: ['a-note'] };
     const text = renderMarkdown(estimate, inputs, notes, PRICES);
     const tableRows = text.split('\n').filter((l) => l.startsWith('| '));
-    // header + 2 section rows + cost rows + probes subtotal + suite subtotal + total + free tier + after free tier
-    expect(tableRows).toHaveLength(1 + 2 + estimate.rows.length + 5);
+    // header + 2 section rows + cost rows + probes subtotal + suite subtotal + total + without stored backups + free tier + after it
+    expect(tableRows).toHaveLength(1 + 2 + estimate.rows.length + 6);
     for (const r of estimate.rows) expect(text).toContain(`| ${r.component.replace(/\|/g, '\\|')} |`);
     const totalRow = tableRows.find((l) => l.startsWith('| **Total, list prices**'))!;
     expect(totalRow).toContain(usd(estimate.total.ops));
     expect(totalRow).toContain(usd(estimate.total.synthetics));
     expect(totalRow).toContain(usd(estimate.total.route53));
+    const suiteRow = tableRows.find((l) => l.startsWith("| Of which the suite itself: everything but the stored backups' bytes"))!;
+    expect(suiteRow).toContain(usd(estimate.total.ops - estimate.storedBackups));
+    expect(estimate.storedBackups).toBeGreaterThan(0);
     for (const note of ['m-note', 'c-note', 's-note', 'a-note']) expect(text).toContain(`  - ${note}`);
     expect(text).toContain('2026-11');
   });

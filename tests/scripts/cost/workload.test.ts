@@ -13,7 +13,7 @@ import {
   lambdaDurationMs,
   plannedAlarms,
 } from '../../../scripts/cost/workload.js';
-import { DASHBOARD_QUERIES } from '../../../lib/monitoring/dashboard.js';
+import { SCREEN_QUERIES } from '../../../lib/monitoring/screen-queries.js';
 
 const sample = (wallMs: number, cpuMs: number, puts = 1, findingLogBytes = 1000): RunSample => ({
   wallMs,
@@ -96,7 +96,7 @@ describe('buildCostInputs on the example config', () => {
     expect(inputs.observability).toMatchObject({
       customMetrics: 0,
       dashboardViewsPerMonth: DEFAULT_ASSUMPTIONS.dashboardViewsPerMonth,
-      dashboardQueries: Object.keys(DASHBOARD_QUERIES).length,
+      dashboardQueries: Object.keys(SCREEN_QUERIES).length,
     });
     expect(notes.fromConfig.join('\n')).toContain('no custom metrics');
   });
@@ -138,11 +138,8 @@ describe('buildCostInputs on the example config', () => {
     const health = measurement([{ every: '1m', checks: 5, samples: [sample(100, 10)] }]);
     expect(buildCostInputs({ config, health, stack: stack({ alarms: 17 }) }).inputs.observability.alarms).toBe(17);
     const planned = buildCostInputs({ config, health, stack: stack() }).inputs.observability.alarms;
-    const databases = Object.values(config.targets)
-      .flatMap((t) => [...(t.postgres ?? []), ...(t.sqlite ?? [])])
-      .filter((d) => d.backup).length;
-    const schedules = 1 + databases + 3; // the one measured health interval, one per database, disk + security + digest
-    expect(planned).toBe(plannedAlarms(5, schedules));
-    expect(plannedAlarms(5, schedules)).toBe(2 * 5 + schedules + 1);
+    // health, backup, disk, security, digest: errors and not-invoked each, plus the dead-letter queue
+    expect(planned).toBe(plannedAlarms(5));
+    expect(plannedAlarms(5)).toBe(11);
   });
 });
