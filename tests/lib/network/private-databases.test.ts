@@ -94,6 +94,20 @@ describe('a stack for private databases (network, secret, iamAuth, private CA)',
     expect(resources[fnId('HealthFunction')]!.Properties.VpcConfig).toBeUndefined();
   });
 
+  it('gives the VPC health function the health async policy: no replay, and a run Lambda gives up on goes to the dead letters', () => {
+    const configs = byType('AWS::Lambda::EventInvokeConfig').map(([, r]) => r.Properties);
+    const functions = byType('AWS::Lambda::Function').map(([id]) => id);
+    expect(configs.map((c) => c.FunctionName.Ref).sort()).toEqual(functions.sort());
+    const dlq = byType('AWS::SQS::Queue').find(([id]) => id.startsWith('ScheduleDeadLetters'))![0];
+    for (const fn of ['HealthFunction', 'VpcHealthFunction']) {
+      const config = configs.find((c) => c.FunctionName.Ref === fnId(fn))!;
+      expect(config, fn).toMatchObject({
+        MaximumRetryAttempts: 0,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [dlq, 'Arn'] } } },
+      });
+    }
+  });
+
   it('splits the checks: the outside health config has the HTTP check and the public database, the VPC one the private databases', () => {
     const entries = join(dirs.entriesDir);
     const outside = JSON.parse(readFileSync(join(entries, 'health.config.json'), 'utf8'));
