@@ -150,7 +150,7 @@ export async function processFindings(input: ProcessFindingsInput): Promise<Proc
   const runId = randomUUID();
   const warnings: string[] = [];
   const render = (entry: OutboxEntry): Notification => {
-    if (entry.stateLost) return renderStateLost(entry.stateLost, config, Object.keys(config.targets));
+    if (entry.stateLost) return renderStateLost(entry.stateLost, config, Object.keys(config.targets), { dashboard: readDashboardUrl() });
     const channel = byName.get(entry.channel)!;
     if (channel.render) return channel.render(entry.planned!, config);
     return renderNotification(entry.planned!, config, { dashboard: readDashboardUrl() });

@@ -7,6 +7,7 @@ import { LocalObjectStore } from '../../../../functions/core/adapters/local-obje
 import { S3ObjectStore } from '../../../../functions/core/adapters/s3-object-store.js';
 import { processFindings } from '../../../../functions/core/alerts/process-findings.js';
 import { parseAlertState } from '../../../../functions/core/alerts/state.js';
+import { alertDocumentSchema } from '../../../../functions/core/domain/alert-document.js';
 import type { Notification } from '../../../../functions/core/domain/report.js';
 import type { Notifier } from '../../../../functions/core/ports/notifier.js';
 import type { ObjectStore } from '../../../../functions/core/ports/object-store.js';
@@ -55,6 +56,8 @@ function expectRecovered(result: Awaited<ReturnType<typeof openDamageAndPass>>):
 function expectLost(result: Awaited<ReturnType<typeof openDamageAndPass>>): void {
   expect(result.passing.warnings).toEqual([expect.stringMatching(/nothing recoverable .*: started empty, critical notice sent$/)]);
   expect(result.passing.sent.map((n) => [n.topic, n.subject])).toEqual([['critical', '[CRITICAL] alert state lost: health job']]);
+  // Published with a body per protocol (an SMS line, the alert document), not one long text to every subscriber.
+  expect(alertDocumentSchema.parse(result.passing.sent[0]!.bodies?.json).alerts.map((a) => a.check)).toEqual(['state:health']);
   expect(result.passing.sent[0]!.message).toContain('will not get a RESOLVED notice');
 }
 
