@@ -4,10 +4,10 @@ import type { StreamedObject } from '../core/ports/object-store.js';
 import type { SecretResolver } from '../core/ports/secrets.js';
 import { resolvePostgresLogin } from '../core/secrets/postgres-login.js';
 import { redact } from '../core/redact.js';
-import { describeExit, succeeded } from './child-process.js';
+import { describeExit, succeeded, type ExitStatus } from './child-process.js';
 import { parseArchiveHeader, type ArchiveHeader } from './archive-header.js';
 import { compressionLabel, pgDumpCompressArg, resolveCompression } from './compression.js';
-import { DigestStream } from './digest-stream.js';
+import { DumpOutput } from './dump-output.js';
 import { LAMBDA_MAX_TIMEOUT_MS, lambdaLimitBytes } from './lambda-budget.js';
 import { backupKeys } from './layout.js';
 import { MANIFEST_VERSION, type BackupManifest } from './manifest.js';
@@ -95,11 +95,20 @@ export async function backupPostgres(request: PostgresBackupRequest): Promise<Ba
 
     // Measured on the monotonic clock: how long pg_dump itself ran, whatever `now` says.
     const dumpStarted = performance.now();
+    // pg_dump writes into a socket read straight into the upload's part buffers (DumpOutput); the
+    // output ends only once pg_dump exited 0.
+    let exited: Promise<ExitStatus> | undefined;
+    const { output, childEnd } = await DumpOutput.open(async () => {
+      const status = await exited!;
+      if (!succeeded(status)) throw new Error(describeExit('pg_dump', status, dump.stderr.toString()));
+    });
     const dump = spawnPgDump(pgDump, db, password, {
       snapshot: session.snapshot,
       env,
       compress: pgDumpCompressArg(compression, pgDump.version.major),
+      stdout: childEnd,
     });
+    exited = dump.exited;
     let dumpMs = 0;
     void dump.exited.then(() => (dumpMs = Math.round(performance.now() - dumpStarted)));
     let stoppedByUs = false;
@@ -108,26 +117,18 @@ export async function backupPostgres(request: PostgresBackupRequest): Promise<Ba
       dump.terminate();
     };
     signal?.addEventListener('abort', stop, { once: true });
-    const digest = new DigestStream(async () => {
-      const status = await dump.exited;
-      if (!succeeded(status)) throw new Error(describeExit('pg_dump', status, dump.stderr.toString()));
-    });
-    dump.child.stdout!.on('error', (error) => digest.destroy(error));
-    dump.child.stdout!.pipe(digest);
     let uploaded: StreamedObject;
     try {
-      uploaded = await store.putStream(keys.archiveKey, digest, { contentType: 'application/vnd.postgresql.custom-dump', signal });
+      uploaded = await store.putStream(keys.archiveKey, output, { contentType: 'application/vnd.postgresql.custom-dump', signal });
     } catch (error) {
       stop();
-      // Nobody reads the pipe any more: drop it, or 'close' waits for a drain that never comes.
-      dump.child.stdout!.unpipe(digest);
-      dump.child.stdout!.destroy();
-      digest.destroy();
+      // Nobody reads the socket any more: close it, so pg_dump's next write fails instead of blocking.
+      output.destroy();
       const status = await dump.exited;
       if (signal?.aborted) {
         throw new StageError(
           'dump',
-          `stopped: the run ran out of time after ${now().getTime() - startedAt.getTime()} ms (${digest.size} bytes dumped)`,
+          `stopped: the run ran out of time after ${now().getTime() - startedAt.getTime()} ms (${output.size} bytes dumped)`,
         );
       }
       // pg_dump's own failure is the cause, unless it died of the SIGTERM sent above (it says
@@ -137,21 +138,21 @@ export async function backupPostgres(request: PostgresBackupRequest): Promise<Ba
       if (status.spawnError || (!succeeded(status) && !ourDoing)) {
         throw new StageError('dump', describeExit('pg_dump', status, stderr));
       }
-      throw new StageError('upload', `upload to ${store.location} failed after ${digest.size} bytes: ${messageOf(error)}`);
+      throw new StageError('upload', `upload to ${store.location} failed after ${output.size} bytes: ${messageOf(error)}`);
     } finally {
       signal?.removeEventListener('abort', stop);
       await session.close();
     }
-    if (uploaded.size !== digest.size) {
+    if (uploaded.size !== output.size) {
       await store.delete(keys.archiveKey).catch(() => undefined);
-      throw new StageError('upload', `the store took ${uploaded.size} bytes of the ${digest.size} pg_dump wrote`);
+      throw new StageError('upload', `the store took ${uploaded.size} bytes of the ${output.size} pg_dump wrote`);
     }
 
     const verifyStarted = now();
     let verifiedBy: VerifiedBy | undefined;
     if (verify) {
       try {
-        const expected = { size: digest.size, sha256: digest.sha256, tables: session.tables, storeChecked: uploaded.storeChecked };
+        const expected = { size: output.size, sha256: output.sha256, tables: session.tables, storeChecked: uploaded.storeChecked };
         ({ verifiedBy } = await verifyStoredArchive(store, keys.archiveKey, 'pg_dump-custom', expected, pgRestore, {
           signal,
           readBack: verify === 'read-back',
@@ -167,7 +168,7 @@ export async function backupPostgres(request: PostgresBackupRequest): Promise<Ba
 
     let header: ArchiveHeader | undefined;
     try {
-      header = parseArchiveHeader(digest.head);
+      header = parseArchiveHeader(output.head);
     } catch {
       // Verification (pg_restore --list) judges the archive; the header only adds facts.
     }
@@ -183,8 +184,8 @@ export async function backupPostgres(request: PostgresBackupRequest): Promise<Ba
       via: 'lambda',
       format: 'pg_dump-custom',
       key: keys.archiveKey,
-      size: digest.size,
-      sha256: digest.sha256,
+      size: output.size,
+      sha256: output.sha256,
       startedAt: startedAt.toISOString(),
       finishedAt: finishedAt.toISOString(),
       durationMs,

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
 
 export interface ExitStatus {
   readonly code: number | null;
@@ -35,14 +36,24 @@ export interface RunningProcess {
   terminate(graceMs?: number): void;
 }
 
-/** Spawns without a shell: every value goes in as one argv element or an env var. */
+/**
+ * Spawns without a shell: every value goes in as one argv element or an env var. `stdout`: a
+ * socket the child writes to instead of a pipe (DumpOutput's child end); this side's copy of it is
+ * closed once the child has its own, so the reader sees the end when the child exits.
+ */
 export function startProcess(
   command: string,
   args: readonly string[],
   env: NodeJS.ProcessEnv,
   stdin: 'pipe' | 'ignore' = 'ignore',
+  stdout?: Socket,
 ): RunningProcess {
-  const child = spawn(command, args, { env, stdio: [stdin, 'pipe', 'pipe'] });
+  let child: ChildProcess;
+  try {
+    child = spawn(command, args, { env, stdio: [stdin, stdout ?? 'pipe', 'pipe'] });
+  } finally {
+    stdout?.destroy();
+  }
   const stderr = new TailBuffer();
   child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));
   const exited = new Promise<ExitStatus>((resolve) => {

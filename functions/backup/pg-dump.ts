@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { PostgresConfig } from '../core/config/schema.js';
 import { durationMs } from '../core/config/duration.js';
 import { startProcess, type RunningProcess } from './child-process.js';
@@ -33,6 +34,8 @@ export interface PgDumpOptions {
   /** `--compress=...` (pgDumpCompressArg); absent: pg_dump's own default (gzip level 6). */
   readonly compress?: string;
   readonly env?: NodeJS.ProcessEnv;
+  /** Where the archive goes: a socket (DumpOutput's child end) instead of a pipe. */
+  readonly stdout?: Socket;
 }
 
 export function pgDumpArgs(db: PostgresConfig, options: Pick<PgDumpOptions, 'snapshot' | 'lockWaitTimeout' | 'compress'> = {}): string[] {
@@ -76,5 +79,5 @@ export function spawnPgDump(tool: ToolInfo, db: PostgresConfig, password: string
     PGCONNECT_TIMEOUT: String(Math.max(2, Math.ceil(durationMs(db.timeout) / 1000))),
     PGAPPNAME: 'ops-autopilot-backup',
   };
-  return startProcess(tool.path, pgDumpArgs(db, options), pgChildEnv(password, extra, options.env));
+  return startProcess(tool.path, pgDumpArgs(db, options), pgChildEnv(password, extra, options.env), 'ignore', options.stdout);
 }

@@ -29,6 +29,33 @@ export interface StreamedObject {
 }
 
 /**
+ * Where a DirectBody writes: free space in the store's own buffers (an S3 upload's part buffers).
+ * The body reads straight into `space()` and reports what it wrote, so no chunk is allocated or
+ * copied on the way.
+ */
+export interface ByteSink {
+  /** The free space the next bytes go to (never empty), or undefined while every buffer is busy: wait for `ready()`. */
+  space(): Buffer | undefined;
+  /** `n` bytes were written at the start of the last `space()`. */
+  wrote(n: number): void;
+  /** Resolves once `space()` has room again; rejects when the sink failed (the body should stop). */
+  ready(): Promise<void>;
+}
+
+/**
+ * A body that can write straight into a sink (a child's stdout read into the upload's buffers).
+ * It is a Readable too, for stores that have no buffers of their own.
+ */
+export interface DirectBody extends Readable {
+  /** Delivers every byte into `sink`; resolves at the body's end, rejects on its failure. */
+  deliverTo(sink: ByteSink): Promise<void>;
+}
+
+export function isDirectBody(body: Readable): body is DirectBody {
+  return typeof (body as Partial<DirectBody>).deliverTo === 'function';
+}
+
+/**
  * Where state, backups and manifests live: the suite's S3 bucket when deployed,
  * a directory (or an S3-compatible endpoint) in --local runs.
  * Conditional puts throw PreconditionFailedError when the condition does not hold.

@@ -2,13 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createHash } from 'node:crypto';
 import { LocalObjectStore } from '../../../functions/core/adapters/local-object-store.js';
 import { validateConfig } from '../../../functions/core/config/validate.js';
 import { missingTables, parseToc } from '../../../functions/backup/archive-toc.js';
-import { DigestStream } from '../../../functions/backup/digest-stream.js';
 import { checkBackupFreshness } from '../../../functions/backup/freshness.js';
 import { backupKeys, parseBackupKey } from '../../../functions/backup/layout.js';
 import { findingOf } from '../../../functions/backup/outcome.js';
@@ -113,27 +109,7 @@ describe('table of contents', () => {
   });
 });
 
-describe('digest stream', () => {
-  const drain = () => new Writable({ write: (_c, _e, done) => done() });
-
-  it('hashes and counts what passes, in one pass', async () => {
-    const data = Buffer.from('x'.repeat(100_000));
-    const digest = new DigestStream();
-    await pipeline(Readable.from([data.subarray(0, 7), data.subarray(7)]), digest, drain());
-    expect(digest.size).toBe(100_000);
-    expect(digest.sha256).toBe(createHash('sha256').update(data).digest('hex'));
-  });
-
-  it('does not end when the producer failed after writing everything', async () => {
-    const digest = new DigestStream(async () => {
-      throw new Error('pg_dump exited with status 1');
-    });
-    let ended = false;
-    digest.on('end', () => (ended = true));
-    await expect(pipeline(Readable.from([Buffer.from('PGDMP')]), digest, drain())).rejects.toThrow('pg_dump exited with status 1');
-    expect(ended).toBe(false);
-  });
-
+describe('child processes', () => {
   it('keeps the end of a long stderr', () => {
     const tail = new TailBuffer(10);
     tail.push(Buffer.from('0123456789'));

@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createHash, randomBytes } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { multipartUpload } from '../../../../functions/core/adapters/s3-multipart-upload.js';
@@ -37,6 +38,12 @@ async function read(client: S3Client, bucket: string, key: string, range?: strin
 }
 
 const md5 = (data: Buffer) => createHash('md5').update(data).digest();
+/** S3's spelling of a CRC32: big-endian bytes in base64. */
+const crc = (data: Buffer) => {
+  const bytes = Buffer.alloc(4);
+  bytes.writeUInt32BE(crc32(data));
+  return bytes.toString('base64');
+};
 
 describe.each([
   { name: 's3rver', s3LikeCompletion: false },
@@ -158,14 +165,19 @@ describe('multipartUpload calls (mocked S3)', () => {
 
   it('reuses queueSize + 1 part buffers for any number of parts and never has more than queueSize parts in flight', async () => {
     const bodies = new Set<ArrayBufferLike>();
+    const partCrcs: string[] = [];
     let inFlight = 0;
     let maxInFlight = 0;
-    s3.on(UploadPartCommand).callsFake(async (input: { PartNumber: number; Body: Buffer }) => {
+    s3.on(UploadPartCommand).callsFake(async (input: { PartNumber: number; Body: Buffer; ChecksumCRC32: string; ContentMD5?: string }) => {
       bodies.add(input.Body.buffer);
+      // The buffer is reused once the call returns: check it now.
+      expect(input.ChecksumCRC32).toBe(crc(input.Body));
+      expect(input.ContentMD5).toBeUndefined();
+      partCrcs[input.PartNumber - 1] = input.ChecksumCRC32;
       maxInFlight = Math.max(maxInFlight, ++inFlight);
       await new Promise((r) => setTimeout(r, 2));
       inFlight--;
-      return { ETag: `"e${input.PartNumber}"`, ChecksumCRC32: `c${input.PartNumber}` };
+      return { ETag: `"e${input.PartNumber}"`, ChecksumCRC32: input.ChecksumCRC32 };
     });
     const body = randomBytes(20 * PART + 5);
     const { size, storeChecked } = await multipartUpload(awsClient, chunked(body), {
@@ -176,22 +188,55 @@ describe('multipartUpload calls (mocked S3)', () => {
       queueSize: 2,
     });
     expect(size).toBe(body.length);
-    // ETags that are not the parts' MD5s (SSE-KMS, say) vouch for nothing.
+    // S3 did not answer the object's checksum: nothing vouched for.
     expect(storeChecked).toBe(false);
     expect(bodies.size).toBe(3);
     expect(maxInFlight).toBe(2);
+    // On AWS: CRC32 per part, and the whole object's CRC32 at completion (FULL_OBJECT), which S3 checks.
     expect(s3.commandCalls(CreateMultipartUploadCommand)[0]!.args[0].input).toEqual({
       Bucket: 'b',
       Key: 'k',
       ContentType: 'x/y',
       ChecksumAlgorithm: 'CRC32',
+      ChecksumType: 'FULL_OBJECT',
     });
+    expect(partCrcs).toEqual(Array.from({ length: 21 }, (_, i) => crc(body.subarray(i * PART, (i + 1) * PART))));
     const complete = s3.commandCalls(CompleteMultipartUploadCommand)[0]!.args[0].input;
     expect(complete.UploadId).toBe('up-1');
+    expect(complete.ChecksumCRC32).toBe(crc(body));
+    expect(complete.ChecksumType).toBe('FULL_OBJECT');
     expect(complete.MultipartUpload!.Parts).toEqual(
-      Array.from({ length: 21 }, (_, i) => ({ PartNumber: i + 1, ETag: `"e${i + 1}"`, ChecksumCRC32: `c${i + 1}` })),
+      Array.from({ length: 21 }, (_, i) => ({ PartNumber: i + 1, ETag: `"e${i + 1}"`, ChecksumCRC32: partCrcs[i] })),
     );
     expect(s3.commandCalls(AbortMultipartUploadCommand)).toHaveLength(0);
+  });
+
+  it("on AWS, trusts the stored bytes when S3 answers the whole object's CRC32 it was sent (FULL_OBJECT), and only then", async () => {
+    const body = randomBytes(2 * PART + 99);
+    const upload = () =>
+      multipartUpload(awsClient, chunked(body), { bucket: 'b', key: 'k', contentType: 'x/y', partSize: PART, queueSize: 2 });
+    s3.on(UploadPartCommand).callsFake(async (input: { PartNumber: number }) => ({ ETag: `"e${input.PartNumber}"` }));
+    s3.on(CompleteMultipartUploadCommand).resolves({ ChecksumCRC32: crc(body), ChecksumType: 'FULL_OBJECT' });
+    expect(await upload()).toEqual({ size: body.length, storeChecked: true });
+    s3.on(CompleteMultipartUploadCommand).resolves({ ChecksumCRC32: crc(body.subarray(1)), ChecksumType: 'FULL_OBJECT' });
+    expect((await upload()).storeChecked).toBe(false);
+    s3.on(CompleteMultipartUploadCommand).resolves({ ChecksumCRC32: 'AAAAAA==-3', ChecksumType: 'COMPOSITE' });
+    expect((await upload()).storeChecked).toBe(false);
+    // Smaller than a part: one PutObject with its CRC32, trusted when S3 answers it.
+    const small = randomBytes(1_000);
+    s3.on(PutObjectCommand).resolves({ ChecksumCRC32: crc(small) });
+    expect(
+      await multipartUpload(awsClient, chunked(small), { bucket: 'b', key: 's', contentType: 'x/y', partSize: PART, queueSize: 2 }),
+    ).toEqual({
+      size: 1_000,
+      storeChecked: true,
+    });
+    expect(s3.commandCalls(PutObjectCommand)[0]!.args[0].input).toMatchObject({
+      Key: 's',
+      ChecksumCRC32: crc(small),
+      ContentLength: 1_000,
+    });
+    expect(s3.commandCalls(PutObjectCommand)[0]!.args[0].input.ContentMD5).toBeUndefined();
   });
 
   describe('trusts the stored bytes only when every ETag the server answers is the MD5 the uploader computed', () => {
