@@ -11,7 +11,10 @@ export interface SecretReads {
   readonly parameters: readonly string[];
   /** Secrets Manager names or ARNs (`secret`, `{ secret }` header values). */
   readonly secrets: readonly string[];
-  /** Database users that log in with RDS IAM tokens (`iamAuth`). */
+  /**
+   * Database users that log in with RDS IAM tokens (`iamAuth`), as `<resource id>/<user>` (the rds-db:connect resource name):
+   * `*` stands for the resource id when the config does not give it.
+   */
   readonly iamUsers: readonly string[];
 }
 
@@ -28,7 +31,7 @@ export function secretReadsOf(
   for (const db of databases) {
     if (db.passwordParameter) parameters.add(db.passwordParameter);
     if (db.secret) secrets.add(db.secret);
-    if (db.iamAuth) iamUsers.add(db.user);
+    if (db.iamAuth) iamUsers.add(`${typeof db.iamAuth === 'object' ? db.iamAuth.resourceId : '*'}/${db.user}`);
   }
   for (const check of httpChecks) {
     for (const value of Object.values(check.headers ?? {})) {
@@ -97,16 +100,16 @@ export function grantSecretReads(grantee: iam.IGrantable, reads: SecretReads, si
     viaServices.push(`secretsmanager.${stack.region}.amazonaws.com`);
   }
   if (reads.iamUsers.length) {
-    const users = reads.iamUsers.map((user) =>
-      stack.formatArn({ service: 'rds-db', resource: 'dbuser', resourceName: `*/${user}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+    const users = reads.iamUsers.map((resourceName) =>
+      stack.formatArn({ service: 'rds-db', resource: 'dbuser', resourceName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
     );
     add(new iam.PolicyStatement({ sid: sids.iamUsers, actions: ['rds-db:connect'], resources: users }));
-    for (const resource of users)
+    for (const resource of users.filter((_, i) => reads.iamUsers[i]!.startsWith('*/')))
       wildcards.push({
         resource,
         reason:
-          'rds-db:connect for this database user only; the DB instance resource id (db-...) is not known offline at synth, so the ' +
-          'instance part is a wildcard.',
+          'rds-db:connect for this database user only; the config gives no iamAuth.resourceId (the DB instance resource id, not ' +
+          'known offline at synth), so the instance part is a wildcard.',
       });
   }
   if (viaServices.length) {

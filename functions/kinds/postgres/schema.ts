@@ -26,8 +26,18 @@ export const postgresSchema = z.strictObject({
   password: z.string().optional(),
   /** Secrets Manager secret (name or ARN) holding RDS-style JSON: username, password, and host/port/dbname where present. */
   secret: secretId.optional(),
-  /** Log in with an RDS IAM authentication token (the function's role gets rds-db:connect for `user`). */
-  iamAuth: z.boolean().optional(),
+  /**
+   * Log in with an RDS IAM authentication token. The function's role gets rds-db:connect as `user`: on the DB instance or
+   * cluster whose resource id (`db-...` or `cluster-...`, "Resource ID" in the RDS console) is given, else on any of the account's.
+   */
+  iamAuth: z
+    .union([
+      z.boolean(),
+      z.strictObject({
+        resourceId: z.string().regex(/^(db|cluster)-[A-Z0-9]{1,64}$/, 'invalid resourceId (the RDS "Resource ID": db-... or cluster-...)'),
+      }),
+    ])
+    .optional(),
   /** false: plain; true or "require": encrypted, not verified; "verify-full": chain and host name checked. */
   ssl: z
     .union([

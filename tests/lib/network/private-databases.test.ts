@@ -115,7 +115,7 @@ describe('a stack for private databases (network, secret, iamAuth, private CA)',
     expect(outside.targets.shop.health.map((h: any) => h.name)).toEqual(['api']);
     expect(outside.targets.shop.postgres.map((p: any) => p.name)).toEqual(['public']);
     expect(inside.targets.shop.health).toBeUndefined();
-    expect(inside.targets.shop.postgres.map((p: any) => p.name)).toEqual(['main', 'iam', 'private-ca', 'warehouse']);
+    expect(inside.targets.shop.postgres.map((p: any) => p.name)).toEqual(['main', 'iam', 'private-ca', 'iam-exact', 'warehouse']);
   });
 
   it('makes an egress-only security group: HTTPS and the database port, no ingress', () => {
@@ -162,7 +162,13 @@ describe('a stack for private databases (network, secret, iamAuth, private CA)',
       ],
     ]);
     const connects = vpcStatements.filter((s) => [s.Action].flat().includes('rds-db:connect'));
-    expect(connects.map((s) => s.Resource)).toEqual([`arn:aws:rds-db:${REGION}:${ACCOUNT}:dbuser:*/autopilot_iam`]);
+    // With iamAuth.resourceId, exactly that instance's user; without, the user on any instance (acknowledged for cdk-nag).
+    expect(connects.map((s) => s.Resource)).toEqual([
+      [
+        `arn:aws:rds-db:${REGION}:${ACCOUNT}:dbuser:*/autopilot_iam`,
+        `arn:aws:rds-db:${REGION}:${ACCOUNT}:dbuser:db-ABCDEFGHIJKLMNOPQRSTUVWXY1/autopilot_ro`,
+      ],
+    ]);
     const parameters = vpcStatements.filter((s) => [s.Action].flat().includes('ssm:GetParameter'));
     expect(parameters.map((s) => s.Resource)).toEqual([`arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/shop/ledger`]);
 
@@ -189,6 +195,7 @@ describe('a stack for private databases (network, secret, iamAuth, private CA)',
     expect(scoped.flatMap((s) => [s.Resource].flat()).sort()).toEqual(
       [
         `arn:aws:rds-db:${REGION}:${ACCOUNT}:dbuser:*/autopilot_iam`,
+        `arn:aws:rds-db:${REGION}:${ACCOUNT}:dbuser:db-ABCDEFGHIJKLMNOPQRSTUVWXY1/autopilot_ro`,
         `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:rds!db-0123abcd-??????`,
         `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:rds!db-0123abcd-??????`,
         `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:shop/api-token-??????`,

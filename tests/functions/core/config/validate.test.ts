@@ -255,6 +255,20 @@ describe('validateConfig', () => {
     expect(issues.join()).not.toContain('hunter2');
   });
 
+  it('takes iamAuth as true or { resourceId }, and names the field of a resource id that is not one', () => {
+    const withIam = (iamAuth: unknown) => (c: any) => {
+      delete c.targets.mycats.postgres[0].passwordParameter;
+      c.targets.mycats.postgres[0].iamAuth = iamAuth;
+    };
+    const config = valid();
+    withIam({ resourceId: 'cluster-ABCDEFGHIJ0123' })(config);
+    expect(validateConfig(config).targets.mycats!.postgres![0]!.iamAuth).toEqual({ resourceId: 'cluster-ABCDEFGHIJ0123' });
+    expect(issuesFor(withIam({ resourceId: 'arn:aws:rds:ap-northeast-1:123456789012:db:shop' }))).toEqual([
+      expect.stringMatching(/^targets\.mycats\.postgres\[0\]\.iamAuth\.resourceId: invalid resourceId/),
+    ]);
+    expect(issuesFor(withIam({ resourceId: 'db-ABC', region: 'x' })).join()).toMatch(/targets\.mycats\.postgres\[0\]\.iamAuth/);
+  });
+
   it('allows a password in a local run', () => {
     const config = valid();
     (config.targets.mycats.postgres[0] as any).passwordParameter = undefined;
