@@ -15,6 +15,7 @@ import {
 } from '../../../../functions/core/tls/postgres-tls.js';
 import { backupPostgres } from '../../../../functions/backup/backup-postgres.js';
 import { pgToolTlsEnv } from '../../../../functions/backup/pg-dump.js';
+import { restoreBackup } from '../../../../functions/restore/restore-backup.js';
 import { probePostgres } from '../../../../functions/health/probes/postgres.js';
 import { PostgresCluster } from '../../../support/postgres-cluster.js';
 import { createTestCa, enableClusterTls, type TestCa } from '../../../support/test-ca.js';
@@ -122,6 +123,33 @@ describe('PostgreSQL TLS against a real cluster whose certificate a test CA sign
     });
     expect(outcome.ok).toBe(false);
     expect(outcome).toMatchObject({ stage: 'connect', reason: expect.stringMatching(/TLS certificate of 127\.0\.0\.1 not trusted/) });
+  });
+
+  it('restore --to verifies the target the same way on both paths (the pg session and pg_restore): sslrootcert in the URL', async () => {
+    const store = new LocalObjectStore(join(storeDir, 'restore'));
+    const outcome = await backupPostgres({
+      target: 'shop',
+      db: db({ ssl: { mode: 'verify-full', ca: ca.certFile }, backup: {} }),
+      store,
+      secrets: fixedPassword(cluster.password),
+    });
+    expect(outcome.ok).toBe(true);
+    await cluster.query('CREATE DATABASE restored_tls');
+    const url = (caFile: string, database = 'restored_tls') =>
+      `postgres://${cluster.superuser}:${encodeURIComponent(cluster.password)}@127.0.0.1:${cluster.port}/${database}` +
+      `?sslmode=verify-full&sslrootcert=${encodeURIComponent(caFile)}`;
+    const restored = await restoreBackup({ store, target: 'shop', to: url(ca.certFile) });
+    expect(restored.database).toBe('main');
+    // The wrong CA: refused at the first connection, one line naming the certificate problem, nothing restored.
+    await cluster.query('CREATE DATABASE restored_tls_wrong');
+    const refused = restoreBackup({ store, target: 'shop', to: url(wrongCa.certFile, 'restored_tls_wrong') });
+    await expect(refused).rejects.toThrow(/certificate/i);
+    await expect(refused).rejects.not.toThrow(cluster.password);
+    const tables = await cluster.query(
+      "SELECT count(*)::int AS n FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')",
+      'restored_tls_wrong',
+    );
+    expect(tables[0]!.n).toBe(0);
   });
 
   it('libpq (pg_dump, pg_restore, psql) gets the same CAs: a file path as is, PEM text written to a file', () => {
