@@ -7,7 +7,7 @@ export interface TextSink {
 
 const RULE = '-'.repeat(72);
 
-/** The channel of --local runs: prints each notice as a block and keeps it for the report. */
+/** The channel of --local runs: prints each notice as a block (subject, attributes, SMS line, e-mail text) and keeps it for the report. */
 export class ConsoleChannel implements DeliveryChannel {
   readonly name = 'console';
   readonly published: Notification[] = [];
@@ -23,6 +23,8 @@ export class ConsoleChannel implements DeliveryChannel {
         `notification -> ${notification.topic} topic`,
         `Subject: ${notification.subject}`,
         `Attributes: severity=${attributes.severity} target=${attributes.target.join(',')} check=${attributes.check.join(',')}`,
+        // What a phone subscriber gets; the e-mail text follows, and --json shows every protocol's body.
+        ...(notification.bodies ? [`SMS (${Buffer.byteLength(notification.bodies.sms)} bytes): ${notification.bodies.sms}`] : []),
         '',
         notification.message,
         RULE,

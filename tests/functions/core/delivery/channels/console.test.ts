@@ -26,6 +26,23 @@ describe('ConsoleChannel', () => {
     expect(block.endsWith(`${'-'.repeat(72)}\n`)).toBe(true);
   });
 
+  it('prints the SMS line a phone subscriber gets, with its size, above the e-mail text', async () => {
+    const written: string[] = [];
+    const notifier = new ConsoleChannel({ write: (text: string) => written.push(text) });
+    const sms = 'CRITICAL mycats/api: 応答なし';
+    await notifier.publish({
+      topic: 'critical',
+      severity: 'critical',
+      subject: '[CRITICAL] 1 alert: mycats/api',
+      message: 'the e-mail text',
+      bodies: { email: 'the e-mail text', sms, json: {} as never, https: {} as never },
+      attributes: { severity: 'critical', target: ['mycats'], check: ['api'] },
+    });
+    const block = written[0]!;
+    expect(block).toContain(`\nSMS (${Buffer.byteLength(sms)} bytes): ${sms}\n`);
+    expect(block.indexOf('SMS (')).toBeLessThan(block.indexOf('the e-mail text'));
+  });
+
   it('defaults to stderr', () => {
     const notifier = new ConsoleChannel();
     expect((notifier as unknown as { out: unknown }).out).toBe(process.stderr);
