@@ -74,16 +74,27 @@ const quotaMbs = (process.env.BENCH_QUOTA_MB ?? '1024,1769')
 const LAMBDA_MB_PER_VCPU = 1769;
 /** arm64 Lambda, us-east-1, per GB-second (requests are noise next to it). */
 const LAMBDA_ARM_USD_PER_GB_S = 0.0000133334;
+/**
+ * How the product's uploader proves the stored bytes: `crc32` as on AWS (the default; the S3
+ * server checks CRC32s as S3 does), `md5` as for an S3-compatible endpoint (S3_ENDPOINT).
+ */
+const PRODUCT_CHECKSUMS = process.env.BENCH_CHECKSUMS === 'md5' ? 'md5' : 'crc32';
 /** pgdump-aws-lambda's Upload: lib-storage's minimum and default part size, default queue. */
 const PEER_PART_SIZE = 5 * MB;
 
 const CHILD_SOURCE = `
 import { readFileSync } from 'node:fs';
 import { backupPostgres } from './functions/backup/backup-postgres.ts';
+import { S3Client } from '@aws-sdk/client-s3';
 import { S3ObjectStore } from './functions/core/adapters/s3-object-store.ts';
 import { createS3Client } from './functions/core/adapters/s3-client.ts';
 const input = JSON.parse(process.env.BENCH_INPUT);
-const store = new S3ObjectStore(input.bucket, createS3Client(input.endpoint));
+// As on AWS (checksums where supported: CRC32 parts, FULL_OBJECT completion, which the bench's
+// S3-like server checks), or as for an S3-compatible endpoint (S3_ENDPOINT: per-part MD5s).
+const client = input.checksums === 'md5'
+  ? createS3Client(input.endpoint)
+  : new S3Client({ endpoint: input.endpoint, region: 'us-east-1', forcePathStyle: true });
+const store = new S3ObjectStore(input.bucket, client);
 const started = performance.now();
 const outcome = await backupPostgres({
   target: 'bench',
@@ -395,7 +406,7 @@ async function main(): Promise<void> {
     };
     const timeProduct = async (quota?: CpuQuota): Promise<Sample> => {
       const [command, args] = quota ? quota.wrap(process.execPath, [productChild]) : [process.execPath, [productChild]];
-      const product = await run(command, args, { env: childEnv({}) });
+      const product = await run(command, args, { env: childEnv({ checksums: PRODUCT_CHECKSUMS }) });
       const result = JSON.parse(product.stdout) as {
         outcome: {
           ok: boolean;

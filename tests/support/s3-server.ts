@@ -15,6 +15,8 @@ import { PassThrough, type Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
+import { crc32 } from 'node:zlib';
+import { crc32Combine } from '../../functions/core/adapters/crc32-combine.js';
 // s3rver has no type declarations.
 // @ts-expect-error untyped module
 import S3rver from 's3rver';
@@ -36,7 +38,7 @@ export function s3TestClient(endpoint: string, options: { maxAttempts?: number }
 export interface S3TestServerOptions {
   /** Where the server keeps its files (a benchmark puts them on tmpfs, off the disk it measures). */
   readonly root?: string;
-  /** CompleteMultipartUpload as S3 does it: see completeMultipartLikeS3. */
+  /** CompleteMultipartUpload and CRC32 checksums as S3 does them: see completeMultipartLikeS3 and checksumsLikeS3. */
   readonly s3LikeCompletion?: boolean;
 }
 
@@ -141,6 +143,92 @@ function completeMultipartLikeS3(store: FilesystemStore): void {
   };
 }
 
+/** The subset of a Koa context the checksum middleware reads and writes. */
+interface KoaContext {
+  method: string;
+  path: string;
+  query: Record<string, string | undefined>;
+  status: number;
+  body: unknown;
+  get(header: string): string;
+  set(header: string, value: string): void;
+}
+
+const crcBase64 = (crc: number) => {
+  const bytes = Buffer.alloc(4);
+  bytes.writeUInt32BE(crc >>> 0);
+  return bytes.toString('base64');
+};
+
+/**
+ * CRC32 checksums as S3 keeps them (s3rver knows none): a part or object sent with
+ * `x-amz-checksum-crc32` is refused with BadDigest when its bytes differ, and the value is
+ * answered back; an upload created with `x-amz-checksum-algorithm: CRC32` and
+ * `x-amz-checksum-type: FULL_OBJECT` completes with the whole object's CRC32, combined from the
+ * parts', checked against the one the client sends and answered in the result. This is what the
+ * product's AWS path relies on, so the benchmark can run it against this server.
+ */
+function checksumsLikeS3(store: FilesystemStore) {
+  const badDigest = (ctx: KoaContext, what: string) => {
+    ctx.status = 400;
+    ctx.body = { Error: { Code: 'BadDigest', Message: `The CRC32 you specified did not match the calculated checksum (${what}).` } };
+  };
+  return async (ctx: KoaContext, next: () => Promise<void>): Promise<void> => {
+    const sent = ctx.get('x-amz-checksum-crc32') || undefined;
+    const { uploadId, partNumber } = ctx.query;
+    // Path-style: /<bucket>/<key>.
+    const [bucket = '', ...rest] = ctx.path.replace(/^\//, '').split('/');
+    const key = decodeURIComponent(rest.join('/'));
+    if (ctx.method === 'PUT' && uploadId && partNumber) {
+      await next();
+      if (ctx.status !== 200) return;
+      const path = join(store.getResourcePath(bucket, undefined, 'uploads'), uploadId, partNumber);
+      const actual = crcBase64(crc32(readFileSync(path)));
+      if (sent && sent !== actual) {
+        rmSync(path, { force: true });
+        return badDigest(ctx, `part ${partNumber}`);
+      }
+      writeFileSync(`${path}.crc32`, actual);
+      if (sent) ctx.set('x-amz-checksum-crc32', actual);
+      return;
+    }
+    if (ctx.method === 'POST' && uploadId) {
+      const metadataPath = join(store.getResourcePath(bucket, undefined, 'uploads'), uploadId, 'metadata');
+      const metadata = existsSync(metadataPath) ? (JSON.parse(readFileSync(metadataPath, 'utf8')) as Record<string, string>) : {};
+      await next();
+      const fullObject =
+        metadata['x-amz-checksum-algorithm']?.toUpperCase() === 'CRC32' && metadata['x-amz-checksum-type']?.toUpperCase() === 'FULL_OBJECT';
+      const result = (ctx.body as { CompleteMultipartUploadResult?: Record<string, string> } | undefined)?.CompleteMultipartUploadResult;
+      if (!fullObject || !result) return;
+      const dir = store.getResourcePath(bucket, key, 'parts');
+      const files = JSON.parse(readFileSync(join(dir, 'parts.json'), 'utf8')) as { name: string; size: number }[];
+      const whole = files.reduce((acc, file) => {
+        const part = Buffer.from(readFileSync(join(dir, `${file.name}.crc32`), 'utf8'), 'base64').readUInt32BE();
+        return crc32Combine(acc, part, file.size);
+      }, 0);
+      if (sent && sent !== crcBase64(whole)) {
+        await store.deleteObject(bucket, key);
+        return badDigest(ctx, 'the whole object');
+      }
+      result.ChecksumCRC32 = crcBase64(whole);
+      result.ChecksumType = 'FULL_OBJECT';
+      return;
+    }
+    if (ctx.method === 'PUT' && sent && !ctx.get('x-amz-copy-source')) {
+      await next();
+      if (ctx.status !== 200) return;
+      const actual = crcBase64(crc32(readFileSync(store.getResourcePath(bucket, key, 'object'))));
+      if (sent !== actual) {
+        await store.deleteObject(bucket, key);
+        return badDigest(ctx, 'the object');
+      }
+      ctx.set('x-amz-checksum-crc32', actual);
+      return;
+    }
+    await next();
+  };
+}
+
 /** A real S3-protocol server (s3rver) on loopback with one bucket, for uploads and downloads. */
 export class S3TestServer {
   private constructor(
@@ -154,7 +242,12 @@ export class S3TestServer {
     const dir = mkdtempSync(join(options.root ?? tmpdir(), 'autopilot-s3-'));
     const chosen = port ?? (await freePort());
     const server = new S3rver({ address: '127.0.0.1', port: chosen, silent: true, directory: dir, configureBuckets: [{ name: bucket }] });
-    if (options.s3LikeCompletion) completeMultipartLikeS3(server.store);
+    if (options.s3LikeCompletion) {
+      completeMultipartLikeS3(server.store);
+      // Koa composes its middleware when the server starts: this one runs just before s3rver's router.
+      const middleware = (server as { middleware: unknown[] }).middleware;
+      middleware.splice(middleware.length - 1, 0, checksumsLikeS3(server.store));
+    }
     await server.run();
     return new S3TestServer(server, dir, chosen, bucket);
   }

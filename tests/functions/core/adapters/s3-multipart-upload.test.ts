@@ -139,6 +139,56 @@ describe.each([
   });
 });
 
+describe('multipartUpload with CRC32 checksums, as on AWS, against the S3-like server', () => {
+  let server: S3TestServer;
+  /** A client with the AWS defaults (checksums where supported): the uploader's crc32 path. */
+  let client: S3Client;
+  beforeAll(async () => {
+    server = await S3TestServer.start('crc', undefined, { s3LikeCompletion: true });
+    client = new S3Client({
+      endpoint: server.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
+  });
+  afterAll(async () => server.destroy());
+  const options = (key: string) => ({ bucket: 'crc', key, contentType: 'x/y', partSize: PART, queueSize: 2 });
+
+  it("stores the body intact and trusts it on the server's whole-object CRC32, for several parts or one", async () => {
+    const body = randomBytes(3 * PART + 4_321);
+    expect(await multipartUpload(client, chunked(body), options('whole'))).toEqual({ size: body.length, storeChecked: true });
+    expect((await read(client, 'crc', 'whole')).equals(body)).toBe(true);
+    const small = randomBytes(777);
+    expect(await multipartUpload(client, chunked(small), options('single'))).toEqual({ size: 777, storeChecked: true });
+    expect((await read(client, 'crc', 'single')).equals(small)).toBe(true);
+  });
+
+  it('a part that arrives different is refused (BadDigest): the upload aborts and nothing is under the key', async () => {
+    // Damage one part's bytes on the wire, after its CRC32 was computed.
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const request = args.request as { body?: Buffer; query?: Record<string, string> };
+        if (context.commandName === 'UploadPartCommand' && request.query?.partNumber === '2' && Buffer.isBuffer(request.body)) {
+          const damaged = Buffer.from(request.body);
+          damaged[100] = damaged[100]! ^ 0xff;
+          request.body = damaged;
+        }
+        return next(args);
+      },
+      { step: 'finalizeRequest', name: 'damagePart' },
+    );
+    try {
+      await expect(multipartUpload(client, chunked(randomBytes(3 * PART)), options('damaged'))).rejects.toMatchObject({
+        name: 'BadDigest',
+      });
+    } finally {
+      client.middlewareStack.remove('damagePart');
+    }
+    await expect(read(client, 'crc', 'damaged')).rejects.toMatchObject({ name: 'NoSuchKey' });
+  });
+});
+
 describe('multipartUpload calls (mocked S3)', () => {
   // A client as on AWS (checksums when supported) and one as for S3-compatible servers.
   const awsClient = new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
