@@ -1,9 +1,8 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Config } from '../../functions/core/config/schema.js';
@@ -17,6 +16,13 @@ import { allowNetworkInterfaces } from '../network/network-interfaces.js';
 import { grantSecretReads, secretReadsOf } from '../secrets/secret-grants.js';
 import { stageBackupImage } from './backup-image.js';
 import { tagConditions } from '../iam/tag-conditions.js';
+import type { AutopilotJobConstruct, JobFunction, JobHost } from '../jobs/job-construct.js';
+import { AutopilotImageFunction } from '../lambda/autopilot-function.js';
+import type { AutopilotNetwork } from '../network/autopilot-network.js';
+import { lambdaBackupsInVpc } from '../network/placement.js';
+import type { JobSchedule } from '../scheduler/job-schedule.js';
+import type { IAlertTopics } from '../sns/alert-topics.js';
+import { FargateBackup } from './fargate-backup.js';
 
 export interface BackupScheduleOptions {
   /** The database's `backup.at`: "HH:MM" or cron(...), read in the config timezone. */
@@ -36,14 +42,10 @@ export const BACKUP_START_WINDOW = Duration.minutes(30);
 export interface BackupJobProps {
   /** The validated deployment config. */
   readonly config: Config;
-  /** The suite's bucket: backups under `backups/`, alert state under `state/`. */
-  readonly bucket: IAutopilotBucket;
   /** AUTOPILOT_BUCKET and AUTOPILOT_TOPIC_ARNS (the stack's `jobEnvironment()`). */
   readonly environment: Readonly<Record<string, string>>;
-  /** Lets the function publish alerts (the stack's `topics.grantPublish`). */
-  readonly grantPublish: (grantee: iam.IGrantable) => void;
   /** Makes one schedule in the config timezone with the stack's retries and dead-letter queue (the stack's `scheduleJob`). */
-  readonly schedule: (fn: lambda.IFunction, id: string, options: BackupScheduleOptions) => unknown;
+  readonly schedule: (fn: lambda.IFunction, id: string, options: BackupScheduleOptions) => JobSchedule;
   /** Invocations that still fail after Lambda's own retry (an error, a crash, a timeout) end here. */
   readonly deadLetterQueue: sqs.IQueue;
   /** @default 1024 MiB: pg_dump, the upload's part buffers and pg_restore --list */
@@ -54,6 +56,11 @@ export interface BackupJobProps {
   readonly imageDirectory?: string;
   /** VPC, subnets and security groups, when a database it dumps is reached inside the VPC (see lib/network). */
   readonly placement?: Pick<lambda.FunctionOptions, 'vpc' | 'vpcSubnets' | 'securityGroups'>;
+  /**
+   * The VPC and the schedule role, for `runOn: "fargate"` databases: their ECS tasks
+   * (lib/backup/fargate-backup.ts) run the same image. Without them such databases are refused.
+   */
+  readonly fargate?: { readonly network: AutopilotNetwork; readonly scheduleRole: iam.IRole };
   readonly entriesDir?: string;
   readonly projectRoot?: string;
 }
@@ -63,35 +70,54 @@ function pascal(text: string): string {
 }
 
 /**
- * The backup job: a container-image Lambda function (pg_dump and pg_restore from the image's
- * package manager, arm64, 15 minutes) with one EventBridge Scheduler schedule per backed-up
- * database at its `backup.at`, and a role that can touch `backups/` and `state/` of the bucket,
- * read exactly the password parameters of the databases it dumps, and (for `via: "ssm"`) send
- * the backup document to the targets' tagged servers.
+ * The backup job: a container-image Lambda function (the house function's image variant: pg_dump
+ * and pg_restore from the image's package manager, arm64, 15 minutes) with one EventBridge
+ * Scheduler schedule per backed-up database at its `backup.at`, and a role that can touch
+ * `backups/` and `state/` of the bucket, read exactly the password parameters of the databases it
+ * dumps, and (for `via: "ssm"`) send the backup document to the targets' tagged servers. The
+ * `runOn: "fargate"` databases get ECS tasks on the same image (`fargate`).
  */
-export class BackupJob extends Construct {
-  readonly function: lambda.DockerImageFunction;
+export class BackupJob extends Construct implements AutopilotJobConstruct {
+  readonly jobs = ['backup'] as const;
+  readonly function: AutopilotImageFunction;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
   readonly document?: ShellScriptDocument;
-  readonly schedules: unknown[] = [];
+  readonly schedules: JobSchedule[] = [];
   readonly entries: readonly BackedUpEntry[];
   /** The staged build context of the backup image, which a Fargate task runs too (lib/backup/fargate-backup.ts). */
   readonly imageContext: string;
+  /** The ECS cluster, task definitions, schedules and task-failure rules of `runOn: "fargate"` backups. */
+  readonly fargate?: FargateBackup;
+  readonly functions: readonly JobFunction[];
+  private readonly viaSsm: readonly BackedUpEntry[];
+  private readonly placed: boolean;
 
-  constructor(scope: Construct, id: string, props: BackupJobProps) {
+  /** The suite's backup job, when any database or SQLite file has `backup`. */
+  static forSuite(host: JobHost): BackupJob | undefined {
+    if (backedUpEntries(host.config).length === 0) return undefined;
+    return new BackupJob(host, 'Backup', {
+      config: host.config,
+      environment: host.jobEnvironment(),
+      schedule: (fn, id, options) => host.scheduleJob(fn, id, options),
+      deadLetterQueue: host.deadLetterQueue,
+      entriesDir: host.entriesDir,
+      placement: host.network && lambdaBackupsInVpc(host.config) ? host.network.functionPlacement() : undefined,
+      fargate: host.network ? { network: host.network, scheduleRole: host.scheduleRole } : undefined,
+    });
+  }
+
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: BackupJobProps,
+  ) {
     super(scope, id);
     // `runOn: "fargate"` databases are dumped by an ECS task (lib/backup/fargate-backup.ts), not by this function.
     this.entries = backedUpEntries(props.config).filter((e) => e.backup.runOn !== 'fargate');
-    const viaSsm = this.entries.filter((e) => e.backup.via === 'ssm');
-    if (viaSsm.length) this.document = new ShellScriptDocument(this, 'HostBackupDocument', { script: HOST_BACKUP_SCRIPT });
-
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Runs the ops-autopilot backup job',
-    });
-    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
-    this.logGroup.grantWrite(this.role);
+    this.viaSsm = this.entries.filter((e) => e.backup.via === 'ssm');
+    this.placed = props.placement !== undefined;
+    if (this.viaSsm.length) this.document = new ShellScriptDocument(this, 'HostBackupDocument', { script: HOST_BACKUP_SCRIPT });
 
     const context = stageBackupImage({
       config: props.config,
@@ -100,35 +126,22 @@ export class BackupJob extends Construct {
       projectRoot: props.projectRoot,
     });
     this.imageContext = context;
-    this.function = new lambda.DockerImageFunction(this, 'Function', {
-      code: lambda.DockerImageCode.fromImageAsset(context, { platform: Platform.LINUX_ARM64 }),
-      architecture: lambda.Architecture.ARM_64,
+    this.function = new AutopilotImageFunction(this, 'Function', {
+      job: 'backup',
+      imageDirectory: context,
+      // Named before the backup function became a variant of the house function.
+      resourceIds: { role: 'Role', logGroup: 'Logs' },
       memorySize: props.memorySize ?? 1024,
       timeout: props.timeout ?? Duration.minutes(15),
       description: 'ops-autopilot backup job: pg_dump streamed to S3, verified, with a manifest; SQLite and host databases through SSM',
-      role: this.role,
-      logGroup: this.logGroup,
-      ...props.placement,
+      placement: props.placement,
       environment: {
-        POWERTOOLS_SERVICE_NAME: 'autopilot-backup',
         ...props.environment,
         ...(this.document ? { [ENV.backupDocument]: this.document.documentName } : {}),
       },
     });
-    // Scheduler invokes asynchronously: one more try for a run that crashed, then the dead-letter queue.
-    this.function.configureAsyncInvoke({
-      retryAttempts: 1,
-      maxEventAge: Duration.hours(2),
-      onFailure: new SqsDestination(props.deadLetterQueue),
-    });
-
-    // backups/*: write (multipart included), read back for verification, delete a rejected archive.
-    props.bucket.grantBackupWrite(this.role);
-    props.bucket.grantAlertState(this.role);
-    if (props.placement) allowNetworkInterfaces(this.role);
-    this.grantPasswords();
-    if (this.document) this.grantHostBackups(this.document, viaSsm, props.config);
-    props.grantPublish(this.function);
+    this.role = this.function.functionRole;
+    this.logGroup = this.function.functionLogGroup;
 
     for (const entry of this.entries) {
       this.schedules.push(
@@ -140,6 +153,38 @@ export class BackupJob extends Construct {
         }),
       );
     }
+
+    const onFargate = backedUpEntries(props.config).filter((e) => e.backup.runOn === 'fargate');
+    if (onFargate.length && props.fargate) {
+      // Beside this construct, not in it: its logical IDs predate the job constructs.
+      this.fargate = new FargateBackup(scope, 'FargateBackup', {
+        config: props.config,
+        entries: onFargate,
+        imageContext: this.imageContext,
+        network: props.fargate.network,
+        environment: props.environment,
+        scheduleRole: props.fargate.scheduleRole,
+        deadLetterQueue: props.deadLetterQueue,
+      });
+    }
+    this.functions = [{ job: 'backup', fn: this.function, schedules: this.schedules }];
+  }
+
+  bind(bucket: IAutopilotBucket, topics: IAlertTopics): void {
+    // Scheduler invokes asynchronously: one more try for a run that crashed, then the dead-letter queue.
+    this.function.configureAsyncInvoke({
+      retryAttempts: 1,
+      maxEventAge: Duration.hours(2),
+      onFailure: new SqsDestination(this.props.deadLetterQueue),
+    });
+    // backups/*: write (multipart included), read back for verification, delete a rejected archive.
+    bucket.grantBackupWrite(this.role);
+    bucket.grantAlertState(this.role);
+    if (this.placed) allowNetworkInterfaces(this.role);
+    this.grantPasswords();
+    if (this.document) this.grantHostBackups(this.document, this.viaSsm, this.props.config);
+    topics.grantPublish(this.function);
+    this.fargate?.bind(bucket, topics);
   }
 
   /** Reads exactly the credentials (parameters, secrets, IAM database users) of the databases this function dumps. */

@@ -7,15 +7,15 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
-import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { TimeZone } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { BackedUpEntry } from '../../functions/backup/entries.js';
-import type { Config } from '../../functions/core/config/schema.js';
+import type { Config, PostgresConfig } from '../../functions/core/config/schema.js';
 import { acknowledgeWildcards } from '../nag/wildcards.js';
 import type { IAutopilotBucket } from '../s3/autopilot-bucket.js';
 import type { AutopilotNetwork } from '../network/autopilot-network.js';
+import type { IAlertTopics } from '../sns/alert-topics.js';
 import { scheduleWhen } from '../scheduler/schedule-expression.js';
 import { grantSecretReads, secretReadsOf } from '../secrets/secret-grants.js';
 import { BACKUP_TASK_COMMAND, BACKUP_TASK_CONTAINER_NAME, BACKUP_TASK_ENTRY_POINT, BACKUP_TASK_ENV } from './backup-image.js';
@@ -27,12 +27,8 @@ export interface FargateBackupProps {
   /** The backup image's staged build context (BackupJob.imageContext): the same image the Lambda function runs. */
   readonly imageContext: string;
   readonly network: AutopilotNetwork;
-  readonly bucket: IAutopilotBucket;
   /** AUTOPILOT_BUCKET and AUTOPILOT_TOPIC_ARNS (the stack's `jobEnvironment()`). */
   readonly environment: Readonly<Record<string, string>>;
-  readonly grantPublish: (grantee: iam.IGrantable) => void;
-  /** Where a stopped-with-error or never-started task is reported. */
-  readonly criticalTopic: sns.ITopic;
   /** The role EventBridge Scheduler assumes (the stack's; it is granted ecs:RunTask and iam:PassRole here). */
   readonly scheduleRole: iam.IRole;
   readonly deadLetterQueue: sqs.IQueue;
@@ -55,7 +51,7 @@ function pascal(text: string): string {
  * Scheduler schedule as an ECS RunTask target in the VPC's subnets. An EventBridge rule sends
  * ECS "Task State Change" events of the cluster's tasks that stopped with a non-zero exit code,
  * or never started, to the critical topic (a failed backup itself is a High finding the task
- * publishes, with exit 0).
+ * publishes, with exit 0). The grants and those rules come with `bind(bucket, topics)`.
  */
 export class FargateBackup extends Construct {
   readonly cluster: ecs.Cluster;
@@ -64,6 +60,8 @@ export class FargateBackup extends Construct {
   readonly taskDefinitions: ecs.FargateTaskDefinition[] = [];
   readonly schedules: scheduler.Schedule[] = [];
   readonly failureRules: events.Rule[] = [];
+  /** Each task's role with the credentials its database is read with. */
+  private readonly taskRoles: Array<{ readonly role: iam.Role; readonly postgres: PostgresConfig }> = [];
 
   constructor(scope: Construct, id: string, props: FargateBackupProps) {
     super(scope, id);
@@ -88,15 +86,7 @@ export class FargateBackup extends Construct {
         }),
         description: `Runs the ops-autopilot backup task of ${entry.target}/${entry.database}`,
       });
-      props.bucket.grantBackupWrite(taskRole);
-      props.bucket.grantAlertState(taskRole);
-      props.grantPublish(taskRole);
-      grantSecretReads(taskRole, secretReadsOf([entry.postgres]), {
-        parameters: 'DatabasePassword',
-        secrets: 'DatabaseSecret',
-        iamUsers: 'DatabaseIamUser',
-        decrypt: 'DecryptDatabaseCredentials',
-      });
+      this.taskRoles.push({ role: taskRole, postgres: entry.postgres });
 
       const taskDefinition = new ecs.FargateTaskDefinition(this, `${name}Task`, {
         cpu: props.cpu ?? 1024,
@@ -159,7 +149,25 @@ export class FargateBackup extends Construct {
         }),
       );
     }
+  }
 
+  /**
+   * Each task role gets the bucket's backups/ and state/, the topics, and its database's
+   * credentials only; tasks that stop with an error, or never start, reach the critical topic
+   * through EventBridge rules (allowed to use the topics' key).
+   */
+  bind(bucket: IAutopilotBucket, topics: IAlertTopics): void {
+    for (const { role, postgres } of this.taskRoles) {
+      bucket.grantBackupWrite(role);
+      bucket.grantAlertState(role);
+      topics.grantPublish(role);
+      grantSecretReads(role, secretReadsOf([postgres]), {
+        parameters: 'DatabasePassword',
+        secrets: 'DatabaseSecret',
+        iamUsers: 'DatabaseIamUser',
+        decrypt: 'DecryptDatabaseCredentials',
+      });
+    }
     const stopped = (detail: Record<string, unknown>) =>
       new events.Rule(this, detail.stopCode ? 'TaskNeverStarted' : 'TaskFailed', {
         description: detail.stopCode
@@ -171,7 +179,7 @@ export class FargateBackup extends Construct {
           detail: { clusterArn: [this.cluster.clusterArn], lastStatus: ['STOPPED'], ...detail },
         },
         targets: [
-          new eventTargets.SnsTopic(props.criticalTopic, {
+          new eventTargets.SnsTopic(topics.topics.critical, {
             message: events.RuleTargetInput.fromText(
               `ops-autopilot backup task ${events.EventField.fromPath('$.detail.taskArn')} ` +
                 `(${events.EventField.fromPath('$.detail.group')}) stopped: ${events.EventField.fromPath('$.detail.stopCode')}, ` +
@@ -183,5 +191,7 @@ export class FargateBackup extends Construct {
         ],
       });
     this.failureRules.push(stopped({ containers: { exitCode: [{ 'anything-but': 0 }] } }), stopped({ stopCode: ['TaskFailedToStart'] }));
+    // The task-state rules publish to the encrypted critical topic.
+    topics.allowServiceToPublish('events.amazonaws.com');
   }
 }

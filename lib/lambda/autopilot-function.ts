@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import type { Construct } from 'constructs';
 import type { Config } from '../../functions/core/config/schema.js';
 import { JOB_REGISTRY, type Job } from '../../functions/core/jobs.js';
@@ -43,27 +44,70 @@ export interface AutopilotFunctionSourceProps {
   readonly projectRoot?: string;
 }
 
-export interface AutopilotFunctionProps
-  extends AutopilotFunctionJobProps,
-    AutopilotFunctionSizingProps,
-    AutopilotFunctionLoggingProps,
-    AutopilotFunctionSourceProps {
+/** What every job function of the suite is given, whatever its code: a zip bundle or a container image. */
+export interface AutopilotFunctionBaseProps extends AutopilotFunctionSizingProps, AutopilotFunctionLoggingProps {
+  readonly job: Job;
   readonly description?: string;
   readonly environment?: Readonly<Record<string, string>>;
   /** VPC, subnets and security groups, for a function that reaches private databases (see lib/network). */
   readonly placement?: Pick<lambda.FunctionOptions, 'vpc' | 'vpcSubnets' | 'securityGroups'>;
+}
+
+export interface AutopilotFunctionProps extends AutopilotFunctionBaseProps, AutopilotFunctionJobProps, AutopilotFunctionSourceProps {
   /** File stem of the generated entry when two functions run the same job. @default the job */
   readonly entryName?: string;
 }
 
+/** The construct ids of the role and log group made beside a function, in its scope. */
+export interface HouseResourceIds {
+  readonly role: string;
+  readonly logGroup: string;
+}
+
 /**
- * A job's Lambda function with the house defaults: Node.js 24 on arm64, an ESM bundle built by
- * the local esbuild (no Docker), minified with source maps, its own log group with retention,
- * and an execution role that starts empty apart from writing to that log group (no managed
- * policies; the stack grants each job exactly what it uses).
- *
- * The role and log group are created next to the function (`<id>Role`, `<id>Logs`) because the
+ * The house defaults both variants share: arm64, the sizing defaults, its own log group with
+ * retention, an execution role that starts empty apart from writing to that log group (no managed
+ * policies; the job's `bind` grants exactly what it uses), the service name for Powertools, and
+ * the description. The role and log group are made in `scope`, beside the function, because the
  * function needs them at construction.
+ */
+function houseDefaults(
+  scope: Construct,
+  ids: HouseResourceIds,
+  props: AutopilotFunctionBaseProps,
+  extraEnvironment: Readonly<Record<string, string>> = {},
+) {
+  const logGroup = new logs.LogGroup(scope, ids.logGroup, {
+    retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+    removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
+  });
+  const role = new iam.Role(scope, ids.role, {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: `Runs the ops-autopilot ${props.job} job`,
+  });
+  logGroup.grantWrite(role);
+  return {
+    role,
+    logGroup,
+    options: {
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.minutes(1),
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      ...props.placement,
+      description: props.description ?? `ops-autopilot ${props.job} job`,
+      role,
+      logGroup,
+      environment: { POWERTOOLS_SERVICE_NAME: `autopilot-${props.job}`, ...extraEnvironment, ...props.environment },
+    } satisfies lambda.FunctionOptions,
+  };
+}
+
+/**
+ * A job's Lambda function with the house defaults (see `houseDefaults`): Node.js 24, an ESM
+ * bundle built by the local esbuild (no Docker), minified with source maps.
+ *
+ * The role and log group are created next to the function (`<id>Role`, `<id>Logs`).
  */
 export class AutopilotFunction extends NodejsFunction {
   readonly job: Job;
@@ -78,34 +122,15 @@ export class AutopilotFunction extends NodejsFunction {
       entriesDir: props.entriesDir,
       projectRoot,
     });
-    const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
-      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
-      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
-    });
-    const role = new iam.Role(scope, `${id}Role`, {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Runs the ops-autopilot ${props.job} job`,
-    });
+    const house = houseDefaults(scope, { role: `${id}Role`, logGroup: `${id}Logs` }, props, { NODE_OPTIONS: '--enable-source-maps' });
 
     super(scope, id, {
+      ...house.options,
       entry,
       handler: 'handler',
       projectRoot,
       depsLockFilePath: join(projectRoot, 'package-lock.json'),
       runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: props.memorySize ?? 256,
-      timeout: props.timeout ?? Duration.minutes(1),
-      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
-      ...props.placement,
-      description: props.description ?? `ops-autopilot ${props.job} job`,
-      role,
-      logGroup,
-      environment: {
-        POWERTOOLS_SERVICE_NAME: `autopilot-${props.job}`,
-        NODE_OPTIONS: '--enable-source-maps',
-        ...props.environment,
-      },
       bundling: {
         format: OutputFormat.ESM,
         target: 'node24',
@@ -122,7 +147,35 @@ export class AutopilotFunction extends NodejsFunction {
       },
     });
     this.job = props.job;
-    this.functionLogGroup = logGroup;
-    logGroup.grantWrite(role);
+    this.functionLogGroup = house.logGroup;
+  }
+}
+
+export interface AutopilotImageFunctionProps extends AutopilotFunctionBaseProps {
+  /** The staged Docker build context (its Dockerfile's base image brings the runtime). */
+  readonly imageDirectory: string;
+  /** @default `<id>Role` and `<id>Logs` */
+  readonly resourceIds?: HouseResourceIds;
+}
+
+/**
+ * The container-image variant of the house function, for a job that needs binaries a zip cannot
+ * carry (the backup job's pg_dump and pg_restore): the same defaults, with the code an arm64
+ * image asset built from a staged directory (no Docker at synth; `cdk deploy` builds it).
+ */
+export class AutopilotImageFunction extends lambda.DockerImageFunction {
+  readonly job: Job;
+  readonly functionLogGroup: logs.LogGroup;
+  readonly functionRole: iam.Role;
+
+  constructor(scope: Construct, id: string, props: AutopilotImageFunctionProps) {
+    const house = houseDefaults(scope, props.resourceIds ?? { role: `${id}Role`, logGroup: `${id}Logs` }, props);
+    super(scope, id, {
+      ...house.options,
+      code: lambda.DockerImageCode.fromImageAsset(props.imageDirectory, { platform: Platform.LINUX_ARM64 }),
+    });
+    this.job = props.job;
+    this.functionLogGroup = house.logGroup;
+    this.functionRole = house.role;
   }
 }

@@ -36,11 +36,18 @@ export interface GrantPublishOptions {
   readonly only?: readonly Topic[];
 }
 
+/** What a job needs of the alert topics (AlertTopics is one): publishing, and a service allowed to publish with the key. */
+export interface IAlertTopics {
+  readonly topics: Readonly<Record<Topic, sns.ITopic>>;
+  grantPublish(grantee: iam.IGrantable, options?: GrantPublishOptions): iam.Grant;
+  allowServiceToPublish(servicePrincipal: string): void;
+}
+
 /**
  * One standard SNS topic per alert severity plus `digest`, all encrypted with one
  * customer-managed KMS key, TLS-only, with the config's subscribers.
  */
-export class AlertTopics extends Construct {
+export class AlertTopics extends Construct implements IAlertTopics {
   readonly key: kms.Key;
   readonly topics: Readonly<Record<Topic, sns.Topic>>;
   readonly topicArns: TopicArns;

@@ -14,6 +14,8 @@ import { acknowledgeWildcards } from '../nag/wildcards.js';
 import type { IAutopilotBucket } from '../s3/autopilot-bucket.js';
 import { JobSchedule, schedulerRole } from '../scheduler/job-schedule.js';
 import { ShellScriptDocument } from './shell-script-document.js';
+import type { AutopilotJobConstruct, JobFunction, JobHost } from '../jobs/job-construct.js';
+import type { IAlertTopics } from '../sns/alert-topics.js';
 
 /** Where the SSM Agent writes each command's full stdout and stderr (from the layout module). */
 export { SSM_OUTPUT_PREFIX };
@@ -23,39 +25,58 @@ export const SECURITY_DAILY_AT = '05:00';
 export interface ServerChecksProps {
   /** The validated config; targets with `servers` are checked. */
   readonly config: Config;
-  /** The suite's bucket: alert state under `state/`, command output under `ssm-output/`. */
-  readonly bucket: IAutopilotBucket;
   /** AUTOPILOT_BUCKET and AUTOPILOT_TOPIC_ARNS (the stack's `jobEnvironment()`). */
   readonly environment: Readonly<Record<string, string>>;
-  /** Lets a function publish to the alert topics (the stack's `topics.grantPublish`). */
-  readonly grantPublish: (grantee: iam.IGrantable) => void;
-  /** Scheduler deliveries that failed after their retries. */
+  /** Scheduler deliveries and async invocations that failed after their retries. */
   readonly deadLetterQueue: sqs.IQueue;
   /** The role EventBridge Scheduler assumes (the stack's `scheduleRole`). @default one made here */
   readonly scheduleRole?: iam.IRole;
   /** Where the generated bundle entries go (tests). */
   readonly entriesDir?: string;
-  /** Command output kept in the bucket this long (when `bucket` is an s3.Bucket of this app). @default 30 days */
+  /** Command output kept in the bound bucket this long (when it is an s3.Bucket of this app). @default 30 days */
   readonly outputRetention?: Duration;
 }
 
 /**
  * The disk and security checks on the servers: the two SSM Command documents, one function per
  * job (`functions/ssm-checks/handler.ts`) with its schedule in the config timezone, least-privilege
- * IAM, and a managed policy the servers' instance roles attach so the SSM Agent can write the
- * command output to the bucket. Creates nothing when no target has `servers`.
+ * IAM, and (on `bind`) a managed policy the servers' instance roles attach so the SSM Agent can
+ * write the command output to the bucket. Creates nothing when no target has `servers`.
  */
-export class ServerChecks extends Construct {
+export class ServerChecks extends Construct implements AutopilotJobConstruct {
+  readonly jobs = SERVER_JOBS;
   readonly documents: Partial<Record<ServerJob, ShellScriptDocument>> = {};
-  readonly functions: Partial<Record<ServerJob, AutopilotFunction>> = {};
+  /** By job: the functions of `functions`, for callers that want one. */
+  readonly jobFunctions: Partial<Record<ServerJob, AutopilotFunction>> = {};
   readonly schedules: Partial<Record<ServerJob, JobSchedule>> = {};
-  /** Attach to the servers' instance roles: s3:PutObject under `ssm-output/` for the command output. */
-  readonly instanceOutputPolicy?: iam.ManagedPolicy;
+  readonly functions: readonly JobFunction[];
+  /** Attach to the servers' instance roles: s3:PutObject under `ssm-output/` for the command output (made by `bind`). */
+  instanceOutputPolicy?: iam.ManagedPolicy;
+  private readonly tagSets: ReadonlyArray<Readonly<Record<string, string>>>;
 
-  constructor(scope: Construct, id: string, props: ServerChecksProps) {
+  /** The suite's disk and security checks, when any target has `servers`. */
+  static forSuite(host: JobHost): ServerChecks | undefined {
+    if (uniqueTagSets(host.config).length === 0) return undefined;
+    return new ServerChecks(host, 'ServerChecks', {
+      config: host.config,
+      environment: host.jobEnvironment(),
+      deadLetterQueue: host.deadLetterQueue,
+      scheduleRole: host.scheduleRole,
+      entriesDir: host.entriesDir,
+    });
+  }
+
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: ServerChecksProps,
+  ) {
     super(scope, id);
-    const tagSets = uniqueTagSets(props.config);
-    if (tagSets.length === 0) return;
+    this.tagSets = uniqueTagSets(props.config);
+    if (this.tagSets.length === 0) {
+      this.functions = [];
+      return;
+    }
 
     const stack = Stack.of(this);
     const documentScope = new Construct(this, 'Documents');
@@ -64,14 +85,6 @@ export class ServerChecks extends Construct {
       this.documents[job] = new ShellScriptDocument(documentScope, id, { script: SERVER_CHECKS[job].script });
     }
     const documents = this.documents as Record<ServerJob, ShellScriptDocument>;
-    this.instanceOutputPolicy = this.outputPolicy(props.bucket.bucket);
-    if (props.bucket.bucket instanceof s3.Bucket) {
-      props.bucket.bucket.addLifecycleRule({
-        id: 'ssm-output',
-        prefix: SSM_OUTPUT_PREFIX,
-        expiration: props.outputRetention ?? Duration.days(30),
-      });
-    }
 
     const scheduleRole =
       props.scheduleRole ?? schedulerRole(this, 'ScheduleRole', 'EventBridge Scheduler invokes the ops-autopilot server-check functions');
@@ -92,16 +105,7 @@ export class ServerChecks extends Construct {
           [ENV.ssmOutputPrefix]: SSM_OUTPUT_PREFIX,
         },
       });
-      this.grantRun(fn, job, documents, tagSets);
-      // Alert state and pending runs under state/; delete only collected pending runs.
-      props.bucket.grantAlertState(fn);
-      props.bucket.grantPendingRunCleanup(fn);
-      this.grantSelfInvoke(fn, title);
-      props.grantPublish(fn);
-      this.functions[job] = fn;
-
-      // Scheduler and the continuation invoke asynchronously: Lambda's two retries, then the dead-letter queue (its alarm pages).
-      fn.configureAsyncInvoke({ retryAttempts: 2, onFailure: new SqsDestination(props.deadLetterQueue) });
+      this.jobFunctions[job] = fn;
       this.schedules[job] = new JobSchedule(this, `${title}Schedule`, {
         function: fn,
         when: props.config.schedules[job],
@@ -112,6 +116,36 @@ export class ServerChecks extends Construct {
         deadLetterQueue: props.deadLetterQueue,
         role: scheduleRole,
       });
+    }
+    this.functions = SERVER_JOBS.map((job) => ({ job, fn: this.jobFunctions[job]!, schedules: [this.schedules[job]!] }));
+  }
+
+  /**
+   * Each function: SendCommand on its document and the tagged nodes, alert state and pending runs
+   * under state/ (deleting only collected pending runs), invoking itself to carry on a long run,
+   * the alert topics, and the dead-letter queue. The servers' instance roles get a managed policy
+   * for the command output under `ssm-output/`, which the bucket expires.
+   */
+  bind(bucket: IAutopilotBucket, topics: IAlertTopics): void {
+    if (this.tagSets.length === 0) return;
+    this.instanceOutputPolicy = this.outputPolicy(bucket.bucket);
+    if (bucket.bucket instanceof s3.Bucket) {
+      bucket.bucket.addLifecycleRule({
+        id: 'ssm-output',
+        prefix: SSM_OUTPUT_PREFIX,
+        expiration: this.props.outputRetention ?? Duration.days(30),
+      });
+    }
+    const documents = this.documents as Record<ServerJob, ShellScriptDocument>;
+    for (const job of SERVER_JOBS) {
+      const fn = this.jobFunctions[job]!;
+      this.grantRun(fn, job, documents, this.tagSets);
+      bucket.grantAlertState(fn);
+      bucket.grantPendingRunCleanup(fn);
+      this.grantSelfInvoke(fn, job === 'disk' ? 'Disk' : 'Security');
+      topics.grantPublish(fn);
+      // Scheduler and the continuation invoke asynchronously: Lambda's two retries, then the dead-letter queue (its alarm pages).
+      fn.configureAsyncInvoke({ retryAttempts: 2, onFailure: new SqsDestination(this.props.deadLetterQueue) });
     }
   }
 

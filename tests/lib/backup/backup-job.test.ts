@@ -6,13 +6,13 @@ import { pathToFileURL } from 'node:url';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { validateConfig } from '../../../functions/core/config/validate.js';
 import { BackupJob } from '../../../lib/backup/backup-job.js';
 import { HOST_BACKUP_SCRIPT } from '../../../functions/backup/ssm/host-backup-script.js';
 import { documentContent } from '../../../lib/ssm/shell-script-document.js';
 import { AutopilotBucket } from '../../../lib/s3/autopilot-bucket.js';
+import { AlertTopics } from '../../../lib/sns/alert-topics.js';
 import { backupPrefix } from '../../../lib/s3/backup-retention.js';
 import { databasePrefix } from '../../../functions/backup/layout.js';
 import { JobSchedule } from '../../../lib/scheduler/job-schedule.js';
@@ -54,14 +54,12 @@ describe('BackupJob construct', () => {
     const app = new App();
     const stack = new Stack(app, 'BackupTest', { env: { account: '123456789012', region: 'ap-northeast-1' } });
     const bucket = new s3.Bucket(stack, 'Bucket', { versioned: true });
-    const topic = new sns.Topic(stack, 'High');
+    const topics = new AlertTopics(stack, 'Alerts', { subscribers: {} });
     const dlq = new sqs.Queue(stack, 'Dlq');
     imageDir = mkdtempSync(join(tmpdir(), 'autopilot-image-'));
-    new BackupJob(stack, 'Backup', {
+    const job = new BackupJob(stack, 'Backup', {
       config,
-      bucket: AutopilotBucket.fromBucket(bucket),
-      environment: { AUTOPILOT_BUCKET: bucket.bucketName, AUTOPILOT_TOPIC_ARNS: stack.toJsonString({ high: topic.topicArn }) },
-      grantPublish: (grantee) => topic.grantPublish(grantee),
+      environment: { AUTOPILOT_BUCKET: bucket.bucketName, AUTOPILOT_TOPIC_ARNS: stack.toJsonString(topics.topicArns) },
       schedule: (fn, id, options) =>
         new JobSchedule(stack, id, {
           function: fn,
@@ -75,6 +73,7 @@ describe('BackupJob construct', () => {
       imageDirectory: imageDir,
       entriesDir: join(imageDir, 'entries'),
     });
+    job.bind(AutopilotBucket.fromBucket(bucket), topics);
     // Synthesis stages the image context and never runs Docker.
     template = Template.fromStack(stack);
   });

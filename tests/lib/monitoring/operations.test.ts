@@ -328,7 +328,7 @@ describe('addOperations and the real stack', () => {
     const host = (stack: OpsAutopilotStack): OperationsHost => stack;
     const schedules = (stack: OpsAutopilotStack) =>
       addOperations(stack, {
-        functions: [{ job: 'health', fn: stack.healthFunction, schedules: stack.healthSchedules }],
+        functions: stack.jobs.flatMap((job) => job.functions),
         queues: [stack.deadLetterQueue],
       });
     expect([typeof host, typeof schedules]).toEqual(['function', 'function']);

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +10,7 @@ import { readScript } from '../../../functions/remote/script.js';
 import { SERVER_CHECKS } from '../../../functions/ssm-checks/checks.js';
 import { ServerChecks } from '../../../lib/ssm/server-checks.js';
 import { AutopilotBucket } from '../../../lib/s3/autopilot-bucket.js';
+import { AlertTopics } from '../../../lib/sns/alert-topics.js';
 import { config as validConfig, scratch, testApp } from '../support/cdk-app.js';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
@@ -46,24 +46,21 @@ describe('ServerChecks on a small test stack', () => {
     const app = testApp({ outdir: dirs.outdir });
     stack = new Stack(app, 'ServerChecksTest', { env: { account: '123456789012', region: 'ap-northeast-1' } });
     const bucket = new s3.Bucket(stack, 'Bucket', { enforceSSL: true });
-    const topic = new sns.Topic(stack, 'Topic');
+    const topics = new AlertTopics(stack, 'Alerts', { subscribers: {} });
     const queue = new sqs.Queue(stack, 'DeadLetters');
-    // The fixture's own bucket, topic and queue are bare on purpose; they are not under test.
+    // The fixture's own bucket and queue are bare on purpose; they are not under test.
     for (const [scope, ids] of [
       [bucket, ['AwsSolutions-S1']],
-      [topic, ['AwsSolutions-SNS3']],
       [queue, ['AwsSolutions-SQS3', 'AwsSolutions-SQS4']],
     ] as const) {
       for (const id of ids) Validations.of(scope).acknowledge({ id, reason: 'test fixture, not under test' });
     }
     new ServerChecks(stack, 'ServerChecks', {
       config: CONFIG,
-      bucket: AutopilotBucket.fromBucket(bucket),
-      environment: { AUTOPILOT_BUCKET: bucket.bucketName, AUTOPILOT_TOPIC_ARNS: stack.toJsonString({ high: topic.topicArn }) },
-      grantPublish: (grantee) => topic.grantPublish(grantee),
+      environment: { AUTOPILOT_BUCKET: bucket.bucketName, AUTOPILOT_TOPIC_ARNS: stack.toJsonString(topics.topicArns) },
       deadLetterQueue: queue,
       entriesDir: dirs.entriesDir,
-    });
+    }).bind(AutopilotBucket.fromBucket(bucket), topics);
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     const assembly = app.synth();
     assemblyDir = assembly.directory;
@@ -257,12 +254,12 @@ describe('ServerChecks without servers in the config', () => {
     const stack = new Stack(app, 'NoServers');
     const checks = new ServerChecks(stack, 'ServerChecks', {
       config: validConfig({ targets: { site: { health: [{ url: 'https://example.com/' }] } } }),
-      bucket: AutopilotBucket.fromBucket(new s3.Bucket(stack, 'Bucket')),
       environment: {},
-      grantPublish: () => undefined,
       deadLetterQueue: new sqs.Queue(stack, 'Queue'),
     });
-    expect(checks.functions).toEqual({});
+    checks.bind(AutopilotBucket.fromBucket(new s3.Bucket(stack, 'Bucket')), new AlertTopics(stack, 'Alerts', { subscribers: {} }));
+    expect(checks.functions).toEqual([]);
+    expect(checks.instanceOutputPolicy).toBeUndefined();
     Template.fromStack(stack).resourceCountIs('AWS::SSM::Document', 0);
   });
 });

@@ -1,0 +1,169 @@
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfigFile } from '../../../functions/core/config/load.js';
+import { JOBS, type Job } from '../../../functions/core/jobs.js';
+import { functionNameOutput } from '../../../functions/core/layout.js';
+import { BackupJob } from '../../../lib/backup/backup-job.js';
+import { DigestJob } from '../../../lib/digest/digest-job.js';
+import { HealthJob } from '../../../lib/health/health-job.js';
+import type { AutopilotJobConstruct, JobConstructEntry, JobHost } from '../../../lib/jobs/job-construct.js';
+import { JOB_CONSTRUCTS } from '../../../lib/jobs/registry.js';
+import { AutopilotFunction } from '../../../lib/lambda/autopilot-function.js';
+import { OpsAutopilotStack } from '../../../lib/ops-autopilot-stack.js';
+import type { IAutopilotBucket } from '../../../lib/s3/autopilot-bucket.js';
+import type { IAlertTopics } from '../../../lib/sns/alert-topics.js';
+import { ServerChecks } from '../../../lib/ssm/server-checks.js';
+import { CDK_CONTEXT, config as validConfig, scratch } from '../support/cdk-app.js';
+
+type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
+
+const ROOT = join(import.meta.dirname, '..', '..', '..');
+const dirs = scratch();
+afterAll(() => dirs.cleanup());
+
+/** As `cdk synth` builds it (cdk.json's flags), without bundling the functions: the registry, not the code, is under test. */
+function synthStack(config: unknown, jobConstructs?: readonly JobConstructEntry[]) {
+  const app = new App({ outdir: dirs.outdir, context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
+  const stack = new OpsAutopilotStack(app, 'Jobs', {
+    config: config as never,
+    entriesDir: dirs.entriesDir,
+    env: { account: '123456789012', region: 'ap-northeast-1' },
+    jobConstructs,
+  });
+  const template = Template.fromStack(stack);
+  return { stack, template, resources: template.toJSON().Resources as Resources, outputs: template.toJSON().Outputs ?? {} };
+}
+
+/** The logical ID of a construct's CloudFormation resource, as `{ Ref }` names it. */
+function refOf(stack: OpsAutopilotStack, fn: { node: { defaultChild?: unknown } }): string {
+  return stack.resolve((fn.node.defaultChild as { logicalId: string }).logicalId);
+}
+
+describe('JOB_CONSTRUCTS: the CDK side of the job registry', () => {
+  it('deploys every job of functions/core/jobs.ts by exactly one line, in the registry order', () => {
+    const deployed = JOB_CONSTRUCTS.flatMap((entry) => entry.jobs);
+    expect([...deployed].sort()).toEqual([...JOBS].sort());
+    expect(new Set(deployed).size).toBe(deployed.length);
+    // Watchers, test events and the schedules' nested stacks follow this order, which the alphabet would not keep.
+    expect(deployed).toEqual(['health', 'backup', 'disk', 'security', 'digest']);
+  });
+});
+
+describe.each([
+  ['the example config (servers, SSM backups, SQLite)', join(ROOT, 'examples', 'runbooks.config.ts')],
+  ['private databases (VPC health function, Fargate backups)', join(ROOT, 'tests', 'lib', 'fixtures', 'private-databases.config.ts')],
+])('the stack built from the registry: %s', (_, file) => {
+  let built: ReturnType<typeof synthStack>;
+  beforeAll(async () => {
+    built = synthStack(await loadConfigFile(file, { forDeployment: true }));
+  }, 120_000);
+
+  it('builds each registered construct the config gives work, of the registered class, with the jobs it declares', () => {
+    const { stack } = built;
+    const classes = stack.jobs.map((j) => j.constructor);
+    expect(classes[0]).toBe(HealthJob);
+    expect(classes.at(-1)).toBe(DigestJob);
+    for (const job of stack.jobs) {
+      expect(job.functions.length).toBeGreaterThan(0);
+      expect([...new Set(job.functions.map((f) => f.job))].sort()).toEqual([...job.jobs].sort());
+      expect(JOB_CONSTRUCTS.some((entry) => JSON.stringify(entry.jobs) === JSON.stringify(job.jobs))).toBe(true);
+    }
+  });
+
+  it('gives every function the CLI invokes an output naming it (functionNameOutput), and no other', () => {
+    const { stack, outputs } = built;
+    const invoked = stack.jobs.flatMap((j) => j.functions).filter((f) => f.invokedByCli !== false);
+    const functionOutputs = Object.keys(outputs).filter((name) => name.endsWith('FunctionName'));
+    expect(functionOutputs.sort()).toEqual(invoked.map((f) => functionNameOutput(f.job)).sort());
+    for (const f of invoked) {
+      expect(outputs[functionNameOutput(f.job)].Value).toEqual({ Ref: refOf(stack, f.fn as AutopilotFunction) });
+    }
+    // One function per job is invoked by name: a job with two (health and health-vpc) names the first.
+    expect(new Set(invoked.map((f) => f.job)).size).toBe(invoked.length);
+    for (const job of stack.jobs.flatMap((j) => j.jobs)) expect(stack.jobFunction(job)).toBeDefined();
+  });
+
+  it('watches every job function with an alarm, schedules it as declared, and offers it console test events', () => {
+    const { stack, resources } = built;
+    const alarms = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
+    const schemas = Object.values(resources).filter((r) => r.Type === 'AWS::EventSchemas::Schema');
+    const schedules = Object.values(resources).filter((r) => r.Type === 'AWS::Scheduler::Schedule');
+    for (const f of stack.jobs.flatMap((j) => j.functions)) {
+      const ref = refOf(stack, f.fn as AutopilotFunction);
+      const watching = alarms.filter((a) =>
+        (a.Properties.Dimensions ?? []).some(
+          (d: { Name: string; Value: unknown }) => JSON.stringify(d.Value) === JSON.stringify({ Ref: ref }),
+        ),
+      );
+      expect(watching.length, `alarms on ${f.name ?? f.job}`).toBeGreaterThan(0);
+      expect(JSON.stringify(schemas.map((s) => s.Properties.SchemaName))).toContain(`"Ref":"${ref}"`);
+      const invoking = schedules.filter((s) => JSON.stringify(s.Properties.Target.Arn).includes(`"${ref}"`));
+      expect(invoking.length, `schedules of ${f.name ?? f.job}`).toBe(f.schedules?.length);
+    }
+  });
+});
+
+describe('the stack follows the registry it is given', () => {
+  /** A job construct of the test's own, as a contributor would add one: a function, a schedule, a bind that grants. */
+  class ProbeJob implements AutopilotJobConstruct {
+    readonly jobs = ['disk'] as const satisfies readonly Job[];
+    readonly functions;
+    readonly bound: Array<[IAutopilotBucket, IAlertTopics]> = [];
+    readonly fn: AutopilotFunction;
+
+    constructor(host: JobHost) {
+      this.fn = new AutopilotFunction(host, 'ProbeFunction', {
+        job: 'disk',
+        config: host.config,
+        entriesDir: host.entriesDir,
+        environment: host.jobEnvironment(),
+      });
+      const schedule = host.scheduleJob(this.fn, 'ProbeHourly', { when: '1h', input: { source: 'schedule' } });
+      this.functions = [{ job: 'disk' as const, fn: this.fn, schedules: [schedule] }];
+    }
+
+    bind(bucket: IAutopilotBucket, topics: IAlertTopics): void {
+      this.bound.push([bucket, topics]);
+      bucket.grantAlertState(this.fn);
+      topics.grantPublish(this.fn);
+    }
+  }
+
+  it('builds only what the registry lists: its functions, bound once to the bucket and topics, watched, with outputs', () => {
+    const config = validConfig({ targets: { site: { health: [{ url: 'https://example.com/' }] } } });
+    const { stack, resources, outputs } = synthStack(config, [
+      { jobs: ['disk'], create: (host) => new ProbeJob(host) },
+      { jobs: ['digest'], create: (host) => new DigestJob(host) },
+    ]);
+    const [probe, digest] = stack.jobs as [ProbeJob, DigestJob];
+    expect(stack.jobs).toHaveLength(2);
+    expect(probe.bound).toEqual([[stack.bucket, stack.topics]]);
+    const functions = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
+    expect(functions.map(([id]) => id).sort()).toEqual([refOf(stack, digest.function), refOf(stack, probe.fn)].sort());
+    expect(
+      Object.keys(outputs)
+        .filter((o) => o.endsWith('FunctionName'))
+        .sort(),
+    ).toEqual(['DigestFunctionName', 'DiskFunctionName']);
+    expect(outputs.DiskFunctionName.Value).toEqual({ Ref: refOf(stack, probe.fn) });
+    const schemas = Object.values(resources).filter((r) => r.Type === 'AWS::EventSchemas::Schema');
+    expect(schemas).toHaveLength(2);
+    // bind's grants reached the probe's role: its alert state under state/ and the severity topics.
+    const policies = Object.values(resources).filter(
+      (r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes('ProbeFunctionRole'),
+    );
+    const actions = JSON.stringify(policies.map((p) => p.Properties.PolicyDocument.Statement.map((s: { Action: unknown }) => s.Action)));
+    expect(actions).toContain('sns:Publish');
+    expect(actions).toContain('s3:PutObject');
+  });
+
+  it('skips a construct the config gives nothing to do (no backups: no BackupJob; no servers: no ServerChecks)', () => {
+    const host = synthStack(validConfig({ targets: { site: { health: [{ url: 'https://example.com/' }] } } })).stack;
+    expect(host.jobs.map((j) => j.constructor)).toEqual([HealthJob, DigestJob]);
+    expect(host.jobs.some((j) => j instanceof BackupJob || j instanceof ServerChecks)).toBe(false);
+    expect(host.jobFunction('backup')).toBeUndefined();
+    expect(host.jobFunction('health')).toBeDefined();
+  });
+});
