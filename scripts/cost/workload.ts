@@ -1,5 +1,6 @@
 import { durationMs } from '../../functions/core/config/duration.js';
 import { checkNameOf, type Config } from '../../functions/core/config/schema.js';
+import { ALERTING_JOBS, JOBS } from '../../functions/core/jobs.js';
 import { configuredChecks, PROBED_KINDS } from '../../functions/kinds/catalog.js';
 import type { Canary, CostInputs, FunctionUsage, Route53Check, TopicUsage } from './estimate.js';
 import type { HealthMeasurement } from './measure.js';
@@ -284,8 +285,8 @@ export function buildCostInputs(sources: WorkloadSources): { inputs: CostInputs;
       coldStartsPerDay: EVERY_RUN,
       initDurationMs: w.initMs,
       logBytesPerRun: a.logBytesPerRun,
-      // the four jobs' alert state, seven days of manifests per database, one listing per database, its own snapshot
-      s3PerRun: { gets: 4 + 7 * dbs.length, puts: 1, lists: dbs.length },
+      // every alerting job's state, seven days of manifests per database, one listing per database, its own snapshot
+      s3PerRun: { gets: ALERTING_JOBS.length + 7 * dbs.length, puts: 1, lists: dbs.length },
       stateBytesPerRun: 8192,
     },
   );
@@ -309,7 +310,8 @@ export function buildCostInputs(sources: WorkloadSources): { inputs: CostInputs;
   const publishes = topics.reduce((s, t) => s + t.publishesPerMonth, 0);
 
   // ---- observability: the stack's when it has them, else what the watchers plan
-  const functionCount = 1 + (dbs.length ? 1 : 0) + 3;
+  // One function per job of the registry; the backup job only with a database to back up.
+  const functionCount = JOBS.filter((name) => name !== 'backup' || dbs.length > 0).length;
   const alarms = stack && stack.alarms > 0 ? stack.alarms : plannedAlarms(functionCount);
   // The dashboard is opt-in (`dashboard: true`); the saved queries that stand in for it cost nothing.
   const dashboards = stack ? stack.dashboards : config.dashboard ? 1 : 0;
@@ -359,7 +361,7 @@ export function buildCostInputs(sources: WorkloadSources): { inputs: CostInputs;
         `${noncurrentVersionDays} days, ${STACK_DEFAULTS.kmsKeys} KMS key`,
     );
   }
-  const missing = ['backup', 'disk', 'security', 'digest'].filter((name) => !stack?.functions[name]);
+  const missing = JOBS.filter((name) => name !== 'health' && !stack?.functions[name]);
   notes.assumed.push(
     `backup: ${a.backupSizeGb} GB compressed per database, ${a.backupSeconds} s per backup at ${backupMb} MB, ${a.backupInitMs} ms ` +
       `container INIT, ${partsPerBackup} parts of ${BACKUP_PART_MB} MB each; same figures for the two databases dumped on their host ` +
