@@ -2,7 +2,8 @@
  * Backup bench: in ONE run, on the same database and the same S3 server, at each size in BENCH_SIZES:
  *   plain     `pg_dump -Fc --compress=<the product's> > /dev/null`: the floor
  *   default   `pg_dump -Fc` (its default gzip level), bytes counted: the archive-size yardstick (once per size)
- *   product   the product's backup (bundled like the image, its own process): dump, upload, verify, manifest
+ *   product   the product's backup (bundled like the image, its own process): dump, upload, verify, manifest;
+ *             its S3 client as on AWS (CRC32 checksums, which the S3 server checks as S3 does)
  *   peer      jameshy/pgdump-aws-lambda's operating point: `pg_dump -Fc -Z1` streamed through
  *             @aws-sdk/lib-storage `Upload` with 5 MiB parts (its default queue of 4), its own process
  *   @quota    product and peer again under a cgroup CPU quota equal to Lambda's share at a memory size
@@ -13,6 +14,7 @@
  *   BENCH_SIZES=0.25,0.5 npm run bench:backup
  *   BENCH_ROUNDS=2 ...                    # timed rounds per size (default 1), order rotating
  *   BENCH_QUOTA_MB=1024,1769 ...          # Lambda memory sizes whose CPU share is modelled (default 1024,1769)
+ *   BENCH_CHECKSUMS=md5 ...               # the product as for an S3-compatible endpoint (per-part MD5s)
  *
  * pg_dump is PostgreSQL 17 (PG17_BIN_DIR or ../shared/tools/pg-trixie.sh's /opt/pg-trixie.bin), as in the image;
  * PG_BIN_DIR overrides. Peak RSS is the product's own process (VmHWM), without pg_dump and the S3 server.
@@ -510,7 +512,7 @@ function report(results: SizeFigures[]): void {
   const m = (f: SizeFigures, s: Subject, pick: (x: Sample) => number) => mean((f.samples[s] ?? []).map(pick));
   const ok = (good: boolean) => (good ? 'ok' : 'MISSED');
   console.log(
-    '\nsize      database  plain    product  peer     product/peer  archive(product)  pg_dump -Fc default  own CPU/GiB  peak RSS',
+    '\nsize      database  plain    product  peer     product/peer  archive(product)  pg_dump -Fc default  own CPU/GiB      peak RSS',
   );
   for (const f of results) {
     const dbGiB = f.dbBytes / GiB;
@@ -529,7 +531,7 @@ function report(results: SizeFigures[]): void {
         `${seconds(m(f, 'product', (x) => x.ms)).padEnd(9)}${seconds(m(f, 'peer', (x) => x.ms)).padEnd(9)}` +
         `${`${ratio.toFixed(2)} (${ok(ratio <= 0.4)})`.padEnd(14)}` +
         `${`${(archive / GiB).toFixed(3)} GiB (${ok(archive <= defaultBytes)})`.padEnd(18)}` +
-        `${defaultLabel.padEnd(21)}${`${cpuPerGiB.toFixed(2)} s (${ok(cpuPerGiB <= 4)})`.padEnd(13)}` +
+        `${defaultLabel.padEnd(21)}${`${cpuPerGiB.toFixed(2)} s (${ok(cpuPerGiB <= 4)})`.padEnd(17)}` +
         `${rss.toFixed(0)} MB (${ok(rss <= 150)})`,
     );
     for (const mb of quotaMbs) {

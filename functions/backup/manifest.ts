@@ -44,7 +44,7 @@ export const manifestSchema = z.object({
   verification: z.enum(['passed', 'skipped']),
   /**
    * How the stored bytes were shown equal to the streamed ones: the store's own checksums
-   * (S3: every part's MD5 and the multipart ETag) or reading the whole archive back.
+   * (S3: the object's CRC32, or every part's MD5 and the multipart ETag) or reading the whole archive back.
    */
   verifiedBy: z.enum(['store-checksums', 'read-back']).optional(),
 });

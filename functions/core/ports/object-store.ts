@@ -22,8 +22,9 @@ export interface PutOptions {
 export interface StreamedObject {
   readonly size: number;
   /**
-   * The store itself confirmed it holds exactly the bytes streamed (S3: every part's MD5 and the
-   * object's multipart ETag match what was sent), so checking the object needs no full read-back.
+   * The store itself confirmed it holds exactly the bytes streamed (S3: the whole object's CRC32
+   * it answered, or every part's MD5 and the object's multipart ETag, match what was sent), so
+   * checking the object needs no full read-back.
    */
   readonly storeChecked: boolean;
 }
