@@ -4,9 +4,9 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { durationMs } from '../../functions/core/config/duration.js';
 import type { Config } from '../../functions/core/config/schema.js';
 import type { AutopilotJobConstruct, JobFunction, JobHost } from '../jobs/job-construct.js';
-import { AutopilotFunction } from '../lambda/autopilot-function.js';
+import { AutopilotFunction, type AutopilotFunctionProps } from '../lambda/autopilot-function.js';
 import { splitHealthConfig } from '../network/placement.js';
-import { createVpcHealthFunction } from '../network/vpc-health.js';
+import { allowNetworkInterfaces } from '../network/network-interfaces.js';
 import type { IAutopilotBucket } from '../s3/autopilot-bucket.js';
 import type { JobSchedule } from '../scheduler/job-schedule.js';
 import { grantSecretReads, secretReadsOf } from '../secrets/secret-grants.js';
@@ -37,13 +37,7 @@ export class HealthJob implements AutopilotJobConstruct {
     const health = splitHealthConfig(host.config);
     this.outside = health.outside;
     this.deadLetterQueue = host.deadLetterQueue;
-    this.function = new AutopilotFunction(host, 'HealthFunction', {
-      job: 'health',
-      config: health.outside,
-      entriesDir: host.entriesDir,
-      memorySize: 512,
-      timeout: Duration.seconds(healthTimeoutSeconds(health.outside)),
-      environment: host.jobEnvironment(),
+    this.function = healthFunction(host, 'HealthFunction', health.outside, {
       description: 'ops-autopilot health job: HTTP and PostgreSQL probes, severity-routed alerts',
     });
     this.schedules = healthRuns(health.outside).map((run) =>
@@ -56,7 +50,12 @@ export class HealthJob implements AutopilotJobConstruct {
 
     if (host.network && health.vpc) {
       const vpcConfig = health.vpc;
-      const fn = createVpcHealthFunction(host, 'VpcHealthFunction', host, host.network, vpcConfig);
+      const fn = healthFunction(host, 'VpcHealthFunction', vpcConfig, {
+        entryName: 'health-vpc',
+        placement: host.network.functionPlacement(),
+        description: 'ops-autopilot health job inside the VPC: PostgreSQL probes of the private databases, severity-routed alerts',
+      });
+      allowNetworkInterfaces(fn.role!);
       const schedules = healthRuns(vpcConfig).map((run) =>
         host.scheduleJob(fn, `VpcHealthEvery${run.every}${partSuffix(run)}`, {
           when: run.every,
@@ -114,6 +113,27 @@ export class HealthJob implements AutopilotJobConstruct {
     topics.grantPublish(fn);
     grantSecretReads(fn, reads);
   }
+}
+
+/**
+ * A health function for one part of the config (outside the VPC, or its private databases only),
+ * so each bundle and role know only the checks that function runs.
+ */
+function healthFunction(
+  host: JobHost,
+  id: string,
+  config: Config,
+  props: Pick<AutopilotFunctionProps, 'description' | 'entryName' | 'placement'>,
+): AutopilotFunction {
+  return new AutopilotFunction(host, id, {
+    ...props,
+    job: 'health',
+    config,
+    entriesDir: host.entriesDir,
+    memorySize: 512,
+    timeout: Duration.seconds(healthTimeoutSeconds(config)),
+    environment: host.jobEnvironment(),
+  });
 }
 
 /** The tightest schedule interval, within Lambda's async event age range (60 s to 6 h). */
