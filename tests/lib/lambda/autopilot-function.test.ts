@@ -35,7 +35,12 @@ describe('the house function and its image variant', () => {
     writeFileSync(join(imageDir, 'Dockerfile'), 'FROM public.ecr.aws/lambda/nodejs:24\nCMD ["index.handler"]\n');
     const app = new App({ outdir: dirs.outdir, context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
     const stack = new Stack(app, 'House', { env: { account: '123456789012', region: 'ap-northeast-1' } });
-    new AutopilotFunction(stack, 'Zip', { job: 'health', config: deployable, entriesDir: dirs.entriesDir, environment: { AUTOPILOT_EXTRA: '1' } });
+    new AutopilotFunction(stack, 'Zip', {
+      job: 'health',
+      config: deployable,
+      entriesDir: dirs.entriesDir,
+      environment: { AUTOPILOT_EXTRA: '1' },
+    });
     new AutopilotImageFunction(stack, 'Image', {
       job: 'backup',
       imageDirectory: imageDir,
