@@ -13,8 +13,13 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { createHash, randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startProcess, type RunningProcess } from '../../../../functions/backup/child-process.js';
+import { DumpOutput } from '../../../../functions/backup/dump-output.js';
 import { multipartUpload } from '../../../../functions/core/adapters/s3-multipart-upload.js';
 import { S3TestServer } from '../../../support/s3-server.js';
 
@@ -186,6 +191,47 @@ describe('multipartUpload with CRC32 checksums, as on AWS, against the S3-like s
       client.middlewareStack.remove('damagePart');
     }
     await expect(read(client, 'crc', 'damaged')).rejects.toMatchObject({ name: 'NoSuchKey' });
+  });
+
+  it("reads a DirectBody (a child's output via a socket) into the parts; a refused part stops the child, leaving nothing", async () => {
+    const body = randomBytes(2 * PART + 12_345);
+    const file = join(mkdtempSync(join(tmpdir(), 'autopilot-mpu-')), 'body.bin');
+    writeFileSync(file, body);
+    const producer = async (script: string) => {
+      let child: RunningProcess | undefined;
+      const { output, childEnd } = await DumpOutput.open(async () => {
+        const status = await child!.exited;
+        if (status.code !== 0) throw new Error(`producer exited ${status.code}`);
+      });
+      child = startProcess('sh', ['-c', script, file], process.env, 'ignore', childEnd);
+      return { output, child };
+    };
+    const intact = await producer('cat "$0"');
+    expect(await multipartUpload(client, intact.output, options('direct'))).toEqual({ size: body.length, storeChecked: true });
+    expect((await read(client, 'crc', 'direct')).equals(body)).toBe(true);
+    expect(intact.output.sha256).toBe(createHash('sha256').update(body).digest('hex'));
+
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const request = args.request as { body?: Buffer };
+        if (context.commandName === 'UploadPartCommand' && Buffer.isBuffer(request.body)) {
+          const damaged = Buffer.from(request.body);
+          damaged[0] = damaged[0]! ^ 0xff;
+          request.body = damaged;
+        }
+        return next(args);
+      },
+      { step: 'finalizeRequest', name: 'damageEveryPart' },
+    );
+    // An endless producer: only its output closing stops it.
+    const endless = await producer('while cat "$0"; do :; done; exit 0');
+    try {
+      await expect(multipartUpload(client, endless.output, options('refused'))).rejects.toMatchObject({ name: 'BadDigest' });
+    } finally {
+      client.middlewareStack.remove('damageEveryPart');
+    }
+    expect((await endless.child.exited).code).toBe(0);
+    await expect(read(client, 'crc', 'refused')).rejects.toMatchObject({ name: 'NoSuchKey' });
   });
 });
 
