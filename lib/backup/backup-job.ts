@@ -5,6 +5,7 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { entryId } from './entry-id.js';
 import type { Config } from '../../functions/core/config/schema.js';
 import { backedUpEntries, type BackedUpEntry } from '../../functions/backup/entries.js';
 import { ENV } from '../../functions/core/layout.js';
@@ -63,10 +64,6 @@ export interface BackupJobProps {
   readonly fargate?: { readonly network: AutopilotNetwork; readonly scheduleRole: iam.IRole };
   readonly entriesDir?: string;
   readonly projectRoot?: string;
-}
-
-function pascal(text: string): string {
-  return text.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '');
 }
 
 /**
@@ -145,7 +142,7 @@ export class BackupJob extends Construct implements AutopilotJobConstruct {
 
     for (const entry of this.entries) {
       this.schedules.push(
-        props.schedule(this.function, `Backup${pascal(entry.target)}${pascal(entry.database)}`, {
+        props.schedule(this.function, `Backup${entryId(entry)}`, {
           when: entry.backup.at,
           input: { source: 'schedule', targets: [entry.target], database: entry.database },
           flexibleWindow: BACKUP_START_WINDOW,

@@ -10,6 +10,7 @@ import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { TimeZone } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { entryId } from './entry-id.js';
 import type { BackedUpEntry } from '../../functions/backup/entries.js';
 import type { Config, PostgresConfig } from '../../functions/core/config/schema.js';
 import { acknowledgeWildcards } from '../nag/wildcards.js';
@@ -37,10 +38,6 @@ export interface FargateBackupProps {
   readonly memoryLimitMiB?: number;
   /** How long a run may take before the task stops it cleanly (AUTOPILOT_TASK_TIMEOUT). @default "6h" */
   readonly taskTimeout?: string;
-}
-
-function pascal(text: string): string {
-  return text.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '');
 }
 
 /**
@@ -79,7 +76,7 @@ export class FargateBackup extends Construct {
     for (const entry of props.entries) {
       if (entry.kind !== 'postgres')
         throw new Error(`${entry.target}/${entry.database}: runOn "fargate" backs up PostgreSQL databases only`);
-      const name = `${pascal(entry.target)}${pascal(entry.database)}`;
+      const name = entryId(entry);
       const taskRole = new iam.Role(this, `${name}TaskRole`, {
         assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com', {
           conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },

@@ -22,6 +22,9 @@ export { SSM_OUTPUT_PREFIX };
 /** Time of day (config timezone) of a daily security check: done before the morning checklist. */
 export const SECURITY_DAILY_AT = '05:00';
 
+/** Each job's part of its constructs' ids (`DiskFunction`, `Documents/Security`). */
+const TITLES: Readonly<Record<ServerJob, string>> = { disk: 'Disk', security: 'Security' };
+
 export interface ServerChecksProps {
   /** The validated config; targets with `servers` are checked. */
   readonly config: Config;
@@ -81,15 +84,14 @@ export class ServerChecks extends Construct implements AutopilotJobConstruct {
     const stack = Stack.of(this);
     const documentScope = new Construct(this, 'Documents');
     for (const job of SERVER_JOBS) {
-      const id = job === 'disk' ? 'Disk' : 'Security';
-      this.documents[job] = new ShellScriptDocument(documentScope, id, { script: SERVER_CHECKS[job].script });
+      this.documents[job] = new ShellScriptDocument(documentScope, TITLES[job], { script: SERVER_CHECKS[job].script });
     }
     const documents = this.documents as Record<ServerJob, ShellScriptDocument>;
 
     const scheduleRole =
       props.scheduleRole ?? schedulerRole(this, 'ScheduleRole', 'EventBridge Scheduler invokes the ops-autopilot server-check functions');
     for (const job of SERVER_JOBS) {
-      const title = job === 'disk' ? 'Disk' : 'Security';
+      const title = TITLES[job];
       const fn = new AutopilotFunction(this, `${title}Function`, {
         job,
         config: props.config,
@@ -142,7 +144,7 @@ export class ServerChecks extends Construct implements AutopilotJobConstruct {
       this.grantRun(fn, job, documents, this.tagSets);
       bucket.grantAlertState(fn);
       bucket.grantPendingRunCleanup(fn);
-      this.grantSelfInvoke(fn, job === 'disk' ? 'Disk' : 'Security');
+      this.grantSelfInvoke(fn, TITLES[job]);
       topics.grantPublish(fn);
       // Scheduler and the continuation invoke asynchronously: Lambda's two retries, then the dead-letter queue (its alarm pages).
       fn.configureAsyncInvoke({ retryAttempts: 2, onFailure: new SqsDestination(this.props.deadLetterQueue) });
