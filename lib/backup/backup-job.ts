@@ -59,7 +59,7 @@ export interface BackupJobProps {
   readonly placement?: Pick<lambda.FunctionOptions, 'vpc' | 'vpcSubnets' | 'securityGroups'>;
   /**
    * The VPC and the schedule role, for `runOn: "fargate"` databases: their ECS tasks
-   * (lib/backup/fargate-backup.ts) run the same image. Without them such databases are refused.
+   * (lib/backup/fargate-backup.ts) run the same image. Without them such databases are refused (an error).
    */
   readonly fargate?: { readonly network: AutopilotNetwork; readonly scheduleRole: iam.IRole };
   readonly entriesDir?: string;
@@ -152,6 +152,10 @@ export class BackupJob extends Construct implements AutopilotJobConstruct {
     }
 
     const onFargate = backedUpEntries(props.config).filter((e) => e.backup.runOn === 'fargate');
+    if (onFargate.length && !props.fargate) {
+      // The config refuses runOn "fargate" without a network; a BackupJob built by hand must be given it too.
+      throw new Error(`${onFargate[0]!.target}/${onFargate[0]!.database}: runOn "fargate" needs the VPC and schedule role (fargate)`);
+    }
     if (onFargate.length && props.fargate) {
       // Beside this construct, not in it: its logical IDs predate the job constructs.
       this.fargate = new FargateBackup(scope, 'FargateBackup', {

@@ -1,5 +1,5 @@
 import { describe, expect, it, beforeAll } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -212,5 +212,41 @@ describe('BackupJob construct', () => {
 
   it('uses the key prefix the bucket lifecycle expires per database', () => {
     expect(databasePrefix('system-gear', 'stock')).toBe(backupPrefix('system-gear', 'stock'));
+  });
+});
+
+describe('BackupJob without the VPC', () => {
+  it('refuses a runOn "fargate" database instead of deploying it with no backup', () => {
+    const onFargate = validateConfig(
+      {
+        network: { vpcId: 'vpc-0a1b2c3d4e5f60718', subnetIds: ['subnet-0a1b2c3d4e5f60718'] },
+        targets: {
+          shop: {
+            postgres: [
+              { host: 'db.internal', database: 'shop', user: 'dumper', passwordParameter: '/shop/db', backup: { runOn: 'fargate' } },
+            ],
+          },
+        },
+      },
+      { forDeployment: true },
+    );
+    const stack = new Stack(new App(), 'FargateWithoutVpc');
+    const dir = mkdtempSync(join(tmpdir(), 'autopilot-image-'));
+    const build = () =>
+      new BackupJob(stack, 'Backup', {
+        config: onFargate,
+        environment: {},
+        schedule: () => {
+          throw new Error('no Lambda schedule for a Fargate database');
+        },
+        deadLetterQueue: new sqs.Queue(stack, 'Dlq'),
+        imageDirectory: dir,
+        entriesDir: join(dir, 'entries'),
+      });
+    try {
+      expect(build).toThrow('shop/shop: runOn "fargate" needs the VPC and schedule role (fargate)');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
