@@ -2,15 +2,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Stack, Validations } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import type { Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfigFile } from '../../functions/core/config/load.js';
 import type { Config } from '../../functions/core/config/schema.js';
-import { createApp } from '../../lib/ops-autopilot-app.js';
 import type { OpsAutopilotStack } from '../../lib/ops-autopilot-stack.js';
-import { scratch, testApp, CDK_CONTEXT } from './support/cdk-app.js';
+import { scratch, synthesizeApp, testApp } from './support/cdk-app.js';
 
 const ACCOUNT = '123456789012';
 const REGION = 'ap-northeast-1';
@@ -60,18 +59,7 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
 
   beforeAll(async () => {
     config = await loadConfigFile(FIXTURE, { forDeployment: true });
-    const built = createApp({
-      config,
-      entriesDir: dirs.entriesDir,
-      env: { account: ACCOUNT, region: REGION },
-      appProps: { context: CDK_CONTEXT, outdir: dirs.outdir },
-    });
-    stack = built.stack;
-    const assembly = built.app.synth();
-    assemblyDir = assembly.directory;
-    const artifact = assembly.getStackByName(stack.stackName);
-    template = Template.fromJSON(artifact.template);
-    resources = artifact.template.Resources;
+    ({ stack, template, resources, assemblyDir } = synthesizeApp(config, dirs));
     const fn = resources[idOf('AWS::Lambda::Function', 'HealthFunction')]!;
     assetDir = join(assemblyDir, `asset.${fn.Properties.Code.S3Key.replace(/\.zip$/, '')}`);
   });

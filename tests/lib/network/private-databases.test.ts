@@ -1,14 +1,13 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Template } from 'aws-cdk-lib/assertions';
+import type { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../../functions/core/config/schema.js';
 import { validateConfig } from '../../../functions/core/config/validate.js';
 import privateDatabases from '../fixtures/private-databases.config.js';
-import { createApp } from '../../../lib/ops-autopilot-app.js';
 import type { OpsAutopilotStack } from '../../../lib/ops-autopilot-stack.js';
 import { createTestCa, type TestCa } from '../../support/test-ca.js';
-import { CDK_CONTEXT, scratch } from '../support/cdk-app.js';
+import { scratch, synthesizeApp } from '../support/cdk-app.js';
 
 const ACCOUNT = '123456789012';
 const REGION = 'ap-northeast-1';
@@ -63,19 +62,8 @@ describe('a stack for private databases (network, secret, iamAuth, private CA)',
   beforeAll(() => {
     ca = createTestCa('ledger private CA');
     const config = validateConfig(privateDatabasesConfig(ca.certFile), { forDeployment: true });
-    const built = createApp({
-      config,
-      entriesDir: dirs.entriesDir,
-      env: { account: ACCOUNT, region: REGION },
-      appProps: { context: CDK_CONTEXT, outdir: dirs.outdir },
-    });
-    stack = built.stack;
     // Throws on any unacknowledged cdk-nag finding.
-    const assembly = built.app.synth();
-    assemblyDir = assembly.directory;
-    const artifact = assembly.getStackByName(stack.stackName);
-    template = Template.fromJSON(artifact.template);
-    resources = artifact.template.Resources;
+    ({ stack, template, resources, assemblyDir } = synthesizeApp(config, dirs));
   });
   afterAll(() => {
     dirs.cleanup();
