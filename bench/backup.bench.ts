@@ -13,7 +13,8 @@
  *   npm run bench:backup                  # 1 GiB and 3 GiB
  *   BENCH_SIZES=0.25,0.5 npm run bench:backup
  *   BENCH_ROUNDS=2 ...                    # timed rounds per size (default 1), order rotating
- *   BENCH_QUOTA_MB=1024,1769 ...          # Lambda memory sizes whose CPU share is modelled (default 1024,1769)
+ *   BENCH_QUOTA_MB=1024,512,1769 ...      # Lambda memory sizes whose CPU share is modelled (the default; the peer
+ *                                         # runs under the first only: the function's own 1024 MB)
  *   BENCH_CHECKSUMS=md5 ...               # the product as for an S3-compatible endpoint (per-part MD5s)
  *
  * pg_dump is PostgreSQL 17 (PG17_BIN_DIR or ../shared/tools/pg-trixie.sh's /opt/pg-trixie.bin), as in the image;
@@ -68,7 +69,7 @@ const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
 const S3_NICE = Number(process.env.BENCH_S3_NICE ?? 0);
 /** `pg_dump -Fc` at its default level is slow (gzip 6): measured at the first size only unless BENCH_DEFAULT_LEVEL=all. */
 const defaultLevelEverySize = process.env.BENCH_DEFAULT_LEVEL === 'all';
-const quotaMbs = (process.env.BENCH_QUOTA_MB ?? '1024,1769')
+const quotaMbs = (process.env.BENCH_QUOTA_MB ?? '1024,512,1769')
   .split(',')
   .map(Number)
   .filter((n) => n >= 128);
@@ -534,7 +535,7 @@ function report(results: SizeFigures[]): void {
         `${defaultLabel.padEnd(21)}${`${cpuPerGiB.toFixed(2)} s (${ok(cpuPerGiB <= 4)})`.padEnd(17)}` +
         `${rss.toFixed(0)} MB (${ok(rss <= 150)})`,
     );
-    for (const mb of quotaMbs) {
+    for (const mb of [...quotaMbs].sort((a, b) => a - b)) {
       const product = m(f, `product@${mb}`, (x) => x.ms);
       const peer = f.samples[`peer@${mb}`] ? m(f, `peer@${mb}`, (x) => x.ms) : undefined;
       const perGiBs = product / 1000 / dbGiB;
@@ -557,10 +558,12 @@ function report(results: SizeFigures[]): void {
       `spread between sizes ${(spread * 100).toFixed(1)}% (goal within 10%: ${results.length > 1 ? ok(spread <= 0.1) : 'one size only'})`,
   );
   const last = results.at(-1)!;
-  const costs = quotaMbs.map((mb) => ({
-    mb,
-    usd: (mb / 1024) * (m(last, `product@${mb}`, (x) => x.ms) / 1000 / (last.dbBytes / GiB)) * LAMBDA_ARM_USD_PER_GB_S,
-  }));
+  const costs = [...quotaMbs]
+    .sort((a, b) => a - b)
+    .map((mb) => ({
+      mb,
+      usd: (mb / 1024) * (m(last, `product@${mb}`, (x) => x.ms) / 1000 / (last.dbBytes / GiB)) * LAMBDA_ARM_USD_PER_GB_S,
+    }));
   const cheapest = costs.reduce((a, b) => (b.usd < a.usd ? b : a));
   console.log(
     `memory: ${costs.map((c) => `${c.mb} MB $${(c.usd * 1024).toFixed(4)}/TiB`).join(', ')}; ` +
