@@ -1,7 +1,8 @@
-import { accessSync, constants, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { isExecutable } from '../../functions/backup/pg-tools.js';
 import { LoopbackCluster } from './loopback-cluster.js';
 
 /** A set of PostgreSQL server binaries the demo can start a cluster with. */
@@ -18,17 +19,8 @@ export interface ServerBinaries {
 
 const isRoot = process.getuid?.() === 0;
 
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const hasServer = (dir: string): boolean => ['initdb', 'pg_ctl', 'postgres'].every((tool) => executable(join(dir, tool)));
-const hasClient = (dir: string): boolean => ['pg_dump', 'pg_restore'].every((tool) => executable(join(dir, tool)));
+const hasServer = (dir: string): boolean => ['initdb', 'pg_ctl', 'postgres'].every((tool) => isExecutable(join(dir, tool)));
+const hasClient = (dir: string): boolean => ['pg_dump', 'pg_restore'].every((tool) => isExecutable(join(dir, tool)));
 
 function debianBins(): string[] {
   try {

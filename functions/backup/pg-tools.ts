@@ -28,7 +28,8 @@ export function locatePgTool(tool: PgTool, env: NodeJS.ProcessEnv = process.env)
   return tool;
 }
 
-function isExecutable(path: string): boolean {
+/** The file exists and this process may run it. */
+export function isExecutable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
     return true;
