@@ -42,7 +42,7 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { setPriority, tmpdir } from 'node:os';
+import { loadavg, setPriority, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
@@ -369,7 +369,7 @@ async function main(): Promise<void> {
       `${process.version}`,
   );
   for (const [mb, q] of quotas) console.log(`Lambda at ${mb} MB: ${q.vcpu.toFixed(2)} vCPU, modelled with ${q.describe()}`);
-  console.log(`server: PostgreSQL ${cluster.bin}; rounds per size: ${rounds}`);
+  console.log(`server: PostgreSQL ${cluster.bin}; rounds per size: ${rounds}; ${loadAverage()}`);
   const results: SizeFigures[] = [];
   try {
     await cluster.createDatabase('bench');
@@ -470,7 +470,7 @@ async function main(): Promise<void> {
       const dbBytes = await growTo(cluster, sizeGiB * GiB);
       console.log(
         `\n== ${sizeGiB} GiB: database is ${(dbBytes / GiB).toFixed(2)} GiB (generated in ` +
-          `${((performance.now() - genStart) / 1000).toFixed(0)} s)`,
+          `${((performance.now() - genStart) / 1000).toFixed(0)} s); ${loadAverage()}`,
       );
       let byDefault = { bytes: Number.NaN, ms: Number.NaN };
       if (defaultLevelEverySize || sizeGiB === sizes[0]) {
@@ -509,7 +509,15 @@ async function main(): Promise<void> {
   writeFileSync(join(tmpdir(), 'autopilot-backup-bench.json'), JSON.stringify(results, null, 2));
 }
 
+/** The machine's load average, which every wall time here depends on (2 cores shared). */
+function loadAverage(): string {
+  return `load average ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(', ')} at ${new Date().toISOString().slice(11, 19)} UTC`;
+}
+
 function report(results: SizeFigures[]): void {
+  console.log(`\n${loadAverage()}`);
   const m = (f: SizeFigures, s: Subject, pick: (x: Sample) => number) => mean((f.samples[s] ?? []).map(pick));
   const ok = (good: boolean) => (good ? 'ok' : 'MISSED');
   console.log(
