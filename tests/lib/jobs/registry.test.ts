@@ -51,14 +51,43 @@ describe('JOB_CONSTRUCTS: the CDK side of the job registry', () => {
   });
 });
 
+/**
+ * Logical IDs of the job resources as they stood before the job constructs (construct ids and
+ * scopes decide them): a renamed function or log group would be replaced, and a replaced log group
+ * (removal policy DESTROY) takes its logs with it.
+ */
+const STABLE_IDS = {
+  example: [
+    ...['HealthFunctionLogsD0FA4B1B', 'HealthFunctionRole7B7B7FA6', 'HealthFunction19D7724A', 'HealthEvery1mSchedule6043654E'],
+    ...['BackupHostBackupDocument39949CA6', 'BackupLogs34137C36', 'BackupRole4CD139C5', 'BackupFunction2B54E943'],
+    ...['BackupMycatsMycatsScheduleE4E5BEA1', 'ServerChecksDocumentsDisk96CB6C02', 'ServerChecksDocumentsSecurityDB2AB075'],
+    ...['ServerChecksDiskFunctionLogs8E527A72', 'ServerChecksDiskFunctionRole93869C83', 'ServerChecksDiskFunctionE5AA1178'],
+    ...['ServerChecksSecurityFunctionLogsAFEE0FCC', 'ServerChecksSecurityFunction370A6527', 'ServerChecksSecuritySchedule053ECD5E'],
+    ...['DigestFunctionLogsB60FF27F', 'DigestFunctionRole27DE91DD', 'DigestFunction23295B87', 'DigestDailyScheduleB573E8BC'],
+  ],
+  private: [
+    ...['VpcHealthFunctionLogs6BF7AC26', 'VpcHealthFunctionRole30DA8EC0', 'VpcHealthFunction53347518', 'VpcHealthEvery5mScheduleC00DEF02'],
+    ...['FargateBackupLogs896A30C4', 'FargateBackupShopWarehouseTaskRoleF77871BE', 'FargateBackupShopWarehouseTask5FFF7C9A'],
+    ...['FargateBackupShopWarehouseSchedule048B36F5', 'BackupShopMainSchedule68DDCA93'],
+  ],
+};
+
 describe.each([
-  ['the example config (servers, SSM backups, SQLite)', join(ROOT, 'examples', 'runbooks.config.ts')],
-  ['private databases (VPC health function, Fargate backups)', join(ROOT, 'tests', 'lib', 'fixtures', 'private-databases.config.ts')],
-])('the stack built from the registry: %s', (_, file) => {
+  ['the example config (servers, SSM backups, SQLite)', join(ROOT, 'examples', 'runbooks.config.ts'), STABLE_IDS.example],
+  [
+    'private databases (VPC health function, Fargate backups)',
+    join(ROOT, 'tests', 'lib', 'fixtures', 'private-databases.config.ts'),
+    STABLE_IDS.private,
+  ],
+])('the stack built from the registry: %s', (_, file, stableIds) => {
   let built: ReturnType<typeof synthStack>;
   beforeAll(async () => {
     built = synthStack(await loadConfigFile(file, { forDeployment: true }));
   }, 120_000);
+
+  it('keeps the logical IDs its job resources had before the job constructs', () => {
+    expect(Object.keys(built.resources)).toEqual(expect.arrayContaining(stableIds));
+  });
 
   it('builds each registered construct the config gives work, of the registered class, with the jobs it declares', () => {
     const { stack } = built;
