@@ -1,8 +1,10 @@
+import { Console } from 'node:console';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Config } from '../functions/core/config/schema.js';
 import type { Report } from '../functions/core/domain/report.js';
 import { ConfigError, IncompleteRunError, ServiceFaultError, storeFaultOf } from '../functions/core/errors.js';
+import { printable } from '../functions/core/printable.js';
 import { redact } from '../functions/core/redact.js';
 import { parseCliArgs, USAGE, type CliArgs } from './cli/args.js';
 import { EXIT, findingsAtOrAbove } from './cli/exit-status.js';
@@ -90,6 +92,9 @@ function failOnStatus(args: CliArgs, reports: readonly Report[]): number {
   return EXIT.failOn;
 }
 
+/** The config loader, once a command has loaded it: the last resort below asks it whose an error is. */
+let configLoader: typeof import('../functions/core/config/load.js') | undefined;
+
 export async function main(argv: string[]): Promise<number> {
   try {
     const args = parseCliArgs(argv);
@@ -97,8 +102,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${USAGE}\n`);
       return EXIT.ok;
     }
-    const { loadConfigFile } = await import('../functions/core/config/load.js');
-    const config = await loadConfigFile(configPath(args));
+    configLoader = await import('../functions/core/config/load.js');
+    const config = await configLoader.loadConfigFile(configPath(args));
     checkTargets(config, args.targets);
     if (args.command === 'run') return failOnStatus(args, await run(args, config));
     if (args.command === 'invoke') return failOnStatus(args, await invoke(args));
@@ -110,7 +115,13 @@ export async function main(argv: string[]): Promise<number> {
     throw new ConfigError(`${args.command}: not available in this version`);
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`autopilot: ${error.message}\n`);
+      // Its lines may quote what a config or its code threw: escape control characters, keep each line one line.
+      process.stderr.write(
+        `autopilot: ${error.message
+          .split('\n')
+          .map((line) => printable(line, 2_000))
+          .join('\n')}\n`,
+      );
       // The abandoned config may hold a timer or socket open that would keep this process alive for ever.
       if (error.name === 'ConfigLoadTimeout') setTimeout(() => process.exit(EXIT.usage), 100).unref();
       return EXIT.usage;
@@ -120,9 +131,50 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`autopilot: ${redact(fault.message)}\n`);
       return EXIT.fault;
     }
-    process.stderr.write(`autopilot: internal error: ${redact(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
+    process.stderr.write(`${internalErrorText(error)}\n`);
     return EXIT.internal;
   }
 }
+
+/**
+ * A bug's one line: the message, and where it was thrown only with AUTOPILOT_DEBUG=1. A stack trace in a cron mail or
+ * CI log reads as a crash of the checked system and can carry paths and values no one asked for.
+ */
+function internalErrorText(error: unknown): string {
+  const debug = process.env.AUTOPILOT_DEBUG === '1' && error instanceof Error && error.stack;
+  const text = debug ? error.stack! : oneLine(error instanceof Error ? `${error.name}: ${error.message}` : safeString(error));
+  return `autopilot: internal error: ${redact(text)}${debug ? '' : ' (AUTOPILOT_DEBUG=1 shows where)'}`;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+function safeString(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return 'a value that cannot be shown';
+  }
+}
+
+/**
+ * Last resort for an error nothing awaited: a promise a config left rejecting, a throw from a config's timer, a
+ * stray callback. One line, never Node's trace: a config's own (its stack passes through the config file) is a config
+ * error (exit 2), anything else a bug (exit 1).
+ */
+function onStrayError(error: unknown): void {
+  if (configLoader?.configLoadInProgress()) return;
+  if (configLoader?.thrownByConfig(error)) {
+    process.stderr.write(`autopilot: config: ${redact(oneLine((error as Error).message))} (thrown by the config's own code)\n`);
+    process.exit(EXIT.usage);
+  }
+  process.stderr.write(`${internalErrorText(error)}\n`);
+  process.exit(EXIT.internal);
+}
+// stdout carries the report alone (`--json` readers parse it whole): what a config or a library logs goes to stderr.
+globalThis.console = new Console({ stdout: process.stderr, stderr: process.stderr });
+process.on('uncaughtException', onStrayError);
+process.on('unhandledRejection', onStrayError);
 
 process.exitCode = await main(process.argv.slice(2));

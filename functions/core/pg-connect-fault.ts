@@ -1,4 +1,5 @@
 import { ServiceFaultError } from './errors.js';
+import { isCertificateError } from './tls/postgres-tls.js';
 
 const NETWORK: Readonly<Record<string, string>> = {
   ECONNREFUSED: 'connection refused',
@@ -27,6 +28,14 @@ export function pgConnectFault(error: unknown, display: string): ServiceFaultErr
   const message = (e?.message ?? '').split('\n')[0]!;
   if (code && LOGIN[code]) return new ServiceFaultError(`${display}: ${LOGIN[code]}: ${message}`);
   if (code && NETWORK[code]) return new ServiceFaultError(`${display}: cannot connect: ${NETWORK[code]} (${code})`);
+  // sslmode asks for TLS and the server has it off: pg's words, said as what to change.
+  if (/does not support SSL/i.test(message)) {
+    return new ServiceFaultError(`${display}: cannot connect: the server does not accept TLS, which the URL's sslmode asks for`);
+  }
+  if (isCertificateError(error)) {
+    const reason = message.replace(/; if the root CA is installed locally.*$/s, '');
+    return new ServiceFaultError(`${display}: TLS certificate not trusted: ${reason} (${code})`);
+  }
   if (/timeout expired|connection timeout/i.test(message)) return new ServiceFaultError(`${display}: cannot connect: timed out`);
   return undefined;
 }

@@ -138,8 +138,31 @@ class HeldBackVerifier extends Transform {
   }
 }
 
+/**
+ * The URL for autopilot's own sessions with the target, read with libpq's meaning of sslmode as pg_restore reads
+ * it: "require" encrypts without verifying, "verify-full" verifies against sslrootcert. Left to itself pg takes
+ * "require" as verify-full (and prints a warning of several lines saying so), so the check session could refuse a
+ * server pg_restore then writes to.
+ */
+function sessionUrl(to: string): string {
+  const url = new URL(to);
+  if (!url.searchParams.has('uselibpqcompat')) url.searchParams.set('uselibpqcompat', 'true');
+  return url.toString();
+}
+
+/** A file the URL names (sslrootcert, sslcert, sslkey) that cannot be read: the user's to fix (exit 2), not a bug. */
+function unreadableUrlFile(error: unknown): RestoreRefusedError | undefined {
+  const e = error as NodeJS.ErrnoException;
+  if (typeof e?.path !== 'string' || !['ENOENT', 'EACCES', 'EISDIR', 'EPERM'].includes(e.code ?? '')) return undefined;
+  return new RestoreRefusedError(`--to: cannot read ${e.path} (${e.code}), named in the URL (sslrootcert, sslcert or sslkey)`);
+}
+
 async function userTables(target: ParsedTarget, original: string): Promise<TableRef[]> {
-  const client = new pg.Client({ connectionString: original, application_name: 'ops-autopilot-restore', connectionTimeoutMillis: 10_000 });
+  const client = new pg.Client({
+    connectionString: sessionUrl(original),
+    application_name: 'ops-autopilot-restore',
+    connectionTimeoutMillis: 10_000,
+  });
   client.on('error', () => undefined);
   await client.connect();
   try {
@@ -197,7 +220,7 @@ export async function restoreBackup(request: RestoreRequest): Promise<RestoreRes
     existing = await userTables(target, request.to);
   } catch (error) {
     // Unreachable or refusing the login: the user's to fix (exit 4), not an internal error.
-    throw pgConnectFault(error, `--to ${target.display}`) ?? new Error(clean((error as Error).message));
+    throw pgConnectFault(error, `--to ${target.display}`) ?? unreadableUrlFile(error) ?? new Error(clean((error as Error).message));
   }
   if (existing.length > 0 && !request.clean) {
     throw new RestoreRefusedError(
@@ -244,7 +267,11 @@ export async function restoreBackup(request: RestoreRequest): Promise<RestoreRes
 }
 
 async function targetServerMajor(url: string): Promise<number | undefined> {
-  const client = new pg.Client({ connectionString: url, application_name: 'ops-autopilot-restore', connectionTimeoutMillis: 10_000 });
+  const client = new pg.Client({
+    connectionString: sessionUrl(url),
+    application_name: 'ops-autopilot-restore',
+    connectionTimeoutMillis: 10_000,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();

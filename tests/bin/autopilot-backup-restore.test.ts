@@ -135,4 +135,29 @@ describe('autopilot run backup / restore, --local', () => {
       `autopilot: --to 127.0.0.1:${port}/restored: cannot connect: connection refused (ECONNREFUSED)`,
     ]);
   }, 180_000);
+
+  it('TLS asked of a server without it, or a CA file that is not there: one line, exit 4 or 2, nothing restored', async () => {
+    const backup = await autopilot(['run', 'backup', '--local', '--json', '--store', store]);
+    expect(backup.code, backup.stderr).toBe(0);
+    await cluster.createDatabase('tls_target');
+    const restore = (url: string) => autopilot(['restore', '--local', '--store', store, '--target', 'shop', '--to', url]);
+    const secret = 'tls-pw-secret-123';
+    for (const mode of ['require', 'verify-full']) {
+      const off = await restore(`postgres://autopilot:${secret}@127.0.0.1:${cluster.port}/tls_target?sslmode=${mode}`);
+      expect(off.code, off.stderr).toBe(4);
+      // Not pg's multi-line warning about its sslmode aliases, not an internal error with a stack.
+      expect(off.stderr.trim().split('\n')).toEqual([
+        `autopilot: --to 127.0.0.1:${cluster.port}/tls_target: cannot connect: ` +
+          "the server does not accept TLS, which the URL's sslmode asks for",
+      ]);
+      expect(off.stderr).not.toContain(secret);
+    }
+    const missing = join(dir, 'no-such-ca.pem');
+    const noCa = await restore(`postgres://autopilot@127.0.0.1:${cluster.port}/tls_target?sslmode=verify-full&sslrootcert=${missing}`);
+    expect(noCa.code, noCa.stderr).toBe(2);
+    expect(noCa.stderr.trim().split('\n')).toEqual([
+      `autopilot: --to: cannot read ${missing} (ENOENT), named in the URL (sslrootcert, sslcert or sslkey)`,
+    ]);
+    expect(await cluster.query(`SELECT 1 FROM pg_tables WHERE tablename = 'orders'`, 'tls_target')).toEqual([]);
+  }, 180_000);
 });

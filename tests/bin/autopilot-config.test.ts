@@ -173,3 +173,78 @@ describe('autopilot loads configs as written', () => {
     expectConfigError(result, /did not finish loading within 1s/);
   });
 });
+
+describe('a config whose code misbehaves is a config error (exit 2, one line), never a trace or a hang', () => {
+  const good = json({ targets: { web: { health: [{ url: 'http://127.0.0.1:9/ok' }] } } });
+  const cases: Array<[string, string, RegExp]> = [
+    [
+      'a getter that throws while the config is read',
+      `export default { get targets() { throw new Error('getter boom'); } };\n`,
+      /getter boom/,
+    ],
+    ['a proxy that throws on every read', `export default new Proxy({}, { get() { throw new Error('proxy boom'); } });\n`, /proxy boom/],
+    ['a default export that is a rejecting promise', `export default Promise.reject(new Error('nope'));\n`, /cannot load .*: nope$/],
+    ['a thenable whose then throws', `export default { then() { throw new Error('then boom'); } };\n`, /then boom/],
+    ['a throw of a value that cannot be printed', `throw Object.create(null);\n`, /cannot load .*: a value that cannot be shown$/],
+    [
+      'a timer that throws while the config is loading',
+      `setTimeout(() => { throw new Error('later boom'); }, 10);\nawait new Promise((r) => setTimeout(r, 500));\nexport default ${good};\n`,
+      /cannot load .*: later boom$/,
+    ],
+    [
+      'a promise left rejecting, noticed only after the load',
+      `Promise.reject(new Error('stray rejection'));\nexport default ${good};\n`,
+      /^autopilot: config: stray rejection \(thrown by the config's own code\)$/,
+    ],
+  ];
+
+  it.concurrent.each(cases)('%s', async (_name, text, line) => {
+    const result = await runWith(file('code.config.ts', text));
+    expectConfigError(result, line);
+    expect(result.stdout).toBe('');
+  });
+
+  it('gives up on a default export that is a promise never settling', async () => {
+    const config = file('never-default.config.ts', 'setInterval(() => {}, 1000);\nexport default new Promise(() => {});\n');
+    expectConfigError(await runWith(config, { AUTOPILOT_CONFIG_TIMEOUT: '1s' }), /did not finish loading within 1s/);
+  });
+
+  it('interrupts a config stuck in a loop that never yields, at the top level or in a getter', async () => {
+    for (const text of ['while (true) {}\nexport default {};\n', 'export default { get targets() { for (;;) {} } };\n']) {
+      const result = await runWith(file('loop.config.ts', text), { AUTOPILOT_CONFIG_TIMEOUT: '1s' });
+      expectConfigError(result, /did not finish loading within 1s .*loop that never ends/);
+    }
+  });
+
+  it('keeps what a config logs off stdout, which holds the --json report alone', async () => {
+    const config = file('noisy.config.ts', `console.log('noise from the config');\nconsole.info('more');\nexport default ${good};\n`);
+    const result = await runWith(config);
+    expect(result.code, result.stderr).toBe(0);
+    expect((JSON.parse(result.stdout) as Report).findings).toHaveLength(1);
+    expect(result.stderr).toContain('noise from the config');
+  });
+});
+
+describe('a JSON config written to hurt', () => {
+  it('refuses nesting past 64 levels by path, where the duplicate-key scan would overflow the stack', async () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    expectConfigError(await runWith(file('deep.json', deep)), /^autopilot: invalid config: (\[0\]){64}: nested deeper than 64 levels$/);
+  });
+
+  it('shows control characters in a key name escaped, on one line, and cuts a huge key name', async () => {
+    const check = { url: 'http://127.0.0.1:9/ok', '\u001b[2Jtimout\n\nx': '5s' };
+    const escaped = await runWith(file('ctrl.json', json({ targets: { web: { health: [check] } } })));
+    expectConfigError(escaped, /^autopilot: invalid config: targets\.web\.health\[0\]: Unrecognized key: "\\u001b\[2Jtimout\\n\\nx"$/);
+    expect(escaped.stderr).not.toContain('\u001b');
+    const long = await runWith(
+      file('long.json', json({ targets: { web: { health: [{ url: 'http://127.0.0.1:9/ok', ['k'.repeat(100_000)]: 1 }] } } })),
+    );
+    expectConfigError(long, /Unrecognized key: "k+… \(\d+ characters\)$/);
+    expect(long.stderr.length).toBeLessThan(1_000);
+  });
+
+  it('names each field once, with its first issue', async () => {
+    const result = await runWith(file('twice.json', json({ targets: { web: { tcp: [{ host: '', port: 80 }] } } })));
+    expectConfigError(result, /^autopilot: invalid config: targets\.web\.tcp\[0\]\.host: /);
+  });
+});

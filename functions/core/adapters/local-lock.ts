@@ -1,6 +1,7 @@
-import { readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { StoreFaultError } from '../errors.js';
+import { readRegularFile } from './regular-file.js';
 
 /**
  * A lock is held for one read, compare and rename: milliseconds. One older than this belongs to
@@ -34,7 +35,13 @@ function isAlive(pid: number): boolean {
 
 /** Why a lock is stale, or undefined while its holder may still be at work. */
 async function staleness(path: string, expiryMs: number): Promise<string | undefined> {
-  const [text, info] = await Promise.all([readFile(path, 'utf8').catch(() => undefined), stat(path).catch(() => undefined)]);
+  const [text, info] = await Promise.all([
+    readRegularFile(path).then(
+      (body) => body.toString('utf8'),
+      () => undefined,
+    ),
+    stat(path).catch(() => undefined),
+  ]);
   if (text === undefined || info === undefined) return undefined; // released meanwhile: just try again
   let holder: Holder | undefined;
   try {

@@ -1,12 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { constants, createReadStream, createWriteStream, type Dirent } from 'node:fs';
-import { access, link, mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { access, link, mkdir, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PreconditionFailedError } from '../errors.js';
 import { acquireLock, type LockOptions } from './local-lock.js';
+import { NOT_REGULAR_FILE, readRegularFile } from './regular-file.js';
 import { storeFault } from './store-faults.js';
 import type { ObjectInfo, ObjectStore, PreviousVersion, PutOptions, StoredObject, StreamedObject } from '../ports/object-store.js';
 
@@ -14,6 +15,30 @@ const TEMP_MARK = '.partial-';
 const LOCK_SUFFIX = '.lock';
 /** The version a conditional write replaced, kept beside it (what a damaged alert state is recovered from). */
 const PREVIOUS_SUFFIX = '.prev';
+
+/**
+ * mkdir -p, one level at a time. Node's `mkdir(..., { recursive: true })` spins for ever where mkdir answers ENOENT
+ * although the parent exists (a store under /proc or /sys): here a level that cannot be made fails once, with ENOENT.
+ */
+async function makeDirectories(dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+    return;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      if ((await stat(dir)).isDirectory()) return;
+      throw Object.assign(new Error(`${dir} is not a directory`), { code: 'ENOTDIR' });
+    }
+    const parent = dirname(dir);
+    if (code !== 'ENOENT' || parent === dir) throw error;
+  }
+  await makeDirectories(dirname(dir));
+  // Another run may have made it meanwhile.
+  await mkdir(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST') throw error;
+  });
+}
 
 function etagOf(body: Buffer): string {
   return `"${createHash('md5').update(body).digest('hex')}"`;
@@ -43,7 +68,7 @@ export class LocalObjectStore implements ObjectStore {
 
   async get(key: string): Promise<StoredObject | undefined> {
     try {
-      const body = await readFile(this.pathOf(key));
+      const body = await readRegularFile(this.pathOf(key));
       return { body, etag: etagOf(body) };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -87,7 +112,7 @@ export class LocalObjectStore implements ObjectStore {
    */
   private async makeDirectory(dir: string): Promise<void> {
     try {
-      await mkdir(dir, { recursive: true });
+      await makeDirectories(dir);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') await access(this.root, constants.W_OK);
       throw error;
@@ -148,7 +173,9 @@ export class LocalObjectStore implements ObjectStore {
 
   async getStream(key: string): Promise<Readable> {
     const path = this.pathOf(key);
-    await stat(path);
+    // A FIFO or device under the key would stall or never end the stream (see readRegularFile).
+    if (!(await stat(path)).isFile())
+      throw storeFault(Object.assign(new Error(`${key}: not a regular file`), { code: NOT_REGULAR_FILE }), this.root, `reading ${key}`);
     return createReadStream(path);
   }
 
@@ -166,7 +193,7 @@ export class LocalObjectStore implements ObjectStore {
     if (limit < 1) return [];
     const path = `${this.pathOf(key)}${PREVIOUS_SUFFIX}`;
     try {
-      const [body, info] = await Promise.all([readFile(path), stat(path)]);
+      const [body, info] = await Promise.all([readRegularFile(path), stat(path)]);
       return [{ body, etag: etagOf(body), lastModified: info.mtime }];
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];

@@ -8,7 +8,10 @@ const FAULTS: Readonly<Record<string, string>> = {
   EACCES: 'permission denied',
   EPERM: 'operation not permitted',
   ENOTDIR: 'a path in it is not a directory',
+  // Reads take a missing key as absent before asking here: this is a directory that cannot be made (under /proc).
+  ENOENT: 'a directory in it cannot be created',
   EISDIR: 'a key is a directory',
+  EFTYPE: 'a key is not a regular file (a pipe or a device)',
   EIO: 'I/O error',
   EMFILE: 'too many open files',
   ENFILE: 'too many open files in the system',

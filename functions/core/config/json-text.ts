@@ -2,6 +2,11 @@ import { ConfigError } from '../errors.js';
 import { formatPath, invalidConfig } from './validate.js';
 
 const BOM = '\uFEFF';
+/**
+ * Deepest nesting a config may have. A config is about eight levels deep; the scan below recurses per level, so a
+ * hostile `[[[[...]]]]` (JSON.parse takes 100,000 levels) would otherwise overflow the stack.
+ */
+export const MAX_JSON_DEPTH = 64;
 
 /**
  * Parses a JSON config's text. A leading byte order mark (Windows editors write one) is dropped;
@@ -42,6 +47,7 @@ export function duplicateKeys(text: string): string[] {
   const value = (path: PropertyKey[]): void => {
     skipSpace();
     const c = text[i];
+    if ((c === '{' || c === '[') && path.length >= MAX_JSON_DEPTH) throw new TooDeep(path);
     if (c === '{') {
       i++;
       const seen = new Map<string, number>();
@@ -88,6 +94,16 @@ export function duplicateKeys(text: string): string[] {
     // A number, true, false or null: up to the next delimiter.
     while (i < text.length && !',]} \n\r\t'.includes(text[i]!)) i++;
   };
-  value([]);
+  try {
+    value([]);
+  } catch (error) {
+    if (!(error instanceof TooDeep)) throw error;
+    issues.push(`${formatPath(error.path)}: nested deeper than ${MAX_JSON_DEPTH} levels`);
+  }
   return issues;
+}
+
+/** Ends the scan of a text nested deeper than MAX_JSON_DEPTH, at the first value too deep. */
+class TooDeep {
+  constructor(readonly path: PropertyKey[]) {}
 }

@@ -2,8 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { register } from 'node:module';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { isMainThread } from 'node:worker_threads';
 import { ConfigError } from '../errors.js';
 import { importTypeScript } from './import-typescript.js';
+import { armLoadWatchdog } from './load-watchdog.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { parseConfigJson } from './json-text.js';
 import type { Config } from './schema.js';
@@ -22,7 +24,10 @@ const CONFIG_MARK = 'autopilot-config';
  */
 export class ConfigLoadTimeout extends ConfigError {
   constructor(file: string, ms: number) {
-    super(`config: ${file} did not finish loading within ${formatDuration(ms)} (a top-level await that never settles?)`);
+    super(
+      `config: ${file} did not finish loading within ${formatDuration(ms)} ` +
+        '(a top-level await that never settles, or a loop that never ends?)',
+    );
     this.name = 'ConfigLoadTimeout';
   }
 }
@@ -30,7 +35,6 @@ export class ConfigLoadTimeout extends ConfigError {
 /** Reads `ops.config.ts` (default export of defineConfig) or a `.json` file, then validates it. */
 export async function loadConfigFile(file: string, options: ValidateOptions = {}): Promise<Config> {
   const path = resolve(file);
-  let raw: unknown;
   if (path.endsWith('.json')) {
     let text: string;
     try {
@@ -38,18 +42,28 @@ export async function loadConfigFile(file: string, options: ValidateOptions = {}
     } catch (error) {
       throw new ConfigError(`config: cannot read ${file}: ${oneLine((error as Error).message)}`);
     }
-    raw = parseConfigJson(text, file);
-  } else if (/\.(ts|mts|js|mjs)$/.test(path)) {
-    raw = await importConfig(path, file);
-  } else {
-    throw new ConfigError(`config: ${file} must be a .ts or .json file`);
+    return validateConfig(parseConfigJson(text, file), options);
   }
-  return validateConfig(raw, options);
+  if (/\.(ts|mts|js|mjs)$/.test(path)) return loadModuleConfig(path, file, options);
+  throw new ConfigError(`config: ${file} must be a .ts or .json file`);
 }
 
 let hooksRegistered = false;
+/** Loads in progress: an error nothing awaited meanwhile fails the load, so process-wide last resorts leave it alone. */
+let loading = 0;
 
-async function importConfig(path: string, file: string): Promise<unknown> {
+/** Whether a `.ts` config is being loaded now (its stray errors are the load's to report). */
+export function configLoadInProgress(): boolean {
+  return loading > 0;
+}
+
+/**
+ * Imports and validates a `.ts` config within the load's time limit. A config is code, and every way code can fail is
+ * the config's error (exit 2), never an internal one: an import that throws, a default export that is a promise
+ * rejecting or never settling, a getter or proxy throwing while the validation reads it, an error thrown later from a
+ * timer or a promise nobody awaited, and a loop that never yields (see load-watchdog.ts).
+ */
+async function loadModuleConfig(path: string, file: string, options: ValidateOptions): Promise<Config> {
   if (!hooksRegistered) {
     register(new URL('./config-hooks.mjs', import.meta.url));
     hooksRegistered = true;
@@ -57,21 +71,66 @@ async function importConfig(path: string, file: string): Promise<unknown> {
   const url = pathToFileURL(path);
   url.searchParams.set(CONFIG_MARK, '');
   const limitMs = loadTimeoutMs();
+  // Only the main thread can be interrupted this way (the inspector connects to it, not to the calling worker).
+  const watchdog = isMainThread ? armLoadWatchdog(limitMs) : undefined;
   let timer: NodeJS.Timeout | undefined;
+  let onStray: ((error: unknown) => void) | undefined;
   const gaveUp = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ConfigLoadTimeout(file, limitMs)), limitMs);
+    timer = setTimeout(() => {
+      watchdog?.disarm();
+      reject(new ConfigLoadTimeout(file, limitMs));
+    }, limitMs);
+    onStray = (error) => reject(configFailure(file, error));
   });
-  let module: { default?: unknown };
+  process.on('uncaughtException', onStray!);
+  process.on('unhandledRejection', onStray!);
+  loading++;
   try {
-    module = await Promise.race([importTypeScript(url.href) as Promise<{ default?: unknown }>, gaveUp]);
-  } catch (error) {
-    if (error instanceof ConfigError) throw error;
-    throw new ConfigError(`config: cannot load ${file}: ${oneLine(error instanceof Error ? error.message : String(error))}`);
+    return await Promise.race([evaluateConfig(url.href, file, options), gaveUp]);
   } finally {
+    loading--;
     clearTimeout(timer);
+    watchdog?.disarm();
+    process.off('uncaughtException', onStray!);
+    process.off('unhandledRejection', onStray!);
   }
-  if (module.default === undefined) throw new ConfigError(`config: ${file} has no default export (export default defineConfig({...}))`);
-  return module.default;
+}
+
+async function evaluateConfig(href: string, file: string, options: ValidateOptions): Promise<Config> {
+  let value: unknown;
+  try {
+    const module = (await importTypeScript(href)) as { default?: unknown };
+    // A default export may be a promise (an async factory's result); awaiting it also reads a thenable's `then`.
+    value = await module.default;
+  } catch (error) {
+    throw configFailure(file, error);
+  }
+  if (value === undefined) throw new ConfigError(`config: ${file} has no default export (export default defineConfig({...}))`);
+  try {
+    return validateConfig(value, options);
+  } catch (error) {
+    // A getter or proxy in the exported object threw while the schema read it.
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(`config: reading the export of ${file} failed: ${messageOf(error)}`);
+  }
+}
+
+/** Whether `error` was thrown by a config's own code (its stack passes through the marked config URL). */
+export function thrownByConfig(error: unknown): boolean {
+  return error instanceof Error && typeof error.stack === 'string' && error.stack.includes(`?${CONFIG_MARK}=`);
+}
+
+function configFailure(file: string, error: unknown): ConfigError {
+  return error instanceof ConfigError ? error : new ConfigError(`config: cannot load ${file}: ${messageOf(error)}`);
+}
+
+/** What was thrown, in one line; a config may throw anything, even a value whose toString throws. */
+function messageOf(error: unknown): string {
+  try {
+    return oneLine(error instanceof Error ? String(error.message) : String(error));
+  } catch {
+    return 'a value that cannot be shown';
+  }
 }
 
 function loadTimeoutMs(): number {
