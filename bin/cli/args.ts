@@ -70,6 +70,13 @@ export function parseCliArgs(argv: string[]): CliArgs {
   }
   const { values, positionals } = parsed;
   const [command, job, ...rest] = positionals;
+  // An empty value is a slip (an unset shell variable), not a choice: `--store ""` would write into the working
+  // directory, `--config ""` fall back to the example config.
+  for (const [name, value] of Object.entries(values)) {
+    const list = Array.isArray(value) ? value : [value];
+    const index = (list as unknown[]).indexOf('');
+    if (index !== -1) throw new ConfigError(`--${name}${Array.isArray(value) ? `[${index}]` : ''}: empty value`);
+  }
   const failOn = values['fail-on'];
   if (failOn !== undefined && !(FAIL_ON_SEVERITIES as readonly string[]).includes(failOn)) {
     throw new ConfigError(`--fail-on: expected one of ${FAIL_ON_SEVERITIES.join(', ')}, got "${failOn}"`);

@@ -3,6 +3,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { JOBS, type Job, type Report } from '../../functions/core/domain/report.js';
 import { functionNameOutput } from '../../functions/core/layout.js';
 import { ConfigError } from '../../functions/core/errors.js';
+import { awsFault } from './aws-fault.js';
 
 export interface InvokeOptions {
   readonly job: string;
@@ -19,7 +20,9 @@ export function outputKeyFor(job: Job): string {
 
 async function functionNameFor(job: string, stackName: string, client: CloudFormationClient): Promise<string> {
   if (!(JOBS as readonly string[]).includes(job)) throw new ConfigError(`invoke: "${job}" is not a job (${JOBS.join(', ')})`);
-  const { Stacks } = await client.send(new DescribeStacksCommand({ StackName: stackName }));
+  const { Stacks } = await client
+    .send(new DescribeStacksCommand({ StackName: stackName }))
+    .catch((error: unknown) => Promise.reject(awsFault(error, `invoke: stack ${stackName}`) ?? error));
   const outputs = Stacks?.[0]?.Outputs ?? [];
   const name = outputs.find((o) => o.OutputKey === outputKeyFor(job as Job))?.OutputValue;
   if (!name) {
@@ -39,9 +42,9 @@ export async function invokeDeployed(options: InvokeOptions): Promise<Report> {
   const lambda = options.lambda ?? new LambdaClient({});
   const functionName = await functionNameFor(options.job, options.stackName, cloudFormation);
   const event = { source: 'cli', ...(options.targets.length ? { targets: options.targets } : {}) };
-  const response = await lambda.send(
-    new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(event)) }),
-  );
+  const response = await lambda
+    .send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(event)) }))
+    .catch((error: unknown) => Promise.reject(awsFault(error, `invoke: ${functionName}`) ?? error));
   const text = response.Payload ? Buffer.from(response.Payload).toString('utf8') : '';
   if (response.FunctionError) {
     let message = text;

@@ -1,6 +1,7 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { S3ObjectStore } from '../../functions/core/adapters/s3-object-store.js';
 import { ConfigError } from '../../functions/core/errors.js';
+import { awsFault } from './aws-fault.js';
 import type { ObjectStore } from '../../functions/core/ports/object-store.js';
 import { formatBytes } from '../../functions/core/format-bytes.js';
 import { listBackups, type BackupEntry } from '../../functions/restore/list-backups.js';
@@ -11,7 +12,9 @@ import { localStore } from './local-context.js';
 /** The deployed bucket: AUTOPILOT_BUCKET, else the stack output `BucketName`. */
 async function deployedStore(stackName: string): Promise<ObjectStore> {
   if (process.env.AUTOPILOT_BUCKET) return new S3ObjectStore(process.env.AUTOPILOT_BUCKET);
-  const { Stacks } = await new CloudFormationClient({}).send(new DescribeStacksCommand({ StackName: stackName }));
+  const { Stacks } = await new CloudFormationClient({})
+    .send(new DescribeStacksCommand({ StackName: stackName }))
+    .catch((error: unknown) => Promise.reject(awsFault(error, `restore: stack ${stackName}`) ?? error));
   const bucket = Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === 'BucketName')?.OutputValue;
   if (!bucket) throw new ConfigError(`restore: stack ${stackName} has no BucketName output; set AUTOPILOT_BUCKET or pass --local`);
   return new S3ObjectStore(bucket);

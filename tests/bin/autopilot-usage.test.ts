@@ -1,0 +1,61 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAutopilot } from '../support/cli.js';
+
+// Command lines a tired operator or a broken cron line produces: one line naming the flag, the right exit status,
+// never a trace, and nothing written where it was not asked for.
+let dir: string;
+let config: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'autopilot-usage-'));
+  config = join(dir, 'ops.config.json');
+  writeFileSync(config, JSON.stringify({ targets: { web: { health: [{ url: 'http://127.0.0.1:9/ok' }] } } }));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function expectOneLine(result: { code: number; stderr: string }, code: number, line: string | RegExp): void {
+  expect(result.code, result.stderr).toBe(code);
+  const lines = result.stderr.trim().split('\n');
+  expect(lines, result.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(line);
+}
+
+describe('an empty flag value (an unset shell variable) is a usage error naming the flag', () => {
+  it.concurrent.each([
+    ['--store', ['--store', ''], /^autopilot: --store: empty value$/],
+    ['--config', ['--config', ''], /^autopilot: --config: empty value$/],
+    ['--target', ['--target', 'web', '--target', ''], /^autopilot: --target\[1\]: empty value$/],
+  ])('%s ""', async (_name, flags, line) => {
+    // Before, --store "" wrote the state into the working directory and --config "" ran the example config.
+    const args = ['run', 'health', '--local', '--json', ...(flags.includes('--config') ? [] : ['--config', config]), ...flags];
+    const result = await runAutopilot(args);
+    expectOneLine(result, 2, line);
+    expect(result.stdout).toBe('');
+  });
+});
+
+describe('invoke where AWS is not set up: one line, exit 4 (a fault outside the suite), not an internal error', () => {
+  const noAws = {
+    AWS_REGION: '',
+    AWS_DEFAULT_REGION: '',
+    AWS_PROFILE: '',
+    AWS_CONFIG_FILE: '/nonexistent/aws-config',
+    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
+    AWS_ACCESS_KEY_ID: '',
+    AWS_SECRET_ACCESS_KEY: '',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+
+  it('no region', async () => {
+    const result = await runAutopilot(['invoke', 'health', '--config', config], noAws);
+    expectOneLine(result, 4, /^autopilot: invoke: stack OpsAutopilot: no AWS region \(set AWS_REGION or AWS_PROFILE\)$/);
+  });
+
+  it('a region but no credentials', async () => {
+    const result = await runAutopilot(['invoke', 'health', '--config', config], { ...noAws, AWS_REGION: 'ap-northeast-1' });
+    expectOneLine(result, 4, /^autopilot: invoke: stack OpsAutopilot: no AWS credentials found .*CredentialsProviderError/);
+  });
+});
