@@ -6,6 +6,7 @@ import type { Job, Report } from '../domain/report.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import { writeFindingLog } from '../observability/finding-log.js';
+import { MAX_SUMMARY, summaryLine } from '../printable.js';
 
 export interface JobContext {
   readonly config: Config;
@@ -17,13 +18,24 @@ export interface JobContext {
 }
 
 /**
+ * Summaries and observed texts quote servers (error texts of any length, with newlines or escape sequences): each
+ * becomes one plain line of bounded length before it reaches the report, the state, the logs and the notices.
+ */
+function plainFinding(finding: Finding): Finding {
+  const observed =
+    finding.observed &&
+    Object.fromEntries(Object.entries(finding.observed).map(([k, v]) => [k, typeof v === 'string' ? summaryLine(v, 2 * MAX_SUMMARY) : v]));
+  return { ...finding, summary: summaryLine(finding.summary), ...(observed && { observed }) };
+}
+
+/**
  * The shape every job shares: collect findings, run them through the alert engine (which
  * publishes and keeps state), and return the JSON report of CONTRACT section 2.
  */
 export async function runJob(job: Job, context: JobContext, collect: () => Promise<Finding[]>): Promise<Report> {
   const now = context.now ?? (() => new Date());
   const startedAt = now();
-  const findings = await collect();
+  const findings = (await collect()).map(plainFinding);
   if (context.findingLog) writeFindingLog(context.findingLog, job, findings);
   let outcome: Pick<ProcessFindingsResult, 'sent' | 'failed' | 'warnings'>;
   let fault: unknown;
