@@ -102,9 +102,35 @@ describe.skipIf(!isRoot)('store faults end cleanly', () => {
     const result = await timedRun(store);
     expectCleanFault(result, /read-only file system \(EROFS\)/);
   });
+
+  it('a state file that cannot be replaced (bind-mounted read-only onto itself): exit 4, one line, state untouched', async () => {
+    const store = join(dir, 'pinned-state');
+    const first = await timedRun(store);
+    expect(first.code, first.stderr).toBe(0);
+    const state = join(store, 'state', 'alerts', 'health.json');
+    execFileSync('mount', ['--bind', '-o', 'ro', state, state]);
+    mounts.push(state);
+    const before = files(store);
+    const result = await timedRun(store);
+    // Before: an internal error (EXDEV from linking the previous version aside), with a stack.
+    expectCleanFault(result, /^autopilot: store .*pinned-state: a key is a mount of its own and cannot be replaced \(EXDEV\)/, []);
+    expect(files(store)).toEqual(before);
+  });
 });
 
 describe('store paths and locks', () => {
+  it('a state file that is a FIFO: exit 4 with one line at once, where the read blocked for ever', async () => {
+    const store = join(dir, 'fifo-state');
+    mkdirSync(join(store, 'state', 'alerts'), { recursive: true });
+    execFileSync('mkfifo', [join(store, 'state', 'alerts', 'health.json')]);
+    const result = await timedRun(store);
+    expect(result.code, result.stderr).toBe(4);
+    expect(result.stderr.trim().split('\n').at(-1)).toMatch(
+      /^autopilot: store .*fifo-state: a key is not a regular file \(a pipe or a device\) \(EFTYPE\) reading state\/alerts\/health\.json$/,
+    );
+    expect(result.ms).toBeLessThan(20_000);
+  });
+
   it('--store pointing at a file: a usage error naming the flag (exit 2), before any check runs', async () => {
     const file = join(dir, 'not-a-dir');
     writeFileSync(file, 'x');

@@ -13,6 +13,9 @@ const FAULTS: Readonly<Record<string, string>> = {
   EISDIR: 'a key is a directory',
   EFTYPE: 'a key is not a regular file (a pipe or a device)',
   EIO: 'I/O error',
+  // A key's file mounted on its own (a read-only bind mount of the state file): it can be neither linked nor replaced.
+  EXDEV: 'a key is a mount of its own and cannot be replaced',
+  EBUSY: 'a key is busy (a mount point)',
   EMFILE: 'too many open files',
   ENFILE: 'too many open files in the system',
 };

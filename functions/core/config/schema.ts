@@ -2,9 +2,16 @@ import { z } from 'zod';
 import { chatSubscribersSchema } from './chat.js';
 import { checksOfTarget, PROBED_KINDS, type ProbedKind } from '../../kinds/catalog.js';
 import { MAX_TIMEOUT, MAX_TIMEOUT_MS, parseDuration } from './duration.js';
-import { backupSchema, checkName, duration, hhmm, levelOrderProblem, percent } from './fields.js';
+import { backupSchema, checkName, checkNameOf, duration, hhmm, levelOrderProblem, percent } from './fields.js';
 
 export { backupSchema, checkNameOf } from './fields.js';
+
+/**
+ * `<database>.backup-age`: the check name of a backed-up database's freshness finding in the health job
+ * (functions/backup/freshness.ts names it so; a test holds the two together). Another check by that name would
+ * share its alert state, each run overwriting the other's.
+ */
+export const BACKUP_AGE_SUFFIX = '.backup-age';
 export { healthCheckSchema, type HealthCheckConfig } from '../../kinds/http/schema.js';
 export { postgresSchema, type PostgresConfig } from '../../kinds/postgres/schema.js';
 
@@ -174,9 +181,21 @@ export const configSchema = z
         ...checks.map((c) => [c.name, ['targets', target, c.kind.configKey, c.index]] as const),
         ...(t.sqlite ?? []).map((s, i) => [s.name, ['targets', target, 'sqlite', i]] as const),
       ];
+      // The health job reports each backed-up database's freshness as a check of its own: its name is taken.
+      const taken = new Map<string, string>(
+        [...(t.postgres ?? []).filter((p) => p.backup).map((p) => checkNameOf(p)), ...(t.sqlite ?? []).map((s) => s.name)].map(
+          (database) => [`${database}${BACKUP_AGE_SUFFIX}`, database],
+        ),
+      );
       for (const [name, path] of names) {
         if (seen.has(name))
           ctx.addIssue({ code: 'custom', path: [...path, 'name'], message: `duplicate check name "${name}" in target ${target}` });
+        else if (taken.has(name))
+          ctx.addIssue({
+            code: 'custom',
+            path: [...path, 'name'],
+            message: `check name "${name}" is taken by the backup freshness check of ${taken.get(name)} in target ${target}`,
+          });
         seen.add(name);
       }
       for (const c of checks) {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { freshnessCheckName } from '../../../../functions/backup/freshness.js';
+import { BACKUP_AGE_SUFFIX } from '../../../../functions/core/config/schema.js';
 import { validateConfig } from '../../../../functions/core/config/validate.js';
 import { ConfigError } from '../../../../functions/core/errors.js';
 
@@ -274,5 +276,25 @@ describe('validateConfig', () => {
     (config.targets.mycats.postgres[0] as any).passwordParameter = undefined;
     (config.targets.mycats.postgres[0] as any).password = 'local-only';
     expect(validateConfig(config).targets.mycats!.postgres![0]!.password).toBe('local-only');
+  });
+});
+
+describe('check names a backed-up database reserves', () => {
+  it('refuses a check named like the health job freshness check of a backed-up database, at the check', () => {
+    const issues = issuesFor((c) => {
+      c.targets.mycats.postgres[0].backup = { at: '02:00' };
+      c.targets.mycats.health.push({ name: 'mycats.backup-age', url: 'http://127.0.0.1:3004/' });
+    });
+    expect(issues).toEqual([
+      'targets.mycats.health[1].name: check name "mycats.backup-age" is taken by the backup freshness check of mycats in target mycats',
+    ]);
+    // Without a backup the database has no freshness check, and the name is free.
+    const free = valid();
+    (free.targets.mycats.health as Array<{ name: string; url: string }>).push({ name: 'mycats.backup-age', url: 'http://127.0.0.1:3004/' });
+    expect(() => validateConfig(free)).not.toThrow();
+  });
+
+  it('uses the suffix the freshness check is named with', () => {
+    expect(freshnessCheckName('shop')).toBe(`shop${BACKUP_AGE_SUFFIX}`);
   });
 });
