@@ -23,6 +23,8 @@ export interface DigestInput {
   readonly now: Date;
   /** The alert state of each job: each check's latest severity, summary and open alert. */
   readonly states: readonly AlertState[];
+  /** Jobs whose alert state could not be read: the digest says so instead of counting their alerts as none. */
+  readonly unreadable?: readonly string[];
   /** Verified backups of the last days, any order. */
   readonly backups: readonly BackupRecord[];
   readonly previous?: DigestSnapshot;

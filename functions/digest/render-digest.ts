@@ -18,6 +18,7 @@ const TEXT = {
   en: {
     title: (date: string) => `ops-autopilot daily digest for ${date}`,
     overview: (checks: number, failing: number, open: number) => `${checks} checks, ${failing} not ok, ${open} open alert(s).`,
+    unreadable: (jobs: string) => `The alert state of ${jobs} could not be read: its open alerts are not counted above.`,
     openAlerts: 'Open alerts',
     none: '  none',
     openFor: (age: string, target: string) => `open ${age} (respond within ${target})`,
@@ -39,6 +40,7 @@ const TEXT = {
   ja: {
     title: (date: string) => `ops-autopilot 日次ダイジェスト ${date}`,
     overview: (checks: number, failing: number, open: number) => `チェック ${checks}件、異常 ${failing}件、未解決アラート ${open}件。`,
+    unreadable: (jobs: string) => `${jobs} のアラート状態を読めません: その未解決アラートは上の件数に含まれていません。`,
     openAlerts: '未解決のアラート',
     none: '  なし',
     openFor: (age: string, target: string) => `発生から${age}（${target}以内に対応）`,
@@ -195,10 +197,12 @@ export function renderDigest(input: DigestInput, config: DigestConfig, dashboard
   const text = [
     t.title(localDate),
     t.overview(checks.size, failing, open),
+    ...(input.unreadable?.length ? [t.unreadable(input.unreadable.join(', '))] : []),
     '',
     ...sections.flatMap(([title, lines]) => [title, ...lines, '']),
   ].join('\n');
-  const subject = asciiOnly(`[DIGEST] ops-autopilot ${localDate}: ${failing} not ok, ${open} open`).slice(0, 99);
+  const lost = input.unreadable?.length ? `, state unreadable: ${input.unreadable.join(', ')}` : '';
+  const subject = asciiOnly(`[DIGEST] ops-autopilot ${localDate}: ${failing} not ok, ${open} open${lost}`).slice(0, 99);
   const attributes = { severity: 'digest', target: Object.keys(config.targets), check: ['digest'] };
   const bodies = digestBodies({ text, subject, localDate, now: input.now, checks, attributes, dashboard }, config);
   return { subject, message: bodies.email, bodies, attributes, snapshot: snapshotOf(checks, input.now, localDate), localDate };

@@ -1,4 +1,3 @@
-import { parseAlertState, alertStateKey, type AlertState } from '../core/alerts/state.js';
 import type { Config } from '../core/config/schema.js';
 import type { Notification, Report } from '../core/domain/report.js';
 import { ALERTING_JOBS } from '../core/jobs.js';
@@ -8,6 +7,7 @@ import { readDashboardUrl } from '../core/run/environment.js';
 
 export { DIGEST_SNAPSHOT_KEY };
 import { readBackupHistory } from './backup-history.js';
+import { readAlertStates } from './read-states.js';
 import type { DigestSnapshot } from './digest-data.js';
 import { localDateOf, renderDigest } from './render-digest.js';
 
@@ -29,16 +29,20 @@ async function readJson<T>(context: JobContext, key: string, parse: (text: strin
 /** The daily digest: one message to the digest topic per day, then a snapshot to compare with tomorrow. */
 export async function runDigestJob(config: Config, options: DigestRunOptions, context: JobContext): Promise<Report> {
   const now = (context.now ?? (() => new Date()))();
-  const states = (await Promise.all(ALERTING_JOBS.map((job) => readJson(context, alertStateKey(job), parseAlertState)))).filter(
-    (s): s is AlertState => s !== undefined,
-  );
+  const { states, unreadable, warnings } = await readAlertStates(context.store, ALERTING_JOBS);
   const stored = await readJson(context, DIGEST_SNAPSHOT_KEY, (text) => JSON.parse(text) as DigestSnapshot);
   const today = localDateOf(now, config.timezone);
   const sentToday = stored?.localDate === today;
   // A second digest the same day compares with what the first one did, not with itself.
   const previous = sentToday ? stored.baseline : stored;
-  const digest = renderDigest({ now, states, backups: await readBackupHistory(context.store, now), previous }, config, readDashboardUrl());
-  const base = { job: 'digest' as const, startedAt: now.toISOString(), findings: [] };
+  const backups = await readBackupHistory(context.store, now);
+  const digest = renderDigest({ now, states, unreadable, backups, previous }, config, readDashboardUrl());
+  const base = {
+    job: 'digest' as const,
+    startedAt: now.toISOString(),
+    findings: [],
+    ...(warnings.length ? { warnings: [...warnings] } : {}),
+  };
   if (sentToday && !options.force) {
     return { ...base, finishedAt: new Date().toISOString(), notifications: [] };
   }

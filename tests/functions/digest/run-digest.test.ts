@@ -317,3 +317,37 @@ describe('daily digest', () => {
     },
   );
 });
+
+describe('daily digest over a damaged alert state', () => {
+  async function digestOf(dir: string) {
+    const store = new LocalObjectStore(join(root, dir));
+    const notifier = new ConsoleChannel({ write: () => true } as unknown as NodeJS.WritableStream);
+    const config = configFor('en');
+    const report = await runDigestJob(config, { force: true }, { config, store, notifier, now: () => NOW });
+    return { report, notification: notifier.published[0]! };
+  }
+
+  it('says which state it could not read instead of counting its alerts as none', async () => {
+    const store = new LocalObjectStore(join(root, 'damaged'));
+    await seed(store);
+    // Written over without a conditional write: no earlier copy is kept beside it.
+    await store.put(alertStateKey('health'), '{"version":1,"entries":{"mycats/api": {');
+    const { report, notification } = await digestOf('damaged');
+    expect(notification.subject).toBe('[DIGEST] ops-autopilot 2026-11-23: 1 not ok, 1 open, state unreadable: health');
+    expect(notification.message).toContain('The alert state of health could not be read: its open alerts are not counted above.');
+    expect(report.warnings).toEqual([
+      expect.stringMatching(/state\/alerts\/health\.json: alert state is not JSON: .*health's open alerts/),
+    ]);
+  });
+
+  it('reads the earlier copy of a damaged state, with a warning, and counts its open alerts', async () => {
+    const store = new LocalObjectStore(join(root, 'recovered'));
+    await seed(store);
+    const current = await store.get(alertStateKey('health'));
+    // A conditional write keeps the version it replaces (.prev): the damage lands on top of a good copy.
+    await store.put(alertStateKey('health'), 'garbage', { ifMatch: current!.etag });
+    const { report, notification } = await digestOf('recovered');
+    expect(notification.subject).toBe('[DIGEST] ops-autopilot 2026-11-23: 4 not ok, 4 open');
+    expect(report.warnings).toEqual([expect.stringMatching(/health\.json: alert state is not JSON: .*the digest read the earlier copy$/)]);
+  });
+});
