@@ -13,8 +13,9 @@ const xmlEscape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&
 
 /**
  * s3rver ignores If-Match and If-None-Match on PutObject. This loopback proxy in front of it
- * enforces them as S3 does (412 Precondition Failed), serialising writes per key so the check
- * and the write are atomic; every other request passes through untouched.
+ * enforces them as S3 does (412 Precondition Failed), serialising each object's requests so the
+ * check and the write are atomic and no read sees a write half done (s3rver writes in place);
+ * multipart parts and bucket requests pass through untouched.
  *
  * s3rver has no versioning either. With `versioned`, the proxy keeps every body a single-request
  * PutObject stored, as a versioned bucket would, and answers ListObjectVersions
@@ -51,30 +52,36 @@ export class ConditionalS3Proxy {
     const ifMatch = req.headers['if-match'];
     const ifNoneMatch = req.headers['if-none-match'];
     if (this.versioned && this.answerVersions(req, res)) return;
-    if (req.method !== 'PUT' || (ifMatch === undefined && ifNoneMatch === undefined)) {
+    const url = new URL(req.url ?? '/', 'http://proxy');
+    // An object's path (/bucket/key), outside multipart uploads: its reads and writes take turns, below.
+    const objectPath = url.pathname.split('/').length > 2 && !url.searchParams.has('uploadId') ? url.pathname : undefined;
+    if (objectPath === undefined) {
       this.forward(req, res, upstreamPort);
       return;
     }
-    const key = req.url ?? '';
-    const previous = this.locks.get(key) ?? Promise.resolve();
+    // s3rver writes an object in place (truncate, then write) and its metadata apart, so a read that overlaps a write
+    // can see half a document: S3 never shows that (a PUT is atomic). Serialising each key's requests restores it.
+    const previous = this.locks.get(objectPath) ?? Promise.resolve();
     let release!: () => void;
     const mine = new Promise<void>((resolve) => (release = resolve));
     this.locks.set(
-      key,
+      objectPath,
       previous.then(() => mine),
     );
     await previous;
     try {
-      const current = await this.headEtag(req, upstreamPort);
-      const failed = (ifNoneMatch === '*' && current !== undefined) || (ifMatch !== undefined && current !== ifMatch);
-      if (failed) {
-        req.resume();
-        res.writeHead(412, { 'content-type': 'application/xml' });
-        res.end(
-          '<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you ' +
-            'specified did not hold</Message></Error>',
-        );
-        return;
+      if (req.method === 'PUT' && (ifMatch !== undefined || ifNoneMatch !== undefined)) {
+        const current = await this.headEtag(req, upstreamPort);
+        const failed = (ifNoneMatch === '*' && current !== undefined) || (ifMatch !== undefined && current !== ifMatch);
+        if (failed) {
+          req.resume();
+          res.writeHead(412, { 'content-type': 'application/xml' });
+          res.end(
+            '<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions ' +
+              'you specified did not hold</Message></Error>',
+          );
+          return;
+        }
       }
       await new Promise<void>((resolve) => {
         res.once('finish', resolve);
@@ -170,6 +177,11 @@ export class ConditionalS3Proxy {
       },
     );
     upstream.once('error', () => {
+      // Cut mid-answer (headers sent): end the connection as S3 would, rather than throw in the test process.
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
       res.writeHead(502);
       res.end();
     });
