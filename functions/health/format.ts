@@ -4,9 +4,17 @@ export function formatMs(ms: number): string {
   return `${Number((ms / 1_000).toFixed(1))} s`;
 }
 
-/** A value as it appears in a summary: strings quoted, long ones shortened. */
+/**
+ * A value as it appears in a summary: strings quoted, long ones shortened. The value may come from a server's JSON:
+ * one nested thousands of levels deep overflows JSON.stringify's stack, and is shown by its opening bracket.
+ */
 export function quote(value: unknown, max = 60): string {
-  const text = JSON.stringify(value) ?? String(value);
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = Array.isArray(value) ? '[…]' : '{…}';
+  }
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 

@@ -56,6 +56,13 @@ describe('judgeExchange', () => {
     expect(verdict).toMatchObject({ severity: 'critical', summary: 'HEAD answers carry no body: bodyContains/json need GET' });
   });
 
+  it('judges a JSON body nested 200,000 levels deep as a mismatch, where quoting it overflowed the stack', () => {
+    const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+    const verdict = judgeExchange(check({ expect: { json: { '0.0': 1 } } }), answer({ body: Buffer.from(deep) }), now);
+    expect(verdict.severity).toBe('critical');
+    expect(verdict.summary).toBe('json 0.0 = […] (expected 1)');
+  });
+
   it('says a truncated body could not be read as JSON', () => {
     const verdict = judgeExchange(
       check({ expect: { json: { status: 'OK' } } }),
