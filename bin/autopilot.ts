@@ -174,6 +174,17 @@ function onStrayError(error: unknown): void {
 }
 // stdout carries the report alone (`--json` readers parse it whole): what a config or a library logs goes to stderr.
 globalThis.console = new Console({ stdout: process.stderr, stderr: process.stderr });
+// Ctrl-C, or a SIGTERM from cron, systemd or a CI timeout: one line and an exit, which also removes the store's
+// half-written files and held locks (functions/core/adapters/in-flight-files.ts); Node's default would leave them.
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`autopilot: stopped by ${signal}\n`);
+    process.exit(code);
+  });
+}
 process.on('uncaughtException', onStrayError);
 process.on('unhandledRejection', onStrayError);
 

@@ -6,6 +6,7 @@ import { runAutopilot } from '../support/cli.js';
 
 // Command lines a tired operator or a broken cron line produces: one line naming the flag, the right exit status,
 // never a trace, and nothing written where it was not asked for.
+const CLI = new URL('../../bin/autopilot.mjs', import.meta.url).pathname;
 let dir: string;
 let config: string;
 
@@ -57,5 +58,32 @@ describe('invoke where AWS is not set up: one line, exit 4 (a fault outside the 
   it('a region but no credentials', async () => {
     const result = await runAutopilot(['invoke', 'health', '--config', config], { ...noAws, AWS_REGION: 'ap-northeast-1' });
     expectOneLine(result, 4, /^autopilot: invoke: stack OpsAutopilot: no AWS credentials found .*CredentialsProviderError/);
+  });
+});
+
+describe('a run stopped from outside', () => {
+  it('SIGTERM (cron, systemd, a CI timeout): one line, exit 143, no trace', async () => {
+    // A port that accepts and never answers keeps the health run busy until the signal comes.
+    const { createServer } = await import('node:net');
+    const sockets: import('node:net').Socket[] = [];
+    const server = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as import('node:net').AddressInfo).port;
+    const slow = join(dir, 'slow.config.json');
+    writeFileSync(slow, JSON.stringify({ targets: { web: { health: [{ url: `http://127.0.0.1:${port}/`, timeout: '50s' }] } } }));
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [CLI, 'run', 'health', '--local', '--json', '--config', slow, '--store', join(dir, 'store')]);
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    // Signal once the probe is in flight (the server saw the connection).
+    while (sockets.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    for (const socket of sockets) socket.destroy();
+    server.close();
+    expect(code, stderr).toBe(143);
+    expect(stderr.trim().split('\n')).toEqual(['autopilot: stopped by SIGTERM']);
   });
 });

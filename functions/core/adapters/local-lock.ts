@@ -1,6 +1,7 @@
 import { stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { StoreFaultError } from '../errors.js';
+import { trackInFlight, untrackInFlight } from './in-flight-files.js';
 import { readRegularFile } from './regular-file.js';
 
 /**
@@ -70,7 +71,11 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
   for (let attempt = 0; ; attempt++) {
     try {
       await writeFile(path, JSON.stringify(holder), { flag: 'wx' });
-      return () => unlink(path).catch(() => undefined);
+      trackInFlight(path);
+      return async () => {
+        untrackInFlight(path);
+        await unlink(path).catch(() => undefined);
+      };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
         // Created but not written (ENOSPC): the empty file must not outlive this run.

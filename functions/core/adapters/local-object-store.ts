@@ -7,6 +7,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PreconditionFailedError } from '../errors.js';
 import { acquireLock, type LockOptions } from './local-lock.js';
+import { trackInFlight, untrackInFlight } from './in-flight-files.js';
 import { NOT_REGULAR_FILE, readRegularFile } from './regular-file.js';
 import { storeFault } from './store-faults.js';
 import type { ObjectInfo, ObjectStore, PreviousVersion, PutOptions, StoredObject, StreamedObject } from '../ports/object-store.js';
@@ -91,17 +92,22 @@ export class LocalObjectStore implements ObjectStore {
         if (options.ifMatch !== undefined && current?.etag !== options.ifMatch) throw new PreconditionFailedError(key);
       }
       temp = `${path}${TEMP_MARK}${randomUUID()}`;
+      trackInFlight(temp);
       await writeFile(temp, bytes);
       // A conditional write replaces a document someone relies on (the alert state): keep the
       // version it replaces, as a versioned bucket would, linked in place atomically.
       if (conditional) await this.keepPrevious(path);
       await rename(temp, path);
+      untrackInFlight(temp);
       temp = undefined;
       return { etag: etagOf(bytes) };
     } catch (error) {
       throw storeFault(error, this.root, `writing ${key}`);
     } finally {
-      if (temp) await unlink(temp).catch(() => undefined);
+      if (temp) {
+        await unlink(temp).catch(() => undefined);
+        untrackInFlight(temp);
+      }
       await release?.();
     }
   }
@@ -152,6 +158,7 @@ export class LocalObjectStore implements ObjectStore {
   async putStream(key: string, body: Readable, options: { signal?: AbortSignal } = {}): Promise<StreamedObject> {
     const path = this.pathOf(key);
     const temp = `${path}${TEMP_MARK}${randomUUID()}`;
+    trackInFlight(temp);
     let size = 0;
     const counter = new Transform({
       transform(chunk: Buffer, _encoding, done) {
@@ -163,10 +170,12 @@ export class LocalObjectStore implements ObjectStore {
       await this.makeDirectory(dirname(path));
       await pipeline(body, counter, createWriteStream(temp), { signal: options.signal });
       await rename(temp, path);
+      untrackInFlight(temp);
       // A file system keeps no digest of what was written: checking it means reading it back.
       return { size, storeChecked: false };
     } catch (error) {
       await unlink(temp).catch(() => undefined);
+      untrackInFlight(temp);
       throw storeFault(error, this.root, `writing ${key}`);
     }
   }
