@@ -98,6 +98,11 @@ describe('autopilot rejects bad config with exit 2 and the field path', () => {
     ],
     ['timeout: "0s"', json(health({ timeout: '0s' })), /^autopilot: .*targets\.web\.health\[0\]\.timeout: .*greater than 0/],
     [
+      'a timeout under a millisecond (a timer of 0: every answer too slow)',
+      json(health({ timeout: '0.0001ms' })),
+      /^autopilot: .*targets\.web\.health\[0\]\.timeout: invalid duration "0\.0001ms": must be at least 1ms$/,
+    ],
+    [
       'a 25-day timeout (Node timers overflow and fire at once)',
       json(health({ every: '30d', timeout: '25d' })),
       /^autopilot: .*targets\.web\.health\[0\]\.timeout: .*at most/,

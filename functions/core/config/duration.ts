@@ -25,11 +25,13 @@ export function parseDuration(text: string): number | undefined {
   return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
 }
 
-/** What is wrong with a config duration (malformed, zero, over MAX_DURATION), or undefined. */
+/** What is wrong with a config duration (malformed, zero or under 1 ms, over MAX_DURATION), or undefined. */
 export function durationProblem(text: string): string | undefined {
   const ms = DURATION_PATTERN.test(text) ? parseDuration(text) : undefined;
   if (ms === undefined) return 'invalid duration (use a number and ms, s, m, h, d or w, e.g. "10s")';
   if (ms <= 0) return `invalid duration "${text}": must be greater than 0`;
+  // Timers count whole milliseconds: "0.0001ms" would be a timeout of 0, every answer too slow.
+  if (ms < 1) return `invalid duration "${text}": must be at least 1ms`;
   if (ms > MAX_DURATION_MS) return `invalid duration "${text}": must be at most ${MAX_DURATION}`;
   return undefined;
 }
