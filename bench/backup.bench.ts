@@ -82,6 +82,10 @@ const LAMBDA_ARM_USD_PER_GB_S = 0.0000133334;
  * server checks CRC32s as S3 does), `md5` as for an S3-compatible endpoint (S3_ENDPOINT).
  */
 const PRODUCT_CHECKSUMS = process.env.BENCH_CHECKSUMS === 'md5' ? 'md5' : 'crc32';
+/** The Node options the backup image sets (its Dockerfile's ENV NODE_OPTIONS): the product process runs with them here too. */
+const PRODUCT_NODE_OPTIONS = (/^ENV NODE_OPTIONS=(.+)$/m.exec(readFileSync(join(ROOT, 'lib/backup/docker/Dockerfile'), 'utf8'))?.[1] ?? '')
+  .split(' ')
+  .filter(Boolean);
 /** pgdump-aws-lambda's Upload: lib-storage's minimum and default part size, default queue. */
 const PEER_PART_SIZE = 5 * MB;
 
@@ -366,7 +370,7 @@ async function main(): Promise<void> {
   console.log(`S3 server (s3rver, S3-like multipart completion) on ${s3.endpoint}, pid ${s3.pid} at nice ${S3_NICE}, files in ${s3Root}`);
   console.log(
     `pg_dump: ${pgDump.path} (${pgDump.versionLine}); the product's default compression: ${compressionLabel(compression)}; node ` +
-      `${process.version}`,
+      `${process.version}, the product's node options (as in the image): ${PRODUCT_NODE_OPTIONS.join(' ') || 'none'}`,
   );
   for (const [mb, q] of quotas) console.log(`Lambda at ${mb} MB: ${q.vcpu.toFixed(2)} vCPU, modelled with ${q.describe()}`);
   console.log(`server: PostgreSQL ${cluster.bin}; rounds per size: ${rounds}; ${loadAverage()}`);
@@ -408,7 +412,8 @@ async function main(): Promise<void> {
       return { ms: plain.ms, archiveBytes: 0, ownCpuS: 0, peakRssMb: 0 };
     };
     const timeProduct = async (quota?: CpuQuota): Promise<Sample> => {
-      const [command, args] = quota ? quota.wrap(process.execPath, [productChild]) : [process.execPath, [productChild]];
+      const argv = [...PRODUCT_NODE_OPTIONS, productChild];
+      const [command, args] = quota ? quota.wrap(process.execPath, argv) : [process.execPath, argv];
       const product = await run(command, args, { env: childEnv({ checksums: PRODUCT_CHECKSUMS }) });
       const result = JSON.parse(product.stdout) as {
         outcome: {
