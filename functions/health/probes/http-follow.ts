@@ -70,7 +70,13 @@ export function describeChain(chain: readonly URL[]): string {
 
 /** Origin and path only: user:password or a token in the query must not reach reports or alerts. */
 export function displayUrl(url: URL): string {
-  return `${url.origin}${url.pathname}`;
+  return `${originText(url)}${url.pathname}`;
+}
+
+/** file:, data: and other schemes without an origin have "null" there: name the scheme (and host) as written instead. */
+function originText(url: URL): string {
+  if (url.origin !== 'null') return url.origin;
+  return url.host || url.href.startsWith(`${url.protocol}//`) ? `${url.protocol}//${url.host}` : url.protocol;
 }
 
 function hopText(url: URL, from: URL): string {

@@ -253,6 +253,8 @@ describe('probeHttp redirects (followed as Gatus, Uptime Kuma and blackbox_expor
       '/multiple-choices': { status: 300, body: 'pick one' },
       '/no-location': { status: 302 },
       '/ftp': { redirectTo: 'ftp://127.0.0.1/file' },
+      '/file': { redirectTo: 'file:///etc/passwd' },
+      '/data': { redirectTo: 'data:text/plain,hello' },
       '/elsewhere': (_req, res) => res.writeHead(302, { location: other.url('/echo') }).end(),
       '/here': { redirectTo: '/echo-here' },
       '/echo-here': (req, res) => res.end(`token=${String(req.headers['x-probe-token'] ?? 'none')}`),
@@ -336,6 +338,14 @@ describe('probeHttp redirects (followed as Gatus, Uptime Kuma and blackbox_expor
     const finding = await probeHttp('shop', check({ url: server.url('/ftp') }));
     expect(finding.severity).toBe('critical');
     expect(finding.summary).toBe(`redirect to an unsupported scheme: ${server.url('/ftp')} -> ftp://127.0.0.1/file`);
+    // Schemes without an origin are named as written, not as "null".
+    const file = await probeHttp('shop', check({ url: server.url('/file') }));
+    expect(file).toMatchObject({
+      severity: 'critical',
+      summary: `redirect to an unsupported scheme: ${server.url('/file')} -> file:///etc/passwd`,
+    });
+    const data = await probeHttp('shop', check({ url: server.url('/data') }));
+    expect(data.summary).toBe(`redirect to an unsupported scheme: ${server.url('/data')} -> data:text/plain,hello`);
   });
 
   it('follows an upgrade to https and checks that certificate', async () => {
