@@ -110,6 +110,9 @@ export function parseCliArgs(argv: string[]): CliArgs {
     if (job !== undefined) throw new ConfigError(`usage: unexpected argument "${job}"\n${USAGE}`);
     if (base.targets.length !== 1) throw new ConfigError(`usage: restore needs exactly one --target\n${USAGE}`);
     if (!base.list && !base.to) throw new ConfigError(`usage: restore needs --to <postgres url> or --list\n${USAGE}`);
+    // Both at once is ambiguous: listing would silently skip the restore the user also asked for.
+    if (base.list && base.to) throw new ConfigError(`usage: restore takes --to <postgres url> or --list, not both\n${USAGE}`);
+    if (base.list && base.clean) throw new ConfigError(`usage: --clean is for a restore (--to), not --list\n${USAGE}`);
     if (base.at !== 'latest' && Number.isNaN(Date.parse(base.at)))
       throw new ConfigError(`--at: expected "latest" or an ISO time, got "${base.at}"`);
     return { command, ...base };

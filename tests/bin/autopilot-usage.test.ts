@@ -87,3 +87,30 @@ describe('a run stopped from outside', () => {
     expect(stderr.trim().split('\n')).toEqual(['autopilot: stopped by SIGTERM']);
   });
 });
+
+describe('restore with flags that contradict each other is a usage error, not a silent choice', () => {
+  it.concurrent.each([
+    [
+      '--list and --to',
+      ['--list', '--to', 'postgres://me@127.0.0.1:9/copy'],
+      /^autopilot: usage: restore takes --to <postgres url> or --list, not both$/,
+    ],
+    ['--list and --clean', ['--list', '--clean'], /^autopilot: usage: --clean is for a restore \(--to\), not --list$/],
+  ])('%s', async (_name, flags, line) => {
+    // Before, `--list --to x` listed and exited 0: the restore the operator also asked for silently did not happen.
+    const result = await runAutopilot([
+      'restore',
+      '--local',
+      '--config',
+      config,
+      '--store',
+      join(dir, 'store'),
+      '--target',
+      'web',
+      ...flags,
+    ]);
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr.split('\n')[0]).toMatch(line);
+    expect(result.stdout).toBe('');
+  });
+});
