@@ -196,6 +196,13 @@ describe('a config whose code misbehaves is a config error (exit 2, one line), n
       `setTimeout(() => { throw new Error('later boom'); }, 10);\nawait new Promise((r) => setTimeout(r, 500));\nexport default ${good};\n`,
       /cannot load .*: later boom$/,
     ],
+    // Before, process.exit(0) ended the run with exit 0 and no report: a cron line would read it as success.
+    ['a config that calls process.exit(0)', `process.exit(0);\nexport default ${good};\n`, /called process\.exit\(0\) while loading/],
+    [
+      'a config that exits from a timer while it loads',
+      `setTimeout(() => process.exit(3), 10);\nawait new Promise((r) => setTimeout(r, 500));\nexport default ${good};\n`,
+      /called process\.exit\(3\) while loading/,
+    ],
     [
       'a promise left rejecting, noticed only after the load',
       `Promise.reject(new Error('stray rejection'));\nexport default ${good};\n`,

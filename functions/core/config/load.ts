@@ -84,11 +84,18 @@ async function loadModuleConfig(path: string, file: string, options: ValidateOpt
   });
   process.on('uncaughtException', onStray!);
   process.on('unhandledRejection', onStray!);
+  // A config that calls process.exit would end the run with its own status (0: "success", no report): while it loads,
+  // exiting is its error instead.
+  const exit = process.exit;
+  process.exit = ((code?: number | string | null) => {
+    throw new ConfigError(`config: ${file} called process.exit(${code ?? ''}) while loading; a config only exports its settings`);
+  }) as typeof process.exit;
   loading++;
   try {
     return await Promise.race([evaluateConfig(url.href, file, options), gaveUp]);
   } finally {
     loading--;
+    process.exit = exit;
     clearTimeout(timer);
     watchdog?.disarm();
     process.off('uncaughtException', onStray!);
