@@ -38,7 +38,40 @@ export interface ValidateOptions {
   readonly forDeployment?: boolean;
 }
 
+/**
+ * Paths of own `__proto__` keys (JSON.parse makes them own properties). zod's records and objects skip the key, so
+ * `targets: { web: {...}, __proto__: {...} }` would run without the second target and without a word.
+ */
+function protoKeyIssues(value: unknown, path: Array<string | number> = [], depth = 0): string[] {
+  if (typeof value !== 'object' || value === null || depth > 64) return [];
+  let own: string[];
+  try {
+    own = Object.getOwnPropertyNames(value);
+  } catch {
+    return []; // a proxy refusing to list its keys: the schema's read reports it
+  }
+  const here = own.includes('__proto__')
+    ? [`${formatPath([...path, '__proto__']) || '__proto__'}: the key "__proto__" is not allowed`]
+    : [];
+  return [
+    ...here,
+    ...own
+      .filter((key) => key !== '__proto__')
+      .flatMap((key) => {
+        let child: unknown;
+        try {
+          child = (value as Record<string, unknown>)[key];
+        } catch {
+          return []; // a getter that throws is reported by the schema's own read
+        }
+        return protoKeyIssues(child, [...path, Array.isArray(value) ? Number(key) : key], depth + 1);
+      }),
+  ];
+}
+
 export function validateConfig(input: unknown, options: ValidateOptions = {}): Config {
+  const proto = protoKeyIssues(input);
+  if (proto.length) throw invalidConfig(proto);
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) {
     throw invalidConfig(issuesOf(parsed.error));

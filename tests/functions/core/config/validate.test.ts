@@ -271,6 +271,21 @@ describe('validateConfig', () => {
     expect(issuesFor(withIam({ resourceId: 'db-ABC', region: 'x' })).join()).toMatch(/targets\.mycats\.postgres\[0\]\.iamAuth/);
   });
 
+  it('refuses a "__proto__" key by its path, which the schema would skip silently (JSON.parse makes it an own key)', () => {
+    const target = '{"health":[{"url":"http://127.0.0.1:9/"}]}';
+    // Before, the second target was dropped without a word and the run went on with the first.
+    expect(() => validateConfig(JSON.parse(`{"targets":{"web":${target},"__proto__":${target}}}`))).toThrow(
+      'invalid config: targets.__proto__: the key "__proto__" is not allowed',
+    );
+    expect(() => validateConfig(JSON.parse(`{"targets":{"web":{"health":[{"url":"http://127.0.0.1:9/","__proto__":{}}]}}}`))).toThrow(
+      'targets.web.health[0].__proto__: the key "__proto__" is not allowed',
+    );
+    expect(() => validateConfig(JSON.parse(`{"__proto__":{"polluted":true},"targets":{"web":${target}}}`))).toThrow(
+      'invalid config: __proto__: the key "__proto__" is not allowed',
+    );
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('allows a password in a local run', () => {
     const config = valid();
     (config.targets.mycats.postgres[0] as any).passwordParameter = undefined;
