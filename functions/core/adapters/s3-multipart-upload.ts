@@ -322,22 +322,9 @@ class PartPipeline implements ByteSink {
   private async putSingle(): Promise<MultipartUploadResult> {
     const body = this.current!.subarray(0, this.filled);
     const { bucket, key, contentType, signal } = this.options;
-    if (this.md5) {
-      const md5 = this.md5.digest();
-      const put = await this.client.send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: key,
-          Body: body,
-          ContentLength: this.filled,
-          ContentType: contentType,
-          ContentMD5: md5.toString('base64'),
-        }),
-        { abortSignal: signal },
-      );
-      return { size: this.size, storeChecked: unquote(put.ETag) === md5.toString('hex') };
-    }
-    const crc = crcBase64(this.crc);
+    // The same checksum as the parts would carry: MD5 where the endpoint needs it, else CRC32 (checked by S3, echoed back).
+    const md5 = this.md5?.digest();
+    const crc = md5 ? undefined : crcBase64(this.crc);
     const put = await this.client.send(
       new PutObjectCommand({
         Bucket: bucket,
@@ -345,11 +332,12 @@ class PartPipeline implements ByteSink {
         Body: body,
         ContentLength: this.filled,
         ContentType: contentType,
-        ChecksumCRC32: crc,
+        ...(md5 ? { ContentMD5: md5.toString('base64') } : { ChecksumCRC32: crc }),
       }),
       { abortSignal: signal },
     );
-    return { size: this.size, storeChecked: put.ChecksumCRC32 === crc };
+    const storeChecked = md5 ? unquote(put.ETag) === md5.toString('hex') : put.ChecksumCRC32 === crc;
+    return { size: this.size, storeChecked };
   }
 }
 
