@@ -24,7 +24,7 @@ export function savedQueriesConsoleUrl(scope: IConstruct): string {
 
 /** The folder of the saved queries: the stack's name, so two stacks in a region keep theirs apart. */
 export function savedQueriesFolder(scope: IConstruct): string {
-  return `${Stack.of(scope).stackName}`;
+  return Stack.of(scope).stackName;
 }
 
 /**
