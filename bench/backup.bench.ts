@@ -48,14 +48,14 @@ import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
-import { S3ObjectStore } from '../functions/core/adapters/s3-object-store.js';
-import { validateConfig } from '../functions/core/config/validate.js';
+import { S3ObjectStore } from '../functions/core/adapters/s3/s3-object-store.js';
 import { pgToolInfo } from '../functions/backup/pg-tools.js';
 import { compressionLabel, pgDumpCompressArg, resolveCompression } from '../functions/backup/compression.js';
 import { LAMBDA_MAX_TIMEOUT_MS, SAFETY_MARGIN_MS } from '../functions/backup/lambda-budget.js';
 import { PostgresCluster } from '../tests/support/postgres-cluster.js';
 import { pg17BinDir } from '../tests/support/pg-versions.js';
 import { s3TestClient } from '../tests/support/s3-server.js';
+import { validateConfig } from '../functions/kinds/config.js';
 
 const GiB = 1024 ** 3;
 const MB = 1024 ** 2;
@@ -93,8 +93,8 @@ const CHILD_SOURCE = `
 import { readFileSync } from 'node:fs';
 import { backupPostgres } from './functions/backup/backup-postgres.ts';
 import { S3Client } from '@aws-sdk/client-s3';
-import { S3ObjectStore } from './functions/core/adapters/s3-object-store.ts';
-import { createS3Client } from './functions/core/adapters/s3-client.ts';
+import { S3ObjectStore } from './functions/core/adapters/s3/s3-object-store.ts';
+import { createS3Client } from './functions/core/adapters/s3/s3-client.ts';
 const input = JSON.parse(process.env.BENCH_INPUT);
 // As on AWS (checksums where supported: CRC32 parts, FULL_OBJECT completion, which the bench's
 // S3-like server checks), or as for an S3-compatible endpoint (S3_ENDPOINT: per-part MD5s).

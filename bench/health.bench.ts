@@ -21,12 +21,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { healthCheckSchema } from '../functions/core/config/schema.js';
-import { validateConfig } from '../functions/core/config/validate.js';
-import { fixedPassword } from '../functions/core/adapters/local-secrets.js';
+import { fixedPassword } from '../functions/core/adapters/local/local-secrets.js';
 import type { Finding } from '../functions/core/domain/finding.js';
 import { collectHealthFindings, DEFAULT_START_SPACING_MS } from '../functions/health/collect-health-findings.js';
-import { probeHttp } from '../functions/health/probes/http.js';
+import { probeHttp } from '../functions/kinds/http/probe.js';
+import { healthCheckSchema } from '../functions/kinds/http/schema.js';
+import { validateConfig } from '../functions/kinds/config.js';
 
 type Handled = Array<[port: number, ms: number]>;
 interface RunFigures {

@@ -1,7 +1,7 @@
 import { App } from 'aws-cdk-lib';
-import { loadConfigFile } from '../functions/core/config/load.js';
 import { ConfigError } from '../functions/core/errors.js';
 import { configFileFor, createApp } from '../lib/ops-autopilot-app.js';
+import { loadConfigFile } from '../functions/kinds/config.js';
 
 const app = new App();
 const file = configFileFor({ context: app.node.tryGetContext('config'), env: process.env.AUTOPILOT_CONFIG });

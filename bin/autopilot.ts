@@ -1,14 +1,14 @@
 import { Console } from 'node:console';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Config } from '../functions/core/config/schema.js';
 import type { Report } from '../functions/core/domain/report.js';
 import { ConfigError, IncompleteRunError, ServiceFaultError, storeFaultOf } from '../functions/core/errors.js';
-import { printable } from '../functions/core/printable.js';
-import { redact } from '../functions/core/redact.js';
+import { printable } from '../functions/core/text/printable.js';
+import { redact } from '../functions/core/text/redact.js';
 import { parseCliArgs, USAGE, type CliArgs } from './cli/args.js';
 import { EXIT, findingsAtOrAbove } from './cli/exit-status.js';
 import { formatReport, mergeReports } from './cli/output.js';
+import type { Config } from '../functions/kinds/config.js';
 
 const DEFAULT_CONFIG = 'ops.config.ts';
 const EMBEDDED_EXAMPLE = new URL('../examples/runbooks.config.ts', import.meta.url).pathname;
@@ -93,7 +93,7 @@ function failOnStatus(args: CliArgs, reports: readonly Report[]): number {
 }
 
 /** The config loader, once a command has loaded it: the last resort below asks it whose an error is. */
-let configLoader: typeof import('../functions/core/config/load.js') | undefined;
+let configLoader: typeof import('../functions/kinds/config.js') | undefined;
 
 export async function main(argv: string[]): Promise<number> {
   try {
@@ -102,7 +102,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${USAGE}\n`);
       return EXIT.ok;
     }
-    configLoader = await import('../functions/core/config/load.js');
+    configLoader = await import('../functions/kinds/config.js');
     const config = await configLoader.loadConfigFile(configPath(args));
     checkTargets(config, args.targets);
     if (args.command === 'run') return failOnStatus(args, await run(args, config));
@@ -175,7 +175,7 @@ function onStrayError(error: unknown): void {
 // stdout carries the report alone (`--json` readers parse it whole): what a config or a library logs goes to stderr.
 globalThis.console = new Console({ stdout: process.stderr, stderr: process.stderr });
 // Ctrl-C, or a SIGTERM from cron, systemd or a CI timeout: one line and an exit, which also removes the store's
-// half-written files and held locks (functions/core/adapters/in-flight-files.ts); Node's default would leave them.
+// half-written files and held locks (functions/core/adapters/local/in-flight-files.ts); Node's default would leave them.
 for (const [signal, code] of [
   ['SIGINT', 130],
   ['SIGTERM', 143],

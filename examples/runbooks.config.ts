@@ -2,7 +2,7 @@
 // Hosts are placeholders (the reserved `.example` domain never resolves); thresholds, ports,
 // paths, schedules and response targets are the runbooks' own. Copy this file to
 // ops.config.ts, put in your hosts, and store each database password as an SSM SecureString.
-import { defineConfig } from '../functions/core/index.js';
+import { defineConfig } from '../functions/index.js';
 
 export default defineConfig({
   timezone: 'Asia/Tokyo',

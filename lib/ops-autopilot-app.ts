@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { App, Validations, type AppProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import type { Config } from '../functions/core/config/schema.js';
 import { OpsAutopilotStack, type OpsAutopilotStackProps } from './ops-autopilot-stack.js';
+import type { Config } from '../functions/kinds/config.js';
 
 export const DEFAULT_STACK_NAME = 'OpsAutopilot';
 export const DEFAULT_CONFIG_FILE = 'ops.config.ts';

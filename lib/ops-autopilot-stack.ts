@@ -3,8 +3,6 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { Config } from '../functions/core/config/schema.js';
-import { validateConfig } from '../functions/core/config/validate.js';
 import type { Topic } from '../functions/core/domain/report.js';
 import type { Job } from '../functions/core/jobs.js';
 import { ENV, OUTPUTS, functionNameOutput, topicArnOutput } from '../functions/core/layout.js';
@@ -22,6 +20,8 @@ import { JobSchedule, schedulerRole } from './scheduler/job-schedule.js';
 import { ScheduleStacks } from './scheduler/schedule-stacks.js';
 import { embedCaFiles } from './secrets/embed-ca.js';
 import { AlertTopics } from './sns/alert-topics.js';
+import type { Config } from '../functions/kinds/config.js';
+import { validateConfig } from '../functions/kinds/config.js';
 
 export interface OpsAutopilotStackProps extends StackProps, Pick<AutopilotFunctionSourceProps, 'entriesDir'> {
   /** The validated config (`loadConfigFile(path, { forDeployment: true })`); validated again here. */

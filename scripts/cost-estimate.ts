@@ -11,7 +11,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadConfigFile } from '../functions/core/config/load.js';
 import { healthIntervals } from '../lib/health/health-plan.js';
 import { estimateMonthlyCost } from './cost/estimate.js';
 import { measureHealthJob } from './cost/measure.js';
@@ -19,6 +18,7 @@ import { describePrices, FREE_TIER, PRICE_DATE, PRICE_REGION, PRICES } from './c
 import { renderMarkdown } from './cost/render.js';
 import { synthesizeStackSettings, type StackSettings } from './cost/stack-settings.js';
 import { buildCostInputs, DEFAULT_ASSUMPTIONS } from './cost/workload.js';
+import { loadConfigFile } from '../functions/kinds/config.js';
 
 export { estimateMonthlyCost, runsPerMonth, coldStartsPerMonth, gbSeconds, DAYS_PER_MONTH } from './cost/estimate.js';
 export type {

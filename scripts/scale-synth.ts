@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { validateConfig } from '../functions/core/config/validate.js';
 import { OpsAutopilotStack } from '../lib/ops-autopilot-stack.js';
 import { scaleConfig } from '../tests/lib/fixtures/scale.config.js';
 import { CDK_CONTEXT } from '../tests/lib/support/cdk-app.js';
 import { LIMITS, overLimits, templateFigures } from './scale/template-limits.js';
+import { validateConfig } from '../functions/kinds/config.js';
 
 const targets = Number(process.argv[2] ?? 500);
 const outdir = mkdtempSync(join(tmpdir(), 'autopilot-scale-'));

@@ -1,7 +1,7 @@
-import type { Config } from '../../functions/core/config/schema.js';
 import type { Job, Report } from '../../functions/core/domain/report.js';
 import { CLI_ENV } from '../../functions/core/layout.js';
 import type { JobContext } from '../../functions/core/run/run-job.js';
+import type { Config } from '../../functions/kinds/config.js';
 
 /**
  * `backup.via: "ssm"` entries in --local runs: the same host script under local bash, uploading
@@ -14,13 +14,13 @@ async function localHostBackups() {
   const [{ LocalBash }, { S3PartUploads }, { createS3Client }] = await Promise.all([
     import('../../functions/remote/local-bash.js'),
     import('../../functions/backup/ssm/part-uploads.js'),
-    import('../../functions/core/adapters/s3-client.js'),
+    import('../../functions/core/adapters/s3/s3-client.js'),
   ]);
   return { remote: new LocalBash(), uploads: new S3PartUploads(createS3Client(), bucket) };
 }
 
 const progress = (message: string) => void process.stderr.write(`autopilot: ${message}\n`);
-const localSecrets = async () => (await import('../../functions/core/adapters/local-secrets.js')).localSecrets;
+const localSecrets = async () => (await import('../../functions/core/adapters/local/local-secrets.js')).localSecrets;
 const localBash = async () => new (await import('../../functions/remote/local-bash.js')).LocalBash();
 
 export interface LocalRun {

@@ -1,12 +1,12 @@
 import { type Stats, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConsoleChannel } from '../../functions/core/delivery/channels/console/index.js';
-import { LocalObjectStore } from '../../functions/core/adapters/local-object-store.js';
-import type { Config } from '../../functions/core/config/schema.js';
+import { LocalObjectStore } from '../../functions/core/adapters/local/local-object-store.js';
 import { ConfigError } from '../../functions/core/errors.js';
 import type { ObjectStore } from '../../functions/core/ports/object-store.js';
 import type { JobContext } from '../../functions/core/run/run-job.js';
 import { CLI_ENV } from '../../functions/core/layout.js';
+import type { Config } from '../../functions/kinds/config.js';
 
 /**
  * --local: the store is a directory (or an S3-compatible endpoint when S3_ENDPOINT and
@@ -17,7 +17,7 @@ export async function localStore(storeDir: string): Promise<ObjectStore> {
     const bucket = process.env[CLI_ENV.bucket];
     if (!bucket) throw new ConfigError(`${CLI_ENV.bucket}: required with ${CLI_ENV.s3Endpoint} (the bucket to use on that endpoint)`);
     // The S3 client is loaded only for an S3 store: it is most of a local run's start-up otherwise.
-    const { S3ObjectStore } = await import('../../functions/core/adapters/s3-object-store.js');
+    const { S3ObjectStore } = await import('../../functions/core/adapters/s3/s3-object-store.js');
     return new S3ObjectStore(bucket);
   }
   let info: Stats | undefined;

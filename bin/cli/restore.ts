@@ -1,9 +1,9 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { S3ObjectStore } from '../../functions/core/adapters/s3-object-store.js';
+import { S3ObjectStore } from '../../functions/core/adapters/s3/s3-object-store.js';
 import { ConfigError } from '../../functions/core/errors.js';
 import { awsFault } from './aws-fault.js';
 import type { ObjectStore } from '../../functions/core/ports/object-store.js';
-import { formatBytes } from '../../functions/core/format-bytes.js';
+import { formatBytes } from '../../functions/core/text/format-bytes.js';
 import { listBackups, type BackupEntry } from '../../functions/restore/list-backups.js';
 import { parseTargetUrl, restoreBackup, RestoreRefusedError } from '../../functions/restore/restore-backup.js';
 import type { CliArgs } from './args.js';

@@ -1,15 +1,15 @@
 import { performance } from 'node:perf_hooks';
-import { checkNameOf, type PostgresConfig } from '../core/config/schema.js';
+import { checkNameOf } from '../core/config/schema.js';
 import type { StreamedObject } from '../core/ports/object-store.js';
 import type { SecretResolver } from '../core/ports/secrets.js';
-import { resolvePostgresLogin } from '../core/secrets/postgres-login.js';
-import { redact } from '../core/redact.js';
+import { resolvePostgresLogin } from '../kinds/postgres/login.js';
+import { redact } from '../core/text/redact.js';
 import { describeExit, succeeded, type ExitStatus } from './child-process.js';
 import { parseArchiveHeader, type ArchiveHeader } from './archive-header.js';
 import { compressionLabel, pgDumpCompressArg, resolveCompression } from './compression.js';
 import { DumpOutput } from './dump-output.js';
 import { LAMBDA_MAX_TIMEOUT_MS, lambdaLimitBytes } from './lambda-budget.js';
-import { backupKeys } from './layout.js';
+import { backupKeys } from '../core/layout.js';
 import { MANIFEST_VERSION, type BackupManifest } from './manifest.js';
 import type { BackupOutcome, BackupRunOptions, BackupStage } from './outcome.js';
 import { spawnPgDump } from './pg-dump.js';
@@ -17,6 +17,7 @@ import { openSourceSession, tableName, type SourceSession } from './pg-source.js
 import { pgToolInfo, versionMismatch } from './pg-tools.js';
 import { verifyStoredArchive, type VerifiedBy } from './verify.js';
 import { deleteQuietly, messageOf, writeManifest } from './write-manifest.js';
+import type { PostgresConfig } from '../kinds/config.js';
 
 export interface PostgresBackupRequest extends BackupRunOptions {
   /** The Lambda function's timeout, when running in one: the size limit is measured against it (default 15 minutes). */

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { ServersConfig } from '../core/config/schema.js';
-import { redact } from '../core/redact.js';
+import { redact } from '../core/text/redact.js';
 import type { BackedUpEntry } from './entries.js';
 import { newestManifest } from './freshness.js';
-import { backupKeys, type ArchiveFormat } from './layout.js';
+import { backupKeys, type ArchiveFormat } from '../core/layout.js';
 import { MANIFEST_VERSION, type BackupManifest } from './manifest.js';
 import type { BackupOutcome, BackupRunOptions, BackupStage } from './outcome.js';
 import { tableName, type TableRef } from './pg-source.js';

@@ -1,4 +1,5 @@
-import { checkNameOf, type BackupConfig, type Config, type PostgresConfig, type SqliteConfig } from '../core/config/schema.js';
+import { checkNameOf, type BackupConfig, type SqliteConfig } from '../core/config/schema.js';
+import type { Config, PostgresConfig } from '../kinds/config.js';
 
 /** A database the config backs up: a postgres entry or a sqlite entry with `backup` set. */
 export type BackedUpEntry =

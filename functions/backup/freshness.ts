@@ -1,11 +1,11 @@
-import type { Config } from '../core/config/schema.js';
 import { durationMs, formatDuration } from '../core/config/duration.js';
 import type { Finding } from '../core/domain/finding.js';
-import { classify } from '../core/domain/severity.js';
 import type { ObjectStore } from '../core/ports/object-store.js';
 import { backedUpEntries } from './entries.js';
-import { databasePrefix, parseBackupKey } from './layout.js';
+import { databasePrefix, parseBackupKey } from '../core/layout.js';
 import { parseManifest, type BackupManifest } from './manifest.js';
+import type { Config } from '../kinds/config.js';
+import { classifyRule } from '../kinds/catalog.js';
 
 /** The check name of a database's freshness finding in the health job (its connect check keeps the plain name). */
 export function freshnessCheckName(database: string): string {
@@ -44,7 +44,7 @@ export async function checkBackupFreshness(config: Config, store: ObjectStore, n
   for (const entry of backedUpEntries(config, targets)) {
     const check = freshnessCheckName(entry.database);
     const maxAgeMs = durationMs(entry.backup.maxAge);
-    const high = classify('backup.failed', 'critical');
+    const high = classifyRule('backup.failed', 'critical');
     let newest: Awaited<ReturnType<typeof newestManifest>>;
     try {
       newest = await newestManifest(store, entry.target, entry.database);

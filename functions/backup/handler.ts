@@ -1,6 +1,5 @@
-import { createS3Client } from '../core/adapters/s3-client.js';
-import type { Config } from '../core/config/schema.js';
-import { validateConfig } from '../core/config/validate.js';
+import { dashboardValuesOf } from '../kinds/catalog.js';
+import { createS3Client } from '../core/adapters/s3/s3-client.js';
 import type { Report } from '../core/domain/report.js';
 import type { SecretResolver } from '../core/ports/secrets.js';
 import { awsContext } from '../core/run/aws-context.js';
@@ -13,6 +12,8 @@ import { createSsmClient, SsmRunCommand } from '../remote/ssm-run-command.js';
 import { HOST_BACKUP_SCRIPT } from './ssm/host-backup-script.js';
 import { SAFETY_MARGIN_MS } from './lambda-budget.js';
 import { S3PartUploads } from './ssm/part-uploads.js';
+import type { Config } from '../kinds/config.js';
+import { validateConfig } from '../kinds/config.js';
 
 export interface BackupJobOptions extends Omit<BackupRunOptions, 'store' | 'now'> {}
 
@@ -41,7 +42,7 @@ export function createHandler(rawConfig: unknown) {
   return async (event: unknown, lambdaContext?: LambdaContextLike): Promise<Report> => {
     const request = parseInvokeEvent(event, config);
     selectEntries(config, request.targets, request.database, 'event.database');
-    aws ??= awsContext(config, 'backup');
+    aws ??= awsContext(config, 'backup', dashboardValuesOf);
     const { context, logger } = aws;
     const secrets: SecretResolver = aws.secrets;
     const backupDocument = readBackupDocument();

@@ -1,9 +1,9 @@
 import type { Finding } from '../core/domain/finding.js';
-import { classify } from '../core/domain/severity.js';
 import type { ObjectStore } from '../core/ports/object-store.js';
 import type { BackupManifest } from './manifest.js';
-import { formatBytes } from '../core/format-bytes.js';
+import { formatBytes } from '../core/text/format-bytes.js';
 import { isSlowLambdaRun, SLOW_RUN_SHARE } from './lambda-budget.js';
+import { classifyRule } from '../kinds/catalog.js';
 
 /** Where the run happened, for judging its duration: a Lambda run is judged against the function's timeout. */
 export interface RunPlace {
@@ -67,7 +67,7 @@ export function findingOf(outcome: BackupOutcome, place: RunPlace = {}): Finding
       target: outcome.target,
       check: outcome.database,
       kind: 'backup',
-      severity: slow ? classify('backup.duration', 'warning') : 'ok',
+      severity: slow ? classifyRule('backup.duration', 'warning') : 'ok',
       summary:
         `backed up ${formatBytes(m.size)} in ${(m.durationMs / 1000).toFixed(1)} s, ${m.tables} table(s), ` +
         `${verified}${m.compression ? `, ${m.compression}` : ''}${limit}${advice}`,
@@ -93,7 +93,7 @@ export function findingOf(outcome: BackupOutcome, place: RunPlace = {}): Finding
     target: outcome.target,
     check: outcome.database,
     kind: 'backup',
-    severity: classify('backup.failed', 'critical'),
+    severity: classifyRule('backup.failed', 'critical'),
     summary:
       `backup failed (${outcome.stage}): ` +
       `${outcome.reason}${outcome.leftover ? `; could not delete ${outcome.leftover}, remove it by hand` : ''}`,

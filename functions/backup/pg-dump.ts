@@ -1,9 +1,9 @@
 import type { Socket } from 'node:net';
-import type { PostgresConfig } from '../core/config/schema.js';
 import { durationMs } from '../core/config/duration.js';
 import { startProcess, type RunningProcess } from './child-process.js';
-import { libpqTlsEnv, postgresTls } from '../core/tls/postgres-tls.js';
+import { libpqTlsEnv, postgresTls } from '../kinds/postgres/tls.js';
 import type { ToolInfo } from './pg-tools.js';
+import type { PostgresConfig } from '../kinds/config.js';
 
 /** libpq settings a caller may keep (certificates); every other PG* variable is dropped. */
 const KEPT_PG_VARS = new Set(['PGSSLROOTCERT', 'PGSSLCERT', 'PGSSLKEY', 'PGSSLCRL']);

@@ -1,8 +1,8 @@
 import pg from 'pg';
-import type { PostgresConfig } from '../core/config/schema.js';
 import { durationMs } from '../core/config/duration.js';
-import { describeCertificateError, isCertificateError, pgSslOptions, postgresTls, sslModeOf } from '../core/tls/postgres-tls.js';
+import { describeCertificateError, isCertificateError, pgSslOptions, postgresTls, sslModeOf } from '../kinds/postgres/tls.js';
 import { serverVersionOf, type PgVersion } from './pg-tools.js';
+import type { PostgresConfig } from '../kinds/config.js';
 
 export interface TableRef {
   readonly schema: string;
@@ -31,7 +31,7 @@ export const USER_TABLES_SQL = `
       WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
   ORDER BY 1, 2`;
 
-/** The `pg` client's ssl option for a database's setting (see core/tls/postgres-tls). */
+/** The `pg` client's ssl option for a database's setting (see functions/kinds/postgres/tls.ts). */
 export function sslOption(ssl: PostgresConfig['ssl'], env: NodeJS.ProcessEnv = process.env): pg.ClientConfig['ssl'] {
   return pgSslOptions(postgresTls(ssl, env));
 }

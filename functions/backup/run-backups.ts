@@ -1,4 +1,3 @@
-import type { Config } from '../core/config/schema.js';
 import type { Finding } from '../core/domain/finding.js';
 import { ConfigError } from '../core/errors.js';
 import type { ObjectStore } from '../core/ports/object-store.js';
@@ -9,6 +8,7 @@ import { backedUpEntries, type BackedUpEntry } from './entries.js';
 import { findingOf, type BackupOutcome } from './outcome.js';
 import type { RemoteExecution } from '../remote/port.js';
 import type { PartUploads } from './ssm/part-uploads.js';
+import type { Config } from '../kinds/config.js';
 
 export interface BackupRunOptions {
   /** Only these targets (all when absent). */

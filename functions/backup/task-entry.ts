@@ -1,6 +1,6 @@
+import { BACKUP_TASK_ENV } from './boundary.js';
+import { dashboardValuesOf } from '../kinds/catalog.js';
 import { durationMs } from '../core/config/duration.js';
-import type { Config } from '../core/config/schema.js';
-import { validateConfig } from '../core/config/validate.js';
 import type { Report } from '../core/domain/report.js';
 import { ConfigError } from '../core/errors.js';
 import type { SecretResolver } from '../core/ports/secrets.js';
@@ -8,6 +8,8 @@ import { awsContext } from '../core/run/aws-context.js';
 import type { JobContext } from '../core/run/run-job.js';
 import { runBackupJob } from './handler.js';
 import { selectEntries } from './run-backups.js';
+import type { Config } from '../kinds/config.js';
+import { validateConfig } from '../kinds/config.js';
 
 /**
  * The backup job as an ECS (Fargate) task: the same runBackupJob the Lambda handler calls, for
@@ -45,8 +47,8 @@ export function parseTaskInput(argv: readonly string[], env: NodeJS.ProcessEnv):
     if (!value) throw new ConfigError(`--${m[1]}: give a value`);
     flags[m[1]!] = value;
   }
-  const target = flags.target ?? env.AUTOPILOT_TARGET;
-  const database = flags.database ?? env.AUTOPILOT_DATABASE;
+  const target = flags.target ?? env[BACKUP_TASK_ENV.target];
+  const database = flags.database ?? env[BACKUP_TASK_ENV.database];
   if (!target) throw new ConfigError('AUTOPILOT_TARGET: the task input names no target (set it, or pass --target)');
   if (!database) throw new ConfigError('AUTOPILOT_DATABASE: the task input names no database (set it, or pass --database)');
   return { target, database };
@@ -83,7 +85,7 @@ export async function runBackupTask(
     config = validateConfig(rawConfig, { forDeployment: true });
     input = parseTaskInput(argv, env);
     selectEntries(config, [input.target], input.database, 'AUTOPILOT_DATABASE');
-    const timeout = env.AUTOPILOT_TASK_TIMEOUT ?? DEFAULT_TASK_TIMEOUT;
+    const timeout = env[BACKUP_TASK_ENV.timeout] ?? DEFAULT_TASK_TIMEOUT;
     try {
       timeoutMs = durationMs(timeout);
     } catch {
@@ -108,7 +110,7 @@ export async function runBackupTask(
 }
 
 function awsDependencies(config: Config, env: NodeJS.ProcessEnv): TaskDependencies {
-  const { context, secrets, logger } = awsContext(config, 'backup', env);
+  const { context, secrets, logger } = awsContext(config, 'backup', dashboardValuesOf, env);
   return { context, secrets, log: (message, details) => logger.info(message, details ?? {}) };
 }
 

@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import type { ObjectStore } from '../core/ports/object-store.js';
 import { missingTables, readToc, TocReader, type ArchiveToc } from './archive-toc.js';
-import type { ArchiveFormat } from './layout.js';
+import type { ArchiveFormat } from '../core/layout.js';
 import type { TableRef } from './pg-source.js';
 import type { ToolInfo } from './pg-tools.js';
 

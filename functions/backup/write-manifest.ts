@@ -1,5 +1,5 @@
 import type { ObjectStore } from '../core/ports/object-store.js';
-import type { BackupKeys } from './layout.js';
+import type { BackupKeys } from '../core/layout.js';
 import type { BackupManifest } from './manifest.js';
 
 /** Why the manifest of a stored archive could not be written, and the archive's key if deleting it failed too. */

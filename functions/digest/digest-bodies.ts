@@ -13,7 +13,7 @@ import {
 } from '../core/domain/alert-document.js';
 import type { Notification } from '../core/domain/report.js';
 import { rank, type AlertSeverity } from '../core/domain/severity.js';
-import type { DigestConfig } from './render-digest.js';
+import type { DigestConfig } from './digest-data.js';
 
 const WORDS = {
   en: {

@@ -1,5 +1,6 @@
 import type { AlertEntry, AlertState } from '../core/alerts/state.js';
 import type { Severity } from '../core/domain/severity.js';
+import type { Config } from '../kinds/config.js';
 
 /** One verified backup as its manifest describes it. */
 export interface BackupRecord {
@@ -49,3 +50,6 @@ export function snapshotOf(checks: Map<string, AlertEntry>, now: Date, localDate
     checks: Object.fromEntries([...checks].map(([key, e]) => [key, { severity: e.severity, summary: e.summary }])),
   };
 }
+
+/** What the digest reads of the config. */
+export type DigestConfig = Pick<Config, 'language' | 'timezone' | 'severities' | 'targets'>;

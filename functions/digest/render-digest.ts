@@ -1,5 +1,5 @@
 import { durationMs } from '../core/config/duration.js';
-import { checkNameOf, type Config } from '../core/config/schema.js';
+import { checkNameOf } from '../core/config/schema.js';
 import { respondWithin } from '../core/alerts/evaluate.js';
 import { asciiOnly, spanText } from '../core/alerts/message.js';
 import type { NotificationBodies } from '../core/domain/alert-document.js';
@@ -8,11 +8,11 @@ import { digestBodies } from './digest-bodies.js';
 import type { AlertEntry } from '../core/alerts/state.js';
 import { formatLocal, localTime } from '../core/alerts/time-zone.js';
 import { rank, type AlertSeverity, type Severity } from '../core/domain/severity.js';
-import { currentChecks, snapshotOf, type BackupRecord, type DigestInput, type DigestSnapshot } from './digest-data.js';
-import { formatBytes } from '../core/format-bytes.js';
+import { currentChecks, snapshotOf, type BackupRecord, type DigestConfig, type DigestInput, type DigestSnapshot } from './digest-data.js';
+import { formatBytes } from '../core/text/format-bytes.js';
+import type { Config } from '../kinds/config.js';
 
 type Language = Config['language'];
-export type DigestConfig = Pick<Config, 'language' | 'timezone' | 'severities' | 'targets'>;
 
 const TEXT = {
   en: {

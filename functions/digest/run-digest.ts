@@ -1,4 +1,3 @@
-import type { Config } from '../core/config/schema.js';
 import type { Notification, Report } from '../core/domain/report.js';
 import { ALERTING_JOBS } from '../core/jobs.js';
 import { DIGEST_SNAPSHOT_KEY } from '../core/layout.js';
@@ -10,6 +9,7 @@ import { readBackupHistory } from './backup-history.js';
 import { readAlertStates } from './read-states.js';
 import type { DigestSnapshot } from './digest-data.js';
 import { localDateOf, renderDigest } from './render-digest.js';
+import type { Config } from '../kinds/config.js';
 
 export interface DigestRunOptions {
   /** Send even if today's digest went out already (a manual invoke); a scheduler retry does not. */

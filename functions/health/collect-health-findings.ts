@@ -1,12 +1,12 @@
-import type { Config } from '../core/config/schema.js';
 import { durationMs } from '../core/config/duration.js';
 import type { CheckKind, Finding } from '../core/domain/finding.js';
-import { classify, type MatrixRule, type SeverityOverride } from '../core/domain/severity.js';
+import { classify, type SeverityOverride } from '../core/domain/severity.js';
 import { ConfigError } from '../core/errors.js';
 import type { SecretResolver } from '../core/ports/secrets.js';
 import { type ConfiguredCheck, configuredChecks } from '../kinds/catalog.js';
+import type { Config } from '../kinds/config.js';
+import type { HttpProbeOptions } from '../kinds/http/probe.js';
 import { mapWithLimit } from './limiter.js';
-import type { HttpProbeOptions } from './probes/http.js';
 
 export const DEFAULT_HEALTH_CONCURRENCY = 64;
 /**
@@ -81,13 +81,12 @@ function selectTargets(config: Config, targets: readonly string[] | undefined): 
 
 function probeFailed(job: ConfiguredCheck, error: unknown): Finding {
   const message = error instanceof Error ? error.message : String(error);
-  const rule = `${job.kind.name}.${job.kind.failureRule}` as MatrixRule;
   const override = (job.check as { severity?: SeverityOverride }).severity;
   return {
     target: job.target,
     check: job.name,
     kind: job.kind.name as CheckKind,
-    severity: classify(rule, 'critical', override),
+    severity: classify(job.kind.matrix[job.kind.failureRule]!, 'critical', override),
     summary: `probe failed: ${message}`,
     observed: { error: error instanceof Error ? error.name : 'Error', errorMessage: message },
   };

@@ -1,5 +1,3 @@
-import type { Config } from '../core/config/schema.js';
-import { validateConfig } from '../core/config/validate.js';
 import type { Report } from '../core/domain/report.js';
 import type { awsContext } from '../core/run/aws-context.js';
 import { parseInvokeEvent, selectedTargets } from '../core/run/invoke-event.js';
@@ -7,8 +5,10 @@ import { runJob, type JobContext } from '../core/run/run-job.js';
 import type { SecretResolver } from '../core/ports/secrets.js';
 import { checkBackupFreshness } from '../backup/freshness.js';
 import { durationMs } from '../core/config/duration.js';
-import { configuredChecks } from '../kinds/catalog.js';
+import { configuredChecks, dashboardValuesOf } from '../kinds/catalog.js';
 import { collectHealthFindings } from './collect-health-findings.js';
+import type { Config } from '../kinds/config.js';
+import { validateConfig } from '../kinds/config.js';
 
 export interface HealthRunOptions {
   readonly targets?: readonly string[];
@@ -52,7 +52,7 @@ export function createHandler(rawConfig: unknown) {
   return async (event: unknown): Promise<Report> => {
     const request = parseInvokeEvent(event, config);
     // Loaded on the first invocation: the CLI's local runs import this module and need none of the AWS clients.
-    aws ??= (await import('../core/run/aws-context.js')).awsContext(config, 'health');
+    aws ??= (await import('../core/run/aws-context.js')).awsContext(config, 'health', dashboardValuesOf);
     const { context, secrets, logger } = aws;
     const part = request.parts === undefined ? undefined : { part: request.part ?? 0, parts: request.parts };
     const report = await runHealthJob(config, { targets: request.targets, every: request.every, part, secrets }, context);

@@ -1,6 +1,24 @@
-import type { z } from 'zod';
-import type { KindDefinition, MatrixCells, ProbedKindDefinition } from './kind.js';
+import type { MatrixCells } from '../core/kinds/contract.js';
+import {
+  type AnyProbedKind,
+  byName,
+  type ConfiguredCheck,
+  checksOfTarget as checksOfTargetIn,
+  isProbed,
+  matrixOf,
+} from '../core/kinds/catalog.js';
+import type { DashboardValues } from '../core/observability/finding-log.js';
+import { classify, type Level, type Severity, type SeverityOverride } from '../core/domain/severity.js';
+import type { Finding } from '../core/domain/finding.js';
 import * as registry from './registry.js';
+
+/*
+ * The registered kinds (registry.ts), and every list derived from them: the kinds layer's composition root. Core's
+ * builders get the kinds from here (the config schema in ./config.ts, the matrix below); jobs, constructs and the CLI
+ * read kinds only through this module.
+ */
+
+export type { AnyProbedKind, ConfiguredCheck };
 
 /** Every registered kind, as its own literal type. */
 export type RegisteredKind = (typeof registry)[keyof typeof registry];
@@ -8,69 +26,48 @@ export type RegisteredKind = (typeof registry)[keyof typeof registry];
 export type KindName = RegisteredKind['name'];
 /** The kinds the health job probes, as their own types (their schemas make the config's target arrays). */
 export type ProbedKind = Extract<RegisteredKind, { readonly configKey: string }>;
-/** A probed kind with its check type erased, for code that walks all of them. */
-export type AnyProbedKind = ProbedKindDefinition<string, string, string, z.ZodType, unknown>;
 
 type RulesOf<K> = K extends { readonly name: infer N extends string; readonly matrix: infer M }
   ? `${N}.${Extract<keyof M, string>}`
   : never;
-/** A cell row of the default severity matrix: `<kind>.<rule>`, e.g. `http.availability`. */
+/** A row of the default severity matrix: `<kind>.<rule>`, e.g. `http.availability`. */
 export type MatrixRule = RulesOf<RegisteredKind>;
 
-function isProbed(kind: KindDefinition): kind is AnyProbedKind {
-  return 'configKey' in kind;
-}
-
 /**
- * All kinds, ordered by name: the order of a target's checks in a health run's findings (HTTP,
- * then PostgreSQL, then TCP) and of the target config's arrays. Sorted here rather than relying
- * on the order of a module namespace's keys, which a bundler need not keep.
+ * All kinds, ordered by name: the order of a target's checks in a health run's findings (HTTP, then PostgreSQL, then
+ * TCP) and of the target config's arrays. Sorted rather than relying on a module namespace's key order, which a
+ * bundler need not keep.
  */
-export const KINDS: readonly RegisteredKind[] = Object.values(registry).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+export const KINDS: readonly RegisteredKind[] = byName(Object.values(registry));
 
-/** The kind names, as the alert state's schema and the JSON report's `kind` take them. */
+/** The kind names, as the JSON report's `kind` takes them. */
 export const KIND_NAMES = KINDS.map((kind) => kind.name) as [KindName, ...KindName[]];
 
-export const PROBED_KINDS: readonly AnyProbedKind[] = (KINDS as readonly KindDefinition[]).filter(isProbed);
+/** The probed kinds, by name, as their own types. */
+export const PROBED_KIND_LIST = KINDS.filter(isProbed) as ProbedKind[];
+export const PROBED_KINDS: readonly AnyProbedKind[] = PROBED_KIND_LIST;
 
 export function kindNamed(name: string): RegisteredKind | undefined {
   return KINDS.find((kind) => kind.name === name);
 }
 
-/** The default severity matrix (CONTRACT section 4), each kind's rows under `<kind>.<rule>`. */
-export function matrixOfKinds(): Readonly<Record<MatrixRule, MatrixCells>> {
-  const rows: Record<string, MatrixCells> = {};
-  for (const kind of KINDS) for (const [rule, cells] of Object.entries<MatrixCells>(kind.matrix)) rows[`${kind.name}.${rule}`] = cells;
-  return rows as Record<MatrixRule, MatrixCells>;
+/** The default severity matrix: each kind's rows under `<kind>.<rule>`. */
+export const DEFAULT_MATRIX = matrixOf(KINDS) as Readonly<Record<MatrixRule, MatrixCells>>;
+
+/** The severity of an observation by a row of the default matrix (a job's own findings: `backup.failed`, ...). */
+export function classifyRule(rule: MatrixRule, level: Level, override?: SeverityOverride): Severity {
+  return classify(DEFAULT_MATRIX[rule], level, override);
 }
 
-/** One configured check of a probed kind, with where it sits in the config. */
-export interface ConfiguredCheck {
-  readonly target: string;
-  readonly kind: AnyProbedKind;
-  /** The parsed check, of `kind`'s own type. */
-  readonly check: unknown;
-  /** Index in the target's `<configKey>` array. */
-  readonly index: number;
-  /** `targets.mycats.health[0]`: for messages naming the field. */
-  readonly path: string;
-  /** Its check name (CONTRACT section 2). */
-  readonly name: string;
+/** A finding's measured values for its dashboard log line, by its kind. */
+export function dashboardValuesOf(finding: Finding): DashboardValues | undefined {
+  const kind = kindNamed(finding.kind) as { dashboardValues?(f: Finding): DashboardValues } | undefined;
+  return kind?.dashboardValues?.(finding);
 }
 
 /** The probed checks of one target, kind by kind in KINDS order, each kind's in config order. */
 export function checksOfTarget(target: string, config: object): ConfiguredCheck[] {
-  const arrays = config as Readonly<Record<string, readonly unknown[] | undefined>>;
-  return PROBED_KINDS.flatMap((kind) =>
-    (arrays[kind.configKey] ?? []).map((check, index) => ({
-      target,
-      kind,
-      check,
-      index,
-      path: `targets.${target}.${kind.configKey}[${index}]`,
-      name: kind.checkName(check),
-    })),
-  );
+  return checksOfTargetIn(target, config, PROBED_KINDS);
 }
 
 /** The probed checks of every target (or of `only`), targets in config order. */

@@ -1,3 +1,4 @@
+import { DELIVERY_TIMEOUT_SECONDS, type DocumentRef } from './boundary.js';
 import {
   DescribeInstanceInformationCommand,
   GetCommandInvocationCommand,
@@ -24,18 +25,11 @@ import { backoffDelay, errorName, realSleep, retryThrottled, type Sleep } from '
 import { commandParameters } from './script.js';
 
 /** A script's Command document and the version every command runs (a changed document is replaced, so it stays "1"). */
-export interface DocumentRef {
-  readonly name: string;
-  readonly version: string;
-}
 
 /** A script this adapter can send, with the stack's document that carries it. */
 export interface SsmDocument extends DocumentRef {
   readonly script: ShellScript;
 }
-
-/** SendCommand's delivery timeout: a node that has not picked the command up by then is unreachable. */
-export const DELIVERY_TIMEOUT_SECONDS = 60;
 
 export interface SsmRunCommandOptions {
   readonly client?: SSMClient;
@@ -531,3 +525,5 @@ export class SsmRunCommand implements RemoteExecution {
     );
   }
 }
+
+export { DELIVERY_TIMEOUT_SECONDS, type DocumentRef };

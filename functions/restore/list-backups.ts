@@ -1,5 +1,5 @@
 import type { ObjectStore } from '../core/ports/object-store.js';
-import { databasePrefix, parseBackupKey, type ArchiveFormat } from '../backup/layout.js';
+import { databasePrefix, parseBackupKey, type ArchiveFormat } from '../core/layout.js';
 import { parseManifest, type BackupManifest } from '../backup/manifest.js';
 
 export interface BackupEntry {

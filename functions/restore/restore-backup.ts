@@ -1,11 +1,11 @@
-import { pgConnectFault } from '../core/pg-connect-fault.js';
+import { pgConnectFault } from '../kinds/postgres/connect-fault.js';
 import { createHash } from 'node:crypto';
 import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import type { ObjectStore } from '../core/ports/object-store.js';
-import { redact } from '../core/redact.js';
+import { redact } from '../core/text/redact.js';
 import { describeExit, startProcess, succeeded } from '../backup/child-process.js';
 import type { BackupManifest } from '../backup/manifest.js';
 import { USER_TABLES_SQL, tableName, type TableRef } from '../backup/pg-source.js';

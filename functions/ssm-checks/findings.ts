@@ -1,10 +1,10 @@
 import type { ServersConfig } from '../core/config/schema.js';
 import type { Finding } from '../core/domain/finding.js';
-import { classify } from '../core/domain/severity.js';
 import type { HostResult, HostSelector } from '../remote/port.js';
 import { SERVER_CHECKS } from './checks.js';
 import { errorOutput, HostFindings, readJsonLine } from './host-report.js';
 import type { ScriptReport, ServerJob } from './server-check.js';
+import { classifyRule } from '../kinds/catalog.js';
 
 function describeInvalid(invalid: NonNullable<ScriptReport['invalid']>): string {
   return invalid.map((p) => `${p.param}=${JSON.stringify(p.value)}`).join(', ');
@@ -63,7 +63,7 @@ export function findingsForGroup(job: ServerJob, group: HostSelector, servers: S
           target: group.target,
           check: 'instances',
           kind: 'server',
-          severity: classify('server.unreachable', 'critical'),
+          severity: classifyRule('server.unreachable', 'critical'),
           summary: `no managed instance carries the tags ${tags}: nothing was checked`,
           observed: { job, tags: group.tags, hosts: 0 },
         }

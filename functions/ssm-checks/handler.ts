@@ -1,8 +1,8 @@
+import { dashboardValuesOf } from '../kinds/catalog.js';
 import { randomBytes } from 'node:crypto';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
-import type { Config } from '../core/config/schema.js';
-import { issuesOf, validateConfig } from '../core/config/validate.js';
+import { issuesOf } from '../core/config/validate.js';
 import type { Report } from '../core/domain/report.js';
 import { ConfigError } from '../core/errors.js';
 import { awsContext } from '../core/run/aws-context.js';
@@ -15,6 +15,8 @@ import { createSsmClient, type DocumentRef, SsmRunCommand } from '../remote/ssm-
 import { SERVER_CHECKS, SERVER_JOBS, type ServerJob } from './checks.js';
 import { claimPending, PENDING_KEY_PATTERN, savePending, staleRuns } from './pending-store.js';
 import { resumeServerChecks, runServerChecks, startServerChecks, type PendingServerRun } from './run-server-checks.js';
+import type { Config } from '../kinds/config.js';
+import { validateConfig } from '../kinds/config.js';
 
 /** The stack's document of each check (AUTOPILOT_SSM_DOCUMENTS). */
 export type CheckDocuments = Readonly<Record<ServerJob, DocumentRef>>;
@@ -186,7 +188,7 @@ export function createHandler(rawConfig: unknown) {
       const job = (event as { job?: unknown } | null)?.job;
       const settings = ssmSettingsFromEnv();
       shared = {
-        aws: awsContext(config, settings.job ?? (job === 'security' ? 'security' : 'disk')),
+        aws: awsContext(config, settings.job ?? (job === 'security' ? 'security' : 'disk'), dashboardValuesOf),
         settings,
         client: createSsmClient(),
         continuation: new LambdaContinuation(settings.functionName),

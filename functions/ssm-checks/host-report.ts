@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { CheckKind, Finding } from '../core/domain/finding.js';
-import { classify, type Level, type MatrixRule, type Severity } from '../core/domain/severity.js';
+import type { Level, Severity } from '../core/domain/severity.js';
 import type { HostResult } from '../remote/port.js';
+import type { MatrixRule } from '../kinds/catalog.js';
+import { classifyRule } from '../kinds/catalog.js';
 
 /** The scripts keep their JSON line under this, so SSM's shortest output cap still holds it whole. */
 export const JSON_LINE_LIMIT = 2500;
@@ -76,6 +78,6 @@ export class HostFindings {
   }
 
   rated(check: string, kind: CheckKind, rule: MatrixRule, level: Level, summary: string, observed?: Record<string, unknown>): void {
-    this.add(check, kind, classify(rule, level), summary, observed);
+    this.add(check, kind, classifyRule(rule, level), summary, observed);
   }
 }

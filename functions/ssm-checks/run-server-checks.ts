@@ -1,11 +1,12 @@
-import type { Config, ServersConfig } from '../core/config/schema.js';
+import type { ServersConfig } from '../core/config/schema.js';
 import type { Finding } from '../core/domain/finding.js';
-import { classify } from '../core/domain/severity.js';
 import { ConfigError } from '../core/errors.js';
 import { type HostResult, type HostSelector, type RemoteExecution, runScript, type SentCommand } from '../remote/port.js';
 import { errorName } from '../remote/retry.js';
 import { checkServerParameters, parametersFor, SERVER_CHECKS, type ServerJob } from './checks.js';
 import { findingsForGroup } from './findings.js';
+import type { Config } from '../kinds/config.js';
+import { classifyRule } from '../kinds/catalog.js';
 
 export interface ServerTarget extends HostSelector {
   readonly servers: ServersConfig;
@@ -24,7 +25,7 @@ function groupError(job: ServerJob, group: HostSelector, error: unknown): Findin
     target: group.target,
     check: 'instances',
     kind: 'server',
-    severity: classify('server.unreachable', 'critical'),
+    severity: classifyRule('server.unreachable', 'critical'),
     summary: `the ${job} check could not run through SSM: ${errorName(error) || 'Error'}: ${(error as Error).message}`,
     observed: { job, tags: group.tags },
   };

@@ -2,9 +2,10 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
-import type { Config } from '../../functions/core/config/schema.js';
 import { HANDLER_BUNDLE_OPTIONS } from '../lambda/bundle-options.js';
 import { PROJECT_ROOT, writeGeneratedEntry } from '../lambda/generated-entry.js';
+import { BACKUP_ENTRY_POINTS, BACKUP_TASK_ENV } from '../../functions/backup/boundary.js';
+import type { Config } from '../../functions/kinds/config.js';
 
 export const BACKUP_DOCKERFILE = fileURLToPath(new URL('./docker/Dockerfile', import.meta.url));
 
@@ -18,8 +19,7 @@ export const BACKUP_DOCKERFILE = fileURLToPath(new URL('./docker/Dockerfile', im
 export const BACKUP_TASK_CONTAINER_NAME = 'backup';
 export const BACKUP_TASK_ENTRY_POINT = ['/var/lang/bin/node'] as const;
 export const BACKUP_TASK_COMMAND = ['/var/task/task.mjs'] as const;
-/** The task input's environment variables (see functions/backup/task-entry.ts). */
-export const BACKUP_TASK_ENV = { target: 'AUTOPILOT_TARGET', database: 'AUTOPILOT_DATABASE', timeout: 'AUTOPILOT_TASK_TIMEOUT' } as const;
+export { BACKUP_TASK_ENV };
 
 export interface BackupImageProps {
   readonly config: Config;
@@ -43,7 +43,7 @@ export function stageBackupImage(props: BackupImageProps): string {
   const entry = writeGeneratedEntry({
     name: 'backup-image',
     config: props.config,
-    handlerFile: join('functions', 'backup', 'handler.ts'),
+    handlerFile: BACKUP_ENTRY_POINTS.handler,
     entriesDir: props.entriesDir,
     projectRoot: root,
   });
@@ -72,7 +72,7 @@ export function stageBackupImage(props: BackupImageProps): string {
 function writeTaskEntry(lambdaEntry: string, root: string): string {
   const dir = dirname(lambdaEntry);
   const configFile = lambdaEntry.replace(/\.ts$/, '.config.json');
-  let specifier = relative(dir, join(root, 'functions', 'backup', 'task-entry.js'))
+  let specifier = relative(dir, join(root, BACKUP_ENTRY_POINTS.task.replace(/\.ts$/, '.js')))
     .split(sep)
     .join('/');
   if (!specifier.startsWith('.')) specifier = `./${specifier}`;

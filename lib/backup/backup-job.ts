@@ -6,11 +6,10 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { entryId } from './entry-id.js';
-import type { Config } from '../../functions/core/config/schema.js';
-import { backedUpEntries, type BackedUpEntry } from '../../functions/backup/entries.js';
+import { backedUpEntries, type BackedUpEntry } from '../../functions/backup/boundary.js';
 import { ENV } from '../../functions/core/layout.js';
 import { acknowledgeWildcards } from '../nag/wildcards.js';
-import { HOST_BACKUP_SCRIPT } from '../../functions/backup/ssm/host-backup-script.js';
+import { HOST_BACKUP_SCRIPT } from '../../functions/backup/boundary.js';
 import { ShellScriptDocument } from '../ssm/shell-script-document.js';
 import type { IAutopilotBucket } from '../s3/autopilot-bucket.js';
 import { allowNetworkInterfaces } from '../network/network-interfaces.js';
@@ -24,6 +23,7 @@ import { lambdaBackupsInVpc } from '../network/placement.js';
 import type { JobSchedule } from '../scheduler/job-schedule.js';
 import type { IAlertTopics } from '../sns/alert-topics.js';
 import { FargateBackup } from './fargate-backup.js';
+import type { Config } from '../../functions/kinds/config.js';
 
 export interface BackupScheduleOptions {
   /** The database's `backup.at`: "HH:MM" or cron(...), read in the config timezone. */

@@ -1,4 +1,4 @@
-import type { BackedUpEntry } from '../../functions/backup/entries.js';
+import type { BackedUpEntry } from '../../functions/backup/boundary.js';
 
 function pascal(text: string): string {
   return text.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '');

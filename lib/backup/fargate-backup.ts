@@ -11,8 +11,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { TimeZone } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { entryId } from './entry-id.js';
-import type { BackedUpEntry } from '../../functions/backup/entries.js';
-import type { Config, PostgresConfig } from '../../functions/core/config/schema.js';
+import type { BackedUpEntry } from '../../functions/backup/boundary.js';
 import { acknowledgeWildcards } from '../nag/wildcards.js';
 import type { IAutopilotBucket } from '../s3/autopilot-bucket.js';
 import type { AutopilotNetwork } from '../network/autopilot-network.js';
@@ -20,6 +19,7 @@ import type { IAlertTopics } from '../sns/alert-topics.js';
 import { scheduleWhen } from '../scheduler/schedule-expression.js';
 import { grantSecretReads, secretReadsOf } from '../secrets/secret-grants.js';
 import { BACKUP_TASK_COMMAND, BACKUP_TASK_CONTAINER_NAME, BACKUP_TASK_ENTRY_POINT, BACKUP_TASK_ENV } from './backup-image.js';
+import type { Config, PostgresConfig } from '../../functions/kinds/config.js';
 
 export interface FargateBackupProps {
   readonly config: Config;

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as schemas from 'aws-cdk-lib/aws-eventschemas';
 import { Construct } from 'constructs';
-import type { Config } from '../../functions/core/config/schema.js';
 import { JOBS, type Job } from '../../functions/core/jobs.js';
 import { checksOfTarget } from '../../functions/kinds/catalog.js';
 import { groupByFunction, pascal, type WatchedFunction } from '../monitoring/watched-function.js';
+import type { Config } from '../../functions/kinds/config.js';
 
 /** The EventBridge schema registry the Lambda console reads shareable test events from. */
 export const TEST_EVENT_REGISTRY = 'lambda-testevent-schemas';

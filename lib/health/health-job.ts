@@ -2,7 +2,6 @@ import { Duration } from 'aws-cdk-lib';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { durationMs } from '../../functions/core/config/duration.js';
-import type { Config } from '../../functions/core/config/schema.js';
 import type { AutopilotJobConstruct, JobFunction, JobHost } from '../jobs/job-construct.js';
 import { AutopilotFunction, type AutopilotFunctionProps } from '../lambda/autopilot-function.js';
 import { splitHealthConfig } from '../network/placement.js';
@@ -12,6 +11,7 @@ import type { JobSchedule } from '../scheduler/job-schedule.js';
 import { grantSecretReads, secretReadsOf } from '../secrets/secret-grants.js';
 import type { IAlertTopics } from '../sns/alert-topics.js';
 import { healthIntervals, healthRuns, healthTimeoutSeconds, type HealthRun } from './health-plan.js';
+import type { Config } from '../../functions/kinds/config.js';
 
 /**
  * The health job: one function for the HTTP and TCP probes and the public databases, with a

@@ -1,8 +1,8 @@
 import { durationMs } from '../../functions/core/config/duration.js';
-import type { Config } from '../../functions/core/config/schema.js';
 import { ConfigError } from '../../functions/core/errors.js';
 import { configuredChecks } from '../../functions/kinds/catalog.js';
 import { scheduleWhen } from '../scheduler/schedule-expression.js';
+import type { Config } from '../../functions/kinds/config.js';
 
 /** Probes the health function runs at once (`DEFAULT_HEALTH_CONCURRENCY` of collect-health-findings). */
 export const HEALTH_CONCURRENCY = 64;

@@ -2,13 +2,13 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { Config } from '../../functions/core/config/schema.js';
 import type { Job } from '../../functions/core/jobs.js';
 import type { OperationsFunction } from '../monitoring/operations.js';
 import type { AutopilotNetwork } from '../network/autopilot-network.js';
 import type { IAutopilotBucket } from '../s3/autopilot-bucket.js';
 import type { JobSchedule, JobScheduleTimingProps } from '../scheduler/job-schedule.js';
 import type { IAlertTopics } from '../sns/alert-topics.js';
+import type { Config } from '../../functions/kinds/config.js';
 
 /** One schedule of a job function, in the config timezone, with the suite's retries and dead-letter queue. */
 export interface ScheduleJobOptions extends Partial<Pick<JobScheduleTimingProps, 'dailyAt' | 'flexibleWindow'>> {

@@ -6,9 +6,9 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import type { Construct } from 'constructs';
-import type { Config } from '../../functions/core/config/schema.js';
 import { JOB_REGISTRY, type Job } from '../../functions/core/jobs.js';
 import { PROJECT_ROOT, writeGeneratedEntry } from './generated-entry.js';
+import type { Config } from '../../functions/kinds/config.js';
 
 /** Bundled CommonJS packages (pg) call `require`, which an ES module does not have. */
 export const CREATE_REQUIRE_BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";

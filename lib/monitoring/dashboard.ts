@@ -2,11 +2,11 @@ import { Duration } from 'aws-cdk-lib';
 import * as cw from 'aws-cdk-lib/aws-cloudwatch';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { Config } from '../../functions/core/config/schema.js';
 import type { Severity } from '../../functions/core/domain/severity.js';
 import { defaultDashboardName } from './dashboard-link.js';
 import { SCREEN_QUERIES, type ScreenQueryTitle } from './screen-queries.js';
 import { groupByFunction, logGroupOf, type FunctionGroup, type WatchedFunction } from './watched-function.js';
+import type { Config } from '../../functions/kinds/config.js';
 
 const FULL_WIDTH = 24;
 const GRAPH_HEIGHT = 6;

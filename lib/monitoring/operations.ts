@@ -2,7 +2,6 @@ import { CfnOutput } from 'aws-cdk-lib';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { Config } from '../../functions/core/config/schema.js';
 import { ConsoleTestEvents, type ConsoleTestEventFunction } from '../console/test-events.js';
 import { OUTPUTS } from '../../functions/core/layout.js';
 import { OperationsDashboard } from './dashboard.js';
@@ -10,6 +9,7 @@ import { dashboardConsoleUrl, savedQueriesConsoleUrl, savedQueriesFolder } from 
 import { SavedQueries } from './saved-queries.js';
 import type { WatchedFunction } from './watched-function.js';
 import { Watchers } from './watchers.js';
+import type { Config } from '../../functions/kinds/config.js';
 
 /** What the operations constructs need from the stack (OpsAutopilotStack has all of it). */
 export interface OperationsHost extends Construct {

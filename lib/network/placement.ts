@@ -1,4 +1,4 @@
-import type { Config, PostgresConfig } from '../../functions/core/config/schema.js';
+import type { Config, PostgresConfig } from '../../functions/kinds/config.js';
 
 /** Where a database is reached from: inside the configured VPC, or over the internet. */
 export function databaseNetwork(config: Pick<Config, 'network'>, db: Pick<PostgresConfig, 'network'>): 'vpc' | 'public' {

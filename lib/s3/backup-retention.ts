@@ -1,5 +1,6 @@
-import { checkNameOf, type Config } from '../../functions/core/config/schema.js';
+import { checkNameOf } from '../../functions/core/config/schema.js';
 import { BACKUPS_PREFIX, STATE_PREFIX } from '../../functions/core/layout.js';
+import type { Config } from '../../functions/kinds/config.js';
 
 /** Days a backup is kept when its database sets no `retentionDays` (the schema's default). */
 export const DEFAULT_BACKUP_RETENTION_DAYS = 30;

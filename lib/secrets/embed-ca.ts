@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
-import type { Config } from '../../functions/core/config/schema.js';
 import { ConfigError } from '../../functions/core/errors.js';
-import { caFileForDeployment, isPemText } from '../../functions/core/tls/postgres-tls.js';
+import { caFileForDeployment, isPemText } from '../../functions/kinds/postgres/tls.js';
+import type { Config } from '../../functions/kinds/config.js';
 
 /**
  * The deployed config with every `ssl.ca` file replaced by its certificates' PEM text: a CA

@@ -2,8 +2,8 @@ import { ArnFormat, Stack } from 'aws-cdk-lib';
 import { parameterResources, widenedGrantReason } from '../iam/scoped-names.js';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import type { HealthCheckConfig, PostgresConfig } from '../../functions/core/config/schema.js';
 import { acknowledgeWildcards } from '../nag/wildcards.js';
+import type { HealthCheckConfig, PostgresConfig } from '../../functions/kinds/config.js';
 
 /** The secrets one function's checks name: what its role may read, and nothing else. */
 export interface SecretReads {

@@ -8,10 +8,10 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeWildcards } from '../nag/wildcards.js';
-import type { Config } from '../../functions/core/config/schema.js';
 import type { Topic } from '../../functions/core/domain/report.js';
 import { ALERT_SEVERITIES } from '../../functions/core/domain/severity.js';
 import { ConfigError } from '../../functions/core/errors.js';
+import type { Config } from '../../functions/kinds/config.js';
 
 export const TOPICS: readonly Topic[] = [...ALERT_SEVERITIES, 'digest'];
 

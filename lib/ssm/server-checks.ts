@@ -5,9 +5,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { Config } from '../../functions/core/config/schema.js';
-import { DELIVERY_TIMEOUT_SECONDS } from '../../functions/remote/ssm-run-command.js';
-import { SERVER_CHECKS, SERVER_JOBS, type ServerJob } from '../../functions/ssm-checks/checks.js';
+import { DELIVERY_TIMEOUT_SECONDS } from '../../functions/remote/boundary.js';
+import { SERVER_CHECKS, SERVER_CHECKS_HANDLER, SERVER_JOBS, type ServerJob } from '../../functions/ssm-checks/boundary.js';
 import { ENV, SSM_OUTPUT_PREFIX } from '../../functions/core/layout.js';
 import { AutopilotFunction } from '../lambda/autopilot-function.js';
 import { acknowledgeWildcards } from '../nag/wildcards.js';
@@ -16,6 +15,7 @@ import { JobSchedule, schedulerRole } from '../scheduler/job-schedule.js';
 import { ShellScriptDocument } from './shell-script-document.js';
 import type { AutopilotJobConstruct, JobFunction, JobHost } from '../jobs/job-construct.js';
 import type { IAlertTopics } from '../sns/alert-topics.js';
+import type { Config } from '../../functions/kinds/config.js';
 
 /** Where the SSM Agent writes each command's full stdout and stderr (from the layout module). */
 export { SSM_OUTPUT_PREFIX };
@@ -95,7 +95,7 @@ export class ServerChecks extends Construct implements AutopilotJobConstruct {
       const fn = new AutopilotFunction(this, `${title}Function`, {
         job,
         config: props.config,
-        handlerFile: 'functions/ssm-checks/handler.ts',
+        handlerFile: SERVER_CHECKS_HANDLER,
         entriesDir: props.entriesDir,
         // Sends, then waits for SSM's own expiry (delivery + execution timeout); what runs longer is carried on by a continuation.
         timeout: Duration.seconds(DELIVERY_TIMEOUT_SECONDS + SERVER_CHECKS[job].script.executionTimeoutSeconds + 180),

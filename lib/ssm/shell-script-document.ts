@@ -1,9 +1,9 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import type { ShellScript } from '../../functions/remote/port.js';
-import { DOCUMENT_VERSION, readScript } from '../../functions/remote/script.js';
-import type { DocumentRef } from '../../functions/remote/ssm-run-command.js';
+import type { ShellScript } from '../../functions/remote/boundary.js';
+import { DOCUMENT_VERSION, readScript } from '../../functions/remote/boundary.js';
+import type { DocumentRef } from '../../functions/remote/boundary.js';
 
 /**
  * The content of a script's Command document: schemaVersion 2.2, one aws:runShellScript step whose

@@ -8,16 +8,16 @@
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
-import { createS3Client } from '../../functions/core/adapters/s3-client.js';
-import { S3ObjectStore } from '../../functions/core/adapters/s3-object-store.js';
-import { localSecrets } from '../../functions/core/adapters/local-secrets.js';
-import { validateConfig } from '../../functions/core/config/validate.js';
+import { createS3Client } from '../../functions/core/adapters/s3/s3-client.js';
+import { S3ObjectStore } from '../../functions/core/adapters/s3/s3-object-store.js';
+import { localSecrets } from '../../functions/core/adapters/local/local-secrets.js';
 import type { Notification } from '../../functions/core/domain/report.js';
 import type { Notifier } from '../../functions/core/ports/notifier.js';
 import type { ObjectInfo, ObjectStore, PutOptions, StoredObject, StreamedObject } from '../../functions/core/ports/object-store.js';
 import { writeFindingLog } from '../../functions/core/observability/finding-log.js';
 import { runJob } from '../../functions/core/run/run-job.js';
 import { collectHealthFindings } from '../../functions/health/collect-health-findings.js';
+import { validateConfig } from '../../functions/kinds/config.js';
 
 // Taken before anything else runs: process start to here is the bundle's start-up (INIT) time.
 const readyAtMs = performance.now();

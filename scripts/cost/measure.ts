@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import type { Config, HealthCheckConfig } from '../../functions/core/config/schema.js';
 import { checkNameOf } from '../../functions/core/config/schema.js';
 import { PostgresCluster } from '../../tests/support/postgres-cluster.js';
 import { S3TestServer } from '../../tests/support/s3-server.js';
@@ -18,6 +17,7 @@ import {
 import { HANDLER_BUNDLE_OPTIONS } from '../../lib/lambda/bundle-options.js';
 import { startLatencyProxy, type LatencyProxy } from './latency-proxy.js';
 import type { WorkerInput, WorkerResult } from './measure-worker.js';
+import type { Config, HealthCheckConfig } from '../../functions/kinds/config.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const WORKER_ENTRY = join(ROOT, 'scripts/cost/measure-worker.ts');

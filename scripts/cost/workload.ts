@@ -1,5 +1,5 @@
 import { durationMs } from '../../functions/core/config/duration.js';
-import { checkNameOf, type Config } from '../../functions/core/config/schema.js';
+import { checkNameOf } from '../../functions/core/config/schema.js';
 import { ALERTING_JOBS, JOBS } from '../../functions/core/jobs.js';
 import { configuredChecks, PROBED_KINDS } from '../../functions/kinds/catalog.js';
 import type { Canary, CostInputs, FunctionUsage, Route53Check, TopicUsage } from './estimate.js';
@@ -8,6 +8,7 @@ import type { RunSample } from './measure-worker.js';
 import { FREE_TIER, PRICES, type FreeTier, type Prices } from './prices.js';
 import type { StackSettings } from './stack-settings.js';
 import { SCREEN_QUERIES } from '../../lib/monitoring/screen-queries.js';
+import type { Config } from '../../functions/kinds/config.js';
 
 const DASHBOARD_QUERY_COUNT = Object.keys(SCREEN_QUERIES).length;
 
@@ -16,7 +17,7 @@ export const FULL_VCPU_MB = 1769;
 const MINUTE_MS = 60_000;
 /** Cold starts a day that make every run of a job one (no job runs more than once a minute). */
 const EVERY_RUN = 24 * 60;
-/** The S3 store's multipart part size (functions/core/adapters/s3-object-store.ts). */
+/** The S3 store's multipart part size (functions/core/adapters/s3/s3-object-store.ts). */
 const BACKUP_PART_MB = 8;
 
 /** The figures no run here can measure. Each is printed with the output. */

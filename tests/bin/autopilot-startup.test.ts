@@ -36,7 +36,7 @@ describe('the compiled CLI', () => {
     expect(stripped.stderr).not.toContain('cannot load');
     expect(JSON.parse(stripped.stdout).findings[0]).toMatchObject({ target: 'one', check: 'api', kind: 'http', severity: 'critical' });
 
-    // The embedded example imports '../functions/core/index.js', which is a .ts file: only tsx resolves that.
+    // The embedded example imports '../functions/index.js', which is a .ts file: only tsx resolves that.
     const example = join(ROOT, 'examples', 'runbooks.config.ts');
     const loaderOnly = await runAutopilot([
       'run',

@@ -6,10 +6,10 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadConfigFile } from '../../functions/core/config/load.js';
-import type { Config } from '../../functions/core/config/schema.js';
 import type { OpsAutopilotStack } from '../../lib/ops-autopilot-stack.js';
 import { scratch, synthesizeApp, testApp } from './support/cdk-app.js';
+import type { Config } from '../../functions/kinds/config.js';
+import { loadConfigFile } from '../../functions/kinds/config.js';
 
 const ACCOUNT = '123456789012';
 const REGION = 'ap-northeast-1';

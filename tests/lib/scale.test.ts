@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateConfig } from '../../functions/core/config/validate.js';
 import { OpsAutopilotStack } from '../../lib/ops-autopilot-stack.js';
 import { overLimits, templateFigures, type TemplateFigures } from '../../scripts/scale/template-limits.js';
 import { scaleConfig } from './fixtures/scale.config.js';
 import { CDK_CONTEXT } from './support/cdk-app.js';
+import { validateConfig } from '../../functions/kinds/config.js';
 
 type Template = { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
 

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { crc32 } from 'node:zlib';
-import { crc32Combine } from '../../functions/core/adapters/crc32-combine.js';
+import { crc32Combine } from '../../functions/core/adapters/s3/crc32-combine.js';
 // s3rver has no type declarations.
 // @ts-expect-error untyped module
 import S3rver from 's3rver';

@@ -1,8 +1,9 @@
-import type { Config, SilenceConfig } from '../config/schema.js';
+import type { CoreConfig, SilenceConfig } from '../config/schema.js';
 import { durationMs } from '../config/duration.js';
-import { alertKey, type CheckKind, type Finding } from '../domain/finding.js';
-import type { Job, Topic } from '../domain/report.js';
-import { ALERT_SEVERITIES, DEFAULT_RESPOND_WITHIN, rank, worst, type AlertSeverity, type Severity } from '../domain/severity.js';
+import { alertKey, type Finding } from '../domain/finding.js';
+import type { Job } from '../domain/report.js';
+import { ALERT_SEVERITIES, DEFAULT_RESPOND_WITHIN, rank, worst, type AlertSeverity } from '../domain/severity.js';
+import type { Change, PlannedItem, PlannedNotification } from './notice.js';
 import { activeSilence } from './silence.js';
 import {
   ALERT_STATE_VERSION,
@@ -15,42 +16,8 @@ import {
   type Outcome,
 } from './state.js';
 
-/** The parts of the config the engine reads (a full Config fits). */
-export type AlertConfig = Pick<Config, 'timezone' | 'severities' | 'alerting' | 'silences'>;
-
-/** Why a check appears in a message. */
-export type Change = 'opened' | 'escalated' | 'repeat' | 'flapping' | 'stable' | 'resolved';
-
-export interface PlannedItem {
-  readonly key: string;
-  readonly target: string;
-  readonly check: string;
-  readonly kind: CheckKind;
-  readonly change: Change;
-  /** The check's severity in this run (`ok` for resolved, and for stable-again-and-ok). */
-  readonly severity: Severity;
-  /** escalated: the severity announced before; resolved: the severity that was open. */
-  readonly previousSeverity?: AlertSeverity;
-  readonly summary: string;
-  /** The worst finding's measurements, for machine subscribers. */
-  readonly observed?: Readonly<Record<string, unknown>>;
-  readonly failingSince?: string;
-  readonly openedAt?: string;
-  /** flapping: outcome changes counted within the last `flapRuns` runs. */
-  readonly flapChanges?: number;
-  readonly flapRuns?: number;
-}
-
-/** One message to one topic: every item of that severity in this run. */
-export interface PlannedNotification {
-  /** Unique within a run; the ids of delivered notices go to commit(). */
-  readonly id: string;
-  readonly topic: Topic;
-  readonly severity: AlertSeverity;
-  readonly job: Job;
-  readonly at: string;
-  readonly items: readonly PlannedItem[];
-}
+/** The parts of the config the engine reads (a full CoreConfig fits). */
+export type AlertConfig = Pick<CoreConfig, 'timezone' | 'severities' | 'alerting' | 'silences'>;
 
 export interface SuppressedItem {
   readonly key: string;
@@ -77,12 +44,12 @@ export interface EvaluateResult {
   readonly pruned: string[];
 }
 
-export function repeatEveryMs(config: Pick<Config, 'severities'>, severity: AlertSeverity): number {
+export function repeatEveryMs(config: Pick<CoreConfig, 'severities'>, severity: AlertSeverity): number {
   const target = config.severities[severity];
   return durationMs(target?.repeatEvery ?? target?.respondWithin ?? DEFAULT_RESPOND_WITHIN[severity]);
 }
 
-export function respondWithin(config: Pick<Config, 'severities'>, severity: AlertSeverity): string {
+export function respondWithin(config: Pick<CoreConfig, 'severities'>, severity: AlertSeverity): string {
   return config.severities[severity]?.respondWithin ?? DEFAULT_RESPOND_WITHIN[severity];
 }
 

@@ -2,8 +2,8 @@ import type { Notification } from '../domain/report.js';
 import type { AlertSeverity } from '../domain/severity.js';
 import { renderBodies, type MessageConfig } from './bodies/index.js';
 import { orderedItems } from './bodies/sections.js';
-import type { PlannedNotification } from './evaluate.js';
 import { asciiOnly, SUBJECT_MAX_LENGTH, truncateChars } from './text.js';
+import type { PlannedNotification } from './notice.js';
 
 export type { MessageConfig } from './bodies/index.js';
 export { asciiOnly, MESSAGE_BYTE_CAP, spanText, SUBJECT_MAX_LENGTH, truncateUtf8 } from './text.js';

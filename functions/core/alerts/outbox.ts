@@ -1,5 +1,5 @@
-import type { PlannedNotification } from './evaluate.js';
 import type { AlertState, OutboxEntry, StateLostNotice } from './state.js';
+import type { PlannedNotification } from './notice.js';
 
 /**
  * How long a run may take to publish what it claimed before another run may take it over. A

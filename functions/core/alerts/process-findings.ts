@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Config } from '../config/schema.js';
+import type { CoreConfig } from '../config/schema.js';
 import { channelsOf, type DeliveryChannel } from '../delivery/channel.js';
 import type { Finding } from '../domain/finding.js';
 import type { Job, Notification } from '../domain/report.js';
@@ -25,7 +25,7 @@ import { renderStateLost } from './state-lost.js';
 export interface ProcessFindingsInput {
   readonly job: Job;
   readonly findings: readonly Finding[];
-  readonly config: Config;
+  readonly config: CoreConfig;
   readonly store: ObjectStore;
   /** One channel, or a ChannelSet: delivery bookkeeping is kept per channel either way. */
   readonly notifier: Notifier;

@@ -1,4 +1,4 @@
-import type { Config } from '../config/schema.js';
+import type { CoreConfig } from '../config/schema.js';
 
 /** SNS caps a published message at 262144 bytes, counting subject, message and attributes together. */
 export const SNS_MESSAGE_LIMIT = 262_144;
@@ -7,7 +7,7 @@ export const MESSAGE_BYTE_CAP = 250_000;
 /** SNS subjects: printable ASCII, under 100 characters. */
 export const SUBJECT_MAX_LENGTH = 99;
 
-export type Language = Config['language'];
+export type Language = CoreConfig['language'];
 
 const UNITS = [
   { ms: 604_800_000, en: 'week', ja: '週間' },

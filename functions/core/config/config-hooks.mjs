@@ -4,7 +4,12 @@
 /** The search parameter load.ts puts on a config's URL, so these hooks know it from the modules it imports. */
 export const CONFIG_MARK = 'autopilot-config';
 const PACKAGE = 'ops-autopilot';
-const ENTRY = new URL('../index.ts', import.meta.url).href;
+/** The package's public entry (functions/index.ts), given by the loader that registers these hooks. */
+let ENTRY;
+
+export function initialize(data) {
+  ENTRY = data?.packageEntry;
+}
 
 /**
  * `import { defineConfig } from 'ops-autopilot'` resolves to this package when nothing of that name is installed
@@ -15,7 +20,7 @@ export async function resolve(specifier, context, nextResolve) {
   try {
     return await nextResolve(specifier, context);
   } catch (error) {
-    if (error?.code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !ENTRY) throw error;
     return nextResolve(ENTRY, context);
   }
 }

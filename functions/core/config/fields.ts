@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { cronProblem } from './cron.js';
 import { durationProblem } from './duration.js';
-import { compressionSchema } from '../../backup/compression.js';
+import { compressionSchema } from './compression.js';
 
 /**
  * Field rules shared by the config schema and the check kinds' schemas (functions/kinds/<kind>/schema.ts).

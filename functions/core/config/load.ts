@@ -8,8 +8,18 @@ import { importTypeScript } from './import-typescript.js';
 import { armLoadWatchdog } from './load-watchdog.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { parseConfigJson } from './json-text.js';
-import type { Config } from './schema.js';
-import { validateConfig, type ValidateOptions } from './validate.js';
+import type { CoreConfig } from './schema.js';
+import type { ValidateOptions } from './validate.js';
+
+/** Validates what a config file holds (the kinds catalog's validateConfig: functions/kinds/config.ts). */
+export type ConfigValidator<C extends CoreConfig> = (input: unknown, options?: ValidateOptions) => C;
+
+/** What loading a config needs from the composition root (functions/kinds/config.ts). */
+export interface ConfigLoader<C extends CoreConfig> {
+  readonly validate: ConfigValidator<C>;
+  /** The module `import { defineConfig } from 'ops-autopilot'` means where no such package is installed (a file URL). */
+  readonly packageEntry: string;
+}
 
 /** How long a `.ts` config may take to evaluate (its top-level awaits included) before the load gives up. */
 export const DEFAULT_CONFIG_LOAD_TIMEOUT_MS = 10_000;
@@ -33,7 +43,12 @@ export class ConfigLoadTimeout extends ConfigError {
 }
 
 /** Reads `ops.config.ts` (default export of defineConfig) or a `.json` file, then validates it. */
-export async function loadConfigFile(file: string, options: ValidateOptions = {}): Promise<Config> {
+export async function loadConfigFileWith<C extends CoreConfig>(
+  loader: ConfigLoader<C>,
+  file: string,
+  options: ValidateOptions = {},
+): Promise<C> {
+  const { validate } = loader;
   const path = resolve(file);
   if (path.endsWith('.json')) {
     let text: string;
@@ -42,9 +57,9 @@ export async function loadConfigFile(file: string, options: ValidateOptions = {}
     } catch (error) {
       throw new ConfigError(`config: cannot read ${file}: ${oneLine((error as Error).message)}`);
     }
-    return validateConfig(parseConfigJson(text, file), options);
+    return validate(parseConfigJson(text, file), options);
   }
-  if (/\.(ts|mts|js|mjs)$/.test(path)) return loadModuleConfig(path, file, options);
+  if (/\.(ts|mts|js|mjs)$/.test(path)) return loadModuleConfig(loader, path, file, options);
   throw new ConfigError(`config: ${file} must be a .ts or .json file`);
 }
 
@@ -63,9 +78,14 @@ export function configLoadInProgress(): boolean {
  * rejecting or never settling, a getter or proxy throwing while the validation reads it, an error thrown later from a
  * timer or a promise nobody awaited, and a loop that never yields (see load-watchdog.ts).
  */
-async function loadModuleConfig(path: string, file: string, options: ValidateOptions): Promise<Config> {
+async function loadModuleConfig<C extends CoreConfig>(
+  { validate, packageEntry }: ConfigLoader<C>,
+  path: string,
+  file: string,
+  options: ValidateOptions,
+): Promise<C> {
   if (!hooksRegistered) {
-    register(new URL('./config-hooks.mjs', import.meta.url));
+    register(new URL('./config-hooks.mjs', import.meta.url), { data: { packageEntry } });
     hooksRegistered = true;
   }
   const url = pathToFileURL(path);
@@ -92,7 +112,7 @@ async function loadModuleConfig(path: string, file: string, options: ValidateOpt
   }) as typeof process.exit;
   loading++;
   try {
-    return await Promise.race([evaluateConfig(url.href, file, options), gaveUp]);
+    return await Promise.race([evaluateConfig(validate, url.href, file, options), gaveUp]);
   } finally {
     loading--;
     process.exit = exit;
@@ -103,7 +123,12 @@ async function loadModuleConfig(path: string, file: string, options: ValidateOpt
   }
 }
 
-async function evaluateConfig(href: string, file: string, options: ValidateOptions): Promise<Config> {
+async function evaluateConfig<C extends CoreConfig>(
+  validate: ConfigValidator<C>,
+  href: string,
+  file: string,
+  options: ValidateOptions,
+): Promise<C> {
   let value: unknown;
   try {
     const module = (await importTypeScript(href)) as { default?: unknown };
@@ -114,7 +139,7 @@ async function evaluateConfig(href: string, file: string, options: ValidateOptio
   }
   if (value === undefined) throw new ConfigError(`config: ${file} has no default export (export default defineConfig({...}))`);
   try {
-    return validateConfig(value, options);
+    return validate(value, options);
   } catch (error) {
     // A getter or proxy in the exported object threw while the schema read it.
     if (error instanceof ConfigError) throw error;

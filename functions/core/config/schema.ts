@@ -1,10 +1,17 @@
 import { z } from 'zod';
+import { type AnyProbedKind, checksOfTarget } from '../kinds/catalog.js';
 import { chatSubscribersSchema } from './chat.js';
-import { checksOfTarget, PROBED_KINDS, type ProbedKind } from '../../kinds/catalog.js';
 import { MAX_TIMEOUT, MAX_TIMEOUT_MS, parseDuration } from './duration.js';
-import { backupSchema, checkName, checkNameOf, duration, hhmm, levelOrderProblem, percent } from './fields.js';
+import { backupSchema, checkName, duration, hhmm, levelOrderProblem, percent } from './fields.js';
 
 export { backupSchema, checkNameOf } from './fields.js';
+
+/*
+ * The config schema, built from the check kinds it is given (buildConfigSchema): core holds every part of the config
+ * that is no kind's (subscribers, severities, silences, schedules, network, servers, SQLite files) and takes the
+ * probed kinds' arrays (`targets.<t>.<configKey>[]`) from the kinds layer's catalog, which composes the one schema the
+ * suite validates with (functions/kinds/config.ts).
+ */
 
 /**
  * `<database>.backup-age`: the check name of a backed-up database's freshness finding in the health job
@@ -12,8 +19,6 @@ export { backupSchema, checkNameOf } from './fields.js';
  * share its alert state, each run overwriting the other's.
  */
 export const BACKUP_AGE_SUFFIX = '.backup-age';
-export { healthCheckSchema, type HealthCheckConfig } from '../../kinds/http/schema.js';
-export { postgresSchema, type PostgresConfig } from '../../kinds/postgres/schema.js';
 
 const targetName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'invalid target name (lowercase letters, digits and "-", at most 40)');
 const weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
@@ -70,15 +75,23 @@ export const serversSchema = z.strictObject({
 });
 
 /** Each probed kind's array, `targets.<t>.<configKey>[]`, typed by the kind's schema. */
-type KindArrays = { [K in ProbedKind as K['configKey']]: z.ZodOptional<z.ZodArray<K['schema']>> };
-const kindArrays = Object.fromEntries(PROBED_KINDS.map((kind) => [kind.configKey, z.array(kind.schema).optional()])) as KindArrays;
+export type KindArrays<K extends readonly AnyProbedKind[]> = {
+  [E in K[number] as E['configKey']]: z.ZodOptional<z.ZodArray<E['schema']>>;
+};
 
-export const targetSchema = z.strictObject({
+const baseTargetShape = {
   description: z.string().optional(),
-  ...kindArrays,
   sqlite: z.array(sqliteSchema).optional(),
   servers: serversSchema.optional(),
-});
+};
+/** What core reads of a target: the parts that are no kind's. */
+type BaseTarget = z.output<z.ZodObject<typeof baseTargetShape>>;
+
+/** A target: the kinds' check arrays, SQLite files and servers. */
+export function buildTargetSchema<const K extends readonly AnyProbedKind[]>(kinds: K) {
+  const arrays = Object.fromEntries(kinds.map((kind) => [kind.configKey, z.array(kind.schema).optional()])) as KindArrays<K>;
+  return z.strictObject({ ...baseTargetShape, ...arrays } as typeof baseTargetShape & KindArrays<K>);
+}
 
 const awsId = (prefix: string) => z.string().regex(new RegExp(`^${prefix}-[0-9a-f]{8,17}$`), `invalid id (${prefix}-...)`);
 
@@ -120,127 +133,117 @@ export const silenceSchema = z
   })
   .refine((s) => (s.until === undefined) !== (s.weekly === undefined), 'give exactly one of "until" or "weekly"');
 
-export const configSchema = z
-  .strictObject({
-    timezone: z.string().refine(isTimeZone, 'unknown IANA time zone').default('UTC'),
-    language: z.enum(['en', 'ja']).default('en'),
-    severities: z
-      .strictObject({
-        critical: responseTarget.optional(),
-        high: responseTarget.optional(),
-        medium: responseTarget.optional(),
-        low: responseTarget.optional(),
-      })
-      .default({}),
-    subscribers: z
-      .strictObject({
-        critical: subscriberList.optional(),
-        high: subscriberList.optional(),
-        medium: subscriberList.optional(),
-        low: subscriberList.optional(),
-        digest: subscriberList.optional(),
-        chat: chatSubscribersSchema.optional(),
-      })
-      .default({}),
-    alerting: z
-      .strictObject({
-        /** Consecutive failing runs before the first alert (the first success clears it). */
-        consecutiveFailures: z.number().int().min(1).max(100).default(2),
-        /** State changes within the last `flapWindow` runs that mark a check as flapping. */
-        flapThreshold: z.number().int().min(2).max(50).default(4),
-        flapWindow: z.number().int().min(3).max(50).default(10),
-      })
-      .default({ consecutiveFailures: 2, flapThreshold: 4, flapWindow: 10 }),
-    /** The VPC that private databases live in; the functions that talk to them run in it. */
-    network: networkSchema.optional(),
-    /**
-     * A CloudWatch dashboard besides the saved Logs Insights queries, which the stack always makes and which show the same
-     * tables. Off by default: a dashboard is $3 a month at list price (free within an account's three always-free ones).
-     */
-    dashboard: z.boolean().default(false),
-    silences: z.array(silenceSchema).default([]),
-    schedules: z
-      .strictObject({
-        disk: duration.default('1h'),
-        security: duration.default('1d'),
-        digest: hhmm.default('09:00'),
-      })
-      .default({ disk: '1h', security: '1d', digest: '09:00' }),
-    targets: z
-      .record(targetName, targetSchema, {
-        error: (issue) =>
-          issue.code === 'invalid_key' ? 'invalid target name (lowercase letters, digits and "-", at most 40)' : undefined,
-      })
-      .refine((targets) => Object.keys(targets).length > 0, 'at least one target is required'),
-  })
-  .superRefine((config, ctx) => {
-    for (const [target, t] of Object.entries(config.targets)) {
-      const seen = new Set<string>();
-      const checks = checksOfTarget(target, t);
-      const names = [
-        ...checks.map((c) => [c.name, ['targets', target, c.kind.configKey, c.index]] as const),
-        ...(t.sqlite ?? []).map((s, i) => [s.name, ['targets', target, 'sqlite', i]] as const),
-      ];
-      // The health job reports each backed-up database's freshness as a check of its own: its name is taken.
-      const taken = new Map<string, string>(
-        [...(t.postgres ?? []).filter((p) => p.backup).map((p) => checkNameOf(p)), ...(t.sqlite ?? []).map((s) => s.name)].map(
-          (database) => [`${database}${BACKUP_AGE_SUFFIX}`, database],
-        ),
-      );
-      for (const [name, path] of names) {
-        if (seen.has(name))
-          ctx.addIssue({ code: 'custom', path: [...path, 'name'], message: `duplicate check name "${name}" in target ${target}` });
-        else if (taken.has(name))
-          ctx.addIssue({
-            code: 'custom',
-            path: [...path, 'name'],
-            message: `check name "${name}" is taken by the backup freshness check of ${taken.get(name)} in target ${target}`,
-          });
-        seen.add(name);
+/**
+ * The suite's config schema for the given probed kinds (the kinds catalog passes the registered ones). Cross-field
+ * rules that are a kind's own run through its `validate`; the rest (check names unique per target, timeouts within
+ * intervals, level order, silences naming known targets) are here.
+ */
+export function buildConfigSchema<const K extends readonly AnyProbedKind[]>(kinds: K) {
+  const targetSchema = buildTargetSchema(kinds);
+  return z
+    .strictObject({
+      timezone: z.string().refine(isTimeZone, 'unknown IANA time zone').default('UTC'),
+      language: z.enum(['en', 'ja']).default('en'),
+      severities: z
+        .strictObject({
+          critical: responseTarget.optional(),
+          high: responseTarget.optional(),
+          medium: responseTarget.optional(),
+          low: responseTarget.optional(),
+        })
+        .default({}),
+      subscribers: z
+        .strictObject({
+          critical: subscriberList.optional(),
+          high: subscriberList.optional(),
+          medium: subscriberList.optional(),
+          low: subscriberList.optional(),
+          digest: subscriberList.optional(),
+          chat: chatSubscribersSchema.optional(),
+        })
+        .default({}),
+      alerting: z
+        .strictObject({
+          /** Consecutive failing runs before the first alert (the first success clears it). */
+          consecutiveFailures: z.number().int().min(1).max(100).default(2),
+          /** State changes within the last `flapWindow` runs that mark a check as flapping. */
+          flapThreshold: z.number().int().min(2).max(50).default(4),
+          flapWindow: z.number().int().min(3).max(50).default(10),
+        })
+        .default({ consecutiveFailures: 2, flapThreshold: 4, flapWindow: 10 }),
+      /** The VPC that private databases live in; the functions that talk to them run in it. */
+      network: networkSchema.optional(),
+      /**
+       * A CloudWatch dashboard besides the saved Logs Insights queries, which the stack always makes and which show the same
+       * tables. Off by default: a dashboard is $3 a month at list price (free within an account's three always-free ones).
+       */
+      dashboard: z.boolean().default(false),
+      silences: z.array(silenceSchema).default([]),
+      schedules: z
+        .strictObject({
+          disk: duration.default('1h'),
+          security: duration.default('1d'),
+          digest: hhmm.default('09:00'),
+        })
+        .default({ disk: '1h', security: '1d', digest: '09:00' }),
+      targets: z
+        .record(targetName, targetSchema, {
+          error: (issue) =>
+            issue.code === 'invalid_key' ? 'invalid target name (lowercase letters, digits and "-", at most 40)' : undefined,
+        })
+        .refine((targets) => Object.keys(targets).length > 0, 'at least one target is required'),
+    })
+    .superRefine((config, ctx) => {
+      for (const [target, value] of Object.entries(config.targets)) {
+        const t = value as BaseTarget;
+        const seen = new Set<string>();
+        const checks = checksOfTarget(target, t, kinds);
+        const names = [
+          ...checks.map((c) => [c.name, ['targets', target, c.kind.configKey, c.index]] as const),
+          ...(t.sqlite ?? []).map((s, i) => [s.name, ['targets', target, 'sqlite', i]] as const),
+        ];
+        // The health job reports each backed-up database's freshness as a check of its own: its name is taken.
+        const taken = new Map<string, string>(
+          [...checks.flatMap((c) => c.kind.backedUpDatabase?.(c.check) ?? []), ...(t.sqlite ?? []).map((s) => s.name)].map((database) => [
+            `${database}${BACKUP_AGE_SUFFIX}`,
+            database,
+          ]),
+        );
+        for (const [name, path] of names) {
+          if (seen.has(name))
+            ctx.addIssue({ code: 'custom', path: [...path, 'name'], message: `duplicate check name "${name}" in target ${target}` });
+          else if (taken.has(name))
+            ctx.addIssue({
+              code: 'custom',
+              path: [...path, 'name'],
+              message: `check name "${name}" is taken by the backup freshness check of ${taken.get(name)} in target ${target}`,
+            });
+          seen.add(name);
+        }
+        for (const c of checks) {
+          const issue = (path: readonly (string | number)[], message: string) =>
+            ctx.addIssue({ code: 'custom', path: ['targets', target, c.kind.configKey, c.index, ...path], message });
+          const timeoutProblem = timeoutWithinInterval(c.kind.plan(c.check));
+          if (timeoutProblem) issue(['timeout'], timeoutProblem);
+          c.kind.validate?.(c.check, issue, { network: config.network !== undefined });
+        }
+        const servers = t.servers;
+        const levels: LevelsAt[] = [
+          [['disk'], servers?.disk],
+          [['security', 'failedLogins'], servers?.security?.failedLogins],
+          ...(servers?.security?.logPatterns ?? []).map((p, i): LevelsAt => [['security', 'logPatterns', i], p]),
+        ];
+        for (const [path, pair] of levels) {
+          const problem = levelOrderProblem(pair);
+          if (problem) ctx.addIssue({ code: 'custom', path: ['targets', target, 'servers', ...path, 'warning'], message: problem });
+        }
       }
-      for (const c of checks) {
-        const issue = (path: readonly (string | number)[], message: string) =>
-          ctx.addIssue({ code: 'custom', path: ['targets', target, c.kind.configKey, c.index, ...path], message });
-        const timeoutProblem = timeoutWithinInterval(c.kind.plan(c.check));
-        if (timeoutProblem) issue(['timeout'], timeoutProblem);
-        c.kind.validate?.(c.check, issue);
+      for (const [i, s] of config.silences.entries()) {
+        if (s.target !== undefined && !(s.target in config.targets))
+          ctx.addIssue({ code: 'custom', path: ['silences', i, 'target'], message: `unknown target "${s.target}"` });
       }
-      const servers = t.servers;
-      const levels: LevelsAt[] = [
-        [['disk'], servers?.disk],
-        [['security', 'failedLogins'], servers?.security?.failedLogins],
-        ...(servers?.security?.logPatterns ?? []).map((p, i): LevelsAt => [['security', 'logPatterns', i], p]),
-      ];
-      for (const [path, pair] of levels) {
-        const problem = levelOrderProblem(pair);
-        if (problem) ctx.addIssue({ code: 'custom', path: ['targets', target, 'servers', ...path, 'warning'], message: problem });
-      }
-      for (const [i, p] of (t.postgres ?? []).entries()) {
-        if (p.backup?.runOn === 'fargate' && (config.network === undefined || p.network === 'public'))
-          ctx.addIssue({
-            code: 'custom',
-            path: ['targets', target, 'postgres', i, 'backup', 'runOn'],
-            message: 'runOn "fargate" runs the task in the top-level "network" (vpcId, subnetIds): set it, and keep this database in it',
-          });
-        if (p.backup?.runOn === 'fargate' && p.backup.via === 'ssm')
-          ctx.addIssue({
-            code: 'custom',
-            path: ['targets', target, 'postgres', i, 'backup', 'runOn'],
-            message: 'runOn "fargate" dumps from a task; via "ssm" dumps on the host: choose one',
-          });
-        if (p.network !== undefined && config.network === undefined)
-          ctx.addIssue({
-            code: 'custom',
-            path: ['targets', target, 'postgres', i, 'network'],
-            message: 'network needs the top-level "network" (vpcId, subnetIds)',
-          });
-      }
-    }
-    for (const [i, s] of config.silences.entries()) {
-      if (s.target !== undefined && !(s.target in config.targets))
-        ctx.addIssue({ code: 'custom', path: ['silences', i, 'target'], message: `unknown target "${s.target}"` });
-    }
-  });
+    });
+}
 
 /** Warning and critical levels of one setting under `servers`, with its path there. */
 type LevelsAt = readonly [
@@ -261,9 +264,11 @@ function timeoutWithinInterval({ every, timeout }: { readonly every: string; rea
   return undefined;
 }
 
-export type Config = z.output<typeof configSchema>;
-export type ConfigInput = z.input<typeof configSchema>;
-export type TargetConfig = z.output<typeof targetSchema>;
+/** The config with no kind's arrays: what core's own modules read (the kinds catalog's `Config` extends it). */
+type CoreConfigSchema = ReturnType<typeof buildConfigSchema<[]>>;
+export type CoreConfig = z.output<CoreConfigSchema>;
+export type CoreConfigInput = z.input<CoreConfigSchema>;
+export type TargetConfig = z.output<ReturnType<typeof buildTargetSchema<[]>>>;
 export type SqliteConfig = z.output<typeof sqliteSchema>;
 export type ServersConfig = z.output<typeof serversSchema>;
 export type BackupConfig = z.output<typeof backupSchema>;

@@ -1,8 +1,9 @@
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { printable } from '../printable.js';
+import { printable } from '../text/printable.js';
+import type { AnyProbedKind } from '../kinds/catalog.js';
 import { secretValueIssues } from './deployment-secrets.js';
-import { configSchema, type Config } from './schema.js';
+import type { CoreConfig } from './schema.js';
 
 /** Renders a zod path as `targets.mycats.health[0].url`. */
 export function formatPath(path: ReadonlyArray<PropertyKey>): string {
@@ -69,15 +70,24 @@ function protoKeyIssues(value: unknown, path: Array<string | number> = [], depth
   ];
 }
 
-export function validateConfig(input: unknown, options: ValidateOptions = {}): Config {
+/**
+ * Validates a config against the suite's schema for the given kinds (the kinds catalog binds both: functions/kinds/config.ts):
+ * `__proto__` keys first, then the schema, then, for a deployment, values that must not be bundled in clear.
+ */
+export function validateConfigWith<C extends CoreConfig>(
+  schema: z.ZodType<C>,
+  kinds: readonly AnyProbedKind[],
+  input: unknown,
+  options: ValidateOptions = {},
+): C {
   const proto = protoKeyIssues(input);
   if (proto.length) throw invalidConfig(proto);
-  const parsed = configSchema.safeParse(input);
+  const parsed = schema.safeParse(input);
   if (!parsed.success) {
     throw invalidConfig(issuesOf(parsed.error));
   }
   if (options.forDeployment) {
-    const issues = secretValueIssues(parsed.data);
+    const issues = secretValueIssues(parsed.data, kinds);
     if (issues.length) throw invalidConfig(issues);
   }
   return parsed.data;

@@ -1,7 +1,7 @@
-import type { PlannedNotification } from '../alerts/evaluate.js';
 import type { MessageConfig } from '../alerts/message.js';
 import type { Notification } from '../domain/report.js';
 import type { Notifier } from '../ports/notifier.js';
+import type { PlannedNotification } from '../alerts/notice.js';
 
 /**
  * A delivery channel (Alertmanager's "integration"): how notices reach people. Routing is not

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { JOBS } from './report.js';
+import { JOBS } from '../jobs.js';
 import { SEVERITIES } from './severity.js';
 
 /**

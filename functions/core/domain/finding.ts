@@ -1,8 +1,10 @@
-import type { KindName } from '../../kinds/catalog.js';
 import type { Severity } from './severity.js';
 
-/** The registered check kinds (functions/kinds/registry.ts). */
-export type CheckKind = KindName;
+/**
+ * A check kind's name (`http`, `backup`, ...). Core takes any: the registered kinds are the kinds layer's
+ * (functions/kinds/registry.ts), whose catalog types them as `KindName`.
+ */
+export type CheckKind = string;
 
 /** One observation of one check of one target: plain data, the unit the alert engine works on. */
 export interface Finding {

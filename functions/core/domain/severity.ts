@@ -1,5 +1,3 @@
-import { matrixOfKinds, type MatrixRule } from '../../kinds/catalog.js';
-
 export const SEVERITIES = ['ok', 'low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 export type AlertSeverity = Exclude<Severity, 'ok'>;
@@ -18,27 +16,19 @@ export function worst(severities: Iterable<Severity>): Severity {
   return result;
 }
 
-/**
- * The default severity matrix (CONTRACT section 4): each check kind's rows (functions/kinds/<kind>/kind.ts)
- * under `<kind>.<rule>`. A rule maps a level to a severity; `undefined` means the matrix has no such
- * cell (for example a connect failure has no warning).
- */
-export const DEFAULT_MATRIX = matrixOfKinds();
-
-export type { MatrixRule };
-
 export interface SeverityOverride {
   readonly warning?: AlertSeverity;
   readonly critical?: AlertSeverity;
 }
 
 /**
- * The severity of one observation. A level with no cell in the matrix falls back to the
- * other cell, so a rule with only a critical cell still alerts on a warning-level breach.
+ * The severity of one observation, by one row of the severity matrix (a kind's `matrix[rule]`) and the check's
+ * override. A level with no cell in the row falls back to the other cell, so a rule with only a critical cell still
+ * alerts on a warning-level breach.
  */
-export function classify(rule: MatrixRule, level: Level, override?: SeverityOverride): Severity {
+export function classify(row: SeverityOverride, level: Level, override?: SeverityOverride): Severity {
   if (level === 'ok') return 'ok';
-  const cells: { warning?: AlertSeverity; critical?: AlertSeverity } = { ...DEFAULT_MATRIX[rule], ...override };
+  const cells: SeverityOverride = { ...row, ...override };
   return (level === 'warning' ? (cells.warning ?? cells.critical) : (cells.critical ?? cells.warning)) ?? 'ok';
 }
 

@@ -1,7 +1,6 @@
 import type { Finding } from '../domain/finding.js';
 import type { Job } from '../domain/report.js';
 import { rank, type Severity } from '../domain/severity.js';
-import { kindNamed } from '../../kinds/catalog.js';
 
 /**
  * The structured log line a deployed run writes for each finding, and the field names the
@@ -42,8 +41,11 @@ export interface FindingLogRecord extends DashboardValues {
   readonly summary: string;
 }
 
+/** A finding's measured values for its line: its kind's `dashboardValues` (the kinds catalog's `dashboardValuesOf`). */
+export type DashboardValuesOf = (finding: Finding) => DashboardValues | undefined;
+
 /** The lines of one run (pure). */
-export function findingLogRecords(job: Job, findings: readonly Finding[]): FindingLogRecord[] {
+export function findingLogRecords(job: Job, findings: readonly Finding[], valuesOf?: DashboardValuesOf): FindingLogRecord[] {
   return findings.map((f) => ({
     message: FINDING_LOG.message,
     job,
@@ -53,7 +55,7 @@ export function findingLogRecords(job: Job, findings: readonly Finding[]): Findi
     severity: f.severity,
     rank: rank(f.severity),
     summary: f.summary.length > FINDING_LOG.summaryLimit ? `${f.summary.slice(0, FINDING_LOG.summaryLimit - 1)}…` : f.summary,
-    ...definedOnly(kindNamed(f.kind)?.dashboardValues?.(f)),
+    ...definedOnly(valuesOf?.(f)),
   }));
 }
 
@@ -67,9 +69,14 @@ function definedOnly(values: DashboardValues | undefined): DashboardValues {
  * reads JSON lines field by field). Returns the lines' total size in bytes. Deployed functions
  * only: `--local --json` runs keep stdout for the report.
  */
-export function writeFindingLog(write: (line: string) => void, job: Job, findings: readonly Finding[]): number {
+export function writeFindingLog(
+  write: (line: string) => void,
+  job: Job,
+  findings: readonly Finding[],
+  valuesOf?: DashboardValuesOf,
+): number {
   let bytes = 0;
-  for (const record of findingLogRecords(job, findings)) {
+  for (const record of findingLogRecords(job, findings, valuesOf)) {
     const line = `${JSON.stringify(record)}\n`;
     bytes += Buffer.byteLength(line);
     write(line);

@@ -1,4 +1,4 @@
-import type { SecretRefConfig } from '../config/schema.js';
+import type { SecretRefConfig } from '../config/fields.js';
 
 /** What a config names instead of a secret value: `{ secret, field? }` (Secrets Manager) or `{ parameter }` (SSM). */
 export type SecretRef = SecretRefConfig;

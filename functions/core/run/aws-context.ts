@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { Config } from '../config/schema.js';
-import { S3ObjectStore } from '../adapters/s3-object-store.js';
+import type { CoreConfig } from '../config/schema.js';
+import type { DashboardValuesOf } from '../observability/finding-log.js';
+import { S3ObjectStore } from '../adapters/s3/s3-object-store.js';
 import { deployedChannels } from '../delivery/registry.js';
 import { awsSecrets } from '../adapters/aws-secrets.js';
 import type { Job } from '../domain/report.js';
@@ -15,13 +16,16 @@ export function jobLogger(job: Job): Logger {
   return logger;
 }
 
-/** Wires a deployed function's adapters from the environment the stack sets. */
-export function awsContext(config: Config, job: Job, env: NodeJS.ProcessEnv = process.env) {
+/**
+ * Wires a deployed function's adapters from the environment the stack sets. The handler, the function's composition
+ * root, passes what core cannot know: each finding's dashboard values by its kind.
+ */
+export function awsContext(config: CoreConfig, job: Job, valuesOf: DashboardValuesOf, env: NodeJS.ProcessEnv = process.env) {
   const context: JobContext = {
     config,
     store: new S3ObjectStore(readBucketName(env)),
     notifier: deployedChannels(env),
-    findingLog: (line) => void process.stdout.write(line),
+    findingLog: { write: (line) => void process.stdout.write(line), valuesOf },
   };
   return { context, secrets: awsSecrets, logger: jobLogger(job) };
 }

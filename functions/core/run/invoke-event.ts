@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Config } from '../config/schema.js';
+import type { CoreConfig } from '../config/schema.js';
 import { DURATION_PATTERN } from '../config/duration.js';
 import { issuesOf } from '../config/validate.js';
 import { ConfigError } from '../errors.js';
@@ -28,7 +28,7 @@ export const invokeEventSchema = z
 export type InvokeEvent = z.output<typeof invokeEventSchema>;
 
 /** Validates an event against the schema and the config; an unknown target names its index. */
-export function parseInvokeEvent(event: unknown, config: Config): InvokeEvent {
+export function parseInvokeEvent(event: unknown, config: CoreConfig): InvokeEvent {
   const parsed = invokeEventSchema.safeParse(event ?? {});
   if (!parsed.success) {
     const issues = issuesOf(parsed.error, 'event');
@@ -43,6 +43,6 @@ export function parseInvokeEvent(event: unknown, config: Config): InvokeEvent {
 }
 
 /** Target names a run covers: the selection, or every target in config order. */
-export function selectedTargets(config: Config, targets?: readonly string[]): string[] {
+export function selectedTargets(config: CoreConfig, targets?: readonly string[]): string[] {
   return targets?.length ? Object.keys(config.targets).filter((t) => targets.includes(t)) : Object.keys(config.targets);
 }

@@ -1,20 +1,24 @@
 import { AlertStateSaveError, processFindings, type ProcessFindingsResult } from '../alerts/process-findings.js';
 import { IncompleteRunError } from '../errors.js';
-import type { Config } from '../config/schema.js';
+import type { CoreConfig } from '../config/schema.js';
 import type { Finding } from '../domain/finding.js';
 import type { Job, Report } from '../domain/report.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { ObjectStore } from '../ports/object-store.js';
-import { writeFindingLog } from '../observability/finding-log.js';
-import { MAX_SUMMARY, summaryLine } from '../printable.js';
+import { type DashboardValuesOf, writeFindingLog } from '../observability/finding-log.js';
+import { MAX_SUMMARY, summaryLine } from '../text/printable.js';
 
 export interface JobContext {
-  readonly config: Config;
+  readonly config: CoreConfig;
   readonly store: ObjectStore;
   readonly notifier: Notifier;
   readonly now?: () => Date;
   /** Where deployed functions write a log line per finding for the dashboard; --local runs keep stdout for the report. */
-  readonly findingLog?: (line: string) => void;
+  readonly findingLog?: {
+    readonly write: (line: string) => void;
+    /** Each finding's measured values, by its kind (the kinds catalog's `dashboardValuesOf`). */
+    readonly valuesOf?: DashboardValuesOf;
+  };
 }
 
 /**
@@ -36,7 +40,7 @@ export async function runJob(job: Job, context: JobContext, collect: () => Promi
   const now = context.now ?? (() => new Date());
   const startedAt = now();
   const findings = (await collect()).map(plainFinding);
-  if (context.findingLog) writeFindingLog(context.findingLog, job, findings);
+  if (context.findingLog) writeFindingLog(context.findingLog.write, job, findings, context.findingLog.valuesOf);
   let outcome: Pick<ProcessFindingsResult, 'sent' | 'failed' | 'warnings'>;
   let fault: unknown;
   try {

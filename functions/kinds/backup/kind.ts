@@ -1,4 +1,4 @@
-import { defineKind, observedNumber } from '../kind.js';
+import { defineKind, observedNumber } from '../../core/kinds/contract.js';
 
 /** Findings of the backup job (a dump, or the health job's freshness look at the newest backup). */
 export const kind = defineKind({

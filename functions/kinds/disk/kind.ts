@@ -1,4 +1,4 @@
-import { defineKind, observedNumber } from '../kind.js';
+import { defineKind, observedNumber } from '../../core/kinds/contract.js';
 
 /** Findings of the disk job: space or inode use of one mount of one server. */
 export const kind = defineKind({

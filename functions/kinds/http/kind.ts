@@ -1,28 +1,24 @@
 import { checkNameOf } from '../../core/config/fields.js';
-import { redactDeep } from '../../core/redact.js';
-import { resolveHeaders } from '../../core/secrets/headers.js';
-import { defineProbedKind, lazyModule, observedNumber } from '../kind.js';
-import { healthCheckSchema, validateHealthCheck } from './schema.js';
+import { defineProbedKind, lazyModule, observedNumber } from '../../core/kinds/contract.js';
+import { redactDeep } from '../../core/text/redact.js';
+import { resolveHeaders } from './headers.js';
+import { HTTP_MATRIX } from './matrix.js';
+import { healthCheckSchema, httpDeploymentSecretIssues, validateHealthCheck } from './schema.js';
 
-const probeModule = lazyModule(() => import('../../health/probes/http.js'));
+const probeModule = lazyModule(() => import('./probe.js'));
 
-/** HTTP(S) endpoints: `targets.<t>.health[]`, probed by functions/health/probes/http.ts. */
+/** HTTP(S) endpoints: `targets.<t>.health[]`, probed by ./probe.ts. */
 export const kind = defineProbedKind({
   name: 'http',
   configKey: 'health',
   label: 'HTTP',
   schema: healthCheckSchema,
-  matrix: {
-    /** No answer, timeout, TLS error, status/body/json mismatch. */
-    availability: { critical: 'critical' },
-    responseTime: { warning: 'medium', critical: 'high' },
-    /** Certificate days left under the check's thresholds. */
-    certificate: { warning: 'low', critical: 'high' },
-  },
+  matrix: HTTP_MATRIX,
   failureRule: 'availability',
   checkName: (check) => checkNameOf(check),
   plan: (check) => ({ every: check.every, timeout: check.timeout }),
   validate: validateHealthCheck,
+  deploymentSecretIssues: httpDeploymentSecretIssues,
   async probe(check, { target, signal, ca, secrets }) {
     const { probeHttp } = await probeModule();
     if (!check.headers) return probeHttp(target, check, { signal, ca });

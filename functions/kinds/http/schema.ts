@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../../core/config/duration.js';
 import { checkName, duration, secretRefSchema, severityOverride } from '../../core/config/fields.js';
-import type { IssueReporter } from '../kind.js';
+import type { IssueReporter } from '../../core/kinds/contract.js';
 
 const httpUrl = z.string().refine((value) => {
   try {
@@ -91,5 +91,29 @@ export function validateHealthCheck(check: HealthCheckConfig, issue: IssueReport
     for (const field of ['bodyContains', 'json'] as const) {
       if (check.expect?.[field] !== undefined) issue(['expect', field], `HEAD answers carry no body: ${field} needs method GET`);
     }
+  }
+}
+
+/** Header names that carry credentials by convention. */
+const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie)$|token|secret|key|passw|auth|session|signature|credential/i;
+/** Values that are credentials whatever the header is called. */
+const CREDENTIAL_VALUE = /^(bearer|basic|digest|token|apikey)\s+\S/i;
+/** Query parameters that carry credentials by convention (?token=, ?api_key=, ?sig=). */
+const CREDENTIAL_PARAM = /^(token|access_token|api[-_]?key|key|secret|password|passwd|pwd|sig|signature|auth)$/i;
+
+const HOW = 'store it in Secrets Manager (or as an SSM SecureString) and give { secret: "<name or ARN>" } (or { parameter: "<name>" })';
+
+/** Credentials a deployed check would carry in clear: in the URL (user:password@, a token parameter) or a plain header. */
+export function httpDeploymentSecretIssues(check: HealthCheckConfig, issue: IssueReporter): void {
+  const url = URL.canParse(check.url) ? new URL(check.url) : undefined;
+  if (url && (url.username || url.password))
+    issue(['url'], `credentials in the URL (user:password@) are refused in deployed config; ${HOW} in headers.Authorization`);
+  for (const name of url ? new Set(url.searchParams.keys()) : []) {
+    if (CREDENTIAL_PARAM.test(name))
+      issue(['url'], `query parameter "${name}" looks like a credential; ${HOW} in a header (e.g. headers.Authorization)`);
+  }
+  for (const [name, value] of Object.entries(check.headers ?? {})) {
+    if (typeof value === 'string' && (CREDENTIAL_HEADER.test(name) || CREDENTIAL_VALUE.test(value)))
+      issue(['headers', name], `plain header values that carry credentials are refused in deployed config; ${HOW}`);
   }
 }

@@ -1,23 +1,18 @@
 import { checkNameOf } from '../../core/config/fields.js';
-import { resolvePostgresLogin } from '../../core/secrets/postgres-login.js';
-import { defineProbedKind, lazyModule } from '../kind.js';
-import { postgresSchema, validatePostgres } from './schema.js';
+import { defineProbedKind, lazyModule } from '../../core/kinds/contract.js';
+import { resolvePostgresLogin } from './login.js';
+import { POSTGRES_MATRIX } from './matrix.js';
+import { postgresDeploymentSecretIssues, postgresSchema, validatePostgres } from './schema.js';
 
-const probeModule = lazyModule(() => import('../../health/probes/postgres.js'));
+const probeModule = lazyModule(() => import('./probe.js'));
 
-/** PostgreSQL databases: `targets.<t>.postgres[]`, probed by functions/health/probes/postgres.ts. */
+/** PostgreSQL databases: `targets.<t>.postgres[]`, probed by ./probe.ts and backed up by the backup job. */
 export const kind = defineProbedKind({
   name: 'postgres',
   configKey: 'postgres',
   label: 'PostgreSQL',
   schema: postgresSchema,
-  matrix: {
-    /** Cannot connect or authenticate. */
-    connect: { critical: 'high' },
-    /** Connections over % of max_connections. */
-    connections: { warning: 'medium', critical: 'high' },
-    longRunningQuery: { warning: 'medium' },
-  },
+  matrix: POSTGRES_MATRIX,
   failureRule: 'connect',
   checkName: (db) => checkNameOf(db),
   plan: (db) => ({ every: db.every, timeout: db.timeout }),
@@ -28,6 +23,8 @@ export const kind = defineProbedKind({
     return probePostgres(target, { ...db, name: checkNameOf(db), host, port, database, user }, password);
   },
   validate: validatePostgres,
+  deploymentSecretIssues: postgresDeploymentSecretIssues,
+  backedUpDatabase: (db) => (db.backup ? checkNameOf(db) : undefined),
   // Route 53 and Synthetics can only open a TCP connection to a database.
   cost: () => ({ route53: 'tcp', https: false, stringMatch: false, latency: false }),
 });

@@ -9,6 +9,7 @@ import {
   secretId,
   severityOverride,
 } from '../../core/config/fields.js';
+import type { CheckRulesContext, IssueReporter } from '../../core/kinds/contract.js';
 
 const sslMode = z.enum(['require', 'verify-full']);
 
@@ -68,7 +69,7 @@ export const postgresSchema = z.strictObject({
 export type PostgresConfig = z.output<typeof postgresSchema>;
 
 /** Rules across fields, reported with the field's path under the check (`checks.connections.warning`). */
-export function validatePostgres(p: PostgresConfig, issue: (path: readonly (string | number)[], message: string) => void): void {
+export function validatePostgres(p: PostgresConfig, issue: IssueReporter, context: CheckRulesContext): void {
   const order = levelOrderProblem(p.checks?.connections);
   if (order) issue(['checks', 'connections', 'warning'], order);
   const logins = (['password', 'passwordParameter', 'secret', 'iamAuth'] as const).filter((k) => p[k] !== undefined && p[k] !== false);
@@ -77,4 +78,21 @@ export function validatePostgres(p: PostgresConfig, issue: (path: readonly (stri
   const verified = p.ssl === 'verify-full' || (typeof p.ssl === 'object' && p.ssl.mode === 'verify-full');
   if (p.iamAuth && !verified)
     issue(['ssl'], 'iamAuth sends a signed token as the password: RDS requires TLS for it, verify it ("verify-full")');
+  if (p.backup?.runOn === 'fargate' && (!context.network || p.network === 'public'))
+    issue(
+      ['backup', 'runOn'],
+      'runOn "fargate" runs the task in the top-level "network" (vpcId, subnetIds): set it, and keep this database in it',
+    );
+  if (p.backup?.runOn === 'fargate' && p.backup.via === 'ssm')
+    issue(['backup', 'runOn'], 'runOn "fargate" dumps from a task; via "ssm" dumps on the host: choose one');
+  if (p.network !== undefined && !context.network) issue(['network'], 'network needs the top-level "network" (vpcId, subnetIds)');
+}
+
+/** A password written into a deployed config would be bundled, in clear, into the functions' code. */
+export function postgresDeploymentSecretIssues(p: PostgresConfig, issue: IssueReporter): void {
+  if (p.password !== undefined)
+    issue(
+      ['password'],
+      'passwords are refused in deployed config; store it as an SSM SecureString and set passwordParameter (or use secret or iamAuth)',
+    );
 }

@@ -1,4 +1,4 @@
-import { defineKind } from '../kind.js';
+import { defineKind } from '../../core/kinds/contract.js';
 
 /** Findings of the security job. */
 export const kind = defineKind({

@@ -1,4 +1,4 @@
-import { defineKind } from '../kind.js';
+import { defineKind } from '../../core/kinds/contract.js';
 
 /** A server the disk or security job could not reach through SSM (offline, not managed, timed out). */
 export const kind = defineKind({

@@ -1,4 +1,5 @@
-import { defineProbedKind, lazyModule, observedNumber } from '../kind.js';
+import { defineProbedKind, lazyModule, observedNumber } from '../../core/kinds/contract.js';
+import { TCP_MATRIX } from './matrix.js';
 import { tcpCheckName, tcpCheckSchema, validateTcp } from './schema.js';
 
 const probeModule = lazyModule(() => import('./probe.js'));
@@ -9,12 +10,7 @@ export const kind = defineProbedKind({
   configKey: 'tcp',
   label: 'TCP',
   schema: tcpCheckSchema,
-  matrix: {
-    /** No connection: refused, timed out, host not found, or the TLS handshake failed. */
-    connect: { critical: 'high' },
-    /** Certificate days left under the check's thresholds (with `tls`). */
-    certificate: { warning: 'low', critical: 'high' },
-  },
+  matrix: TCP_MATRIX,
   failureRule: 'connect',
   checkName: tcpCheckName,
   plan: (check) => ({ every: check.every, timeout: check.timeout }),

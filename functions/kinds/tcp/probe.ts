@@ -1,11 +1,12 @@
+import { TCP_MATRIX, type TcpRule } from './matrix.js';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import tls, { type TLSSocket } from 'node:tls';
 import { durationMs } from '../../core/config/duration.js';
 import type { Finding } from '../../core/domain/finding.js';
-import { formatMs, roundMs } from '../../health/format.js';
-import { cachedLookup } from '../../health/probes/dns-cache.js';
-import { type Aspect, certificateAspects, certificateDaysLeft, connectionErrorMessage, judgeAspects } from '../verdict.js';
+import { formatMs, roundMs } from '../probe-support.js';
+import { cachedLookup } from '../probe-support.js';
+import { type Aspect, certificateAspects, certificateDaysLeft, connectionErrorMessage, judgeAspects } from '../probe-support.js';
 import { type TcpCheckConfig, tcpCheckName, tlsOf } from './schema.js';
 
 export interface TcpProbeOptions {
@@ -34,7 +35,7 @@ export async function probeTcp(target: string, check: TcpCheckConfig, options: T
   const settings = tlsOf(check);
   const result = await connect(check, timeoutMs, options);
   const observed: Record<string, unknown> = { host: check.host, port: check.port, tls: settings !== undefined };
-  const aspects: Aspect[] = [];
+  const aspects: Aspect<TcpRule>[] = [];
   if (result.connectMs !== undefined) observed.connectMs = roundMs(result.connectMs);
   if (result.handshakeMs !== undefined) observed.handshakeMs = roundMs(result.handshakeMs);
   const ready = result.error ? undefined : (result.connectMs ?? 0) + (result.handshakeMs ?? 0);
@@ -45,15 +46,15 @@ export async function probeTcp(target: string, check: TcpCheckConfig, options: T
     observed.certificateDaysLeft = daysLeft;
     observed.certificateValidTo = result.validTo.toISOString();
     if (result.subject) observed.certificateSubject = result.subject;
-    aspects.push(...certificateAspects('tcp.certificate', daysLeft, settings?.certificate));
+    aspects.push(...certificateAspects('certificate', daysLeft, settings?.certificate));
   }
   if (result.error) {
     observed.error = result.error.code;
     observed.errorMessage = result.error.message;
     const what = result.error.phase === 'tls' ? 'TLS handshake failed' : 'no connection';
-    aspects.push({ rule: 'tcp.connect', level: 'critical', message: `${what}: ${connectionErrorMessage(result.error, timeoutMs)}` });
+    aspects.push({ rule: 'connect', level: 'critical', message: `${what}: ${connectionErrorMessage(result.error, timeoutMs)}` });
   }
-  const { severity, summary } = judgeAspects(aspects, check.severity, () => okSummary(result, observed));
+  const { severity, summary } = judgeAspects(TCP_MATRIX, aspects, check.severity, () => okSummary(result, observed));
   return { target, check: tcpCheckName(check), kind: 'tcp', severity, summary, observed };
 }
 

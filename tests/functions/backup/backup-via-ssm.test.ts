@@ -16,10 +16,8 @@ import {
   SendCommandCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm';
-import { LocalObjectStore } from '../../../functions/core/adapters/local-object-store.js';
-import { S3ObjectStore } from '../../../functions/core/adapters/s3-object-store.js';
-import { validateConfig } from '../../../functions/core/config/validate.js';
-import type { Config } from '../../../functions/core/config/schema.js';
+import { LocalObjectStore } from '../../../functions/core/adapters/local/local-object-store.js';
+import { S3ObjectStore } from '../../../functions/core/adapters/s3/s3-object-store.js';
 import { backupViaSsm, parseHostResult, partSizeFor, PART_URLS } from '../../../functions/backup/backup-via-ssm.js';
 import { backedUpEntries } from '../../../functions/backup/entries.js';
 import { type BackupManifest, parseManifest } from '../../../functions/backup/manifest.js';
@@ -32,6 +30,8 @@ import { restoreBackup } from '../../../functions/restore/restore-backup.js';
 import { PostgresCluster } from '../../support/postgres-cluster.js';
 import { S3TestServer } from '../../support/s3-server.js';
 import { seedLargeTable, seedRealisticDatabase, tableChecksums } from './support/fixtures.js';
+import type { Config } from '../../../functions/kinds/config.js';
+import { validateConfig } from '../../../functions/kinds/config.js';
 
 const MiB = 1024 * 1024;
 

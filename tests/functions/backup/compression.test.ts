@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { validateConfig } from '../../../functions/core/config/validate.js';
 import { ConfigError } from '../../../functions/core/errors.js';
 import { pgDumpCompressArg, resolveCompression } from '../../../functions/backup/compression.js';
 import { parseArchiveHeader, restoreIncompatibility, restoreMajorNeeded } from '../../../functions/backup/archive-header.js';
 import { PostgresCluster } from '../../support/postgres-cluster.js';
 import { PG15_BIN_DIR, pg17BinDir } from '../../support/pg-versions.js';
 import { seedRealisticDatabase } from './support/fixtures.js';
+import { validateConfig } from '../../../functions/kinds/config.js';
 
 function issues(compression: unknown): string[] {
   try {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { S3ObjectStore } from '../../../functions/core/adapters/s3-object-store.js';
+import { S3ObjectStore } from '../../../functions/core/adapters/s3/s3-object-store.js';
 import { createHandler } from '../../../functions/backup/handler.js';
 import { PostgresCluster } from '../../support/postgres-cluster.js';
 import { S3TestServer } from '../../support/s3-server.js';

@@ -2,9 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalObjectStore } from '../../../functions/core/adapters/local-object-store.js';
-import { localSecrets } from '../../../functions/core/adapters/local-secrets.js';
-import { validateConfig } from '../../../functions/core/config/validate.js';
+import { LocalObjectStore } from '../../../functions/core/adapters/local/local-object-store.js';
+import { localSecrets } from '../../../functions/core/adapters/local/local-secrets.js';
 import { backupPostgres } from '../../../functions/backup/backup-postgres.js';
 import { readArchiveHeader } from '../../../functions/backup/archive-header.js';
 import { findingOf } from '../../../functions/backup/outcome.js';
@@ -12,6 +11,7 @@ import { PostgresCluster } from '../../support/postgres-cluster.js';
 import { PG17_MISSING, pg17BinDir, serverBinaries } from '../../support/pg-versions.js';
 import { configWith, postgresEntry, seedRealisticDatabase, tableChecksums } from './support/fixtures.js';
 import { restoreBackup } from '../../../functions/restore/restore-backup.js';
+import { validateConfig } from '../../../functions/kinds/config.js';
 
 /**
  * pg_dump 17 (the image's client, from pg-trixie.sh) against servers 15 to 18: it dumps 15-17 with

@@ -5,15 +5,15 @@ import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { S3ObjectStore } from '../../../functions/core/adapters/s3-object-store.js';
+import { S3ObjectStore } from '../../../functions/core/adapters/s3/s3-object-store.js';
 import { parseManifest } from '../../../functions/backup/manifest.js';
 import { parseTaskInput, runBackupTask, TASK_EXIT } from '../../../functions/backup/task-entry.js';
 import { stageBackupImage } from '../../../lib/backup/backup-image.js';
-import { validateConfig } from '../../../functions/core/config/validate.js';
 import { PostgresCluster, freePort } from '../../support/postgres-cluster.js';
 import { pg17BinDir } from '../../support/pg-versions.js';
 import { S3TestServer } from '../../support/s3-server.js';
 import { seedLargeTable, seedRealisticDatabase } from './support/fixtures.js';
+import { validateConfig } from '../../../functions/kinds/config.js';
 
 const HARNESS = fileURLToPath(new URL('./support/task-harness.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));

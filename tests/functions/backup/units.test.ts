@@ -2,15 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalObjectStore } from '../../../functions/core/adapters/local-object-store.js';
-import { validateConfig } from '../../../functions/core/config/validate.js';
+import { LocalObjectStore } from '../../../functions/core/adapters/local/local-object-store.js';
 import { missingTables, parseToc } from '../../../functions/backup/archive-toc.js';
 import { checkBackupFreshness } from '../../../functions/backup/freshness.js';
-import { backupKeys, parseBackupKey } from '../../../functions/backup/layout.js';
+import { backupKeys, parseBackupKey } from '../../../functions/core/layout.js';
 import { findingOf } from '../../../functions/backup/outcome.js';
 import { locatePgTool, parseToolVersion, serverVersionOf, versionMismatch } from '../../../functions/backup/pg-tools.js';
 import { backupAlertConfig, selectEntries } from '../../../functions/backup/run-backups.js';
 import { TailBuffer } from '../../../functions/backup/child-process.js';
+import { validateConfig } from '../../../functions/kinds/config.js';
 
 describe('key layout', () => {
   it('writes backups/<target>/<database>/<YYYY>/<MM>/<DD>/<target>-<database>-<UTC timestamp>, manifest beside', () => {
@@ -182,6 +182,7 @@ describe('selection, alerting and freshness', () => {
 describe('backup findings on the dashboard log', () => {
   it('give size and duration of a stored backup, and nothing measured for a failed one', async () => {
     const { findingLogRecords } = await import('../../../functions/core/observability/finding-log.js');
+    const { dashboardValuesOf } = await import('../../../functions/kinds/catalog.js');
     const manifest = {
       version: 1 as const,
       target: 't',
@@ -204,7 +205,7 @@ describe('backup findings on the dashboard log', () => {
     };
     const ok = findingOf({ ok: true, target: 't', database: 'd', manifest, manifestKey: 'k.json' });
     const failed = findingOf({ ok: false, target: 't', database: 'd', stage: 'dump', reason: 'x', durationMs: 9 });
-    const [stored, notStored] = findingLogRecords('backup', [ok, failed]);
+    const [stored, notStored] = findingLogRecords('backup', [ok, failed], dashboardValuesOf);
     expect(stored).toMatchObject({ target: 't', kind: 'backup', severity: 'ok', sizeBytes: 1234, durationMs: 56, database: 'd' });
     // A failed run reports its time as failedAfterMs: no size and no duration of a backup that does not exist.
     expect(notStored).toMatchObject({ severity: 'high', database: 'd' });

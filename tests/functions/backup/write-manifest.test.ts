@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LocalObjectStore } from '../../../functions/core/adapters/local-object-store.js';
+import { LocalObjectStore } from '../../../functions/core/adapters/local/local-object-store.js';
 import type { ObjectStore } from '../../../functions/core/ports/object-store.js';
-import { backupKeys } from '../../../functions/backup/layout.js';
+import { backupKeys } from '../../../functions/core/layout.js';
 import { MANIFEST_VERSION, parseManifest, type BackupManifest } from '../../../functions/backup/manifest.js';
 import { messageOf, writeManifest } from '../../../functions/backup/write-manifest.js';
 

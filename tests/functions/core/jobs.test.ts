@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RUN_JOBS } from '../../../bin/cli/args.js';
 import { LOCAL_JOBS } from '../../../bin/cli/jobs.js';
-import { validateConfig } from '../../../functions/core/config/validate.js';
 import { ALERTING_JOBS, JOB_REGISTRY, JOBS } from '../../../functions/core/jobs.js';
 import { functionNameOutput } from '../../../functions/core/layout.js';
 import { parseInvokeEvent } from '../../../functions/core/run/invoke-event.js';
 import { PROJECT_ROOT } from '../../../lib/lambda/generated-entry.js';
+import { validateConfig } from '../../../functions/kinds/config.js';
 
 describe('the job registry', () => {
   it('is what the CLI, the local runners and the invoke event list, in one order', () => {

@@ -6,13 +6,13 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SnsChannel } from '../../../functions/core/delivery/channels/sns/index.js';
 import { chatbotEventSchema, digestDocumentSchema } from '../../../functions/core/domain/alert-document.js';
-import { LocalObjectStore } from '../../../functions/core/adapters/local-object-store.js';
+import { LocalObjectStore } from '../../../functions/core/adapters/local/local-object-store.js';
 import { ConsoleChannel } from '../../../functions/core/delivery/channels/console/index.js';
 import { alertStateKey, serializeAlertState, type AlertEntry } from '../../../functions/core/alerts/state.js';
-import { validateConfig } from '../../../functions/core/config/validate.js';
 import type { Notification } from '../../../functions/core/domain/report.js';
 import type { AlertSeverity, Severity } from '../../../functions/core/domain/severity.js';
 import { DIGEST_SNAPSHOT_KEY, runDigestJob } from '../../../functions/digest/run-digest.js';
+import { validateConfig } from '../../../functions/kinds/config.js';
 
 const root = mkdtempSync(join(tmpdir(), 'autopilot-digest-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -1,12 +1,12 @@
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateConfig } from '../../../functions/core/config/validate.js';
 import { ConfigError } from '../../../functions/core/errors.js';
 import type { SecretResolver } from '../../../functions/core/ports/secrets.js';
 import { collectHealthFindings, DEFAULT_HEALTH_CONCURRENCY } from '../../../functions/health/collect-health-findings.js';
-import { fixedPassword, localSecrets } from '../../../functions/core/adapters/local-secrets.js';
+import { fixedPassword, localSecrets } from '../../../functions/core/adapters/local/local-secrets.js';
 import { startHttpServer, type TestHttpServer } from '../../support/http-servers.js';
 import { freePort, PostgresCluster } from '../../support/postgres-cluster.js';
+import { validateConfig } from '../../../functions/kinds/config.js';
 
 const noSecrets: SecretResolver = fixedPassword(undefined);
 

@@ -2,15 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalObjectStore } from '../../../functions/core/adapters/local-object-store.js';
-import { localSecrets } from '../../../functions/core/adapters/local-secrets.js';
-import { validateConfig } from '../../../functions/core/config/validate.js';
+import { LocalObjectStore } from '../../../functions/core/adapters/local/local-object-store.js';
+import { localSecrets } from '../../../functions/core/adapters/local/local-secrets.js';
 import { backupPostgres } from '../../../functions/backup/backup-postgres.js';
 import { RestoreRefusedError, chooseBackup, parseTargetUrl, restoreBackup } from '../../../functions/restore/restore-backup.js';
 import { PostgresCluster } from '../../support/postgres-cluster.js';
 import { PG15_BIN_DIR, pg17BinDir } from '../../support/pg-versions.js';
 import { ObservedStore, configWith, postgresEntry, seedRealisticDatabase, tableChecksums } from '../backup/support/fixtures.js';
 import { toolShim } from '../backup/support/tool-shim.js';
+import { validateConfig } from '../../../functions/kinds/config.js';
 
 const SPECIAL_PASSWORD = 'p@ss:w/rd%?#x';
 

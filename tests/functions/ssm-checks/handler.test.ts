@@ -10,9 +10,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { LocalObjectStore } from '../../../functions/core/adapters/local-object-store.js';
-import type { Config } from '../../../functions/core/config/schema.js';
-import { validateConfig } from '../../../functions/core/config/validate.js';
+import { LocalObjectStore } from '../../../functions/core/adapters/local/local-object-store.js';
 import type { Notification } from '../../../functions/core/domain/report.js';
 import { ConfigError } from '../../../functions/core/errors.js';
 import type { Notifier } from '../../../functions/core/ports/notifier.js';
@@ -26,6 +24,8 @@ import {
 import { PENDING_PREFIX } from '../../../functions/ssm-checks/pending-store.js';
 import { scratchDir } from './helpers.js';
 import { diskLine, fakeClock, invocation, node, ssmRemote, T0 } from './ssm-fakes.js';
+import type { Config } from '../../../functions/kinds/config.js';
+import { validateConfig } from '../../../functions/kinds/config.js';
 
 const ssm = mockClient(SSMClient);
 const lambda = mockClient(LambdaClient);

@@ -1,9 +1,9 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Config } from '../../../functions/core/config/schema.js';
-import { validateConfig } from '../../../functions/core/config/validate.js';
 import type { Finding } from '../../../functions/core/domain/finding.js';
+import type { Config } from '../../../functions/kinds/config.js';
+import { validateConfig } from '../../../functions/kinds/config.js';
 
 export function configWithServers(servers: Record<string, unknown>, extra: Record<string, unknown> = {}): Config {
   return validateConfig({ ...extra, targets: { web: { servers: { tags: { App: 'web' }, ...servers } } } });

@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LocalObjectStore } from '../../../functions/core/adapters/local-object-store.js';
-import { validateConfig } from '../../../functions/core/config/validate.js';
+import { LocalObjectStore } from '../../../functions/core/adapters/local/local-object-store.js';
 import type { Notification } from '../../../functions/core/domain/report.js';
 import { runServerJob } from '../../../functions/ssm-checks/handler.js';
 import { LocalBash } from '../../../functions/remote/local-bash.js';
 import { serverTargets } from '../../../functions/ssm-checks/run-server-checks.js';
 import { scratchDir } from './helpers.js';
+import { validateConfig } from '../../../functions/kinds/config.js';
 
 const config = validateConfig({
   alerting: { consecutiveFailures: 1 },

@@ -7,15 +7,15 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { validateConfig } from '../../../functions/core/config/validate.js';
 import { BackupJob } from '../../../lib/backup/backup-job.js';
 import { HOST_BACKUP_SCRIPT } from '../../../functions/backup/ssm/host-backup-script.js';
 import { documentContent } from '../../../lib/ssm/shell-script-document.js';
 import { AutopilotBucket } from '../../../lib/s3/autopilot-bucket.js';
 import { AlertTopics } from '../../../lib/sns/alert-topics.js';
 import { backupPrefix } from '../../../lib/s3/backup-retention.js';
-import { databasePrefix } from '../../../functions/backup/layout.js';
+import { databasePrefix } from '../../../functions/core/layout.js';
 import { JobSchedule } from '../../../lib/scheduler/job-schedule.js';
+import { validateConfig } from '../../../functions/kinds/config.js';
 
 const config = validateConfig(
   {

@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateConfig } from '../../../functions/core/config/validate.js';
 import { ConfigError } from '../../../functions/core/errors.js';
 import { createApp } from '../../../lib/ops-autopilot-app.js';
 import { CDK_CONTEXT, scratch } from '../support/cdk-app.js';
+import { validateConfig } from '../../../functions/kinds/config.js';
 
 const ACCOUNT = '123456789012';
 const REGION = 'ap-northeast-1';

@@ -1,7 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Config } from '../../../functions/core/config/schema.js';
 import { parseInvokeEvent } from '../../../functions/core/run/invoke-event.js';
 import { parseServerCheckEvent } from '../../../functions/ssm-checks/handler.js';
 import {
@@ -14,6 +13,7 @@ import {
 import { addOperations } from '../../../lib/monitoring/operations.js';
 import { FIXTURE_CONFIG, OperationsTestStack } from '../monitoring/operations-fixture.js';
 import { testApp } from '../support/cdk-app.js';
+import type { Config } from '../../../functions/kinds/config.js';
 
 type Resource = {
   Type: string;
@@ -161,7 +161,7 @@ describe('targetsForJob', () => {
 describe('console test event names', () => {
   it('stay within the console limit, shortening only the names that need it', async () => {
     const { consoleTestEvents, MAX_EVENT_NAME } = await import('../../../lib/console/test-events.js');
-    const { validateConfig } = await import('../../../functions/core/config/validate.js');
+    const { validateConfig } = await import('../../../functions/kinds/config.js');
     const config = validateConfig({
       targets: {
         'shiojiri-rainbow': { servers: { tags: { System: 's' } } },
@@ -178,7 +178,7 @@ describe('console test event names of targets alike in their first 25 characters
   it('synthesize one schema with distinct, stable names within the console limit', async () => {
     const { Stack } = await import('aws-cdk-lib');
     const lambdaModule = await import('aws-cdk-lib/aws-lambda');
-    const { validateConfig } = await import('../../../functions/core/config/validate.js');
+    const { validateConfig } = await import('../../../functions/kinds/config.js');
     const { MAX_EVENT_NAME } = await import('../../../lib/console/test-events.js');
     // Two valid names (40 characters at most) that share their first 25 characters, and one called "all".
     const a = 'shiojiri-rainbow-seeker-production-a';

@@ -3,10 +3,10 @@ import { App } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfigFile } from '../../../functions/core/config/load.js';
 import { JOB_CONSTRUCTS } from '../../../lib/jobs/registry.js';
 import { OpsAutopilotStack } from '../../../lib/ops-autopilot-stack.js';
 import { CDK_CONTEXT, scratch } from '../support/cdk-app.js';
+import { loadConfigFile } from '../../../functions/kinds/config.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const dirs = scratch();

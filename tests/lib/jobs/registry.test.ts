@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfigFile } from '../../../functions/core/config/load.js';
 import { JOBS, type Job } from '../../../functions/core/jobs.js';
 import { functionNameOutput } from '../../../functions/core/layout.js';
 import { BackupJob } from '../../../lib/backup/backup-job.js';
@@ -16,6 +15,7 @@ import type { IAutopilotBucket } from '../../../lib/s3/autopilot-bucket.js';
 import type { IAlertTopics } from '../../../lib/sns/alert-topics.js';
 import { ServerChecks } from '../../../lib/ssm/server-checks.js';
 import { CDK_CONTEXT, config as validConfig, scratch } from '../support/cdk-app.js';
+import { loadConfigFile } from '../../../functions/kinds/config.js';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
 

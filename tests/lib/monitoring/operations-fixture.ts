@@ -3,12 +3,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { Config } from '../../../functions/core/config/schema.js';
 import { acknowledgeWildcards } from '../../../lib/nag/wildcards.js';
 import { JobSchedule } from '../../../lib/scheduler/job-schedule.js';
 import { AlertTopics } from '../../../lib/sns/alert-topics.js';
 import type { OperationsFunction } from '../../../lib/monitoring/operations.js';
 import { config as validConfig } from '../support/cdk-app.js';
+import type { Config } from '../../../functions/kinds/config.js';
 
 export const ACCOUNT = '123456789012';
 export const REGION = 'ap-northeast-1';

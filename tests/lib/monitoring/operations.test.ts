@@ -13,6 +13,7 @@ import { config as validConfig, testApp } from '../support/cdk-app.js';
 import { FIXTURE_CONFIG, OperationsTestStack, renderCfn } from './operations-fixture.js';
 import { SCREEN_QUERIES } from '../../../lib/monitoring/screen-queries.js';
 import { FINDING_LOG, findingLogRecords } from '../../../functions/core/observability/finding-log.js';
+import { dashboardValuesOf } from '../../../functions/kinds/catalog.js';
 
 type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string[]; DeletionPolicy?: string };
 
@@ -236,11 +237,15 @@ describe('addOperations on a stack with four job functions, a dead-letter queue 
     });
 
     it('reads only field names the finding log lines carry', () => {
-      const line = findingLogRecords('health', [
-        { target: 't', check: 'c', kind: 'http', severity: 'ok', summary: 's', observed: { responseTimeMs: 1 } },
-        { target: 't', check: 'd', kind: 'backup', severity: 'ok', summary: 's', observed: { sizeBytes: 1, durationMs: 1 } },
-        { target: 't', check: 'h/disk:/', kind: 'disk', severity: 'ok', summary: 's', observed: { usedPercent: 1 } },
-      ]);
+      const line = findingLogRecords(
+        'health',
+        [
+          { target: 't', check: 'c', kind: 'http', severity: 'ok', summary: 's', observed: { responseTimeMs: 1 } },
+          { target: 't', check: 'd', kind: 'backup', severity: 'ok', summary: 's', observed: { sizeBytes: 1, durationMs: 1 } },
+          { target: 't', check: 'h/disk:/', kind: 'disk', severity: 'ok', summary: 's', observed: { usedPercent: 1 } },
+        ],
+        dashboardValuesOf,
+      );
       const written = new Set(line.flatMap((r) => Object.keys(r)));
       const read = Object.values(SCREEN_QUERIES)
         .flat()

@@ -2,12 +2,12 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConfigInput } from '../../../functions/core/config/schema.js';
-import { validateConfig } from '../../../functions/core/config/validate.js';
 import privateDatabases from '../fixtures/private-databases.config.js';
 import type { OpsAutopilotStack } from '../../../lib/ops-autopilot-stack.js';
 import { createTestCa, type TestCa } from '../../support/test-ca.js';
 import { scratch, synthesizeApp } from '../support/cdk-app.js';
+import type { ConfigInput } from '../../../functions/kinds/config.js';
+import { validateConfig } from '../../../functions/kinds/config.js';
 
 const ACCOUNT = '123456789012';
 const REGION = 'ap-northeast-1';

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { validateConfig } from '../../../functions/core/config/validate.js';
-import type { Config } from '../../../functions/core/config/schema.js';
 import { PROJECT_ROOT } from '../../../lib/lambda/generated-entry.js';
 import { createApp } from '../../../lib/ops-autopilot-app.js';
 import type { OpsAutopilotStack } from '../../../lib/ops-autopilot-stack.js';
+import type { Config } from '../../../functions/kinds/config.js';
+import { validateConfig } from '../../../functions/kinds/config.js';
 
 /** The feature flags of cdk.json, so tests build what `cdk synth` builds. */
 export const CDK_CONTEXT: Record<string, unknown> = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')).context;

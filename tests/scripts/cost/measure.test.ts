@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { validateConfig } from '../../../functions/core/config/validate.js';
 import { bodyFor, loopbackConfig, measureHealthJob } from '../../../scripts/cost/measure.js';
+import { validateConfig } from '../../../functions/kinds/config.js';
 
 describe('bodyFor', () => {
   it('builds the JSON a check expects from its dotted paths, else its bodyContains', () => {

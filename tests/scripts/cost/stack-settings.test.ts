@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfigFile } from '../../../functions/core/config/load.js';
 import { healthIntervals } from '../../../lib/health/health-plan.js';
 import { settingsFromTemplate, synthesizeStackSettings } from '../../../scripts/cost/stack-settings.js';
+import { loadConfigFile } from '../../../functions/kinds/config.js';
 
 describe('settingsFromTemplate', () => {
   it('reads memory per job, counts, log retention and the noncurrent-version expiry', () => {

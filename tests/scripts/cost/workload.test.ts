@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfigFile } from '../../../functions/core/config/load.js';
-import { checkNameOf, type Config } from '../../../functions/core/config/schema.js';
+import { checkNameOf } from '../../../functions/core/config/schema.js';
 import { runsPerMonth } from '../../../scripts/cost/estimate.js';
 import type { HealthMeasurement } from '../../../scripts/cost/measure.js';
 import type { RunSample } from '../../../scripts/cost/measure-worker.js';
@@ -14,6 +13,8 @@ import {
   plannedAlarms,
 } from '../../../scripts/cost/workload.js';
 import { SCREEN_QUERIES } from '../../../lib/monitoring/screen-queries.js';
+import type { Config } from '../../../functions/kinds/config.js';
+import { loadConfigFile } from '../../../functions/kinds/config.js';
 
 const sample = (wallMs: number, cpuMs: number, puts = 1, findingLogBytes = 1000): RunSample => ({
   wallMs,

@@ -1,8 +1,8 @@
 import type { AlertDocument, ChatbotEvent } from '../../domain/alert-document.js';
-import type { PlannedNotification } from '../evaluate.js';
 import { truncateChars } from '../text.js';
 import { headingOf, itemDetails, oneLine, TEXT, type MessageConfig } from './email.js';
 import { orderedItems } from './sections.js';
+import type { PlannedNotification } from '../notice.js';
 
 /** Slack and Teams show long messages folded; past this the rest is counted, and the document still has every item. */
 export const CHAT_DESCRIPTION_MAX_CHARS = 3_000;

@@ -5,9 +5,10 @@ import {
   type AlertDocumentItem,
   type AlertState,
 } from '../../domain/alert-document.js';
-import { respondWithin, type PlannedItem, type PlannedNotification } from '../evaluate.js';
+import { respondWithin } from '../evaluate.js';
 import { MIN_SUMMARY_CHARS, oneLine, type MessageConfig } from './email.js';
 import { needsAction, orderedItems } from './sections.js';
+import type { PlannedItem, PlannedNotification } from '../notice.js';
 
 export interface DocumentLimits {
   /** The document as JSON text, in UTF-8 bytes: items past it are counted in `omitted`. */

@@ -1,11 +1,12 @@
-import type { Config } from '../../config/schema.js';
+import type { CoreConfig } from '../../config/schema.js';
 import { durationMs } from '../../config/duration.js';
-import { respondWithin, type PlannedItem, type PlannedNotification } from '../evaluate.js';
+import { respondWithin } from '../evaluate.js';
 import { spanText, truncateChars, truncateUtf8 } from '../text.js';
 import { formatLocal } from '../time-zone.js';
 import { needsAction, SECTIONS, sectionOf, type SectionId } from './sections.js';
+import type { PlannedItem, PlannedNotification } from '../notice.js';
 
-export type MessageConfig = Pick<Config, 'language' | 'timezone' | 'severities'>;
+export type MessageConfig = Pick<CoreConfig, 'language' | 'timezone' | 'severities'>;
 
 export const TEXT = {
   en: {

@@ -1,11 +1,11 @@
 import type { NotificationBodies } from '../../domain/alert-document.js';
 import type { Notification } from '../../domain/report.js';
-import type { PlannedNotification } from '../evaluate.js';
 import { SNS_MESSAGE_LIMIT } from '../text.js';
 import { chatbotEvent, CHAT_DESCRIPTION_MAX_CHARS } from './chatbot.js';
 import { alertDocument } from './document.js';
 import { emailText, type MessageConfig } from './email.js';
 import { smsText } from './sms.js';
+import type { PlannedNotification } from '../notice.js';
 
 export { stateOf } from './document.js';
 export type { MessageConfig } from './email.js';

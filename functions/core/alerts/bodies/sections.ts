@@ -1,4 +1,4 @@
-import type { Change, PlannedItem, PlannedNotification } from '../evaluate.js';
+import type { Change, PlannedItem, PlannedNotification } from '../notice.js';
 
 /** The order items appear in every body, and each change's section. */
 export const SECTIONS: ReadonlyArray<{ changes: readonly Change[]; id: 'new' | 'repeat' | 'flapping' | 'stable' | 'resolved' }> = [

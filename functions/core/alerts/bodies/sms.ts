@@ -1,7 +1,7 @@
 import { SMS_MAX_BYTES } from '../../domain/alert-document.js';
-import type { PlannedItem, PlannedNotification } from '../evaluate.js';
 import { truncateUtf8, type Language } from '../text.js';
 import { needsAction, orderedItems } from './sections.js';
+import type { PlannedItem, PlannedNotification } from '../notice.js';
 
 const WORDS = {
   en: {

@@ -6,11 +6,11 @@ import { PassThrough, Transform, type Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { s3TestClient } from '../../../support/s3-server.js';
-import type { ConfigInput } from '../../../../functions/core/config/schema.js';
 import type { Notification } from '../../../../functions/core/domain/report.js';
 import type { Notifier } from '../../../../functions/core/ports/notifier.js';
 import type { ObjectInfo, ObjectStore, PutOptions, StoredObject, StreamedObject } from '../../../../functions/core/ports/object-store.js';
 import { freePort, type PostgresCluster } from '../../../support/postgres-cluster.js';
+import type { ConfigInput } from '../../../../functions/kinds/config.js';
 
 /**
  * A database shaped like the runbooks' apps: several tables in two schemas, a partitioned

@@ -4,7 +4,7 @@ import { Signer, type SignerConfig } from '@aws-sdk/rds-signer';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsSecrets } from '../../../../functions/core/adapters/aws-secrets.js';
-import { localSecretsFrom, localSecretVariable } from '../../../../functions/core/adapters/local-secrets.js';
+import { localSecretsFrom, localSecretVariable } from '../../../../functions/core/adapters/local/local-secrets.js';
 
 const sm = mockClient(SecretsManagerClient);
 const ssm = mockClient(SSMClient);

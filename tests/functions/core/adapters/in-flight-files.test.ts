@@ -9,8 +9,8 @@ const run = promisify(execFile);
 const root = mkdtempSync(join(tmpdir(), 'autopilot-in-flight-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const STORE = new URL('../../../../functions/core/adapters/local-object-store.js', import.meta.url).pathname;
-const LOCK = new URL('../../../../functions/core/adapters/local-lock.js', import.meta.url).pathname;
+const STORE = new URL('../../../../functions/core/adapters/local/local-object-store.js', import.meta.url).pathname;
+const LOCK = new URL('../../../../functions/core/adapters/local/local-lock.js', import.meta.url).pathname;
 
 /** Every file below `dir`, relative. */
 function files(dir: string): string[] {

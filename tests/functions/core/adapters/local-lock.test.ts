@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { acquireLock } from '../../../../functions/core/adapters/local-lock.js';
+import { acquireLock } from '../../../../functions/core/adapters/local/local-lock.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'autopilot-lock-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

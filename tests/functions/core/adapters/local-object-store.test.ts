@@ -4,7 +4,7 @@ import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LocalObjectStore } from '../../../../functions/core/adapters/local-object-store.js';
+import { LocalObjectStore } from '../../../../functions/core/adapters/local/local-object-store.js';
 import { StoreFaultError } from '../../../../functions/core/errors.js';
 import { objectStoreContract } from './object-store.contract.js';
 

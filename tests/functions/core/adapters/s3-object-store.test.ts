@@ -1,7 +1,7 @@
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { S3ObjectStore } from '../../../../functions/core/adapters/s3-object-store.js';
+import { S3ObjectStore } from '../../../../functions/core/adapters/s3/s3-object-store.js';
 import { StoreFaultError } from '../../../../functions/core/errors.js';
 import { ConditionalS3Proxy } from '../../../support/conditional-s3-proxy.js';
 import { S3TestServer, s3TestClient } from '../../../support/s3-server.js';

@@ -4,7 +4,6 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SnsChannel } from '../../../../functions/core/delivery/channels/sns/index.js';
 import { SNS_MESSAGE_KEYS } from '../../../../functions/core/alerts/bodies/index.js';
 import { smsText } from '../../../../functions/core/alerts/bodies/sms.js';
-import type { PlannedItem, PlannedNotification } from '../../../../functions/core/alerts/evaluate.js';
 import { processFindings } from '../../../../functions/core/alerts/process-findings.js';
 import { renderNotification } from '../../../../functions/core/alerts/message.js';
 import {
@@ -18,6 +17,7 @@ import type { Finding } from '../../../../functions/core/domain/finding.js';
 import type { Topic } from '../../../../functions/core/domain/report.js';
 import { makeConfig, minutesAfter } from './helpers.js';
 import { MemoryObjectStore } from './memory-store.js';
+import type { PlannedItem, PlannedNotification } from '../../../../functions/core/alerts/notice.js';
 
 const ARNS: Record<Topic, string> = {
   critical: 'arn:aws:sns:ap-northeast-1:123456789012:autopilot-critical',

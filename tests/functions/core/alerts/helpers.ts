@@ -1,9 +1,9 @@
-import { validateConfig } from '../../../../functions/core/config/validate.js';
-import type { Config, ConfigInput } from '../../../../functions/core/config/schema.js';
 import type { Finding } from '../../../../functions/core/domain/finding.js';
 import type { Severity } from '../../../../functions/core/domain/severity.js';
 import { evaluate, type EvaluateResult } from '../../../../functions/core/alerts/evaluate.js';
 import { emptyAlertState, type AlertState } from '../../../../functions/core/alerts/state.js';
+import type { Config, ConfigInput } from '../../../../functions/kinds/config.js';
+import { validateConfig } from '../../../../functions/kinds/config.js';
 
 export const T0 = new Date('2026-11-23T02:00:00.000Z');
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { PlannedItem, PlannedNotification } from '../../../../functions/core/alerts/evaluate.js';
 import { publishedBytes, snsMessageOf } from '../../../../functions/core/alerts/bodies/index.js';
 import { SNS_MESSAGE_LIMIT } from '../../../../functions/core/alerts/text.js';
 import { renderNotification, spanText, SUBJECT_MAX_LENGTH, truncateUtf8 } from '../../../../functions/core/alerts/message.js';
 import { finding, makeConfig, minutesAfter, runSequence } from './helpers.js';
+import type { PlannedItem, PlannedNotification } from '../../../../functions/core/alerts/notice.js';
 
 function planned(
   items: Array<Partial<PlannedItem> & Pick<PlannedItem, 'target' | 'check'>>,

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LocalObjectStore } from '../../../../functions/core/adapters/local-object-store.js';
+import { LocalObjectStore } from '../../../../functions/core/adapters/local/local-object-store.js';
 import { AlertStateSaveError, processFindings } from '../../../../functions/core/alerts/process-findings.js';
 import { parseAlertState, type AlertState } from '../../../../functions/core/alerts/state.js';
 import type { Finding } from '../../../../functions/core/domain/finding.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { validateConfig } from '../../../../functions/core/config/validate.js';
 import { ConfigError } from '../../../../functions/core/errors.js';
+import { validateConfig } from '../../../../functions/kinds/config.js';
 
 function issuesOf(input: unknown, forDeployment = true): string[] {
   try {

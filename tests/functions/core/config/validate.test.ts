@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { freshnessCheckName } from '../../../../functions/backup/freshness.js';
 import { BACKUP_AGE_SUFFIX } from '../../../../functions/core/config/schema.js';
-import { validateConfig } from '../../../../functions/core/config/validate.js';
 import { ConfigError } from '../../../../functions/core/errors.js';
+import { validateConfig } from '../../../../functions/kinds/config.js';
 
 const valid = () => ({
   targets: {

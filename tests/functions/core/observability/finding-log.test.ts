@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../../../functions/core/domain/finding.js';
 import { FINDING_LOG, findingLogRecords, writeFindingLog } from '../../../../functions/core/observability/finding-log.js';
+import { dashboardValuesOf } from '../../../../functions/kinds/catalog.js';
 
 const findings: Finding[] = [
   {
@@ -41,7 +42,7 @@ const findings: Finding[] = [
 
 describe('the finding log lines the dashboard reads', () => {
   it('carry target, check, kind, severity and its rank, and the kind’s measured values under the names the queries use', () => {
-    const records = findingLogRecords('health', findings);
+    const records = findingLogRecords('health', findings, dashboardValuesOf);
     expect(records).toHaveLength(findings.length);
     expect(records[0]).toEqual({
       message: FINDING_LOG.message,
@@ -62,6 +63,12 @@ describe('the finding log lines the dashboard reads', () => {
     expect(records[3]).toMatchObject({ sizeBytes: 52_428_800, durationMs: 8123, database: 'cafemuji', rank: 0 });
     // The disk script's usedPct is read as usedPercent.
     expect(records[4]).toMatchObject({ usedPercent: 93, rank: 3 });
+  });
+
+  it('carry no measured values when the caller gives no way to read them (core knows no kind)', () => {
+    const [line] = findingLogRecords('health', findings.slice(0, 1));
+    expect(line).not.toHaveProperty('responseTimeMs');
+    expect(line).toMatchObject({ target: 'mycats', kind: 'http', rank: 0 });
   });
 
   it('cut long summaries to the table cell’s limit', () => {

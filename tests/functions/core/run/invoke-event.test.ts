@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { validateConfig } from '../../../../functions/core/config/validate.js';
 import { ConfigError } from '../../../../functions/core/errors.js';
 import { parseInvokeEvent } from '../../../../functions/core/run/invoke-event.js';
+import { validateConfig } from '../../../../functions/kinds/config.js';
 
 const config = validateConfig({
   targets: { mycats: { health: [{ url: 'http://127.0.0.1/health' }] }, cafemuji: { health: [{ url: 'http://127.0.0.1/' }] } },

@@ -2,9 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateConfig } from '../../../../functions/core/config/validate.js';
 import type { Report } from '../../../../functions/core/domain/report.js';
-import { classify } from '../../../../functions/core/domain/severity.js';
 import { ConfigError } from '../../../../functions/core/errors.js';
 import { findingLogRecords } from '../../../../functions/core/observability/finding-log.js';
 import { collectHealthFindings } from '../../../../functions/health/collect-health-findings.js';
@@ -14,7 +12,9 @@ import { runAutopilot } from '../../../support/cli.js';
 import { selfSignedCertificate } from '../../../support/http-servers.js';
 import { freePort } from '../../../support/postgres-cluster.js';
 import { type LoopbackServer, startTcpServer, startTlsServer } from './support.js';
-import { fixedPassword } from '../../../../functions/core/adapters/local-secrets.js';
+import { fixedPassword } from '../../../../functions/core/adapters/local/local-secrets.js';
+import { validateConfig } from '../../../../functions/kinds/config.js';
+import { classifyRule, dashboardValuesOf } from '../../../../functions/kinds/catalog.js';
 
 const noSecrets = fixedPassword(undefined);
 
@@ -113,9 +113,9 @@ describe('tcp through the registry', () => {
   });
 
   it('reads its matrix rows from the kind: no connection high, certificate low/high', () => {
-    expect(classify('tcp.connect', 'critical')).toBe('high');
-    expect(classify('tcp.certificate', 'warning')).toBe('low');
-    expect(classify('tcp.certificate', 'critical')).toBe('high');
+    expect(classifyRule('tcp.connect', 'critical')).toBe('high');
+    expect(classifyRule('tcp.certificate', 'warning')).toBe('low');
+    expect(classifyRule('tcp.certificate', 'critical')).toBe('high');
   });
 
   it('is planned onto the health schedules and the function timeout', () => {
@@ -135,10 +135,14 @@ describe('tcp through the registry', () => {
   });
 
   it('puts the time to an open connection on its dashboard line, nothing for a refused one', () => {
-    const [open, refused] = findingLogRecords('health', [
-      { target: 'cache', check: 'redis', kind: 'tcp', severity: 'ok', summary: '', observed: { connectMs: 1.5, responseTimeMs: 1.5 } },
-      { target: 'cache', check: 'gone', kind: 'tcp', severity: 'high', summary: '', observed: { error: 'ECONNREFUSED' } },
-    ]);
+    const [open, refused] = findingLogRecords(
+      'health',
+      [
+        { target: 'cache', check: 'redis', kind: 'tcp', severity: 'ok', summary: '', observed: { connectMs: 1.5, responseTimeMs: 1.5 } },
+        { target: 'cache', check: 'gone', kind: 'tcp', severity: 'high', summary: '', observed: { error: 'ECONNREFUSED' } },
+      ],
+      dashboardValuesOf,
+    );
     expect(open).toMatchObject({ target: 'cache', check: 'redis', kind: 'tcp', responseTimeMs: 1.5 });
     expect(refused).not.toHaveProperty('responseTimeMs');
   });

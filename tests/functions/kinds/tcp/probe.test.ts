@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tcpCheckSchema } from '../../../../functions/kinds/tcp/schema.js';
 import { probeTcp } from '../../../../functions/kinds/tcp/probe.js';
-import { certificateDaysLeft } from '../../../../functions/kinds/verdict.js';
+import { certificateDaysLeft } from '../../../../functions/kinds/probe-support.js';
 import { selfSignedCertificate, type SelfSignedCertificate } from '../../../support/http-servers.js';
 import { freePort } from '../../../support/postgres-cluster.js';
 import { type LoopbackServer, startTcpServer, startTlsServer } from './support.js';

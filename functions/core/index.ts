@@ -1,2 +1,0 @@
-export { defineConfig } from './config/define.js';
-export type { ConfigInput, Config } from './config/schema.js';

@@ -1,0 +1,13 @@
+import { defineMatrix } from '../../core/kinds/contract.js';
+
+/** The postgres kind's rows of the default severity matrix; its probe judges by them, its kind.ts declares them. */
+export const POSTGRES_MATRIX = defineMatrix({
+  /** Cannot connect or authenticate. */
+  connect: { critical: 'high' },
+  /** Connections over % of max_connections. */
+  connections: { warning: 'medium', critical: 'high' },
+  longRunningQuery: { warning: 'medium' },
+});
+
+/** A row of the postgres matrix. */
+export type PostgresRule = keyof typeof POSTGRES_MATRIX;
