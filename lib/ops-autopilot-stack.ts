@@ -7,6 +7,7 @@ import type { Topic } from '../functions/core/domain/report.js';
 import type { Job } from '../functions/core/jobs.js';
 import { ENV, OUTPUTS, functionNameOutput, topicArnOutput } from '../functions/core/layout.js';
 import { ChatChannels } from './chat/chat-channels.js';
+import { channelEnvironment } from './delivery/channel-resources.js';
 import type { AutopilotJobConstruct, JobConstructEntry, JobHost, ScheduleJobOptions } from './jobs/job-construct.js';
 import { JOB_CONSTRUCTS } from './jobs/registry.js';
 import type { AutopilotFunctionSourceProps } from './lambda/autopilot-function.js';
@@ -22,6 +23,7 @@ import { embedCaFiles } from './secrets/embed-ca.js';
 import { AlertTopics } from './sns/alert-topics.js';
 import type { Config } from '../functions/kinds/config.js';
 import { validateConfig } from '../functions/kinds/config.js';
+import { channelsToDeploy } from '../functions/core/delivery/registry.js';
 
 export interface OpsAutopilotStackProps extends StackProps, Pick<AutopilotFunctionSourceProps, 'entriesDir'> {
   /** The validated config (`loadConfigFile(path, { forDeployment: true })`); validated again here. */
@@ -115,12 +117,15 @@ export class OpsAutopilotStack extends Stack implements JobHost {
     return this.jobs.flatMap((j) => j.functions).find((f) => f.job === job && f.invokedByCli !== false)?.fn;
   }
 
-  /** The environment every job function gets: the bucket and the topic ARNs (AUTOPILOT_TOPIC_ARNS is a JSON object). */
+  /**
+   * The environment every job function gets: the bucket, the screen's link, and the delivery channels the registry
+   * switches on for this config with their own variables (the sns channel's topic ARNs).
+   */
   jobEnvironment(): Record<string, string> {
     return {
       [ENV.bucket]: this.bucket.bucket.bucketName,
-      [ENV.topicArns]: this.toJsonString(this.topics.topicArns),
       [ENV.dashboardUrl]: operationsScreenUrl(this, this.config.dashboard),
+      ...channelEnvironment({ stack: this, topics: this.topics }, channelsToDeploy(this.config)),
     };
   }
 

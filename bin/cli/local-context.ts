@@ -1,6 +1,6 @@
 import { type Stats, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ConsoleChannel } from '../../functions/core/delivery/channels/console/index.js';
+import { localChannels } from '../../functions/core/delivery/registry.js';
 import { LocalObjectStore } from '../../functions/core/adapters/local/local-object-store.js';
 import { ConfigError } from '../../functions/core/errors.js';
 import type { ObjectStore } from '../../functions/core/ports/object-store.js';
@@ -31,5 +31,5 @@ export async function localStore(storeDir: string): Promise<ObjectStore> {
 }
 
 export async function localContext(config: Config, storeDir: string): Promise<JobContext> {
-  return { config, store: await localStore(storeDir), notifier: new ConsoleChannel(process.stderr) };
+  return { config, store: await localStore(storeDir), notifier: localChannels(process.stderr) };
 }

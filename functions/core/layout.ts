@@ -112,7 +112,9 @@ export function alertStateKey(job: Job): string {
 export const ENV = {
   /** The suite's bucket name (every function). */
   bucket: 'AUTOPILOT_BUCKET',
-  /** JSON object `{ critical, high, medium, low, digest }` of topic ARNs (every function). */
+  /** The delivery channels a deployed function uses, comma-separated names (every function; from the channel registry). */
+  channels: 'AUTOPILOT_CHANNELS',
+  /** JSON object `{ critical, high, medium, low, digest }` of topic ARNs (every function; the sns channel's). */
   topicArns: 'AUTOPILOT_TOPIC_ARNS',
   /** The server-check job a per-job function runs: `disk` or `security`. */
   serverJob: 'AUTOPILOT_SERVER_JOB',

@@ -10,6 +10,7 @@ import type { OpsAutopilotStack } from '../../lib/ops-autopilot-stack.js';
 import { scratch, synthesizeApp, testApp } from './support/cdk-app.js';
 import type { Config } from '../../functions/kinds/config.js';
 import { loadConfigFile } from '../../functions/kinds/config.js';
+import { channelsToDeploy } from '../../functions/core/delivery/registry.js';
 
 const ACCOUNT = '123456789012';
 const REGION = 'ap-northeast-1';
@@ -245,12 +246,20 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
       const env = fn.Properties.Environment.Variables;
       expect(Object.keys(env).sort()).toEqual([
         'AUTOPILOT_BUCKET',
+        'AUTOPILOT_CHANNELS',
         'AUTOPILOT_DASHBOARD_URL',
         'AUTOPILOT_TOPIC_ARNS',
         'NODE_OPTIONS',
         'POWERTOOLS_SERVICE_NAME',
       ]);
       expect(env.POWERTOOLS_SERVICE_NAME).toBe('autopilot-health');
+      // The channels the registry switches on for this config, by name, and each one's own variables.
+      expect(env.AUTOPILOT_CHANNELS).toBe(
+        channelsToDeploy(config)
+          .map((c) => c.name)
+          .join(','),
+      );
+      expect(env.AUTOPILOT_CHANNELS).toBe('sns');
       expect(env.AUTOPILOT_BUCKET).toEqual({ Ref: idOf('AWS::S3::Bucket', 'StorageBucket') });
       // The JSON object of topic ARNs, joined by CloudFormation: parse it with the Refs as placeholders.
       const joined = (env.AUTOPILOT_TOPIC_ARNS['Fn::Join'][1] as Array<string | { Ref: string }>)
@@ -338,6 +347,7 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
       expect(embedded).toEqual(JSON.parse(JSON.stringify(config)));
       // As at a cold start: the stack's environment is set before the module loads.
       vi.stubEnv('AUTOPILOT_BUCKET', 'autopilot-test-bucket');
+      vi.stubEnv('AUTOPILOT_CHANNELS', 'sns');
       vi.stubEnv(
         'AUTOPILOT_TOPIC_ARNS',
         JSON.stringify(

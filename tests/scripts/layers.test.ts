@@ -57,7 +57,10 @@ describe('the layer rules (npm run lint:layers)', () => {
   });
 
   it.each([
-    ['core-imports-nothing-above', { 'functions/kinds/registry.ts': leaf, 'functions/core/config/schema.ts': uses('../../kinds/registry.ts') }],
+    [
+      'core-imports-nothing-above',
+      { 'functions/kinds/registry.ts': leaf, 'functions/core/config/schema.ts': uses('../../kinds/registry.ts') },
+    ],
     [
       'a-kind-imports-only-its-own-folder',
       { 'functions/kinds/tcp/probe.ts': leaf, 'functions/kinds/http/probe.ts': uses('../tcp/probe.ts') },

@@ -1,6 +1,7 @@
 import type { MessageConfig } from '../alerts/message.js';
 import type { Notification } from '../domain/report.js';
 import type { Notifier } from '../ports/notifier.js';
+import type { CoreConfig } from '../config/schema.js';
 import type { PlannedNotification } from '../alerts/notice.js';
 
 /**
@@ -16,17 +17,35 @@ export interface DeliveryChannel extends Notifier {
   render?(planned: PlannedNotification, config: MessageConfig): Notification;
 }
 
-/** One folder under `channels/`, one line in the registry. */
-export interface ChannelModule {
-  readonly name: string;
-  /** What it delivers to, for the README and logs. */
-  readonly description: string;
-  /**
-   * The channel of a deployed function, from the environment the stack sets; undefined when the
-   * stack configured none of it (so adding a channel never breaks a stack that does not use it).
-   */
-  fromEnvironment?(env: NodeJS.ProcessEnv): DeliveryChannel | undefined;
+/** Where a local channel writes (the terminal's stderr in --local runs). */
+export interface TextSink {
+  write(text: string): unknown;
 }
+
+/**
+ * One folder under `channels/`, one line in the registry. Every list of channels is derived from the registry: which
+ * a deployment switches on (`deployedFor`; the stack names them in AUTOPILOT_CHANNELS and adds the environment of the
+ * ones that need AWS resources), how a deployed function builds them (`fromEnvironment`), and which a --local run
+ * uses (`local`).
+ */
+export interface ChannelModule {
+  /** Stable across deploys, `[a-z0-9-]+`: it keys the channel's outbox entries. */
+  readonly name: string;
+  /** What it delivers to, for the docs and logs. */
+  readonly description: string;
+  /** Whether a deployment of this config delivers on the channel. Absent: never deployed (a local-only channel). */
+  deployedFor?(config: ChannelConfig): boolean;
+  /**
+   * The channel of a deployed function, from the environment the stack sets (its own variables, when it needs AWS
+   * resources; a channel needing none builds from nothing). Throws naming the variable when it is missing or malformed.
+   */
+  fromEnvironment?(env: NodeJS.ProcessEnv): DeliveryChannel;
+  /** The channel of a --local run, writing to the terminal. Absent: not used locally. */
+  local?(sink: TextSink): DeliveryChannel;
+}
+
+/** What a channel may read of the config to decide whether a deployment uses it. */
+export type ChannelConfig = Pick<CoreConfig, 'subscribers'>;
 
 /**
  * Several channels behind the one Notifier a job context carries. The alert engine takes them

@@ -31,6 +31,7 @@ describe('backup Lambda handler (S3 protocol server, SSM and SNS mocked)', () =>
     saved = { ...process.env };
     Object.assign(process.env, {
       AUTOPILOT_BUCKET: s3.bucket,
+      AUTOPILOT_CHANNELS: 'sns',
       AUTOPILOT_TOPIC_ARNS: JSON.stringify(TOPICS),
       S3_ENDPOINT: s3.endpoint,
       AWS_REGION: 'ap-northeast-1',

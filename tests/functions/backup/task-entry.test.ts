@@ -95,6 +95,7 @@ describe('backup as an ECS task: the entry point run as a process', () => {
         ...process.env,
         ...(pg17 ? { PG_BIN_DIR: pg17 } : {}),
         AUTOPILOT_BUCKET: s3.bucket,
+        AUTOPILOT_CHANNELS: 'sns',
         AUTOPILOT_TOPIC_ARNS: JSON.stringify(TOPICS),
         S3_ENDPOINT: endpoint,
         AWS_REGION: 'us-east-1',

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ChannelSet, channelsOf, type DeliveryChannel } from '../../../../functions/core/delivery/channel.js';
+import { ChannelSet, type ChannelModule, channelsOf, type DeliveryChannel } from '../../../../functions/core/delivery/channel.js';
+import { ConsoleChannel } from '../../../../functions/core/delivery/channels/console/index.js';
 import { SnsChannel } from '../../../../functions/core/delivery/channels/sns/index.js';
-import { CHANNELS, deployedChannels } from '../../../../functions/core/delivery/registry.js';
+import { CHANNELS, channelsToDeploy, deployedChannels, localChannels } from '../../../../functions/core/delivery/registry.js';
 import type { Notification } from '../../../../functions/core/domain/report.js';
 
 const ARNS = {
@@ -32,17 +33,67 @@ function recording(name: string, fails = false): DeliveryChannel & { got: Notifi
   };
 }
 
+/** A channel a contributor might add: no AWS resources, deployed for every config, built from nothing. */
+const logChannel: ChannelModule & { built: DeliveryChannel[] } = {
+  name: 'log',
+  description: 'writes each notice as one JSON line to the function log',
+  built: [],
+  deployedFor: () => true,
+  fromEnvironment() {
+    const channel = recording('log');
+    this.built.push(channel);
+    return channel;
+  },
+};
+
 describe('delivery channel registry', () => {
-  it('lists each channel once, by a stable name', () => {
-    expect(CHANNELS.map((c) => c.name)).toEqual(['sns', 'console']);
+  it('names each channel once, by a stable name, says what it delivers to, and gives every channel a way to run', () => {
+    const names = CHANNELS.map((c) => c.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const channel of CHANNELS) {
+      expect(channel.name, channel.name).toMatch(/^[a-z0-9-]+$/);
+      expect(channel.description.length, channel.name).toBeGreaterThan(10);
+      expect(channel.fromEnvironment ?? channel.local, channel.name).toBeDefined();
+    }
   });
 
-  it('a deployed function delivers on SNS when the stack set its topic ARNs, and refuses to run with no channel', () => {
-    const set = deployedChannels({ AUTOPILOT_TOPIC_ARNS: JSON.stringify(ARNS) });
-    expect(set.channels.map((c) => c.name)).toEqual(['sns']);
-    expect(set.channels[0]).toBeInstanceOf(SnsChannel);
+  it('switches on, for a deployment, the channels the registry says it uses, and a deployed function builds exactly those', () => {
+    const config = { subscribers: {} };
+    const deployed = channelsToDeploy(config);
+    // Every module with a deployed form that wants this config, and no local-only one.
+    expect(deployed).toEqual(CHANNELS.filter((c) => c.fromEnvironment && c.deployedFor?.(config)));
+    expect(deployed.every((c) => c.fromEnvironment)).toBe(true);
+    const set = deployedChannels({ AUTOPILOT_CHANNELS: deployed.map((c) => c.name).join(','), AUTOPILOT_TOPIC_ARNS: JSON.stringify(ARNS) });
+    expect(set.channels.map((c) => c.name)).toEqual(deployed.map((c) => c.name));
+    expect(set.channels.find((c) => c.name === 'sns')).toBeInstanceOf(SnsChannel);
+  });
+
+  it('refuses to run a deployed function with no channel, an unknown one, or a channel whose environment is missing', () => {
     expect(() => deployedChannels({})).toThrow('no delivery channel configured');
-    expect(() => deployedChannels({ AUTOPILOT_TOPIC_ARNS: '{"critical":"x"}' })).toThrow('AUTOPILOT_TOPIC_ARNS is not a map of topic ARNs');
+    expect(() => deployedChannels({ AUTOPILOT_CHANNELS: 'pigeon' })).toThrow('no deployable delivery channel "pigeon"');
+    expect(() => deployedChannels({ AUTOPILOT_CHANNELS: 'sns' })).toThrow('AUTOPILOT_TOPIC_ARNS is not set');
+    expect(() => deployedChannels({ AUTOPILOT_CHANNELS: 'sns', AUTOPILOT_TOPIC_ARNS: '{"critical":"x"}' })).toThrow(
+      'AUTOPILOT_TOPIC_ARNS is not a map of topic ARNs',
+    );
+  });
+
+  it('switches on a channel that needs no AWS resources by its name alone', () => {
+    const modules = [...CHANNELS, logChannel];
+    const deployed = channelsToDeploy({ subscribers: {} }, modules);
+    expect(deployed.map((c) => c.name)).toContain('log');
+    const set = deployedChannels(
+      { AUTOPILOT_CHANNELS: deployed.map((c) => c.name).join(','), AUTOPILOT_TOPIC_ARNS: JSON.stringify(ARNS) },
+      modules,
+    );
+    expect(set.channels.map((c) => c.name)).toEqual(deployed.map((c) => c.name));
+    expect(logChannel.built).toHaveLength(1);
+  });
+
+  it('gives a --local run every channel that works locally, through the registry', () => {
+    const written: string[] = [];
+    const set = localChannels({ write: (text: string) => written.push(text) });
+    expect(set.channels.map((c) => c.name)).toEqual(CHANNELS.filter((c) => c.local).map((c) => c.name));
+    expect(set.channels.some((c) => c instanceof ConsoleChannel)).toBe(true);
   });
 
   it('a ChannelSet publishes to every channel, failing after trying them all; the engine takes it apart', async () => {

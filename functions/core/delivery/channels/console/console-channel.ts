@@ -1,9 +1,7 @@
 import type { Notification } from '../../../domain/report.js';
-import type { DeliveryChannel } from '../../channel.js';
+import type { DeliveryChannel, TextSink } from '../../channel.js';
 
-export interface TextSink {
-  write(text: string): unknown;
-}
+export type { TextSink } from '../../channel.js';
 
 const RULE = '-'.repeat(72);
 

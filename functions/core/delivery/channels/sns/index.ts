@@ -16,13 +16,18 @@ const topicArnsSchema = z.strictObject({
   digest: z.string().startsWith('arn:'),
 });
 
-/** SNS, the first channel: the severity topics are both the route and, through their subscriptions, the delivery. */
+/**
+ * SNS, the first channel: the severity topics are both the route and, through their subscriptions, the delivery. Every
+ * deployment has it (the topics carry the digest and the stack's own alarms too); its resources are the topics, whose
+ * ARNs the stack gives as AUTOPILOT_TOPIC_ARNS.
+ */
 export const snsChannel: ChannelModule = {
   name: 'sns',
   description: 'one SNS topic per severity (and the digest); subscribers by e-mail, SMS, https, Lambda, SQS, Chatbot',
+  deployedFor: () => true,
   fromEnvironment(env) {
     const text = env[TOPIC_ARNS_ENV];
-    if (text === undefined) return undefined;
+    if (text === undefined) throw new Error(`${TOPIC_ARNS_ENV} is not set (the stack sets it when the sns channel is on)`);
     let raw: unknown;
     try {
       raw = JSON.parse(text);
