@@ -323,15 +323,18 @@ export function buildCostInputs(sources: WorkloadSources): { inputs: CostInputs;
     everyMinutes: minutesOf(c.every),
     latencyAlarm: c.cost.latency,
   }));
-  const route53: Route53Check[] = checks.map((c) => ({
+  // A check Route 53 cannot watch (its kind declares no health check type) is left out of that column, and counted.
+  const watchable = checks.flatMap((c) => (c.cost.route53 === null ? [] : [{ ...c, route53: c.cost.route53 }]));
+  const route53: Route53Check[] = watchable.map((c) => ({
     name: `${c.target}/${c.name}`,
-    kind: c.cost.route53,
+    kind: c.route53,
     nonAws: a.endpointsOutsideAws,
     https: c.cost.https,
     stringMatch: c.cost.stringMatch,
     latency: c.cost.latency,
     fastInterval: durationMs(c.every) < 30_000,
   }));
+  const unwatchable = checks.filter((c) => c.cost.route53 === null);
 
   // ---- notes
   const byEvery = new Map<string, number>();
@@ -397,7 +400,10 @@ export function buildCostInputs(sources: WorkloadSources): { inputs: CostInputs;
     `Route 53: endpoints ${a.endpointsOutsideAws ? 'outside AWS (Render and self-hosted servers)' : 'in AWS'}; HTTPS for https:// URLs, string matching for bodyContains/json (a substring search in the first 5,120 bytes, not a JSON field comparison), ` +
       `latency measurement where a response-time threshold is set, no fast interval (its standard 30 s interval is already more often ` +
       `than every 1m); ` +
-      `PostgreSQL as TCP-connect checks only; an alarm on each check's status and one on its latency`,
+      `PostgreSQL as TCP-connect checks only; an alarm on each check's status and one on its latency` +
+      (unwatchable.length
+        ? `; ${describeCounts(unwatchable)} left out: Route 53 health checks cannot watch them (the column is lower for it)`
+        : ''),
   );
 
   return {

@@ -56,11 +56,16 @@ export interface CheckRulesContext {
   readonly network: boolean;
 }
 
-/** How AWS's own services would watch the same check, for the cost comparison (scripts/cost). */
+/**
+ * How AWS's own services would watch the same check, for the cost comparison (scripts/cost): CloudWatch Synthetics can
+ * script a canary for any check; Route 53 health checks only open HTTP(S) or TCP connections.
+ */
 export interface CostProfile {
-  readonly route53: 'http' | 'tcp';
+  /** The Route 53 health check type nearest to this check, or null where Route 53 has none (a DNS answer, say). */
+  readonly route53: 'http' | 'tcp' | null;
   readonly https: boolean;
   readonly stringMatch: boolean;
+  /** The check judges response time: a second alarm (on the canary's Duration, or Route 53's latency). */
   readonly latency: boolean;
 }
 
