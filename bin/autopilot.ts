@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Report } from '../functions/core/domain/report.js';
 import { ConfigError, IncompleteRunError, ServiceFaultError, storeFaultOf } from '../functions/core/errors.js';
+import { selectedTargets } from '../functions/core/run/invoke-event.js';
 import { printable } from '../functions/core/text/printable.js';
 import { redact } from '../functions/core/text/redact.js';
 import { parseCliArgs, USAGE, type CliArgs } from './cli/args.js';
@@ -23,14 +24,6 @@ function configPath(args: CliArgs): string {
     return EMBEDDED_EXAMPLE;
   }
   throw new ConfigError(`--config: no ${DEFAULT_CONFIG} in ${process.cwd()}; pass --config <file>`);
-}
-
-function checkTargets(config: Config, targets: readonly string[]): void {
-  const known = Object.keys(config.targets);
-  const issues = targets.flatMap((t, i) =>
-    known.includes(t) ? [] : [`--target[${i}]: unknown target "${t}" (known: ${known.join(', ')})`],
-  );
-  if (issues.length) throw new ConfigError(issues.join('\n'), issues);
 }
 
 async function run(args: CliArgs, config: Config): Promise<Report[]> {
@@ -104,7 +97,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     configLoader = await import('../functions/kinds/config.js');
     const config = await configLoader.loadConfigFile(configPath(args));
-    checkTargets(config, args.targets);
+    selectedTargets(config, args.targets, '--target');
     if (args.command === 'run') return failOnStatus(args, await run(args, config));
     if (args.command === 'invoke') return failOnStatus(args, await invoke(args));
     if (args.command === 'restore') {

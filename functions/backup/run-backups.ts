@@ -1,3 +1,4 @@
+import { selectedTargets } from '../core/run/invoke-event.js';
 import type { Finding } from '../core/domain/finding.js';
 import { ConfigError } from '../core/errors.js';
 import type { ObjectStore } from '../core/ports/object-store.js';
@@ -36,10 +37,7 @@ export function selectEntries(
   database: string | undefined,
   field = 'database',
 ): BackedUpEntry[] {
-  for (const [i, name] of (targets ?? []).entries()) {
-    if (!(name in config.targets))
-      throw new ConfigError(`targets[${i}]: unknown target "${name}" (known: ${Object.keys(config.targets).join(', ')})`);
-  }
+  selectedTargets(config, targets);
   const entries = backedUpEntries(config, targets);
   if (database === undefined) return entries;
   if (targets?.length !== 1) throw new ConfigError(`${field}: give exactly one target with a database`);

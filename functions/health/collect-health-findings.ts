@@ -2,6 +2,7 @@ import { durationMs } from '../core/config/duration.js';
 import type { CheckKind, Finding } from '../core/domain/finding.js';
 import { classify, type SeverityOverride } from '../core/domain/severity.js';
 import { ConfigError } from '../core/errors.js';
+import { selectedTargets } from '../core/run/invoke-event.js';
 import type { SecretResolver } from '../core/ports/secrets.js';
 import { type ConfiguredCheck, configuredChecks } from '../kinds/catalog.js';
 import type { Config } from '../kinds/config.js';
@@ -54,7 +55,7 @@ export async function collectHealthFindings(config: Config, options: CollectHeal
 }
 
 function healthJobs(config: Config, options: CollectHealthOptions): ConfiguredCheck[] {
-  const selected = selectTargets(config, options.targets);
+  const selected = selectedTargets(config, options.targets);
   const everyMs = options.every === undefined ? undefined : durationMs(options.every);
   const scheduled = configuredChecks(config, selected).filter(
     (c) => everyMs === undefined || durationMs(c.kind.plan(c.check).every) === everyMs,
@@ -66,17 +67,6 @@ function healthJobs(config: Config, options: CollectHealthOptions): ConfiguredCh
 async function probe(job: ConfiguredCheck, options: CollectHealthOptions): Promise<Finding> {
   const { signal, ca } = options.http ?? {};
   return job.kind.probe(job.check, { target: job.target, secrets: options.secrets, signal, ca });
-}
-
-function selectTargets(config: Config, targets: readonly string[] | undefined): string[] {
-  const known = Object.keys(config.targets);
-  if (!targets?.length) return known;
-  const unknown = targets.filter((t) => !known.includes(t));
-  if (unknown.length) {
-    const issues = unknown.map((t) => `targets: unknown target "${t}" (known: ${known.join(', ')})`);
-    throw new ConfigError(issues.join('\n'), issues);
-  }
-  return known.filter((t) => targets.includes(t));
 }
 
 function probeFailed(job: ConfiguredCheck, error: unknown): Finding {

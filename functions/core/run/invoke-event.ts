@@ -34,15 +34,26 @@ export function parseInvokeEvent(event: unknown, config: CoreConfig): InvokeEven
     const issues = issuesOf(parsed.error, 'event');
     throw new ConfigError(`invalid event:\n  ${issues.join('\n  ')}`, issues);
   }
-  const known = Object.keys(config.targets);
-  const issues = (parsed.data.targets ?? []).flatMap((name, i) =>
-    name in config.targets ? [] : [`event.targets[${i}]: unknown target "${name}" (known: ${known.join(', ')})`],
-  );
+  const issues = unknownTargetIssues(config, parsed.data.targets, 'event.targets');
   if (issues.length) throw new ConfigError(`invalid event:\n  ${issues.join('\n  ')}`, issues);
   return parsed.data;
 }
 
-/** Target names a run covers: the selection, or every target in config order. */
-export function selectedTargets(config: CoreConfig, targets?: readonly string[]): string[] {
+/** `<field>[i]: unknown target "x" (known: ...)` for each name the config has no target of. */
+export function unknownTargetIssues(config: CoreConfig, targets: readonly string[] | undefined, field: string): string[] {
+  const known = Object.keys(config.targets);
+  return (targets ?? []).flatMap((name, i) =>
+    Object.hasOwn(config.targets, name) ? [] : [`${field}[${i}]: unknown target "${name}" (known: ${known.join(', ')})`],
+  );
+}
+
+/**
+ * The one way a selection of targets is read, by the CLI (`--target`), the functions' events and the jobs: every
+ * name must be a target of the config (a ConfigError names the field and index of each that is not), and the run
+ * covers the selection in config order, or every target when none is given.
+ */
+export function selectedTargets(config: CoreConfig, targets?: readonly string[], field = 'targets'): string[] {
+  const issues = unknownTargetIssues(config, targets, field);
+  if (issues.length) throw new ConfigError(issues.join('\n'), issues);
   return targets?.length ? Object.keys(config.targets).filter((t) => targets.includes(t)) : Object.keys(config.targets);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../../functions/core/errors.js';
-import { parseInvokeEvent } from '../../../../functions/core/run/invoke-event.js';
+import { parseInvokeEvent, selectedTargets } from '../../../../functions/core/run/invoke-event.js';
 import { validateConfig } from '../../../../functions/kinds/config.js';
 
 const config = validateConfig({
@@ -51,6 +51,26 @@ describe('parseInvokeEvent: parts of an interval', () => {
     expect(parseInvokeEvent({ source: 'schedule', every: '1m', part: 2, parts: 6 }, c)).toMatchObject({ part: 2, parts: 6 });
     for (const event of [{ part: 1 }, { parts: 3 }, { part: 3, parts: 3 }]) {
       expect(() => parseInvokeEvent(event, c)).toThrow(/event\.part: give "part" and "parts" together, part below parts/);
+    }
+  });
+});
+
+describe('selectedTargets: the one reading of a target selection (CLI, events, jobs)', () => {
+  it('covers the selection in config order, or every target when none is given', () => {
+    expect(selectedTargets(config, ['cafemuji', 'mycats'])).toEqual(['mycats', 'cafemuji']);
+    expect(selectedTargets(config)).toEqual(['mycats', 'cafemuji']);
+    expect(selectedTargets(config, [])).toEqual(['mycats', 'cafemuji']);
+  });
+
+  it('names the field and index of every unknown name, as the caller calls the field', () => {
+    expect(() => selectedTargets(config, ['mycats', 'nope', 'toString'], '--target')).toThrow(ConfigError);
+    try {
+      selectedTargets(config, ['mycats', 'nope', 'toString'], '--target');
+    } catch (error) {
+      expect((error as ConfigError).issues).toEqual([
+        '--target[1]: unknown target "nope" (known: mycats, cafemuji)',
+        '--target[2]: unknown target "toString" (known: mycats, cafemuji)',
+      ]);
     }
   });
 });
