@@ -1,7 +1,6 @@
 import { durationMs } from '../core/config/duration.js';
 import type { CheckKind, Finding } from '../core/domain/finding.js';
 import { classify, type SeverityOverride } from '../core/domain/severity.js';
-import { ConfigError } from '../core/errors.js';
 import { selectedTargets } from '../core/run/invoke-event.js';
 import type { SecretResolver } from '../core/ports/secrets.js';
 import { type ConfiguredCheck, configuredChecks } from '../kinds/catalog.js';
