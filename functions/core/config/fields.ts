@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { cronProblem } from './cron.js';
 import { durationProblem } from './duration.js';
@@ -67,13 +68,46 @@ export const backupSchema = z.strictObject({
   compression: compressionSchema.optional(),
 });
 
-/** The check name of CONTRACT section 2: `name`, or one derived from the URL path or database. */
+/** The check name in the report: `name`, or one derived from the URL's host and path, the database, or the host. */
 export function checkNameOf(check: { name?: string; url?: string; database?: string; host?: string }): string {
   if (check.name) return check.name;
   if (check.url && URL.canParse(check.url)) {
     const url = new URL(check.url);
     const path = url.pathname.replace(/^\/+|\/+$/g, '').replace(/[^A-Za-z0-9._-]+/g, '-');
-    return path ? `${url.hostname}-${path}` : url.hostname;
+    return boundedCheckName(path ? `${url.hostname}-${path}` : url.hostname, [hostLabel(url.hostname), path]);
   }
-  return check.database ?? check.host ?? 'check';
+  // A database's name is also its backups' folder: kept as written (the schema bounds it to 63 characters).
+  if (check.database) return check.database;
+  return check.host ? boundedCheckName(check.host, [hostLabel(check.host)]) : 'check';
+}
+
+/** The longest derived check name: the names' own limit. */
+export const MAX_CHECK_NAME = 64;
+const CHECK_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/**
+ * A derived name as it always was when that is a valid name (alert state is keyed by it, so it must not change on an
+ * upgrade), else the parts made readable and bounded: an IPv6 host spelt out (`::1` is `ip6-localhost`), runs of other
+ * characters as one "-", and a name past 64 characters cut with a hash of the whole, so two long URLs stay apart.
+ */
+export function boundedCheckName(plain: string, parts: readonly string[]): string {
+  if (CHECK_NAME.test(plain)) return plain;
+  const readable = parts
+    .filter(Boolean)
+    .join('-')
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/-{2,}/g, '-')
+    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+  if (readable.length <= MAX_CHECK_NAME && CHECK_NAME.test(readable)) return readable;
+  const hash = createHash('sha256').update(plain).digest('hex').slice(0, 8);
+  const head = readable.slice(0, MAX_CHECK_NAME - hash.length - 1).replace(/[^A-Za-z0-9]+$/, '');
+  return `${head || 'check'}-${hash}`;
+}
+
+/** A host as a name part: an IPv6 address (with or without brackets) as `ip6-<groups>`, `::1` as `ip6-localhost`. */
+export function hostLabel(host: string): string {
+  const bare = host.replace(/^\[|\]$/g, '');
+  if (!bare.includes(':')) return bare;
+  if (/^(0{0,4}:){2,7}0{0,3}1$/.test(bare) || bare === '::1') return 'ip6-localhost';
+  return `ip6-${bare.replace(/:+/g, '-')}`;
 }

@@ -23,12 +23,26 @@ export const BACKUP_AGE_SUFFIX = '.backup-age';
 const targetName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'invalid target name (lowercase letters, digits and "-", at most 40)');
 const weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
 
-function isTimeZone(zone: string): boolean {
+/**
+ * `timezone` is an IANA zone name ("Asia/Tokyo", "Etc/GMT-9", "UTC"): the schedules carry it to EventBridge Scheduler,
+ * which takes names only. Node 24 also accepts UTC offsets ("+09:00"), so the name's shape is checked before Intl is
+ * asked; an offset is refused with the names that mean it.
+ */
+export function timeZoneProblem(zone: string): string | undefined {
+  const offset = /^(?:UTC|GMT)?([+-])(\d{1,2})(?::?(\d{2}))?$/i.exec(zone);
+  if (offset) {
+    const [, sign, hours, minutes = '00'] = offset;
+    const whole = minutes === '00' && Number(hours) <= 14;
+    // Etc/GMT zones count west as positive: +09:00 is Etc/GMT-9.
+    const etc = whole ? `"Etc/GMT${sign === '+' ? '-' : '+'}${Number(hours)}" (note the inverted sign) or ` : '';
+    return `"${zone}" is a UTC offset, not an IANA time zone name: use ${etc}the zone of a city, such as "Asia/Tokyo"`;
+  }
+  if (!/^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+)*$/.test(zone)) return `unknown IANA time zone "${zone}"`;
   try {
     new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
+    return undefined;
   } catch {
-    return false;
+    return `unknown IANA time zone "${zone}"`;
   }
 }
 
@@ -142,7 +156,13 @@ export function buildConfigSchema<const K extends readonly AnyProbedKind[]>(kind
   const targetSchema = buildTargetSchema(kinds);
   return z
     .strictObject({
-      timezone: z.string().refine(isTimeZone, 'unknown IANA time zone').default('UTC'),
+      timezone: z
+        .string()
+        .superRefine((zone, ctx) => {
+          const problem = timeZoneProblem(zone);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        })
+        .default('UTC'),
       language: z.enum(['en', 'ja']).default('en'),
       severities: z
         .strictObject({
@@ -238,8 +258,15 @@ export function buildConfigSchema<const K extends readonly AnyProbedKind[]>(kind
           if (problem) ctx.addIssue({ code: 'custom', path: ['targets', target, 'servers', ...path, 'warning'], message: problem });
         }
       }
+      const { flapThreshold, flapWindow } = config.alerting;
+      if (flapThreshold > flapWindow)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['alerting', 'flapThreshold'],
+          message: `flapThreshold (${flapThreshold}) must not exceed flapWindow (${flapWindow}): that many changes never fit in the window`,
+        });
       for (const [i, s] of config.silences.entries()) {
-        if (s.target !== undefined && !(s.target in config.targets))
+        if (s.target !== undefined && !Object.hasOwn(config.targets, s.target))
           ctx.addIssue({ code: 'custom', path: ['silences', i, 'target'], message: `unknown target "${s.target}"` });
       }
     });

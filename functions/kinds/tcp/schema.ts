@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkName, duration, host, port, severityOverride } from '../../core/config/fields.js';
+import { boundedCheckName, checkName, duration, host, hostLabel, port, severityOverride } from '../../core/config/fields.js';
 
 const days = z.number().int().min(0);
 
@@ -32,9 +32,10 @@ export const tcpCheckSchema = z.strictObject({
 
 export type TcpCheckConfig = z.output<typeof tcpCheckSchema>;
 
-/** The check name of CONTRACT section 2: `name`, else `<host>-<port>` (one host often has several ports watched). */
+/** The check name in the report: `name`, else `<host>-<port>` (one host often has several ports watched), bounded. */
 export function tcpCheckName(check: Pick<TcpCheckConfig, 'name' | 'host' | 'port'>): string {
-  return check.name ?? `${check.host}-${check.port}`.replace(/[^A-Za-z0-9._-]+/g, '-');
+  if (check.name) return check.name;
+  return boundedCheckName(`${check.host}-${check.port}`.replace(/[^A-Za-z0-9._-]+/g, '-'), [hostLabel(check.host), String(check.port)]);
 }
 
 /** The TLS settings of a check, or undefined for a plain connect. */

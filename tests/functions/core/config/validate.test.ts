@@ -59,6 +59,21 @@ describe('validateConfig', () => {
     ['misspelt key', (c) => (c.targets.mycats.health[0].timout = '5s'), /^targets\.mycats\.health\[0\]: Unrecognized key.*timout/],
     ['unknown language', (c) => (c.language = 'fr'), /^language: /],
     ['unknown time zone', (c) => (c.timezone = 'Mars/Olympus'), /^timezone: unknown IANA time zone/],
+    [
+      'a UTC offset for a time zone (Node takes it, Scheduler does not)',
+      (c) => (c.timezone = '+09:00'),
+      /^timezone: "\+09:00" is a UTC offset, not an IANA time zone name: use "Etc\/GMT-9" \(note the inverted sign\) or the zone of a city/,
+    ],
+    [
+      'a half-hour offset',
+      (c) => (c.timezone = 'UTC+05:30'),
+      /^timezone: "UTC\+05:30" is a UTC offset, not an IANA time zone name: use the zone of a city/,
+    ],
+    [
+      'flapThreshold larger than flapWindow (flapping could never trigger)',
+      (c) => (c.alerting = { flapThreshold: 11, flapWindow: 10 }),
+      /^alerting\.flapThreshold: flapThreshold \(11\) must not exceed flapWindow \(10\)/,
+    ],
     ['port out of range', (c) => (c.targets.mycats.postgres[0].port = 70000), /^targets\.mycats\.postgres\[0\]\.port: /],
     [
       'host with shell metacharacters',
