@@ -410,6 +410,10 @@ describe('probeHttp decodes bodies by their declared charset', () => {
   const EUC_JP = Buffer.from([0xc0, 0xb5, 0xbe, 0xef]);
   const ISO_2022_JP = Buffer.from([0x1b, 0x24, 0x42, 0x40, 0x35, 0x3e, 0x6f, 0x1b, 0x28, 0x42]);
   const jsonIn = (bytes: Buffer) => Buffer.concat([Buffer.from('{"status":"'), bytes, Buffer.from('"}')]);
+  // "Café" in Latin-1: the é is one byte (0xe9), which UTF-8 would read as a replacement character.
+  const LATIN1 = Buffer.from([0x43, 0x61, 0x66, 0xe9]);
+  const page = (meta: string, text: Buffer) =>
+    Buffer.concat([Buffer.from(`<!doctype html><html><head>${meta}<title>t</title></head><body>`), text, Buffer.from('</body></html>')]);
 
   beforeAll(async () => {
     for (const [encoding, bytes] of [
@@ -428,6 +432,15 @@ describe('probeHttp decodes bodies by their declared charset', () => {
       '/utf8': { headers: { 'content-type': 'text/plain' }, body: '正常' },
       '/unknown-charset': { headers: { 'content-type': 'text/plain; charset=x-no-such-thing' }, body: '正常' },
       '/undeclared-sjis': { headers: { 'content-type': 'text/plain' }, body: SHIFT_JIS },
+      // Declared only in the page: the header names no charset, as on many Japanese sites.
+      '/meta-sjis': { headers: { 'content-type': 'text/html' }, body: page('<meta charset="Shift_JIS">', SHIFT_JIS) },
+      '/meta-euc-jp': {
+        headers: { 'content-type': 'text/html' },
+        body: page('<META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=EUC-JP">', EUC_JP),
+      },
+      '/meta-latin1': { headers: {}, body: page("<meta charset='ISO-8859-1'>", LATIN1) },
+      '/meta-late': { headers: { 'content-type': 'text/html' }, body: page(`${' '.repeat(1100)}<meta charset="Shift_JIS">`, SHIFT_JIS) },
+      '/meta-in-json': { headers: { 'content-type': 'application/json' }, body: page('<meta charset="Shift_JIS">', SHIFT_JIS) },
     });
   });
   afterAll(() => server.close());
@@ -435,6 +448,22 @@ describe('probeHttp decodes bodies by their declared charset', () => {
   it.each(['/sjis', '/sjis-quoted', '/euc-jp', '/iso-2022-jp'])('finds "正常" in %s', async (path) => {
     const finding = await probeHttp('shop', check({ url: server.url(path), expect: { bodyContains: '正常' } }));
     expect(finding.severity, finding.summary).toBe('ok');
+  });
+
+  it.each([
+    ['/meta-sjis', '正常'],
+    ['/meta-euc-jp', '正常'],
+    ['/meta-latin1', 'Café'],
+  ])('reads %s by the charset its <meta> tag declares, the header naming none', async (path, text) => {
+    const finding = await probeHttp('shop', check({ url: server.url(path), expect: { bodyContains: text } }));
+    expect(finding.severity, finding.summary).toBe('ok');
+  });
+
+  it('looks for the <meta> charset in the first 1,024 bytes of HTML only, as browsers do', async () => {
+    for (const path of ['/meta-late', '/meta-in-json']) {
+      const finding = await probeHttp('shop', check({ url: server.url(path), expect: { bodyContains: '正常' } }));
+      expect(finding, path).toMatchObject({ severity: 'critical', summary: 'body lacks "正常"' });
+    }
   });
 
   it('compares JSON fields of a Shift_JIS document', async () => {
