@@ -42,7 +42,7 @@ export function judgeExchange(check: Check, result: Answer, now: Date = new Date
   if (result.error) {
     observed.error = result.error.code;
     observed.errorMessage = result.error.message;
-    aspects.push({ rule: 'availability', level: 'critical', message: errorMessage(result.error, check) });
+    aspects.push({ rule: 'availability', level: 'critical', message: errorMessage(result.error, check, result.chain) });
   }
 
   // An answer whose redirect was refused is judged by that refusal alone: its 3xx status is no verdict.
@@ -62,15 +62,20 @@ function okSummary(result: Answer): string {
   return `${result.status} in ${formatMs(result.headersMs ?? result.totalMs)}${after}`;
 }
 
-function errorMessage(error: ExchangeError, check: Check): string {
+/**
+ * The failure in words. After a redirect, the hop that failed is named (`http://a/x -> http://b:8080/y: connection
+ * refused`): the configured URL answered, and "connection refused" alone would send the reader to the wrong server.
+ */
+function errorMessage(error: ExchangeError, check: Check, chain: readonly URL[] | undefined): string {
   if (error.phase === 'redirect') return error.message;
   const during = error.phase === 'body' ? ' (reading body)' : '';
-  if (error.code === 'ABORTED') return `${error.message}${during}`;
+  const hop = chain && chain.length > 1 ? `${describeChain(chain)}: ` : '';
+  if (error.code === 'ABORTED') return `${hop}${error.message}${during}`;
   const message = connectionErrorMessage(error, durationMs(check.timeout));
   // Refused, not found and TLS errors happen before any answer, so only the others can be "reading body".
   return error.code === 'ECONNREFUSED' || error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN' || isTlsError(error.code)
-    ? message
-    : `${message}${during}`;
+    ? `${hop}${message}`
+    : `${hop}${message}${during}`;
 }
 
 /**

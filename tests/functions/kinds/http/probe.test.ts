@@ -294,6 +294,14 @@ describe('probeHttp redirects (followed as Gatus, Uptime Kuma and blackbox_expor
     expect(finding).toMatchObject({ severity: 'ok', observed: { status: 200 } });
   });
 
+  it('names the hop that failed when a redirect leads to a closed port', async () => {
+    const closed = await freePort();
+    server.route('/to-closed', (_req, res) => res.writeHead(302, { location: `http://127.0.0.1:${closed}/next` }).end());
+    const finding = await probeHttp('shop', check({ url: server.url('/to-closed') }));
+    expect(finding).toMatchObject({ severity: 'critical', observed: { error: 'ECONNREFUSED' } });
+    expect(finding.summary).toBe(`${server.url('/to-closed')} -> http://127.0.0.1:${closed}/next: connection refused`);
+  });
+
   it('reads a /health that now redirects to a login page answering 401 as critical, with the chain', async () => {
     const finding = await probeHttp('shop', check({ url: server.url('/to-login') }));
     expect(finding).toMatchObject({ severity: 'critical', observed: { status: 401 } });
@@ -379,7 +387,7 @@ describe('probeHttp redirects (followed as Gatus, Uptime Kuma and blackbox_expor
 
   it('spends one timeout on the whole chain', async () => {
     const finding = await probeHttp('shop', check({ url: server.url('/slow-hop'), timeout: '450ms' }));
-    expect(finding).toMatchObject({ severity: 'critical', summary: 'timeout after 450 ms' });
+    expect(finding).toMatchObject({ severity: 'critical', summary: `${server.url('/slow-hop')} -> /slow-end: timeout after 450 ms` });
     expect(finding.observed).toMatchObject({ error: 'ETIMEDOUT', redirects: [server.url('/slow-end')] });
   });
 
