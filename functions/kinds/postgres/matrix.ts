@@ -7,6 +7,8 @@ export const POSTGRES_MATRIX = defineMatrix({
   /** Connections over % of max_connections. */
   connections: { warning: 'medium', critical: 'high' },
   longRunningQuery: { warning: 'medium' },
+  /** The monitoring login cannot see other roles' sessions (no pg_monitor): what it cannot observe is said, never ok. */
+  visibility: { warning: 'low' },
 });
 
 /** A row of the postgres matrix. */

@@ -16,7 +16,12 @@ const LONG_QUERY_SAMPLE = 5;
 
 interface ActivityRow {
   max_connections: number;
+  /** Client backends whose type the login can read: every one with pg_monitor, else its own role's. */
   connections: number;
+  /** Sessions of other roles whose type is hidden from the login (pg_stat_activity shows them without backend_type). */
+  hidden: number;
+  /** Superuser, or a member of pg_read_all_stats (pg_monitor includes it): sees every session's type, state and start. */
+  sees_all: boolean;
 }
 
 interface LongQueryRow {
@@ -88,6 +93,13 @@ export async function probePostgres(target: string, db: PostgresConfig, password
   return redactDeep<Finding>({ target, check: checkNameOf(db), kind: 'postgres', severity, summary, observed }, [password]);
 }
 
+/**
+ * Connections against max_connections, and what the login can see of them. Without pg_monitor (or pg_read_all_stats,
+ * or superuser), PostgreSQL shows other roles' sessions in pg_stat_activity with their role but without their type,
+ * state or start: an application user would count only its own sessions and see none of the others' long queries.
+ * Such a check counts the sessions it cannot classify as connections (an upper bound: background workers of another
+ * role look alike), says what it cannot observe as a Low aspect with the grant that fixes it, and is never plain ok.
+ */
 async function connectionAspects(
   client: pg.Client,
   db: PostgresConfig,
@@ -96,26 +108,43 @@ async function connectionAspects(
   // Client backends only: autovacuum, WAL writer and other background workers do not use max_connections slots.
   const { rows } = await client.query<ActivityRow>(
     `select current_setting('max_connections')::int as max_connections,
-            (select count(*)::int from pg_stat_activity where backend_type = 'client backend') as connections`,
+            (select count(*)::int from pg_stat_activity where backend_type = 'client backend') as connections,
+            (select count(*)::int from pg_stat_activity where backend_type is null and usesysid is not null) as hidden,
+            (select rolsuper or pg_has_role(oid, 'pg_read_all_stats', 'USAGE') from pg_roles where rolname = current_user) as sees_all`,
   );
   const row = rows[0];
   if (!row) throw new Error('pg_stat_activity returned no row');
-  const percent = (row.connections / row.max_connections) * 100;
+  const sessions = row.sees_all ? row.connections : row.connections + row.hidden;
+  const percent = (sessions / row.max_connections) * 100;
   Object.assign(observed, {
-    connections: row.connections,
+    connections: sessions,
     maxConnections: row.max_connections,
     connectionsPercent: Math.round(percent * 10) / 10,
+    seesAllSessions: row.sees_all,
   });
+  const aspects: Aspect<PostgresRule>[] = [];
+  if (!row.sees_all) {
+    Object.assign(observed, { connectionsOwnRole: row.connections, connectionsUnclassified: row.hidden });
+    aspects.push({
+      rule: 'visibility',
+      level: 'warning',
+      message:
+        `${db.user} cannot see other roles' sessions: ${row.hidden} counted as connections without their type, ` +
+        `their long queries not observed (GRANT pg_monitor TO ${db.user})`,
+    });
+  }
   const limits = db.checks?.connections;
-  if (!limits) return [];
+  if (!limits) return aspects;
   const level = percent > limits.critical ? 'critical' : percent > limits.warning ? 'warning' : undefined;
-  if (!level) return [];
+  if (!level) return aspects;
   const threshold = level === 'critical' ? limits.critical : limits.warning;
+  const counted = row.sees_all ? '' : ` at most, ${row.hidden} of other roles unclassified`;
   return [
+    ...aspects,
     {
       rule: 'connections',
       level,
-      message: `connections ${row.connections}/${row.max_connections} (${Math.round(percent)}%, ${level} ${threshold}%)`,
+      message: `connections ${sessions}/${row.max_connections}${counted} (${Math.round(percent)}%, ${level} ${threshold}%)`,
     },
   ];
 }

@@ -123,6 +123,42 @@ describe('probePostgres against a real PostgreSQL cluster', () => {
     }
   });
 
+  it("says what a login without pg_monitor cannot see, counts the other roles' sessions, and reads all once granted", async () => {
+    await cluster.query(`create role app_user login password 'app-pw'; create role batch login password 'batch-pw'`);
+    const held: pg.Client[] = [];
+    try {
+      for (let i = 0; i < 15; i++) {
+        const client = new pg.Client({
+          connectionString: cluster.url().replace(`${cluster.superuser}:${encodeURIComponent(cluster.password)}`, 'batch:batch-pw'),
+        });
+        await client.connect();
+        held.push(client);
+      }
+      const app = (extra: Record<string, unknown> = {}) => db({ user: 'app_user', ...extra });
+      // No thresholds: not ok, but Low, saying what is not observed and how to grant it.
+      const blind = await probePostgres('shop', app(), 'app-pw');
+      expect(blind.severity).toBe('low');
+      expect(blind.summary).toMatch(/^app_user cannot see other roles' sessions: (1[5-9]|2\d) counted as connections without their type, /);
+      expect(blind.summary).toMatch(/, their long queries not observed \(GRANT pg_monitor TO app_user\)$/);
+      expect(blind.observed).toMatchObject({ seesAllSessions: false, connectionsOwnRole: 1 });
+      expect(blind.observed?.connections).toBeGreaterThanOrEqual(16);
+      // 16 or more of 40 is over a 30% warning: counted, and said to be an upper bound.
+      const busy = await probePostgres('shop', app({ checks: { connections: { warning: 30, critical: 90 } } }), 'app-pw');
+      expect(busy.severity).toBe('medium');
+      expect(busy.summary).toMatch(
+        /^connections \d+\/40 at most, \d+ of other roles unclassified \(\d+%, warning 30%\); app_user cannot see/,
+      );
+      await cluster.query('grant pg_monitor to app_user');
+      const seeing = await probePostgres('shop', app({ checks: { connections: { warning: 80, critical: 90 } } }), 'app-pw');
+      expect(seeing.severity).toBe('ok');
+      expect(seeing.observed).toMatchObject({ seesAllSessions: true });
+      expect(seeing.observed?.connections).toBeGreaterThanOrEqual(16);
+      expect(seeing.summary).toMatch(/^connected in \d+ ms; (1[6-9]|2\d)\/40 connections$/);
+    } finally {
+      await Promise.all(held.map((c) => c.end()));
+    }
+  });
+
   it('applies the severity override to a connect failure', async () => {
     const port = await freePort();
     const finding = await probePostgres('shop', db({ port, severity: { critical: 'critical' } }), cluster.password);
