@@ -4,6 +4,7 @@ import type { StreamedObject } from '../core/ports/object-store.js';
 import type { SecretResolver } from '../core/ports/secrets.js';
 import { resolvePostgresLogin } from '../kinds/postgres/login.js';
 import { redact } from '../core/text/redact.js';
+import { type StoreFaultError, storeFaultOf } from '../core/errors.js';
 import { describeExit, succeeded, type ExitStatus } from './child-process.js';
 import { parseArchiveHeader, type ArchiveHeader } from './archive-header.js';
 import { compressionLabel, pgDumpCompressArg, resolveCompression } from './compression.js';
@@ -31,6 +32,8 @@ class StageError extends Error {
   constructor(
     readonly stage: BackupStage,
     message: string,
+    /** The store refused (full, read-only): the run ends with exit 4 once its findings are reported. */
+    readonly storeFault?: StoreFaultError,
   ) {
     super(message);
   }
@@ -55,7 +58,11 @@ export async function backupPostgres(request: PostgresBackupRequest): Promise<Ba
   const keys = backupKeys(target, database, startedAt, 'pg_dump-custom');
   let password: string | undefined;
   const clean = (text: string) => redact(text, password ? [password, encodeURIComponent(password)] : []);
-  const fail = (stage: BackupStage, reason: string, extra: { archiveKey?: string; leftover?: string } = {}): BackupOutcome => ({
+  const fail = (
+    stage: BackupStage,
+    reason: string,
+    extra: { archiveKey?: string; leftover?: string; storeFault?: StoreFaultError } = {},
+  ): BackupOutcome => ({
     ok: false,
     target,
     database,
@@ -132,6 +139,11 @@ export async function backupPostgres(request: PostgresBackupRequest): Promise<Ba
           `stopped: the run ran out of time after ${now().getTime() - startedAt.getTime()} ms (${output.size} bytes dumped)`,
         );
       }
+      const uploadFailed = `upload to ${store.location} failed after ${output.size} bytes: ${messageOf(error)}`;
+      // A store that refused (full, read-only) is the cause whatever pg_dump died of: with nobody reading its output
+      // it gets SIGPIPE or our SIGTERM, and "pg_dump was killed by SIGPIPE" would hide the full disk.
+      const fault = storeFaultOf(error);
+      if (fault) throw new StageError('upload', uploadFailed, fault);
       // pg_dump's own failure is the cause, unless it died of the SIGTERM sent above (it says
       // "terminated by user" and exits 1): then the upload failed and pg_dump was stopped for it.
       const stderr = dump.stderr.toString();
@@ -139,7 +151,7 @@ export async function backupPostgres(request: PostgresBackupRequest): Promise<Ba
       if (status.spawnError || (!succeeded(status) && !ourDoing)) {
         throw new StageError('dump', describeExit('pg_dump', status, stderr));
       }
-      throw new StageError('upload', `upload to ${store.location} failed after ${output.size} bytes: ${messageOf(error)}`);
+      throw new StageError('upload', uploadFailed);
     } finally {
       signal?.removeEventListener('abort', stop);
       await session.close();
@@ -210,7 +222,8 @@ export async function backupPostgres(request: PostgresBackupRequest): Promise<Ba
     return { ok: true, target, database, manifest, manifestKey: keys.manifestKey };
   } catch (error) {
     await session?.close();
-    if (error instanceof StageError) return fail(error.stage, error.message, { archiveKey: keys.archiveKey });
+    if (error instanceof StageError)
+      return fail(error.stage, error.message, { archiveKey: keys.archiveKey, ...(error.storeFault && { storeFault: error.storeFault }) });
     return fail('dump', messageOf(error), { archiveKey: keys.archiveKey });
   }
 }

@@ -1,6 +1,7 @@
 import { dashboardValuesOf } from '../kinds/catalog.js';
 import { createS3Client } from '../core/adapters/s3/s3-client.js';
 import type { Report } from '../core/domain/report.js';
+import { IncompleteRunError, type StoreFaultError } from '../core/errors.js';
 import type { SecretResolver } from '../core/ports/secrets.js';
 import { awsContext } from '../core/run/aws-context.js';
 import { readBackupDocument, readBucketName } from '../core/run/environment.js';
@@ -19,9 +20,13 @@ export interface BackupJobOptions extends Omit<BackupRunOptions, 'store' | 'now'
 
 /** The backup job: one backup per selected database, then alerts (first failure alerts). Shared by the Lambda and the CLI. */
 export async function runBackupJob(config: Config, options: BackupJobOptions, context: JobContext): Promise<Report> {
-  return runJob('backup', { ...context, config: backupAlertConfig(config) }, () =>
-    runBackups(config, { ...options, store: context.store, now: context.now }),
+  let storeFault: StoreFaultError | undefined;
+  const report = await runJob('backup', { ...context, config: backupAlertConfig(config) }, () =>
+    runBackups(config, { ...options, store: context.store, now: context.now, onStoreFault: (fault) => (storeFault ??= fault) }),
   );
+  // The findings and notices stand; a store that refused a backup is still the run's fault (exit 4), not a result.
+  if (storeFault) throw new IncompleteRunError(report, storeFault);
+  return report;
 }
 
 export { SAFETY_MARGIN_MS };

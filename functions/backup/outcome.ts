@@ -1,3 +1,4 @@
+import type { StoreFaultError } from '../core/errors.js';
 import type { Finding } from '../core/domain/finding.js';
 import type { ObjectStore } from '../core/ports/object-store.js';
 import type { BackupManifest } from './manifest.js';
@@ -42,6 +43,8 @@ export type BackupOutcome =
       /** An object the cleanup could not delete (reported, so an operator removes it). */
       readonly leftover?: string;
       readonly durationMs: number;
+      /** The store refused (full, read-only): the run reports its findings, then ends as a store fault (exit 4). */
+      readonly storeFault?: StoreFaultError;
     };
 
 /**

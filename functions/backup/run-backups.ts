@@ -1,6 +1,6 @@
 import { selectedTargets } from '../core/run/invoke-event.js';
 import type { Finding } from '../core/domain/finding.js';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError, type StoreFaultError } from '../core/errors.js';
 import type { ObjectStore } from '../core/ports/object-store.js';
 import type { SecretResolver } from '../core/ports/secrets.js';
 import { backupPostgres } from './backup-postgres.js';
@@ -28,6 +28,8 @@ export interface BackupRunOptions {
   readonly lambdaTimeoutMs?: number;
   /** Progress lines (the CLI prints them to stderr, the Lambda logs them). */
   readonly log?: (message: string, details?: Record<string, unknown>) => void;
+  /** Told of a store that refused a backup (full, read-only): the job ends as a store fault after its findings. */
+  readonly onStoreFault?: (fault: StoreFaultError) => void;
 }
 
 /** Resolves the selection; unknown names are errors that name the field. */
@@ -121,6 +123,7 @@ export async function runBackups(config: Config, options: BackupRunOptions): Pro
   for (const entry of entries) {
     options.log?.(`backing up ${entry.target}/${entry.database}`, { via: entry.backup.via });
     const outcome = await backupOne(entry, config, options);
+    if (!outcome.ok && outcome.storeFault) options.onStoreFault?.(outcome.storeFault);
     const finding = findingOf(outcome, { lambdaTimeoutMs: options.lambdaTimeoutMs });
     options.log?.(`${entry.target}/${entry.database}: ${finding.summary}`, { severity: finding.severity });
     findings.push(finding);

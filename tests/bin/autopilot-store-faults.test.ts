@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../functions/core/domain/report.js';
 import { runAutopilot, type CliResult } from '../support/cli.js';
 import { startHttpServer, type TestHttpServer } from '../support/http-servers.js';
+import { PostgresCluster } from '../support/postgres-cluster.js';
 
 /**
  * Issue 12 item 3: a store that is full, read-only, not a directory or locked ends the run
@@ -115,6 +116,60 @@ describe.skipIf(!isRoot)('store faults end cleanly', () => {
     // Before: an internal error (EXDEV from linking the previous version aside), with a stack.
     expectCleanFault(result, /^autopilot: store .*pinned-state: a key is a mount of its own and cannot be replaced \(EXDEV\)/, []);
     expect(files(store)).toEqual(before);
+  });
+});
+
+describe.skipIf(!isRoot)('a backup into a full store', () => {
+  let cluster: PostgresCluster;
+  beforeAll(async () => {
+    cluster = await PostgresCluster.start();
+    await cluster.createDatabase('shop');
+    // About 1 MB of barely compressible rows: far more than the 128 KiB store holds once compressed.
+    await cluster.query(
+      'create table orders as select g as id, md5(random()::text) || md5(random()::text) || md5(random()::text) as ref ' +
+        'from generate_series(1, 20000) g',
+      'shop',
+    );
+  });
+  afterAll(() => cluster?.stop());
+
+  it("ends with exit 4 naming the full disk (not pg_dump's SIGPIPE), after the High finding is reported and sent", async () => {
+    const store = tmpfs('full-backup', '128k');
+    const backupConfig = join(dir, 'backup.config.json');
+    writeFileSync(
+      backupConfig,
+      JSON.stringify({
+        targets: {
+          shop: {
+            postgres: [
+              {
+                name: 'shop',
+                host: '127.0.0.1',
+                port: cluster.port,
+                database: 'shop',
+                user: cluster.superuser,
+                password: cluster.password,
+                ssl: false,
+                backup: {},
+              },
+            ],
+          },
+        },
+      }),
+    );
+    const started = Date.now();
+    const result = await runAutopilot(['run', 'backup', '--local', '--json', '--config', backupConfig, '--store', store]);
+    expect(result.code, result.stderr).toBe(4);
+    const report = JSON.parse(result.stdout) as Report;
+    expect(report.findings.map((f) => [f.check, f.severity])).toEqual([['shop', 'high']]);
+    expect(report.findings[0]?.summary).toMatch(/^backup failed \(upload\): .*no space left on device \(ENOSPC\)/);
+    expect(report.notifications.map((n) => n.topic)).toEqual(['high']);
+    expect(result.stderr.trim().split('\n').at(-1)).toMatch(/^autopilot: store .*full-backup: full: no space left on device \(ENOSPC\)/);
+    expect(result.stderr).not.toMatch(/SIGPIPE|internal error|\n\s+at /);
+    expect(result.stderr).not.toContain(cluster.password);
+    // Nothing half-written is left under backups/.
+    expect(files(store).filter((f) => f.startsWith('backups/'))).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(60_000);
   });
 });
 
