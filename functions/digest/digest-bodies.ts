@@ -19,6 +19,7 @@ const WORDS = {
   en: {
     sms: (date: string, notOk: number, open: number, breached: number) =>
       `DIGEST ${date}: ${notOk} not ok, ${open} open${breached ? `, ${breached} past response target` : ''}`,
+    smsUnknown: (date: string, jobs: string) => `DIGEST ${date}: counts unknown, alert state unreadable: ${jobs}`,
     title: (date: string) => `📋 ops-autopilot daily digest ${date}`,
     open: (n: number) => `Open alerts (${n})`,
     none: 'No open alerts.',
@@ -30,6 +31,7 @@ const WORDS = {
   ja: {
     sms: (date: string, notOk: number, open: number, breached: number) =>
       `ダイジェスト ${date}: 異常${notOk}件、未解決${open}件${breached ? `、対応目標超過${breached}件` : ''}`,
+    smsUnknown: (date: string, jobs: string) => `ダイジェスト ${date}: 件数不明（アラート状態を読めません: ${jobs}）`,
     title: (date: string) => `📋 ops-autopilot 日次ダイジェスト ${date}`,
     open: (n: number) => `未解決のアラート（${n}件）`,
     none: '未解決のアラートはありません。',
@@ -58,6 +60,8 @@ export interface DigestBodyInput {
   readonly checks: ReadonlyMap<string, AlertEntry>;
   readonly attributes: Notification['attributes'];
   readonly dashboard?: string;
+  /** Jobs whose alert state could not be read: the totals are unknown. */
+  readonly unreadable?: readonly string[];
 }
 
 function cutText(text: string, maxBytes: number, language: DigestConfig['language']): string {
@@ -113,6 +117,7 @@ function documentOf(input: DigestBodyInput, config: DigestConfig, maxBytes: numb
       open: open.length,
       breached: open.filter((o) => o.breached).length,
     },
+    ...(input.unreadable?.length ? { stateUnreadable: [...input.unreadable] } : {}),
     open: [],
     checks: [],
     omitted: all.length,
@@ -156,8 +161,8 @@ function chatbotOf(document: DigestDocument, config: DigestConfig): ChatbotEvent
       schema: document.schema,
       version: String(document.version),
       localDate: document.localDate,
-      notOk: String(document.counts.notOk),
-      open: String(document.counts.open),
+      notOk: document.stateUnreadable ? 'unknown' : String(document.counts.notOk),
+      open: document.stateUnreadable ? 'unknown' : String(document.counts.open),
       breached: String(document.counts.breached),
       dashboard: document.dashboard ?? '',
     },
@@ -169,7 +174,10 @@ function chatbotOf(document: DigestDocument, config: DigestConfig): ChatbotEvent
 export function digestBodies(input: DigestBodyInput, config: DigestConfig): NotificationBodies {
   const w = WORDS[config.language];
   const { notOk, open, breached } = documentOf(input, config, 0).counts;
-  const sms = truncateUtf8(w.sms(input.localDate, notOk, open, breached), SMS_MAX_BYTES);
+  const sms = truncateUtf8(
+    input.unreadable?.length ? w.smsUnknown(input.localDate, input.unreadable.join(', ')) : w.sms(input.localDate, notOk, open, breached),
+    SMS_MAX_BYTES,
+  );
   let bodies: NotificationBodies | undefined;
   for (const level of LEVELS) {
     const json = documentOf(input, config, level.docBytes);

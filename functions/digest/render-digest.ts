@@ -18,7 +18,8 @@ const TEXT = {
   en: {
     title: (date: string) => `ops-autopilot daily digest for ${date}`,
     overview: (checks: number, failing: number, open: number) => `${checks} checks, ${failing} not ok, ${open} open alert(s).`,
-    unreadable: (jobs: string) => `The alert state of ${jobs} could not be read: its open alerts are not counted above.`,
+    unknown: (jobs: string, checks: number) =>
+      `Not ok and open alerts: unknown. The alert state of ${jobs} could not be read; the ${checks} checks below are the rest.`,
     openAlerts: 'Open alerts',
     none: '  none',
     openFor: (age: string, target: string) => `open ${age} (respond within ${target})`,
@@ -40,7 +41,8 @@ const TEXT = {
   ja: {
     title: (date: string) => `ops-autopilot 日次ダイジェスト ${date}`,
     overview: (checks: number, failing: number, open: number) => `チェック ${checks}件、異常 ${failing}件、未解決アラート ${open}件。`,
-    unreadable: (jobs: string) => `${jobs} のアラート状態を読めません: その未解決アラートは上の件数に含まれていません。`,
+    unknown: (jobs: string, checks: number) =>
+      `異常件数・未解決アラート件数: 不明。${jobs} のアラート状態を読めません。以下の ${checks}件はそれ以外のチェックです。`,
     openAlerts: '未解決のアラート',
     none: '  なし',
     openFor: (age: string, target: string) => `発生から${age}（${target}以内に対応）`,
@@ -196,14 +198,19 @@ export function renderDigest(input: DigestInput, config: DigestConfig, dashboard
   ];
   const text = [
     t.title(localDate),
-    t.overview(checks.size, failing, open),
-    ...(input.unreadable?.length ? [t.unreadable(input.unreadable.join(', '))] : []),
+    // Counts over a state that could not be read would read as "0 open": say unknown instead.
+    input.unreadable?.length ? t.unknown(input.unreadable.join(', '), checks.size) : t.overview(checks.size, failing, open),
     '',
     ...sections.flatMap(([title, lines]) => [title, ...lines, '']),
   ].join('\n');
-  const lost = input.unreadable?.length ? `, state unreadable: ${input.unreadable.join(', ')}` : '';
-  const subject = asciiOnly(`[DIGEST] ops-autopilot ${localDate}: ${failing} not ok, ${open} open${lost}`).slice(0, 99);
+  const counts = input.unreadable?.length
+    ? `counts unknown, state unreadable: ${input.unreadable.join(', ')}`
+    : `${failing} not ok, ${open} open`;
+  const subject = asciiOnly(`[DIGEST] ops-autopilot ${localDate}: ${counts}`).slice(0, 99);
   const attributes = { severity: 'digest', target: Object.keys(config.targets), check: ['digest'] };
-  const bodies = digestBodies({ text, subject, localDate, now: input.now, checks, attributes, dashboard }, config);
+  const bodies = digestBodies(
+    { text, subject, localDate, now: input.now, checks, attributes, dashboard, unreadable: input.unreadable },
+    config,
+  );
   return { subject, message: bodies.email, bodies, attributes, snapshot: snapshotOf(checks, input.now, localDate), localDate };
 }

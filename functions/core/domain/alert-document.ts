@@ -129,6 +129,11 @@ export const digestDocumentSchema = z.strictObject({
     open: z.number().int().min(0),
     breached: z.number().int().min(0),
   }),
+  /**
+   * Jobs whose alert state could not be read: `counts` then cover only the other jobs, and the totals are unknown
+   * (the text, subject and SMS say "unknown"). Absent when every state was read.
+   */
+  stateUnreadable: z.array(z.string()).min(1).optional(),
   /** Open alerts, worst first, with their age against the response target. */
   open: z.array(
     digestCheckSchema.extend({

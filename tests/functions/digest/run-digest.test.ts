@@ -333,8 +333,12 @@ describe('daily digest over a damaged alert state', () => {
     // Written over without a conditional write: no earlier copy is kept beside it.
     await store.put(alertStateKey('health'), '{"version":1,"entries":{"mycats/api": {');
     const { report, notification } = await digestOf('damaged');
-    expect(notification.subject).toBe('[DIGEST] ops-autopilot 2026-11-23: 1 not ok, 1 open, state unreadable: health');
-    expect(notification.message).toContain('The alert state of health could not be read: its open alerts are not counted above.');
+    // The totals over an unreadable state are unknown, never "0 open" (nor the readable jobs' counts as if they were all).
+    expect(notification.subject).toBe('[DIGEST] ops-autopilot 2026-11-23: counts unknown, state unreadable: health');
+    expect(notification.message).toContain('Not ok and open alerts: unknown. The alert state of health could not be read;');
+    expect(notification.message).not.toMatch(/\d+ open alert\(s\)/);
+    expect(notification.bodies?.sms).toBe('DIGEST 2026-11-23: counts unknown, alert state unreadable: health');
+    expect(notification.bodies?.json).toMatchObject({ stateUnreadable: ['health'] });
     expect(report.warnings).toEqual([
       expect.stringMatching(/state\/alerts\/health\.json: alert state is not JSON: .*health's open alerts/),
     ]);
