@@ -109,35 +109,45 @@ export function alertStateKey(job: Job): string {
 
 // --- Environment variables the stack sets on the functions -----------------------------------
 
+/** Set by the stack on the functions; what each holds is in ENV_DESCRIPTIONS below. */
 export const ENV = {
-  /** The suite's bucket name (every function). */
   bucket: 'AUTOPILOT_BUCKET',
-  /** The delivery channels a deployed function uses, comma-separated names (every function; from the channel registry). */
   channels: 'AUTOPILOT_CHANNELS',
-  /** JSON object `{ critical, high, medium, low, digest }` of topic ARNs (every function; the sns channel's). */
   topicArns: 'AUTOPILOT_TOPIC_ARNS',
-  /** The server-check job a per-job function runs: `disk` or `security`. */
   serverJob: 'AUTOPILOT_SERVER_JOB',
-  /** JSON `{ disk: { name, version }, security: { name, version } }` of the check documents. */
   ssmDocuments: 'AUTOPILOT_SSM_DOCUMENTS',
-  /** Where the SSM Agent writes command output; SSM_OUTPUT_PREFIX. */
   ssmOutputPrefix: 'AUTOPILOT_SSM_OUTPUT_PREFIX',
-  /** The host-backup document's name, when any database is backed up through SSM. */
   backupDocument: 'AUTOPILOT_BACKUP_DOCUMENT',
-  /** The operations screen's console URL (the dashboard, else the saved queries), linked from alert bodies (every function). */
   dashboardUrl: 'AUTOPILOT_DASHBOARD_URL',
 } as const;
 
+/** What each of ENV holds and which functions get it: the docs' environment table (`npm run docs`) prints these. */
+export const ENV_DESCRIPTIONS: { readonly [K in keyof typeof ENV]: string } = {
+  bucket: "the suite's bucket: backups, alert state, pending server-check runs (every function)",
+  channels: 'the delivery channels a deployed function uses, comma-separated names from the channel registry (every function)',
+  topicArns: "JSON object `{ critical, high, medium, low, digest }` of the topic ARNs (every function; the sns channel's)",
+  serverJob: 'the server-check job a disk or security function runs: `disk` or `security`',
+  ssmDocuments: 'JSON `{ disk: { name, version }, security: { name, version } }` of the check documents (disk, security)',
+  ssmOutputPrefix: "where the SSM Agent writes each command's full output in the bucket (disk, security)",
+  backupDocument: "the host-backup document's name, when any database is backed up through SSM (backup)",
+  dashboardUrl: "the operations screen's console URL (the dashboard, else the saved queries), linked from notices (every function)",
+};
+
 /** Environment variables read by the CLI and the CDK app (set by the user, not by the stack). */
 export const CLI_ENV = {
-  /** An S3-compatible endpoint for --local runs and `restore` (with `bucket`). */
   s3Endpoint: 'S3_ENDPOINT',
   bucket: ENV.bucket,
-  /** The deployed stack `autopilot invoke` looks in. */
   stack: 'AUTOPILOT_STACK',
-  /** The config file `cdk synth` reads. */
   config: 'AUTOPILOT_CONFIG',
 } as const;
+
+/** What each of CLI_ENV does, for the docs' environment table. */
+export const CLI_ENV_DESCRIPTIONS: { readonly [K in keyof typeof CLI_ENV]: string } = {
+  s3Endpoint: 'an S3-compatible endpoint for `--local` runs and `restore`, instead of a directory (with AUTOPILOT_BUCKET)',
+  bucket: 'the bucket on that endpoint (`--local`), or the deployed bucket `restore` reads without `--local`',
+  stack: 'the deployed stack `autopilot invoke` and `restore` look in (default `OpsAutopilot`; `--stack` wins)',
+  config: 'the config file `cdk synth` and `cdk deploy` read (the `-c config=` context wins)',
+};
 
 // --- Stack outputs ---------------------------------------------------------------------------
 

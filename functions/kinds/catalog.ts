@@ -1,4 +1,4 @@
-import type { MatrixCells } from '../core/kinds/contract.js';
+import type { MatrixRow } from '../core/kinds/contract.js';
 import {
   type AnyProbedKind,
   byName,
@@ -52,7 +52,7 @@ export function kindNamed(name: string): RegisteredKind | undefined {
 }
 
 /** The default severity matrix: each kind's rows under `<kind>.<rule>`. */
-export const DEFAULT_MATRIX = matrixOf(KINDS) as Readonly<Record<MatrixRule, MatrixCells>>;
+export const DEFAULT_MATRIX = matrixOf(KINDS) as Readonly<Record<MatrixRule, MatrixRow>>;
 
 /** The severity of an observation by a row of the default matrix (a job's own findings: `backup.failed`, ...). */
 export function classifyRule(rule: MatrixRule, level: Level, override?: SeverityOverride): Severity {

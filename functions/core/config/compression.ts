@@ -24,20 +24,25 @@ const method = z.enum(COMPRESSION_METHODS, { error: 'invalid compression (use "z
 export const compressionSchema = z.union(
   [
     method,
-    z.strictObject({ method, level: z.number().optional() }).superRefine((spec, ctx) => {
-      if (spec.level === undefined) return;
-      if (!Number.isInteger(spec.level)) {
-        ctx.addIssue({ code: 'custom', path: ['level'], message: 'invalid level (a whole number)' });
-        return;
-      }
-      if (spec.method === 'none') {
-        ctx.addIssue({ code: 'custom', path: ['level'], message: 'invalid level: "none" takes no level' });
-        return;
-      }
-      const [min, max] = LEVEL_RANGES[spec.method];
-      if (spec.level < min || spec.level > max)
-        ctx.addIssue({ code: 'custom', path: ['level'], message: `invalid level for ${spec.method} (use ${min} to ${max})` });
-    }),
+    z
+      .strictObject({
+        method: method.describe('the compression method'),
+        level: z.number().optional().describe("the method's level: zstd 1-22, lz4 1-12, gzip 1-9 (1 when absent, chosen by measurement)"),
+      })
+      .superRefine((spec, ctx) => {
+        if (spec.level === undefined) return;
+        if (!Number.isInteger(spec.level)) {
+          ctx.addIssue({ code: 'custom', path: ['level'], message: 'invalid level (a whole number)' });
+          return;
+        }
+        if (spec.method === 'none') {
+          ctx.addIssue({ code: 'custom', path: ['level'], message: 'invalid level: "none" takes no level' });
+          return;
+        }
+        const [min, max] = LEVEL_RANGES[spec.method];
+        if (spec.level < min || spec.level > max)
+          ctx.addIssue({ code: 'custom', path: ['level'], message: `invalid level for ${spec.method} (use ${min} to ${max})` });
+      }),
   ],
   { error: 'invalid compression (use "zstd", "lz4", "gzip", "none", or { method, level })' },
 );

@@ -46,47 +46,75 @@ export function timeZoneProblem(zone: string): string | undefined {
   }
 }
 
-const warnCrit = <T extends z.ZodTypeAny>(value: T) => z.strictObject({ warning: value, critical: value.optional() });
+/** A count's warning and critical levels; `what` names the count for the config reference. */
+const warnCrit = <T extends z.ZodTypeAny>(value: T, what: string) =>
+  z.strictObject({
+    warning: value.describe(`${what} at which the check is a warning-level breach`),
+    critical: value.optional().describe(`${what} at which it is a critical-level breach`),
+  });
 
-export const sqliteSchema = z.strictObject({
-  name: checkName,
-  path: z.string().regex(/^\/[A-Za-z0-9._\-/]+$/, 'invalid path (absolute, letters, digits, ".", "_", "-", "/")'),
-  backup: backupSchema.optional(),
-});
+export const sqliteSchema = z
+  .strictObject({
+    name: checkName.describe("the database's name in backup keys, alerts and the digest; unique within the target"),
+    path: z
+      .string()
+      .regex(/^\/[A-Za-z0-9._\-/]+$/, 'invalid path (absolute, letters, digits, ".", "_", "-", "/")')
+      .describe('the SQLite file on the servers (absolute path)'),
+    backup: backupSchema.optional().describe('back the file up with `sqlite3 .backup` on the servers, through SSM Run Command'),
+  })
+  .describe("SQLite files on the target's servers, backed up on the host through SSM");
 
 const absolutePath = z.string().regex(/^\/[A-Za-z0-9._\-/]*$/, 'invalid path (absolute, letters, digits, ".", "_", "-", "/")');
 
-export const serversSchema = z.strictObject({
-  tags: z
-    .record(
-      z.string().regex(/^[A-Za-z0-9 _.:/=+\-@]{1,128}$/, 'invalid tag key'),
-      z.string().regex(/^[A-Za-z0-9 _.:/=+\-@]{0,256}$/, 'invalid tag value'),
-    )
-    .refine((tags) => Object.keys(tags).length > 0, 'at least one tag is required'),
-  disk: z.strictObject({ warning: percent, critical: percent, paths: z.array(absolutePath).optional() }).optional(),
-  security: z
-    .strictObject({
-      failedLogins: warnCrit(z.number().int().min(1))
-        .extend({ window: duration.default('1h') })
-        .optional(),
-      logPatterns: z
-        .array(
-          warnCrit(z.number().int().min(1)).extend({
-            path: absolutePath,
-            pattern: z
-              .string()
-              .min(1)
-              .max(200)
-              .regex(/^[^\n\r\0]+$/, 'invalid pattern (one line)'),
-            window: duration.default('1h'),
-          }),
-        )
-        .optional(),
-      allowedPorts: z.array(z.number().int().min(1).max(65535)).optional(),
-      appPaths: z.array(absolutePath).optional(),
-    })
-    .optional(),
-});
+export const serversSchema = z
+  .strictObject({
+    tags: z
+      .record(
+        z.string().regex(/^[A-Za-z0-9 _.:/=+\-@]{1,128}$/, 'invalid tag key'),
+        z.string().regex(/^[A-Za-z0-9 _.:/=+\-@]{0,256}$/, 'invalid tag value'),
+      )
+      .refine((tags) => Object.keys(tags).length > 0, 'at least one tag is required')
+      .meta({ docKey: 'tag' })
+      .describe('the SSM targets: EC2 instances and hybrid nodes carrying all of these tags'),
+    disk: z
+      .strictObject({
+        warning: percent.describe('% used (space or inodes) that is a warning-level breach'),
+        critical: percent.describe('% used that is a critical-level breach'),
+        paths: z.array(absolutePath).optional().describe('directories checked besides every real filesystem'),
+      })
+      .optional()
+      .describe('the disk job: space and inode use of every real filesystem'),
+    security: z
+      .strictObject({
+        failedLogins: warnCrit(z.number().int().min(1), 'failed SSH logins in the window')
+          .extend({ window: duration.default('1h').describe('how far back logins are counted') })
+          .optional()
+          .describe('failed SSH logins (journald, /var/log/auth.log or /var/log/secure)'),
+        logPatterns: z
+          .array(
+            warnCrit(z.number().int().min(1), 'matching lines in the window').extend({
+              path: absolutePath.describe('the log file'),
+              pattern: z
+                .string()
+                .min(1)
+                .max(200)
+                .regex(/^[^\n\r\0]+$/, 'invalid pattern (one line)')
+                .describe('a fixed string (not a regular expression) counted per line'),
+              window: duration.default('1h').describe('how far back lines are counted'),
+            }),
+          )
+          .optional()
+          .describe('lines of a log file containing a fixed string, counted in a window'),
+        allowedPorts: z
+          .array(z.number().int().min(1).max(65535))
+          .optional()
+          .describe('listening TCP ports (loopback excluded) that are expected; any other is reported. Absent: ports are only listed'),
+        appPaths: z.array(absolutePath).optional().describe('directories searched for world-readable .env files'),
+      })
+      .optional()
+      .describe('the security job: failed logins, log patterns, sshd settings, UID 0 accounts, ports, updates, .env files'),
+  })
+  .describe('servers of the target, reached through SSM Run Command by the disk and security jobs');
 
 /** Each probed kind's array, `targets.<t>.<configKey>[]`, typed by the kind's schema. */
 export type KindArrays<K extends readonly AnyProbedKind[]> = {
@@ -94,7 +122,7 @@ export type KindArrays<K extends readonly AnyProbedKind[]> = {
 };
 
 const baseTargetShape = {
-  description: z.string().optional(),
+  description: z.string().optional().describe('free text for people reading the config'),
   sqlite: z.array(sqliteSchema).optional(),
   servers: serversSchema.optional(),
 };
@@ -104,24 +132,42 @@ type BaseTarget = z.output<z.ZodObject<typeof baseTargetShape>>;
 /** A target: the kinds' check arrays, SQLite files and servers. */
 export function buildTargetSchema<const K extends readonly AnyProbedKind[]>(kinds: K) {
   const arrays = Object.fromEntries(kinds.map((kind) => [kind.configKey, z.array(kind.schema).optional()])) as KindArrays<K>;
-  return z.strictObject({ ...baseTargetShape, ...arrays } as typeof baseTargetShape & KindArrays<K>);
+  return z
+    .strictObject({ ...baseTargetShape, ...arrays } as typeof baseTargetShape & KindArrays<K>)
+    .describe('one system: its checks of each kind, SQLite files and servers');
 }
 
 const awsId = (prefix: string) => z.string().regex(new RegExp(`^${prefix}-[0-9a-f]{8,17}$`), `invalid id (${prefix}-...)`);
 
-export const networkSchema = z.strictObject({
-  vpcId: awsId('vpc'),
-  /** Private subnets for the functions (one per Availability Zone is enough; two for redundancy). */
-  subnetIds: z.array(awsId('subnet')).min(1),
-  /** Security groups for the functions; an egress-only one is created when absent. */
-  securityGroupIds: z.array(awsId('sg')).min(1).optional(),
-  /** Route tables of those subnets: an S3 gateway endpoint (free) is added to them. */
-  routeTableIds: z.array(awsId('rtb')).min(1).optional(),
-  /** Interface endpoints for the AWS APIs the VPC functions call, instead of a NAT gateway. */
-  interfaceEndpoints: z.boolean().default(false),
-});
+export const networkSchema = z
+  .strictObject({
+    vpcId: awsId('vpc').describe('the VPC, imported by id (no lookup: synth needs no credentials)'),
+    /** Private subnets for the functions (one per Availability Zone is enough; two for redundancy). */
+    subnetIds: z.array(awsId('subnet')).min(1).describe('private subnets the VPC functions and tasks run in (two AZs for redundancy)'),
+    /** Security groups for the functions; an egress-only one is created when absent. */
+    securityGroupIds: z
+      .array(awsId('sg'))
+      .min(1)
+      .optional()
+      .describe("the functions' security groups; absent: one is made with no inbound rules and only the egress they need"),
+    /** Route tables of those subnets: an S3 gateway endpoint (free) is added to them. */
+    routeTableIds: z
+      .array(awsId('rtb'))
+      .min(1)
+      .optional()
+      .describe('route tables of those subnets: an S3 gateway endpoint (free) is added to them'),
+    /** Interface endpoints for the AWS APIs the VPC functions call, instead of a NAT gateway. */
+    interfaceEndpoints: z
+      .boolean()
+      .default(false)
+      .describe('add an interface endpoint for each AWS API the VPC functions call, instead of a NAT gateway'),
+  })
+  .describe('the VPC private databases live in; the functions that reach them run in it');
 
-const responseTarget = z.strictObject({ respondWithin: duration, repeatEvery: duration.optional() });
+const responseTarget = z.strictObject({
+  respondWithin: duration.describe('the response target, quoted in every notice of this severity'),
+  repeatEvery: duration.optional().describe('how often an open alert is sent again (default: respondWithin)'),
+});
 const subscriberList = z.array(
   z
     .string()
@@ -137,13 +183,20 @@ const subscriberList = z.array(
 
 export const silenceSchema = z
   .strictObject({
-    target: targetName.optional(),
-    check: z.string().optional(),
-    reason: z.string().min(1),
+    target: targetName.optional().describe('the target it holds back; absent: every target'),
+    check: z.string().optional().describe('the check name it holds back; absent: every check of the target'),
+    reason: z.string().min(1).describe('why, for the people reading the config'),
     /** One-off silence: until this instant. */
-    until: z.iso.datetime({ offset: true }).optional(),
+    until: z.iso.datetime({ offset: true }).optional().describe('a one-off silence: until this instant (with its offset)'),
     /** Recurring weekly window in the config timezone, like the runbooks' maintenance slots. */
-    weekly: z.strictObject({ days: z.array(weekday).min(1), from: hhmm, to: hhmm }).optional(),
+    weekly: z
+      .strictObject({
+        days: z.array(weekday).min(1).describe('the days of the window'),
+        from: hhmm.describe('start, in `timezone`'),
+        to: hhmm.describe('end, in `timezone`'),
+      })
+      .optional()
+      .describe('a recurring window in `timezone`, such as a deploy slot'),
   })
   .refine((s) => (s.until === undefined) !== (s.weekly === undefined), 'give exactly one of "until" or "weekly"');
 
@@ -162,56 +215,72 @@ export function buildConfigSchema<const K extends readonly AnyProbedKind[]>(kind
           const problem = timeZoneProblem(zone);
           if (problem) ctx.addIssue({ code: 'custom', message: problem });
         })
-        .default('UTC'),
-      language: z.enum(['en', 'ja']).default('en'),
+        .default('UTC')
+        .describe('IANA time zone (`Asia/Tokyo`, not an offset) of every schedule, silence window and the digest'),
+      language: z.enum(['en', 'ja']).default('en').describe('language of notices and the digest'),
       severities: z
         .strictObject({
-          critical: responseTarget.optional(),
-          high: responseTarget.optional(),
-          medium: responseTarget.optional(),
-          low: responseTarget.optional(),
+          critical: responseTarget.optional().describe('response target of critical alerts (default 15m)'),
+          high: responseTarget.optional().describe('response target of high alerts (default 1h)'),
+          medium: responseTarget.optional().describe('response target of medium alerts (default 8h)'),
+          low: responseTarget.optional().describe('response target of low alerts (default 1w)'),
         })
-        .default({}),
+        .default({})
+        .describe("the severity matrix's response targets"),
       subscribers: z
         .strictObject({
-          critical: subscriberList.optional(),
-          high: subscriberList.optional(),
-          medium: subscriberList.optional(),
-          low: subscriberList.optional(),
-          digest: subscriberList.optional(),
+          critical: subscriberList.optional().describe('receive critical notices: e-mail addresses, https:// URLs, +phone numbers, ARNs'),
+          high: subscriberList.optional().describe('receive high notices'),
+          medium: subscriberList.optional().describe('receive medium notices'),
+          low: subscriberList.optional().describe('receive low notices'),
+          digest: subscriberList.optional().describe('receive the daily digest'),
           chat: chatSubscribersSchema.optional(),
         })
-        .default({}),
+        .default({})
+        .describe('who receives what: one SNS topic per severity and one for the digest'),
       alerting: z
         .strictObject({
           /** Consecutive failing runs before the first alert (the first success clears it). */
-          consecutiveFailures: z.number().int().min(1).max(100).default(2),
+          consecutiveFailures: z.number().int().min(1).max(100).default(2).describe('failing runs in a row before the first alert'),
           /** State changes within the last `flapWindow` runs that mark a check as flapping. */
-          flapThreshold: z.number().int().min(2).max(50).default(4),
-          flapWindow: z.number().int().min(3).max(50).default(10),
+          flapThreshold: z
+            .number()
+            .int()
+            .min(2)
+            .max(50)
+            .default(4)
+            .describe('state changes within the last flapWindow runs that mark a check as flapping'),
+          flapWindow: z.number().int().min(3).max(50).default(10).describe('the runs flapThreshold counts over'),
         })
-        .default({ consecutiveFailures: 2, flapThreshold: 4, flapWindow: 10 }),
+        .default({ consecutiveFailures: 2, flapThreshold: 4, flapWindow: 10 })
+        .describe('when a failing check alerts'),
       /** The VPC that private databases live in; the functions that talk to them run in it. */
       network: networkSchema.optional(),
       /**
        * A CloudWatch dashboard besides the saved Logs Insights queries, which the stack always makes and which show the same
        * tables. Off by default: a dashboard is $3 a month at list price (free within an account's three always-free ones).
        */
-      dashboard: z.boolean().default(false),
-      silences: z.array(silenceSchema).default([]),
+      dashboard: z
+        .boolean()
+        .default(false)
+        .describe('a CloudWatch dashboard besides the saved Logs Insights queries ($3 a month at list price)'),
+      silences: z.array(silenceSchema).default([]).describe('windows in which notices are held back'),
       schedules: z
         .strictObject({
-          disk: duration.default('1h'),
-          security: duration.default('1d'),
-          digest: hhmm.default('09:00'),
+          disk: duration.default('1h').describe('how often the disk job runs'),
+          security: duration.default('1d').describe('how often the security job runs'),
+          digest: hhmm.default('09:00').describe('when the daily digest goes out, in `timezone`'),
         })
-        .default({ disk: '1h', security: '1d', digest: '09:00' }),
+        .default({ disk: '1h', security: '1d', digest: '09:00' })
+        .describe('when the server checks and the digest run'),
       targets: z
         .record(targetName, targetSchema, {
           error: (issue) =>
             issue.code === 'invalid_key' ? 'invalid target name (lowercase letters, digits and "-", at most 40)' : undefined,
         })
-        .refine((targets) => Object.keys(targets).length > 0, 'at least one target is required'),
+        .refine((targets) => Object.keys(targets).length > 0, 'at least one target is required')
+        .meta({ docKey: 'target' })
+        .describe('the systems watched, by name (lowercase letters, digits and "-", at most 40 characters)'),
     })
     .superRefine((config, ctx) => {
       for (const [target, value] of Object.entries(config.targets)) {

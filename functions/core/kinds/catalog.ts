@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { KindDefinition, MatrixCells, ProbedKindDefinition } from './contract.js';
+import type { KindDefinition, MatrixRow, ProbedKindDefinition } from './contract.js';
 
 /*
  * What every list of kinds is derived with, given the kinds: core holds the derivations, the kinds layer's catalog
@@ -19,9 +19,9 @@ export function byName<K extends { readonly name: string }>(kinds: Iterable<K>):
 }
 
 /** The default severity matrix of the given kinds, each kind's rows under `<kind>.<rule>`. */
-export function matrixOf(kinds: readonly KindDefinition[]): Readonly<Record<string, MatrixCells>> {
-  const rows: Record<string, MatrixCells> = {};
-  for (const kind of kinds) for (const [rule, cells] of Object.entries<MatrixCells>(kind.matrix)) rows[`${kind.name}.${rule}`] = cells;
+export function matrixOf(kinds: readonly KindDefinition[]): Readonly<Record<string, MatrixRow>> {
+  const rows: Record<string, MatrixRow> = {};
+  for (const kind of kinds) for (const [rule, cells] of Object.entries<MatrixRow>(kind.matrix)) rows[`${kind.name}.${rule}`] = cells;
   return rows;
 }
 

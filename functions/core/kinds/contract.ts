@@ -14,14 +14,20 @@ import type { SecretResolver } from '../ports/secrets.js';
  * every kind without loading pg or node:tls.
  */
 
-/** One row of the default severity matrix: what a warning-level and a critical-level breach become. */
+/** What a warning-level and a critical-level breach become. */
 export interface MatrixCells {
   readonly warning?: AlertSeverity;
   readonly critical?: AlertSeverity;
 }
 
+/** One row of the default severity matrix: its cells, and what breaks the rule, as the docs' matrix table says it. */
+export interface MatrixRow extends MatrixCells {
+  /** "no answer, timeout, TLS error, ...": the observations the rule judges, in a few words (`npm run docs` prints it). */
+  readonly description: string;
+}
+
 /** A kind's rows of the default severity matrix, by rule (functions/kinds/<kind>/matrix.ts). */
-export type KindMatrix<Rule extends string = string> = { readonly [R in Rule]: MatrixCells };
+export type KindMatrix<Rule extends string = string> = { readonly [R in Rule]: MatrixRow };
 
 /** Keeps a matrix's rule names literal, so a probe's aspects can only name rows that exist. */
 export function defineMatrix<const Rule extends string>(matrix: KindMatrix<Rule>): KindMatrix<Rule> {

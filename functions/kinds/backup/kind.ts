@@ -4,10 +4,9 @@ import { defineKind, observedNumber } from '../../core/kinds/contract.js';
 export const kind = defineKind({
   name: 'backup',
   matrix: {
-    /** Failed, or the newest backup is older than maxAge. */
-    failed: { critical: 'high' },
-    /** A Lambda backup that took over 60% of the function's timeout: it will soon stop finishing. */
-    duration: { warning: 'low' },
+    failed: { critical: 'high', description: 'a backup failed, or the newest verified backup is older than maxAge' },
+    /** It will soon stop finishing: time to run it on Fargate. */
+    duration: { warning: 'low', description: "a Lambda backup took over 60% of the function's timeout" },
   },
   /** Archive size and wall time of a backup, and its database (`observed.database`, else the check name). */
   dashboardValues(finding) {

@@ -4,7 +4,7 @@ import { defineKind, observedNumber } from '../../core/kinds/contract.js';
 export const kind = defineKind({
   name: 'disk',
   matrix: {
-    usage: { warning: 'medium', critical: 'high' },
+    usage: { warning: 'medium', critical: 'high', description: 'space or inode use of a filesystem over its %' },
   },
   /** Space used on the mount (`observed.usedPercent`, or the disk script's `usedPct`). */
   dashboardValues: (finding) => ({ usedPercent: observedNumber(finding, 'usedPercent', 'usedPct') }),

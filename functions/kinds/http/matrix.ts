@@ -2,11 +2,9 @@ import { defineMatrix } from '../../core/kinds/contract.js';
 
 /** The http kind's rows of the default severity matrix; its probe judges by them, its kind.ts declares them. */
 export const HTTP_MATRIX = defineMatrix({
-  /** No answer, timeout, TLS error, status/body/json mismatch. */
-  availability: { critical: 'critical' },
-  responseTime: { warning: 'medium', critical: 'high' },
-  /** Certificate days left under the check's thresholds. */
-  certificate: { warning: 'low', critical: 'high' },
+  availability: { critical: 'critical', description: 'no answer, timeout, TLS error, redirect loop, status/body/json mismatch' },
+  responseTime: { warning: 'medium', critical: 'high', description: "response time over the check's threshold" },
+  certificate: { warning: 'low', critical: 'high', description: "certificate days left under the check's threshold" },
 });
 
 /** A row of the http matrix. */

@@ -36,29 +36,57 @@ const headers = z
   });
 
 /** `targets.<t>.health[]`: one HTTP(S) endpoint. */
-export const healthCheckSchema = z.strictObject({
-  name: checkName.optional(),
-  url: httpUrl,
-  method: z.enum(['GET', 'HEAD']).default('GET'),
-  /** Follow up to 5 redirects (same scheme or up to https) and expect 200-299 at the end; false: judge the first answer. */
-  followRedirects: z.boolean().default(true),
-  every: duration.default('5m'),
-  timeout: duration.default('10s'),
-  expect: z
-    .strictObject({
-      status: z.union([z.number().int().min(100).max(599), z.array(z.number().int().min(100).max(599)).min(1)]).optional(),
-      bodyContains: z.string().min(1).optional(),
-      json: z.record(z.string().min(1), z.union([z.string(), z.number(), z.boolean()])).optional(),
-    })
-    .optional(),
-  responseTime: z.strictObject({ warning: duration.optional(), critical: duration.optional() }).optional(),
-  certificate: z
-    .strictObject({ warningDays: z.number().int().min(0).default(30), criticalDays: z.number().int().min(0).default(7) })
-    .optional(),
-  /** Plain values, or references read at run time (deployed configs refuse credential-bearing plain values). */
-  headers: headers.optional(),
-  severity: severityOverride.optional(),
-});
+export const healthCheckSchema = z
+  .strictObject({
+    name: checkName.optional().describe("the check name in reports and alerts (default: the URL's host and path)"),
+    url: httpUrl.describe('the endpoint, http:// or https://'),
+    method: z.enum(['GET', 'HEAD']).default('GET').describe('HEAD answers carry no body: no bodyContains or json with it'),
+    /** Follow up to 5 redirects (same scheme or up to https) and expect 200-299 at the end; false: judge the first answer. */
+    followRedirects: z
+      .boolean()
+      .default(true)
+      .describe('follow up to 5 redirects (same scheme, or up from http to https) and judge the final answer; false: the first'),
+    every: duration.default('5m').describe('how often the endpoint is probed'),
+    timeout: duration.default('10s').describe('the whole exchange, redirects included; at most `every` and 15m'),
+    expect: z
+      .strictObject({
+        status: z
+          .union([z.number().int().min(100).max(599), z.array(z.number().int().min(100).max(599)).min(1)])
+          .optional()
+          .describe('the status (or statuses) that pass; default 200-299 (200-399 with followRedirects: false)'),
+        bodyContains: z.string().min(1).optional().describe('text the body must contain, after decoding its declared charset'),
+        json: z
+          .record(z.string().min(1), z.union([z.string(), z.number(), z.boolean()]))
+          .optional()
+          .meta({ docKey: 'dotted.path' })
+          .describe('fields of a JSON body that must equal these values, by dotted path'),
+      })
+      .optional()
+      .describe('what a passing answer looks like'),
+    responseTime: z
+      .strictObject({
+        warning: duration.optional().describe('a slower answer is a warning-level breach'),
+        critical: duration.optional().describe('a slower answer is a critical-level breach; below `timeout`'),
+      })
+      .optional()
+      .describe("response-time thresholds, from the first request to the final answer's headers"),
+    certificate: z
+      .strictObject({
+        warningDays: z.number().int().min(0).default(30).describe('fewer days left is a warning-level breach'),
+        criticalDays: z.number().int().min(0).default(7).describe('fewer days left is a critical-level breach'),
+      })
+      .optional()
+      .describe("https: the certificate's days left, judged on every probe (30 and 7 days without this block)"),
+    /** Plain values, or references read at run time (deployed configs refuse credential-bearing plain values). */
+    headers: headers
+      .optional()
+      .meta({ docKey: 'header' })
+      .describe(
+        'request headers, sent to the configured origin only: a plain value, or { secret, field? } / { parameter } read at run time',
+      ),
+    severity: severityOverride.optional(),
+  })
+  .describe('HTTP(S) endpoints the health job probes');
 
 export type HealthCheckConfig = z.output<typeof healthCheckSchema>;
 

@@ -4,9 +4,10 @@ import { defineKind } from '../../core/kinds/contract.js';
 export const kind = defineKind({
   name: 'security',
   matrix: {
-    /** Failed logins or a log pattern counted in the window. */
-    count: { warning: 'medium', critical: 'high' },
-    /** A risky sshd setting, pending security updates, a port not allowed. */
-    config: { warning: 'medium' },
+    count: { warning: 'medium', critical: 'high', description: 'failed SSH logins, or lines of a log pattern, counted in the window' },
+    config: {
+      warning: 'medium',
+      description: 'risky sshd setting, UID 0 account besides root, port not allowed, pending security updates, world-readable .env',
+    },
   },
 });

@@ -4,6 +4,6 @@ import { defineKind } from '../../core/kinds/contract.js';
 export const kind = defineKind({
   name: 'server',
   matrix: {
-    unreachable: { critical: 'high' },
+    unreachable: { critical: 'high', description: 'a server unreachable through SSM: offline, not managed, timed out' },
   },
 });

@@ -2,10 +2,8 @@ import { defineMatrix } from '../../core/kinds/contract.js';
 
 /** The tcp kind's rows of the default severity matrix; its probe judges by them, its kind.ts declares them. */
 export const TCP_MATRIX = defineMatrix({
-  /** No connection: refused, timed out, host not found, or the TLS handshake failed. */
-  connect: { critical: 'high' },
-  /** Certificate days left under the check's thresholds (with `tls`). */
-  certificate: { warning: 'low', critical: 'high' },
+  connect: { critical: 'high', description: 'no connection (refused, timed out, host not found), or a failed TLS handshake' },
+  certificate: { warning: 'low', critical: 'high', description: "with `tls`: certificate days left under the check's threshold" },
 });
 
 /** A row of the tcp matrix. */
