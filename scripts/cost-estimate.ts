@@ -7,18 +7,20 @@
  * stack; the rest is assumed and printed as such.
  *
  *   npm run cost [-- --json] [-- --config ops.config.ts --runs 30 --latency-ms 80 --rtt-ms 20 --db-size-gb 1 --backup-seconds 60]
+ *   npm run cost -- --record     also keeps the figures (scripts/cost/recorded.json) and regenerates the docs' cost table
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { healthIntervals } from '../lib/health/health-plan.js';
 import { estimateMonthlyCost } from './cost/estimate.js';
 import { measureHealthJob } from './cost/measure.js';
 import { describePrices, FREE_TIER, PRICE_DATE, PRICE_REGION, PRICES } from './cost/prices.js';
+import { RECORDED_FILE, writeRecordedFigures } from './cost/recorded.js';
 import { renderMarkdown } from './cost/render.js';
 import { synthesizeStackSettings, type StackSettings } from './cost/stack-settings.js';
 import { buildCostInputs, DEFAULT_ASSUMPTIONS } from './cost/workload.js';
 import { loadConfigFile } from '../functions/kinds/config.js';
+import { PROJECT_ROOT, runDocs } from './docs/generate.js';
 
 export { estimateMonthlyCost, runsPerMonth, coldStartsPerMonth, gbSeconds, DAYS_PER_MONTH } from './cost/estimate.js';
 export type {
@@ -34,17 +36,6 @@ export type {
 } from './cost/estimate.js';
 export { PRICES, FREE_TIER } from './cost/prices.js';
 
-export const COST_BEGIN = '<!-- cost:begin (npm run cost -- --readme README.md) -->';
-export const COST_END = '<!-- cost:end -->';
-
-/** Replaces what stands between the markers in `text`; throws when they are missing. */
-export function replaceBetweenMarkers(text: string, content: string): string {
-  const begin = text.indexOf(COST_BEGIN);
-  const end = text.indexOf(COST_END);
-  if (begin < 0 || end < begin) throw new Error(`--readme: the file has no ${COST_BEGIN} ... ${COST_END} markers`);
-  return `${text.slice(0, begin + COST_BEGIN.length)}\n${content.trim()}\n${text.slice(end)}`;
-}
-
 const USAGE = `usage: npm run cost -- [--json] [--config <file>] [--runs <n>] [--warmup <n>] [--latency-ms <ms>] [--rtt-ms <ms>]
                          [--db-size-gb <GB>] [--backup-seconds <s>] [--no-stack]
   --config          config to price (default examples/runbooks.config.ts)
@@ -55,7 +46,11 @@ const USAGE = `usage: npm run cost -- [--json] [--config <file>] [--runs <n>] [-
   --backup-seconds  duration of one backup (default ${DEFAULT_ASSUMPTIONS.backupSeconds})
   --no-stack        do not synthesize the stack; use its known defaults
   --json            one JSON document on stdout instead of Markdown
-  --readme <file>   also write the table into <file> between ${COST_BEGIN} and ${COST_END}`;
+  --record          keep this run's figures in ${RECORDED_FILE} (the example config only) and regenerate the docs'
+                    cost table from them (npm run docs renders it from that file without measuring)`;
+
+/** The config the documented cost table prices. */
+const DEFAULT_CONFIG = 'examples/runbooks.config.ts';
 
 function numberFlag(value: string | undefined, name: string, fallback: number, min: number, max: number, integer = false): number {
   if (value === undefined) return fallback;
@@ -70,7 +65,7 @@ async function main(argv: string[]): Promise<void> {
     args: argv,
     options: {
       json: { type: 'boolean', default: false },
-      config: { type: 'string', default: 'examples/runbooks.config.ts' },
+      config: { type: 'string', default: DEFAULT_CONFIG },
       runs: { type: 'string' },
       warmup: { type: 'string' },
       'latency-ms': { type: 'string' },
@@ -78,7 +73,7 @@ async function main(argv: string[]): Promise<void> {
       'db-size-gb': { type: 'string' },
       'backup-seconds': { type: 'string' },
       'no-stack': { type: 'boolean', default: false },
-      readme: { type: 'string' },
+      record: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -100,6 +95,8 @@ async function main(argv: string[]): Promise<void> {
     log,
   };
 
+  if (values.record && values.config !== DEFAULT_CONFIG)
+    throw new Error(`--record: the docs price ${DEFAULT_CONFIG}, not ${values.config}`);
   const config = await loadConfigFile(values.config);
   const intervals = healthIntervals(config);
 
@@ -132,9 +129,17 @@ async function main(argv: string[]): Promise<void> {
   }
   const markdown = renderMarkdown(estimate, inputs, notes, PRICES);
   process.stdout.write(`${markdown}\n`);
-  if (values.readme) {
-    writeFileSync(values.readme, replaceBetweenMarkers(readFileSync(values.readme, 'utf8'), markdown));
-    log(`wrote the table into ${values.readme}`);
+  if (values.record) {
+    const { log: _log, ...options } = health.options;
+    writeRecordedFigures({
+      source: `npm run cost -- --record of ${new Date().toISOString().slice(0, 10)}: the run's own samples`,
+      config: DEFAULT_CONFIG,
+      arch: health.arch ?? process.arch,
+      measurement: { ...health, options },
+      stack,
+    });
+    const { changed } = await runDocs(PROJECT_ROOT, { check: false });
+    log(`kept the figures in ${RECORDED_FILE}; regenerated ${changed.join(', ') || 'no doc (the table was already current)'}`);
   }
 }
 

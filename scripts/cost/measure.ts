@@ -38,6 +38,8 @@ export interface HealthMeasurement {
   readonly worker: WorkerResult;
   /** Whether the PostgreSQL checks that ask for TLS got it (the throwaway cluster serves a self-signed certificate). */
   readonly postgresTls: boolean;
+  /** The CPU architecture it ran on (`process.arch`); recorded figures keep the one they were measured on. */
+  readonly arch?: string;
 }
 
 /** The body a check expects: its `json` fields (dotted paths expanded), else its `bodyContains`, else "OK". */
@@ -224,7 +226,7 @@ export async function measureHealthJob(config: Config, intervals: readonly strin
       AWS_ACCESS_KEY_ID: 'S3RVER',
       AWS_SECRET_ACCESS_KEY: 'S3RVER',
     });
-    return { options, worker: result, postgresTls };
+    return { options, worker: result, postgresTls, arch: process.arch };
   } finally {
     for (const stop of stops) await stop();
   }

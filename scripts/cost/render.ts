@@ -16,7 +16,7 @@ function cell(c: Cell | null): string {
 
 const escapeCell = (text: string): string => text.replace(/\|/g, '\\|');
 
-/** The Markdown table plus the Inputs list, ready to paste into the README. */
+/** The Markdown table plus the Inputs list, rendered into docs/operating.md by npm run docs. */
 export function renderMarkdown(estimate: CostEstimate, inputs: CostInputs, notes: InputNotes, prices: Prices): string {
   const lines: string[] = [];
   const row = (...cells: string[]): number => lines.push(`| ${cells.map(escapeCell).join(' | ')} |`);

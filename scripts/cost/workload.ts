@@ -226,7 +226,7 @@ export function buildCostInputs(sources: WorkloadSources): { inputs: CostInputs;
       `(plus one round trip for each TCP connect); PostgreSQL 15 with SCRAM ` +
       `${health.postgresTls ? 'and TLS where the config asks for it' : 'without TLS (could not enable it)'}; ` +
       `alert state in a loopback S3 server (s3rver); warm-up runs not counted: ${health.options.warmup}; all on this machine's CPU ` +
-      `(${process.arch})`,
+      `(${health.arch ?? process.arch})`,
   );
 
   // ---- the other jobs: assumed durations
