@@ -1,5 +1,5 @@
 /**
- * The layers of ops-autopilot, checked by `npm run lint` (docs/contributing/conventions.md says why each holds):
+ * The layers of ops-autopilot, checked by `npm run lint` (docs/contributing.md says why each holds):
  *
  *   bin/ (CLI), scripts/, bench/        may import anything below
  *   lib/ (CDK constructs)               core, kinds, and a job only through its boundary.ts

@@ -1,4 +1,4 @@
-// The five systems of ../shared/runbooks, as one ops-autopilot config.
+// The five systems of the teams' runbooks (docs/runbook-map.md), as one ops-autopilot config.
 // Hosts are placeholders (the reserved `.example` domain never resolves); thresholds, ports,
 // paths, schedules and response targets are the runbooks' own. Copy this file to
 // ops.config.ts, put in your hosts, and store each database password as an SSM SecureString.

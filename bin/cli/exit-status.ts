@@ -2,7 +2,7 @@ import type { Finding } from '../../functions/core/domain/finding.js';
 import { rank, type AlertSeverity } from '../../functions/core/domain/severity.js';
 
 /**
- * The CLI's exit statuses (README "Exit status"). Cron and CI read them, so each means one thing;
+ * The CLI's exit statuses (docs/cli.md, "Exit status"). Cron and CI read them, so each means one thing;
  * when several apply the highest-priority one wins: usage > fault > fail-on.
  */
 export const EXIT = {

@@ -29,7 +29,7 @@ function listingLine(entry: BackupEntry): string {
   );
 }
 
-/** `autopilot restore --list` and `autopilot restore --to <url>` (CONTRACT section 1). */
+/** `autopilot restore --list` and `autopilot restore --to <url>` (docs/cli.md). */
 export async function restore(args: CliArgs): Promise<void> {
   const store = args.local ? await localStore(args.store) : await deployedStore(args.stack);
   const target = args.targets[0]!;

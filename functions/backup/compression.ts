@@ -14,7 +14,7 @@ export interface CompressionSpec {
  * - zstd:1 dumps 2-3x faster than zstd's default 3 and the archive is no larger (on a 0.28 GiB
  *   bench database, 2026-11-30: 265.0 MB in 3.7 s, against 274.4 MB in 11.6 s for zstd:3 and
  *   297.6 MB in 26.3 s for `pg_dump -Fc`'s default gzip 6), smaller than gzip at any level: the
- *   issue's goal "archive no larger than pg_dump -Fc at its default level" holds (README "Compression").
+ *   issue's goal "archive no larger than pg_dump -Fc at its default level" holds (docs/backups.md, "Compression").
  * - gzip:1 is about twice as fast as pg_dump's default 6 for an archive about 5% larger; on
  *   Lambda's CPU share the dump is the bottleneck, so speed wins where gzip is all there is.
  * - lz4:1 is lz4's default and fastest level.

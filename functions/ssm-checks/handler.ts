@@ -21,7 +21,7 @@ import { validateConfig } from '../kinds/config.js';
 /** The stack's document of each check (AUTOPILOT_SSM_DOCUMENTS). */
 export type CheckDocuments = Readonly<Record<ServerJob, DocumentRef>>;
 
-/** The JSON report of CONTRACT section 2, plus where a run that is still collecting was saved. */
+/** The JSON report (docs/cli.md), plus where a run that is still collecting was saved. */
 export type ServerCheckReport = Report & {
   readonly pending?: { readonly key: string; readonly commands: number; readonly continuation: 'scheduled' | 'failed' };
 };

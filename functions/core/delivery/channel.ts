@@ -31,7 +31,7 @@ export interface TextSink {
 export interface ChannelModule {
   /** Stable across deploys, `[a-z0-9-]+`: it keys the channel's outbox entries. */
   readonly name: string;
-  /** What it delivers to, for the docs and logs. */
+  /** What it delivers to, for the docs' channel table (npm run docs) and logs. */
   readonly description: string;
   /** Whether a deployment of this config delivers on the channel. Absent: never deployed (a local-only channel). */
   deployedFor?(config: ChannelConfig): boolean;

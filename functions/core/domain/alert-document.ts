@@ -4,7 +4,7 @@ import { SEVERITIES } from './severity.js';
 
 /**
  * What machine subscribers (https, lambda, sqs, firehose) receive, and its AWS Chatbot wrapping.
- * Public contract: README "Alert bodies" documents these fields. Add fields freely; a change that
+ * Public contract: docs/alerts.md ("Alert bodies") documents these fields. Add fields freely; a change that
  * removes or retypes one bumps ALERT_DOCUMENT_VERSION.
  */
 export const ALERT_DOCUMENT_SCHEMA = 'ops-autopilot/alert';
@@ -150,7 +150,7 @@ export const digestDocumentSchema = z.strictObject({
 
 export type DigestDocument = z.output<typeof digestDocumentSchema>;
 
-/** What each SNS protocol receives for one notice (CONTRACT section 2: `bodies`). */
+/** What each SNS protocol receives for one notice (the report's `bodies`, docs/cli.md). */
 export interface NotificationBodies {
   /** email (and `default`, for protocols without their own key): the full text. */
   readonly email: string;

@@ -26,7 +26,7 @@ export interface Notification {
   readonly bodies?: NotificationBodies;
 }
 
-/** The JSON report of CONTRACT section 2. */
+/** The JSON report every run ends in (docs/cli.md). */
 export interface Report {
   readonly job: Job;
   readonly startedAt: string;

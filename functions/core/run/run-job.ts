@@ -34,7 +34,7 @@ function plainFinding(finding: Finding): Finding {
 
 /**
  * The shape every job shares: collect findings, run them through the alert engine (which
- * publishes and keeps state), and return the JSON report of CONTRACT section 2.
+ * publishes and keeps state), and return the JSON report (docs/cli.md).
  */
 export async function runJob(job: Job, context: JobContext, collect: () => Promise<Finding[]>): Promise<Report> {
   const now = context.now ?? (() => new Date());

@@ -55,7 +55,7 @@ function itemOf(item: PlannedItem, at: string, config: MessageConfig, limits: Do
 }
 
 /**
- * The machine-readable document of one notice (README "Alert bodies") within `limits.maxBytes`:
+ * The machine-readable document of one notice (docs/alerts.md, "Alert bodies") within `limits.maxBytes`:
  * summaries shortened first (halving, down to MIN_SUMMARY_CHARS), then whole items counted in `omitted`.
  */
 export function alertDocument(
