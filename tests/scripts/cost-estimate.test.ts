@@ -262,11 +262,27 @@ describe('estimateMonthlyCost', () => {
   });
 });
 
-describe('--readme', () => {
-  it('replaces only what stands between the markers, and refuses a file without them', async () => {
-    const { replaceBetweenMarkers, COST_BEGIN, COST_END } = await import('../../scripts/cost-estimate.js');
-    const before = `# Title\n\n${COST_BEGIN}\nold table\n${COST_END}\n\n## Next`;
-    expect(replaceBetweenMarkers(before, '| new | table |\n')).toBe(`# Title\n\n${COST_BEGIN}\n| new | table |\n${COST_END}\n\n## Next`);
-    expect(() => replaceBetweenMarkers('# no markers', 'x')).toThrow(/has no .* markers/);
+describe('the recorded figures (npm run cost -- --record, rendered by npm run docs)', () => {
+  it('render the table docs/operating.md shows, with the run they came from', async () => {
+    const { readRecordedFigures, renderRecordedCostTable } = await import('../../scripts/cost/recorded.js');
+    const { readFileSync } = await import('node:fs');
+    const figures = readRecordedFigures();
+    expect(figures.config).toBe('examples/runbooks.config.ts');
+    expect(figures.measurement.worker.intervals.map((i) => i.samples.length)).toEqual([30, 30]);
+    const table = await renderRecordedCostTable(figures);
+    expect(table).toMatch(/^\| Component \(per month\) \| ops-autopilot \|/);
+    expect(table).toContain('**Total, list prices**');
+    expect(table).toContain(`all on this machine's CPU (${figures.arch})`);
+    const operating = readFileSync(new URL('../../docs/operating.md', import.meta.url), 'utf8');
+    expect(operating).toContain(table.trim());
+  });
+
+  it('render what they are given: another stack shows in the table without measuring again', async () => {
+    const { readRecordedFigures, renderRecordedCostTable } = await import('../../scripts/cost/recorded.js');
+    const figures = readRecordedFigures();
+    const before = await renderRecordedCostTable(figures);
+    const moreAlarms = await renderRecordedCostTable({ ...figures, stack: { ...figures.stack!, alarms: figures.stack!.alarms + 10 } });
+    expect(moreAlarms).not.toBe(before);
+    expect(moreAlarms).toContain(`alarms: the stack's ${figures.stack!.alarms + 10}`);
   });
 });
