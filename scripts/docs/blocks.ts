@@ -98,12 +98,24 @@ const jobsTable: Renderer = (context) =>
     }),
   );
 
+/** `always` when even a config without subscribers switches the channel on, else when its `deployedFor` says so. */
+function deployedWhen(channel: (typeof CHANNELS)[number]): string {
+  if (!channel.fromEnvironment || !channel.deployedFor) return 'no';
+  return channel.deployedFor({ subscribers: {} }) ? 'always' : 'when the config calls for it';
+}
+
 const channelsTable: Renderer = (context) =>
   table(
-    ['channel', 'delivers', 'module'],
+    ['channel', 'delivers', 'deployed', '`--local`', 'module'],
     CHANNELS.map((channel) => {
       const folder = `functions/core/delivery/channels/${channel.name}/`;
-      return [code(channel.name), channel.description, linkTo(context, folder, code(folder))];
+      return [
+        code(channel.name),
+        channel.description,
+        deployedWhen(channel),
+        channel.local ? 'yes' : 'no',
+        linkTo(context, folder, code(folder)),
+      ];
     }),
   );
 
