@@ -6,6 +6,7 @@ import type { KindDefinition, MatrixRow } from '../../functions/core/kinds/contr
 import { CLI_ENV, CLI_ENV_DESCRIPTIONS, ENV, ENV_DESCRIPTIONS } from '../../functions/core/layout.js';
 import { isProbed } from '../../functions/core/kinds/catalog.js';
 import { KINDS, PROBED_KINDS } from '../../functions/kinds/catalog.js';
+import { backupSchema, networkSchema, serversSchema } from '../../functions/core/config/schema.js';
 import { configSchema } from '../../functions/kinds/config.js';
 import { renderRecordedCostTable } from '../cost/recorded.js';
 import { configKeys } from './config-keys.js';
@@ -126,6 +127,10 @@ export async function loadRenderers(): Promise<ReadonlyMap<string, Renderer>> {
     ['kinds', kindsTable],
     ['matrix', () => matrixTable(KINDS)],
     ['config-keys', () => keysTable(configKeys(configSchema))],
+    // Parts of the config that are no kind's, for the pages about them.
+    ['backup-keys', () => keysTable(configKeys(backupSchema))],
+    ['servers-keys', () => keysTable(configKeys(serversSchema))],
+    ['network-keys', () => keysTable(configKeys(networkSchema))],
     ['env', envTable],
     ['jobs', jobsTable],
     ['channels', channelsTable],

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type AnyProbedKind, checksOfTarget } from '../kinds/catalog.js';
+import { DEFAULT_RESPOND_WITHIN } from '../domain/severity.js';
 import { chatSubscribersSchema } from './chat.js';
 import { MAX_TIMEOUT, MAX_TIMEOUT_MS, parseDuration } from './duration.js';
 import { backupSchema, checkName, duration, hhmm, levelOrderProblem, percent } from './fields.js';
@@ -220,10 +221,10 @@ export function buildConfigSchema<const K extends readonly AnyProbedKind[]>(kind
       language: z.enum(['en', 'ja']).default('en').describe('language of notices and the digest'),
       severities: z
         .strictObject({
-          critical: responseTarget.optional().describe('response target of critical alerts (default 15m)'),
-          high: responseTarget.optional().describe('response target of high alerts (default 1h)'),
-          medium: responseTarget.optional().describe('response target of medium alerts (default 8h)'),
-          low: responseTarget.optional().describe('response target of low alerts (default 1w)'),
+          critical: responseTarget.optional().describe(`response target of critical alerts (default ${DEFAULT_RESPOND_WITHIN.critical})`),
+          high: responseTarget.optional().describe(`response target of high alerts (default ${DEFAULT_RESPOND_WITHIN.high})`),
+          medium: responseTarget.optional().describe(`response target of medium alerts (default ${DEFAULT_RESPOND_WITHIN.medium})`),
+          low: responseTarget.optional().describe(`response target of low alerts (default ${DEFAULT_RESPOND_WITHIN.low})`),
         })
         .default({})
         .describe("the severity matrix's response targets"),
