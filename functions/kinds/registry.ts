@@ -4,6 +4,7 @@
  */
 export { kind as backup } from './backup/kind.js';
 export { kind as disk } from './disk/kind.js';
+export { kind as dns } from './dns/kind.js';
 export { kind as http } from './http/kind.js';
 export { kind as postgres } from './postgres/kind.js';
 export { kind as security } from './security/kind.js';

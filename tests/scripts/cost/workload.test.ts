@@ -14,7 +14,7 @@ import {
 } from '../../../scripts/cost/workload.js';
 import { SCREEN_QUERIES } from '../../../lib/monitoring/screen-queries.js';
 import type { Config } from '../../../functions/kinds/config.js';
-import { loadConfigFile } from '../../../functions/kinds/config.js';
+import { loadConfigFile, validateConfig } from '../../../functions/kinds/config.js';
 
 const sample = (wallMs: number, cpuMs: number, puts = 1, findingLogBytes = 1000): RunSample => ({
   wallMs,
@@ -132,6 +132,22 @@ describe('buildCostInputs on the example config', () => {
     const critical = inputs.topics.find((t) => t.topic === 'critical')!;
     expect(critical.smsSubscribers).toBe((config.subscribers.critical ?? []).filter((s) => s.startsWith('+')).length);
     expect(critical.emailSubscribers).toBe((config.subscribers.critical ?? []).filter((s) => s.includes('@')).length);
+  });
+
+  it('gives a DNS check a canary but no Route 53 health check, and says how many were left out of that column', () => {
+    const config = validateConfig({
+      targets: {
+        shop: {
+          health: [{ name: 'web', url: 'https://shop.example.com/' }],
+          dns: [{ host: 'shop.example.com' }, { host: 'shop.example.com', type: 'MX' }],
+        },
+      },
+    });
+    const health = measurement([{ every: '5m', checks: 3, samples: [sample(100, 10)] }]);
+    const { inputs, notes } = buildCostInputs({ config, health, stack: undefined });
+    expect(inputs.synthetics.canaries).toHaveLength(3);
+    expect(inputs.route53.checks.map((c) => c.name)).toEqual(['shop/web']);
+    expect(notes.assumed.join('\n')).toContain('2 DNS checks left out: Route 53 health checks cannot watch them');
   });
 
   it('uses the stack alarm count when the stack has alarms, else the planned count', async () => {
