@@ -42,5 +42,6 @@ describe('synthesizeStackSettings', () => {
     expect(settings.schedules).toBeGreaterThanOrEqual(healthIntervals(config).length);
     expect(settings.kmsKeys).toBeGreaterThanOrEqual(1);
     expect(settings.noncurrentVersionDays).toBeGreaterThan(0);
-  });
+    // A whole stack's synth (cdk-nag included) takes about 15 s alone and over a minute on a busy 2-core machine.
+  }, 180_000);
 });
