@@ -22,7 +22,13 @@ export interface BackupJobOptions extends Omit<BackupRunOptions, 'store' | 'now'
 export async function runBackupJob(config: Config, options: BackupJobOptions, context: JobContext): Promise<Report> {
   let storeFault: StoreFaultError | undefined;
   const report = await runJob('backup', { ...context, config: backupAlertConfig(config) }, () =>
-    runBackups(config, { ...options, store: context.store, now: context.now, onStoreFault: (fault) => (storeFault ??= fault) }),
+    runBackups(config, {
+      ...options,
+      store: context.store,
+      now: context.now,
+      activity: context.activity,
+      onStoreFault: (fault) => (storeFault ??= fault),
+    }),
   );
   // The findings and notices stand; a store that refused a backup is still the run's fault (exit 4), not a result.
   if (storeFault) throw new IncompleteRunError(report, storeFault);

@@ -1,6 +1,7 @@
 import { selectedTargets } from '../core/run/invoke-event.js';
 import type { Finding } from '../core/domain/finding.js';
 import { ConfigError, type StoreFaultError } from '../core/errors.js';
+import { type Activity, during } from '../core/run/activity.js';
 import type { ObjectStore } from '../core/ports/object-store.js';
 import type { SecretResolver } from '../core/ports/secrets.js';
 import { backupPostgres } from './backup-postgres.js';
@@ -30,6 +31,8 @@ export interface BackupRunOptions {
   readonly log?: (message: string, details?: Record<string, unknown>) => void;
   /** Told of a store that refused a backup (full, read-only): the job ends as a store fault after its findings. */
   readonly onStoreFault?: (fault: StoreFaultError) => void;
+  /** Told which database is being backed up (the CLI's progress line). */
+  readonly activity?: Activity;
 }
 
 /** Resolves the selection; unknown names are errors that name the field. */
@@ -122,7 +125,9 @@ export async function runBackups(config: Config, options: BackupRunOptions): Pro
   const findings: Finding[] = [];
   for (const entry of entries) {
     options.log?.(`backing up ${entry.target}/${entry.database}`, { via: entry.backup.via });
-    const outcome = await backupOne(entry, config, options);
+    const outcome = await during(options.activity, `the backup of ${entry.target}/${entry.database}`, () =>
+      backupOne(entry, config, options),
+    );
     if (!outcome.ok && outcome.storeFault) options.onStoreFault?.(outcome.storeFault);
     const finding = findingOf(outcome, { lambdaTimeoutMs: options.lambdaTimeoutMs });
     options.log?.(`${entry.target}/${entry.database}: ${finding.summary}`, { severity: finding.severity });

@@ -1,6 +1,7 @@
 import { durationMs } from '../core/config/duration.js';
 import type { CheckKind, Finding } from '../core/domain/finding.js';
 import { classify, type SeverityOverride } from '../core/domain/severity.js';
+import { type Activity, during } from '../core/run/activity.js';
 import { selectedTargets } from '../core/run/invoke-event.js';
 import type { SecretResolver } from '../core/ports/secrets.js';
 import { type ConfiguredCheck, configuredChecks } from '../kinds/catalog.js';
@@ -30,6 +31,8 @@ export interface CollectHealthOptions {
   readonly startSpacingMs?: number;
   /** Passed to the probes: `signal` to stop early, `ca` for tests and benches only. */
   readonly http?: HttpProbeOptions;
+  /** Told which probes are in flight (the CLI's progress line). */
+  readonly activity?: Activity;
 }
 
 /**
@@ -46,7 +49,7 @@ export async function collectHealthFindings(config: Config, options: CollectHeal
   };
   return mapWithLimit(jobs, limits, async (job) => {
     try {
-      return await probe(job, options);
+      return await during(options.activity, `${job.target}/${job.name}`, () => probe(job, options));
     } catch (error) {
       return probeFailed(job, error);
     }

@@ -1,6 +1,7 @@
 import type { Report } from '../core/domain/report.js';
 import type { awsContext } from '../core/run/aws-context.js';
 import { parseInvokeEvent, selectedTargets } from '../core/run/invoke-event.js';
+import { during } from '../core/run/activity.js';
 import { runJob, type JobContext } from '../core/run/run-job.js';
 import type { SecretResolver } from '../core/ports/secrets.js';
 import { checkBackupFreshness } from '../backup/freshness.js';
@@ -37,10 +38,16 @@ export async function runHealthJob(config: Config, options: HealthRunOptions, co
   const targets = selectedTargets(config, options.targets);
   const now = context.now ?? (() => new Date());
   return runJob('health', context, async () => [
-    ...(await collectHealthFindings(config, { targets, every: options.every, part: options.part, secrets: options.secrets })),
+    ...(await collectHealthFindings(config, {
+      targets,
+      every: options.every,
+      part: options.part,
+      secrets: options.secrets,
+      activity: context.activity,
+    })),
     // The first part only: every part checking freshness would count each backup's age several times a run.
     ...(checksBackupFreshness(config, options.every) && !options.part?.part
-      ? await checkBackupFreshness(config, context.store, now(), targets)
+      ? await during(context.activity, 'the backup listings (freshness)', () => checkBackupFreshness(config, context.store, now(), targets))
       : []),
   ]);
 }

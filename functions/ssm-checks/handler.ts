@@ -33,7 +33,7 @@ export async function runServerJob(
   options: { readonly targets?: readonly string[]; readonly remote: RemoteExecution },
   context: JobContext,
 ): Promise<Report> {
-  return runJob(job, context, () => runServerChecks(job, config, options));
+  return runJob(job, context, () => runServerChecks(job, config, { ...options, activity: context.activity }));
 }
 
 const collectEventSchema = z.strictObject({

@@ -1,6 +1,7 @@
 import type { ServersConfig } from '../core/config/schema.js';
 import type { Finding } from '../core/domain/finding.js';
 import { ConfigError } from '../core/errors.js';
+import { type Activity, during } from '../core/run/activity.js';
 import { type HostResult, type HostSelector, type RemoteExecution, runScript, type SentCommand } from '../remote/port.js';
 import { errorName } from '../remote/retry.js';
 import { checkServerParameters, parametersFor, SERVER_CHECKS, type ServerJob } from './checks.js';
@@ -34,6 +35,8 @@ function groupError(job: ServerJob, group: HostSelector, error: unknown): Findin
 export interface RunServerChecksOptions {
   readonly targets?: readonly string[];
   readonly remote: RemoteExecution;
+  /** Told which target's script is running (the CLI's progress line). */
+  readonly activity?: Activity;
 }
 
 /**
@@ -48,7 +51,10 @@ export async function runServerChecks(job: ServerJob, config: Config, options: R
       const params = parametersFor(job, group.servers);
       checkServerParameters(job, params, group.target);
       try {
-        return findingsForGroup(job, group, group.servers, await runScript(options.remote, SERVER_CHECKS[job].script, params, group));
+        const results = await during(options.activity, `the ${job} script for ${group.target}`, () =>
+          runScript(options.remote, SERVER_CHECKS[job].script, params, group),
+        );
+        return findingsForGroup(job, group, group.servers, results);
       } catch (error) {
         if (error instanceof ConfigError) throw error;
         return [groupError(job, group, error)];

@@ -7,6 +7,7 @@ import type { Notifier } from '../ports/notifier.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import { type DashboardValuesOf, writeFindingLog } from '../observability/finding-log.js';
 import { MAX_SUMMARY, summaryLine } from '../text/printable.js';
+import { type Activity, during } from './activity.js';
 
 export interface JobContext {
   readonly config: CoreConfig;
@@ -19,6 +20,8 @@ export interface JobContext {
     /** Each finding's measured values, by its kind (the kinds catalog's `dashboardValuesOf`). */
     readonly valuesOf?: DashboardValuesOf;
   };
+  /** What the run waits on, for the CLI's progress line on a terminal; deployed runs leave it out. */
+  readonly activity?: Activity;
 }
 
 /**
@@ -44,14 +47,16 @@ export async function runJob(job: Job, context: JobContext, collect: () => Promi
   let outcome: Pick<ProcessFindingsResult, 'sent' | 'failed' | 'warnings'>;
   let fault: unknown;
   try {
-    outcome = await processFindings({
-      job,
-      findings,
-      config: context.config,
-      store: context.store,
-      notifier: context.notifier,
-      now: now(),
-    });
+    outcome = await during(context.activity, 'the alert state and notices', () =>
+      processFindings({
+        job,
+        findings,
+        config: context.config,
+        store: context.store,
+        notifier: context.notifier,
+        now: now(),
+      }),
+    );
   } catch (error) {
     // The findings stand whatever happened to the state: they go out in the report, with what was sent.
     fault = error;

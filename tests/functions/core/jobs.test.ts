@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RUN_JOBS } from '../../../bin/cli/args.js';
+import { RUN_JOBS } from '../../../bin/cli/commands.js';
 import { LOCAL_JOBS } from '../../../bin/cli/jobs.js';
 import { ALERTING_JOBS, JOB_REGISTRY, JOBS } from '../../../functions/core/jobs.js';
 import { functionNameOutput } from '../../../functions/core/layout.js';

@@ -19,3 +19,27 @@ describe('redaction', () => {
     expect(redact('nothing to hide', ['', undefined])).toBe('nothing to hide');
   });
 });
+
+describe('a short secret (under 4 characters)', () => {
+  it('never hides text that merely contains it: host names, words, dotted and hyphenated names stay whole', () => {
+    // PGPASSWORD=x printed the host as mycats-db.e***ample.
+    expect(redact('getaddrinfo ENOTFOUND mycats-db.example', ['x'])).toBe('getaddrinfo ENOTFOUND mycats-db.example');
+    expect(redact('x.example.com and db-x.internal and x_1', ['x'])).toBe('x.example.com and db-x.internal and x_1');
+    expect(redact('cannot connect to ab.example:5432', ['ab'])).toBe('cannot connect to ab.example:5432');
+  });
+
+  it('is still never printed as a value of its own', () => {
+    expect(redact('password x rejected', ['x'])).toBe('password *** rejected');
+    expect(redact('PGPASSWORD=x', ['x'])).toBe('PGPASSWORD=***');
+    expect(redact('{"password":"ab"}', ['ab'])).toBe('{"password":"***"}');
+    expect(redact('user:x@host and the end: x.', ['x'])).toBe('user:***@host and the end: ***.');
+    expect(redact('a*b is a*b', ['a*b'])).toBe('*** is ***');
+    expect(redactDeep({ observed: { password: 'x', host: 'x.example' } }, ['x'])).toEqual({
+      observed: { password: '***', host: 'x.example' },
+    });
+  });
+
+  it('from 4 characters, is masked anywhere, even inside other text', () => {
+    expect(redact('mycats-db.example', ['exam'])).toBe('mycats-db.***ple');
+  });
+});
