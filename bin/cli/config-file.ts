@@ -33,10 +33,6 @@ export function configPath(given: string | undefined, options: { orExample?: boo
 export async function loadCliConfig(file: string, targets: readonly string[] = []): Promise<Config> {
   configLoader ??= await import('../../functions/kinds/config.js');
   const config = await configLoader.loadConfigFile(file);
-  const known = Object.keys(config.targets);
-  const issues = targets.flatMap((t, i) =>
-    known.includes(t) ? [] : [`--target[${i}]: unknown target "${t}" (known: ${known.join(', ')})`],
-  );
-  if (issues.length) throw new ConfigError(issues.join('\n'), issues);
+  selectedTargets(config, targets, '--target');
   return config;
 }
