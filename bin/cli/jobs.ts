@@ -62,5 +62,6 @@ export const LOCAL_JOBS: Record<Job, JobRunner> = {
       { targets: run.targets, remote: await localBash() },
       run.context,
     ),
-  digest: async (config, run) => (await import('../../functions/digest/run-digest.js')).runDigestJob(config, { force: true }, run.context),
+  digest: async (config, run) =>
+    (await import('../../functions/digest/run-digest.js')).runDigestJob(config, { force: true, targets: run.targets }, run.context),
 };

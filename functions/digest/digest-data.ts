@@ -29,6 +29,8 @@ export interface DigestInput {
   /** Verified backups of the last days, any order. */
   readonly backups: readonly BackupRecord[];
   readonly previous?: DigestSnapshot;
+  /** The digest covers only these targets (the input is narrowed to them already); it says so. */
+  readonly only?: readonly string[];
 }
 
 /** Every check any job has seen, keyed `${target}/${check}`; a later-seen entry wins. */

@@ -12,7 +12,7 @@ export function createHandler(rawConfig: unknown) {
   return async (event: unknown): Promise<Report> => {
     const request = parseInvokeEvent(event, config);
     aws ??= awsContext(config, 'digest', dashboardValuesOf);
-    const report = await runDigestJob(config, { force: request.source !== 'schedule' }, aws.context);
+    const report = await runDigestJob(config, { force: request.source !== 'schedule', targets: request.targets }, aws.context);
     // A digest that could not be delivered fails the invocation, so the scheduler retries it.
     if (report.undelivered?.length) throw new Error(`digest not delivered: ${report.undelivered[0]!.error}`);
     return report;

@@ -20,6 +20,7 @@ const TEXT = {
     overview: (checks: number, failing: number, open: number) => `${checks} checks, ${failing} not ok, ${open} open alert(s).`,
     unknown: (jobs: string, checks: number) =>
       `Not ok and open alerts: unknown. The alert state of ${jobs} could not be read; the ${checks} checks below are the rest.`,
+    only: (targets: string) => `Only ${targets}: the other targets are left out of this digest.`,
     openAlerts: 'Open alerts',
     none: '  none',
     openFor: (age: string, target: string) => `open ${age} (respond within ${target})`,
@@ -43,6 +44,7 @@ const TEXT = {
     overview: (checks: number, failing: number, open: number) => `チェック ${checks}件、異常 ${failing}件、未解決アラート ${open}件。`,
     unknown: (jobs: string, checks: number) =>
       `異常件数・未解決アラート件数: 不明。${jobs} のアラート状態を読めません。以下の ${checks}件はそれ以外のチェックです。`,
+    only: (targets: string) => `${targets} のみ: ほかのシステムはこのダイジェストに含まれていません。`,
     openAlerts: '未解決のアラート',
     none: '  なし',
     openFor: (age: string, target: string) => `発生から${age}（${target}以内に対応）`,
@@ -200,13 +202,15 @@ export function renderDigest(input: DigestInput, config: DigestConfig, dashboard
     t.title(localDate),
     // Counts over a state that could not be read would read as "0 open": say unknown instead.
     input.unreadable?.length ? t.unknown(input.unreadable.join(', '), checks.size) : t.overview(checks.size, failing, open),
+    ...(input.only ? [t.only(input.only.join(', '))] : []),
     '',
     ...sections.flatMap(([title, lines]) => [title, ...lines, '']),
   ].join('\n');
   const counts = input.unreadable?.length
     ? `counts unknown, state unreadable: ${input.unreadable.join(', ')}`
     : `${failing} not ok, ${open} open`;
-  const subject = asciiOnly(`[DIGEST] ops-autopilot ${localDate}: ${counts}`).slice(0, 99);
+  const scope = input.only ? ` (${input.only.join(', ')})` : '';
+  const subject = asciiOnly(`[DIGEST] ops-autopilot ${localDate}${scope}: ${counts}`).slice(0, 99);
   const attributes = { severity: 'digest', target: Object.keys(config.targets), check: ['digest'] };
   const bodies = digestBodies(
     { text, subject, localDate, now: input.now, checks, attributes, dashboard, unreadable: input.unreadable },

@@ -7,13 +7,44 @@ import { readDashboardUrl } from '../core/run/environment.js';
 export { DIGEST_SNAPSHOT_KEY };
 import { readBackupHistory } from './backup-history.js';
 import { readAlertStates } from './read-states.js';
-import type { DigestSnapshot } from './digest-data.js';
+import type { BackupRecord, DigestSnapshot } from './digest-data.js';
+import type { AlertState } from '../core/alerts/state.js';
+import { selectedTargets } from '../core/run/invoke-event.js';
 import { localDateOf, renderDigest } from './render-digest.js';
 import type { Config } from '../kinds/config.js';
 
 export interface DigestRunOptions {
   /** Send even if today's digest went out already (a manual invoke); a scheduler retry does not. */
   readonly force?: boolean;
+  /**
+   * Only these targets (`run digest --target x`, an invoke naming targets): their checks, backups and changes, nothing
+   * of the others. Such a digest is an extra look, not the day's digest: it leaves the snapshot tomorrow's compares with.
+   */
+  readonly targets?: readonly string[];
+}
+
+/** The digest's input and config narrowed to the selected targets. */
+function narrowed(
+  input: { states: readonly AlertState[]; backups: readonly BackupRecord[]; previous?: DigestSnapshot },
+  config: Config,
+  targets: readonly string[],
+) {
+  const selected = new Set(targets);
+  const states = input.states.map((state) => ({
+    ...state,
+    entries: Object.fromEntries(Object.entries(state.entries).filter(([, entry]) => selected.has(entry.target))),
+  }));
+  const ofTargets = (key: string) => selected.has(key.slice(0, key.indexOf('/')));
+  const previous = input.previous && {
+    ...input.previous,
+    checks: Object.fromEntries(Object.entries(input.previous.checks).filter(([key]) => ofTargets(key))),
+  };
+  return {
+    states,
+    backups: input.backups.filter((b) => selected.has(b.target)),
+    previous,
+    config: { ...config, targets: Object.fromEntries(Object.entries(config.targets).filter(([name]) => selected.has(name))) },
+  };
 }
 
 async function readJson<T>(context: JobContext, key: string, parse: (text: string) => T): Promise<T | undefined> {
@@ -36,7 +67,13 @@ export async function runDigestJob(config: Config, options: DigestRunOptions, co
   // A second digest the same day compares with what the first one did, not with itself.
   const previous = sentToday ? stored.baseline : stored;
   const backups = await readBackupHistory(context.store, now);
-  const digest = renderDigest({ now, states, unreadable, backups, previous }, config, readDashboardUrl());
+  const only = options.targets?.length ? selectedTargets(config, options.targets) : undefined;
+  const view = only ? narrowed({ states, backups, previous }, config, only) : { states, backups, previous, config };
+  const digest = renderDigest(
+    { now, states: view.states, unreadable, backups: view.backups, previous: view.previous, only },
+    view.config,
+    readDashboardUrl(),
+  );
   const base = {
     job: 'digest' as const,
     startedAt: now.toISOString(),
@@ -66,7 +103,7 @@ export async function runDigestJob(config: Config, options: DigestRunOptions, co
     };
   }
   const baseline = previous ? { localDate: previous.localDate, sentAt: previous.sentAt, checks: previous.checks } : undefined;
-  await context.store.put(DIGEST_SNAPSHOT_KEY, JSON.stringify({ ...digest.snapshot, baseline }));
+  if (!only) await context.store.put(DIGEST_SNAPSHOT_KEY, JSON.stringify({ ...digest.snapshot, baseline }));
   return {
     ...base,
     finishedAt: new Date().toISOString(),

@@ -355,3 +355,34 @@ describe('daily digest over a damaged alert state', () => {
     expect(report.warnings).toEqual([expect.stringMatching(/health\.json: alert state is not JSON: .*the digest read the earlier copy$/)]);
   });
 });
+
+describe('a digest of some targets (run digest --target x)', () => {
+  it('reports those targets only, says so, and leaves the day snapshot to the full digest', async () => {
+    const store = new LocalObjectStore(join(root, 'only-cafemuji'));
+    await seed(store);
+    const snapshotBefore = (await store.get(DIGEST_SNAPSHOT_KEY))!.body.toString('utf8');
+    const notifier = new ConsoleChannel({ write: () => true } as unknown as NodeJS.WritableStream);
+    const config = configFor('en');
+    await runDigestJob(config, { force: true, targets: ['cafemuji'] }, { config, store, notifier, now: () => NOW });
+    const notification = notifier.published[0]!;
+    const text = notification.message;
+    // Before, every target was reported whatever --target said.
+    expect(text).not.toMatch(/mycats/);
+    expect(text).toContain('[LOW] cafemuji/health: certificate expires in 20 days');
+    expect(text).toContain('cafemuji/i-0abc/disk:/: / 12% used');
+    expect(text).toMatch(/^2 checks, 1 not ok, 1 open alert\(s\)\.$/m);
+    expect(text).toContain('Only cafemuji: the other targets are left out of this digest.');
+    expect(notification.subject).toMatch(/^\[DIGEST\] ops-autopilot 2026-11-23 \(cafemuji\): 1 not ok, 1 open$/);
+    expect(notification.attributes.target).toEqual(['cafemuji']);
+    expect((await store.get(DIGEST_SNAPSHOT_KEY))!.body.toString('utf8')).toBe(snapshotBefore);
+  });
+
+  it('names an unknown target by its field', async () => {
+    const store = new LocalObjectStore(join(root, 'unknown-target'));
+    const notifier = new ConsoleChannel({ write: () => true } as unknown as NodeJS.WritableStream);
+    const config = configFor('en');
+    await expect(runDigestJob(config, { force: true, targets: ['nope'] }, { config, store, notifier, now: () => NOW })).rejects.toThrow(
+      /targets\[0\]: unknown target "nope"/,
+    );
+  });
+});
