@@ -7,7 +7,7 @@ import { redact } from '../core/text/redact.js';
 import { type StoreFaultError, storeFaultOf } from '../core/errors.js';
 import { describeExit, succeeded, type ExitStatus } from './child-process.js';
 import { parseArchiveHeader, type ArchiveHeader } from './archive-header.js';
-import { compressionLabel, pgDumpCompressArg, resolveCompression } from './compression.js';
+import { chooseCompression, type CompressionChoice, compressionLabel, pgDumpCompressArg, probeCompression } from './compression.js';
 import { DumpOutput } from './dump-output.js';
 import { LAMBDA_MAX_TIMEOUT_MS, lambdaLimitBytes } from './lambda-budget.js';
 import { backupKeys } from '../core/layout.js';
@@ -93,12 +93,14 @@ export async function backupPostgres(request: PostgresBackupRequest): Promise<Ba
     }
     const mismatch = versionMismatch(session.serverVersion, pgDump);
     if (mismatch) throw new StageError('version', mismatch);
-    let compression: ReturnType<typeof resolveCompression>;
+    // What this pg_dump can actually write decides, not its version (a build without zstd exists).
+    let choice: CompressionChoice;
     try {
-      compression = resolveCompression(db.backup?.compression, pgDump.version.major);
+      choice = chooseCompression(db.backup?.compression, pgDump, await probeCompression(pgDump, env));
     } catch (error) {
       throw new StageError('config', `targets.${target}.postgres "${database}": ${messageOf(error)}`);
     }
+    const compression = choice.spec;
     signal?.throwIfAborted();
 
     // Measured on the monotonic clock: how long pg_dump itself ran, whatever `now` says.
@@ -219,7 +221,14 @@ export async function backupPostgres(request: PostgresBackupRequest): Promise<Ba
     };
     const unwritten = await writeManifest(store, keys, manifest);
     if (unwritten) return fail('manifest', unwritten.reason, { archiveKey: keys.archiveKey, leftover: unwritten.leftover });
-    return { ok: true, target, database, manifest, manifestKey: keys.manifestKey };
+    return {
+      ok: true,
+      target,
+      database,
+      manifest,
+      manifestKey: keys.manifestKey,
+      ...(choice.fallback ? { compressionFallback: choice.fallback } : {}),
+    };
   } catch (error) {
     await session?.close();
     if (error instanceof StageError)

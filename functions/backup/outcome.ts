@@ -5,6 +5,7 @@ import type { BackupManifest } from './manifest.js';
 import { formatBytes } from '../core/text/format-bytes.js';
 import { isSlowLambdaRun, SLOW_RUN_SHARE } from './lambda-budget.js';
 import { classifyRule } from '../kinds/catalog.js';
+import { worst } from '../core/domain/severity.js';
 
 /** Where the run happened, for judging its duration: a Lambda run is judged against the function's timeout. */
 export interface RunPlace {
@@ -31,6 +32,8 @@ export type BackupOutcome =
       readonly database: string;
       readonly manifest: BackupManifest;
       readonly manifestKey: string;
+      /** Why the default compression is not zstd although this pg_dump's major has it (a build without it). */
+      readonly compressionFallback?: string;
     }
   | {
       readonly ok: false;
@@ -66,14 +69,21 @@ export function findingOf(outcome: BackupOutcome, place: RunPlace = {}): Finding
       ? `; took ${Math.round((m.durationMs / place.lambdaTimeoutMs!) * 100)}% of the Lambda timeout (over ${SLOW_RUN_SHARE * 100}%): set ` +
         `backup.runOn to "fargate" before it stops finishing`
       : '';
+    const fallback = outcome.compressionFallback
+      ? `; not the default zstd: ${outcome.compressionFallback} (the archive is larger and slower to make; use a pg_dump built with zstd)`
+      : '';
+    const severity = worst([
+      slow ? classifyRule('backup.duration', 'warning') : 'ok',
+      fallback ? classifyRule('backup.compression', 'warning') : 'ok',
+    ]);
     return {
       target: outcome.target,
       check: outcome.database,
       kind: 'backup',
-      severity: slow ? classifyRule('backup.duration', 'warning') : 'ok',
+      severity,
       summary:
         `backed up ${formatBytes(m.size)} in ${(m.durationMs / 1000).toFixed(1)} s, ${m.tables} table(s), ` +
-        `${verified}${m.compression ? `, ${m.compression}` : ''}${limit}${advice}`,
+        `${verified}${m.compression ? `, ${m.compression}` : ''}${limit}${advice}${fallback}`,
       observed: {
         key: m.key,
         manifestKey: outcome.manifestKey,
@@ -86,6 +96,7 @@ export function findingOf(outcome: BackupOutcome, place: RunPlace = {}): Finding
         ...(m.serverVersion ? { serverVersion: m.serverVersion } : {}),
         verification: m.verification,
         ...(m.compression ? { compression: m.compression } : {}),
+        ...(outcome.compressionFallback ? { compressionFallback: outcome.compressionFallback } : {}),
         ...(m.databaseBytes !== undefined ? { databaseBytes: m.databaseBytes } : {}),
         ...(m.lambdaLimitBytes !== undefined ? { lambdaLimitBytes: m.lambdaLimitBytes } : {}),
         ...(place.lambdaTimeoutMs !== undefined ? { lambdaTimeoutMs: place.lambdaTimeoutMs } : {}),

@@ -13,6 +13,7 @@ describe('the default severity matrix, read from the registered kinds', () => {
     ['postgres.connections', 'critical', 'high'],
     ['postgres.longRunningQuery', 'warning', 'medium'],
     ['backup.failed', 'critical', 'high'],
+    ['backup.compression', 'warning', 'low'],
     ['disk.usage', 'warning', 'medium'],
     ['disk.usage', 'critical', 'high'],
     ['server.unreachable', 'critical', 'high'],
