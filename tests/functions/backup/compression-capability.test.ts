@@ -104,7 +104,8 @@ describe.skipIf(!pg17)(`backups with a pg_dump built without zstd${pg17 ? '' : `
     cluster = await PostgresCluster.start();
     await cluster.createDatabase('shop');
     await cluster.query(
-      'CREATE TABLE orders (id serial PRIMARY KEY, note text); INSERT INTO orders (note) SELECT md5(g::text) FROM generate_series(1, 500) g',
+      'CREATE TABLE orders (id serial PRIMARY KEY, note text); ' +
+        'INSERT INTO orders (note) SELECT md5(g::text) FROM generate_series(1, 500) g',
       'shop',
     );
     bin = withoutZstd(pg17!);
@@ -145,9 +146,10 @@ describe.skipIf(!pg17)(`backups with a pg_dump built without zstd${pg17 ? '' : `
     const { finding } = await backup('zstd');
     expect(finding.severity).toBe('high');
     expect(finding.observed).toMatchObject({ stage: 'config' });
+    const version = finding.summary.match(/pg_dump (17\.\d+)/)![1];
     expect(finding.summary).toBe(
-      `backup failed (config): targets.shop.postgres "shop": backup.compression "zstd": this pg_dump ${finding.summary.match(/pg_dump (17\.\d+)/)![1]} ` +
-        'cannot write zstd (this build does not support compression with zstd); use "lz4" or "gzip", or a pg_dump built with zstd (PG_BIN_DIR)',
+      `backup failed (config): targets.shop.postgres "shop": backup.compression "zstd": this pg_dump ${version} cannot write zstd ` +
+        '(this build does not support compression with zstd); use "lz4" or "gzip", or a pg_dump built with zstd (PG_BIN_DIR)',
     );
   });
 });
