@@ -78,8 +78,17 @@ export interface CompressionSupport {
 const NOWHERE = 'host=/dev/null/autopilot-compression-probe dbname=probe user=probe connect_timeout=2';
 
 /** pg_dump's words when it refuses a method: built without it (16+), or too old to know it (15 and older). */
-const REFUSED =
-  /does not support compression|not supported|invalid value|unrecognized compression|invalid compression|not available in this\s+installation/i;
+const REFUSED = new RegExp(
+  [
+    'does not support compression',
+    'not supported',
+    'invalid value',
+    'unrecognized compression',
+    'invalid compression',
+    'not available in this installation',
+  ].join('|'),
+  'i',
+);
 /** It took the method and went on to connect: the method is supported. */
 const CONNECTING = /connection to server|could not connect|could not translate host|No such file or directory|Not a directory/i;
 
