@@ -7,6 +7,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
+import { PATIENCE } from './patience.js';
 
 /** The AWS clients the doctor reads through: one of each service, in one region. */
 export interface DoctorClients {
@@ -23,12 +24,6 @@ export interface DoctorClients {
 
 /** The regions the Chatbot API answers in; its configurations are global, so any of them lists every workspace. */
 export const CHATBOT_API_REGIONS = ['us-east-2', 'us-west-2', 'ap-southeast-1', 'eu-west-1'];
-
-/**
- * A preflight answers in seconds or says why not: two attempts per call, and a call that gets no connection in 3 s
- * or no answer in 10 s is given up (the SDK's default waits for ever on an endpoint that accepts and never answers).
- */
-const PATIENCE = { maxAttempts: 2, requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000 } };
 
 /** Clients in the environment's region (AWS_REGION, the profile's), or `region` once it is known. */
 export function createClients(region?: string): DoctorClients {

@@ -1,34 +1,13 @@
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { ServiceFaultError } from '../../../functions/core/errors.js';
 import { printable } from '../../../functions/core/text/printable.js';
 import type { Config } from '../../../functions/kinds/config.js';
 import { awsFault } from '../aws-fault.js';
 import { configPath, DEFAULT_CONFIG, loadCliConfig } from '../config-file.js';
 import { EXIT } from '../exit-status.js';
-import { bootstrap, testEventRegistry } from './checks/account.js';
-import { vpc } from './checks/network.js';
-import { iamDatabases, secretsExist } from './checks/secrets.js';
-import { managedInstances } from './checks/servers.js';
-import { chatWorkspaces, confirmations, placeholders, smsSandbox } from './checks/subscribers.js';
-import { type DoctorClients, createClients } from './clients.js';
-import { type CheckLine, type DoctorCheck, type DoctorContext, guarded, ok, type Status, warn } from './report.js';
-
-/**
- * The doctor's checks, in the order they print: the account, then what the config needs of it. A new check is one
- * function (checks/) and one line here.
- */
-export const DOCTOR_CHECKS: ReadonlyArray<readonly [name: string, check: DoctorCheck]> = [
-  ['bootstrap', bootstrap],
-  ['test events', testEventRegistry],
-  ['subscribers', placeholders],
-  ['sms', smsSandbox],
-  ['confirmations', confirmations],
-  ['chat', chatWorkspaces],
-  ['servers', managedInstances],
-  ['vpc', vpc],
-  ['secrets', secretsExist],
-  ['iam auth', iamDatabases],
-];
+import type { DoctorClients } from './clients.js';
+import { PATIENCE } from './patience.js';
+import { type CheckLine, type DoctorContext, guarded, ok, type Status, warn } from './report.js';
 
 export interface DoctorResult {
   readonly account: string;
@@ -50,16 +29,19 @@ export async function examine(options: {
   readonly stack: string;
   readonly clients?: DoctorClients;
 }): Promise<DoctorResult> {
-  let clients = options.clients ?? createClients();
+  // Who and where first, with STS alone: without credentials, a region or a network this is the one line there is to
+  // say, and it comes before the other eight SDK clients are even loaded (seconds of start-up on a small machine).
+  const sts = options.clients?.sts ?? new STSClient(PATIENCE);
   let identity: { Account?: string; Arn?: string };
   try {
-    identity = await clients.sts.send(new GetCallerIdentityCommand({}));
+    identity = await sts.send(new GetCallerIdentityCommand({}));
   } catch (error) {
     throw awsFault(error, 'doctor') ?? new ServiceFaultError(`doctor: AWS cannot be reached: ${(error as Error).message?.split('\n')[0]}`);
   }
-  const region = await clients.sts.config.region();
+  const region = await sts.config.region();
   // Every other client in the region STS answered in (the profile's, or AWS_REGION's).
-  if (!options.clients) clients = createClients(region);
+  const clients = options.clients ?? (await import('./clients.js')).createClients(region);
+  const { DOCTOR_CHECKS } = await import('./checks/index.js');
   const context: DoctorContext = { account: identity.Account ?? '?', region, stack: options.stack, config: options.config, clients };
   const found = await Promise.all(DOCTOR_CHECKS.map(([name, check]) => guarded(name, check, context)));
   const checks = [
