@@ -71,7 +71,8 @@ export function progressFor(job: string, options: ProgressOptions): Progress {
     const more = oldest.length > NAMED ? ` and ${oldest.length - NAMED} more` : '';
     const on = oldest.length ? `waiting on ${named.join(', ')}${more}` : 'working';
     let line = `autopilot: ${job} ${seconds(at - started)}, ${on}`;
-    const width = (stream.columns ?? 80) - 1;
+    // A pseudo-terminal without a size says 0 columns.
+    const width = (stream.columns || 80) - 1;
     if (line.length > width) line = `${line.slice(0, Math.max(0, width - 1))}…`;
     raw(`${CLEAR}${line}`);
     drawn = true;

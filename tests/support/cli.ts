@@ -11,11 +11,12 @@ export interface CliResult {
 }
 
 /** Runs the real `autopilot` executable in a child process, as a user would. */
-export async function runAutopilot(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+export async function runAutopilot(args: string[], env: Record<string, string> = {}, options: { cwd?: string } = {}): Promise<CliResult> {
   try {
     const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
       env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
       timeout: 120_000,
+      cwd: options.cwd,
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
