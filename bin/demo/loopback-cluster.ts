@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -35,11 +35,21 @@ export interface LoopbackClusterOptions {
 
 const isRoot = process.getuid?.() === 0;
 
-function postgresOwner(): { uid: number; gid: number } {
-  return {
-    uid: Number(execFileSync('id', ['-u', 'postgres']).toString().trim()),
-    gid: Number(execFileSync('id', ['-g', 'postgres']).toString().trim()),
-  };
+/**
+ * Whom the server runs as when this process is root (initdb refuses root): `postgres` where the PostgreSQL packages
+ * made that user, else `nobody`, which every Debian system has (a fresh one with only Node and npm has no `postgres`).
+ */
+let owner: { name: string; uid: number; gid: number } | undefined;
+function serverOwner(): { name: string; uid: number; gid: number } {
+  if (owner) return owner;
+  for (const name of ['postgres', 'nobody']) {
+    const uid = spawnSync('id', ['-u', name], { encoding: 'utf8' });
+    if (uid.status !== 0) continue;
+    const gid = spawnSync('id', ['-g', name], { encoding: 'utf8' });
+    owner = { name, uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+    return owner;
+  }
+  throw new Error('running as root, and neither a postgres nor a nobody user exists to run the PostgreSQL server as');
 }
 
 /**
@@ -70,7 +80,7 @@ export class LoopbackCluster {
     writeFileSync(pwfile, options.password);
     if (isRoot) {
       // The cluster's files belong to postgres, whichever way the tools switch to it.
-      const { uid, gid } = postgresOwner();
+      const { uid, gid } = serverOwner();
       chownSync(dir, uid, gid);
       chownSync(pwfile, uid, gid);
       if (serverDir !== options.bin) spawnSync('chown', ['-R', `${uid}:${gid}`, join(dir, 'server')]);
@@ -104,7 +114,7 @@ export class LoopbackCluster {
     const options = { encoding: 'utf8' as const, cwd: this.dir };
     const result =
       isRoot && !this.options.switchesUser
-        ? spawnSync('runuser', ['-u', 'postgres', '--', command, ...args], options)
+        ? spawnSync('runuser', ['-u', serverOwner().name, '--', command, ...args], options)
         : spawnSync(command, args, options);
     if (result.status !== 0) throw new Error(`${tool} failed: ${(result.stderr || result.stdout || String(result.error)).trim()}`);
     return result.stdout;

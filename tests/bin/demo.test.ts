@@ -1,5 +1,5 @@
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -26,11 +26,19 @@ async function demo(env: Record<string, string> = {}): Promise<{ code: number; s
 function leftovers(stdout: string): string {
   const port = /on 127\.0\.0\.1:(\d+) \(throwaway\)/.exec(stdout)?.[1];
   expect(port, 'the demo names its database port').toBeDefined();
-  try {
-    return execFileSync('pgrep', ['-fa', `autopilot-demo-pg-.* -p ${port} `], { encoding: 'utf8' }).trim();
-  } catch {
-    return '';
-  }
+  // Read from /proc rather than pgrep, which a machine with only Node and npm may not have (procps).
+  const server = new RegExp(`autopilot-demo-pg-.* -p ${port} `);
+  return readdirSync('/proc')
+    .filter((pid) => /^\d+$/.test(pid))
+    .flatMap((pid) => {
+      try {
+        const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+        return server.test(command) ? [`${pid} ${command}`] : [];
+      } catch {
+        return [];
+      }
+    })
+    .join('\n');
 }
 
 afterAll(() => {

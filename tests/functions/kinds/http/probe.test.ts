@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { missingFor, titled } from '../../../support/requirements.js';
 import { BODY_CAP_BYTES } from '../../../../functions/kinds/http/exchange.js';
 import { probeHttp } from '../../../../functions/kinds/http/probe.js';
 import { freePort } from '../../../support/postgres-cluster.js';
@@ -14,6 +15,8 @@ import { healthCheckSchema } from '../../../../functions/kinds/http/schema.js';
 
 const check = (input: Record<string, unknown>): HealthCheckConfig => healthCheckSchema.parse(input);
 
+// The HTTPS servers' certificates are made by the openssl command.
+const noOpenssl = missingFor(['openssl']);
 describe('probeHttp against a real loopback server', () => {
   let server: TestHttpServer;
 
@@ -175,7 +178,7 @@ describe('probeHttp against a real loopback server', () => {
   });
 });
 
-describe('probeHttp certificate checks against a real HTTPS server', () => {
+describe.skipIf(noOpenssl)(titled('probeHttp certificate checks against a real HTTPS server', noOpenssl), () => {
   let tls: SelfSignedCertificate;
   let server: TestHttpServer;
 
@@ -223,7 +226,7 @@ describe('probeHttp certificate checks against a real HTTPS server', () => {
   });
 });
 
-describe('probeHttp redirects (followed as Gatus, Uptime Kuma and blackbox_exporter do)', () => {
+describe.skipIf(noOpenssl)(titled('probeHttp redirects (followed as Gatus, Uptime Kuma and blackbox_exporter do)', noOpenssl), () => {
   let server: TestHttpServer;
   let other: TestHttpServer;
   let tls: SelfSignedCertificate;
