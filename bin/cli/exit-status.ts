@@ -12,7 +12,7 @@ export const EXIT = {
   internal: 1,
   /** A usage or config error; the message names the flag or field path. */
   usage: 2,
-  /** `--fail-on <severity>`: a finding at or above it. */
+  /** `--fail-on <severity>`: a finding at or above it; `doctor`: a check failed. */
   failOn: 3,
   /** The store or a service the command needs refused: full, read-only, not a directory, locked, unreachable, login refused. */
   fault: 4,
