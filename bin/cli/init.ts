@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CONFIG_LOAD_TIMEOUT_ENV } from '../../functions/core/config/load.js';
 import { ConfigError } from '../../functions/core/errors.js';
 import { EXIT } from './exit-status.js';
 
@@ -112,7 +113,10 @@ export async function init(flags: { readonly config: string; readonly force: boo
       throw new ConfigError(`--config: cannot write ${file}: ${(error as Error).message}`);
     }
   }
-  // What was written loads from where it was written (its import path resolves) and passes the deployment rules.
+  // What was written loads from where it was written (its import path resolves) and passes the deployment rules. The
+  // file is ours, so a slow first load (the TypeScript loader compiling the checkout on a busy machine) is no hang: it
+  // gets a minute rather than the 10 s a user's config gets.
+  process.env[CONFIG_LOAD_TIMEOUT_ENV] ||= '60s';
   const { loadConfigFile } = await import('../../functions/kinds/config.js');
   await loadConfigFile(path, { forDeployment: true });
   process.stdout.write(
