@@ -516,7 +516,8 @@ describe('autopilot doctor from the command line', () => {
     expect(result.code, result.stderr).toBe(4);
     expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(message)]);
     expect(result.stdout).toBe('');
-    // Generous for a loaded machine: the point is that it does not hang on a provider chain or a retry loop.
-    expect(Date.now() - started).toBeLessThan(30_000);
+    // Generous for a loaded machine (the CLI may compile itself first): the point is that it does not hang on a
+    // provider chain or a retry loop. Measured by hand on a quiet run: about 2 s.
+    expect(Date.now() - started).toBeLessThan(90_000);
   });
 });

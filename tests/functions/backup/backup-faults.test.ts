@@ -162,10 +162,11 @@ describe('backup faults: High finding and alert, nothing under the final key', (
       PG_RESTORE: join(PG15_BIN, 'pg_restore'),
     });
     expect(ok.report.findings[0]).toMatchObject({ severity: 'ok' });
-    const argv = shim
-      .calls()
-      .split('\n')
-      .filter((l) => l.startsWith('ARGV --format'));
+    const calls = shim.calls().split('\n');
+    // The capability probe (what this pg_dump can compress with) runs it against no server, and without the password.
+    const probes = calls.flatMap((l, i) => (l.includes('--file=/dev/null') ? [calls[i + 1]] : []));
+    expect(probes).toEqual(['PGPASSWORD=<unset>', 'PGPASSWORD=<unset>', 'PGPASSWORD=<unset>']);
+    const argv = calls.filter((l) => l.startsWith('ARGV --format') && !l.includes('--file=/dev/null'));
     expect(argv).toEqual([
       expect.stringMatching(
         new RegExp(
