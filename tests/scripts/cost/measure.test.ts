@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { bodyFor, loopbackConfig, measureHealthJob } from '../../../scripts/cost/measure.js';
 import { validateConfig } from '../../../functions/kinds/config.js';
+import { missingFor, titled } from '../../support/requirements.js';
+
+const noOpenssl = missingFor(['openssl']);
 
 describe('bodyFor', () => {
   it('builds the JSON a check expects from its dotted paths, else its bodyContains', () => {
@@ -50,7 +53,7 @@ describe('loopbackConfig', () => {
   });
 });
 
-describe('measureHealthJob', () => {
+describe.skipIf(noOpenssl)(titled('measureHealthJob', noOpenssl), () => {
   it('runs the real health job against loopback HTTP(S), PostgreSQL with TLS and S3, with every check passing', async () => {
     const config = validateConfig({
       targets: {

@@ -113,7 +113,7 @@ describe('probePostgres against a real PostgreSQL cluster', () => {
       await new Promise((resolve) => setTimeout(resolve, 400));
       const finding = await probePostgres('shop', db({ checks: { longRunningQuery: '200ms' } }), cluster.password);
       expect(finding.severity).toBe('medium');
-      expect(finding.summary).toMatch(new RegExp(`^1 query running over 200 ms \\(longest \\d+ ms, pid ${rows[0]?.pid}\\)$`));
+      expect(finding.summary).toMatch(new RegExp(`^1 query running over 200 ms \\(longest (\\d+ ms|[\\d.]+s), pid ${rows[0]?.pid}\\)$`));
       expect(finding.observed).toMatchObject({ longRunningQueries: 1, longestQueries: [{ pid: rows[0]?.pid, user: cluster.superuser }] });
       expect(JSON.stringify(finding)).not.toContain('pg_sleep');
       await cluster.query(`select pg_cancel_backend(${Number(rows[0]?.pid)})`);
