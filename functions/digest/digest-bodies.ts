@@ -1,6 +1,6 @@
 import { durationMs } from '../core/config/duration.js';
 import { respondWithin } from '../core/alerts/evaluate.js';
-import { publishedBytes, snsMessageOf } from '../core/alerts/bodies/index.js';
+import { publishedBytes, SNS_HEADROOM } from '../core/alerts/bodies/index.js';
 import { chatbotCard } from '../core/alerts/bodies/chatbot.js';
 import type { AlertEntry } from '../core/alerts/state.js';
 import { SNS_MESSAGE_LIMIT, truncateChars, truncateUtf8 } from '../core/alerts/text.js';
@@ -49,7 +49,6 @@ const LEVELS = [
   { textBytes: 20_000, docBytes: 6_000 },
   { textBytes: 8_000, docBytes: 2_000 },
 ] as const;
-const SNS_HEADROOM = 4_096;
 const DESCRIPTION_MAX_CHARS = 3_000;
 
 export interface DigestBodyInput {
@@ -182,7 +181,12 @@ export function digestBodies(input: DigestBodyInput, config: DigestConfig): Noti
   for (const level of LEVELS) {
     const json = documentOf(input, config, level.docBytes);
     bodies = { email: cutText(input.text, level.textBytes, config.language), sms, json, https: chatbotOf(json, config) };
-    if (publishedBytes(input.subject, snsMessageOf(bodies), input.attributes) <= SNS_MESSAGE_LIMIT - SNS_HEADROOM) return bodies;
+    if (
+      publishedBytes({ subject: input.subject, message: bodies.email, attributes: input.attributes, bodies }) <=
+      SNS_MESSAGE_LIMIT - SNS_HEADROOM
+    ) {
+      return bodies;
+    }
   }
   return bodies!;
 }

@@ -1,6 +1,7 @@
 import { durationMs } from '../core/config/duration.js';
 import { checkNameOf } from '../core/config/schema.js';
 import { respondWithin } from '../core/alerts/evaluate.js';
+import { boundedAttributes } from '../core/alerts/bodies/index.js';
 import { asciiOnly, spanText } from '../core/alerts/message.js';
 import type { NotificationBodies } from '../core/domain/alert-document.js';
 import type { Notification } from '../core/domain/report.js';
@@ -211,7 +212,7 @@ export function renderDigest(input: DigestInput, config: DigestConfig, dashboard
     : `${failing} not ok, ${open} open`;
   const scope = input.only ? ` (${input.only.join(', ')})` : '';
   const subject = asciiOnly(`[DIGEST] ops-autopilot ${localDate}${scope}: ${counts}`).slice(0, 99);
-  const attributes = { severity: 'digest', target: Object.keys(config.targets), check: ['digest'] };
+  const attributes = boundedAttributes('digest', Object.keys(config.targets), ['digest']);
   const bodies = digestBodies(
     { text, subject, localDate, now: input.now, checks, attributes, dashboard, unreadable: input.unreadable },
     config,

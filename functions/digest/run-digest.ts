@@ -1,7 +1,7 @@
 import type { Notification, Report } from '../core/domain/report.js';
 import { ALERTING_JOBS } from '../core/jobs.js';
 import { DIGEST_SNAPSHOT_KEY } from '../core/layout.js';
-import type { JobContext } from '../core/run/run-job.js';
+import { reportedNotification, type JobContext } from '../core/run/run-job.js';
 import { readDashboardUrl } from '../core/run/environment.js';
 
 export { DIGEST_SNAPSHOT_KEY };
@@ -98,7 +98,7 @@ export async function runDigestJob(config: Config, options: DigestRunOptions, co
     return {
       ...base,
       finishedAt: new Date().toISOString(),
-      notifications: [{ topic: 'digest', severity: 'digest', subject: digest.subject, message: digest.message, bodies: digest.bodies }],
+      notifications: [reportedNotification(notification)],
       undelivered: [{ topic: 'digest', error: (error as Error).message }],
     };
   }
@@ -107,6 +107,6 @@ export async function runDigestJob(config: Config, options: DigestRunOptions, co
   return {
     ...base,
     finishedAt: new Date().toISOString(),
-    notifications: [{ topic: 'digest', severity: 'digest', subject: digest.subject, message: digest.message, bodies: digest.bodies }],
+    notifications: [reportedNotification(notification)],
   };
 }

@@ -17,6 +17,8 @@ export async function runAutopilot(args: string[], env: Record<string, string> =
       env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
       timeout: 120_000,
       cwd: options.cwd,
+      // A report of thousands of findings is megabytes of JSON.
+      maxBuffer: 256 * 1024 * 1024,
     });
     return { code: 0, stdout, stderr };
   } catch (error) {

@@ -1,6 +1,6 @@
 import type { Notification } from '../domain/report.js';
 import type { AlertSeverity } from '../domain/severity.js';
-import { renderBodies, type MessageConfig } from './bodies/index.js';
+import { boundedAttributes, renderBodies, type MessageConfig } from './bodies/index.js';
 import { orderedItems } from './bodies/sections.js';
 import { asciiOnly, SUBJECT_MAX_LENGTH, truncateChars } from './text.js';
 import type { PlannedNotification } from './notice.js';
@@ -30,26 +30,36 @@ function subjectOf(planned: PlannedNotification): string {
     const full = summary ? `${head}: ${keys[0]} - ${summary}` : `${head}: ${keys[0]}`;
     return truncateChars(full, SUBJECT_MAX_LENGTH, '...');
   }
-  let subject = `${head}:`;
+  const byKey = listWithin(`${head}:`, keys);
+  if (byKey.listed > 0 || keys.length === 0) return byKey.subject;
+  // Not even one key fits (long check names): name the targets instead, "[HIGH] 4000 alerts on 2000 targets: web-1 +1999".
+  const targets = [...new Set(items.map((item) => asciiOnly(item.target)).filter(Boolean))];
+  if (targets.length === 1) return truncateChars(`${head}: ${targets[0]} (${keys.length} checks)`, SUBJECT_MAX_LENGTH, '...');
+  return listWithin(`${head} on ${targets.length} targets:`, targets).subject;
+}
+
+/** `prefix` and as many `names` as fit under SUBJECT_MAX_LENGTH, then "+N" for the rest. */
+function listWithin(prefix: string, names: readonly string[]): { subject: string; listed: number } {
+  let subject = prefix;
   let listed = 0;
-  for (const key of keys) {
-    const rest = keys.length - listed - 1;
-    const candidate = `${subject}${listed ? ',' : ''} ${key}`;
+  for (const name of names) {
+    const rest = names.length - listed - 1;
+    const candidate = `${subject}${listed ? ',' : ''} ${name}`;
     const suffix = rest > 0 ? ` +${rest}` : '';
     if (candidate.length + suffix.length > SUBJECT_MAX_LENGTH) break;
     subject = candidate;
     listed++;
   }
-  if (listed < keys.length) subject += ` +${keys.length - listed}`;
-  return truncateChars(subject, SUBJECT_MAX_LENGTH, '...');
+  if (listed < names.length) subject += ` +${names.length - listed}`;
+  return { subject: truncateChars(subject, SUBJECT_MAX_LENGTH, '...'), listed };
 }
 
 function attributesOf(planned: PlannedNotification): Notification['attributes'] {
-  return {
-    severity: planned.severity,
-    target: [...new Set(planned.items.map((item) => item.target))],
-    check: [...new Set(planned.items.map((item) => item.check))],
-  };
+  return boundedAttributes(
+    planned.severity,
+    planned.items.map((item) => item.target),
+    planned.items.map((item) => item.check),
+  );
 }
 
 export interface RenderOptions {

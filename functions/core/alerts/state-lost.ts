@@ -6,7 +6,8 @@ import {
   type NotificationBodies,
 } from '../domain/alert-document.js';
 import type { Notification } from '../domain/report.js';
-import { chatbotCard, CHAT_DESCRIPTION_MAX_CHARS } from './bodies/chatbot.js';
+import { chatbotCard, CHAT_DESCRIPTION_MAX_CHARS, contextNames } from './bodies/chatbot.js';
+import { boundedAttributes } from './bodies/sns-publish.js';
 import { respondWithin } from './evaluate.js';
 import type { MessageConfig } from './message.js';
 import { truncateChars, truncateUtf8 } from './text.js';
@@ -110,7 +111,7 @@ export function renderStateLost(
         severity: 'critical',
         at: document.at,
         states: 'alert',
-        targets: targets.join(','),
+        targets: contextNames(targets),
         respondWithin: within,
         dashboard: options.dashboard ?? '',
       },
@@ -123,7 +124,7 @@ export function renderStateLost(
     subject,
     message: email,
     bodies,
-    attributes: { severity: 'critical', target: [...targets], check: [`state:${notice.job}`] },
+    attributes: boundedAttributes('critical', targets, [`state:${notice.job}`]),
   };
 }
 

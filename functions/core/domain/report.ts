@@ -21,10 +21,20 @@ export interface Notification {
     readonly severity: string;
     readonly target: readonly string[];
     readonly check: readonly string[];
+    /** Targets left out of `target` to keep the message under SNS's limit (it then ends with "*"); absent when none. */
+    readonly targetsOmitted?: number;
+    /** Checks left out of `check`, likewise. */
+    readonly checksOmitted?: number;
   };
   /** What each SNS protocol receives (alert notices; the digest is plain text). `message` is `bodies.email`. */
   readonly bodies?: NotificationBodies;
 }
+
+/** A notification as the JSON report shows it. */
+export type ReportedNotification = Pick<Notification, 'topic' | 'severity' | 'subject' | 'message' | 'bodies'> & {
+  /** What SNS counts against its 262,144-byte limit: subject, message and attributes as published (publishedBytes()). */
+  readonly bytes: number;
+};
 
 /** The JSON report every run ends in (docs/cli.md). */
 export interface Report {
@@ -32,7 +42,7 @@ export interface Report {
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly findings: readonly Finding[];
-  readonly notifications: ReadonlyArray<Pick<Notification, 'topic' | 'severity' | 'subject' | 'message' | 'bodies'>>;
+  readonly notifications: readonly ReportedNotification[];
   /** Notifications whose publish failed this run; the alert engine sends them again next run. */
   readonly undelivered?: ReadonlyArray<{ readonly topic: Topic; readonly error: string }>;
   /** Problems that did not stop the run, e.g. a damaged alert state recovered from an earlier copy. */

@@ -1,8 +1,9 @@
+import { publishedBytes } from '../alerts/bodies/sns-publish.js';
 import { AlertStateSaveError, processFindings, type ProcessFindingsResult } from '../alerts/process-findings.js';
 import { IncompleteRunError } from '../errors.js';
 import type { CoreConfig } from '../config/schema.js';
 import type { Finding } from '../domain/finding.js';
-import type { Job, Report } from '../domain/report.js';
+import type { Job, Notification, Report, ReportedNotification } from '../domain/report.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import { type DashboardValuesOf, writeFindingLog } from '../observability/finding-log.js';
@@ -33,6 +34,12 @@ function plainFinding(finding: Finding): Finding {
     finding.observed &&
     Object.fromEntries(Object.entries(finding.observed).map(([k, v]) => [k, typeof v === 'string' ? summaryLine(v, 2 * MAX_SUMMARY) : v]));
   return { ...finding, summary: summaryLine(finding.summary), ...(observed && { observed }) };
+}
+
+/** A notification as the report shows it, with the size SNS counts of it as the SNS channel publishes it. */
+export function reportedNotification(notification: Notification): ReportedNotification {
+  const { topic, severity, subject, message, bodies } = notification;
+  return { topic, severity, subject, message, ...(bodies && { bodies }), bytes: publishedBytes(notification) };
 }
 
 /**
@@ -66,13 +73,7 @@ export async function runJob(job: Job, context: JobContext, collect: () => Promi
         : { sent: [], failed: [], warnings: [] };
   }
   const { sent, failed, warnings } = outcome;
-  const notifications = [...sent, ...failed.map((f) => f.notification)].map(({ topic, severity, subject, message, bodies }) => ({
-    topic,
-    severity,
-    subject,
-    message,
-    ...(bodies && { bodies }),
-  }));
+  const notifications = [...sent, ...failed.map((f) => f.notification)].map(reportedNotification);
   const report: Report = {
     job,
     startedAt: startedAt.toISOString(),

@@ -13,12 +13,12 @@ const ICON = { critical: '🔴', high: '🟠', medium: '🟡', low: '🔵', reso
 
 const WORDS = {
   en: {
-    more: (n: number) => `… and ${n} more (the e-mail and the JSON document list them)`,
+    more: (n: number) => `… and ${n} more (the e-mail and the JSON document list more of them)`,
     dashboard: (url: string) => `Open the dashboard: ${url}`,
     recheck: (job: string, targets: string) => `Re-check now: \`${`npx autopilot invoke ${job} ${targets}`.trim()}\``,
   },
   ja: {
-    more: (n: number) => `…ほか${n}件（メールと JSON 文書に全件あります）`,
+    more: (n: number) => `…ほか${n}件（メールと JSON 文書にさらに載っています）`,
     dashboard: (url: string) => `ダッシュボード: ${url}`,
     recheck: (job: string, targets: string) => `今すぐ再確認: \`${`npx autopilot invoke ${job} ${targets}`.trim()}\``,
   },
@@ -72,12 +72,28 @@ export function chatbotEvent(
       severity: document.severity,
       at: document.at,
       states: [...new Set(document.alerts.map((a) => a.state))].join(','),
-      targets: targets.join(','),
+      targets: contextNames(targets),
       respondWithin: document.respondWithin ?? '',
       dashboard: document.dashboard ?? '',
     },
     document,
   });
+}
+
+/** additionalContext's list of names holds at most this many characters: a chat filter reads the first, not thousands. */
+const CONTEXT_NAMES_MAX_CHARS = 1_000;
+
+/** `a,b,c` within CONTEXT_NAMES_MAX_CHARS, then `,+N` counting the names left out. */
+export function contextNames(names: readonly string[]): string {
+  let text = '';
+  for (const [i, name] of names.entries()) {
+    const candidate = text ? `${text},${name}` : name;
+    const rest = names.length - i - 1;
+    if (candidate.length + (rest ? `,+${rest}`.length : 0) > CONTEXT_NAMES_MAX_CHARS)
+      return `${text}${text ? ',' : ''}+${names.length - i}`;
+    text = candidate;
+  }
+  return text;
 }
 
 /** What one Chatbot card shows; `chatbotCard` fits it into the custom-notification envelope. */

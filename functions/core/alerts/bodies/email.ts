@@ -3,7 +3,7 @@ import { durationMs } from '../../config/duration.js';
 import { respondWithin } from '../evaluate.js';
 import { spanText, truncateChars, truncateUtf8 } from '../text.js';
 import { formatLocal } from '../time-zone.js';
-import { needsAction, SECTIONS, sectionOf, type SectionId } from './sections.js';
+import { needsAction, orderedItems, SECTIONS, sectionOf, type SectionId } from './sections.js';
 import type { PlannedItem, PlannedNotification } from '../notice.js';
 
 export type MessageConfig = Pick<CoreConfig, 'language' | 'timezone' | 'severities'>;
@@ -30,6 +30,8 @@ export const TEXT = {
     stableOk: 'stable again, now OK',
     resolved: (was: string, span: string | undefined) => (span ? `resolved after ${span} (was ${was})` : `resolved (was ${was})`),
     truncated: (n: number) => `... [truncated: ${n} more items]`,
+    targets: (n: number, listed: string) => `Targets (${n}): ${listed}`,
+    moreTargets: (n: number) => `and ${n} more`,
     dashboard: (url: string) => `Dashboard: ${url}`,
     footer: (job: string, at: string) => `-- ops-autopilot, ${job} job, ${at}`,
     listJoin: ', ',
@@ -54,6 +56,8 @@ export const TEXT = {
     stableOk: '安定しました（正常）',
     resolved: (was: string, span: string | undefined) => (span ? `${span}で復旧しました（${was}）` : `復旧しました（${was}）`),
     truncated: (n: number) => `…（残り${n}件省略）`,
+    targets: (n: number, listed: string) => `対象（${n}件）: ${listed}`,
+    moreTargets: (n: number) => `ほか${n}件`,
     dashboard: (url: string) => `ダッシュボード: ${url}`,
     footer: (job: string, at: string) => `-- ops-autopilot ${job}ジョブ ${at}`,
     listJoin: '、',
@@ -118,9 +122,39 @@ export function emailText(planned: PlannedNotification, config: MessageConfig, l
   let summaryChars = limits.summaryChars;
   for (;;) {
     const { text, omitted } = emailTextWith(planned, config, { ...limits, summaryChars }, dashboard);
-    if (omitted === 0 || summaryChars <= MIN_SUMMARY_CHARS) return text;
+    if (omitted === 0) return text;
+    if (summaryChars <= MIN_SUMMARY_CHARS) {
+      // Items are left out: say which targets the notice is about, with counts, before the items that fit.
+      const overview = targetOverview(planned, config, Math.min(OVERVIEW_MAX_BYTES, Math.floor(limits.maxBytes / 4)));
+      return overview ? emailTextWith(planned, config, { ...limits, summaryChars }, dashboard, overview).text : text;
+    }
     summaryChars = Math.max(MIN_SUMMARY_CHARS, Math.floor(summaryChars / 2));
   }
+}
+
+/** The overview line of a notice too large to list: at most this many bytes. */
+const OVERVIEW_MAX_BYTES = 2_000;
+
+/**
+ * "Targets (2000): web-1 (2), web-2 (2), ... and 1990 more": every target of the notice with its number of items,
+ * in the order of the items, as many as fit in `maxBytes`; undefined when the notice concerns one target.
+ */
+export function targetOverview(planned: PlannedNotification, config: MessageConfig, maxBytes: number): string | undefined {
+  const t = TEXT[config.language];
+  const counts = new Map<string, number>();
+  for (const item of orderedItems(planned)) counts.set(item.target, (counts.get(item.target) ?? 0) + 1);
+  if (counts.size < 2) return undefined;
+  const entries = [...counts].map(([target, n]) => `${target} (${n})`);
+  let listed: string[] = [];
+  for (const [i, entry] of entries.entries()) {
+    const rest = entries.length - i - 1;
+    const candidate = [...listed, entry];
+    const line = t.targets(counts.size, [...candidate, ...(rest ? [t.moreTargets(rest)] : [])].join(t.listJoin));
+    if (Buffer.byteLength(line) > maxBytes) break;
+    listed = candidate;
+  }
+  const rest = entries.length - listed.length;
+  return t.targets(counts.size, [...listed, ...(rest ? [t.moreTargets(rest)] : [])].join(t.listJoin));
 }
 
 function emailTextWith(
@@ -128,10 +162,11 @@ function emailTextWith(
   config: MessageConfig,
   limits: TextLimits,
   dashboard: string | undefined,
+  overview?: string,
 ): { text: string; omitted: number } {
   const t = TEXT[config.language];
   const { heading, respond } = headingOf(planned, config);
-  const header = `${heading}\n${respond}`;
+  const header = `${heading}\n${respond}${overview ? `\n\n${overview}` : ''}`;
   const footer =
     `\n\n${dashboard ? `${t.dashboard(dashboard)}\n` : ''}` +
     `${t.footer(planned.job, formatLocal(new Date(planned.at), config.timezone))}`;

@@ -5,16 +5,25 @@ import { chatbotEvent, CHAT_DESCRIPTION_MAX_CHARS } from './chatbot.js';
 import { alertDocument } from './document.js';
 import { emailText, type MessageConfig } from './email.js';
 import { smsText } from './sms.js';
+import { publishedBytes } from './sns-publish.js';
 import type { PlannedNotification } from '../notice.js';
 
 export { stateOf } from './document.js';
+export {
+  ATTRIBUTE_ARRAY_MAX_BYTES,
+  ATTRIBUTE_MORE,
+  boundedAttributes,
+  publishedBytes,
+  publishedBytesOf,
+  SNS_MESSAGE_KEYS,
+  snsMessageOf,
+  snsPublishOf,
+  type SnsPublish,
+} from './sns-publish.js';
 export type { MessageConfig } from './email.js';
 
-/** The SNS protocols with a body of their own; any other (email-json, application) gets `default`. */
-export const SNS_MESSAGE_KEYS = ['default', 'email', 'sms', 'https', 'lambda', 'sqs', 'firehose'] as const;
-
-/** Room left for SNS's own accounting of the request, beyond subject, message and attributes. */
-const SNS_HEADROOM = 4_096;
+/** Room kept below SNS's limit beyond what publishedBytes() counts (subject, message and attributes), in case SNS counts more. */
+export const SNS_HEADROOM = 4_096;
 
 /**
  * Size steps, largest first: a notice takes the first whose whole published message fits. The
@@ -29,32 +38,6 @@ const LEVELS = [
   { textBytes: 3_000, docBytes: 2_000, summaryChars: 100, descriptionChars: 1_000, withoutObserved: true },
   { textBytes: 1_000, docBytes: 1_000, summaryChars: 60, descriptionChars: 500, withoutObserved: true },
 ] as const;
-
-/** The `Message` of a Publish with `MessageStructure: 'json'`: one string per protocol. */
-export function snsMessageOf(bodies: NotificationBodies): string {
-  const document = JSON.stringify(bodies.json);
-  const message: Record<(typeof SNS_MESSAGE_KEYS)[number], string> = {
-    default: bodies.email,
-    email: bodies.email,
-    sms: bodies.sms,
-    https: JSON.stringify(bodies.https),
-    lambda: document,
-    sqs: document,
-    firehose: document,
-  };
-  return JSON.stringify(message);
-}
-
-/** What SNS counts against its 256 KB: subject, message, and each attribute's name, type and value. */
-export function publishedBytes(subject: string, message: string, attributes: Notification['attributes']): number {
-  return (
-    Buffer.byteLength(subject) +
-    Buffer.byteLength(message) +
-    Buffer.byteLength(`severityString${attributes.severity}`) +
-    Buffer.byteLength(`targetString.Array${JSON.stringify(attributes.target)}`) +
-    Buffer.byteLength(`checkString.Array${JSON.stringify(attributes.check)}`)
-  );
-}
 
 export interface BodyOptions {
   /** Upper bound for the e-mail text in UTF-8 bytes. */
@@ -83,8 +66,8 @@ export function renderBodies(
     const json = alertDocument(planned, config, subject, { maxBytes: level.docBytes, ...level }, options.dashboard);
     const https = chatbotEvent(planned, config, json, level);
     bodies = { email, sms: smsText(planned, config.language), json, https };
-    if (publishedBytes(subject, snsMessageOf(bodies), attributes) <= limit) return bodies;
+    if (publishedBytes({ subject, message: email, attributes, bodies }) <= limit) return bodies;
   }
-  // Only pathological attributes (thousands of check names) get here; the smallest step is the best there is.
+  // The smallest step is a few kilobytes and attributes are bounded (boundedAttributes): it always fits.
   return bodies!;
 }

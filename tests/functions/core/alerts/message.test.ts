@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { publishedBytes, snsMessageOf } from '../../../../functions/core/alerts/bodies/index.js';
+import { publishedBytes } from '../../../../functions/core/alerts/bodies/index.js';
 import { SNS_MESSAGE_LIMIT } from '../../../../functions/core/alerts/text.js';
 import { renderNotification, spanText, SUBJECT_MAX_LENGTH, truncateUtf8 } from '../../../../functions/core/alerts/message.js';
 import { finding, makeConfig, minutesAfter, runSequence } from './helpers.js';
@@ -190,7 +190,7 @@ describe('size cap', () => {
     const bytes = Buffer.byteLength(n.message);
     expect(bytes).toBeLessThanOrEqual(48_000);
     expect(bytes).toBeGreaterThan(40_000);
-    expect(publishedBytes(n.subject, snsMessageOf(n.bodies!), n.attributes)).toBeLessThanOrEqual(SNS_MESSAGE_LIMIT);
+    expect(publishedBytes(n)).toBeLessThanOrEqual(SNS_MESSAGE_LIMIT);
     expect(n.message).not.toContain('\uFFFD');
     expect(Buffer.from(Buffer.from(n.message).toString('utf8')).equals(Buffer.from(n.message))).toBe(true);
     const shown = source.items.filter((item) => n.message.includes(`- ${item.key} (`)).length;

@@ -1,7 +1,7 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Notification, Topic } from '../../../domain/report.js';
 import type { DeliveryChannel } from '../../channel.js';
-import { snsMessageOf } from '../../../alerts/bodies/index.js';
+import { snsPublishOf } from '../../../alerts/bodies/index.js';
 
 /** Publishes each grouped notice to the SNS topic of its severity, with filterable attributes. */
 export class SnsChannel implements DeliveryChannel {
@@ -15,21 +15,8 @@ export class SnsChannel implements DeliveryChannel {
   async publish(notification: Notification): Promise<void> {
     const topicArn = this.topicArns[notification.topic];
     if (!topicArn) throw new Error(`no SNS topic ARN for topic "${notification.topic}"`);
-    await this.client.send(
-      new PublishCommand({
-        TopicArn: topicArn,
-        Subject: notification.subject,
-        // Each protocol its own body (e-mail text, one SMS line, JSON for https/lambda/sqs/firehose).
-        ...(notification.bodies
-          ? { MessageStructure: 'json', Message: snsMessageOf(notification.bodies) }
-          : { Message: notification.message }),
-        MessageAttributes: {
-          severity: { DataType: 'String', StringValue: notification.attributes.severity },
-          // SNS reads String.Array values as JSON array text.
-          target: { DataType: 'String.Array', StringValue: JSON.stringify(notification.attributes.target) },
-          check: { DataType: 'String.Array', StringValue: JSON.stringify(notification.attributes.check) },
-        },
-      }),
-    );
+    // Each protocol its own body (e-mail text, one SMS line, JSON for https/lambda/sqs/firehose), and the attributes:
+    // the very object the bodies were sized against and the report's `bytes` counts (bodies/sns-publish.ts).
+    await this.client.send(new PublishCommand({ TopicArn: topicArn, ...snsPublishOf(notification) }));
   }
 }
