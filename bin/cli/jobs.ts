@@ -62,6 +62,7 @@ export const LOCAL_JOBS: Record<Job, JobRunner> = {
       { targets: run.targets, remote: await localBash() },
       run.context,
     ),
+  // Claimed once per day like the scheduled digest: runs that overlap (or repeat) the same day send one.
   digest: async (config, run) =>
-    (await import('../../functions/digest/run-digest.js')).runDigestJob(config, { force: true, targets: run.targets }, run.context),
+    (await import('../../functions/digest/run-digest.js')).runDigestJob(config, { force: false, targets: run.targets }, run.context),
 };

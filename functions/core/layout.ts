@@ -18,6 +18,14 @@ export const ALERT_STATE_PREFIX = `${STATE_PREFIX}alerts/`;
 export const PENDING_RUNS_PREFIX = `${STATE_PREFIX}ssm-pending/`;
 /** What the last digest reported, to tell tomorrow's what changed. */
 export const DIGEST_SNAPSHOT_KEY = `${STATE_PREFIX}digest/last.json`;
+/** Which run holds the day's digest, and whether it went out: one digest a day however many runs overlap. */
+export const DIGEST_CLAIM_KEY = `${STATE_PREFIX}digest/claim.json`;
+/**
+ * The store's identity: `{ id, createdAt, jobs: { <job>: <first saved> } }`, written once a job's alert state is first
+ * saved. A job whose state and earlier copies are all missing from a store that lists it has lost its state (a critical
+ * notice); one the store does not list is on its first run (quiet).
+ */
+export const STORE_IDENTITY_KEY = `${STATE_PREFIX}store.json`;
 
 /**
  * Backup archives and their manifests:
@@ -106,6 +114,18 @@ export const SSM_OUTPUT_PREFIX = 'ssm-output/';
 export function alertStateKey(job: Job): string {
   return `${ALERT_STATE_PREFIX}${job}.json`;
 }
+
+/**
+ * A job's delivery records, one per delivered notice and channel: `state/alerts/<job>.delivery.<at>-<notice>-<channel>…`
+ * (functions/core/alerts/delivery-records.ts). Beside the state rather than in a folder of their own, so a directory
+ * store that is full can still take one (an empty file in an existing directory needs no free block).
+ */
+export function deliveryRecordPrefix(job: Job): string {
+  return `${ALERT_STATE_PREFIX}${job}${DELIVERY_RECORD_MARK}`;
+}
+
+/** What every delivery record's name holds after its job: the IAM grant that deletes expired records matches it. */
+export const DELIVERY_RECORD_MARK = '.delivery.';
 
 // --- Environment variables the stack sets on the functions -----------------------------------
 

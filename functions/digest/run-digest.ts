@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Notification, Report } from '../core/domain/report.js';
 import { ALERTING_JOBS } from '../core/jobs.js';
 import { DIGEST_SNAPSHOT_KEY } from '../core/layout.js';
@@ -12,6 +13,7 @@ import type { AlertState } from '../core/alerts/state.js';
 import { selectedTargets } from '../core/run/invoke-event.js';
 import { localDateOf, renderDigest } from './render-digest.js';
 import type { Config } from '../kinds/config.js';
+import { claimDigest, settleDigest } from './digest-claim.js';
 
 export interface DigestRunOptions {
   /** Send even if today's digest went out already (a manual invoke); a scheduler retry does not. */
@@ -59,7 +61,8 @@ async function readJson<T>(context: JobContext, key: string, parse: (text: strin
 
 /** The daily digest: one message to the digest topic per day, then a snapshot to compare with tomorrow. */
 export async function runDigestJob(config: Config, options: DigestRunOptions, context: JobContext): Promise<Report> {
-  const now = (context.now ?? (() => new Date()))();
+  const clock = context.now ?? (() => new Date());
+  const now = clock();
   const { states, unreadable, warnings } = await readAlertStates(context.store, ALERTING_JOBS);
   const stored = await readJson(context, DIGEST_SNAPSHOT_KEY, (text) => JSON.parse(text) as DigestSnapshot);
   const today = localDateOf(now, config.timezone);
@@ -81,7 +84,13 @@ export async function runDigestJob(config: Config, options: DigestRunOptions, co
     ...(warnings.length ? { warnings: [...warnings] } : {}),
   };
   if (sentToday && !options.force) {
-    return { ...base, finishedAt: new Date().toISOString(), notifications: [] };
+    const sent = `today's digest (${today}) went out at ${stored.sentAt}: not sent again`;
+    return { ...base, warnings: [...(base.warnings ?? []), sent], finishedAt: new Date().toISOString(), notifications: [] };
+  }
+  // One run sends the day's digest, however many overlap (digest-claim.ts).
+  const claimed = await claimDigest(context.store, { localDate: today, runId: randomUUID(), now, force: options.force ?? false });
+  if (!claimed.claimed) {
+    return { ...base, warnings: [...(base.warnings ?? []), claimed.reason], finishedAt: new Date().toISOString(), notifications: [] };
   }
   const notification: Notification = {
     topic: 'digest',
@@ -94,7 +103,8 @@ export async function runDigestJob(config: Config, options: DigestRunOptions, co
   try {
     await context.notifier.publish(notification);
   } catch (error) {
-    // The snapshot is not advanced, so the next run (a scheduler retry) sends today's digest.
+    // The claim is released and the snapshot not advanced, so the next run (a scheduler retry) sends today's digest.
+    await settleDigest(context.store, claimed, undefined).catch(() => undefined);
     return {
       ...base,
       finishedAt: new Date().toISOString(),
@@ -102,6 +112,7 @@ export async function runDigestJob(config: Config, options: DigestRunOptions, co
       undelivered: [{ topic: 'digest', error: (error as Error).message }],
     };
   }
+  await settleDigest(context.store, claimed, clock());
   const baseline = previous ? { localDate: previous.localDate, sentAt: previous.sentAt, checks: previous.checks } : undefined;
   if (!only) await context.store.put(DIGEST_SNAPSHOT_KEY, JSON.stringify({ ...digest.snapshot, baseline }));
   return {

@@ -42,7 +42,8 @@ export class DigestJob implements AutopilotJobConstruct {
   }
 
   bind(bucket: IAutopilotBucket, topics: IAlertTopics): void {
-    bucket.grantAlertState(this.function);
+    // The digest reads the alert states and writes its own claim and snapshot; it records no deliveries.
+    bucket.grantAlertState(this.function, { alerting: false });
     bucket.grantManifestRead(this.function);
     topics.grantPublish(this.function, { only: ['digest'] });
     // An undelivered digest fails the invocation: Lambda retries it twice, then it lands in the dead-letter queue (its alarm pages).

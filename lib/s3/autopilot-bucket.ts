@@ -2,7 +2,14 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { ALERT_STATE_PREFIX, BACKUPS_PREFIX, MANIFEST_EXTENSION, PENDING_RUNS_PREFIX, STATE_PREFIX } from '../../functions/core/layout.js';
+import {
+  ALERT_STATE_PREFIX,
+  BACKUPS_PREFIX,
+  DELIVERY_RECORD_MARK,
+  MANIFEST_EXTENSION,
+  PENDING_RUNS_PREFIX,
+  STATE_PREFIX,
+} from '../../functions/core/layout.js';
 import { acknowledgeWildcards } from '../nag/wildcards.js';
 import type { BackupExpiration } from './backup-retention.js';
 
@@ -32,8 +39,11 @@ export interface AutopilotBucketProps extends AutopilotBucketLifecycleProps, Aut
  */
 export interface IAutopilotBucket {
   readonly bucket: s3.IBucket;
-  /** Read and write the alert state under `state/` (and list it, so a first run's missing key is a 404, not a 403). */
-  grantAlertState(grantee: iam.IGrantable): iam.Grant;
+  /**
+   * Read and write the alert state under `state/` (and list it, so a first run's missing key is a 404, not a 403), read
+   * its earlier versions, and, for a job that sends alerts, delete its expired delivery records.
+   */
+  grantAlertState(grantee: iam.IGrantable, options?: AlertStateGrantOptions): iam.Grant;
   /** Write, read back, delete and abort multipart uploads under `backups/`, and list it: the backup job. */
   grantBackupWrite(grantee: iam.IGrantable): iam.Grant;
   /** Read archives and manifests under `backups/`, and list it: a restore. */
@@ -42,6 +52,11 @@ export interface IAutopilotBucket {
   grantManifestRead(grantee: iam.IGrantable): iam.Grant;
   /** Delete collected server-check runs under `state/ssm-pending/` (with `grantAlertState` for reading and writing them). */
   grantPendingRunCleanup(grantee: iam.IGrantable): iam.Grant;
+}
+
+export interface AlertStateGrantOptions {
+  /** The grantee runs the alert engine (it records deliveries and deletes expired records). @default true */
+  readonly alerting?: boolean;
 }
 
 function principalConstruct(grantee: iam.IGrantable): Construct | undefined {
@@ -58,7 +73,7 @@ class BucketGrants implements IAutopilotBucket {
 
   constructor(readonly bucket: s3.IBucket) {}
 
-  grantAlertState(grantee: iam.IGrantable): iam.Grant {
+  grantAlertState(grantee: iam.IGrantable, options: AlertStateGrantOptions = {}): iam.Grant {
     const grant = this.grantObjects(
       grantee,
       // GetObjectVersion: a damaged alert state is recovered from its previous version (the bucket is versioned).
@@ -74,6 +89,16 @@ class BucketGrants implements IAutopilotBucket {
         resources: [this.bucket.bucketArn],
         conditions: { StringLike: { 's3:prefix': [`${ALERT_STATE_PREFIX}*`] } },
       }),
+    );
+    // Delivery records past their retention are deleted by the job that wrote them; nothing else under state/ is.
+    if (options.alerting === false) return grant;
+    this.grantObjects(
+      grantee,
+      ['s3:DeleteObject'],
+      ALERT_STATE_PREFIX,
+      `*${DELIVERY_RECORD_MARK}*`,
+      undefined,
+      'A job deletes its own expired delivery records (state/alerts/<job>.delivery.<time>-...), named at run time.',
     );
     return grant;
   }
@@ -211,8 +236,8 @@ export class AutopilotBucket extends Construct implements IAutopilotBucket {
     this.grants = new BucketGrants(this.bucket);
   }
 
-  grantAlertState(grantee: iam.IGrantable): iam.Grant {
-    return this.grants.grantAlertState(grantee);
+  grantAlertState(grantee: iam.IGrantable, options?: AlertStateGrantOptions): iam.Grant {
+    return this.grants.grantAlertState(grantee, options);
   }
 
   grantBackupWrite(grantee: iam.IGrantable): iam.Grant {

@@ -135,3 +135,19 @@ describe('two overlapping CLI runs that see the same answer', () => {
     }, 300_000);
   });
 });
+
+describe('six overlapping `autopilot run digest` (issue 19: each sent its own digest)', () => {
+  it('local store: one digest between them, and a seventh run the same day sends none either', async () => {
+    const args = ['run', 'digest', '--local', '--json', '--config', config, '--store', join(dir, 'digest-store')];
+    const results = await Promise.all(Array.from({ length: 6 }, () => runAutopilot(args)));
+    for (const r of results) expect(r.code, r.stderr).toBe(0);
+    const reports = results.map((r) => JSON.parse(r.stdout) as Report);
+    expect(reports.flatMap((r) => r.notifications).map((n) => n.topic)).toEqual(['digest']);
+    for (const report of reports.filter((r) => r.notifications.length === 0)) {
+      expect(report.warnings?.at(-1)).toMatch(/today's digest \(\d{4}-\d{2}-\d{2}\) went out at .*: not sent again|another run is sending/);
+    }
+    const seventh = await runAutopilot(args);
+    expect(seventh.code, seventh.stderr).toBe(0);
+    expect((JSON.parse(seventh.stdout) as Report).notifications).toEqual([]);
+  }, 300_000);
+});

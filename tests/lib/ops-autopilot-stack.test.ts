@@ -311,6 +311,8 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
           Resource: arnOf(bucket),
           Condition: { StringLike: { 's3:prefix': ['state/alerts/*'] } },
         },
+        // Its own expired delivery records (issue 19), and nothing else under state/.
+        { Effect: 'Allow', Action: 's3:DeleteObject', Resource: { 'Fn::Join': ['', [arnOf(bucket), '/state/alerts/*.delivery.*']] } },
         // Manifests only (issue 12): the health job never reads a whole dump.
         { Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [arnOf(bucket), '/backups/*.json']] } },
         { Effect: 'Allow', Action: 'sns:Publish', Resource: sorted([topic('Critical'), topic('High'), topic('Medium'), topic('Low')]) },
@@ -502,6 +504,7 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
           ['OpsAutopilot/Storage/AccessLogs', 'AwsSolutions-S1'],
           ['OpsAutopilot/ScheduleDeadLetters', 'AwsSolutions-SQS3'],
           ['OpsAutopilot/HealthFunctionRole', `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/state/*]`],
+          ['OpsAutopilot/HealthFunctionRole', `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/state/alerts/*.delivery.*]`],
           ['OpsAutopilot/HealthFunctionRole', `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/backups/*.json]`],
           ['OpsAutopilot/HealthFunctionRole', 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]'],
           ['OpsAutopilot/HealthFunctionRole', `AwsSolutions-IAM5[Resource::arn:aws:kms:${REGION}:${ACCOUNT}:key/*]`],
@@ -511,6 +514,7 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
           ['OpsAutopilot/Backup/Role', 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]'],
           ['OpsAutopilot/Backup/Role', `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/backups/*]`],
           ['OpsAutopilot/Backup/Role', `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/state/*]`],
+          ['OpsAutopilot/Backup/Role', `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/state/alerts/*.delivery.*]`],
           ['OpsAutopilot/Backup/Role', `AwsSolutions-IAM5[Resource::arn:aws:kms:${REGION}:${ACCOUNT}:key/*]`],
         ].sort(),
       );

@@ -7,6 +7,8 @@ interface StoredVersion {
   readonly body: Buffer;
   readonly etag: string;
   readonly lastModified: Date;
+  /** A DeleteObject on the versioned bucket: the versions before it stay, none of them current. */
+  readonly deleteMarker?: boolean;
 }
 
 const xmlEscape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -19,7 +21,8 @@ const xmlEscape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&
  *
  * s3rver has no versioning either. With `versioned`, the proxy keeps every body a single-request
  * PutObject stored, as a versioned bucket would, and answers ListObjectVersions
- * (`GET /bucket?versions&prefix=`) and GetObject with a `versionId` from them.
+ * (`GET /bucket?versions&prefix=`) and GetObject with a `versionId` from them; a DeleteObject adds a delete marker,
+ * so the deleted object's versions are all listed as noncurrent, as S3 lists them.
  */
 export class ConditionalS3Proxy {
   private readonly locks = new Map<string, Promise<void>>();
@@ -120,11 +123,13 @@ export class ConditionalS3Proxy {
           versions
             .map((v, i) => ({ key, v, latest: i === versions.length - 1 }))
             .reverse()
-            .map(
-              ({ key: k, v, latest }) =>
-                `<Version><Key>${xmlEscape(k)}</Key><VersionId>${v.id}</VersionId><IsLatest>${latest}</IsLatest>` +
-                `<LastModified>${v.lastModified.toISOString()}</LastModified><ETag>${xmlEscape(v.etag)}</ETag>` +
-                `<Size>${v.body.length}</Size><StorageClass>STANDARD</StorageClass></Version>`,
+            .map(({ key: k, v, latest }) =>
+              v.deleteMarker
+                ? `<DeleteMarker><Key>${xmlEscape(k)}</Key><VersionId>${v.id}</VersionId><IsLatest>${latest}</IsLatest>` +
+                  `<LastModified>${v.lastModified.toISOString()}</LastModified></DeleteMarker>`
+                : `<Version><Key>${xmlEscape(k)}</Key><VersionId>${v.id}</VersionId><IsLatest>${latest}</IsLatest>` +
+                  `<LastModified>${v.lastModified.toISOString()}</LastModified><ETag>${xmlEscape(v.etag)}</ETag>` +
+                  `<Size>${v.body.length}</Size><StorageClass>STANDARD</StorageClass></Version>`,
             ),
         );
       res.writeHead(200, { 'content-type': 'application/xml' });
@@ -159,7 +164,7 @@ export class ConditionalS3Proxy {
     const url = new URL(req.url ?? '/', 'http://proxy');
     const keep =
       this.versioned &&
-      req.method === 'PUT' &&
+      (req.method === 'PUT' || req.method === 'DELETE') &&
       !url.searchParams.has('uploadId') &&
       !url.searchParams.has('partNumber') &&
       url.pathname.split('/').length > 2;
@@ -167,10 +172,15 @@ export class ConditionalS3Proxy {
     const upstream = request(
       { host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers: req.headers },
       (response) => {
-        if (keep && response.statusCode === 200) {
+        if (keep && req.method === 'PUT' && response.statusCode === 200) {
           const list = this.versions.get(url.pathname) ?? [];
           list.push({ id: randomUUID(), body: Buffer.concat(chunks), etag: String(response.headers.etag), lastModified: new Date() });
           this.versions.set(url.pathname, list);
+        }
+        if (keep && req.method === 'DELETE' && response.statusCode === 204 && this.versions.has(url.pathname)) {
+          const list = this.versions.get(url.pathname)!;
+          const marker = { id: randomUUID(), body: Buffer.alloc(0), etag: '', lastModified: new Date(), deleteMarker: true };
+          if (!list.at(-1)?.deleteMarker) list.push(marker);
         }
         res.writeHead(response.statusCode ?? 502, response.headers);
         response.pipe(res);

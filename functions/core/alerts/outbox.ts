@@ -29,19 +29,24 @@ export interface ClaimInput {
   readonly runId: string;
   readonly now: Date;
   readonly leaseMs: number;
+  /** Ids of outbox entries whose delivery is recorded (delivery-records.ts): settled here, never published again. */
+  readonly delivered?: ReadonlySet<string>;
+  /** The store identity's id, when it is known to list this job. */
+  readonly storeId?: string;
 }
 
 /**
  * Builds the state a run writes (conditionally) before publishing anything: the evaluated state,
- * the outbox it found with expired entries of its channels taken over, and one new entry per
- * planned notice and channel. Pure.
+ * the outbox it found less the entries whose delivery is recorded, with expired entries of its
+ * channels taken over, and one new entry per planned notice and channel. Pure.
  */
 export function claim(input: ClaimInput): Claim {
   const { runId, now } = input;
   const nowIso = now.toISOString();
   const leaseUntil = new Date(now.getTime() + input.leaseMs).toISOString();
   const mine: OutboxEntry[] = [];
-  const outbox = (input.loaded.outbox ?? []).map((entry) => {
+  const pending = (input.loaded.outbox ?? []).filter((entry) => !input.delivered?.has(entry.id));
+  const outbox = pending.map((entry) => {
     if (!input.channels.includes(entry.channel) || Date.parse(entry.leaseUntil) > now.getTime()) return entry;
     const taken = { ...entry, claimedBy: runId, leaseUntil };
     mine.push(taken);
@@ -63,7 +68,10 @@ export function claim(input: ClaimInput): Claim {
     ...input.planned.flatMap((planned) => fresh({ planned }, planned.id)),
   ];
   mine.push(...created);
-  return { state: { ...input.evaluated, outbox: [...outbox, ...created] }, mine };
+  // A run slower than a concurrent one must not move savedAt back: the newer run's claim is in this document too.
+  const savedAt = input.loaded.savedAt && Date.parse(input.loaded.savedAt) > now.getTime() ? input.loaded.savedAt : nowIso;
+  const storeId = input.storeId ?? input.loaded.storeId;
+  return { state: { ...input.evaluated, outbox: [...outbox, ...created], savedAt, ...(storeId ? { storeId } : {}) }, mine };
 }
 
 export interface Settlement {

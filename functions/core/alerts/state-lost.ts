@@ -22,32 +22,36 @@ const REASON_MAX_CHARS = 500;
 const TEXT = {
   en: {
     heading: (n: StateLostNotice) =>
-      `CRITICAL notice from ops-autopilot (${n.job} job): the alert state was unreadable and could not be recovered.`,
+      `CRITICAL notice from ops-autopilot (${n.job} job): ` +
+      `the alert state was ${n.missing ? 'missing' : 'unreadable'} and could not be recovered.`,
     respond: (within: string) => `Respond within ${within} (the critical response target).`,
     consequence: [
       'No earlier copy could be read, so the job started from an empty state: alerts that were open',
-      'will not get a RESOLVED notice, and still-failing checks alert again once they fail again.',
+      'will not get a RESOLVED notice (unless a delivery record of the last days still names them),',
+      'and still-failing checks alert again once they fail again.',
       'Look at the open problems on the operations screen (or run the job with --local) rather than',
       'trusting the next digest\'s "open" count.',
     ],
     summary: (n: StateLostNotice) =>
-      `alert state ${n.location} ${n.key} unreadable and not recoverable (${n.reason}); the job restarted from an empty state, ` +
-      'so open alerts get no RESOLVED notice',
+      `alert state ${n.location} ${n.key} ${n.missing ? 'missing' : 'unreadable'} and not recoverable (${n.reason}); ` +
+      'the job restarted from an empty state, so open alerts get no RESOLVED notice',
     screen: (url: string) => `Operations screen: ${url}`,
     sms: (n: StateLostNotice) =>
       `CRITICAL ops-autopilot: ${n.job} alert state lost, restarted empty; open alerts get no RESOLVED. Check now`,
     footer: (n: StateLostNotice, at: string) => `-- ops-autopilot, ${n.job} job, ${at}`,
   },
   ja: {
-    heading: (n: StateLostNotice) => `ops-autopilot（${n.job}ジョブ）からの CRITICAL 通知: アラート状態が読めず、復元もできませんでした。`,
+    heading: (n: StateLostNotice) =>
+      `ops-autopilot（${n.job}ジョブ）からの CRITICAL 通知: アラート状態が${n.missing ? '見つからず' : '読めず'}、復元もできませんでした。`,
     respond: (within: string) => `${within}以内に対応してください（critical の対応目標）。`,
     consequence: [
-      '以前の写しも読めなかったため、空の状態から再開しました。発報中だったアラートの復旧通知は届かず、',
+      '以前の写しも読めなかったため、空の状態から再開しました。発報中だったアラートの復旧通知は（直近の配信記録に残るものを除き）届かず、',
       '異常が続くチェックは再び失敗した時点で改めて発報されます。次のダイジェストの件数ではなく、',
       '運用画面（または --local での実行）で現在の問題を確認してください。',
     ],
     summary: (n: StateLostNotice) =>
-      `アラート状態 ${n.location} ${n.key} が読めず復元不能（${n.reason}）。空の状態から再開したため、発報中のアラートに復旧通知は届きません`,
+      `アラート状態 ${n.location} ${n.key} が${n.missing ? '見つからず' : '読めず'}復元不能（${n.reason}）。` +
+      '空の状態から再開したため、発報中のアラートに復旧通知は届きません',
     screen: (url: string) => `運用画面: ${url}`,
     sms: (n: StateLostNotice) => `CRITICAL ops-autopilot: ${n.job}のアラート状態を失い空から再開。復旧通知は届きません。すぐ確認を`,
     footer: (n: StateLostNotice, at: string) => `-- ops-autopilot ${n.job}ジョブ ${at}`,

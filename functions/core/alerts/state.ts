@@ -53,9 +53,11 @@ export const ALERT_STATE_VERSION = 1;
 /**
  * A notice claimed for one delivery channel and not yet confirmed delivered (the outbox). A run
  * claims notices in the same conditional write that advances the alert bookkeeping, publishes
- * them, then removes them; an entry left behind (a failed publish, a crash) is published by a
- * later run once its lease has run out. So a notice goes out at least once and, barring a crash
- * between publish and removal, exactly once.
+ * them, records each delivery (delivery-records.ts), then removes them. An entry left behind is
+ * settled by a later run without publishing when its delivery was recorded (the run died or could
+ * not save after publishing), and published again once its lease has run out when it was not (a
+ * failed publish, a crash before the record). So a notice goes out at least once and, barring a
+ * crash between publish and record, exactly once.
  */
 export interface OutboxEntry {
   /** Unique: the planned notice, the run that planned it and the channel. */
@@ -80,6 +82,8 @@ export interface StateLostNotice {
   readonly location: string;
   readonly reason: string;
   readonly at: string;
+  /** The document was gone (not damaged) from a store that kept it. */
+  readonly missing?: boolean;
 }
 
 export interface AlertState {
@@ -87,6 +91,13 @@ export interface AlertState {
   readonly entries: Readonly<Record<string, AlertEntry>>;
   /** Notices claimed and not yet confirmed delivered; absent in documents written before the outbox. */
   readonly outbox?: readonly OutboxEntry[];
+  /**
+   * The time of the newest run whose claim this document holds: delivery records newer than it are of notices this
+   * document does not know went out (it is an earlier copy, or that run could not save). Absent in older documents.
+   */
+  readonly savedAt?: string;
+  /** The store identity (STORE_IDENTITY_KEY) known to list this job; absent until it does. */
+  readonly storeId?: string;
 }
 
 /** Entries of checks no run has reported for this long are dropped (removed checks, renamed targets). */
@@ -170,6 +181,7 @@ const outboxSchema = z
         location: z.string(),
         reason: z.string(),
         at: instant,
+        missing: z.boolean().optional(),
       })
       .optional(),
   })
@@ -179,6 +191,8 @@ const stateSchema = z.object({
   version: z.literal(ALERT_STATE_VERSION),
   entries: z.record(z.string(), entrySchema),
   outbox: z.array(outboxSchema).optional(),
+  savedAt: instant.optional(),
+  storeId: z.string().min(1).optional(),
 });
 
 export class AlertStateError extends Error {

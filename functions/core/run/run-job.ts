@@ -69,7 +69,7 @@ export async function runJob(job: Job, context: JobContext, collect: () => Promi
     fault = error;
     outcome =
       error instanceof AlertStateSaveError
-        ? { sent: error.sent, failed: error.failed, warnings: [] }
+        ? { sent: error.sent, failed: error.failed, warnings: [...error.warnings] }
         : { sent: [], failed: [], warnings: [] };
   }
   const { sent, failed, warnings } = outcome;

@@ -128,7 +128,8 @@ async function seed(store: LocalObjectStore): Promise<void> {
 }
 
 async function digestIn(language: 'en' | 'ja'): Promise<{ notification: Notification; store: LocalObjectStore }> {
-  const store = new LocalObjectStore(join(root, language));
+  // A store of its own per call: the day's digest claim stays in a store once sent.
+  const store = new LocalObjectStore(mkdtempSync(join(root, `${language}-`)));
   await seed(store);
   const notifier = new ConsoleChannel({ write: () => true } as unknown as NodeJS.WritableStream);
   const report = await runDigestJob(
@@ -221,6 +222,30 @@ describe('daily digest', () => {
     expect(forced.notifications[0]!.message).toContain('mycats/api: OK -> CRITICAL');
   });
 
+  it('6 overlapping runs, scheduled or manual, send one digest; the others say why they sent none', async () => {
+    const store = new LocalObjectStore(mkdtempSync(join(root, 'overlap-')));
+    await seed(store);
+    const config = configFor('en');
+    const notifiers = Array.from({ length: 6 }, () => new ConsoleChannel({ write: () => true } as unknown as NodeJS.WritableStream));
+    // Before (issue 19): six digests, each run deciding from the snapshot before any had written it.
+    const reports = await Promise.all(
+      notifiers.map((notifier, i) => runDigestJob(config, { force: i % 2 === 1 }, { config, store, notifier, now: () => NOW })),
+    );
+    expect(notifiers.flatMap((n) => n.published)).toHaveLength(1);
+    expect(reports.flatMap((r) => r.notifications)).toHaveLength(1);
+    const quiet = reports.filter((r) => r.notifications.length === 0);
+    expect(quiet).toHaveLength(5);
+    for (const report of quiet) {
+      expect(report.warnings?.at(-1)).toMatch(
+        /today's digest \(2026-11-23\) went out at .*: not sent again|another run is sending today's digest/,
+      );
+    }
+    // A manual invoke an hour later still sends one.
+    const later = new Date(NOW.getTime() + HOUR);
+    const manual = await runDigestJob(config, { force: true }, { config, store, notifier: notifiers[0]!, now: () => later });
+    expect(manual.notifications).toHaveLength(1);
+  });
+
   it('keeps the snapshot when publishing fails, so the retry sends it', async () => {
     const store = new LocalObjectStore(join(root, 'fail'));
     await seed(store);
@@ -234,6 +259,10 @@ describe('daily digest', () => {
     expect(report.undelivered).toEqual([{ topic: 'digest', error: 'SNS throttled' }]);
     const snapshot = JSON.parse((await store.get(DIGEST_SNAPSHOT_KEY))!.body.toString());
     expect(snapshot.localDate).toBe('2026-11-22');
+    // The day's claim was released: the retry sends at once, not after the failed run's lease.
+    const notifier = new ConsoleChannel({ write: () => true } as unknown as NodeJS.WritableStream);
+    const retry = await runDigestJob(config, { force: false }, { config, store, notifier, now: () => new Date(NOW.getTime() + 60_000) });
+    expect(retry.notifications).toHaveLength(1);
   });
 
   it('stays under the SNS limit with thousands of checks, marking the cut', async () => {

@@ -175,7 +175,9 @@ describe('BackupJob construct', () => {
       expect.objectContaining({ Action: 's3:ListBucket', Condition: { StringLike: { 's3:prefix': ['backups/*', 'state/*'] } } }),
     );
     const s3Resources = statements.filter((s) => JSON.stringify(s.Action).includes('s3:')).map((s) => JSON.stringify(s.Resource));
-    for (const resource of s3Resources) expect(resource).toMatch(/\/backups\/\*|\/state\/\*|"Fn::GetAtt":\["Bucket[^"]*","Arn"\]\}$/);
+    for (const resource of s3Resources) {
+      expect(resource).toMatch(/\/backups\/\*|\/state\/\*|\/state\/alerts\/\*\.delivery\.\*|"Fn::GetAtt":\["Bucket[^"]*","Arn"\]\}$/);
+    }
 
     expect(bySid.DatabasePasswords).toEqual(
       expect.objectContaining({

@@ -126,11 +126,13 @@ describe('AutopilotBucket grant methods', () => {
     grant(storage, role);
     const policy = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))[0]!;
     const render = (r: unknown): string =>
-      typeof r === 'object' && r && 'Fn::Join' in r
-        ? (r['Fn::Join'] as [string, unknown[]])[1].map(render).join('')
-        : r && typeof r === 'object'
-          ? '<bucket>'
-          : String(r);
+      Array.isArray(r)
+        ? r.map(render).join(' ')
+        : typeof r === 'object' && r && 'Fn::Join' in r
+          ? (r['Fn::Join'] as [string, unknown[]])[1].map(render).join('')
+          : r && typeof r === 'object'
+            ? '<bucket>'
+            : String(r);
     return (policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown; Condition?: any }>).map(
       (s) => [s.Action, render(s.Resource), s.Condition?.StringLike?.['s3:prefix']],
     );
@@ -165,8 +167,10 @@ describe('AutopilotBucket grant methods', () => {
       ['s3:ListBucket', '<bucket>', ['backups/*', 'state/*']],
       // The previous versions of a damaged alert state, to recover it from.
       ['s3:ListBucketVersions', '<bucket>', ['state/alerts/*']],
+      // A job's expired delivery records (state/alerts/<job>.delivery.<time>-...) and collected pending runs, merged into one
+      // statement by the CDK; nothing else under state/ is deleted.
+      ['s3:DeleteObject', '<bucket>/state/alerts/*.delivery.* <bucket>/state/ssm-pending/*', undefined],
       ['s3:GetObject', '<bucket>/backups/*', undefined],
-      ['s3:DeleteObject', '<bucket>/state/ssm-pending/*', undefined],
     ]);
   });
 
@@ -176,6 +180,6 @@ describe('AutopilotBucket grant methods', () => {
     const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     AutopilotBucket.fromBucket(bucket).grantAlertState(role);
     const policy = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))[0]!;
-    expect(policy.Properties.PolicyDocument.Statement).toHaveLength(3);
+    expect(policy.Properties.PolicyDocument.Statement).toHaveLength(4);
   });
 });

@@ -147,7 +147,16 @@ export class LocalObjectStore implements ObjectStore {
         }
       }
     };
-    await walk(this.root);
+    // Only the directory the prefix's keys live in is walked (`state/alerts/health.delivery.` reads state/alerts/,
+    // not every backup), unless the prefix is no valid key path, when the whole store is.
+    const folder = prefix.slice(0, prefix.lastIndexOf('/') + 1);
+    let start = this.root;
+    try {
+      if (folder) start = this.pathOf(folder.slice(0, -1));
+    } catch {
+      start = this.root;
+    }
+    await walk(start);
     return result.sort((a, b) => a.key.localeCompare(b.key));
   }
 

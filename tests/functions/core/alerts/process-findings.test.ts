@@ -62,7 +62,13 @@ describe('processFindings', () => {
     expect(second.sent.map((n) => n.subject)).toEqual(['[CRITICAL] 1 alert: mycats/api - api failed']);
     expect(notifier.published).toEqual(second.sent);
     expect((await stateOf(store)).entries['mycats/api']!.open).toMatchObject({ notifiedSeverity: 'critical' });
-    expect([...store.objects.keys()]).toEqual([STATE_KEY]);
+    // Beside the state: the store's identity (written once the job's state was first saved) and the delivery record of
+    // the one notice, named by its time, notice and channel.
+    expect([...store.objects.keys()].sort()).toEqual([
+      expect.stringMatching(/^state\/alerts\/health\.delivery\.20261123T020500\.000Z-[0-9a-f]{12}-default\.json$/),
+      STATE_KEY,
+      'state/store.json',
+    ]);
   });
 
   it('a failed publish stays in the outbox: the next run sends the same notice, nothing lost', async () => {
@@ -180,7 +186,31 @@ describe('processFindings', () => {
     expect(notifier.published.map((n) => n.topic)).toEqual(['critical']);
   });
 
-  it('a crash between publish and mark repeats the notice once, after the lease, and never drops it', async () => {
+  it('a run that stops after publishing (its settle refused): the next run settles it from its record, never sends it again', async () => {
+    const store = new MemoryObjectStore();
+    const notifier = new RecordingNotifier();
+    const failing = [finding('mycats', 'api', 'critical')];
+    await run(store, notifier, failing, 0);
+    const put = store.put.bind(store);
+    let statePuts = 0;
+    store.put = async (...args) => {
+      // The second write of the state is the settle: the store refuses it (full), after the delivery was recorded.
+      if (args[0] === STATE_KEY && ++statePuts === 2) throw new StoreFaultError('store memory:// is full (ENOSPC)', 'ENOSPC');
+      return put(...args);
+    };
+    await expect(run(store, notifier, failing, 5)).rejects.toThrow(/settling .*ENOSPC/);
+    store.put = put;
+    expect(notifier.published).toHaveLength(1);
+    expect((await stateOf(store)).outbox).toHaveLength(1);
+    // Issue 19: before, the next run past the dead run's lease published it again.
+    const after = await run(store, notifier, failing, 8);
+    expect(after.sent).toEqual([]);
+    expect(after.warnings).toEqual([expect.stringMatching(/1 notice\(s\) an earlier run delivered but did not settle were settled/)]);
+    expect((await stateOf(store)).outbox).toEqual([]);
+    expect(notifier.published).toHaveLength(1);
+  });
+
+  it('a crash between publish and its record repeats the notice once, after the lease, and never drops it', async () => {
     const store = new MemoryObjectStore();
     const notifier = new RecordingNotifier();
     const failing = [finding('mycats', 'api', 'critical')];
@@ -188,8 +218,8 @@ describe('processFindings', () => {
     const put = store.put.bind(store);
     let puts = 0;
     store.put = async (...args) => {
-      // The second put of the run is the settle: the process "dies" there.
-      if (++puts === 2) throw new Error('killed');
+      // Every write after the claim fails: the process "dies" before its delivery is recorded or settled.
+      if (++puts >= 2) throw new Error('killed');
       return put(...args);
     };
     await expect(run(store, notifier, failing, 5)).rejects.toThrow('killed');
