@@ -245,8 +245,9 @@ export function buildCostInputs(sources: WorkloadSources): { inputs: CostInputs;
       coldStartsPerDay: EVERY_RUN,
       initDurationMs: a.backupInitMs,
       logBytesPerRun: a.logBytesPerRun + a.logBytesPerFinding,
-      // create + parts + complete + manifest; verification reads the archive back; newest-backup listing
-      s3PerRun: { gets: 2, puts: partsPerBackup + 3 + 1, lists: 1 },
+      // create + parts + complete + manifest; verification reads the archive back; newest-backup listing; the alert
+      // engine's listing of its delivery records
+      s3PerRun: { gets: 2, puts: partsPerBackup + 3 + 1, lists: 2 },
       stateBytesPerRun: 0,
     },
     {
@@ -259,8 +260,8 @@ export function buildCostInputs(sources: WorkloadSources): { inputs: CostInputs;
       coldStartsPerDay: EVERY_RUN,
       initDurationMs: w.initMs,
       logBytesPerRun: a.logBytesPerRun + a.logBytesPerFinding * serverTargets,
-      // alert state read and write, plus the command's S3 output per server target
-      s3PerRun: { gets: 1, puts: 1 + serverTargets, lists: 0 },
+      // alert state read and write, plus the command's S3 output per server target; the delivery records listed
+      s3PerRun: { gets: 1, puts: 1 + serverTargets, lists: 1 },
       stateBytesPerRun: 2048,
     },
     {
@@ -273,7 +274,7 @@ export function buildCostInputs(sources: WorkloadSources): { inputs: CostInputs;
       coldStartsPerDay: EVERY_RUN,
       initDurationMs: w.initMs,
       logBytesPerRun: a.logBytesPerRun + a.logBytesPerFinding * serverTargets * 7,
-      s3PerRun: { gets: 1, puts: 1 + serverTargets, lists: 0 },
+      s3PerRun: { gets: 1, puts: 1 + serverTargets, lists: 1 },
       stateBytesPerRun: 4096,
     },
     {
@@ -286,8 +287,9 @@ export function buildCostInputs(sources: WorkloadSources): { inputs: CostInputs;
       coldStartsPerDay: EVERY_RUN,
       initDurationMs: w.initMs,
       logBytesPerRun: a.logBytesPerRun,
-      // every alerting job's state, seven days of manifests per database, one listing per database, its own snapshot
-      s3PerRun: { gets: ALERTING_JOBS.length + 7 * dbs.length, puts: 1, lists: dbs.length },
+      // every alerting job's state, seven days of manifests per database, one listing per database, the day's claim
+      // (read, written, marked sent) and its own snapshot
+      s3PerRun: { gets: ALERTING_JOBS.length + 7 * dbs.length + 1, puts: 3, lists: dbs.length },
       stateBytesPerRun: 8192,
     },
   );

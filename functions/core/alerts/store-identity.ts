@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Job } from '../domain/report.js';
 import { PreconditionFailedError } from '../errors.js';
-import { STORE_IDENTITY_KEY } from '../layout.js';
+import { JOBS } from '../jobs.js';
+import { alertStateKey, ALERT_STATE_PREFIX, STORE_IDENTITY_KEY } from '../layout.js';
 import type { ObjectStore } from '../ports/object-store.js';
 
 /*
@@ -55,15 +56,28 @@ export function listsJob(reading: IdentityReading, job: Job): boolean {
 }
 
 /**
- * Adds `job` to the store's identity (making it on the store's first use), with conditional writes so two jobs saving
- * their first state at once both end up listed. Returns the identity's id.
+ * The jobs whose alert state the store holds, with the time it was last written: what a new (or unreadable) identity
+ * starts from, so a store used before identities existed lists every job that kept state in it.
+ */
+async function jobsWithState(store: ObjectStore): Promise<Partial<Record<Job, string>>> {
+  const keys = new Map((await store.list(ALERT_STATE_PREFIX)).map((o) => [o.key, o.lastModified]));
+  return Object.fromEntries(
+    JOBS.flatMap((job) => (keys.has(alertStateKey(job)) ? [[job, keys.get(alertStateKey(job))!.toISOString()]] : [])),
+  );
+}
+
+/**
+ * Adds `job` to the store's identity (making it on the store's first use, with every job whose state is already there),
+ * with conditional writes so two jobs saving their first state at once both end up listed. Returns the identity's id.
  */
 export async function registerJob(store: ObjectStore, job: Job, now: Date, attempts = 5): Promise<string> {
   for (let attempt = 1; ; attempt++) {
     const reading = await readStoreIdentity(store);
     if (reading.state === 'present' && reading.identity.jobs[job] !== undefined) return reading.identity.id;
     const base: StoreIdentity =
-      reading.state === 'present' ? reading.identity : { version: 1, id: randomUUID(), createdAt: now.toISOString(), jobs: {} };
+      reading.state === 'present'
+        ? reading.identity
+        : { version: 1, id: randomUUID(), createdAt: now.toISOString(), jobs: await jobsWithState(store) };
     const identity: StoreIdentity = { ...base, jobs: { ...base.jobs, [job]: now.toISOString() } };
     try {
       await store.put(STORE_IDENTITY_KEY, `${JSON.stringify(identity, null, 1)}\n`, {

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { LocalObjectStore } from '../../../../functions/core/adapters/local/local-object-store.js';
 import { S3ObjectStore } from '../../../../functions/core/adapters/s3/s3-object-store.js';
 import { AlertStateSaveError, processFindings } from '../../../../functions/core/alerts/process-findings.js';
-import { parseAlertState } from '../../../../functions/core/alerts/state.js';
+import { parseAlertState, serializeAlertState } from '../../../../functions/core/alerts/state.js';
 import type { Job, Notification } from '../../../../functions/core/domain/report.js';
 import type { Severity } from '../../../../functions/core/domain/severity.js';
 import { StoreFaultError } from '../../../../functions/core/errors.js';
@@ -116,6 +116,20 @@ describe('a directory store', () => {
     expect((await saved()).storeId).toBeUndefined();
     await runner(store, notifier)('critical', 2);
     expect((await saved()).storeId).toBe(identity.id);
+  });
+
+  it('a store used before identities existed: the first identity lists every job with state there, so each loss is told', async () => {
+    const notifier = new Recorder();
+    const store = new LocalObjectStore(dir);
+    // As an older version left it: two jobs' states, no identity.
+    await store.put(KEY, serializeAlertState({ version: 1, entries: {} }));
+    await store.put('state/alerts/disk.json', serializeAlertState({ version: 1, entries: {} }));
+    await runner(store, notifier)('critical', 0);
+    const identity = JSON.parse((await store.get('state/store.json'))!.body.toString('utf8'));
+    expect(Object.keys(identity.jobs).sort()).toEqual(['disk', 'health']);
+    await rm(join(alerts(), 'disk.json'));
+    const disk = await runner(store, notifier, makeConfig(), 'disk')('critical', 5);
+    expect(subjects(disk.sent)).toEqual(['[CRITICAL] alert state lost: disk job']);
   });
 
   it('a store identity that does not read, and the state gone: taken as a store in use ("state lost"), never as a first run', async () => {
