@@ -1,6 +1,7 @@
 import { type AlertState, alertStateKey, parseAlertState } from '../core/alerts/state.js';
 import type { Job } from '../core/domain/report.js';
 import type { ObjectStore } from '../core/ports/object-store.js';
+import { listsJob, readStoreIdentity } from '../core/alerts/store-identity.js';
 
 /** Earlier copies tried when a job's state does not read, as the alert engine does. */
 const EARLIER_COPIES = 3;
@@ -14,9 +15,10 @@ export interface ReadStates {
 }
 
 /**
- * The alert state of each job, for the digest. A damaged document is read from its newest earlier copy that parses
- * (a versioned bucket's previous versions, a directory's `.prev`); one that has none is named, never taken for
- * "no open alerts": the digest would otherwise report 0 open while alerts are open.
+ * The alert state of each job, for the digest. A damaged or missing document is read from its newest earlier copy that
+ * parses (a versioned bucket's previous versions, a directory's `.prev`); one that has none is named, never taken for
+ * "no open alerts": the digest would otherwise report 0 open while alerts are open. A missing document of a job the
+ * store never kept state for (store-identity.ts) is a job that has not run yet: nothing to count, nothing to say.
  */
 export async function readAlertStates(store: ObjectStore, jobs: readonly Job[]): Promise<ReadStates> {
   const read = await Promise.all(jobs.map((job) => readOne(store, job)));
@@ -30,12 +32,13 @@ export async function readAlertStates(store: ObjectStore, jobs: readonly Job[]):
 async function readOne(store: ObjectStore, job: Job): Promise<{ state?: AlertState; unreadable?: boolean; warning?: string }> {
   const key = alertStateKey(job);
   const stored = await store.get(key);
-  if (!stored) return {};
-  let reason: string;
-  try {
-    return { state: parseAlertState(stored.body.toString('utf8')) };
-  } catch (error) {
-    reason = (error as Error).message;
+  let reason = 'missing';
+  if (stored) {
+    try {
+      return { state: parseAlertState(stored.body.toString('utf8')) };
+    } catch (error) {
+      reason = (error as Error).message;
+    }
   }
   const earlier = await (store.previousVersions?.(key, EARLIER_COPIES) ?? Promise.resolve([])).catch(() => []);
   for (const version of earlier) {
@@ -46,5 +49,7 @@ async function readOne(store: ObjectStore, job: Job): Promise<{ state?: AlertSta
       // damaged too: the next older one
     }
   }
+  // A job that never saved state here has none to count; one whose state the store says it kept has lost it.
+  if (!stored && !listsJob(await readStoreIdentity(store), job)) return {};
   return { unreadable: true, warning: `${store.location} ${key}: ${reason}; no earlier copy reads: ${job}'s open alerts are not counted` };
 }

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -13,6 +14,7 @@ import type { Notification } from '../../../functions/core/domain/report.js';
 import type { AlertSeverity, Severity } from '../../../functions/core/domain/severity.js';
 import { DIGEST_SNAPSHOT_KEY, runDigestJob } from '../../../functions/digest/run-digest.js';
 import { validateConfig } from '../../../functions/kinds/config.js';
+import { DIGEST_CLAIM_KEY } from '../../../functions/core/layout.js';
 
 const root = mkdtempSync(join(tmpdir(), 'autopilot-digest-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -382,6 +384,26 @@ describe('daily digest over a damaged alert state', () => {
     const { report, notification } = await digestOf('recovered');
     expect(notification.subject).toBe('[DIGEST] ops-autopilot 2026-11-23: 4 not ok, 4 open');
     expect(report.warnings).toEqual([expect.stringMatching(/health\.json: alert state is not JSON: .*the digest read the earlier copy$/)]);
+  });
+
+  it('a deleted state is read from its earlier copy; gone without one from a store that kept it, its counts are unknown', async () => {
+    const store = new LocalObjectStore(join(root, 'deleted'));
+    await seed(store);
+    const current = await store.get(alertStateKey('health'));
+    await store.put(alertStateKey('health'), current!.body, { ifMatch: current!.etag });
+    await store.put(
+      'state/store.json',
+      JSON.stringify({ version: 1, id: 'x', createdAt: NOW.toISOString(), jobs: { health: NOW.toISOString() } }),
+    );
+    await rm(join(root, 'deleted', 'state', 'alerts', 'health.json'));
+    // Before: a missing state counted as none, "0 open" beside the open alerts of its .prev.
+    const recovered = await digestOf('deleted');
+    expect(recovered.notification.subject).toBe('[DIGEST] ops-autopilot 2026-11-23: 4 not ok, 4 open');
+    expect(recovered.report.warnings).toEqual([expect.stringMatching(/health\.json: missing; the digest read the earlier copy$/)]);
+    await rm(join(root, 'deleted', 'state', 'alerts', 'health.json.prev'));
+    await store.delete(DIGEST_CLAIM_KEY);
+    const lost = await digestOf('deleted');
+    expect(lost.notification.subject).toBe('[DIGEST] ops-autopilot 2026-11-23: counts unknown, state unreadable: health');
   });
 });
 
