@@ -281,6 +281,7 @@ export async function processFindings(input: ProcessFindingsInput): Promise<Proc
     } catch (error) {
       if (!isPreconditionFailure(error)) {
         // The store refused for good (full, read-only, denied): publish what was planned anyway, and record it.
+        if (loaded.warning) warnings.push(loaded.warning);
         const { sent, failed } = await publish(claimed.mine, byName, render, journal, warnings);
         throw new AlertStateSaveError(`saving ${key}: ${errorText(error)}`, sent, failed, error, warnings);
       }
