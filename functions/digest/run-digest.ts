@@ -83,13 +83,17 @@ export async function runDigestJob(config: Config, options: DigestRunOptions, co
     findings: [],
     ...(warnings.length ? { warnings: [...warnings] } : {}),
   };
-  if (sentToday && !options.force) {
+  // A digest of some targets (run digest --target, an invoke naming targets) is a look on demand: it goes out whatever
+  // the day's full digest did, and neither takes the day's claim nor moves its snapshot, which stay the full digest's.
+  if (!only && sentToday && !options.force) {
     const sent = `today's digest (${today}) went out at ${stored.sentAt}: not sent again`;
     return { ...base, warnings: [...(base.warnings ?? []), sent], finishedAt: new Date().toISOString(), notifications: [] };
   }
   // One run sends the day's digest, however many overlap (digest-claim.ts).
-  const claimed = await claimDigest(context.store, { localDate: today, runId: randomUUID(), now, force: options.force ?? false });
-  if (!claimed.claimed) {
+  const claimed = only
+    ? undefined
+    : await claimDigest(context.store, { localDate: today, runId: randomUUID(), now, force: options.force ?? false });
+  if (claimed && !claimed.claimed) {
     return { ...base, warnings: [...(base.warnings ?? []), claimed.reason], finishedAt: new Date().toISOString(), notifications: [] };
   }
   const notification: Notification = {
@@ -104,7 +108,7 @@ export async function runDigestJob(config: Config, options: DigestRunOptions, co
     await context.notifier.publish(notification);
   } catch (error) {
     // The claim is released and the snapshot not advanced, so the next run (a scheduler retry) sends today's digest.
-    await settleDigest(context.store, claimed, undefined).catch(() => undefined);
+    if (claimed) await settleDigest(context.store, claimed, undefined).catch(() => undefined);
     return {
       ...base,
       finishedAt: new Date().toISOString(),
@@ -112,9 +116,12 @@ export async function runDigestJob(config: Config, options: DigestRunOptions, co
       undelivered: [{ topic: 'digest', error: (error as Error).message }],
     };
   }
-  await settleDigest(context.store, claimed, clock());
+  if (!claimed) return { ...base, finishedAt: new Date().toISOString(), notifications: [reportedNotification(notification)] };
+  // The claim and the snapshot carry the same time, so every run that finds the day sent names the same moment.
+  const sentAt = clock();
+  await settleDigest(context.store, claimed, sentAt);
   const baseline = previous ? { localDate: previous.localDate, sentAt: previous.sentAt, checks: previous.checks } : undefined;
-  if (!only) await context.store.put(DIGEST_SNAPSHOT_KEY, JSON.stringify({ ...digest.snapshot, baseline }));
+  await context.store.put(DIGEST_SNAPSHOT_KEY, JSON.stringify({ ...digest.snapshot, sentAt: sentAt.toISOString(), baseline }));
   return {
     ...base,
     finishedAt: new Date().toISOString(),

@@ -248,6 +248,21 @@ describe('daily digest', () => {
     expect(manual.notifications).toHaveLength(1);
   });
 
+  it('every run that finds the day sent names the one time it went out (the claim and the snapshot agree)', async () => {
+    const store = new LocalObjectStore(mkdtempSync(join(root, 'sent-at-')));
+    await seed(store);
+    const config = configFor('en');
+    const notifier = new ConsoleChannel({ write: () => true } as unknown as NodeJS.WritableStream);
+    // The run starts at NOW and its publish ends 5 s later. Before: the snapshot said NOW, the claim NOW + 5 s.
+    let calls = 0;
+    const clock = () => (calls++ === 0 ? NOW : new Date(NOW.getTime() + 5_000));
+    expect((await runDigestJob(config, { force: false }, { config, store, notifier, now: clock })).notifications).toHaveLength(1);
+    const claim = JSON.parse((await store.get(DIGEST_CLAIM_KEY))!.body.toString('utf8')) as { sentAt: string };
+    expect(claim.sentAt).toBe(new Date(NOW.getTime() + 5_000).toISOString());
+    const again = await runDigestJob(config, { force: false }, { config, store, notifier, now: () => new Date(NOW.getTime() + HOUR) });
+    expect(again.warnings?.at(-1)).toBe(`today's digest (2026-11-23) went out at ${claim.sentAt}: not sent again`);
+  });
+
   it('keeps the snapshot when publishing fails, so the retry sends it', async () => {
     const store = new LocalObjectStore(join(root, 'fail'));
     await seed(store);
