@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -20,7 +20,7 @@ import { backupExpirations } from './s3/backup-retention.js';
 import { JobSchedule, schedulerRole } from './scheduler/job-schedule.js';
 import { ScheduleStacks } from './scheduler/schedule-stacks.js';
 import { embedCaFiles } from './secrets/embed-ca.js';
-import { AlertTopics } from './sns/alert-topics.js';
+import { AlertTopics, deliveryAlarmTopics, distinctSubscribers } from './sns/alert-topics.js';
 import type { Config } from '../functions/kinds/config.js';
 import { validateConfig } from '../functions/kinds/config.js';
 import { channelsToDeploy } from '../functions/core/delivery/registry.js';
@@ -93,12 +93,29 @@ export class OpsAutopilotStack extends Stack implements JobHost {
     });
     const functions = this.jobs.flatMap((job) => job.functions);
 
+    const alarmTopics = deliveryAlarmTopics(this.config.subscribers);
+    if (distinctSubscribers(this.config.subscribers) < 2) {
+      Annotations.of(this).addWarningV2(
+        '@ops-autopilot/delivery:singlePath',
+        'The config has fewer than two subscribers: when the one delivery path fails (a bounced e-mail, an unverified SMS ' +
+          'number), the alarm on undelivered notices can only be seen in the alert delivery dead-letter queue and on the ' +
+          'dashboard. Add a second subscriber (another address, a chat channel) to hear of it.',
+      );
+    }
     this.operations = addOperations(this, {
       functions,
       queues: [this.deadLetterQueue],
-      testEventRegistry: this.node.tryGetContext('testEventRegistry') ?? 'existing',
+      deliveryDeadLetters: {
+        queue: this.topics.deliveryDeadLetterQueue,
+        topics: alarmTopics.map((topic) => this.topics.topics[topic]),
+      },
+      testEventRegistry: this.node.tryGetContext('testEventRegistry') ?? 'ensure',
     });
 
+    new CfnOutput(this, OUTPUTS.deliveryDeadLetterQueueUrl, {
+      value: this.topics.deliveryDeadLetterQueue.queueUrl,
+      description: 'Notices SNS could not deliver to a subscriber (each message names the topic and the subscription)',
+    });
     new CfnOutput(this, OUTPUTS.bucketName, {
       value: this.bucket.bucket.bucketName,
       description: 'Alert state (state/) and backups (backups/)',

@@ -179,6 +179,8 @@ export const OUTPUTS = {
   dashboardUrl: 'DashboardUrl',
   /** Logs Insights, where the screen's saved queries are. */
   queriesUrl: 'QueriesUrl',
+  /** The alert subscriptions' dead-letter queue: notices SNS could not deliver. */
+  deliveryDeadLetterQueueUrl: 'DeliveryDeadLetterQueueUrl',
 } as const;
 
 function capitalised(word: string): string {

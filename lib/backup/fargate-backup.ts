@@ -2,7 +2,6 @@ import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { DockerImageAsset, Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -15,7 +14,9 @@ import type { BackedUpEntry } from '../../functions/backup/boundary.js';
 import { acknowledgeWildcards } from '../nag/wildcards.js';
 import type { IAutopilotBucket } from '../s3/autopilot-bucket.js';
 import type { AutopilotNetwork } from '../network/autopilot-network.js';
+import { AlertTopicTarget } from '../sns/alert-topic-target.js';
 import type { IAlertTopics } from '../sns/alert-topics.js';
+import { dependOnRolePolicy } from '../scheduler/job-schedule.js';
 import { scheduleWhen } from '../scheduler/schedule-expression.js';
 import { grantSecretReads, secretReadsOf } from '../secrets/secret-grants.js';
 import { BACKUP_TASK_COMMAND, BACKUP_TASK_CONTAINER_NAME, BACKUP_TASK_ENTRY_POINT, BACKUP_TASK_ENV } from './backup-image.js';
@@ -48,7 +49,8 @@ export interface FargateBackupProps {
  * Scheduler schedule as an ECS RunTask target in the VPC's subnets. An EventBridge rule sends
  * ECS "Task State Change" events of the cluster's tasks that stopped with a non-zero exit code,
  * or never started, to the critical topic (a failed backup itself is a High finding the task
- * publishes, with exit 0). The grants and those rules come with `bind(bucket, topics)`.
+ * publishes, with exit 0), with EventBridge's retries and the delivery dead-letter queue behind
+ * them. The grants and those rules come with `bind(bucket, topics)`.
  */
 export class FargateBackup extends Construct {
   readonly cluster: ecs.Cluster;
@@ -127,24 +129,24 @@ export class FargateBackup extends Construct {
       this.taskDefinitions.push(taskDefinition);
 
       const when = scheduleWhen(entry.backup.at);
-      this.schedules.push(
-        new scheduler.Schedule(this, `${name}Schedule`, {
-          schedule: scheduler.ScheduleExpression.expression(when.expression, TimeZone.of(props.config.timezone)),
-          description:
-            `ops-autopilot backup of ${entry.target}/${entry.database} on Fargate at ${entry.backup.at} ` + `${props.config.timezone}`,
-          target: new schedulerTargets.EcsRunFargateTask(this.cluster, {
-            taskDefinition,
-            vpcSubnets: { subnets: props.network.subnets },
-            securityGroups: props.network.securityGroups,
-            assignPublicIp: false,
-            platformVersion: ecs.FargatePlatformVersion.LATEST,
-            role: props.scheduleRole,
-            retryAttempts: 2,
-            maxEventAge: Duration.hours(1),
-            deadLetterQueue: props.deadLetterQueue,
-          }),
+      const schedule = new scheduler.Schedule(this, `${name}Schedule`, {
+        schedule: scheduler.ScheduleExpression.expression(when.expression, TimeZone.of(props.config.timezone)),
+        description:
+          `ops-autopilot backup of ${entry.target}/${entry.database} on Fargate at ${entry.backup.at} ` + `${props.config.timezone}`,
+        target: new schedulerTargets.EcsRunFargateTask(this.cluster, {
+          taskDefinition,
+          vpcSubnets: { subnets: props.network.subnets },
+          securityGroups: props.network.securityGroups,
+          assignPublicIp: false,
+          platformVersion: ecs.FargatePlatformVersion.LATEST,
+          role: props.scheduleRole,
+          retryAttempts: 2,
+          maxEventAge: Duration.hours(1),
+          deadLetterQueue: props.deadLetterQueue,
         }),
-      );
+      });
+      dependOnRolePolicy(schedule, props.scheduleRole);
+      this.schedules.push(schedule);
     }
   }
 
@@ -176,7 +178,7 @@ export class FargateBackup extends Construct {
           detail: { clusterArn: [this.cluster.clusterArn], lastStatus: ['STOPPED'], ...detail },
         },
         targets: [
-          new eventTargets.SnsTopic(topics.topics.critical, {
+          new AlertTopicTarget(topics, 'critical', {
             message: events.RuleTargetInput.fromText(
               `ops-autopilot backup task ${events.EventField.fromPath('$.detail.taskArn')} ` +
                 `(${events.EventField.fromPath('$.detail.group')}) stopped: ${events.EventField.fromPath('$.detail.stopCode')}, ` +
@@ -188,7 +190,5 @@ export class FargateBackup extends Construct {
         ],
       });
     this.failureRules.push(stopped({ containers: { exitCode: [{ 'anything-but': 0 }] } }), stopped({ stopCode: ['TaskFailedToStart'] }));
-    // The task-state rules publish to the encrypted critical topic.
-    topics.allowServiceToPublish('events.amazonaws.com');
   }
 }

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { RemovalPolicy } from 'aws-cdk-lib';
 import * as schemas from 'aws-cdk-lib/aws-eventschemas';
 import { Construct } from 'constructs';
 import { JOBS, type Job } from '../../functions/core/jobs.js';
 import { checksOfTarget } from '../../functions/kinds/catalog.js';
 import { groupByFunction, pascal, type WatchedFunction } from '../monitoring/watched-function.js';
+import { TestEventRegistry } from './test-event-registry.js';
 import type { Config } from '../../functions/kinds/config.js';
 
 /** The EventBridge schema registry the Lambda console reads shareable test events from. */
@@ -136,21 +136,16 @@ export interface ConsoleTestEventsProps {
   readonly config: Config;
   /** A function listed once per job it serves gets one schema holding the events of each. */
   readonly functions: readonly ConsoleTestEventFunction[];
-  /**
-   * `existing`: the registry is there already (the console creates it the first time anyone saves
-   * a shareable test event in the account and region, or `aws schemas create-registry`).
-   * `create`: this stack creates it, retained on stack deletion; the deploy fails if it exists.
-   * @default 'existing'
-   */
-  readonly registry?: 'existing' | 'create';
 }
 
 /**
  * Shareable Lambda test events for every job function, made by the stack, so an operator picks
- * "backup-mycats-now" from the console's Test tab instead of typing JSON.
+ * "backup-mycats-now" from the console's Test tab instead of typing JSON. The registry they go in
+ * is made sure of first (`TestEventRegistry`: created when missing, never deleted), so the first
+ * deploy in a fresh account or region works.
  */
 export class ConsoleTestEvents extends Construct {
-  readonly registry?: schemas.CfnRegistry;
+  readonly registry: TestEventRegistry;
   /** One schema per function, by the function's name in the suite (`health`, `backup`, ...). */
   readonly schemas: Readonly<Record<string, schemas.CfnSchema>>;
   /** The events of each function, by the same name. */
@@ -158,14 +153,10 @@ export class ConsoleTestEvents extends Construct {
 
   constructor(scope: Construct, id: string, props: ConsoleTestEventsProps) {
     super(scope, id);
-    if (props.registry === 'create') {
-      this.registry = new schemas.CfnRegistry(this, 'Registry', {
-        registryName: TEST_EVENT_REGISTRY,
-        description: 'Shareable Lambda test events (read by the Lambda console)',
-      });
-      // The registry holds every shareable test event of the account and region, not only ours.
-      this.registry.applyRemovalPolicy(RemovalPolicy.RETAIN);
-    }
+    this.registry = new TestEventRegistry(this, 'Registry', {
+      registryName: TEST_EVENT_REGISTRY,
+      description: 'Shareable Lambda test events (read by the Lambda console)',
+    });
 
     const byName: Record<string, schemas.CfnSchema> = {};
     const eventsByName: Record<string, ConsoleTestEvent[]> = {};
@@ -182,7 +173,7 @@ export class ConsoleTestEvents extends Construct {
         description: `Console test events of the ops-autopilot ${group.jobs.join('/')} function`,
         content: JSON.stringify(testEventSchemaContent(props.config, events)),
       });
-      if (this.registry) schema.addDependency(this.registry);
+      schema.node.addDependency(this.registry.resource);
       byName[group.name] = schema;
       eventsByName[group.name] = events;
     }

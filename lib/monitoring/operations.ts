@@ -8,7 +8,7 @@ import { OperationsDashboard } from './dashboard.js';
 import { dashboardConsoleUrl, savedQueriesConsoleUrl, savedQueriesFolder } from './dashboard-link.js';
 import { SavedQueries } from './saved-queries.js';
 import type { WatchedFunction } from './watched-function.js';
-import { Watchers } from './watchers.js';
+import { Watchers, type WatchersProps } from './watchers.js';
 import type { Config } from '../../functions/kinds/config.js';
 
 /** What the operations constructs need from the stack (OpsAutopilotStack has all of it). */
@@ -24,20 +24,23 @@ export interface OperationsOptions {
   readonly functions: readonly OperationsFunction[];
   /** The scheduler dead-letter queues. */
   readonly queues: readonly sqs.IQueue[];
+  /** The alert subscriptions' dead-letter queue and the topics its alarm publishes to (see `Watchers`). */
+  readonly deliveryDeadLetters?: WatchersProps['deliveryDeadLetters'];
   /**
-   * The console's test-event registry: `existing` (default; made by the console or
-   * `aws schemas create-registry --registry-name lambda-testevent-schemas`), `create` (this
-   * stack makes it; fails if it exists), or `none` (no test events).
-   * @default 'existing'
+   * The console's shareable test events (`-c testEventRegistry=`): `ensure` (default) makes sure
+   * the registry `lambda-testevent-schemas` exists (creating it when missing, never deleting it)
+   * and saves the events in it; `none` makes no test events and touches no registry. `existing`
+   * and `create`, the choices before the registry was made sure of, mean `ensure`.
+   * @default 'ensure'
    */
-  readonly testEventRegistry?: 'existing' | 'create' | 'none';
+  readonly testEventRegistry?: TestEventRegistryChoice;
 }
 
-export const TEST_EVENT_REGISTRY_CHOICES: ReadonlyArray<NonNullable<OperationsOptions['testEventRegistry']>> = [
-  'existing',
-  'create',
-  'none',
-];
+export type TestEventRegistryChoice = 'ensure' | 'none' | 'existing' | 'create';
+
+export const TEST_EVENT_REGISTRY_CHOICES: readonly TestEventRegistryChoice[] = ['ensure', 'none'];
+/** Earlier choices, still taken: both now make sure of the registry. */
+const LEGACY_REGISTRY_CHOICES: readonly TestEventRegistryChoice[] = ['existing', 'create'];
 
 /** Alarms, the screen (saved queries, and the dashboard when asked for) and console test events of the suite, under one construct. */
 export class Operations extends Construct {
@@ -53,6 +56,7 @@ export class Operations extends Construct {
     this.watchers = new Watchers(this, 'Watchers', {
       functions: options.functions,
       deadLetterQueues: options.queues,
+      deliveryDeadLetters: options.deliveryDeadLetters,
       topic: host.topics.topics.critical,
     });
     this.queries = new SavedQueries(this, 'Queries', { functions: options.functions, folder: savedQueriesFolder(this) });
@@ -64,12 +68,12 @@ export class Operations extends Construct {
         deadLetterQueues: options.queues,
       });
     }
-    const registry = options.testEventRegistry ?? 'existing';
-    if (!TEST_EVENT_REGISTRY_CHOICES.includes(registry)) {
+    const registry = options.testEventRegistry ?? 'ensure';
+    if (![...TEST_EVENT_REGISTRY_CHOICES, ...LEGACY_REGISTRY_CHOICES].includes(registry)) {
       throw new Error(`testEventRegistry: "${String(registry)}" is not one of ${TEST_EVENT_REGISTRY_CHOICES.join(', ')}`);
     }
     if (registry !== 'none') {
-      this.testEvents = new ConsoleTestEvents(this, 'TestEvents', { config: host.config, functions: options.functions, registry });
+      this.testEvents = new ConsoleTestEvents(this, 'TestEvents', { config: host.config, functions: options.functions });
     }
   }
 

@@ -18,6 +18,13 @@ export interface WatchersProps {
   readonly deadLetterQueues?: readonly sqs.IQueue[];
   /** Where alarms and their recoveries go: the critical topic (its KMS key must let CloudWatch use it). */
   readonly topic: sns.ITopic;
+  /**
+   * The alert subscriptions' dead-letter queue: a message there is a notice SNS could not deliver.
+   * Its alarm publishes to `topics` (the critical topic and each topic reaching a subscriber the
+   * others do not), not to the critical topic alone: the failing subscription may be the critical
+   * topic's, and an alarm sent only through it would tell no one.
+   */
+  readonly deliveryDeadLetters?: { readonly queue: sqs.IQueue; readonly topics: readonly sns.ITopic[] };
   /** @default the stack name */
   readonly alarmNamePrefix?: string;
 }
@@ -44,6 +51,8 @@ export interface FunctionAlarms {
 export class Watchers extends Construct {
   readonly functionAlarms: Readonly<Record<string, FunctionAlarms>>;
   readonly deadLetterAlarms: readonly cw.Alarm[];
+  /** Notices SNS could not deliver to a subscriber, or rule events EventBridge could not publish. */
+  readonly deliveryAlarm?: cw.Alarm;
   /** Every alarm, in creation order (the dashboard's alarm status widget shows them). */
   readonly alarms: readonly cw.Alarm[];
   /** Functions with schedules but no "not invoked" alarm, with the reason (also a synth warning). */
@@ -110,6 +119,28 @@ export class Watchers extends Construct {
       );
     });
     all.push(...this.deadLetterAlarms);
+
+    if (props.deliveryDeadLetters) {
+      const { queue, topics } = props.deliveryDeadLetters;
+      const alarm = this.atLeastOnce(
+        'DeliveryDeadLetters',
+        'delivery-dead-letters',
+        queue.metricApproximateNumberOfMessagesVisible({ period: FAILURE_PERIOD, statistic: cw.Stats.MAXIMUM }),
+        `An ops-autopilot notice was not delivered: SNS gave up on a subscriber after its retries (an e-mail address that bounces ` +
+          `or never confirmed, an https endpoint that stayed down, an SMS number the account may not send to), or EventBridge could ` +
+          `not publish a backup task's failure. Each message in the alert delivery dead-letter queue names the topic and the ` +
+          `subscription; fix the subscriber, then delete the messages and the alarm resolves.`,
+      );
+      // The critical topic has its action already; the other topics reach the subscribers it does not.
+      for (const topic of topics.filter((t) => t !== props.topic)) {
+        this.allowAlarmsToPublish(topic);
+        const action = new actions.SnsAction(topic);
+        alarm.addAlarmAction(action);
+        alarm.addOkAction(action);
+      }
+      this.deliveryAlarm = alarm;
+      all.push(alarm);
+    }
 
     this.functionAlarms = byFunction;
     this.alarms = all;

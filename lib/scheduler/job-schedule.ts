@@ -89,6 +89,17 @@ export function schedulerRole(scope: Construct, id: string, description: string)
   });
 }
 
+/**
+ * Makes `schedule` wait for the policy of the role Scheduler assumes for it: CloudFormation would
+ * otherwise create a schedule as soon as its role exists, and a run due in the first minute could
+ * fail for lack of lambda:InvokeFunction (or ecs:RunTask) and land in the dead-letter queue, paging.
+ * A schedule in a nested stack makes that nested stack wait.
+ */
+export function dependOnRolePolicy(schedule: Construct, role: iam.IRole | undefined): void {
+  const policy = role?.node.tryFindChild('DefaultPolicy');
+  if (policy) schedule.node.addDependency(policy);
+}
+
 /** An EventBridge Scheduler schedule that invokes a job's function with a fixed event. */
 export class JobSchedule extends Construct {
   readonly schedule: scheduler.Schedule;
@@ -118,5 +129,6 @@ export class JobSchedule extends Construct {
         role: props.role,
       }),
     });
+    dependOnRolePolicy(this.schedule, props.role);
   }
 }

@@ -149,6 +149,31 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
     });
   });
 
+  describe('nothing lost in delivery (issue 18)', () => {
+    it('gives every subscription a redrive policy to the delivery dead-letter queue, whose alarm is in the stack', () => {
+      const dlq = idOf('AWS::SQS::Queue', 'AlertsDeliveryDeadLetters');
+      const subscriptions = Object.values(template.findResources('AWS::SNS::Subscription'));
+      expect(subscriptions).toHaveLength(6);
+      for (const sub of subscriptions) {
+        expect(sub.Properties.RedrivePolicy, `${sub.Properties.Protocol} ${sub.Properties.Endpoint}`).toEqual({
+          deadLetterTargetArn: arnOf(dlq),
+        });
+      }
+      expect(resources[dlq]!.Properties).toEqual({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86400 });
+      const alarm = Object.values(template.findResources('AWS::CloudWatch::Alarm')).find(
+        (a) => a.Properties.AlarmName === 'OpsAutopilot-delivery-dead-letters',
+      )!;
+      expect(alarm.Properties.Dimensions).toEqual([{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlq, 'QueueName'] } }]);
+    });
+
+    it('makes every schedule wait for the schedule role policy', () => {
+      const policy = idOf('AWS::IAM::Policy', 'ScheduleRoleDefaultPolicy');
+      const schedules = Object.entries(template.findResources('AWS::Scheduler::Schedule'));
+      expect(schedules.length).toBeGreaterThan(5);
+      for (const [id, schedule] of schedules) expect(schedule.DependsOn, id).toContain(policy);
+    });
+  });
+
   describe('health schedules', () => {
     const schedulesOf = (fnPath: string) =>
       Object.values(template.findResources('AWS::Scheduler::Schedule')).filter(
@@ -368,6 +393,7 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
         'BackupFunctionName',
         'BucketName',
         'CriticalTopicArn',
+        'DeliveryDeadLetterQueueUrl',
         'DigestTopicArn',
         'DigestFunctionName',
         'HealthFunctionName',
@@ -436,10 +462,15 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
           },
         },
       ]);
-      // And every alarm action goes to that topic under a name the condition matches.
+      // And every alarm action goes to that topic under a name the condition matches; the alarm on undelivered notices
+      // goes to the topics reaching the other subscribers too (the SQS queue on high, team@ on digest).
       for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
         expect(alarm.Properties.AlarmName).toMatch(/^OpsAutopilot-/);
-        expect(alarm.Properties.AlarmActions).toEqual([{ Ref: critical }]);
+        expect(alarm.Properties.AlarmActions, alarm.Properties.AlarmName).toEqual(
+          alarm.Properties.AlarmName === 'OpsAutopilot-delivery-dead-letters'
+            ? [{ Ref: critical }, { Ref: idOf('AWS::SNS::Topic', 'AlertsHigh') }, { Ref: idOf('AWS::SNS::Topic', 'AlertsDigest') }]
+            : [{ Ref: critical }],
+        );
       }
     });
 
@@ -503,6 +534,7 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
         [
           ['OpsAutopilot/Storage/AccessLogs', 'AwsSolutions-S1'],
           ['OpsAutopilot/ScheduleDeadLetters', 'AwsSolutions-SQS3'],
+          ['OpsAutopilot/Alerts/DeliveryDeadLetters', 'AwsSolutions-SQS3'],
           ['OpsAutopilot/HealthFunctionRole', `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/state/*]`],
           ['OpsAutopilot/HealthFunctionRole', `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/state/alerts/*.delivery.*]`],
           ['OpsAutopilot/HealthFunctionRole', `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/backups/*.json]`],

@@ -63,8 +63,47 @@ describe('console test events made by the stack', () => {
     expect(testEventSchemaName('Ops-HealthFunction19D7-abc')).toBe('_Ops-HealthFunction19D7-abc-schema');
   });
 
-  it('leaves the registry alone by default: it belongs to the account, made by the console', () => {
+  it('makes sure of the registry with a custom resource that every schema waits for, and no registry resource of its own', () => {
+    // The registry belongs to the account: never a resource of the stack, so never deleted with it.
     expect(Object.values(resources).filter((r) => r.Type === 'AWS::EventSchemas::Registry')).toEqual([]);
+    const ensured = Object.entries(resources).filter(([, r]) => r.Type === 'Custom::TestEventRegistry');
+    expect(ensured).toHaveLength(1);
+    const [ensuredId, ensure] = ensured[0]!;
+    expect(ensure.Properties).toEqual({
+      ServiceToken: { 'Fn::GetAtt': [expect.stringMatching(/^OperationsTestEventsRegistryFunction/), 'Arn'] },
+      RegistryName: TEST_EVENT_REGISTRY,
+      Description: 'Shareable Lambda test events (read by the Lambda console)',
+    });
+    // Kept when removed from the template or the stack goes: CloudFormation then asks the function nothing.
+    expect([ensure.DeletionPolicy, ensure.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
+    const schemas = Object.values(resources).filter((r) => r.Type === 'AWS::EventSchemas::Schema');
+    expect(schemas).toHaveLength(4);
+    for (const schema of schemas) expect(schema.DependsOn).toContain(ensuredId);
+  });
+
+  it("gives the registry's function describe and create on that registry's ARN only, and nothing to delete", () => {
+    const [fnId, fn] = Object.entries(resources).find(
+      ([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('OperationsTestEventsRegistryFunction'),
+    )!;
+    expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler' });
+    const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
+    const statements = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((role: { Ref: string }) => role.Ref === roleId))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown; Sid?: string }>);
+    const schemaStatements = statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('schemas:')));
+    expect(schemaStatements).toEqual([
+      {
+        Sid: 'EnsureTheRegistry',
+        Effect: 'Allow',
+        Action: ['schemas:CreateRegistry', 'schemas:DescribeRegistry'],
+        Resource: 'arn:aws:schemas:ap-northeast-1:123456789012:registry/lambda-testevent-schemas',
+      },
+    ]);
+    // Apart from that, only its own log group.
+    const others = statements.filter((st) => !schemaStatements.includes(st)).flatMap((st) => [st.Action].flat());
+    expect(others.sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    expect(resources[roleId]!.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(fnId).toBeTruthy();
   });
 
   it('offers "run now" for every target the job covers, and for all', () => {
@@ -108,25 +147,6 @@ describe('console test events made by the stack', () => {
       properties: { targets: { items: { enum: string[] } } };
     };
     expect(event.properties.targets.items.enum).toEqual(['mycats', 'cafemuji', 'task-manager', 'quiet']);
-  });
-
-  it('creates the registry when asked, kept when the stack goes, before the schemas', () => {
-    const other = new OperationsTestStack(testApp({ cfnValidation: false }), 'Fresh');
-    const events = new ConsoleTestEvents(other, 'TestEvents', {
-      config: other.config,
-      functions: other.functions.slice(0, 1),
-      registry: 'create',
-    });
-    const template = Template.fromStack(other).toJSON();
-    const registries = Object.entries(template.Resources as Record<string, Resource>).filter(
-      ([, r]) => r.Type === 'AWS::EventSchemas::Registry',
-    );
-    expect(registries).toHaveLength(1);
-    const [registryId, registry] = registries[0]!;
-    expect(registry.Properties.RegistryName).toBe(TEST_EVENT_REGISTRY);
-    expect([registry.DeletionPolicy, registry.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
-    const schema = template.Resources[other.getLogicalId(events.schemas.health!)] as Resource;
-    expect(schema.DependsOn).toEqual([registryId]);
   });
 
   it('takes the targets a function entry names instead of the derived ones', () => {

@@ -64,7 +64,14 @@ describe('addOperations on a stack with four job functions, a dead-letter queue 
   beforeAll(() => {
     const app = testApp({ outdir, cfnValidation: false });
     stack = new OperationsTestStack(app, 'Ops');
-    operations = addOperations(stack, { functions: stack.functions, queues: [stack.deadLetterQueue] });
+    operations = addOperations(stack, {
+      functions: stack.functions,
+      queues: [stack.deadLetterQueue],
+      deliveryDeadLetters: {
+        queue: stack.topics.deliveryDeadLetterQueue,
+        topics: [stack.topics.topics.critical, stack.topics.topics.digest],
+      },
+    });
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     const assembly = app.synth();
     reportFile = join(assembly.directory, 'validation-report.json');
@@ -94,9 +101,10 @@ describe('addOperations on a stack with four job functions, a dead-letter queue 
           'Ops-digest-errors',
           'Ops-digest-not-invoked',
           'Ops-dead-letters',
+          'Ops-delivery-dead-letters',
         ].sort(),
       );
-      expect(operations.watchers.alarms).toHaveLength(9);
+      expect(operations.watchers.alarms).toHaveLength(10);
       // Throttled runs are not paged per function: Lambda retries them, and one it gives up on is a dead letter.
       expect(names.filter((n) => n.includes('throttles'))).toEqual([]);
     });
@@ -172,6 +180,37 @@ describe('addOperations on a stack with four job functions, a dead-letter queue 
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         TreatMissingData: 'notBreaching',
       });
+    });
+
+    it('pages on an undelivered notice through the critical topic and the other topics it was given, not the critical one alone', () => {
+      const digestRef = { Ref: ref(stack.topics.topics.digest) };
+      expect(alarmNamed('Ops-delivery-dead-letters').Properties).toEqual({
+        AlarmName: 'Ops-delivery-dead-letters',
+        AlarmDescription: expect.stringMatching(/notice was not delivered: SNS gave up on a subscriber/),
+        ActionsEnabled: true,
+        AlarmActions: [criticalRef(), digestRef],
+        OKActions: [criticalRef(), digestRef],
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ref(stack.topics.deliveryDeadLetterQueue), 'QueueName'] } }],
+        Statistic: 'Maximum',
+        Period: 300,
+        EvaluationPeriods: 1,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+      // CloudWatch may publish to the digest topic too, for this stack's alarms only.
+      const digestPolicy = Object.values(resources).find(
+        (r) => r.Type === 'AWS::SNS::TopicPolicy' && r.Properties.Topics[0].Ref === digestRef.Ref,
+      )!;
+      expect(digestPolicy.Properties.PolicyDocument.Statement).toContainEqual(
+        expect.objectContaining({
+          Sid: 'CloudWatchAlarmsPublish',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Condition: expect.objectContaining({ StringEquals: { 'aws:SourceAccount': expect.anything() } }),
+        }),
+      );
     });
 
     it('publishes to a topic whose KMS key lets CloudWatch encrypt the message', () => {
@@ -389,8 +428,27 @@ describe('Watchers for a schedule whose interval cannot be told', () => {
   it('refuses a test-event registry choice it does not know (a typo in -c testEventRegistry=...)', () => {
     const stack = new OperationsTestStack(testApp({ cfnValidation: false }), 'Typo');
     expect(() => addOperations(stack, { functions: stack.functions, queues: [], testEventRegistry: 'crate' as 'create' })).toThrow(
-      'testEventRegistry: "crate" is not one of existing, create, none',
+      'testEventRegistry: "crate" is not one of ensure, none',
     );
+  });
+
+  it('takes the earlier choices "existing" and "create" as "ensure"; "none" makes neither the registry resource nor schemas', () => {
+    const count = (choice: 'ensure' | 'existing' | 'create' | 'none') => {
+      const stack = new OperationsTestStack(testApp({ cfnValidation: false }), `Choice${choice}`);
+      addOperations(stack, { functions: stack.functions.slice(0, 1), queues: [], testEventRegistry: choice });
+      const template = Template.fromStack(stack);
+      return [
+        choice,
+        Object.keys(template.findResources('Custom::TestEventRegistry')).length,
+        Object.keys(template.findResources('AWS::EventSchemas::Schema')).length,
+      ];
+    };
+    expect((['ensure', 'existing', 'create', 'none'] as const).map(count)).toEqual([
+      ['ensure', 1, 1],
+      ['existing', 1, 1],
+      ['create', 1, 1],
+      ['none', 0, 0],
+    ]);
   });
 
   it('refuses two functions under one name', () => {

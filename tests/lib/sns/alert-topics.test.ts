@@ -2,7 +2,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../functions/core/errors.js';
-import { AlertTopics } from '../../../lib/sns/alert-topics.js';
+import { AlertTopics, deliveryAlarmTopics, distinctSubscribers } from '../../../lib/sns/alert-topics.js';
 import { bareStack } from '../support/cdk-app.js';
 
 describe('AlertTopics', () => {
@@ -19,10 +19,12 @@ describe('AlertTopics', () => {
         low: ['arn:aws:sqs:ap-northeast-1:123456789012:alerts'],
         digest: ['team@example.com'],
       },
-      publishingServices: ['events.amazonaws.com'],
     });
     const role = new iam.Role(stack, 'Publisher', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     topics.grantPublish(role);
+    // Two rules, one of them allowed twice: one statement per policy, each rule listed once.
+    for (const rule of ['one', 'two', 'one'])
+      topics.allowRuleToPublish('critical', `arn:aws:events:ap-northeast-1:123456789012:rule/${rule}`);
     template = Template.fromStack(stack);
     ids = Object.fromEntries(Object.entries(topics.topicArns).map(([t, arn]) => [t, stack.resolve(arn).Ref]));
   });
@@ -38,7 +40,7 @@ describe('AlertTopics', () => {
     }
   });
 
-  it('lets CloudWatch and the asked services use the key', () => {
+  it('lets CloudWatch use the key, and EventBridge only once a rule publishes, in one statement for all rules', () => {
     const key = Object.values(template.findResources('AWS::KMS::Key'))[0]!;
     const services = key.Properties.KeyPolicy.Statement.filter((s: { Principal: { Service?: string } }) => s.Principal.Service).map(
       (s: { Principal: { Service: string }; Action: string[] }) => [s.Principal.Service, s.Action],
@@ -47,6 +49,67 @@ describe('AlertTopics', () => {
       ['cloudwatch.amazonaws.com', ['kms:Decrypt', 'kms:GenerateDataKey*']],
       ['events.amazonaws.com', ['kms:Decrypt', 'kms:GenerateDataKey*']],
     ]);
+  });
+
+  it('lets exactly the named rules publish: aws:SourceAccount and aws:SourceArn on the topic and queue policies, once each', () => {
+    const events = (statements: Array<{ Principal?: { Service?: string } }>) =>
+      statements.filter((s) => s.Principal?.Service === 'events.amazonaws.com');
+    const critical = Object.values(template.findResources('AWS::SNS::TopicPolicy')).find(
+      (p) => p.Properties.Topics[0].Ref === ids.critical,
+    )!;
+    const rules = ['arn:aws:events:ap-northeast-1:123456789012:rule/one', 'arn:aws:events:ap-northeast-1:123456789012:rule/two'];
+    const fromRules = { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } }, ArnEquals: { 'aws:SourceArn': rules } };
+    expect(events(critical.Properties.PolicyDocument.Statement)).toEqual([
+      {
+        Sid: 'EventBridgeRulesPublish',
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: { Ref: ids.critical },
+        Condition: fromRules,
+      },
+    ]);
+    // No rule publishes to the other topics: their policies let EventBridge do nothing.
+    for (const policy of Object.values(template.findResources('AWS::SNS::TopicPolicy')).filter((p) => p !== critical)) {
+      expect(events(policy.Properties.PolicyDocument.Statement)).toEqual([]);
+    }
+    const [queuePolicy] = Object.values(template.findResources('AWS::SQS::QueuePolicy'));
+    expect(events(queuePolicy!.Properties.PolicyDocument.Statement)).toEqual([
+      expect.objectContaining({ Action: 'sqs:SendMessage', Condition: fromRules }),
+    ]);
+    // The key: this account's topics only (SNS does not pass aws:SourceArn to KMS for EventBridge).
+    const key = Object.values(template.findResources('AWS::KMS::Key'))[0]!;
+    expect(events(key.Properties.KeyPolicy.Statement)).toEqual([
+      expect.objectContaining({
+        Sid: 'PublishEvents',
+        Condition: {
+          StringLike: {
+            'kms:EncryptionContext:aws:sns:topicArn': {
+              'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sns:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':*']],
+            },
+          },
+        },
+      }),
+    ]);
+  });
+
+  it('gives every subscription, SMS included, a redrive policy to one encrypted queue that only these topics may send to', () => {
+    const [[queueId, queue]] = Object.entries(template.findResources('AWS::SQS::Queue')) as Array<[string, any]>;
+    expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
+    const subscriptions = Object.values(template.findResources('AWS::SNS::Subscription'));
+    expect(subscriptions.map((s) => s.Properties.Protocol).sort()).toEqual(['email', 'email', 'https', 'lambda', 'sms', 'sqs', 'sqs']);
+    for (const sub of subscriptions) {
+      expect(sub.Properties.RedrivePolicy, sub.Properties.Protocol).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [queueId, 'Arn'] } });
+    }
+    const [policy] = Object.values(template.findResources('AWS::SQS::QueuePolicy'));
+    const fromSns = policy!.Properties.PolicyDocument.Statement.filter((s: any) => s.Principal?.Service === 'sns.amazonaws.com');
+    expect(fromSns.map((s: any) => s.Condition.ArnEquals['aws:SourceArn'].Ref).sort()).toEqual(
+      [ids.critical, ids.high, ids.low, ids.digest].sort(),
+    );
+    for (const s of fromSns) expect(s).toMatchObject({ Effect: 'Allow', Action: 'sqs:SendMessage' });
+    expect(policy!.Properties.PolicyDocument.Statement).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
   });
 
   it('denies publishing without TLS on every topic', () => {
@@ -106,5 +169,39 @@ describe('AlertTopics', () => {
       /^subscribers\.medium\[1\]: "arn:aws:sns:us-east-1:123456789012:other" is a sns ARN/,
     );
     expect(make('arn:aws:firehose:us-east-1:123456789012:deliverystream/x')).toThrow(/subscribers\.medium\[1\]: .* is a firehose ARN/);
+  });
+});
+
+describe('deliveryAlarmTopics', () => {
+  it('takes the critical topic, then each topic reaching a subscriber the earlier ones do not', () => {
+    expect(
+      deliveryAlarmTopics({
+        critical: ['oncall@ops.example', '+819000000000'],
+        high: ['oncall@ops.example'],
+        medium: ['ops@ops.example'],
+        low: ['ops@ops.example'],
+        digest: ['team@ops.example'],
+      }),
+    ).toEqual(['critical', 'medium', 'digest']);
+    // A chat channel on the high topic is a path of its own.
+    expect(
+      deliveryAlarmTopics({
+        critical: ['oncall@ops.example'],
+        high: ['oncall@ops.example'],
+        chat: { slack: [{ workspaceId: 'T01', channelId: 'C01', severities: ['high'] }] },
+      }),
+    ).toEqual(['critical', 'high']);
+    // Nobody subscribed: the critical topic still (the dashboard and the queue show the alarm).
+    expect(deliveryAlarmTopics({})).toEqual(['critical']);
+  });
+
+  it('counts distinct subscribers across topics and chat channels', () => {
+    expect(distinctSubscribers({ critical: ['a@x.example'], high: ['a@x.example'] })).toBe(1);
+    expect(
+      distinctSubscribers({
+        critical: ['a@x.example'],
+        chat: { teams: [], slack: [{ workspaceId: 'T01', channelId: 'C01', severities: ['low'] }] },
+      }),
+    ).toBe(2);
   });
 });
