@@ -61,10 +61,15 @@ export class TestEventRegistry extends Construct {
         target: 'node24',
         mainFields: ['module', 'main'],
         minify: true,
-        bundleAwsSDK: true,
+        // The Node.js 24 runtime's own SDK v3 (it has the Schemas client): a deploy-time helper of a dozen lines, bundled
+        // in a moment, where the job functions carry the SDK versions their tests ran against.
+        bundleAwsSDK: false,
         forceDockerBundling: false,
       },
     });
+    // CloudFormation invokes it asynchronously and waits up to an hour for its answer: a run that
+    // crashed before answering is tried twice more within that hour.
+    this.function.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(1) });
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: this.function.functionArn,
       resourceType: 'Custom::TestEventRegistry',
