@@ -11,6 +11,7 @@ import { channelEnvironment } from './delivery/channel-resources.js';
 import type { AutopilotJobConstruct, JobConstructEntry, JobHost, ScheduleJobOptions } from './jobs/job-construct.js';
 import { JOB_CONSTRUCTS } from './jobs/registry.js';
 import type { AutopilotFunctionSourceProps } from './lambda/autopilot-function.js';
+import { BACKUP_ARCHITECTURE_CONTEXT, imageArchitecture, type ImageArchitecture } from './lambda/image-architecture.js';
 import { operationsScreenUrl } from './monitoring/dashboard-link.js';
 import { addOperations, type Operations } from './monitoring/operations.js';
 import { AutopilotNetwork } from './network/autopilot-network.js';
@@ -49,6 +50,7 @@ export class OpsAutopilotStack extends Stack implements JobHost {
   readonly deadLetterQueue: sqs.Queue;
   /** The role EventBridge Scheduler assumes for every schedule of the stack. */
   readonly scheduleRole: iam.Role;
+  readonly imageArchitecture: ImageArchitecture;
   /** The imported VPC and what the suite adds to it, when the config sets `network`. */
   readonly network?: AutopilotNetwork;
   /** The job constructs the config gives something to do, in registry order, bound. */
@@ -62,6 +64,7 @@ export class OpsAutopilotStack extends Stack implements JobHost {
     super(scope, id, props);
     this.config = embedCaFiles(validateConfig(props.config, { forDeployment: true }));
     this.entriesDir = props.entriesDir;
+    this.imageArchitecture = imageArchitecture(this.node.tryGetContext(BACKUP_ARCHITECTURE_CONTEXT));
 
     this.bucket = new AutopilotBucket(this, 'Storage', { backupExpirations: backupExpirations(this.config) });
     this.topics = new AlertTopics(this, 'Alerts', { subscribers: this.config.subscribers });

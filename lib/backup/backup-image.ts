@@ -1,13 +1,15 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
 import { HANDLER_BUNDLE_OPTIONS } from '../lambda/bundle-options.js';
-import { PROJECT_ROOT, writeGeneratedEntry } from '../lambda/generated-entry.js';
+import { PROJECT_ROOT } from '../lambda/generated-entry.js';
 import { BACKUP_ENTRY_POINTS, BACKUP_TASK_ENV } from '../../functions/backup/boundary.js';
 import type { Config } from '../../functions/kinds/config.js';
 
 export const BACKUP_DOCKERFILE = fileURLToPath(new URL('./docker/Dockerfile', import.meta.url));
+/** Run by the image build: fails it unless the installed pg_dump can write zstd. */
+export const PG_DUMP_CHECK = fileURLToPath(new URL('./docker/check-pg-dump.sh', import.meta.url));
 
 /**
  * The same image as an ECS task (`backup.runOn: "fargate"`): the container runs the task entry
@@ -23,68 +25,93 @@ export { BACKUP_TASK_ENV };
 
 export interface BackupImageProps {
   readonly config: Config;
-  /** @default `<projectRoot>/.autopilot/images/backup` (git-ignored) */
+  /**
+   * The image's name: its build context's folder (`backup`, `backup-vpc`, `backup-fargate`: one
+   * image per runner, each with only its own databases in its config). @default "backup"
+   */
+  readonly name?: string;
+  /** @default `<projectRoot>/.autopilot/images/<name>` (git-ignored) */
   readonly directory?: string;
-  /** Where the generated entry goes. @default `.autopilot/entries` */
+  /** Where the generated entries go. @default `.autopilot/entries` */
   readonly entriesDir?: string;
   /** @default the repository root */
   readonly projectRoot?: string;
 }
 
+/** The image's config, beside the bundles: `index.mjs` and `task.mjs` import it (`./config.json`). */
+export const IMAGE_CONFIG_FILE = 'config.json';
+
+/** Bundles made in this process, by entry: every image of one synth shares one pair (they differ only in config.json). */
+const bundles = new Map<string, string>();
+
 /**
- * Stages the Docker build context of the backup function: the Dockerfile and `index.mjs`, the
- * handler with its config bundled by the local esbuild (the same generated entry as the zip
- * functions). Only files are written; no Docker at synth. Returns the directory.
+ * Stages the Docker build context of a backup image: the Dockerfile, the pg_dump check it runs,
+ * `config.json` (the runner's validated config), and two bundles made by the local esbuild that
+ * import it: `index.mjs` (the Lambda handler) and `task.mjs` (the Fargate task entry). The config
+ * is kept out of the bundles so that the images of one stack (outside the VPC, inside it, Fargate)
+ * share them: one esbuild run each per synth. Only files are written; no Docker at synth.
+ * Returns the directory.
  */
 export function stageBackupImage(props: BackupImageProps): string {
   const root = props.projectRoot ?? PROJECT_ROOT;
-  const dir = resolve(root, props.directory ?? join('.autopilot', 'images', 'backup'));
+  const name = props.name ?? 'backup';
+  const dir = resolve(root, props.directory ?? join('.autopilot', 'images', name));
   mkdirSync(dir, { recursive: true });
-  const entry = writeGeneratedEntry({
-    name: 'backup-image',
-    config: props.config,
-    handlerFile: BACKUP_ENTRY_POINTS.handler,
-    entriesDir: props.entriesDir,
-    projectRoot: root,
-  });
-  buildSync({
-    entryPoints: [entry],
-    outfile: join(dir, 'index.mjs'),
-    ...HANDLER_BUNDLE_OPTIONS,
-    target: 'node24',
-    legalComments: 'none',
-  });
-  buildSync({
-    entryPoints: [writeTaskEntry(entry, root)],
-    outfile: join(dir, 'task.mjs'),
-    ...HANDLER_BUNDLE_OPTIONS,
-    target: 'node24',
-    legalComments: 'none',
-  });
+  const entriesDir = resolve(root, props.entriesDir ?? join('.autopilot', 'entries'));
+  writeIfChanged(join(dir, IMAGE_CONFIG_FILE), `${JSON.stringify(props.config, null, 2)}\n`);
+  writeBundle(join(dir, 'index.mjs'), imageEntry(entriesDir, root, 'backup-image.ts', BACKUP_ENTRY_POINTS.handler, 'handler'));
+  writeBundle(join(dir, 'task.mjs'), imageEntry(entriesDir, root, 'backup-task.ts', BACKUP_ENTRY_POINTS.task, 'task'));
   copyFileSync(BACKUP_DOCKERFILE, join(dir, 'Dockerfile'));
+  copyFileSync(PG_DUMP_CHECK, join(dir, 'check-pg-dump.sh'));
   return dir;
 }
 
+/** Bundles `entry` into `outfile`, reusing this process's earlier bundle of the same entry. */
+function writeBundle(outfile: string, entry: string): void {
+  let code = bundles.get(entry);
+  if (code === undefined) {
+    const result = buildSync({
+      entryPoints: [entry],
+      write: false,
+      outfile,
+      ...HANDLER_BUNDLE_OPTIONS,
+      target: 'node24',
+      legalComments: 'none',
+      // ./config.json stays an import of the bundle: the image carries it beside the code.
+      external: [...HANDLER_BUNDLE_OPTIONS.external, `./${IMAGE_CONFIG_FILE}`],
+    });
+    code = result.outputFiles[0]!.text;
+    bundles.set(entry, code);
+  }
+  writeIfChanged(outfile, code);
+}
+
 /**
- * The task's bundle entry, beside the Lambda's generated one and sharing its config file:
- * `taskMain(config)` runs one backup and exits with the task's status.
+ * The entry of one bundle of the image: it imports the image's config.json and hands it to the
+ * module's `createHandler(config)` (the Lambda handler) or `taskMain(config)` (the Fargate task).
  */
-function writeTaskEntry(lambdaEntry: string, root: string): string {
-  const dir = dirname(lambdaEntry);
-  const configFile = lambdaEntry.replace(/\.ts$/, '.config.json');
-  let specifier = relative(dir, join(root, BACKUP_ENTRY_POINTS.task.replace(/\.ts$/, '.js')))
+function imageEntry(dir: string, root: string, fileName: string, module: string, kind: 'handler' | 'task'): string {
+  mkdirSync(dir, { recursive: true });
+  let specifier = relative(dir, join(root, module.replace(/\.ts$/, '.js')))
     .split(sep)
     .join('/');
   if (!specifier.startsWith('.')) specifier = `./${specifier}`;
-  const file = join(dir, 'backup-task.ts');
+  const file = join(dir, fileName);
   const text = [
-    '// Generated by lib/backup/backup-image.ts at synth; do not edit.',
-    `import config from './${relative(dir, configFile).split(sep).join('/')}' with { type: 'json' };`,
-    `import { taskMain } from ${JSON.stringify(specifier)};`,
+    "// Generated by lib/backup/backup-image.ts at synth; do not edit. ./config.json is the image's, beside the bundle.",
+    `import config from './${IMAGE_CONFIG_FILE}' with { type: 'json' };`,
+    kind === 'handler'
+      ? `import { createHandler } from ${JSON.stringify(specifier)};`
+      : `import { taskMain } from ${JSON.stringify(specifier)};`,
     '',
-    'await taskMain(config);',
+    kind === 'handler' ? 'export const handler = createHandler(config);' : 'await taskMain(config);',
     '',
   ].join('\n');
-  if (!existsSync(file) || readFileSync(file, 'utf8') !== text) writeFileSync(file, text);
+  writeIfChanged(file, text);
   return file;
+}
+
+function writeIfChanged(file: string, text: string): void {
+  if (existsSync(file) && readFileSync(file, 'utf8') === text) return;
+  writeFileSync(file, text);
 }

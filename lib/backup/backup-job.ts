@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -18,8 +19,9 @@ import { stageBackupImage } from './backup-image.js';
 import { tagConditions } from '../iam/tag-conditions.js';
 import type { AutopilotJobConstruct, JobFunction, JobHost } from '../jobs/job-construct.js';
 import { AutopilotImageFunction } from '../lambda/autopilot-function.js';
+import { imageArchitecture, type ImageArchitecture } from '../lambda/image-architecture.js';
 import type { AutopilotNetwork } from '../network/autopilot-network.js';
-import { lambdaBackupsInVpc } from '../network/placement.js';
+import { backupConfigOf, splitBackups } from '../network/placement.js';
 import type { JobSchedule } from '../scheduler/job-schedule.js';
 import type { IAlertTopics } from '../sns/alert-topics.js';
 import { FargateBackup } from './fargate-backup.js';
@@ -53,42 +55,57 @@ export interface BackupJobProps {
   readonly memorySize?: number;
   /** @default 15 minutes, Lambda's maximum */
   readonly timeout?: Duration;
-  /** Where the image's build context is staged. @default `.autopilot/images/backup` */
+  /** Where the images' build contexts are staged, each in its own folder (`backup`, `backup-vpc`, `backup-fargate`). @default `.autopilot/images` */
   readonly imageDirectory?: string;
-  /** VPC, subnets and security groups, when a database it dumps is reached inside the VPC (see lib/network). */
-  readonly placement?: Pick<lambda.FunctionOptions, 'vpc' | 'vpcSubnets' | 'securityGroups'>;
   /**
-   * The VPC and the schedule role, for `runOn: "fargate"` databases: their ECS tasks
-   * (lib/backup/fargate-backup.ts) run the same image. Without them such databases are refused (an error).
+   * The VPC, when the config sets `network`: its VPC databases get a backup function inside it,
+   * and its `runOn: "fargate"` databases ECS tasks in it (with `scheduleRole`). Without it such
+   * databases are refused (an error).
    */
-  readonly fargate?: { readonly network: AutopilotNetwork; readonly scheduleRole: iam.IRole };
+  readonly network?: AutopilotNetwork;
+  /** The role Scheduler assumes, for the Fargate tasks' schedules. */
+  readonly scheduleRole?: iam.IRole;
+  /** The images' architecture (Lambda, Docker platform, ECS). @default the deploying machine's (`imageArchitecture`) */
+  readonly architecture?: ImageArchitecture;
   readonly entriesDir?: string;
   readonly projectRoot?: string;
 }
 
-/**
- * The backup job: a container-image Lambda function (the house function's image variant: pg_dump
- * and pg_restore from the image's package manager, arm64, 15 minutes) with one EventBridge
- * Scheduler schedule per backed-up database at its `backup.at`, and a role that can touch
- * `backups/` and `state/` of the bucket, read exactly the password parameters of the databases it
- * dumps, and (for `via: "ssm"`) send the backup document to the targets' tagged servers. The
- * `runOn: "fargate"` databases get ECS tasks on the same image (`fargate`).
- */
-export class BackupJob extends Construct implements AutopilotJobConstruct {
-  readonly jobs = ['backup'] as const;
+/** One backup function: its databases, its function and role, its schedules, and the SSM document when it runs host backups. */
+export interface BackupRunner {
+  readonly entries: readonly BackedUpEntry[];
   readonly function: AutopilotImageFunction;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
-  readonly document?: ShellScriptDocument;
-  readonly schedules: JobSchedule[] = [];
-  readonly entries: readonly BackedUpEntry[];
-  /** The staged build context of the backup image, which a Fargate task runs too (lib/backup/fargate-backup.ts). */
+  readonly schedules: readonly JobSchedule[];
+  /** The staged build context of its image. */
   readonly imageContext: string;
+  readonly document?: ShellScriptDocument;
+  readonly inVpc: boolean;
+}
+
+/**
+ * The backup job, placed where its databases are (`splitBackups`, as the health job splits its
+ * probes): a container-image Lambda function outside the VPC for the public databases and the
+ * databases backed up through SSM, a second one inside the VPC for the VPC databases, and ECS
+ * tasks for `runOn: "fargate"` ones. Each is built from the same Dockerfile (pg_dump and
+ * pg_restore from the image's package manager, for the deploying machine's architecture) with
+ * only its own databases in its config, has one EventBridge Scheduler schedule per database at
+ * its `backup.at`, and a role that can touch `backups/` and `state/` of the bucket, read exactly
+ * the credentials of the databases it dumps, and (outside, for `via: "ssm"`) send the backup
+ * document to the targets' tagged servers. A public database is never dumped from inside a VPC
+ * that may have no NAT.
+ */
+export class BackupJob extends Construct implements AutopilotJobConstruct {
+  readonly jobs = ['backup'] as const;
+  /** The function outside the VPC (`Backup/Function`), when a database is public or backed up through SSM. */
+  readonly outside?: BackupRunner;
+  /** The function inside the VPC (`Backup/VpcFunction`), when a VPC database is dumped by Lambda. */
+  readonly vpc?: BackupRunner;
   /** The ECS cluster, task definitions, schedules and task-failure rules of `runOn: "fargate"` backups. */
   readonly fargate?: FargateBackup;
+  readonly architecture: ImageArchitecture;
   readonly functions: readonly JobFunction[];
-  private readonly viaSsm: readonly BackedUpEntry[];
-  private readonly placed: boolean;
 
   /** The suite's backup job, when any database or SQLite file has `backup`. */
   static forSuite(host: JobHost): BackupJob | undefined {
@@ -99,8 +116,11 @@ export class BackupJob extends Construct implements AutopilotJobConstruct {
       schedule: (fn, id, options) => host.scheduleJob(fn, id, options),
       deadLetterQueue: host.deadLetterQueue,
       entriesDir: host.entriesDir,
-      placement: host.network && lambdaBackupsInVpc(host.config) ? host.network.functionPlacement() : undefined,
-      fargate: host.network ? { network: host.network, scheduleRole: host.scheduleRole } : undefined,
+      // Beside the entries when the host puts them somewhere of its own (tests synthesizing side by side).
+      imageDirectory: host.entriesDir ? join(host.entriesDir, 'images') : undefined,
+      network: host.network,
+      scheduleRole: host.scheduleRole,
+      architecture: host.imageArchitecture,
     });
   }
 
@@ -110,101 +130,162 @@ export class BackupJob extends Construct implements AutopilotJobConstruct {
     private readonly props: BackupJobProps,
   ) {
     super(scope, id);
-    // `runOn: "fargate"` databases are dumped by an ECS task (lib/backup/fargate-backup.ts), not by this function.
-    this.entries = backedUpEntries(props.config).filter((e) => e.backup.runOn !== 'fargate');
-    this.viaSsm = this.entries.filter((e) => e.backup.via === 'ssm');
-    this.placed = props.placement !== undefined;
-    if (this.viaSsm.length) this.document = new ShellScriptDocument(this, 'HostBackupDocument', { script: HOST_BACKUP_SCRIPT });
-
-    const context = stageBackupImage({
-      config: props.config,
-      directory: props.imageDirectory,
-      entriesDir: props.entriesDir,
-      projectRoot: props.projectRoot,
-    });
-    this.imageContext = context;
-    this.function = new AutopilotImageFunction(this, 'Function', {
-      job: 'backup',
-      imageDirectory: context,
-      // Named before the backup function became a variant of the house function.
-      resourceIds: { role: 'Role', logGroup: 'Logs' },
-      memorySize: props.memorySize ?? 1024,
-      timeout: props.timeout ?? Duration.minutes(15),
-      description: 'ops-autopilot backup job: pg_dump streamed to S3, verified, with a manifest; SQLite and host databases through SSM',
-      placement: props.placement,
-      environment: {
-        ...props.environment,
-        ...(this.document ? { [ENV.backupDocument]: this.document.documentName } : {}),
-      },
-    });
-    this.role = this.function.functionRole;
-    this.logGroup = this.function.functionLogGroup;
-
-    for (const entry of this.entries) {
-      this.schedules.push(
-        props.schedule(this.function, `Backup${entryId(entry)}`, {
-          when: entry.backup.at,
-          input: { source: 'schedule', targets: [entry.target], database: entry.database },
-          flexibleWindow: BACKUP_START_WINDOW,
-          description: `ops-autopilot backup of ${entry.target}/${entry.database} at ${entry.backup.at} ${props.config.timezone}`,
-        }),
-      );
+    this.architecture = props.architecture ?? imageArchitecture(undefined);
+    const split = splitBackups(props.config);
+    if ((split.vpc.length || split.fargate.length) && !props.network) {
+      // The config refuses a VPC database without a network; a BackupJob built by hand must be given it too.
+      const [first] = [...split.vpc, ...split.fargate];
+      throw new Error(`${first!.target}/${first!.database}: a database in the VPC needs the network (network)`);
+    }
+    if (split.fargate.length && !props.scheduleRole) {
+      throw new Error(`${split.fargate[0]!.target}/${split.fargate[0]!.database}: runOn "fargate" needs the schedule role (scheduleRole)`);
     }
 
-    const onFargate = backedUpEntries(props.config).filter((e) => e.backup.runOn === 'fargate');
-    if (onFargate.length && !props.fargate) {
-      // The config refuses runOn "fargate" without a network; a BackupJob built by hand must be given it too.
-      throw new Error(`${onFargate[0]!.target}/${onFargate[0]!.database}: runOn "fargate" needs the VPC and schedule role (fargate)`);
+    if (split.outside.length) {
+      this.outside = this.runner(split.outside, {
+        name: 'backup',
+        // Named before the backup function became a variant of the house function, and before the VPC one existed.
+        ids: { function: 'Function', role: 'Role', logGroup: 'Logs' },
+        description: 'ops-autopilot backup job: pg_dump streamed to S3, verified, with a manifest; SQLite and host databases through SSM',
+      });
     }
-    if (onFargate.length && props.fargate) {
+    if (split.vpc.length && props.network) {
+      this.vpc = this.runner(split.vpc, {
+        name: 'backup-vpc',
+        ids: { function: 'VpcFunction', role: 'VpcRole', logGroup: 'VpcLogs' },
+        description: 'ops-autopilot backup job inside the VPC: pg_dump of the VPC databases streamed to S3, verified, with a manifest',
+        placement: props.network.functionPlacement(),
+      });
+    }
+    if (split.fargate.length && props.network && props.scheduleRole) {
       // Beside this construct, not in it: its logical IDs predate the job constructs.
       this.fargate = new FargateBackup(scope, 'FargateBackup', {
         config: props.config,
-        entries: onFargate,
-        imageContext: this.imageContext,
-        network: props.fargate.network,
+        entries: split.fargate,
+        imageContext: this.stage('backup-fargate', split.fargate),
+        architecture: this.architecture,
+        network: props.network,
         environment: props.environment,
-        scheduleRole: props.fargate.scheduleRole,
+        scheduleRole: props.scheduleRole,
         deadLetterQueue: props.deadLetterQueue,
       });
     }
-    this.functions = [{ job: 'backup', fn: this.function, schedules: this.schedules }];
+    // `autopilot invoke backup` calls the outside function when there is one (as it calls the outside health function).
+    this.functions = [
+      ...(this.outside
+        ? [{ job: 'backup' as const, fn: this.outside.function, schedules: this.outside.schedules, targets: targetsOf(this.outside) }]
+        : []),
+      ...(this.vpc
+        ? [
+            {
+              job: 'backup' as const,
+              name: this.outside ? 'backup-vpc' : undefined,
+              fn: this.vpc.function,
+              schedules: this.vpc.schedules,
+              targets: targetsOf(this.vpc),
+              invokedByCli: !this.outside,
+            },
+          ]
+        : []),
+    ];
+  }
+
+  /** The outside function, else the VPC one: what `autopilot invoke backup` runs. */
+  get function(): AutopilotImageFunction | undefined {
+    return (this.outside ?? this.vpc)?.function;
+  }
+
+  /** Every schedule of the backup functions (Fargate's are its own). */
+  get schedules(): JobSchedule[] {
+    return [...(this.outside?.schedules ?? []), ...(this.vpc?.schedules ?? [])];
+  }
+
+  private stage(name: string, entries: readonly BackedUpEntry[]): string {
+    return stageBackupImage({
+      config: backupConfigOf(this.props.config, entries),
+      name,
+      directory: this.props.imageDirectory === undefined ? undefined : join(this.props.imageDirectory, name),
+      entriesDir: this.props.entriesDir,
+      projectRoot: this.props.projectRoot,
+    });
+  }
+
+  private runner(
+    entries: readonly BackedUpEntry[],
+    options: {
+      name: string;
+      ids: { function: string; role: string; logGroup: string };
+      description: string;
+      placement?: Pick<lambda.FunctionOptions, 'vpc' | 'vpcSubnets' | 'securityGroups'>;
+    },
+  ): BackupRunner {
+    const { props } = this;
+    const viaSsm = entries.some((e) => e.backup.via === 'ssm');
+    const document = viaSsm ? new ShellScriptDocument(this, 'HostBackupDocument', { script: HOST_BACKUP_SCRIPT }) : undefined;
+    const imageContext = this.stage(options.name, entries);
+    const fn = new AutopilotImageFunction(this, options.ids.function, {
+      job: 'backup',
+      imageDirectory: imageContext,
+      architecture: this.architecture,
+      resourceIds: { role: options.ids.role, logGroup: options.ids.logGroup },
+      memorySize: props.memorySize ?? 1024,
+      timeout: props.timeout ?? Duration.minutes(15),
+      description: options.description,
+      placement: options.placement,
+      environment: { ...props.environment, ...(document ? { [ENV.backupDocument]: document.documentName } : {}) },
+    });
+    const schedules = entries.map((entry) =>
+      props.schedule(fn, `Backup${entryId(entry)}`, {
+        when: entry.backup.at,
+        input: { source: 'schedule', targets: [entry.target], database: entry.database },
+        flexibleWindow: BACKUP_START_WINDOW,
+        description: `ops-autopilot backup of ${entry.target}/${entry.database} at ${entry.backup.at} ${props.config.timezone}`,
+      }),
+    );
+    return {
+      entries,
+      function: fn,
+      role: fn.functionRole,
+      logGroup: fn.functionLogGroup,
+      schedules,
+      imageContext,
+      document,
+      inVpc: options.placement !== undefined,
+    };
   }
 
   bind(bucket: IAutopilotBucket, topics: IAlertTopics): void {
-    // Scheduler invokes asynchronously: one more try for a run that crashed, then the dead-letter queue.
-    this.function.configureAsyncInvoke({
-      retryAttempts: 1,
-      maxEventAge: Duration.hours(2),
-      onFailure: new SqsDestination(this.props.deadLetterQueue),
-    });
-    // backups/*: write (multipart included), read back for verification, delete a rejected archive.
-    bucket.grantBackupWrite(this.role);
-    bucket.grantAlertState(this.role);
-    if (this.placed) allowNetworkInterfaces(this.role);
-    this.grantPasswords();
-    if (this.document) this.grantHostBackups(this.document, this.viaSsm, this.props.config);
-    topics.grantPublish(this.function);
+    for (const runner of [this.outside, this.vpc]) {
+      if (!runner) continue;
+      // Scheduler invokes asynchronously: one more try for a run that crashed, then the dead-letter queue.
+      runner.function.configureAsyncInvoke({
+        retryAttempts: 1,
+        maxEventAge: Duration.hours(2),
+        onFailure: new SqsDestination(this.props.deadLetterQueue),
+      });
+      // backups/*: write (multipart included), read back for verification, delete a rejected archive.
+      bucket.grantBackupWrite(runner.role);
+      bucket.grantAlertState(runner.role);
+      if (runner.inVpc) allowNetworkInterfaces(runner.role);
+      grantPasswords(runner);
+      if (runner.document)
+        this.grantHostBackups(
+          runner.role,
+          runner.document,
+          runner.entries.filter((e) => e.backup.via === 'ssm'),
+        );
+      topics.grantPublish(runner.function);
+    }
     this.fargate?.bind(bucket, topics);
   }
 
-  /** Reads exactly the credentials (parameters, secrets, IAM database users) of the databases this function dumps. */
-  private grantPasswords(): void {
-    const databases = this.entries.flatMap((e) => (e.kind === 'postgres' && e.backup.via === 'lambda' ? [e.postgres] : []));
-    grantSecretReads(this.role, secretReadsOf(databases), {
-      parameters: 'DatabasePasswords',
-      secrets: 'DatabaseSecrets',
-      iamUsers: 'DatabaseIamUsers',
-      decrypt: 'DecryptDatabaseCredentials',
-    });
-  }
-
   /** SendCommand with the backup document to the tagged servers of the targets backed up through SSM. */
-  private grantHostBackups(document: ShellScriptDocument, entries: readonly BackedUpEntry[], config: Config): void {
+  private grantHostBackups(role: iam.Role, document: ShellScriptDocument, entries: readonly BackedUpEntry[]): void {
+    const config = this.props.config;
     const stack = Stack.of(this);
     const instances = stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' });
     const managedInstances = stack.formatArn({ service: 'ssm', resource: 'managed-instance', resourceName: '*' });
-    this.role.addToPolicy(
+    role.addToPolicy(
       new iam.PolicyStatement({ sid: 'SendTheBackupDocument', actions: ['ssm:SendCommand'], resources: [document.documentArn] }),
     );
     const tagSets = new Map<string, Readonly<Record<string, string>>>();
@@ -213,7 +294,7 @@ export class BackupJob extends Construct implements AutopilotJobConstruct {
       if (tags) tagSets.set(JSON.stringify(Object.entries(tags).sort()), tags);
     }
     tagConditions(tagSets.values()).forEach((condition, i) => {
-      this.role.addToPolicy(
+      role.addToPolicy(
         new iam.PolicyStatement({
           sid: `SendToTaggedServers${i}`,
           actions: ['ssm:SendCommand'],
@@ -222,7 +303,7 @@ export class BackupJob extends Construct implements AutopilotJobConstruct {
         }),
       );
     });
-    this.role.addToPolicy(
+    role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'FollowTheCommand',
         actions: [
@@ -235,7 +316,7 @@ export class BackupJob extends Construct implements AutopilotJobConstruct {
         resources: ['*'],
       }),
     );
-    acknowledgeWildcards(this.role, [
+    acknowledgeWildcards(role, [
       {
         resource: instances,
         reason:
@@ -254,4 +335,20 @@ export class BackupJob extends Construct implements AutopilotJobConstruct {
       },
     ]);
   }
+}
+
+/** Reads exactly the credentials (parameters, secrets, IAM database users) of the databases this function dumps. */
+function grantPasswords(runner: BackupRunner): void {
+  const databases = runner.entries.flatMap((e) => (e.kind === 'postgres' && e.backup.via === 'lambda' ? [e.postgres] : []));
+  grantSecretReads(runner.role, secretReadsOf(databases), {
+    parameters: 'DatabasePasswords',
+    secrets: 'DatabaseSecrets',
+    iamUsers: 'DatabaseIamUsers',
+    decrypt: 'DecryptDatabaseCredentials',
+  });
+}
+
+/** The targets a function backs something up for: its console test events offer those. */
+function targetsOf(runner: BackupRunner): string[] {
+  return [...new Set(runner.entries.map((e) => e.target))];
 }

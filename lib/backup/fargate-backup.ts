@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { DockerImageAsset, Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import { DockerImageAsset } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -11,6 +11,7 @@ import { TimeZone } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { entryId } from './entry-id.js';
 import type { BackedUpEntry } from '../../functions/backup/boundary.js';
+import type { ImageArchitecture } from '../lambda/image-architecture.js';
 import { acknowledgeWildcards } from '../nag/wildcards.js';
 import type { IAutopilotBucket } from '../s3/autopilot-bucket.js';
 import type { AutopilotNetwork } from '../network/autopilot-network.js';
@@ -26,8 +27,10 @@ export interface FargateBackupProps {
   readonly config: Config;
   /** The `runOn: "fargate"` databases (PostgreSQL, dumped from inside the VPC). */
   readonly entries: readonly BackedUpEntry[];
-  /** The backup image's staged build context (BackupJob.imageContext): the same image the Lambda function runs. */
+  /** The backup image's staged build context: the backup functions' Dockerfile, with the Fargate databases' config. */
   readonly imageContext: string;
+  /** The image's architecture, which the task definition's runtime platform names too. */
+  readonly architecture: ImageArchitecture;
   readonly network: AutopilotNetwork;
   /** AUTOPILOT_BUCKET and AUTOPILOT_TOPIC_ARNS (the stack's `jobEnvironment()`). */
   readonly environment: Readonly<Record<string, string>>;
@@ -43,8 +46,8 @@ export interface FargateBackupProps {
 
 /**
  * Backups longer than Lambda's 15 minutes: an ECS cluster and, per `runOn: "fargate"` database,
- * a Fargate task definition (arm64) running the SAME backup image as the Lambda function with the
- * task entry point (functions/backup/task-entry.ts), its own task role (the bucket's backups/ and
+ * a Fargate task definition (on the image's architecture) running the backup image (the Lambda
+ * functions' Dockerfile, with these databases' config) with the task entry point (functions/backup/task-entry.ts), its own task role (the bucket's backups/ and
  * state/, the topics, and that database's credentials only), and the database's EventBridge
  * Scheduler schedule as an ECS RunTask target in the VPC's subnets. An EventBridge rule sends
  * ECS "Task State Change" events of the cluster's tasks that stopped with a non-zero exit code,
@@ -72,7 +75,11 @@ export class FargateBackup extends Construct {
         'Container Insights would bill per-task metrics for a nightly task; a failed or never-started task reaches the critical topic ' +
         'through the task-state rule, and its logs go to its log group.',
     });
-    this.image = new DockerImageAsset(this, 'Image', { directory: props.imageContext, platform: Platform.LINUX_ARM64 });
+    this.image = new DockerImageAsset(this, 'Image', {
+      directory: props.imageContext,
+      platform: props.architecture.platform,
+      buildArgs: { ...props.architecture.buildArgs },
+    });
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
 
     for (const entry of props.entries) {
@@ -90,7 +97,7 @@ export class FargateBackup extends Construct {
       const taskDefinition = new ecs.FargateTaskDefinition(this, `${name}Task`, {
         cpu: props.cpu ?? 1024,
         memoryLimitMiB: props.memoryLimitMiB ?? 2048,
-        runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.ARM64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+        runtimePlatform: { cpuArchitecture: props.architecture.ecs, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
         taskRole,
       });
       taskDefinition.addContainer(BACKUP_TASK_CONTAINER_NAME, {

@@ -3,6 +3,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { Job } from '../../functions/core/jobs.js';
+import type { ImageArchitecture } from '../lambda/image-architecture.js';
 import type { OperationsFunction } from '../monitoring/operations.js';
 import type { AutopilotNetwork } from '../network/autopilot-network.js';
 import type { IAutopilotBucket } from '../s3/autopilot-bucket.js';
@@ -34,6 +35,8 @@ export interface JobHost extends Construct {
   readonly deadLetterQueue: sqs.IQueue;
   /** The role EventBridge Scheduler assumes for every schedule of the suite. */
   readonly scheduleRole: iam.IRole;
+  /** What container images (the backup job's) are built for and run on: `-c backupArchitecture`, else the deploying machine's. */
+  readonly imageArchitecture: ImageArchitecture;
   /** AUTOPILOT_BUCKET, AUTOPILOT_TOPIC_ARNS and the dashboard link: what every job function is given. */
   jobEnvironment(): Record<string, string>;
   /** A schedule in the config timezone with the suite's retry policy and dead-letter queue (nested stacks past the first 100). */

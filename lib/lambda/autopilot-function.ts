@@ -4,10 +4,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import type { Construct } from 'constructs';
 import { JOB_REGISTRY, type Job } from '../../functions/core/jobs.js';
 import { PROJECT_ROOT, writeGeneratedEntry } from './generated-entry.js';
+import type { ImageArchitecture } from './image-architecture.js';
 import type { Config } from '../../functions/kinds/config.js';
 
 /** Bundled CommonJS packages (pg) call `require`, which an ES module does not have. */
@@ -65,10 +65,10 @@ export interface HouseResourceIds {
 }
 
 /**
- * The house defaults both variants share: arm64, the sizing defaults, its own log group with
- * retention, an execution role that starts empty apart from writing to that log group (no managed
- * policies; the job's `bind` grants exactly what it uses), the service name for Powertools, and
- * the description. The role and log group are made in `scope`, beside the function, because the
+ * The house defaults both variants share: arm64 (an image function then runs on its image's
+ * architecture), the sizing defaults, its own log group with retention, an execution role that
+ * starts empty apart from writing to that log group (no managed policies; the job's `bind` grants
+ * exactly what it uses), the service name for Powertools, and the description. The role and log group are made in `scope`, beside the function, because the
  * function needs them at construction.
  */
 function houseDefaults(
@@ -154,14 +154,17 @@ export class AutopilotFunction extends NodejsFunction {
 export interface AutopilotImageFunctionProps extends AutopilotFunctionBaseProps {
   /** The staged Docker build context (its Dockerfile's base image brings the runtime). */
   readonly imageDirectory: string;
+  /** What the image is built for and the function runs on (`imageArchitecture`: by default the deploying machine's). */
+  readonly architecture: ImageArchitecture;
   /** @default `<id>Role` and `<id>Logs` */
   readonly resourceIds?: HouseResourceIds;
 }
 
 /**
  * The container-image variant of the house function, for a job that needs binaries a zip cannot
- * carry (the backup job's pg_dump and pg_restore): the same defaults, with the code an arm64
- * image asset built from a staged directory (no Docker at synth; `cdk deploy` builds it).
+ * carry (the backup job's pg_dump and pg_restore): the same defaults, with the code an image asset
+ * built from a staged directory (no Docker at synth; `cdk deploy` builds it) for `architecture`,
+ * which the function then runs on (its --platform and IMAGE_ARCH build argument say the same).
  */
 export class AutopilotImageFunction extends lambda.DockerImageFunction {
   readonly job: Job;
@@ -172,7 +175,11 @@ export class AutopilotImageFunction extends lambda.DockerImageFunction {
     const house = houseDefaults(scope, props.resourceIds ?? { role: `${id}Role`, logGroup: `${id}Logs` }, props);
     super(scope, id, {
       ...house.options,
-      code: lambda.DockerImageCode.fromImageAsset(props.imageDirectory, { platform: Platform.LINUX_ARM64 }),
+      architecture: props.architecture.lambda,
+      code: lambda.DockerImageCode.fromImageAsset(props.imageDirectory, {
+        platform: props.architecture.platform,
+        buildArgs: { ...props.architecture.buildArgs },
+      }),
     });
     this.job = props.job;
     this.functionLogGroup = house.logGroup;

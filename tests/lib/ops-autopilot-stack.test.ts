@@ -39,6 +39,9 @@ function violationsIn(reportFile: string): Array<[plugin: string, rule: string, 
   );
 }
 
+/** A whole-stack synth bundles every function and stages the backup image: minutes on a loaded 2-core machine. */
+const SYNTH_TIMEOUT_MS = 300_000;
+
 describe('OpsAutopilotStack synthesized from the fixture config', () => {
   const dirs = scratch();
   let config: Config;
@@ -63,7 +66,7 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
     ({ stack, template, resources, assemblyDir } = synthesizeApp(config, dirs));
     const fn = resources[idOf('AWS::Lambda::Function', 'HealthFunction')]!;
     assetDir = join(assemblyDir, `asset.${fn.Properties.Code.S3Key.replace(/\.zip$/, '')}`);
-  });
+  }, SYNTH_TIMEOUT_MS);
 
   afterAll(() => dirs.cleanup());
 

@@ -46,6 +46,16 @@ describe('a deployment of 500 targets (900 HTTP checks, 400 backed-up databases,
     );
   });
 
+  it('makes every schedule wait for the schedule role policy: those of the parent directly, the nested ones by their stack', () => {
+    const parent = Object.entries(templates['OpsAutopilot.template.json']!.Resources) as Array<[string, any]>;
+    const policy = parent.find(([id, r]) => r.Type === 'AWS::IAM::Policy' && id.startsWith('ScheduleRoleDefaultPolicy'))![0];
+    const inParent = parent.filter(([, r]) => r.Type === 'AWS::Scheduler::Schedule');
+    const nested = parent.filter(([, r]) => r.Type === 'AWS::CloudFormation::Stack');
+    expect(inParent.length).toBeGreaterThanOrEqual(100);
+    expect(nested.length).toBeGreaterThan(0);
+    for (const [id, r] of [...inParent, ...nested]) expect(r.DependsOn, id).toContain(policy);
+  });
+
   it('staggers backups that share a time over a flexible half hour', () => {
     const backups = resources('AWS::Scheduler::Schedule').filter((s) => /backup of/.test(s.Properties.Description ?? ''));
     // 400 PostgreSQL databases and 100 SQLite files.

@@ -215,7 +215,7 @@ describe('backup as an ECS task: the entry point run as a process', () => {
   it('is bundled into the image as task.mjs, which runs under node and exits 2 without task input', () => {
     const dir = mkdtempSync(join(tmpdir(), 'autopilot-image-'));
     const staged = stageBackupImage({ config: validateConfig(rawConfig), directory: dir, entriesDir: join(dir, 'entries') });
-    expect(readFileSync(join(staged, 'Dockerfile'), 'utf8')).toMatch(/COPY index\.mjs task\.mjs /);
+    expect(readFileSync(join(staged, 'Dockerfile'), 'utf8')).toMatch(/COPY index\.mjs task\.mjs config\.json /);
     const result = spawnSync(process.execPath, [join(staged, 'task.mjs')], { env: { PATH: process.env.PATH }, encoding: 'utf8' });
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/AUTOPILOT_TARGET: the task input names no target/);

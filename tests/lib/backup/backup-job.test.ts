@@ -1,5 +1,5 @@
 import { describe, expect, it, beforeAll } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,6 +16,7 @@ import { backupPrefix } from '../../../lib/s3/backup-retention.js';
 import { databasePrefix } from '../../../functions/core/layout.js';
 import { JobSchedule } from '../../../lib/scheduler/job-schedule.js';
 import { validateConfig } from '../../../functions/kinds/config.js';
+import { imageArchitecture } from '../../../lib/lambda/image-architecture.js';
 
 const config = validateConfig(
   {
@@ -49,9 +50,11 @@ const config = validateConfig(
 describe('BackupJob construct', () => {
   let template: Template;
   let imageDir: string;
+  let assets: { dockerImages: Record<string, unknown> };
+  let functions: BackupJob['functions'];
 
   beforeAll(() => {
-    const app = new App();
+    const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'autopilot-backup-out-')) });
     const stack = new Stack(app, 'BackupTest', { env: { account: '123456789012', region: 'ap-northeast-1' } });
     const bucket = new s3.Bucket(stack, 'Bucket', { versioned: true });
     const topics = new AlertTopics(stack, 'Alerts', { subscribers: {} });
@@ -72,10 +75,24 @@ describe('BackupJob construct', () => {
       deadLetterQueue: dlq,
       imageDirectory: imageDir,
       entriesDir: join(imageDir, 'entries'),
+      architecture: imageArchitecture('arm64'),
     });
     job.bind(AutopilotBucket.fromBucket(bucket), topics);
     // Synthesis stages the image context and never runs Docker.
     template = Template.fromStack(stack);
+    assets = JSON.parse(readFileSync(join(app.synth().directory, 'BackupTest.assets.json'), 'utf8'));
+    functions = job.functions;
+  });
+
+  it('has one function outside the VPC for everything when the config has no network', () => {
+    expect(functions.map((f) => [f.name, f.invokedByCli])).toEqual([[undefined, undefined]]);
+    expect(Object.keys(template.findResources('AWS::Lambda::Function'))).toHaveLength(1);
+    expect(readdirSync(imageDir).sort()).toEqual(['backup', 'entries']);
+  });
+
+  it('builds the image for the architecture the function runs on: --platform and IMAGE_ARCH say the same', () => {
+    const images = Object.values(assets.dockerImages as Record<string, { source: Record<string, unknown> }>).map((d) => d.source);
+    expect(images).toEqual([expect.objectContaining({ platform: 'linux/arm64', dockerBuildArgs: { IMAGE_ARCH: 'arm64' } })]);
   });
 
   it('is a container-image function on arm64 with 1 GiB and 15 minutes', () => {
@@ -91,14 +108,14 @@ describe('BackupJob construct', () => {
       MaximumRetryAttempts: 1,
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('Dlq'), 'Arn'] } } },
     });
-    expect(readFileSync(join(imageDir, 'Dockerfile'), 'utf8')).toMatch(
-      /FROM public\.ecr\.aws\/lambda\/nodejs:24[\s\S]*dnf install -y "postgresql\$\{PG_MAJOR\}"[\s\S]*CMD \["index\.handler"\]/,
+    expect(readFileSync(join(imageDir, 'backup', 'Dockerfile'), 'utf8')).toMatch(
+      /FROM public\.ecr\.aws\/lambda\/nodejs:24[\s\S]*dnf install -y "postgresql\$\{PG_MAJOR\}"[\s\S]*check-pg-dump\.sh pg_dump[\s\S]*CMD \["index\.handler"\]/,
     );
-    expect(existsSync(join(imageDir, 'index.mjs'))).toBe(true);
+    expect(existsSync(join(imageDir, 'backup', 'index.mjs'))).toBe(true);
   });
 
   it('bundles a handler that validates events against the embedded config', async () => {
-    const { handler } = (await import(pathToFileURL(join(imageDir, 'index.mjs')).href)) as {
+    const { handler } = (await import(pathToFileURL(join(imageDir, 'backup', 'index.mjs')).href)) as {
       handler: (event: unknown) => Promise<unknown>;
     };
     await expect(handler({ targets: ['nope'] })).rejects.toThrow(
@@ -246,7 +263,7 @@ describe('BackupJob without the VPC', () => {
         entriesDir: join(dir, 'entries'),
       });
     try {
-      expect(build).toThrow('shop/shop: runOn "fargate" needs the VPC and schedule role (fargate)');
+      expect(build).toThrow('shop/shop: a database in the VPC needs the network (network)');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

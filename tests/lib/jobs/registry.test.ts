@@ -72,14 +72,33 @@ const STABLE_IDS = {
   ],
 };
 
+/** What a first deploy of each config must hold (issue 18), read from its template. */
+const FIRST_DEPLOY = {
+  example: { subscriptions: 6, backupFunctions: [['BackupFunction', false]], taskRules: 0 },
+  private: {
+    subscriptions: 0,
+    backupFunctions: [
+      ['BackupFunction', false],
+      ['BackupVpcFunction', true],
+    ],
+    taskRules: 2,
+  },
+} as const;
+
 describe.each([
-  ['the example config (servers, SSM backups, SQLite)', join(ROOT, 'examples', 'runbooks.config.ts'), STABLE_IDS.example],
   [
-    'private databases (VPC health function, Fargate backups)',
+    'the example config (servers, SSM backups, SQLite)',
+    join(ROOT, 'examples', 'runbooks.config.ts'),
+    STABLE_IDS.example,
+    FIRST_DEPLOY.example,
+  ],
+  [
+    'private databases (VPC health function, a public database backed up beside VPC ones, Fargate backups)',
     join(ROOT, 'tests', 'lib', 'fixtures', 'private-databases.config.ts'),
     STABLE_IDS.private,
+    FIRST_DEPLOY.private,
   ],
-])('the stack built from the registry: %s', (_, file, stableIds) => {
+])('the stack built from the registry: %s', (_, file, stableIds, firstDeploy) => {
   let built: ReturnType<typeof synthStack>;
   beforeAll(async () => {
     built = synthStack(await loadConfigFile(file, { forDeployment: true }));
@@ -87,6 +106,50 @@ describe.each([
 
   it('keeps the logical IDs its job resources had before the job constructs', () => {
     expect(Object.keys(built.resources)).toEqual(expect.arrayContaining(stableIds));
+  });
+
+  const ofType = (type: string) => Object.entries(built.resources).filter(([, r]) => r.Type === type) as Array<[string, any]>;
+
+  it('makes sure of the test-event registry with a custom resource, and every schema waits for it', () => {
+    const ensure = ofType('Custom::TestEventRegistry');
+    expect(ensure.map(([, r]) => r.Properties.RegistryName)).toEqual(['lambda-testevent-schemas']);
+    expect(ofType('AWS::EventSchemas::Registry')).toEqual([]);
+    const schemas = ofType('AWS::EventSchemas::Schema');
+    expect(schemas.length).toBeGreaterThan(2);
+    for (const [id, schema] of schemas) expect(schema.DependsOn, id).toContain(ensure[0]![0]);
+  });
+
+  it('gives every SNS subscription a redrive policy to the delivery dead-letter queue', () => {
+    const dlq = ofType('AWS::SQS::Queue').find(([id]) => id.startsWith('AlertsDeliveryDeadLetters'))![0];
+    const subscriptions = ofType('AWS::SNS::Subscription');
+    expect(subscriptions).toHaveLength(firstDeploy.subscriptions);
+    for (const [id, sub] of subscriptions)
+      expect(sub.Properties.RedrivePolicy, id).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] } });
+  });
+
+  it('puts a condition on every statement for events.amazonaws.com, and one such statement per policy', () => {
+    const statements = Object.entries(built.resources).flatMap(([id, r]) =>
+      (((r.Properties?.PolicyDocument ?? r.Properties?.KeyPolicy)?.Statement ?? []) as any[])
+        .filter((st) => JSON.stringify(st.Principal ?? '').includes('events.amazonaws.com'))
+        .map((st) => [id, st] as const),
+    );
+    // The critical topic's policy, the delivery queue's and the key's, when task-failure rules publish; none otherwise.
+    expect(statements).toHaveLength(firstDeploy.taskRules ? 3 : 0);
+    expect(new Set(statements.map(([id]) => id)).size).toBe(statements.length);
+    for (const [id, st] of statements) expect(Object.keys(st.Condition ?? {}).length, id).toBeGreaterThan(0);
+    expect(ofType('AWS::Events::Rule')).toHaveLength(firstDeploy.taskRules);
+  });
+
+  it('makes every schedule wait for the schedule role policy', () => {
+    const policy = ofType('AWS::IAM::Policy').find(([id]) => id.startsWith('ScheduleRoleDefaultPolicy'))![0];
+    for (const [id, schedule] of ofType('AWS::Scheduler::Schedule')) expect(schedule.DependsOn, id).toContain(policy);
+  });
+
+  it('dumps each database from where it is: a backup function outside the VPC, and one inside only for VPC databases', () => {
+    const backups = ofType('AWS::Lambda::Function')
+      .filter(([, r]) => r.Properties.PackageType === 'Image')
+      .map(([id, r]) => [id.replace(/[0-9A-F]{8}$/, ''), r.Properties.VpcConfig !== undefined]);
+    expect(backups.sort()).toEqual([...firstDeploy.backupFunctions].map((b) => [...b]).sort());
   });
 
   it('builds each registered construct the config gives work, of the registered class, with the jobs it declares', () => {
@@ -169,7 +232,10 @@ describe('the stack follows the registry it is given', () => {
     const [probe, digest] = stack.jobs as [ProbeJob, DigestJob];
     expect(stack.jobs).toHaveLength(2);
     expect(probe.bound).toEqual([[stack.bucket, stack.topics]]);
-    const functions = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
+    // The job functions (the console test events' registry helper is the stack's, not a job's).
+    const functions = Object.entries(resources).filter(
+      ([id, r]) => r.Type === 'AWS::Lambda::Function' && !id.startsWith('OperationsTestEventsRegistry'),
+    );
     expect(functions.map(([id]) => id).sort()).toEqual([refOf(stack, digest.function), refOf(stack, probe.fn)].sort());
     expect(
       Object.keys(outputs)

@@ -6,6 +6,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AutopilotFunction, AutopilotImageFunction } from '../../../lib/lambda/autopilot-function.js';
+import { imageArchitecture } from '../../../lib/lambda/image-architecture.js';
 import { CDK_CONTEXT, config, scratch } from '../support/cdk-app.js';
 
 type Resource = { Type: string; Properties: Record<string, any> };
@@ -44,6 +45,7 @@ describe('the house function and its image variant', () => {
     new AutopilotImageFunction(stack, 'Image', {
       job: 'backup',
       imageDirectory: imageDir,
+      architecture: imageArchitecture('arm64'),
       memorySize: 1024,
       timeout: Duration.minutes(15),
       environment: { AUTOPILOT_EXTRA: '1' },
@@ -51,6 +53,7 @@ describe('the house function and its image variant', () => {
     new AutopilotImageFunction(stack, 'Named', {
       job: 'backup',
       imageDirectory: imageDir,
+      architecture: imageArchitecture('x86_64'),
       resourceIds: { role: 'OwnRole', logGroup: 'OwnLogs' },
       logRetention: logs.RetentionDays.ONE_MONTH,
     });
@@ -87,6 +90,11 @@ describe('the house function and its image variant', () => {
     expect(image).toMatchObject({ PackageType: 'Image', MemorySize: 1024, Timeout: 900, Code: { ImageUri: expect.anything() } });
     expect(image.Runtime).toBeUndefined();
     expect(image.Environment.Variables.NODE_OPTIONS).toBeUndefined();
+  });
+
+  it('runs an image function on the architecture its image is built for', () => {
+    expect(byId('Image', 'AWS::Lambda::Function').Properties.Architectures).toEqual(['arm64']);
+    expect(byId('Named', 'AWS::Lambda::Function').Properties.Architectures).toEqual(['x86_64']);
   });
 
   it('names the role and log group as asked, for a function whose resources predate the house construct', () => {

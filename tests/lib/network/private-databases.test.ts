@@ -8,6 +8,10 @@ import { createTestCa, type TestCa } from '../../support/test-ca.js';
 import { scratch, synthesizeApp } from '../support/cdk-app.js';
 import type { ConfigInput } from '../../../functions/kinds/config.js';
 import { validateConfig } from '../../../functions/kinds/config.js';
+import { imageArchitecture } from '../../../lib/lambda/image-architecture.js';
+
+/** The architecture the images default to on this machine. */
+const HOST = imageArchitecture(undefined);
 
 const ACCOUNT = '123456789012';
 const REGION = 'ap-northeast-1';
@@ -64,17 +68,25 @@ describe('a stack for private databases (network, secret, iamAuth, private CA)',
     const config = validateConfig(privateDatabasesConfig(ca.certFile), { forDeployment: true });
     // Throws on any unacknowledged cdk-nag finding.
     ({ stack, template, resources, assemblyDir } = synthesizeApp(config, dirs));
-  });
+    // Every function bundled and three backup images staged: minutes on a loaded 2-core machine.
+  }, 300_000);
   afterAll(() => {
     dirs.cleanup();
     ca?.remove();
   });
 
-  it('puts VpcConfig on the database functions only: the VPC health function and the backup function', () => {
+  it('puts VpcConfig on the VPC database functions only: the VPC health function and the VPC backup function', () => {
     const withVpc = byType('AWS::Lambda::Function')
       .filter(([, r]) => r.Properties.VpcConfig)
       .map(([id]) => id.replace(/[0-9A-F]{8}$/, ''));
-    expect(withVpc.sort()).toEqual(['BackupFunction', 'VpcHealthFunction']);
+    expect(withVpc.sort()).toEqual(['BackupVpcFunction', 'VpcHealthFunction']);
+    // Two backup functions: the public database is dumped from outside the VPC (no NAT needed), the VPC one from inside.
+    const backups = byType('AWS::Lambda::Function').filter(([, r]) => r.Properties.PackageType === 'Image');
+    expect(backups.map(([id, r]) => [id.replace(/[0-9A-F]{8}$/, ''), r.Properties.VpcConfig !== undefined]).sort()).toEqual([
+      ['BackupFunction', false],
+      ['BackupVpcFunction', true],
+    ]);
+    expect(resources[fnId('BackupVpcFunction')]!.Properties.VpcConfig).toEqual(resources[fnId('VpcHealthFunction')]!.Properties.VpcConfig);
     const vpcConfig = resources[fnId('VpcHealthFunction')]!.Properties.VpcConfig;
     expect(vpcConfig.SubnetIds).toEqual(['subnet-0a1b2c3d4e5f60718', 'subnet-0f1e2d3c4b5a69788']);
     expect(vpcConfig.SecurityGroupIds).toEqual([{ 'Fn::GetAtt': [expect.stringMatching(/^NetworkFunctionSecurityGroup/), 'GroupId'] }]);
@@ -91,6 +103,14 @@ describe('a stack for private databases (network, secret, iamAuth, private CA)',
       const config = configs.find((c) => c.FunctionName.Ref === fnId(fn))!;
       expect(config, fn).toMatchObject({
         MaximumRetryAttempts: 0,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [dlq, 'Arn'] } } },
+      });
+    }
+    // Both backup functions: one more try for a crashed run, then the dead letters.
+    for (const fn of ['BackupFunction', 'BackupVpcFunction']) {
+      const config = configs.find((c) => c.FunctionName.Ref === fnId(fn))!;
+      expect(config, fn).toMatchObject({
+        MaximumRetryAttempts: 1,
         DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [dlq, 'Arn'] } } },
       });
     }
@@ -170,12 +190,27 @@ describe('a stack for private databases (network, secret, iamAuth, private CA)',
     ]);
     expect(outside.some((s) => [s.Action].flat().includes('rds-db:connect'))).toBe(false);
 
-    // The backup function dumps "main" only.
-    const backup = roleStatements(fnId('BackupFunction'));
+    // The VPC backup function dumps "main" only; the outside one "public" only, each with its own grants.
+    const backup = roleStatements(fnId('BackupVpcFunction'));
     expect(backup.filter((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue')).map((s) => s.Resource)).toEqual([
       `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:rds!db-0123abcd-??????`,
     ]);
     expect(backup.some((s) => [s.Action].flat().some((a: string) => a === 'rds-db:connect' || a === 'ssm:GetParameter'))).toBe(false);
+    expect(backup.some((s) => [s.Action].flat().includes('ec2:CreateNetworkInterface'))).toBe(true);
+    const outsideBackup = roleStatements(fnId('BackupFunction'));
+    expect(outsideBackup.filter((s) => [s.Action].flat().includes('ssm:GetParameter')).map((s) => s.Resource)).toEqual([
+      `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/shop/blog`,
+    ]);
+    expect(
+      outsideBackup.some((s) =>
+        [s.Action].flat().some((a: string) => /^(secretsmanager|rds-db):/.test(a) || a === 'ec2:CreateNetworkInterface'),
+      ),
+    ).toBe(false);
+    // Both write backups/ and state/ of the bucket, and publish alerts.
+    for (const fn of ['BackupFunction', 'BackupVpcFunction']) {
+      const actions = roleStatements(fnId(fn)).flatMap((s) => [s.Action].flat());
+      expect(actions, fn).toEqual(expect.arrayContaining(['s3:PutObject', 'sns:Publish']));
+    }
 
     // Every secretsmanager/rds-db statement of the template, whatever the role.
     const all = byType('AWS::IAM::Policy').flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
@@ -194,13 +229,19 @@ describe('a stack for private databases (network, secret, iamAuth, private CA)',
     );
   });
 
-  it('runs the Fargate backup from the same image asset as the backup function, with the task entry point', () => {
+  it('runs the Fargate backup from an image of the same Dockerfile with its own database only, with the task entry point', () => {
     const [[, taskDef], ...more] = byType('AWS::ECS::TaskDefinition') as any;
     expect(more).toHaveLength(0);
-    const backupFn = resources[fnId('BackupFunction')]!;
     const [container] = taskDef.Properties.ContainerDefinitions;
-    expect(container.Image).toEqual(backupFn.Properties.Code.ImageUri);
     expect(JSON.stringify(container.Image)).toMatch(/cdk-hnb659fds-container-assets/);
+    // Each runner's image carries only its own databases' backups.
+    const backedUp = (name: string) => {
+      const config = JSON.parse(readFileSync(join(dirs.entriesDir, 'images', name, 'config.json'), 'utf8'));
+      return (config.targets.shop.postgres as Array<{ name: string; backup?: unknown }>).filter((p) => p.backup).map((p) => p.name);
+    };
+    expect(backedUp('backup')).toEqual(['public']);
+    expect(backedUp('backup-vpc')).toEqual(['main']);
+    expect(backedUp('backup-fargate')).toEqual(['warehouse']);
     expect(container).toMatchObject({
       Name: 'backup',
       EntryPoint: ['/var/lang/bin/node'],
@@ -213,7 +254,7 @@ describe('a stack for private databases (network, secret, iamAuth, private CA)',
     expect(taskDef.Properties).toMatchObject({
       RequiresCompatibilities: ['FARGATE'],
       NetworkMode: 'awsvpc',
-      RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
+      RuntimePlatform: { CpuArchitecture: HOST.name === 'arm64' ? 'ARM64' : 'X86_64', OperatingSystemFamily: 'LINUX' },
     });
     // Its own role: the warehouse secret only, no other database's credentials.
     const taskRoleId = taskDef.Properties.TaskRoleArn['Fn::GetAtt'][0];
@@ -310,6 +351,52 @@ describe('a stack for private databases (network, secret, iamAuth, private CA)',
         expect.stringMatching(/^FargateBackupShopWarehouseTaskRole/),
       ].sort(),
     );
+  });
+
+  it('builds every backup image for the architecture its function or task runs on (the deploying machine by default)', () => {
+    const images = Object.values(
+      JSON.parse(readFileSync(join(assemblyDir, 'OpsAutopilot.assets.json'), 'utf8')).dockerImages as Record<string, any>,
+    ).map((d) => d.source);
+    expect(images).toHaveLength(3);
+    for (const image of images) {
+      expect(image).toMatchObject({ platform: HOST.platform.platform, dockerBuildArgs: { IMAGE_ARCH: HOST.name } });
+    }
+    for (const fn of ['BackupFunction', 'BackupVpcFunction']) expect(resources[fnId(fn)]!.Properties.Architectures).toEqual([HOST.name]);
+  });
+
+  it('gives every EventBridge statement its conditions: the task-failure rules by ARN, the key to this account topics', () => {
+    const rules = byType('AWS::Events::Rule').map(([id]) => ({ 'Fn::GetAtt': [id, 'Arn'] }));
+    expect(rules).toHaveLength(2);
+    const fromRules = { StringEquals: { 'aws:SourceAccount': ACCOUNT }, ArnEquals: { 'aws:SourceArn': rules } };
+    const eventsStatements = Object.entries(resources).flatMap(([id, r]) => {
+      const document = r.Properties?.PolicyDocument ?? r.Properties?.KeyPolicy;
+      return ((document?.Statement ?? []) as any[]).filter((st) => st.Principal?.Service === 'events.amazonaws.com').map((st) => [id, st]);
+    });
+    expect(eventsStatements.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(
+      ['AlertsCriticalPolicy', 'AlertsDeliveryDeadLettersPolicy', 'AlertsKey'].sort(),
+    );
+    for (const [id, st] of eventsStatements) {
+      if (id.startsWith('AlertsKey')) {
+        expect(st.Condition).toEqual({
+          StringLike: { 'kms:EncryptionContext:aws:sns:topicArn': `arn:aws:sns:${REGION}:${ACCOUNT}:*` },
+        });
+      } else expect(st.Condition, id).toEqual(fromRules);
+    }
+    // The rules retry, then keep what they could not publish in the delivery dead-letter queue.
+    const dlq = byType('AWS::SQS::Queue').find(([id]) => id.startsWith('AlertsDeliveryDeadLetters'))![0];
+    for (const [, rule] of byType('AWS::Events::Rule')) {
+      expect(rule.Properties.Targets[0]).toMatchObject({
+        RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 21_600 },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlq, 'Arn'] } },
+      });
+    }
+  });
+
+  it('makes every schedule, the Fargate one too, wait for the schedule role policy', () => {
+    const policy = byType('AWS::IAM::Policy').find(([id]) => id.startsWith('ScheduleRoleDefaultPolicy'))![0];
+    const schedules = byType('AWS::Scheduler::Schedule');
+    expect(schedules.length).toBeGreaterThanOrEqual(5);
+    for (const [id] of schedules) expect((resources[id] as any).DependsOn, id).toContain(policy);
   });
 
   it('runs every function on nodejs24.x', () => {
