@@ -55,7 +55,10 @@ export interface BackupJobProps {
   readonly memorySize?: number;
   /** @default 15 minutes, Lambda's maximum */
   readonly timeout?: Duration;
-  /** Where the images' build contexts are staged, each in its own folder (`backup`, `backup-vpc`, `backup-fargate`). @default `.autopilot/images` */
+  /**
+   * Where the images' build contexts are staged, each in its own folder (`backup`, `backup-vpc`,
+   * `backup-fargate`). @default `.autopilot/images`
+   */
   readonly imageDirectory?: string;
   /**
    * The VPC, when the config sets `network`: its VPC databases get a backup function inside it,

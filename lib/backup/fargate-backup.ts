@@ -47,9 +47,10 @@ export interface FargateBackupProps {
 /**
  * Backups longer than Lambda's 15 minutes: an ECS cluster and, per `runOn: "fargate"` database,
  * a Fargate task definition (on the image's architecture) running the backup image (the Lambda
- * functions' Dockerfile, with these databases' config) with the task entry point (functions/backup/task-entry.ts), its own task role (the bucket's backups/ and
- * state/, the topics, and that database's credentials only), and the database's EventBridge
- * Scheduler schedule as an ECS RunTask target in the VPC's subnets. An EventBridge rule sends
+ * functions' Dockerfile, with these databases' config) with the task entry point
+ * (functions/backup/task-entry.ts), its own task role (the bucket's backups/ and state/, the
+ * topics, and that database's credentials only), and the database's EventBridge Scheduler
+ * schedule as an ECS RunTask target in the VPC's subnets. An EventBridge rule sends
  * ECS "Task State Change" events of the cluster's tasks that stopped with a non-zero exit code,
  * or never started, to the critical topic (a failed backup itself is a High finding the task
  * publishes, with exit 0), with EventBridge's retries and the delivery dead-letter queue behind

@@ -68,8 +68,8 @@ export interface HouseResourceIds {
  * The house defaults both variants share: arm64 (an image function then runs on its image's
  * architecture), the sizing defaults, its own log group with retention, an execution role that
  * starts empty apart from writing to that log group (no managed policies; the job's `bind` grants
- * exactly what it uses), the service name for Powertools, and the description. The role and log group are made in `scope`, beside the function, because the
- * function needs them at construction.
+ * exactly what it uses), the service name for Powertools, and the description. The role and log
+ * group are made in `scope`, beside the function, because the function needs them at construction.
  */
 function houseDefaults(
   scope: Construct,

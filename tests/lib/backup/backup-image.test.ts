@@ -120,7 +120,7 @@ describe('check-pg-dump.sh, the build-time zstd check, against real pg_dumps', (
 
   it('passes a pg_dump that writes zstd (PostgreSQL 17 built with zstd)', (ctx) => {
     const bin = pg17BinDir();
-    if (!bin || process.getuid?.() !== 0) return ctx.skip('PostgreSQL 17 (../shared/tools/pg-trixie.sh, run as root) is not here');
+    if (!bin || process.getuid?.() !== 0) return ctx.skip('PostgreSQL 17 (PG17_BIN_DIR, run as root) is not here');
     const result = check(join(bin, 'pg_dump'));
     expect(result.stdout).toMatch(/^check-pg-dump: pg_dump \(PostgreSQL\) 17\.\d+ .*writes zstd\n$/);
     expect(result.status).toBe(0);
@@ -142,7 +142,8 @@ describe('check-pg-dump.sh, the build-time zstd check, against real pg_dumps', (
         '#!/bin/sh',
         'case "$*" in',
         '  --version) echo "pg_dump (PostgreSQL) 17.6" ;;',
-        '  *--compress=zstd*) echo "pg_dump: error: invalid compression specification: this build does not support compression with ZSTD" >&2; exit 1 ;;',
+        '  *--compress=zstd*) echo "pg_dump: error: invalid compression specification: ' +
+          'this build does not support compression with ZSTD" >&2; exit 1 ;;',
         '  *) echo "pg_dump: error: connection to server failed" >&2; exit 1 ;;',
         'esac',
         '',
