@@ -53,7 +53,8 @@ describe('subscribers.chat in the stack', () => {
     const artifact = assembly.getStackByName(built.stack.stackName);
     template = Template.fromJSON(artifact.template);
     resources = artifact.template.Resources;
-  });
+    // A whole stack's synth (every function bundled, cdk-nag) timed out at the 120 s default in a full run on a loaded 2-core machine.
+  }, 300_000);
   afterAll(() => dirs.cleanup());
 
   it('creates one Slack configuration per channel, subscribed to exactly its severity topics', () => {
