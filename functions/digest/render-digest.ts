@@ -31,7 +31,7 @@ const TEXT = {
     noBackup: 'no verified backup in the last 7 days',
     newest: (at: string, size: string) => `newest ${at}, ${size}`,
     trend: (sizes: string, change: string, count: number) => `7 days: ${count} backup(s), sizes ${sizes} (${change})`,
-    disk: 'Disk use per target and server',
+    disk: 'Disk and resources per target and server',
     target: (target: string) => `${target}:`,
     server: (target: string, server: string) => `${target}, server ${server}:`,
     changes: 'Changed since yesterday',
@@ -55,7 +55,7 @@ const TEXT = {
     noBackup: '過去7日間に検証済みのバックアップがありません',
     newest: (at: string, size: string) => `最新 ${at}、${size}`,
     trend: (sizes: string, change: string, count: number) => `7日間: ${count}件、サイズ ${sizes}（${change}）`,
-    disk: 'システム・サーバーごとのディスク使用率',
+    disk: 'システム・サーバーごとのディスク使用率とリソース',
     target: (target: string) => `${target}:`,
     server: (target: string, server: string) => `${target} のサーバー ${server}:`,
     changes: '昨日からの変化',
@@ -106,18 +106,28 @@ function stateLines(checks: Map<string, AlertEntry>, language: Language): string
   return lines.length ? lines : [TEXT[language].none];
 }
 
-/** Disk checks are named `<instance>/disk:<mount>` (one per server): the server is the part before the first "/". */
+/**
+ * Disk and resources checks are named `<instance>/disk:<mount>`, `<instance>/cpu` (one per server): the server is the
+ * part before the first "/".
+ */
 function serverOf(check: string): string {
   const slash = check.indexOf('/');
   return slash > 0 ? check.slice(0, slash) : check;
 }
 
-/** Disk use grouped by target, then by server; every line names target and server. */
+/** Within a server: its filesystems first, then CPU, memory, swap and load in that order. */
+const RESOURCE_ORDER = ['cpu', 'memory', 'swap', 'load'];
+function serverLineOrder(a: AlertEntry, b: AlertEntry): number {
+  const position = (e: AlertEntry) => (e.kind === 'disk' ? -1 : RESOURCE_ORDER.indexOf(e.check.slice(e.check.indexOf('/') + 1)));
+  return position(a) - position(b) || a.check.localeCompare(b.check);
+}
+
+/** Disk use, CPU (the average since the run before), memory, swap and load, grouped by target, then by server; every line names both. */
 function diskLines(checks: Map<string, AlertEntry>, language: Language): string[] {
   const t = TEXT[language];
   const groups = new Map<string, { target: string; server: string; entries: AlertEntry[] }>();
   for (const e of checks.values()) {
-    if (e.kind !== 'disk') continue;
+    if (e.kind !== 'disk' && e.kind !== 'resources') continue;
     const server = serverOf(e.check);
     const key = `${e.target}\u0000${server}`;
     const group = groups.get(key) ?? { target: e.target, server, entries: [] };
@@ -129,7 +139,7 @@ function diskLines(checks: Map<string, AlertEntry>, language: Language): string[
   const sorted = [...groups.values()].sort((a, b) => a.target.localeCompare(b.target) || a.server.localeCompare(b.server));
   for (const { target, server, entries } of sorted) {
     lines.push(`  ${t.server(target, server)}`);
-    for (const e of entries.sort((a, b) => a.check.localeCompare(b.check))) {
+    for (const e of entries.sort(serverLineOrder)) {
       lines.push(`    ${LABEL[e.severity].padEnd(8)} ${e.target}/${e.check}: ${e.summary}`);
     }
   }

@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
-import { hostname } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { CollectOptions, HostResult, HostSelector, RemoteExecution, SentCommand, ShellScript } from './port.js';
-import { scriptEnvironment } from './script.js';
+import { readScript, scriptEnvironment } from './script.js';
 
 export interface LocalBashOptions {
   /** Extra environment for the script (tests put a fake `sshd` on PATH or point AUTOPILOT_AUTH_LOG at a fixture). */
@@ -28,8 +30,10 @@ interface Running {
 /**
  * The remote-execution port on this machine: the very scripts the SSM documents carry, run with
  * bash, the parameters as the same `SSM_<name>` environment variables SSM's ENV_VAR interpolation
- * sets (defaults filled in, inherited `SSM_` variables removed). The script path is an argv element
- * (no shell), so no value is ever read as shell text. The tags select this machine.
+ * sets (defaults filled in, inherited `SSM_` variables removed). The script runs as the document
+ * carries it (`readScript`: its prelude, then the file), written to a private temporary file as the
+ * SSM Agent writes a document's commands to a file; that path is an argv element (no shell), so no
+ * value is ever read as shell text. The tags select this machine.
  */
 export class LocalBash implements RemoteExecution {
   private readonly running = new Map<string, Running>();
@@ -97,8 +101,16 @@ export class LocalBash implements RemoteExecution {
   private start(script: ShellScript, params: Readonly<Record<string, string>>, host: string, timeoutMs: number): Running {
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SSM_')));
     const env = { ...inherited, ...this.options.env, ...scriptEnvironment(script, params) };
+    const dir = mkdtempSync(join(tmpdir(), 'autopilot-script-'));
+    const file = join(dir, `${script.id}.sh`);
+    writeFileSync(file, readScript(script), { mode: 0o700 });
+    liveScriptDirs.add(dir);
+    const removeFile = () => {
+      liveScriptDirs.delete(dir);
+      rmSync(dir, { recursive: true, force: true });
+    };
     // Its own process group, so stopping it stops what it started too (a pipeline, a sleeping child holding stdout).
-    const child = spawn(this.options.bash ?? 'bash', [script.file], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(this.options.bash ?? 'bash', [file], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const group = child.pid;
     if (group !== undefined) liveGroups.add(group);
     forwardInterrupts();
@@ -117,6 +129,7 @@ export class LocalBash implements RemoteExecution {
     const done = new Promise<HostResult>((resolve) => {
       const finish = (status: { code: number | null; signal: NodeJS.Signals | null; error?: Error }) => {
         clearTimeout(timer);
+        removeFile();
         if (group !== undefined) liveGroups.delete(group);
         forwardInterrupts();
         const out = { host, stdout: stdout.text(), stderr: stderr.text(), ...(stdout.cut ? { outputTruncated: true } : {}) };
@@ -135,6 +148,8 @@ export class LocalBash implements RemoteExecution {
 
 /** Process groups of scripts still running: an interrupted CLI stops them before it goes. */
 const liveGroups = new Set<number>();
+/** The temporary directories of those scripts' files: an interrupted CLI removes them (bash keeps what it opened). */
+const liveScriptDirs = new Set<string>();
 
 function killGroup(group: number | undefined, signal: NodeJS.Signals): void {
   if (group === undefined) return;
@@ -149,6 +164,8 @@ function killGroup(group: number | undefined, signal: NodeJS.Signals): void {
 function onInterrupt(signal: NodeJS.Signals): void {
   for (const group of liveGroups) killGroup(group, 'SIGTERM');
   liveGroups.clear();
+  for (const dir of liveScriptDirs) rmSync(dir, { recursive: true, force: true });
+  liveScriptDirs.clear();
   forwardInterrupts();
   // Nobody else handles it: die of it as a process without this listener would.
   if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);

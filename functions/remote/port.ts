@@ -23,6 +23,11 @@ export interface ShellScript {
   readonly title: string;
   /** Absolute path of the script. */
   readonly file: string;
+  /**
+   * Absolute paths of shell files put in front of the script when it is read (`readScript`): helpers several
+   * scripts share, while a document still carries one self-contained script.
+   */
+  readonly prelude?: readonly string[];
   /** The document's description. */
   readonly description: string;
   /** The document step's name. */

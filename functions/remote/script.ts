@@ -9,9 +9,15 @@ import type { ShellScript } from './port.js';
  */
 export const DOCUMENT_VERSION = '1';
 
-/** The script text, as the CDK app embeds it in the script's SSM document at synth. */
+/**
+ * The script text as it runs: its prelude files, then the script without its own `#!` line (the first prelude
+ * brings one). The CDK app embeds this text in the script's SSM document at synth, and LocalBash runs this text.
+ */
 export function readScript(script: ShellScript): string {
-  return readFileSync(script.file, 'utf8');
+  const body = readFileSync(script.file, 'utf8');
+  if (!script.prelude?.length) return body;
+  const parts = script.prelude.map((file) => readFileSync(file, 'utf8').replace(/\n*$/, '\n'));
+  return `${parts.join('\n')}\n${body.replace(/^#![^\n]*\n/, '')}`;
 }
 
 /** What the script sees: SSM_<name> for every parameter, defaults filled in, as SSM's ENV_VAR interpolation does. */

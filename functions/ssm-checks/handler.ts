@@ -12,14 +12,14 @@ import { runJob, type JobContext } from '../core/run/run-job.js';
 import { LambdaContinuation, type CollectEvent, type Continuation } from './continuation.js';
 import type { RemoteExecution } from '../remote/port.js';
 import { createSsmClient, type DocumentRef, SsmRunCommand } from '../remote/ssm-run-command.js';
-import { SERVER_CHECKS, SERVER_JOBS, type ServerJob } from './checks.js';
+import { SERVER_CHECK_IDS, SERVER_CHECKS, SERVER_JOBS, type ServerCheckId, type ServerJob } from './checks.js';
 import { claimPending, PENDING_KEY_PATTERN, savePending, staleRuns } from './pending-store.js';
 import { resumeServerChecks, runServerChecks, startServerChecks, type PendingServerRun } from './run-server-checks.js';
 import type { Config } from '../kinds/config.js';
 import { validateConfig } from '../kinds/config.js';
 
-/** The stack's document of each check (AUTOPILOT_SSM_DOCUMENTS). */
-export type CheckDocuments = Readonly<Record<ServerJob, DocumentRef>>;
+/** The stack's document of each check (AUTOPILOT_SSM_DOCUMENTS); a check no target uses has none. */
+export type CheckDocuments = Readonly<Partial<Record<ServerCheckId, DocumentRef>>>;
 
 /** The JSON report (docs/cli.md), plus where a run that is still collecting was saved. */
 export type ServerCheckReport = Report & {
@@ -199,7 +199,10 @@ export function createHandler(rawConfig: unknown) {
     // A fresh adapter per invocation, so its API call counts describe this run.
     const remote = new SsmRunCommand({
       client,
-      documents: SERVER_JOBS.map((job) => ({ script: SERVER_CHECKS[job].script, ...settings.documents[job] })),
+      documents: SERVER_CHECK_IDS.flatMap((id) => {
+        const document = settings.documents[id];
+        return document ? [{ script: SERVER_CHECKS[id].script, ...document }] : [];
+      }),
       outputBucket: settings.outputBucket,
       outputPrefix: settings.outputPrefix,
       log,

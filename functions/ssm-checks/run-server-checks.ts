@@ -4,8 +4,9 @@ import { ConfigError } from '../core/errors.js';
 import { type Activity, during } from '../core/run/activity.js';
 import { type HostResult, type HostSelector, type RemoteExecution, runScript, type SentCommand } from '../remote/port.js';
 import { errorName } from '../remote/retry.js';
-import { checkServerParameters, parametersFor, SERVER_CHECKS, type ServerJob } from './checks.js';
+import { checkOfScript, checkServerParameters, checksOf, type ServerJob } from './checks.js';
 import { findingsForGroup } from './findings.js';
+import { runFindingName, type ServerCheck } from './server-check.js';
 import type { Config } from '../kinds/config.js';
 import { classifyRule } from '../kinds/catalog.js';
 
@@ -21,15 +22,28 @@ export function serverTargets(config: Config, targets?: readonly string[]): Serv
 }
 
 /** A group whose run broke inside AWS (access denied, an SSM outage): one High finding, not a crashed job. */
-function groupError(job: ServerJob, group: HostSelector, error: unknown): Finding {
+function groupError(check: ServerCheck, group: HostSelector, error: unknown): Finding {
   return {
     target: group.target,
-    check: 'instances',
+    check: runFindingName(check, 'instances'),
     kind: 'server',
     severity: classifyRule('server.unreachable', 'critical'),
-    summary: `the ${job} check could not run through SSM: ${errorName(error) || 'Error'}: ${(error as Error).message}`,
-    observed: { job, tags: group.tags },
+    summary: `the ${check.id} check could not run through SSM: ${errorName(error) || 'Error'}: ${(error as Error).message}`,
+    observed: { job: check.id, tags: group.tags },
   };
+}
+
+/** Every (target group, check) pair a run of `job` sends, each check's parameters checked against its document. */
+function plannedRuns(job: ServerJob, config: Config, targets?: readonly string[]) {
+  return serverTargets(config, targets).flatMap((group) =>
+    checksOf(job)
+      .filter((check) => check.appliesTo(group.servers))
+      .map((check) => {
+        const params = check.parameters(group.servers, group.target);
+        checkServerParameters(check.id, params, group.target);
+        return { group, check, params };
+      }),
+  );
 }
 
 export interface RunServerChecksOptions {
@@ -40,28 +54,26 @@ export interface RunServerChecksOptions {
 }
 
 /**
- * Runs a job's script on every selected target's servers and turns what each host reported into
- * findings. Used by `autopilot run disk|security --local` (LocalBash: once per target, on this
- * machine) and, through SsmRunCommand, by a deployed run that finishes inside one invocation.
+ * Runs a job's scripts on every selected target's servers and turns what each host reported into
+ * findings. Used by `autopilot run disk|security --local` (LocalBash: once per target and check, on
+ * this machine) and, through SsmRunCommand, by a deployed run that finishes inside one invocation.
  */
 export async function runServerChecks(job: ServerJob, config: Config, options: RunServerChecksOptions): Promise<Finding[]> {
-  const groups = serverTargets(config, options.targets);
-  const perGroup = await Promise.all(
-    groups.map(async (group) => {
-      const params = parametersFor(job, group.servers);
-      checkServerParameters(job, params, group.target);
+  const runs = plannedRuns(job, config, options.targets);
+  const perRun = await Promise.all(
+    runs.map(async ({ group, check, params }) => {
       try {
-        const results = await during(options.activity, `the ${job} script for ${group.target}`, () =>
-          runScript(options.remote, SERVER_CHECKS[job].script, params, group),
+        const results = await during(options.activity, `the ${check.id} script for ${group.target}`, () =>
+          runScript(options.remote, check.script, params, group),
         );
-        return findingsForGroup(job, group, group.servers, results);
+        return findingsForGroup(check, group, group.servers, results);
       } catch (error) {
         if (error instanceof ConfigError) throw error;
-        return [groupError(job, group, error)];
+        return [groupError(check, group, error)];
       }
     }),
   );
-  return perGroup.flat();
+  return perRun.flat();
 }
 
 /**
@@ -88,17 +100,17 @@ export async function startServerChecks(
   options: { readonly targets?: readonly string[]; readonly remote: RemoteExecution; readonly runId: string; readonly now: Date },
 ): Promise<PendingServerRun> {
   const started = await Promise.all(
-    serverTargets(config, options.targets).map(async (group): Promise<{ findings: Finding[]; command?: SentCommand }> => {
-      const params = parametersFor(job, group.servers);
-      checkServerParameters(job, params, group.target);
-      try {
-        const sent = await options.remote.send(SERVER_CHECKS[job].script, params, group);
-        return sent.commandId ? { findings: [], command: sent } : { findings: findingsForGroup(job, group, group.servers, sent.early) };
-      } catch (error) {
-        if (error instanceof ConfigError) throw error;
-        return { findings: [groupError(job, group, error)] };
-      }
-    }),
+    plannedRuns(job, config, options.targets).map(
+      async ({ group, check, params }): Promise<{ findings: Finding[]; command?: SentCommand }> => {
+        try {
+          const sent = await options.remote.send(check.script, params, group);
+          return sent.commandId ? { findings: [], command: sent } : { findings: findingsForGroup(check, group, group.servers, sent.early) };
+        } catch (error) {
+          if (error instanceof ConfigError) throw error;
+          return { findings: [groupError(check, group, error)] };
+        }
+      },
+    ),
   );
   const findings = started.flatMap((s) => s.findings);
   const commands = started.flatMap((s) => (s.command ? [s.command] : []));
@@ -118,14 +130,17 @@ export async function resumeServerChecks(
     run.commands.map(async (sent): Promise<{ findings: Finding[]; command?: SentCommand }> => {
       const servers = config.targets[sent.target]?.servers;
       const group: HostSelector = { target: sent.target, tags: servers?.tags ?? {} };
+      // A command saved by a version with a check this one does not know: nothing to judge it by.
+      const check = checkOfScript(sent.script);
+      if (!check) return { findings: [] };
       let results: HostResult[] | undefined;
       try {
         results = await options.remote.collect(sent, { deadline: options.deadline });
       } catch (error) {
-        return { findings: [groupError(run.job, group, error)] };
+        return { findings: [groupError(check, group, error)] };
       }
       if (!results) return { findings: [], command: sent };
-      return { findings: servers ? findingsForGroup(run.job, group, servers, results) : [] };
+      return { findings: servers ? findingsForGroup(check, group, servers, results) : [] };
     }),
   );
   const findings = [...run.findings, ...collected.flatMap((c) => c.findings)];

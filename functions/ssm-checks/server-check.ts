@@ -5,8 +5,14 @@ import type { ServersConfig } from '../core/config/schema.js';
 import type { ScriptParameter, ShellScript } from '../remote/port.js';
 import { type HostFindings, readJsonLine } from './host-report.js';
 
-/** The two jobs that run a script on the servers. */
+/** The jobs that run scripts on the servers. */
 export type ServerJob = 'disk' | 'security';
+
+/**
+ * The server checks, one script (one SSM document) each. A job runs one or more: the hourly disk job
+ * runs `disk` and, on targets that configure `resources` or `processes`, `resources`.
+ */
+export type ServerCheckId = 'disk' | 'security' | 'resources';
 
 /** What every script's JSON line carries besides its own fields. */
 export interface ScriptReport {
@@ -21,14 +27,18 @@ export type ReadReport =
   | { readonly ok: false; readonly issues: string };
 
 /**
- * One server check, a folder of its own (`disk/`, `security/`): its script, the parameters a
+ * One server check, a folder of its own (`disk/`, `security/`, `resources/`): its script, the parameters a
  * target's `servers` config gives it, and how its JSON line becomes findings.
  */
 export interface ServerCheck {
+  readonly id: ServerCheckId;
+  /** The job that runs it (on that job's schedule, in that job's function). */
   readonly job: ServerJob;
   readonly script: ShellScript;
-  /** The script's parameters for one target, every value derived from its `servers` config. */
-  parameters(servers: ServersConfig): Record<string, string>;
+  /** Whether a target's servers are checked by it at all (disk and security: always). */
+  appliesTo(servers: ServersConfig): boolean;
+  /** The script's parameters for one target, every value derived from its `servers` config and its name. */
+  parameters(servers: ServersConfig, target: string): Record<string, string>;
   /** The config field behind each parameter (below `targets.<t>.`), for errors. */
   readonly configFields: Readonly<Record<string, string>>;
   read(value: unknown): ReadReport;
@@ -36,16 +46,19 @@ export interface ServerCheck {
 
 /** Binds a check's output schema to its findings, so `read` hands on exactly what the schema parsed. */
 export function serverCheck<Report extends ScriptReport>(check: {
+  readonly id: ServerCheckId;
   readonly job: ServerJob;
   readonly script: ShellScript;
-  parameters(servers: ServersConfig): Record<string, string>;
+  appliesTo?(servers: ServersConfig): boolean;
+  parameters(servers: ServersConfig, target: string): Record<string, string>;
   readonly configFields: Readonly<Record<string, string>>;
   readonly output: z.ZodType<Report>;
   addFindings(out: Report, servers: ServersConfig, f: HostFindings): void;
 }): ServerCheck {
-  const { output, addFindings, ...rest } = check;
+  const { output, addFindings, appliesTo, ...rest } = check;
   return {
     ...rest,
+    appliesTo: appliesTo ?? (() => true),
     read(value) {
       const parsed = output.safeParse(value);
       if (!parsed.success)
@@ -80,17 +93,29 @@ export function seconds(duration: string): string {
   return String(Math.max(1, Math.ceil(durationMs(duration) / 1000)));
 }
 
-/** A check script: the file beside its module, complete once its JSON line arrived whole. */
+/** The helpers every check script shares (lib/common.sh), put in front of each when it is read. */
+export const COMMON_SH = fileURLToPath(new URL('./lib/common.sh', import.meta.url));
+
+/**
+ * The names of a check's own host and group findings: the job's first check keeps `run` and `instances`
+ * (their alert states predate the others), another check adds its id (`run:resources`).
+ */
+export function runFindingName(check: Pick<ServerCheck, 'id' | 'job'>, name: 'run' | 'instances'): string {
+  return check.id === check.job ? name : `${name}:${check.id}`;
+}
+
+/** A check script: the file beside its module after lib/common.sh, complete once its JSON line arrived whole. */
 export function checkScript(
-  job: ServerJob,
+  id: ServerCheckId,
   file: URL,
   spec: Pick<ShellScript, 'description' | 'parameters' | 'executionTimeoutSeconds'>,
 ): ShellScript {
   return {
-    id: job,
-    title: `${job} check`,
+    id,
+    title: `${id} check`,
     file: fileURLToPath(file),
-    stepName: `${job}Check`,
+    prelude: [COMMON_SH],
+    stepName: `${id}Check`,
     outputComplete: (stdout) => readJsonLine(stdout).ok,
     ...spec,
   };

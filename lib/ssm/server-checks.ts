@@ -6,7 +6,15 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DELIVERY_TIMEOUT_SECONDS } from '../../functions/remote/boundary.js';
-import { SERVER_CHECKS, SERVER_CHECKS_HANDLER, SERVER_JOBS, type ServerJob } from '../../functions/ssm-checks/boundary.js';
+import {
+  checksOf,
+  SERVER_CHECK_IDS,
+  SERVER_CHECKS,
+  SERVER_CHECKS_HANDLER,
+  SERVER_JOBS,
+  type ServerCheckId,
+  type ServerJob,
+} from '../../functions/ssm-checks/boundary.js';
 import { ENV, SSM_OUTPUT_PREFIX } from '../../functions/core/layout.js';
 import { AutopilotFunction } from '../lambda/autopilot-function.js';
 import { acknowledgeWildcards } from '../nag/wildcards.js';
@@ -22,8 +30,8 @@ export { SSM_OUTPUT_PREFIX };
 /** Time of day (config timezone) of a daily security check: done before the morning checklist. */
 export const SECURITY_DAILY_AT = '05:00';
 
-/** Each job's part of its constructs' ids (`DiskFunction`, `Documents/Security`). */
-const TITLES: Readonly<Record<ServerJob, string>> = { disk: 'Disk', security: 'Security' };
+/** Each check's part of its constructs' ids (`DiskFunction`, `Documents/Security`, `Documents/Resources`). */
+const TITLES: Readonly<Record<ServerCheckId, string>> = { disk: 'Disk', security: 'Security', resources: 'Resources' };
 
 export interface ServerChecksProps {
   /** The validated config; targets with `servers` are checked. */
@@ -41,14 +49,14 @@ export interface ServerChecksProps {
 }
 
 /**
- * The disk and security checks on the servers: the two SSM Command documents, one function per
- * job (`functions/ssm-checks/handler.ts`) with its schedule in the config timezone, least-privilege
- * IAM, and (on `bind`) a managed policy the servers' instance roles attach so the SSM Agent can
- * write the command output to the bucket. Creates nothing when no target has `servers`.
+ * The disk and security jobs on the servers: an SSM Command document per check (the resources check's only when a
+ * target configures resources or processes), one function per job (`functions/ssm-checks/handler.ts`) with its
+ * schedule in the config timezone, least-privilege IAM, and (on `bind`) a managed policy the servers' instance roles
+ * attach so the SSM Agent can write the command output to the bucket. Creates nothing when no target has `servers`.
  */
 export class ServerChecks extends Construct implements AutopilotJobConstruct {
   readonly jobs = SERVER_JOBS;
-  readonly documents: Partial<Record<ServerJob, ShellScriptDocument>> = {};
+  readonly documents: Partial<Record<ServerCheckId, ShellScriptDocument>> = {};
   /** By job: the functions of `functions`, for callers that want one. */
   readonly jobFunctions: Partial<Record<ServerJob, AutopilotFunction>> = {};
   readonly schedules: Partial<Record<ServerJob, JobSchedule>> = {};
@@ -83,10 +91,12 @@ export class ServerChecks extends Construct implements AutopilotJobConstruct {
 
     const stack = Stack.of(this);
     const documentScope = new Construct(this, 'Documents');
-    for (const job of SERVER_JOBS) {
-      this.documents[job] = new ShellScriptDocument(documentScope, TITLES[job], { script: SERVER_CHECKS[job].script });
+    const serverConfigs = Object.values(props.config.targets).flatMap((t) => (t.servers ? [t.servers] : []));
+    for (const id of SERVER_CHECK_IDS) {
+      if (!serverConfigs.some((servers) => SERVER_CHECKS[id].appliesTo(servers))) continue;
+      this.documents[id] = new ShellScriptDocument(documentScope, TITLES[id], { script: SERVER_CHECKS[id].script });
     }
-    const documents = this.documents as Record<ServerJob, ShellScriptDocument>;
+    const documentRefs = Object.fromEntries(Object.entries(this.documents).map(([id, document]) => [id, document.ref]));
 
     const scheduleRole =
       props.scheduleRole ?? schedulerRole(this, 'ScheduleRole', 'EventBridge Scheduler invokes the ops-autopilot server-check functions');
@@ -98,12 +108,14 @@ export class ServerChecks extends Construct implements AutopilotJobConstruct {
         handlerFile: SERVER_CHECKS_HANDLER,
         entriesDir: props.entriesDir,
         // Sends, then waits for SSM's own expiry (delivery + execution timeout); what runs longer is carried on by a continuation.
-        timeout: Duration.seconds(DELIVERY_TIMEOUT_SECONDS + SERVER_CHECKS[job].script.executionTimeoutSeconds + 180),
+        timeout: Duration.seconds(
+          DELIVERY_TIMEOUT_SECONDS + Math.max(...checksOf(job).map((check) => check.script.executionTimeoutSeconds)) + 180,
+        ),
         description: `ops-autopilot ${job} check on the servers through SSM Run Command`,
         environment: {
           ...props.environment,
           [ENV.serverJob]: job,
-          [ENV.ssmDocuments]: stack.toJsonString({ disk: documents.disk.ref, security: documents.security.ref }),
+          [ENV.ssmDocuments]: stack.toJsonString(documentRefs),
           [ENV.ssmOutputPrefix]: SSM_OUTPUT_PREFIX,
         },
       });
@@ -138,10 +150,10 @@ export class ServerChecks extends Construct implements AutopilotJobConstruct {
         expiration: this.props.outputRetention ?? Duration.days(30),
       });
     }
-    const documents = this.documents as Record<ServerJob, ShellScriptDocument>;
     for (const job of SERVER_JOBS) {
       const fn = this.jobFunctions[job]!;
-      this.grantRun(fn, job, documents, this.tagSets);
+      const documents = checksOf(job).flatMap((check) => this.documents[check.id] ?? []);
+      this.grantRun(fn, documents, this.tagSets);
       bucket.grantAlertState(fn);
       bucket.grantPendingRunCleanup(fn);
       this.grantSelfInvoke(fn, TITLES[job]);
@@ -152,21 +164,24 @@ export class ServerChecks extends Construct implements AutopilotJobConstruct {
   }
 
   /**
-   * ssm:SendCommand on the job's document, and on EC2 instances and hybrid managed nodes only
+   * ssm:SendCommand on the job's documents, and on EC2 instances and hybrid managed nodes only
    * while they carry a configured target's tags (all of them); the read-only status calls, which
    * IAM cannot narrow to resources, on "*".
    */
   private grantRun(
     fn: AutopilotFunction,
-    job: ServerJob,
-    documents: Record<ServerJob, ShellScriptDocument>,
+    documents: readonly ShellScriptDocument[],
     tagSets: ReadonlyArray<Readonly<Record<string, string>>>,
   ): void {
     const stack = Stack.of(this);
     const instances = stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' });
     const managedInstances = stack.formatArn({ service: 'ssm', resource: 'managed-instance', resourceName: '*' });
     fn.addToRolePolicy(
-      new iam.PolicyStatement({ sid: 'SendTheCheckDocument', actions: ['ssm:SendCommand'], resources: [documents[job].documentArn] }),
+      new iam.PolicyStatement({
+        sid: 'SendTheCheckDocument',
+        actions: ['ssm:SendCommand'],
+        resources: documents.map((document) => document.documentArn),
+      }),
     );
     tagConditions(tagSets).forEach((condition, i) => {
       fn.addToRolePolicy(

@@ -36,6 +36,24 @@ export function levelOrderProblem(levels: { readonly warning?: number; readonly 
   return `warning (${levels.warning}) must not exceed critical (${levels.critical})`;
 }
 export const percent = z.number().min(0).max(100);
+
+const MEMORY_SIZE = /^([0-9]+(?:\.[0-9]+)?) ?(K|KB|KiB|M|MB|MiB|G|GB|GiB|T|TB|TiB)$/i;
+/**
+ * `"512MB"`, `"1.5GB"`, `"800M"` in KiB. The units are binary, as `ps`, `top` and PM2's max_memory_restart count
+ * (512MB = 524,288 KiB). Undefined when the text is not a size.
+ */
+export function memorySizeKb(text: string): number | undefined {
+  const match = MEMORY_SIZE.exec(text.trim());
+  if (!match) return undefined;
+  const power = 'kmgt'.indexOf(match[2]![0]!.toLowerCase());
+  return Math.round(Number(match[1]) * 1024 ** power);
+}
+/** A memory size (`"512MB"`), at least 1 KiB and at most 64 TiB. */
+export const memorySize = z.string().superRefine((text, ctx) => {
+  const kb = memorySizeKb(text);
+  if (kb === undefined) ctx.addIssue({ code: 'custom', message: 'invalid size (a number and KB, MB, GB or TB, such as "512MB")' });
+  else if (kb < 1 || kb > 64 * 1024 ** 3) ctx.addIssue({ code: 'custom', message: 'invalid size (from 1KB to 64TB)' });
+});
 export const severityOverride = z
   .strictObject({
     warning: severity.optional().describe("what a warning-level breach becomes for this check (the matrix row's warning cell otherwise)"),

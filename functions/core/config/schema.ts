@@ -3,7 +3,8 @@ import { type AnyProbedKind, checksOfTarget } from '../kinds/catalog.js';
 import { DEFAULT_RESPOND_WITHIN } from '../domain/severity.js';
 import { chatSubscribersSchema } from './chat.js';
 import { MAX_TIMEOUT, MAX_TIMEOUT_MS, parseDuration } from './duration.js';
-import { backupSchema, checkName, duration, hhmm, levelOrderProblem, percent } from './fields.js';
+import { ereProblem } from './ere.js';
+import { backupSchema, checkName, duration, hhmm, levelOrderProblem, memorySize, percent } from './fields.js';
 
 export { backupSchema, checkNameOf } from './fields.js';
 
@@ -67,6 +68,46 @@ export const sqliteSchema = z
 
 const absolutePath = z.string().regex(/^\/[A-Za-z0-9._\-/]*$/, 'invalid path (absolute, letters, digits, ".", "_", "-", "/")');
 
+/** One line of printable text: what reaches a server script (as base64 data) and is echoed in findings. */
+const oneLine = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+    .regex(/^[^\u0000-\u001f\u007f]+$/, 'invalid text (one line, no control characters)');
+
+/** A service the servers must be running: exactly one of a command line, a systemd unit or a PM2 app. */
+export const processSchema = z
+  .strictObject({
+    name: checkName.describe('names the finding: `<host>/process:<name>`; unique within the target'),
+    match: oneLine(200)
+      .optional()
+      .describe("a fixed string (not a regular expression) the process's command line, its arguments joined by spaces, contains"),
+    unit: z
+      .string()
+      .regex(/^[A-Za-z0-9:_.@\\][A-Za-z0-9:_.@\\-]{0,254}$/, 'invalid unit name (letters, digits, ":", "_", ".", "@", "\\", "-")')
+      .optional()
+      .describe('a systemd unit (`nginx`, `puma.service`) that must be active; its main process counts'),
+    pm2: oneLine(100).optional().describe("a PM2 app's name; every instance of it (cluster mode) counts"),
+    min: z.number().int().min(1).max(10_000).default(1).describe('fewer running (PM2: online) is High'),
+    maxRss: memorySize
+      .optional()
+      .describe('a process over this resident size is Medium (`"512MB"`; binary units, as ps counts)'),
+  })
+  .superRefine((p, ctx) => {
+    const given = (['match', 'unit', 'pm2'] as const).filter((key) => p[key] !== undefined);
+    if (given.length !== 1)
+      ctx.addIssue({
+        code: 'custom',
+        path: given.length ? [given[1]!] : [],
+        message: `give exactly one of "match", "unit" or "pm2"${given.length ? `, not ${given.map((g) => `"${g}"`).join(' and ')}` : ''}`,
+      });
+  });
+
+/** Warning and critical levels of one resource, in percent. */
+const resourceLevels = (what: string) => warnCrit(percent, what);
+
 export const serversSchema = z
   .strictObject({
     tags: z
@@ -85,6 +126,26 @@ export const serversSchema = z
       })
       .optional()
       .describe('the disk job: space and inode use of every real filesystem'),
+    resources: z
+      .strictObject({
+        cpu: resourceLevels('% CPU busy, averaged since the previous run,')
+          .optional()
+          .describe('CPU use averaged over the whole interval since the previous run (/proc/stat counters kept on the host)'),
+        memory: resourceLevels('% memory in use (total less MemAvailable)')
+          .optional()
+          .describe('memory in use: MemTotal less MemAvailable (page cache that can be reclaimed is not counted)'),
+        swap: resourceLevels('% swap in use').optional().describe('swap in use (SwapTotal less SwapFree); no swap is ok'),
+        load: warnCrit(z.number().min(0).max(1000), '1-minute load per CPU (1 = every core busy)')
+          .optional()
+          .describe('the 1-minute load average divided by the number of CPUs'),
+      })
+      .optional()
+      .describe('the disk job: CPU, memory, swap and load of every server, in percent (load per CPU)'),
+    processes: z
+      .array(processSchema)
+      .max(20)
+      .optional()
+      .describe('the disk job: services that must run, by command line, systemd unit or PM2 app, with their resident size'),
     security: z
       .strictObject({
         failedLogins: warnCrit(z.number().int().min(1), 'failed SSH logins in the window')
@@ -100,12 +161,16 @@ export const serversSchema = z
                 .min(1)
                 .max(200)
                 .regex(/^[^\n\r\0]+$/, 'invalid pattern (one line)')
-                .describe('a fixed string (not a regular expression) counted per line'),
+                .describe('a fixed string counted per line, or an extended regular expression with `regex: true`'),
+              regex: z
+                .boolean()
+                .default(false)
+                .describe('the pattern is a POSIX extended regular expression (`grep -E`), checked when the config is loaded'),
               window: duration.default('1h').describe('how far back lines are counted'),
             }),
           )
           .optional()
-          .describe('lines of a log file containing a fixed string, counted in a window'),
+          .describe('lines of a log file matching a fixed string or an extended regular expression, counted in a window'),
         allowedPorts: z
           .array(z.number().int().min(1).max(65535))
           .optional()
@@ -318,14 +383,35 @@ export function buildConfigSchema<const K extends readonly AnyProbedKind[]>(kind
           c.kind.validate?.(c.check, issue, { network: config.network !== undefined });
         }
         const servers = t.servers;
+        const resources = servers?.resources;
         const levels: LevelsAt[] = [
           [['disk'], servers?.disk],
           [['security', 'failedLogins'], servers?.security?.failedLogins],
           ...(servers?.security?.logPatterns ?? []).map((p, i): LevelsAt => [['security', 'logPatterns', i], p]),
+          ...(['cpu', 'memory', 'swap', 'load'] as const).map((r): LevelsAt => [['resources', r], resources?.[r]]),
         ];
         for (const [path, pair] of levels) {
           const problem = levelOrderProblem(pair);
           if (problem) ctx.addIssue({ code: 'custom', path: ['targets', target, 'servers', ...path, 'warning'], message: problem });
+        }
+        for (const [i, p] of (servers?.security?.logPatterns ?? []).entries()) {
+          const problem = p.regex ? ereProblem(p.pattern) : undefined;
+          if (problem)
+            ctx.addIssue({
+              code: 'custom',
+              path: ['targets', target, 'servers', 'security', 'logPatterns', i, 'pattern'],
+              message: problem,
+            });
+        }
+        const processNames = new Set<string>();
+        for (const [i, p] of (servers?.processes ?? []).entries()) {
+          if (processNames.has(p.name))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['targets', target, 'servers', 'processes', i, 'name'],
+              message: `duplicate process name "${p.name}" in target ${target}`,
+            });
+          processNames.add(p.name);
         }
       }
       const { flapThreshold, flapWindow } = config.alerting;

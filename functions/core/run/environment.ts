@@ -15,11 +15,12 @@ export function readBucketName(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 const documentRef = z.strictObject({ name: z.string().min(1), version: z.string().min(1) });
-const documentsSchema = z.strictObject({ disk: documentRef, security: documentRef });
+/** The document of each server check; `resources` exists only where some target configures resources or processes. */
+const documentsSchema = z.strictObject({ disk: documentRef, security: documentRef, resources: documentRef.optional() });
 const SERVER_JOB_NAMES = ['disk', 'security'] as const;
 
 export interface ServerCheckEnvironment {
-  readonly documents: Readonly<Record<(typeof SERVER_JOB_NAMES)[number], { readonly name: string; readonly version: string }>>;
+  readonly documents: z.output<typeof documentsSchema>;
   readonly outputBucket?: string;
   readonly outputPrefix: string;
   /** The function's own name (Lambda sets it), for the continuation it invokes. */

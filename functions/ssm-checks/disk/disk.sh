@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ops-autopilot disk check: space and inode use of every real local filesystem and of the
 # configured paths. Runs on the server through SSM Run Command (document "disk"), or locally
-# with `autopilot run disk --local`.
+# with `autopilot run disk --local`. ../lib/common.sh is put in front of it when it is read
+# (bash re-exec, LC_ALL=C, json_str, with_timeout, note_invalid, require_contract, ...).
 #
 # Parameters come ONLY from environment variables (SSM document parameters with
 # interpolationType ENV_VAR arrive as SSM_<name>); nothing is ever spliced into shell text:
@@ -13,35 +14,12 @@
 # `df -h` shows, reserved blocks counted as used) and "IUse%"; null where a filesystem has no
 # inode count (vfat, btrfs).
 
-# Re-run under bash when started by sh; stay POSIX until then.
-if [ -z "${BASH_VERSION:-}" ]; then
-  if [ -f "$0" ] && command -v bash >/dev/null 2>&1; then exec bash "$0" "$@"; fi
-  printf '%s\n' '{"v":1,"job":"disk","error":"bash is required to run this check"}'
-  exit 0
-fi
-
-# No `set -u`: bash 4.2 (Amazon Linux 2) treats an empty array as unset.
-export LC_ALL=C
-
-readonly JSON_BUDGET=2400
 readonly DF_TIMEOUT=30
 # Pseudo, in-memory and read-only image filesystems: their use says nothing about the server.
 SKIP_TYPES=" tmpfs devtmpfs overlay squashfs proc sysfs cgroup cgroup2 devpts mqueue debugfs tracefs securityfs pstore bpf autofs "
 SKIP_TYPES+="configfs fusectl hugetlbfs binfmt_misc nsfs ramfs rpc_pipefs efivarfs selinuxfs fuse.lxcfs fuse.gvfsd-fuse fuse.portal nfsd "
 SKIP_TYPES+="iso9660 udf "
 readonly SKIP_TYPES
-
-# JSON string literal of $1: escapes quotes, backslashes and control characters.
-json_str() {
-  local s=$1
-  s=${s//\\/\\\\}
-  s=${s//\"/\\\"}
-  s=${s//$'\n'/\\n}
-  s=${s//$'\r'/\\r}
-  s=${s//$'\t'/\\t}
-  s=${s//[[:cntrl:]]/}
-  printf '"%s"' "$s"
-}
 
 # A percentage field of df ("45%", "-") as a JSON number or null.
 json_pct() {
@@ -53,7 +31,7 @@ json_pct() {
 }
 
 run_df() {
-  if command -v timeout >/dev/null 2>&1; then timeout "$DF_TIMEOUT" df "$@"; else df "$@"; fi
+  with_timeout "$DF_TIMEOUT" df "$@"
 }
 
 # df -P -T output as tab-separated `source type sizeKb used% mount` (the mount may hold spaces).
@@ -64,13 +42,9 @@ df_rows() {
   }'
 }
 
-if [ "${SSM_contract-}" != 1 ]; then
-  printf '%s%s\n' '{"v":1,"job":"disk","error":"document parameters did not arrive as SSM_* environment variables ' \
-    '(SSM Agent 3.3.2746.0 or later is required)"}'
-  exit 0
-fi
+require_contract disk
 
-host=$(hostname 2>/dev/null || uname -n)
+host=$(host_name)
 if ! command -v df >/dev/null 2>&1; then
   printf '{"v":1,"job":"disk","host":%s,"error":"df not found"}\n' "$(json_str "$host")"
   exit 0
@@ -101,7 +75,6 @@ done < <(df_rows -l)
 fs_status=ok
 [ ${#entries[@]} -eq 0 ] && fs_status=unknown
 
-invalid=()
 paths=${SSM_paths-}
 while [ -n "$paths" ]; do
   path=${paths%%:*}
@@ -109,7 +82,7 @@ while [ -n "$paths" ]; do
   [ -z "$path" ] && continue
   case $path in
     /*) ;;
-    *) invalid+=("{\"param\":\"paths\",\"value\":$(json_str "${path:0:200}")}"); continue ;;
+    *) note_invalid paths "$path"; continue ;;
   esac
   if [ ! -e "$path" ]; then
     entries+=("999"$'\t'"{\"path\":$(json_str "$path"),\"status\":\"missing\"}")
@@ -133,11 +106,7 @@ while [ -n "$paths" ]; do
   entries+=("$key"$'\t'"$entry_json")
 done
 
-head_json="{\"v\":1,\"job\":\"disk\",\"host\":$(json_str "$host"),\"status\":\"$fs_status\""
-if [ ${#invalid[@]} -gt 0 ]; then
-  joined=$(IFS=,; printf '%s' "${invalid[*]}")
-  head_json+=",\"invalid\":[${joined:0:600}]"
-fi
+head_json="{\"v\":1,\"job\":\"disk\",\"host\":$(json_str "$host"),\"status\":\"$fs_status\"$(invalid_json)"
 body=''
 omitted=0
 omitted_max=0

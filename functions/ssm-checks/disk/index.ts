@@ -4,6 +4,7 @@ import { addDiskFindings, diskOutput } from './parse.js';
 
 /** The disk check: space and inode use against the target's `servers.disk` thresholds. */
 export const disk = serverCheck({
+  id: 'disk',
   job: 'disk',
   script: DISK_SCRIPT,
   parameters: diskParameters,

@@ -4,6 +4,7 @@ import { addSecurityFindings, securityOutput } from './parse.js';
 
 /** The security check: logins, log patterns, sshd, UID 0, ports, updates, .env files. */
 export const security = serverCheck({
+  id: 'security',
   job: 'security',
   script: SECURITY_SCRIPT,
   parameters: securityParameters,

@@ -1,7 +1,8 @@
 import type { ServersConfig } from '../../core/config/schema.js';
 import { CONTRACT_PARAMETER, checkScript, PATH_LIST_PATTERN, PATH_PATTERN, SECONDS_PATTERN, seconds } from '../server-check.js';
 
-const LOG_PATTERN = `${SECONDS_PATTERN} ${PATH_PATTERN} [A-Za-z0-9+/=]{4,1100}`;
+/** "<window> <path> [re:]<base64>": "re:" marks an extended regular expression; the pattern itself is base64 data. */
+const LOG_PATTERN = `${SECONDS_PATTERN} ${PATH_PATTERN} (re:)?[A-Za-z0-9+/=]{4,1100}`;
 
 /** security.sh: the runbooks' security monitor and monthly checklist. */
 export const SECURITY_SCRIPT = checkScript('security', new URL('./security.sh', import.meta.url), {
@@ -19,7 +20,9 @@ export const SECURITY_SCRIPT = checkScript('security', new URL('./security.sh', 
     },
     {
       name: 'logPatterns',
-      description: 'Log patterns to count, ";"-separated "<window seconds> <absolute path> <base64 of the fixed string>".',
+      description:
+        'Log patterns to count, ";"-separated "<window seconds> <absolute path> <base64 of the fixed string>", or with "re:" before ' +
+        'the base64 an extended regular expression (grep -E).',
       allowedPattern: `^(${LOG_PATTERN}(;${LOG_PATTERN}){0,31})?$`,
       default: '',
     },
@@ -46,14 +49,14 @@ export const SECURITY_CONFIG_FIELDS: Readonly<Record<string, string>> = {
   appPaths: 'servers.security.appPaths',
 };
 
-/** Log patterns go as base64, so no character of a pattern is ever shell text or breaks the list. */
+/** Log patterns go as base64, so no character of a pattern (a regular expression's either) is ever shell text or breaks the list. */
 export function securityParameters(servers: ServersConfig): Record<string, string> {
   const security = servers.security;
   return {
     contract: '1',
     failedLoginWindow: seconds(security?.failedLogins?.window ?? '1h'),
     logPatterns: (security?.logPatterns ?? [])
-      .map((p) => `${seconds(p.window)} ${p.path} ${Buffer.from(p.pattern, 'utf8').toString('base64')}`)
+      .map((p) => `${seconds(p.window)} ${p.path} ${p.regex ? 're:' : ''}${Buffer.from(p.pattern, 'utf8').toString('base64')}`)
       .join(';'),
     allowedPorts: (security?.allowedPorts ?? []).join(','),
     appPaths: (security?.appPaths ?? []).join(':'),

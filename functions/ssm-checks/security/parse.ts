@@ -101,10 +101,18 @@ export function addSecurityFindings(out: SecurityOutput, servers: ServersConfig,
 
   const reported = new Map(out.logPatterns.map((p) => [p.i, p]));
   for (const [i, p] of (security?.logPatterns ?? []).entries()) {
-    const check = `log:${p.path}:${patternSlug(p.pattern)}`;
-    const what = `"${p.pattern}" in ${p.path}`;
+    // A regular expression gets a name of its own: the same text as a fixed string counts other lines.
+    const check = `log:${p.path}:${patternSlug(p.regex ? `re:${p.pattern}` : p.pattern)}`;
+    const what = p.regex ? `lines matching /${p.pattern}/ in ${p.path}` : `"${p.pattern}" in ${p.path}`;
     const entry = reported.get(i);
-    const observed = { path: p.path, pattern: p.pattern, window: p.window, warning: p.warning, critical: p.critical };
+    const observed = {
+      path: p.path,
+      pattern: p.pattern,
+      ...(p.regex ? { regex: true } : {}),
+      window: p.window,
+      warning: p.warning,
+      critical: p.critical,
+    };
     if (!entry) {
       f.add(check, 'security', UNKNOWN_SEVERITY, `${what}: not in the report (${out.logPatternsOmitted} patterns did not fit)`, observed);
     } else if (entry.status === 'missing' || entry.status === 'unreadable') {

@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # ops-autopilot security check, the runbooks' security_monitor.sh and monthly checklist:
 #   - failed SSH logins in a window (journald, else /var/log/auth.log, else /var/log/secure)
-#   - counts of configured fixed-string log patterns in a window
+#   - counts of configured log patterns (fixed strings or extended regular expressions) in a window
 #   - effective sshd settings (`sshd -T`): PermitRootLogin, PasswordAuthentication
 #   - accounts with UID 0 besides root
 #   - listening TCP ports (loopback excluded) not in the allowed list
 #   - pending security updates, read from the package manager's cache without refreshing it
 #   - world-readable .env files under the configured application paths
 # It measures and reports; the function applies thresholds and the severity matrix.
+# ../lib/common.sh is put in front of it when it is read (bash re-exec, LC_ALL=C, json_str, ...).
 #
 # Parameters come ONLY from environment variables (SSM document parameters with
 # interpolationType ENV_VAR arrive as SSM_<name>); nothing is ever spliced into shell text:
 #   SSM_contract           "1"; unset means the SSM Agent did not pass parameters as environment variables
 #   SSM_failedLoginWindow  window in seconds (default 3600)
-#   SSM_logPatterns        ";"-separated "<window seconds> <absolute path> <base64 of the fixed string>"
+#   SSM_logPatterns        ";"-separated "<window seconds> <absolute path> [re:]<base64 of the pattern>": a fixed
+#                          string, or with "re:" an extended regular expression that `grep -E` reads (as data: -e)
 #   SSM_allowedPorts       ","-separated TCP ports; empty: the port check only lists
 #   SSM_appPaths           ":"-separated directories searched for .env files; empty: skipped
 # Overrides for tests (an SSM document never sets them): AUTOPILOT_NOW (epoch seconds),
@@ -23,71 +25,12 @@
 # human-readable detail for the command's S3 output. A check that cannot run reports
 # "status":"unknown" with a reason; it never reads as a pass.
 
-# Re-run under bash when started by sh; stay POSIX until then.
-if [ -z "${BASH_VERSION:-}" ]; then
-  if [ -f "$0" ] && command -v bash >/dev/null 2>&1; then exec bash "$0" "$@"; fi
-  printf '%s\n' '{"v":1,"job":"security","error":"bash is required to run this check"}'
-  exit 0
-fi
-
-# No `set -u`: bash 4.2 (Amazon Linux 2) treats an empty array as unset.
-export LC_ALL=C
-
-readonly JSON_BUDGET=2400
 # Only the tail of a huge log is read: a window of hours never needs more.
 readonly MAX_LOG_BYTES=268435456
-readonly MAX_LIST=10
 
-json_str() {
-  local s=$1
-  s=${s//\\/\\\\}
-  s=${s//\"/\\\"}
-  s=${s//$'\n'/\\n}
-  s=${s//$'\r'/\\r}
-  s=${s//$'\t'/\\t}
-  s=${s//[[:cntrl:]]/}
-  printf '"%s"' "$s"
-}
+require_contract security
 
-# A JSON array of strings from the arguments, at most MAX_LIST of them.
-json_list() {
-  local out='' item n=0
-  for item in "$@"; do
-    [ "$n" -ge "$MAX_LIST" ] && break
-    out+=${out:+,}$(json_str "$item")
-    n=$((n + 1))
-  done
-  printf '[%s]' "$out"
-}
-
-is_uint() {
-  case $1 in '' | *[!0-9]*) return 1 ;; *) [ "${#1}" -le 12 ] ;; esac
-}
-
-with_timeout() {
-  local seconds=$1
-  shift
-  if command -v timeout >/dev/null 2>&1; then timeout "$seconds" "$@"; else "$@"; fi
-}
-
-first_line() {
-  local text=$1
-  text=${text%%$'\n'*}
-  printf '%s' "${text:0:160}"
-}
-
-invalid=()
-note_invalid() {
-  invalid+=("{\"param\":$(json_str "$1"),\"value\":$(json_str "${2:0:200}")}")
-}
-
-if [ "${SSM_contract-}" != 1 ]; then
-  printf '%s%s\n' '{"v":1,"job":"security","error":"document parameters did not arrive as SSM_* environment variables ' \
-    '(SSM Agent 3.3.2746.0 or later is required)"}'
-  exit 0
-fi
-
-host=$(hostname 2>/dev/null || uname -n)
+host=$(host_name)
 now=${AUTOPILOT_NOW:-$(date +%s)}
 is_uint "$now" || now=$(date +%s)
 year=$(date -d "@$now" +%Y 2>/dev/null || date +%Y)
@@ -98,8 +41,9 @@ case $tz in
 esac
 
 # Counts matching lines whose timestamp is inside [since, now] in the text on stdin.
-# Timestamps: syslog "Mmm dd HH:MM:SS" at the line start (local time, this year), or the first
-# ISO-8601 "YYYY-MM-DD[T ]HH:MM:SS[.frac][Z|+hh[:]mm]" anywhere (local time without a zone).
+# Timestamps: syslog "Mmm dd HH:MM:SS" at the line start (local time, this year), the access logs'
+# "[dd/Mmm/YYYY:HH:MM:SS +hhmm]", or the first ISO-8601 "YYYY-MM-DD[T ]HH:MM:SS[.frac][Z|+hh[:]mm]"
+# anywhere (local time without a zone).
 # Portable awk (mawk has no mktime): epoch seconds from the civil date by arithmetic.
 # Prints: count <TAB> matching lines without a timestamp <TAB> top sources "ip=n,ip=n".
 # shellcheck disable=SC2016 # an awk program, not shell text
@@ -121,6 +65,15 @@ function line_time(    s, rest, y, mo, d, h, mi, sec, off, sign, t) {
     t = epoch_of(year, mo, d, h, mi, sec, localoff)
     if (t > now + 86400) t = epoch_of(year - 1, mo, d, h, mi, sec, localoff)
     return t
+  }
+  if (match($0, /\[[0-9][0-9]\/[A-Z][a-z][a-z]\/[0-9][0-9][0-9][0-9]:[0-9][0-9]:[0-9][0-9]:[0-9][0-9] [+-][0-9][0-9][0-9][0-9]\]/)) {
+    # The common log format of nginx and Apache access logs: [04/Dec/2026:15:00:00 +0900].
+    s = substr($0, RSTART + 1, RLENGTH - 2)
+    mo = mon[substr(s, 4, 3)]
+    if (!mo) return -1
+    sign = (substr(s, 22, 1) == "-") ? -1 : 1
+    off = sign * (substr(s, 23, 2) * 3600 + substr(s, 25, 2) * 60)
+    return epoch_of(substr(s, 8, 4) + 0, mo, substr(s, 1, 2) + 0, substr(s, 13, 2) + 0, substr(s, 16, 2) + 0, substr(s, 19, 2) + 0, off)
   }
   if (match($0, /[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][T ][0-9][0-9]:[0-9][0-9]:[0-9][0-9]/)) {
     s = substr($0, RSTART, 19); rest = substr($0, RSTART + 19)
@@ -152,7 +105,7 @@ BEGIN {
     if (index($0, "Invalid user ") > 0) kind = "invalid"
     else if ($0 ~ /Failed (password|publickey|keyboard-interactive\/pam|none) for /)
       kind = (index($0, " for invalid user ") > 0) ? "failedInvalid" : "failed"
-  } else if (index($0, pat) > 0) kind = "match"
+  } else if (mode == "all" || index($0, pat) > 0) kind = "match"
   if (kind == "") next
   n = 1
   if (match($0, /message repeated [0-9]+ times/)) n = substr($0, RSTART + 17, RLENGTH - 23) + 0
@@ -252,6 +205,8 @@ while [ -n "$rest" ]; do
   lp_path=${tail_part%% *}
   lp_b64=${tail_part#* }
   lp_pattern=''
+  lp_regex=0
+  case $lp_b64 in re:*) lp_regex=1 lp_b64=${lp_b64#re:} ;; esac
   ok=1
   if ! is_uint "$lp_window" || [ "$lp_window" -eq 0 ] || [ "$tail_part" = "$item" ] || [ "$lp_b64" = "$tail_part" ]; then ok=0; fi
   case $lp_path in /*) ;; *) ok=0 ;; esac
@@ -259,6 +214,11 @@ while [ -n "$rest" ]; do
   if [ "$ok" = 1 ]; then
     lp_pattern=$(printf '%s' "$lp_b64" | base64 -d 2>/dev/null) || ok=0
     [ -z "$lp_pattern" ] && ok=0
+  fi
+  # grep exits 2 on an expression it cannot compile (the config validator should have refused it already).
+  if [ "$ok" = 1 ] && [ "$lp_regex" = 1 ]; then
+    grep -E -e "$lp_pattern" </dev/null >/dev/null 2>&1
+    [ $? -eq 2 ] && ok=0
   fi
   if [ "$ok" = 0 ]; then
     note_invalid logPatterns "$item"
@@ -274,10 +234,17 @@ while [ -n "$rest" ]; do
   elif [ ! -r "$lp_path" ] || [ -d "$lp_path" ]; then
     status_json="$common,\"status\":\"unreadable\""
   else
-    IFS=$'\t' read -r lp_count lp_undated _ < <(read_log "$lp_path" "$lp_since" | count_in_window fixed "$lp_pattern" "$lp_since")
+    if [ "$lp_regex" = 1 ]; then
+      IFS=$'\t' read -r lp_count lp_undated _ < <(read_log "$lp_path" "$lp_since" |
+        with_timeout 120 grep -a -E -e "$lp_pattern" | count_in_window all '' "$lp_since")
+    else
+      IFS=$'\t' read -r lp_count lp_undated _ < <(read_log "$lp_path" "$lp_since" | count_in_window fixed "$lp_pattern" "$lp_since")
+    fi
     status_json="$common,\"status\":\"ok\",\"count\":$((10#${lp_count:-0})),\"undated\":$((10#${lp_undated:-0}))"
   fi
-  lp_full+=("{$status_json,\"path\":$(json_str "$lp_path"),\"pattern\":$(json_str "$lp_pattern")}")
+  regex_json=''
+  [ "$lp_regex" = 1 ] && regex_json=',"regex":true'
+  lp_full+=("{$status_json,\"path\":$(json_str "$lp_path"),\"pattern\":$(json_str "$lp_pattern")$regex_json}")
   lp_short+=("{$status_json}")
   i=$((i + 1))
 done
@@ -416,14 +383,9 @@ else
 fi
 
 # --- the JSON line -------------------------------------------------------------------------
-invalid_json=''
-if [ ${#invalid[@]} -gt 0 ]; then
-  invalid_json=$(IFS=,; printf '%s' "${invalid[*]:0:5}")
-  invalid_json=",\"invalid\":[${invalid_json}]"
-fi
 head_json="{\"v\":1,\"job\":\"security\",\"host\":$(json_str "$host"),\"now\":$now,"
 head_json+="\"failedLogins\":$failed_json,\"sshd\":$sshd_json,\"uid0\":$uid0_json,"
-head_json+="\"ports\":$ports_json,\"updates\":$updates_json,\"envFiles\":$env_json$invalid_json"
+head_json+="\"ports\":$ports_json,\"updates\":$updates_json,\"envFiles\":$env_json$(invalid_json)"
 patterns=$(IFS=,; printf '%s' "${lp_full[*]}")
 omitted=0
 if [ $(( ${#head_json} + ${#patterns} + 40 )) -gt "$JSON_BUDGET" ]; then

@@ -80,6 +80,12 @@ async function seed(store: LocalObjectStore): Promise<void> {
       'mycats/i-0abc/disk:/var': entry('mycats', 'i-0abc/disk:/var', 'disk', 'ok', '/var 40% used'),
       'mycats/i-0def/disk:/': entry('mycats', 'i-0def/disk:/', 'disk', 'ok', '/ 31% used'),
       'cafemuji/i-0abc/disk:/': entry('cafemuji', 'i-0abc/disk:/', 'disk', 'ok', '/ 12% used'),
+      // The disk job's resources check: CPU since the run before, memory, swap and load per CPU, next to disk.
+      'mycats/i-0abc/load': entry('mycats', 'i-0abc/load', 'resources', 'ok', 'load 0.21 per CPU'),
+      'mycats/i-0abc/cpu': entry('mycats', 'i-0abc/cpu', 'resources', 'ok', 'CPU 23.4% busy on average over the last 1h'),
+      'mycats/i-0abc/swap': entry('mycats', 'i-0abc/swap', 'resources', 'ok', 'no swap configured'),
+      'mycats/i-0abc/memory': entry('mycats', 'i-0abc/memory', 'resources', 'ok', 'memory 64.1% in use'),
+      'mycats/i-0abc/process:backend': entry('mycats', 'i-0abc/process:backend', 'process', 'ok', 'systemd unit mycats-backend'),
     },
   };
   await store.put(alertStateKey('health'), serializeAlertState(health));
@@ -180,36 +186,43 @@ describe('daily digest', () => {
     expect(notification.subject).toMatch(/^[\x20-\x7e]{1,99}$/);
   });
 
-  it.each(['en', 'ja'] as const)('names the target on every line (%s), and groups disk use by target and server', async (language) => {
-    const { notification } = await digestIn(language);
-    const lines = notification.message.split('\n');
-    const [title, overview] = lines;
-    // Item lines are indented; section titles, the title and the overview are not, and "none" names nothing.
-    const items = lines.filter((line) => /^\s+\S/.test(line) && !/^\s+(none|なし)$/.test(line));
-    expect(items.length).toBeGreaterThan(15);
-    const unnamed = items.filter((line) => !/\b(mycats|cafemuji|old)\b/.test(line));
-    expect(unnamed).toEqual([]);
-    expect(title).toMatch(language === 'en' ? /daily digest/ : /日次ダイジェスト/);
-    expect(overview).toMatch(language === 'en' ? /^7 checks, / : /^チェック 7件/);
+  it.each(['en', 'ja'] as const)(
+    'names the target on every line (%s), and groups disk and resources by target and server',
+    async (language) => {
+      const { notification } = await digestIn(language);
+      const lines = notification.message.split('\n');
+      const [title, overview] = lines;
+      // Item lines are indented; section titles, the title and the overview are not, and "none" names nothing.
+      const items = lines.filter((line) => /^\s+\S/.test(line) && !/^\s+(none|なし)$/.test(line));
+      expect(items.length).toBeGreaterThan(15);
+      const unnamed = items.filter((line) => !/\b(mycats|cafemuji|old)\b/.test(line));
+      expect(unnamed).toEqual([]);
+      expect(title).toMatch(language === 'en' ? /daily digest/ : /日次ダイジェスト/);
+      expect(overview).toMatch(language === 'en' ? /^12 checks, / : /^チェック 12件/);
 
-    const section = language === 'en' ? 'Disk use per target and server' : 'システム・サーバーごとのディスク使用率';
-    const start = lines.indexOf(section);
-    const disk = lines.slice(start + 1, lines.indexOf('', start));
-    const heading = (target: string, server: string) =>
-      language === 'en' ? `  ${target}, server ${server}:` : `  ${target} のサーバー ${server}:`;
-    expect(disk).toEqual([
-      heading('cafemuji', 'i-0abc'),
-      '    OK       cafemuji/i-0abc/disk:/: / 12% used',
-      heading('mycats', 'i-0abc'),
-      '    MEDIUM   mycats/i-0abc/disk:/: / 84% used (warning 80%)',
-      '    OK       mycats/i-0abc/disk:/var: /var 40% used',
-      heading('mycats', 'i-0def'),
-      '    OK       mycats/i-0def/disk:/: / 31% used',
-    ]);
-    // The per-check list names target/check on each line too.
-    expect(lines).toContain('    CRITICAL mycats/api (http): timeout after 10 s');
-    expect(lines).toContain('    LOW      cafemuji/health (http): certificate expires in 20 days');
-  });
+      const section = language === 'en' ? 'Disk and resources per target and server' : 'システム・サーバーごとのディスク使用率とリソース';
+      const start = lines.indexOf(section);
+      const disk = lines.slice(start + 1, lines.indexOf('', start));
+      const heading = (target: string, server: string) =>
+        language === 'en' ? `  ${target}, server ${server}:` : `  ${target} のサーバー ${server}:`;
+      expect(disk).toEqual([
+        heading('cafemuji', 'i-0abc'),
+        '    OK       cafemuji/i-0abc/disk:/: / 12% used',
+        heading('mycats', 'i-0abc'),
+        '    MEDIUM   mycats/i-0abc/disk:/: / 84% used (warning 80%)',
+        '    OK       mycats/i-0abc/disk:/var: /var 40% used',
+        '    OK       mycats/i-0abc/cpu: CPU 23.4% busy on average over the last 1h',
+        '    OK       mycats/i-0abc/memory: memory 64.1% in use',
+        '    OK       mycats/i-0abc/swap: no swap configured',
+        '    OK       mycats/i-0abc/load: load 0.21 per CPU',
+        heading('mycats', 'i-0def'),
+        '    OK       mycats/i-0def/disk:/: / 31% used',
+      ]);
+      // The per-check list names target/check on each line too.
+      expect(lines).toContain('    CRITICAL mycats/api (http): timeout after 10 s');
+      expect(lines).toContain('    LOW      cafemuji/health (http): certificate expires in 20 days');
+    },
+  );
 
   it('goes out once a day: a scheduler retry the same day sends nothing, a manual invoke sends again', async () => {
     const { store } = await digestIn('en');
@@ -341,7 +354,7 @@ describe('daily digest', () => {
                 ? 'DIGEST 2026-11-23: 4 not ok, 4 open, 1 past response target'
                 : 'ダイジェスト 2026-11-23: 異常4件、未解決4件、対応目標超過1件',
             );
-            expect(doc.counts).toEqual({ checks: 7, notOk: 4, open: 4, breached: 1 });
+            expect(doc.counts).toEqual({ checks: 12, notOk: 4, open: 4, breached: 1 });
             expect(doc.open.map((o) => [o.key, o.breached])).toEqual([
               ['mycats/api', true],
               ['mycats/db', false],
@@ -351,8 +364,9 @@ describe('daily digest', () => {
             expect(doc.omitted).toBe(0);
             expect(chat.content.description).toContain('`mycats/api`');
           } else {
-            expect(doc.counts.checks).toBe(6004);
-            expect(doc.checks.length + doc.omitted).toBe(6004);
+            // 6,000 health checks and the disk job's 9 (4 filesystems, 4 resources, 1 process).
+            expect(doc.counts.checks).toBe(6009);
+            expect(doc.checks.length + doc.omitted).toBe(6009);
             expect(chat.content.description.length).toBeLessThanOrEqual(3_000);
           }
           console.log(`[figures] digest ${language} ${size}: published ~${bytes} B, sms ${Buffer.byteLength(message.sms!)} B`);

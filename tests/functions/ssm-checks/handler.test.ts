@@ -23,7 +23,7 @@ import {
 } from '../../../functions/ssm-checks/handler.js';
 import { PENDING_PREFIX } from '../../../functions/ssm-checks/pending-store.js';
 import { scratchDir } from './helpers.js';
-import { diskLine, fakeClock, invocation, node, ssmRemote, T0 } from './ssm-fakes.js';
+import { DOCUMENTS, diskLine, fakeClock, invocation, node, resourcesLine, ssmRemote, T0 } from './ssm-fakes.js';
 import type { Config } from '../../../functions/kinds/config.js';
 import { validateConfig } from '../../../functions/kinds/config.js';
 
@@ -98,6 +98,66 @@ describe('the server-check handler', () => {
     expect(notifier.published[0]!.attributes.check).toContain('i-01/disk:/');
     expect(await store.list(PENDING_PREFIX)).toEqual([]);
     expect(lambda.commandCalls(InvokeCommand)).toHaveLength(0);
+  });
+
+  it('runs the resources check in the disk job: a second document, names and patterns as base64 data, one report', async () => {
+    const config = validateConfig(
+      {
+        alerting: { consecutiveFailures: 1 },
+        targets: {
+          web: {
+            servers: {
+              tags: { App: 'web' },
+              disk: { warning: 80, critical: 90 },
+              resources: { cpu: { warning: 70, critical: 85 } },
+              processes: [{ name: 'stock-import', pm2: 'stock-$(reboot)' }],
+            },
+          },
+        },
+      },
+      { forDeployment: true },
+    );
+    ssm.on(SendCommandCommand).callsFake((input: { DocumentName: string }) => ({
+      Command: { CommandId: input.DocumentName === DOCUMENTS.resources.name ? 'cmd-2' : 'cmd-1', ExpiresAfter: new Date(T0 + 180_000) },
+    }));
+    ssm.on(ListCommandsCommand).callsFake((input: { CommandId: string }) => ({
+      Commands: [{ CommandId: input.CommandId, Status: 'Success', CompletedCount: 1, TargetCount: 1 }],
+    }));
+    ssm.on(ListCommandInvocationsCommand).callsFake((input: { CommandId: string }) => ({
+      CommandInvocations: [
+        input.CommandId === 'cmd-2'
+          ? invocation('i-01', 'Success', `${resourcesLine('web-1', 91.5, { count: 1, restarts: 9, restartsBefore: 4 })}\n`)
+          : invocation('i-01', 'Success', `${diskLine('web-1', 40)}\n`),
+      ],
+    }));
+    const report = await handleServerCheckEvent({ source: 'schedule', job: 'disk' }, remaining(300_000), config, {
+      ...deps,
+      context: { ...deps.context, config },
+    });
+    const sends = ssm.commandCalls(SendCommandCommand).map((c) => c.args[0].input);
+    expect(sends.map((s) => s.DocumentName).sort()).toEqual([DOCUMENTS.disk.name, DOCUMENTS.resources.name].sort());
+    const resourcesSend = sends.find((s) => s.DocumentName === DOCUMENTS.resources.name)!;
+    expect(resourcesSend.Parameters).toEqual({
+      contract: ['1'],
+      stateKey: ['web'],
+      processes: [`pm2 ${Buffer.from('stock-$(reboot)').toString('base64')}`],
+    });
+    expect(resourcesSend.DocumentVersion).toBe('1');
+    const byCheck = (check: string) => report.findings.find((f) => f.check === check);
+    expect(byCheck('instances')).toMatchObject({ severity: 'ok' });
+    expect(byCheck('instances:resources')).toMatchObject({ severity: 'ok' });
+    expect(byCheck('i-01/run')).toMatchObject({ severity: 'ok' });
+    expect(byCheck('i-01/run:resources')).toMatchObject({ severity: 'ok', kind: 'server' });
+    expect(byCheck('i-01/disk:/')).toMatchObject({ severity: 'ok', kind: 'disk' });
+    expect(byCheck('i-01/cpu')).toMatchObject({ severity: 'high', kind: 'resources' });
+    expect(byCheck('i-01/cpu')!.summary).toBe(
+      'i-01.internal (i-01): CPU 91.5% busy on average over the last 1h (warning 70%, critical 85%)',
+    );
+    expect(byCheck('i-01/process:stock-import')).toMatchObject({ severity: 'high', kind: 'process' });
+    expect(byCheck('i-01/process:stock-import')!.summary).toContain('restarted 5 times since the previous run (restart count 9)');
+    // One report, one alert per topic.
+    expect(report.notifications.map((n) => n.topic)).toEqual(['high']);
+    expect(notifier.published).toHaveLength(1);
   });
 
   it('accepts the scheduler event', async () => {
@@ -225,5 +285,15 @@ describe('server-check events: bad input names the field', () => {
     expect(() =>
       ssmSettingsFromEnv({ AUTOPILOT_SSM_DOCUMENTS: documents, AWS_LAMBDA_FUNCTION_NAME: 'f', AUTOPILOT_SERVER_JOB: 'backup' }),
     ).toThrow(/AUTOPILOT_SERVER_JOB/);
+    // The resources document exists where a target configures resources or processes.
+    const withResources = JSON.stringify({ ...JSON.parse(documents), resources: { name: 'R', version: '1' } });
+    expect(ssmSettingsFromEnv({ AUTOPILOT_SSM_DOCUMENTS: withResources, AWS_LAMBDA_FUNCTION_NAME: 'f' }).documents.resources).toEqual({
+      name: 'R',
+      version: '1',
+    });
+    const unknown = JSON.stringify({ ...JSON.parse(documents), other: { name: 'O', version: '1' } });
+    expect(() => ssmSettingsFromEnv({ AUTOPILOT_SSM_DOCUMENTS: unknown, AWS_LAMBDA_FUNCTION_NAME: 'f' })).toThrow(
+      /AUTOPILOT_SSM_DOCUMENTS/,
+    );
   });
 });

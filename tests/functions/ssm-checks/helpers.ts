@@ -2,6 +2,8 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Finding } from '../../../functions/core/domain/finding.js';
+import type { ShellScript } from '../../../functions/remote/port.js';
+import { readScript } from '../../../functions/remote/script.js';
 import type { Config } from '../../../functions/kinds/config.js';
 import { validateConfig } from '../../../functions/kinds/config.js';
 
@@ -56,4 +58,11 @@ export function syslogTime(epochMs: number, timeZone: string): string {
       .map((p) => [p.type, p.value]),
   );
   return `${parts.month} ${String(parts.day).padStart(2, ' ')} ${parts.hour}:${parts.minute}:${parts.second}`;
+}
+
+/** The script as its SSM document carries it (lib/common.sh, then the check), written to `<dir>/<id>.sh`. */
+export function assembledScript(script: ShellScript, dir: string): string {
+  const file = join(dir, `${script.id}.sh`);
+  writeFileSync(file, readScript(script), { mode: 0o755 });
+  return file;
 }

@@ -39,6 +39,40 @@ describe('document parameters from config', () => {
     expect(params.logPatterns).not.toContain('$(');
   });
 
+  it('sends the resources check the target name as its state key and each process as its kind and base64 data', () => {
+    const servers = serversOf({
+      resources: { cpu: { warning: 70, critical: 85 } },
+      processes: [
+        { name: 'api', pm2: 'system-gear-api', min: 2 },
+        { name: 'flask', match: 'python run.py $(touch /tmp/pwned) `id`; "x"', maxRss: '512MB' },
+        { name: 'db', unit: 'postgresql@15-main.service' },
+      ],
+    });
+    const params = parametersFor('resources', servers, 'system-gear');
+    const b64 = (text: string) => Buffer.from(text).toString('base64');
+    expect(params).toEqual({
+      contract: '1',
+      stateKey: 'system-gear',
+      processes: [
+        `pm2 ${b64('system-gear-api')}`,
+        `match ${b64('python run.py $(touch /tmp/pwned) `id`; "x"')}`,
+        `unit ${b64('postgresql@15-main.service')}`,
+      ].join(';'),
+    });
+    expect(() => checkParameters('resources', params, 'system-gear')).not.toThrow();
+    expect(params.processes).not.toMatch(/[$`"; ]{2}/);
+    // Thresholds stay with the function: the script only measures.
+    expect(Object.keys(params)).not.toContain('cpu');
+  });
+
+  it('runs the resources check only where resources or processes are configured', () => {
+    expect(SERVER_CHECKS.resources.job).toBe('disk');
+    expect(SERVER_CHECKS.resources.appliesTo(serversOf({}))).toBe(false);
+    expect(SERVER_CHECKS.resources.appliesTo(serversOf({ resources: {} }))).toBe(true);
+    expect(SERVER_CHECKS.resources.appliesTo(serversOf({ processes: [{ name: 'x', unit: 'x' }] }))).toBe(true);
+    expect(SERVER_CHECKS.disk.appliesTo(serversOf({}))).toBe(true);
+  });
+
   it('refuses values SSM would refuse, naming the config field', () => {
     const many = serversOf({ disk: { warning: 80, critical: 90, paths: Array.from({ length: 33 }, (_, i) => `/data/${i}`) } });
     expect(() => checkParameters('disk', parametersFor('disk', many), 'web')).toThrow(ConfigError);

@@ -12,8 +12,12 @@ import { readJsonLine } from '../../../functions/ssm-checks/host-report.js';
 import { runServerChecks } from '../../../functions/ssm-checks/run-server-checks.js';
 import { SECURITY_SCRIPT } from '../../../functions/ssm-checks/security/parameters.js';
 
-const scriptPath = (job: 'disk' | 'security') => (job === 'disk' ? DISK_SCRIPT : SECURITY_SCRIPT).file;
-import { byCheck, configWithServers, fakeAptGet, fakeTool, scratchDir, syslogTime } from './helpers.js';
+import { assembledScript, byCheck, configWithServers, fakeAptGet, fakeTool, scratchDir, syslogTime } from './helpers.js';
+
+/** The script as its document carries it (lib/common.sh in front), as a file to run directly. */
+const assembled = scratchDir('autopilot-assembled-');
+afterAll(() => assembled.cleanup());
+const scriptPath = (job: 'disk' | 'security') => assembledScript(job === 'disk' ? DISK_SCRIPT : SECURITY_SCRIPT, assembled.dir);
 
 const execFile = promisify(execFileCb);
 const HOST = 'test-host';
@@ -232,6 +236,49 @@ describe('security.sh on fixtures', () => {
     expect(pattern.severity).toBe('medium');
   });
 
+  it('counts an extended regular expression (regex: true) in an nginx access log, and the same text as a fixed string', async () => {
+    const log = join(scratch.dir, 'access.log');
+    // nginx's combined format, its own timestamps ([04/Dec/2026:15:00:00 +0900]) in two zones.
+    const clf = (s: number, zone: 'UTC' | 'JST') => {
+      const d = new Date((s + (zone === 'JST' ? 9 * 3600 : 0)) * 1000);
+      const month = d.toLocaleString('en-US', { month: 'short', timeZone: 'UTC' });
+      const pad = (n: number) => String(n).padStart(2, '0');
+      const time = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
+      return `[${pad(d.getUTCDate())}/${month}/${d.getUTCFullYear()}:${time} ${zone === 'JST' ? '+0900' : '+0000'}]`;
+    };
+    const line = (s: number, status: number, bytes: number, zone: 'UTC' | 'JST' = 'JST') =>
+      `203.0.113.7 - - ${clf(s, zone)} "GET /api/v1/stock?page=${s % 7} HTTP/1.1" ${status} ${bytes} "-" "curl/8.5.0"`;
+    const lines = [
+      ...[500, 502, 503, 504, 509].map((status, i) => line(now - 60 * (i + 1), status, 157)),
+      line(now - 400, 502, 0, 'UTC'),
+      // Not 50x: other statuses, a 200 whose body was 5000 bytes, a 510, and a 502 two hours ago.
+      line(now - 30, 200, 5000),
+      line(now - 31, 404, 153),
+      line(now - 32, 510, 153),
+      line(now - 7200, 502, 157),
+    ];
+    writeFileSync(log, `${lines.join('\n')}\n`);
+    const config = configWithServers({
+      security: {
+        logPatterns: [
+          { path: log, pattern: ' 50[0-9] ', regex: true, warning: 5, critical: 20, window: '1h' },
+          { path: log, pattern: ' 50[0-9] ', warning: 1, window: '1h' },
+        ],
+      },
+    });
+    const findings = await runServerChecks('security', config, { remote: new LocalBash({ host: HOST, env: baseEnv({ TZ: 'UTC' }) }) });
+    const patterns = findings.filter((f) => f.check.startsWith(`${HOST}/log:`));
+    expect(patterns).toHaveLength(2);
+    const regex = patterns.find((f) => f.observed!.regex === true)!;
+    expect(regex.observed).toMatchObject({ count: 6, undated: 0, pattern: ' 50[0-9] ' });
+    expect(regex.severity).toBe('medium');
+    expect(regex.summary).toContain(`6 × lines matching / 50[0-9] / in ${log} in the last 1h`);
+    const fixed = patterns.find((f) => f.observed!.regex === undefined)!;
+    expect(fixed.observed).toMatchObject({ count: 0 });
+    expect(fixed.severity).toBe('ok');
+    expect(regex.check).not.toBe(fixed.check);
+  });
+
   it('rates a fake sshd printing "permitrootlogin yes" Medium, and safe settings ok', async () => {
     const risky = join(scratch.dir, 'risky');
     mkdirSync(risky);
@@ -390,6 +437,23 @@ describe('values full of shell metacharacters reach the scripts as data', () => 
     // Through the parser a rejected parameter is a High finding, never a pass.
     const findings = findingsForHost('security', 'web', { tags: { App: 'web' } }, result!);
     expect(byCheck(findings, 'run').severity).toBe('high');
+  });
+
+  it('security.sh: a regular expression grep refuses, passed past the validator, is a refused parameter; its text stays data', async () => {
+    const bad = Buffer.from(`(unclosed $(touch ${marker(0)})`).toString('base64');
+    const [result] = await runScript(
+      new LocalBash({ host: HOST, env: { AUTOPILOT_AUTH_LOG: '/dev/null', PATH: `${fakeAptGet(scratch.dir, [])}:${process.env.PATH}` } }),
+      SECURITY_SCRIPT,
+      { contract: '1', logPatterns: `3600 /var/log/syslog re:${bad};60 /var/log/x re:$(id)` },
+      { target: 'web', tags: {} },
+    );
+    expect(markers()).toEqual([]);
+    const line = readJsonLine(result!.stdout) as { ok: true; value: { invalid: Array<{ value: string }>; logPatterns: object[] } };
+    expect(line.value.invalid.map((i) => i.value)).toEqual([`3600 /var/log/syslog re:${bad}`, '60 /var/log/x re:$(id)']);
+    expect(line.value.logPatterns).toEqual([
+      { i: 0, status: 'invalid' },
+      { i: 1, status: 'invalid' },
+    ]);
   });
 
   it('a configured pattern full of metacharacters is matched as a fixed string and runs nothing', async () => {

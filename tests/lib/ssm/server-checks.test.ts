@@ -23,6 +23,11 @@ const CONFIG = validConfig({
         tags: { App: 'mycats', Env: 'prod' },
         disk: { warning: 80, critical: 90, paths: ['/var/lib/mycats'] },
         security: { failedLogins: { warning: 10, critical: 30 }, allowedPorts: [22, 443] },
+        resources: { cpu: { warning: 70, critical: 85 }, memory: { warning: 80, critical: 90 } },
+        processes: [
+          { name: 'backend', unit: 'mycats-backend' },
+          { name: 'odd', match: '$(touch /tmp/pwned) `id`' },
+        ],
       },
     },
     'system-gear': {
@@ -76,9 +81,9 @@ describe('ServerChecks on a small test stack', () => {
     return found!;
   };
 
-  it('creates two Command documents, schemaVersion 2.2, running the repository scripts verbatim', () => {
-    expect(documents()).toHaveLength(2);
-    for (const job of ['disk', 'security'] as const) {
+  it('creates a Command document per check (resources: a target configures it), schemaVersion 2.2, running the scripts as read', () => {
+    expect(documents()).toHaveLength(3);
+    for (const job of ['disk', 'security', 'resources'] as const) {
       const [, doc] = documentFor(job);
       expect(doc.Properties.DocumentType).toBe('Command');
       expect(doc.Properties.UpdateMethod).toBe('Replace');
@@ -94,7 +99,7 @@ describe('ServerChecks on a small test stack', () => {
   });
 
   it('gives every parameter an allowedPattern and interpolationType ENV_VAR', () => {
-    for (const job of ['disk', 'security'] as const) {
+    for (const job of ['disk', 'security', 'resources'] as const) {
       const params = documentFor(job)[1].Properties.Content.parameters as Record<string, any>;
       expect(Object.keys(params).sort()).toEqual(SERVER_CHECKS[job].script.parameters.map((p) => p.name).sort());
       for (const spec of SERVER_CHECKS[job].script.parameters) {
@@ -113,25 +118,41 @@ describe('ServerChecks on a small test stack', () => {
     }
   });
 
-  it('scopes ssm:SendCommand to its own document and to nodes carrying the configured tags', () => {
+  it('carries names and patterns of processes as base64 data under an allowedPattern, the target name as the state key', () => {
+    const params = documentFor('resources')[1].Properties.Content.parameters as Record<string, any>;
+    expect(Object.keys(params).sort()).toEqual(['contract', 'processes', 'stateKey']);
+    const processes = new RegExp(params.processes.allowedPattern);
+    const base64 = (text: string) => Buffer.from(text).toString('base64');
+    expect(processes.test(`unit ${base64('mycats-backend')};match ${base64('$(touch /tmp/pwned) `id`')}`)).toBe(true);
+    for (const bad of ['match $(id)', 'match `id`', `shell ${base64('x')}`, `match ${base64('x')};`, `match ${base64('x')}\nunit x`])
+      expect(processes.test(bad), bad).toBe(false);
+    const stateKey = new RegExp(params.stateKey.allowedPattern);
+    expect(stateKey.test('mycats')).toBe(true);
+    for (const bad of ['../etc', 'a b', 'A', '-x', 'x'.repeat(41)]) expect(stateKey.test(bad), bad).toBe(false);
+  });
+
+  it('scopes ssm:SendCommand to its own documents and to nodes carrying the configured tags', () => {
     const diskDoc = documentFor('disk')[0];
     const securityDoc = documentFor('security')[0];
+    const resourcesDoc = documentFor('resources')[0];
     const policies = Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Policy');
     const statementsOf = (fnIdPart: string) =>
       policies
         .filter((p) => JSON.stringify(p.Properties.Roles).includes(fnIdPart))
         .flatMap((p) => p.Properties.PolicyDocument.Statement as any[]);
 
-    for (const [fnPart, ownDoc, otherDoc] of [
-      ['ServerChecksDiskFunctionRole', diskDoc, securityDoc],
-      ['ServerChecksSecurityFunctionRole', securityDoc, diskDoc],
+    // The disk job runs the disk and resources checks; the security job its own.
+    for (const [fnPart, ownDocs, otherDocs] of [
+      ['ServerChecksDiskFunctionRole', [diskDoc, resourcesDoc], [securityDoc]],
+      ['ServerChecksSecurityFunctionRole', [securityDoc], [diskDoc, resourcesDoc]],
     ] as const) {
       const statements = statementsOf(fnPart);
       const send = statements.filter((s) => [s.Action].flat().includes('ssm:SendCommand'));
       expect(send).toHaveLength(3);
       const docStatement = send.find((s) => s.Sid === 'SendTheCheckDocument');
-      expect(JSON.stringify(docStatement.Resource)).toContain(ownDoc);
-      expect(JSON.stringify(send)).not.toContain(otherDoc);
+      expect([docStatement.Resource].flat()).toHaveLength(ownDocs.length);
+      for (const doc of ownDocs) expect(JSON.stringify(docStatement.Resource)).toContain(doc);
+      for (const doc of otherDocs) expect(JSON.stringify(send)).not.toContain(doc);
       expect(docStatement.Condition).toBeUndefined();
 
       const tagged = send.filter((s) => s.Sid?.startsWith('SendToTaggedNodes'));
@@ -189,6 +210,8 @@ describe('ServerChecks on a small test stack', () => {
       expect(docs).toContain('\\"version\\":\\"1\\"');
       expect(docs).toContain(documentFor('disk')[0]);
       expect(docs).toContain(documentFor('security')[0]);
+      expect(docs).toContain('\\"resources\\":{\\"name\\"');
+      expect(docs).toContain(documentFor('resources')[0]);
       expect(fn.Properties.Runtime).toBe('nodejs24.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
     }
@@ -245,6 +268,23 @@ describe('ServerChecks on a small test stack', () => {
     );
     // cdk-nag ran (synth fails on an unacknowledged error, as it did before the fixture's own findings were acknowledged).
     expect(all).toEqual([]);
+  });
+});
+
+describe('ServerChecks where no target configures resources or processes', () => {
+  it('makes no resources document and passes the functions the disk and security ones only', () => {
+    const app = testApp({ cfnValidation: false });
+    const stack = new Stack(app, 'DiskOnly');
+    const checks = new ServerChecks(stack, 'ServerChecks', {
+      config: validConfig({ targets: { web: { servers: { tags: { App: 'web' }, disk: { warning: 80, critical: 90 } } } } }),
+      environment: {},
+      deadLetterQueue: new sqs.Queue(stack, 'Queue'),
+    });
+    expect(Object.keys(checks.documents)).toEqual(['disk', 'security']);
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::SSM::Document', 2);
+    const env = Object.values(template.findResources('AWS::Lambda::Function'))[0]!.Properties.Environment.Variables;
+    expect(JSON.stringify(env.AUTOPILOT_SSM_DOCUMENTS)).not.toContain('resources');
   });
 });
 

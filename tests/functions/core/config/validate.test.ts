@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { freshnessCheckName } from '../../../../functions/backup/freshness.js';
+import { memorySizeKb } from '../../../../functions/core/config/fields.js';
 import { BACKUP_AGE_SUFFIX } from '../../../../functions/core/config/schema.js';
 import { ConfigError } from '../../../../functions/core/errors.js';
 import { validateConfig } from '../../../../functions/kinds/config.js';
@@ -236,6 +237,60 @@ describe('validateConfig', () => {
       (c) => Object.assign(c.targets.mycats.health[0], { method: 'HEAD', expect: { json: { status: 'OK' } } }),
       /^targets\.mycats\.health\[0\]\.expect\.json: HEAD answers carry no body/,
     ],
+    [
+      'an extended regular expression grep -E refuses',
+      (c) => (c.targets.mycats.servers.security = { logPatterns: [{ path: '/var/log/x.log', pattern: '(5xx', regex: true, warning: 1 }] }),
+      /^targets\.mycats\.servers\.security\.logPatterns\[0\]\.pattern: invalid extended regular expression .*: 1 "\(" not closed/,
+    ],
+    [
+      'a process with none of match, unit and pm2',
+      (c) => (c.targets.mycats.servers.processes = [{ name: 'api' }]),
+      /^targets\.mycats\.servers\.processes\[0\]: give exactly one of "match", "unit" or "pm2"$/,
+    ],
+    [
+      'a process with both pm2 and unit',
+      (c) => (c.targets.mycats.servers.processes = [{ name: 'api', pm2: 'api', unit: 'api' }]),
+      /^targets\.mycats\.servers\.processes\[0\]\.pm2: give exactly one of "match", "unit" or "pm2", not "unit" and "pm2"$/,
+    ],
+    [
+      'two processes by one name',
+      (c) =>
+        (c.targets.mycats.servers.processes = [
+          { name: 'api', pm2: 'a' },
+          { name: 'api', unit: 'b' },
+        ]),
+      /^targets\.mycats\.servers\.processes\[1\]\.name: duplicate process name "api" in target mycats$/,
+    ],
+    [
+      'a unit name that could be an option',
+      (c) => (c.targets.mycats.servers.processes = [{ name: 'db', unit: '--all' }]),
+      /^targets\.mycats\.servers\.processes\[0\]\.unit: invalid unit name/,
+    ],
+    [
+      'a command line with a line break',
+      (c) => (c.targets.mycats.servers.processes = [{ name: 'db', match: 'postgres\nrm -rf /' }]),
+      /^targets\.mycats\.servers\.processes\[0\]\.match: invalid text \(one line, no control characters\)/,
+    ],
+    [
+      'maxRss without a unit',
+      (c) => (c.targets.mycats.servers.processes = [{ name: 'db', unit: 'postgresql', maxRss: '512' }]),
+      /^targets\.mycats\.servers\.processes\[0\]\.maxRss: invalid size \(a number and KB, MB, GB or TB, such as "512MB"\)/,
+    ],
+    [
+      'a CPU warning above its critical level',
+      (c) => (c.targets.mycats.servers.resources = { cpu: { warning: 90, critical: 80 } }),
+      /^targets\.mycats\.servers\.resources\.cpu\.warning: warning \(90\) must not exceed critical \(80\)/,
+    ],
+    [
+      'a memory level over 100 %',
+      (c) => (c.targets.mycats.servers.resources = { memory: { warning: 120 } }),
+      /^targets\.mycats\.servers\.resources\.memory\.warning: /,
+    ],
+    [
+      'an unknown resource',
+      (c) => (c.targets.mycats.servers.resources = { disk: { warning: 1 } }),
+      /^targets\.mycats\.servers\.resources: .*disk/,
+    ],
   ];
 
   it.each(cases)('rejects %s, naming the field', (_name, mutate, expected) => {
@@ -306,6 +361,18 @@ describe('validateConfig', () => {
     (config.targets.mycats.postgres[0] as any).passwordParameter = undefined;
     (config.targets.mycats.postgres[0] as any).password = 'local-only';
     expect(validateConfig(config).targets.mycats!.postgres![0]!.password).toBe('local-only');
+  });
+});
+
+describe('memory sizes (maxRss)', () => {
+  it('reads KB, MB, GB and TB as binary units, as ps and PM2 count', () => {
+    expect(memorySizeKb('512MB')).toBe(524_288);
+    expect(memorySizeKb('512M')).toBe(524_288);
+    expect(memorySizeKb('512 MiB')).toBe(524_288);
+    expect(memorySizeKb('1.5GB')).toBe(1_572_864);
+    expect(memorySizeKb('64kb')).toBe(64);
+    expect(memorySizeKb('1TB')).toBe(1024 ** 3);
+    for (const bad of ['512', 'MB', '-1MB', '1e3MB', '5 PB', '']) expect(memorySizeKb(bad), bad).toBeUndefined();
   });
 });
 
