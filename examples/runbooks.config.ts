@@ -30,6 +30,8 @@ export default defineConfig({
   silences: [{ target: 'shiojiri-rainbow', reason: 'Kamal deploy window', weekly: { days: ['wed'], from: '02:00', to: '03:00' } }],
   targets: {
     // cafemuji-django.md: Django + gunicorn on Render; `curl https://.../health/` answers OK.
+    // Render runs no SSM Agent, so its `top -p $(pgrep gunicorn)` and `ps aux | grep gunicorn` rounds have no server
+    // to run on; on a VM of its own they would be `servers: { tags: {...}, processes: [{ name: 'gunicorn', match: 'gunicorn' }] }`.
     cafemuji: {
       description: 'cafeMuji order system (Django, Render)',
       health: [
@@ -77,6 +79,9 @@ export default defineConfig({
       servers: {
         tags: { System: 'task-manager' },
         disk: { warning: 80, critical: 90, paths: ['/opt/task-manager'] },
+        // 9.1: CPU under 50 % (`top`), the API process (`python run.py`) under 512 MB (`ps`).
+        resources: { cpu: { warning: 50 } },
+        processes: [{ name: 'flask-api', match: 'python run.py', maxRss: '512MB' }],
         security: {
           failedLogins: { warning: 5, critical: 20, window: '1h' },
           allowedPorts: [22, 5000, 8080],
@@ -114,6 +119,9 @@ export default defineConfig({
       servers: {
         tags: { System: 'mycats' },
         disk: { warning: 80, critical: 90 },
+        // The monitoring table: memory < 80 % normal, > 90 % alert; CPU < 70 %, > 85 %; `systemctl status mycats-backend`.
+        resources: { cpu: { warning: 70, critical: 85 }, memory: { warning: 80, critical: 90 } },
+        processes: [{ name: 'backend', unit: 'mycats-backend' }],
         security: { failedLogins: { warning: 5, critical: 20 }, allowedPorts: [22, 80, 443, 3000, 3004] },
       },
     },
@@ -147,6 +155,14 @@ export default defineConfig({
       servers: {
         tags: { System: 'system-gear' },
         disk: { warning: 80, critical: 90, paths: ['/opt/system-gear/uploads', '/backup'] },
+        // System resources: CPU < 70 %, memory < 80 %. `pm2 status`: the API in cluster mode (2 instances) and the
+        // stock-import batch (PM2 app system-gear-batch); PostgreSQL on the same host (`systemctl status postgresql`).
+        resources: { cpu: { warning: 70 }, memory: { warning: 80 } },
+        processes: [
+          { name: 'api', pm2: 'system-gear-api', min: 2 },
+          { name: 'stock-import', pm2: 'system-gear-batch' },
+          { name: 'postgresql', unit: 'postgresql' },
+        ],
         security: {
           failedLogins: { warning: 5, critical: 20 },
           logPatterns: [
@@ -186,6 +202,10 @@ export default defineConfig({
       servers: {
         tags: { System: 'shiojiri-rainbow', Role: 'app' },
         disk: { warning: 80, critical: 90 },
+        // The monitoring table: memory warning > 80 %, critical > 90 %; CPU > 80 %, > 95 %. Puma runs in Kamal's
+        // container, whose processes the host's /proc lists too.
+        resources: { cpu: { warning: 80, critical: 95 }, memory: { warning: 80, critical: 90 } },
+        processes: [{ name: 'puma', match: 'puma' }],
         security: { failedLogins: { warning: 5, critical: 20 }, allowedPorts: [22, 80, 443] },
       },
     },
