@@ -95,6 +95,12 @@ describe('ServerChecks on a small test stack', () => {
       expect(step.precondition).toEqual({ StringEquals: ['platformType', 'Linux'] });
       expect(step.inputs.runCommand.join('\n')).toBe(readScript(SERVER_CHECKS[job].script).replace(/\n$/, ''));
       expect(step.inputs.runCommand.join('\n')).not.toContain('{{');
+      // SSM refuses a document over 64 KB, counting the parameters a command passes at run time.
+      expect(Buffer.byteLength(JSON.stringify(content)), job).toBeLessThan(40 * 1024);
+      if (job === 'resources') {
+        // Its longest run-time parameters: 20 processes of "<kind> <400 base64 characters>", and the state key.
+        expect(Buffer.byteLength(JSON.stringify(content)) + 20 * (6 + 400 + 1) + 40).toBeLessThan(64 * 1024);
+      }
     }
   });
 
@@ -285,7 +291,7 @@ describe('ServerChecks where no target configures resources or processes', () =>
     template.resourceCountIs('AWS::SSM::Document', 2);
     const env = Object.values(template.findResources('AWS::Lambda::Function'))[0]!.Properties.Environment.Variables;
     expect(JSON.stringify(env.AUTOPILOT_SSM_DOCUMENTS)).not.toContain('resources');
-  });
+  }, 180_000);
 });
 
 describe('ServerChecks without servers in the config', () => {
