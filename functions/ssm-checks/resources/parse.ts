@@ -189,22 +189,21 @@ function processFinding(f: HostFindings, p: ProcessConfig, entry: ProcessEntry |
   const facts: string[] = [];
 
   if (kind === 'match') {
-    if (running < p.min)
-      down(running === 0 ? `no process matches "${value}"` : `${running} processes match "${value}", fewer than ${p.min}`);
+    if (running < p.min) down(running === 0 ? 'none running' : `${running} running, fewer than ${p.min}`);
     else facts.push(`${running} running`);
   } else if (kind === 'unit') {
     const state = `${entry.active ?? '?'}${entry.sub ? ` (${entry.sub})` : ''}`;
-    if (entry.load === 'not-found') down(`systemd unit ${value} is not loaded (not-found)`);
-    else if (entry.active !== 'active' && entry.active !== 'reloading') down(`systemd unit ${value} is ${state}`);
-    else if (running < p.min) down(`systemd unit ${value} is ${state} with ${running} processes, fewer than ${p.min}`);
+    if (entry.load === 'not-found') down('not loaded (not-found: no such unit)');
+    else if (entry.active !== 'active' && entry.active !== 'reloading') down(`not active: ${state}`);
+    else if (running < p.min) down(`${state} with ${running} processes, fewer than ${p.min}`);
     else facts.push(`${state}, ${running} processes`);
   } else {
     const instances = entry.instances ?? 0;
     const states = entry.states ?? [];
-    if (entry.daemons === 0) down(`no PM2 daemon runs on this host, so PM2 app ${value} does not run`);
-    else if (instances === 0) down(`PM2 app ${value} is not in pm2's list`);
-    else if (states.length > 0) down(`PM2 app ${value}: ${running} of ${instances} instances online (${list(states)})`);
-    else if (running < p.min) down(`PM2 app ${value}: ${running} instances online, fewer than ${p.min}`);
+    if (entry.daemons === 0) down('no PM2 daemon runs on this host');
+    else if (instances === 0) down("not in pm2's list");
+    else if (states.length > 0) down(`${running} of ${instances} instances online (${list(states)})`);
+    else if (running < p.min) down(`${running} instances online, fewer than ${p.min}`);
     else facts.push(`${running} of ${instances} instances online`);
   }
 

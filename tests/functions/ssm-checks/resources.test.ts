@@ -229,14 +229,14 @@ describe('resources.sh with real processes', () => {
 
     const gone = byCheck(findings, 'process:gone');
     expect(gone.severity).toBe('high');
-    expect(gone.summary).toContain(`no process matches "${tag}-no-such-process"`);
+    expect(gone.summary).toBe(`${HOST}: processes matching "${tag}-no-such-process": none running`);
 
     const fat = byCheck(findings, 'process:fat');
     expect(fat.severity).toBe('medium');
     expect(fat.summary).toMatch(/largest resident size [\d.]+ MiB is over maxRss 1MB/);
 
     expect(byCheck(findings, 'process:pair')).toMatchObject({ severity: 'high' });
-    expect(byCheck(findings, 'process:pair').summary).toContain('1 processes match');
+    expect(byCheck(findings, 'process:pair').summary).toContain('1 running, fewer than 2');
   }, 60_000);
 
   it('matches $(...), backticks and quotes in a configured command line as text: nothing runs, the process is found', async () => {
@@ -352,7 +352,7 @@ describe('resources.sh and PM2 (a fake pm2 on PATH, a real process titled as its
     expect(stock.summary).toContain('2 of 2 instances online, restart count 3');
     // Not in pm2's list: down.
     expect(byCheck(first, 'process:api')).toMatchObject({ severity: 'high' });
-    expect(byCheck(first, 'process:api').summary).toContain("PM2 app system-gear-api is not in pm2's list");
+    expect(byCheck(first, 'process:api').summary).toBe(`${HOST}: PM2 app system-gear-api: not in pm2's list`);
     expect(readFileSync(pm2.calls, 'utf8')).toContain(`home=${pm2.home} args=jlist`);
 
     pm2.jlist([app('stock-import', 'online', 5, 100 * 1024 * 1024), app('stock-import', 'online', 0, 50 * 1024 * 1024)]);
@@ -445,7 +445,7 @@ describe('resources.sh and systemd (a systemctl stub on PATH)', () => {
     });
     expect(byCheck(first, 'process:puma').observed!.rssKb).toBeGreaterThan(0);
     expect(byCheck(first, 'process:ghost')).toMatchObject({ severity: 'high' });
-    expect(byCheck(first, 'process:ghost').summary).toContain('systemd unit ghost is not loaded (not-found)');
+    expect(byCheck(first, 'process:ghost').summary).toBe(`${HOST}: systemd unit ghost: not loaded (not-found: no such unit)`);
     // The unit name arrives as one argument after "--".
     expect(readFileSync(argsLog, 'utf8')).toContain(
       'show|--property=LoadState,ActiveState,SubState,MainPID,NRestarts,ControlGroup|--|puma.service|',
@@ -459,7 +459,7 @@ describe('resources.sh and systemd (a systemctl stub on PATH)', () => {
     unit('failed', 'failed', 6);
     const failed = byCheck(await resourceFindings(servers, env), 'process:puma');
     expect(failed.severity).toBe('high');
-    expect(failed.summary).toContain('systemd unit puma.service is failed (failed)');
+    expect(failed.summary).toContain('systemd unit puma.service: not active: failed (failed)');
   }, 120_000);
 });
 
