@@ -91,9 +91,7 @@ export const processSchema = z
       .describe('a systemd unit (`nginx`, `puma.service`) that must be active; its main process counts'),
     pm2: oneLine(100).optional().describe("a PM2 app's name; every instance of it (cluster mode) counts"),
     min: z.number().int().min(1).max(10_000).default(1).describe('fewer running (PM2: online) is High'),
-    maxRss: memorySize
-      .optional()
-      .describe('a process over this resident size is Medium (`"512MB"`; binary units, as ps counts)'),
+    maxRss: memorySize.optional().describe('a process over this resident size is Medium (`"512MB"`; binary units, as ps counts)'),
   })
   .superRefine((p, ctx) => {
     const given = (['match', 'unit', 'pm2'] as const).filter((key) => p[key] !== undefined);
@@ -135,9 +133,9 @@ export const serversSchema = z
           .optional()
           .describe('memory in use: MemTotal less MemAvailable (page cache that can be reclaimed is not counted)'),
         swap: resourceLevels('% swap in use').optional().describe('swap in use (SwapTotal less SwapFree); no swap is ok'),
-        load: warnCrit(z.number().min(0).max(1000), '1-minute load per CPU (1 = every core busy)')
+        load: warnCrit(z.number().min(0).max(1000), '15-minute load average per CPU (1 = every CPU busy or waiting)')
           .optional()
-          .describe('the 1-minute load average divided by the number of CPUs'),
+          .describe('the 15-minute load average divided by the number of CPUs'),
       })
       .optional()
       .describe('the disk job: CPU, memory, swap and load of every server, in percent (load per CPU)'),
