@@ -1,42 +1,49 @@
 /**
- * Backup bench: in ONE run, on the same database and the same S3 server, at each size in BENCH_SIZES:
- *   plain     `pg_dump -Fc --compress=<the product's> > /dev/null`: the floor
- *   default   `pg_dump -Fc` (its default gzip level), bytes counted: the archive-size yardstick (once per size)
- *   product   the product's backup (bundled like the image, its own process): dump, upload, verify, manifest;
- *             its S3 client as on AWS (CRC32 checksums, which the S3 server checks as S3 does)
- *   peer      jameshy/pgdump-aws-lambda's operating point: `pg_dump -Fc -Z1` streamed through
- *             @aws-sdk/lib-storage `Upload` with 5 MiB parts (its default queue of 4), its own process
- *   @quota    product and peer again under a cgroup CPU quota equal to Lambda's share at a memory size
- *             (cpu.cfs_quota_us; 1769 MB = 1 vCPU, so 1024 MB = 0.58), process tree included (pg_dump runs
- *             in the function's sandbox too)
+ * Backup bench: in ONE run, on two databases (random: `bytea` of random bytes and hex text, the
+ * compressor's worst case; shop: a realistic shop database of names, e-mails, countries, statuses,
+ * timestamps, numerics, base64 text and 1 KB blobs, about a third of its bytes compressible; both
+ * generated inside the server, the shop from a fixed seed), at each size, in interleaved rounds:
+ *   plain         `pg_dump -Fc --compress=<the product's> > /dev/null`: the floor
+ *   bundled       the product's backup as the function runs it (bundled like the image, its own process, the
+ *                 image's NODE_OPTIONS), its S3 client as on AWS, against the S3-like server
+ *   cli           the product as users run it: `node bin/autopilot.mjs run backup --local --json` with
+ *                 S3_ENDPOINT at the S3-like server (CRC32 checksums checked and answered as S3 does: the AWS path)
+ *   cli-compat    the same against stock s3rver (S3_ENDPOINT at an S3-compatible server that knows no CRC32
+ *                 and answers a multipart object's ETag as its whole body's MD5)
+ *   peer          jameshy/pgdump-aws-lambda's operating point: `pg_dump -Fc -Z1` streamed through
+ *                 @aws-sdk/lib-storage `Upload` with 5 MiB parts (its default queue of 4), its own process,
+ *                 to the S3-like server
+ *   peer-compat   the same to stock s3rver
+ *   @<MB>         bundled (and peer at the first) again under a cgroup CPU quota equal to Lambda's share at
+ *                 a memory size (1769 MB = 1 vCPU, so 1024 MB = 0.58), process tree included
+ * Each product run says how its bytes were verified (store checksums or a read-back) and how long
+ * pg_dump ran inside it; the counts the backup records in the dump's snapshot, when it records them,
+ * are timed apart (their share of the run is printed beside the wall time).
  *
- *   npm run bench:backup                  # 1 GiB and 3 GiB
- *   BENCH_SIZES=0.25,0.5 npm run bench:backup
- *   BENCH_ROUNDS=2 ...                    # timed rounds per size (default 1), order rotating
- *   BENCH_QUOTA_MB=1024,512,1769 ...      # Lambda memory sizes whose CPU share is modelled (the default; the peer
- *                                         # runs under the first only: the function's own 1024 MB)
- *   BENCH_CHECKSUMS=md5 ...               # the product as for an S3-compatible endpoint (per-part MD5s)
+ *   npm run bench:backup                        # random 1 GiB, shop 1 GiB, 3 rounds
+ *   BENCH_SIZES=1,3 BENCH_SHOP_SIZES=1 ...      # sizes of each database (GiB; 0 or empty: none)
+ *   BENCH_ROUNDS=5 ...                          # interleaved rounds (order rotating); medians and spread
+ *   BENCH_QUOTA_MB=1024,512,1769 ...            # Lambda memory sizes modelled (default 1024; the peer runs at the first)
+ *   BENCH_ONLY=plain,cli,peer ...               # only these subjects (development)
  *
  * pg_dump is PostgreSQL 17 (PG17_BIN_DIR or ../shared/tools/pg-trixie.sh's /opt/pg-trixie.bin), as in the image;
- * PG_BIN_DIR overrides. Peak RSS is the product's own process (VmHWM), without pg_dump and the S3 server.
- * "Own CPU" is the product process's user+system time: everything but pg_dump (and pg_restore --list).
- * The S3 server stands in for S3, which runs on other machines: its own process (BENCH_S3_NICE, default 0:
- * at nice 10 on a machine other jobs keep busy it is starved and every uploader waits on it), files in RAM
- * (/dev/shm), S3-like multipart completion (tests/support/s3-server.ts). Before every timed run the
- * machine is settled (CHECKPOINT, sync, dirty pages written back).
- * Goals: product wall <= 0.4x the peer; archive <= `pg_dump -Fc` at its default level; own CPU <= 4 s per GiB
- * dumped; peak RSS <= 150 MB and within 10% between sizes. Figures also go to $TMPDIR/autopilot-backup-bench.json.
+ * PG_BIN_DIR overrides. Peak RSS is the product's own process (VmHWM), without pg_dump and the S3 server. "Own CPU"
+ * is the product process's user+system time: everything but pg_dump (and pg_restore --list).
+ * The S3 servers stand in for S3, which runs on other machines: each its own process (BENCH_S3_NICE, default 0),
+ * files in RAM (/dev/shm). Before every timed run the machine is settled (CHECKPOINT, sync, dirty pages written).
+ * Goals (each printed ok / MISSED): product wall <= 0.4x the peer on both databases on the AWS path (cli and
+ * bundled), <= 0.5x on the S3-compatible path (cli-compat against peer-compat); peak RSS <= 150 MB, the CLI's
+ * too; pg_dump inside the product within 1.3x of plain; archive <= `pg_dump -Fc` at its default level; own CPU
+ * <= 4 s per GiB dumped (bundled). Figures also go to $TMPDIR/autopilot-backup-bench.json.
  */
 import { spawn } from 'node:child_process';
 import {
   closeSync,
   existsSync,
-  mkdirSync,
   mkdtempSync,
   openSync,
   readdirSync,
   readFileSync,
-  rmdirSync,
   rmSync,
   statfsSync,
   writeFileSync,
@@ -56,20 +63,26 @@ import { PostgresCluster } from '../tests/support/postgres-cluster.js';
 import { pg17BinDir } from '../tests/support/pg-versions.js';
 import { s3TestClient } from '../tests/support/s3-server.js';
 import { validateConfig } from '../functions/kinds/config.js';
+import { CpuQuota } from './support/cpu-quota.js';
+import { ProcessWatch, type ProcessFigures } from './support/process-watch.js';
+import { growShop } from './support/shop-data.js';
 
 const GiB = 1024 ** 3;
 const MB = 1024 ** 2;
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
-const sizes = (process.env.BENCH_SIZES ?? '1,3')
-  .split(',')
-  .map(Number)
-  .filter((n) => n > 0)
-  .sort((a, b) => a - b);
-const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
+const CLI = join(ROOT, 'bin', 'autopilot.mjs');
+const sizesOf = (value: string) =>
+  value
+    .split(',')
+    .map(Number)
+    .filter((n) => n > 0)
+    .sort((a, b) => a - b);
+const randomSizes = sizesOf(process.env.BENCH_SIZES ?? '1');
+const shopSizes = sizesOf(process.env.BENCH_SHOP_SIZES ?? '1');
+const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const S3_NICE = Number(process.env.BENCH_S3_NICE ?? 0);
-/** `pg_dump -Fc` at its default level is slow (gzip 6): measured at the first size only unless BENCH_DEFAULT_LEVEL=all. */
-const defaultLevelEverySize = process.env.BENCH_DEFAULT_LEVEL === 'all';
-const quotaMbs = (process.env.BENCH_QUOTA_MB ?? '1024,512,1769')
+const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
+const quotaMbs = (process.env.BENCH_QUOTA_MB ?? '1024')
   .split(',')
   .map(Number)
   .filter((n) => n >= 128);
@@ -77,12 +90,7 @@ const quotaMbs = (process.env.BENCH_QUOTA_MB ?? '1024,512,1769')
 const LAMBDA_MB_PER_VCPU = 1769;
 /** arm64 Lambda, us-east-1, per GB-second (requests are noise next to it). */
 const LAMBDA_ARM_USD_PER_GB_S = 0.0000133334;
-/**
- * How the product's uploader proves the stored bytes: `crc32` as on AWS (the default; the S3
- * server checks CRC32s as S3 does), `md5` as for an S3-compatible endpoint (S3_ENDPOINT).
- */
-const PRODUCT_CHECKSUMS = process.env.BENCH_CHECKSUMS === 'md5' ? 'md5' : 'crc32';
-/** The Node options the backup image sets (its Dockerfile's ENV NODE_OPTIONS): the product process runs with them here too. */
+/** The Node options the backup image sets (its Dockerfile's ENV NODE_OPTIONS): the bundled process runs with them too. */
 const PRODUCT_NODE_OPTIONS = (/^ENV NODE_OPTIONS=(.+)$/m.exec(readFileSync(join(ROOT, 'lib/backup/docker/Dockerfile'), 'utf8'))?.[1] ?? '')
   .split(' ')
   .filter(Boolean);
@@ -94,13 +102,9 @@ import { readFileSync } from 'node:fs';
 import { backupPostgres } from './functions/backup/backup-postgres.ts';
 import { S3Client } from '@aws-sdk/client-s3';
 import { S3ObjectStore } from './functions/core/adapters/s3/s3-object-store.ts';
-import { createS3Client } from './functions/core/adapters/s3/s3-client.ts';
 const input = JSON.parse(process.env.BENCH_INPUT);
-// As on AWS (checksums where supported: CRC32 parts, FULL_OBJECT completion, which the bench's
-// S3-like server checks), or as for an S3-compatible endpoint (S3_ENDPOINT: per-part MD5s).
-const client = input.checksums === 'md5'
-  ? createS3Client(input.endpoint)
-  : new S3Client({ endpoint: input.endpoint, region: 'us-east-1', forcePathStyle: true });
+// As on AWS: the SDK's defaults (checksums where supported: CRC32 parts, FULL_OBJECT completion).
+const client = new S3Client({ endpoint: input.endpoint, region: 'us-east-1', forcePathStyle: true });
 const store = new S3ObjectStore(input.bucket, client);
 const started = performance.now();
 const outcome = await backupPostgres({
@@ -155,52 +159,6 @@ function bundle(dir: string, name: string, contents: string): string {
   return outfile;
 }
 
-/**
- * A cgroup v1 CPU quota (the machine has v1 controllers at /sys/fs/cgroup/cpu; on a v2-only host
- * cpu.max in a child of /sys/fs/cgroup): a command started through it runs, with all its children,
- * at `vcpu` CPUs.
- */
-class CpuQuota {
-  private constructor(
-    readonly dir: string,
-    readonly vcpu: number,
-    private readonly v2: boolean,
-  ) {}
-
-  static create(name: string, vcpu: number): CpuQuota {
-    const v1 = '/sys/fs/cgroup/cpu';
-    const v2 = existsSync('/sys/fs/cgroup/cgroup.controllers');
-    const dir = v2 ? join('/sys/fs/cgroup', name) : join(v1, name);
-    if (!v2 && !existsSync(join(v1, 'cpu.cfs_quota_us')))
-      throw new Error('no cgroup cpu controller at /sys/fs/cgroup/cpu (v1) or /sys/fs/cgroup (v2)');
-    mkdirSync(dir, { recursive: true });
-    const period = 100_000;
-    if (v2) writeFileSync(join(dir, 'cpu.max'), `${Math.round(vcpu * period)} ${period}`);
-    else {
-      writeFileSync(join(dir, 'cpu.cfs_period_us'), String(period));
-      writeFileSync(join(dir, 'cpu.cfs_quota_us'), String(Math.round(vcpu * period)));
-    }
-    return new CpuQuota(dir, vcpu, v2);
-  }
-
-  /** argv that joins the cgroup first and then execs the command, so every child is inside from its start. */
-  wrap(command: string, args: string[]): [string, string[]] {
-    return ['sh', ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', this.dir, command, ...args]];
-  }
-
-  describe(): string {
-    return `${this.v2 ? 'cgroup v2 cpu.max' : 'cgroup v1 cpu.cfs_quota_us'} ${Math.round(this.vcpu * 100_000)}/100000`;
-  }
-
-  remove(): void {
-    try {
-      rmdirSync(this.dir);
-    } catch {
-      // still busy: the kernel frees it with its last process
-    }
-  }
-}
-
 /** CPU seconds the whole machine spent busy (all cores, /proc/stat), to show contention. */
 function machineBusySeconds(): number {
   const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
@@ -226,15 +184,15 @@ function dirtyKb(): number {
 }
 
 /** Waits for the database's and the kernel's pending writes, so no run pays for the last one's. */
-async function settle(cluster: PostgresCluster): Promise<void> {
-  await cluster.query('CHECKPOINT', 'bench');
+async function settle(cluster: PostgresCluster, database: string): Promise<void> {
+  await cluster.query('CHECKPOINT', database);
   await run('sync', []);
   for (let i = 0; i < 120 && dirtyKb() > 32 * 1024; i++) await new Promise((r) => setTimeout(r, 500));
   await new Promise((r) => setTimeout(r, 2_000));
 }
 
 /**
- * Writes and deletes a file as large as the S3 server's share of RAM. In a VM, memory the guest
+ * Writes and deletes a file as large as the S3 servers' share of RAM. In a VM, memory the guest
  * has never touched costs a fault to the hypervisor on first use (about 3 s per GB here); without
  * this, the first product run would pay that inside the S3 server and the later runs would not.
  */
@@ -250,16 +208,20 @@ function prefault(dir: string, bytes: number): void {
   }
 }
 
+type ServerKind = 's3' | 'stock';
+
 interface S3ServerProcess {
+  readonly kind: ServerKind;
   readonly endpoint: string;
   readonly bucket: string;
   readonly pid: number;
+  readonly store: S3ObjectStore;
   stop(): Promise<void>;
 }
 
-async function startS3Server(root: string): Promise<S3ServerProcess> {
+async function startS3Server(root: string, kind: ServerKind): Promise<S3ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/support/s3-server-process.ts')], {
-    env: { ...process.env, BENCH_S3_ROOT: root },
+    env: { ...process.env, BENCH_S3_ROOT: root, BENCH_S3_KIND: kind },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const line = await new Promise<string>((resolveLine, reject) => {
@@ -270,7 +232,9 @@ async function startS3Server(root: string): Promise<S3ServerProcess> {
   renice(child.pid!, S3_NICE);
   return {
     ...info,
+    kind,
     pid: child.pid!,
+    store: new S3ObjectStore(info.bucket, s3TestClient(info.endpoint)),
     stop: async () => {
       child.stdin!.end();
       await new Promise((r) => child.once('exit', r));
@@ -287,23 +251,28 @@ async function run(
   command: string,
   args: string[],
   options: { env?: NodeJS.ProcessEnv; stdoutTo?: number } = {},
-): Promise<{ ms: number; stdout: string; code: number | null }> {
+): Promise<{ ms: number; stdout: string; stderr: string; code: number | null; figures: ProcessFigures }> {
   const started = performance.now();
-  const child = spawn(command, args, { env: options.env ?? process.env, stdio: ['ignore', options.stdoutTo ?? 'pipe', 'inherit'] });
+  const child = spawn(command, args, { env: options.env ?? process.env, stdio: ['ignore', options.stdoutTo ?? 'pipe', 'pipe'] });
+  const watch = new ProcessWatch(child.pid!);
   let stdout = '';
+  let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const code = await new Promise<number | null>((resolveExit) => child.once('close', resolveExit));
-  return { ms: performance.now() - started, stdout, code };
+  const ms = performance.now() - started;
+  return { ms, stdout, stderr, code, figures: watch.stop() };
 }
 
-async function growTo(cluster: PostgresCluster, bytes: number): Promise<number> {
+/** The random database: `bytea` of random bytes and hex text (poorly compressible). */
+async function growRandom(cluster: PostgresCluster, database: string, bytes: number): Promise<number> {
   await cluster.query(
     `CREATE EXTENSION IF NOT EXISTS pgcrypto;
      CREATE TABLE IF NOT EXISTS blobs (id bigint PRIMARY KEY, payload bytea NOT NULL, note text NOT NULL, at timestamptz NOT NULL)`,
-    'bench',
+    database,
   );
-  const size = async () => Number((await cluster.query<{ s: string }>(`SELECT pg_database_size('bench') AS s`, 'bench'))[0]!.s);
-  let next = Number((await cluster.query<{ m: string }>('SELECT coalesce(max(id), 0) AS m FROM blobs', 'bench'))[0]!.m) + 1;
+  const size = async () => Number((await cluster.query<{ s: string }>(`SELECT pg_database_size(current_database()) AS s`, database))[0]!.s);
+  let next = Number((await cluster.query<{ m: string }>('SELECT coalesce(max(id), 0) AS m FROM blobs', database))[0]!.m) + 1;
   const batch = 50_000;
   while ((await size()) < bytes) {
     const starts = [next, next + batch];
@@ -314,204 +283,324 @@ async function growTo(cluster: PostgresCluster, bytes: number): Promise<number> 
           `INSERT INTO blobs SELECT g, gen_random_bytes(1000), md5(g::text) || md5((g::bigint * 7919)::text), timestamptz '2026-01-01' ` +
             `+ g * interval '1 second'
            FROM generate_series(${from}::bigint, ${from + batch - 1}::bigint) g`,
-          'bench',
+          database,
         ),
       ),
     );
   }
-  await cluster.query('VACUUM (ANALYZE) blobs', 'bench');
+  await cluster.query('VACUUM (ANALYZE) blobs', database);
   return size();
 }
+
+type Data = 'random' | 'shop';
 
 interface Sample {
   ms: number;
   archiveBytes: number;
   ownCpuS: number;
   peakRssMb: number;
-  detail?: string;
+  /** pg_dump's own CPU (from /proc), seconds. */
+  pgDumpCpuS: number;
+  /** From the manifest: pg_dump's run, the verification and how it was done, the counts' time. */
+  dumpMs?: number;
+  verifyMs?: number;
+  verifiedBy?: string;
+  countMs?: number;
+  s3CpuS: number;
+  busyS: number;
 }
 
-type Subject = 'plain' | 'product' | 'peer' | `product@${number}` | `peer@${number}`;
+interface Subject {
+  readonly name: string;
+  readonly server?: S3ServerProcess;
+  readonly quota?: CpuQuota;
+  time(): Promise<Omit<Sample, 's3CpuS' | 'busyS'>>;
+}
 
-interface SizeFigures {
+interface CaseFigures {
+  data: Data;
   sizeGiB: number;
   dbBytes: number;
   defaultArchiveBytes: number;
   defaultMs: number;
-  samples: Partial<Record<Subject, Sample[]>>;
+  samples: Record<string, Sample[]>;
+  load: { start: number[]; end: number[] };
 }
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+interface ManifestFacts {
+  size: number;
+  key: string;
+  dumpMs?: number;
+  verifyMs?: number;
+  verifiedBy?: string;
+  counts?: { countMs?: number };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'autopilot-bench-'));
-  const needed = (sizes.at(-1)! * 1.2 + 1) * GiB;
+  const largest = Math.max(...randomSizes, ...shopSizes);
+  const needed = (randomSizes.reduce((a, b) => Math.max(a, b), 0) * 1.2 + (shopSizes.at(-1) ?? 0) * 1.2 + 1) * GiB;
   const free = freeBytes(tmpdir());
-  console.log(`free space in ${tmpdir()}: ${(free / GiB).toFixed(1)} GiB; the database needs about ${(needed / GiB).toFixed(1)} GiB`);
-  if (free < needed) throw new Error('not enough disk space for the bench (BENCH_SIZES)');
-  const shmNeeded = (sizes.at(-1)! * 1.5 + 0.5) * GiB;
+  console.log(`free space in ${tmpdir()}: ${(free / GiB).toFixed(1)} GiB; the databases need about ${(needed / GiB).toFixed(1)} GiB`);
+  if (free < needed) throw new Error('not enough disk space for the bench (BENCH_SIZES, BENCH_SHOP_SIZES)');
+  // Stock s3rver completes a multipart upload by copying the parts into one file: twice the archive for a moment.
+  const shmNeeded = (largest * 2.2 + 0.5) * GiB;
   const s3Root = process.env.BENCH_S3_DIR ?? (existsSync('/dev/shm') && freeBytes('/dev/shm') > shmNeeded ? '/dev/shm' : tmpdir());
   if (s3Root !== '/dev/shm')
-    console.log(`note: the S3 server keeps its files in ${s3Root}, on disk: its writeback weighs on every uploader alike`);
+    console.log(`note: the S3 servers keep their files in ${s3Root}, on disk: its writeback weighs on every uploader alike`);
   if (s3Root === '/dev/shm') prefault(s3Root, shmNeeded);
 
   const pgBinDir = process.env.PG_BIN_DIR ?? pg17BinDir();
   if (!pgBinDir) throw new Error('no PostgreSQL 17 client: run ../shared/tools/pg-trixie.sh (or set PG17_BIN_DIR / PG_BIN_DIR)');
-  const toolEnv = { ...process.env, PG_BIN_DIR: pgBinDir };
+  const toolEnv: NodeJS.ProcessEnv = { ...process.env, PG_BIN_DIR: pgBinDir };
+  // The CLI and the peer run as users run them: without the bench's own Node options.
+  delete toolEnv.NODE_OPTIONS;
   const pgDump = await pgToolInfo('pg_dump', toolEnv);
   const compression = resolveCompression(undefined, pgDump.version.major);
   const compressArg = pgDumpCompressArg(compression, pgDump.version.major);
 
   const productChild = bundle(work, 'product', CHILD_SOURCE);
   const peerChild = bundle(work, 'peer', PEER_SOURCE);
+  // The CLI compiles itself on its first run after a source changed: not a cost users pay on every run.
+  const warm = await run(process.execPath, [CLI, '--version'], { env: toolEnv });
+  if (warm.code !== 0) throw new Error(`autopilot --version exited ${warm.code}: ${warm.stderr}`);
   const quotas = new Map(quotaMbs.map((mb) => [mb, CpuQuota.create(`autopilot-bench-${process.pid}-${mb}`, mb / LAMBDA_MB_PER_VCPU)]));
-  const [cluster, s3] = await Promise.all([PostgresCluster.start(), startS3Server(s3Root)]);
-  console.log(`S3 server (s3rver, S3-like multipart completion) on ${s3.endpoint}, pid ${s3.pid} at nice ${S3_NICE}, files in ${s3Root}`);
+  const [cluster, s3, stock] = await Promise.all([PostgresCluster.start(), startS3Server(s3Root, 's3'), startS3Server(s3Root, 'stock')]);
+  console.log(`S3-like server (s3rver with S3's multipart completion and CRC32 checksums) on ${s3.endpoint}, pid ${s3.pid}`);
+  console.log(`S3-compatible server (stock s3rver) on ${stock.endpoint}, pid ${stock.pid}; both at nice ${S3_NICE}, files in ${s3Root}`);
   console.log(
     `pg_dump: ${pgDump.path} (${pgDump.versionLine}); the product's default compression: ${compressionLabel(compression)}; node ` +
-      `${process.version}, the product's node options (as in the image): ${PRODUCT_NODE_OPTIONS.join(' ') || 'none'}`,
+      `${process.version}; the bundled process's node options (as in the image): ${PRODUCT_NODE_OPTIONS.join(' ') || 'none'}; ` +
+      `the CLI: ${CLI}, node options none`,
   );
   for (const [mb, q] of quotas) console.log(`Lambda at ${mb} MB: ${q.vcpu.toFixed(2)} vCPU, modelled with ${q.describe()}`);
-  console.log(`server: PostgreSQL ${cluster.bin}; rounds per size: ${rounds}; ${loadAverage()}`);
-  const results: SizeFigures[] = [];
+  console.log(`server: PostgreSQL ${cluster.bin}; rounds: ${rounds}; ${loadAverage()}`);
+  const results: CaseFigures[] = [];
   try {
-    await cluster.createDatabase('bench');
-    const config = validateConfig({
-      targets: {
-        bench: {
-          postgres: [{ host: '127.0.0.1', port: cluster.port, database: 'bench', user: cluster.superuser, ssl: false, backup: {} }],
-        },
-      },
-    });
-    const db = config.targets.bench!.postgres![0]!;
-    const pgEnv = { ...process.env, PGPASSWORD: cluster.password };
-    const store = new S3ObjectStore(s3.bucket, s3TestClient(s3.endpoint));
-    const conn = ['--no-password', '-h', '127.0.0.1', '-p', String(cluster.port), '-U', cluster.superuser, '-d', 'bench'];
-    const childEnv = (input: Record<string, unknown>) => ({
-      ...toolEnv,
-      AWS_ACCESS_KEY_ID: 'S3RVER',
-      AWS_SECRET_ACCESS_KEY: 'S3RVER',
-      AWS_REGION: 'us-east-1',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      BENCH_INPUT: JSON.stringify({
-        bucket: s3.bucket,
-        endpoint: s3.endpoint,
-        db,
-        password: cluster.password,
-        pgDump: pgDump.path,
-        ...input,
-      }),
-    });
-
-    const timePlain = async (): Promise<Sample> => {
-      const devNull = openSync('/dev/null', 'w');
-      const plain = await run(pgDump.path, ['-Fc', compressArg, ...conn], { env: pgEnv, stdoutTo: devNull });
-      closeSync(devNull);
-      if (plain.code !== 0) throw new Error(`plain pg_dump exited ${plain.code}`);
-      return { ms: plain.ms, archiveBytes: 0, ownCpuS: 0, peakRssMb: 0 };
-    };
-    const timeProduct = async (quota?: CpuQuota): Promise<Sample> => {
-      const argv = [...PRODUCT_NODE_OPTIONS, productChild];
-      const [command, args] = quota ? quota.wrap(process.execPath, argv) : [process.execPath, argv];
-      const product = await run(command, args, { env: childEnv({ checksums: PRODUCT_CHECKSUMS }) });
-      const result = JSON.parse(product.stdout) as {
-        outcome: {
-          ok: boolean;
-          reason?: string;
-          manifest?: { size: number; key: string; verifyMs?: number; dumpMs?: number; verifiedBy?: string };
-        };
-        elapsedMs: number;
-        vmHwmKb: number;
-        cpu: { user: number; system: number };
-      };
-      if (!result.outcome.ok) throw new Error(`product backup failed: ${result.outcome.reason}`);
-      const m = result.outcome.manifest!;
-      await store.delete(m.key);
-      await store.delete(m.key.replace(/\.dump$/, '.json'));
-      return {
-        ms: result.elapsedMs,
-        archiveBytes: m.size,
-        ownCpuS: (result.cpu.user + result.cpu.system) / 1e6,
-        peakRssMb: result.vmHwmKb / 1024,
-        detail: `pg_dump ${seconds(m.dumpMs ?? 0)}, verification ${seconds(m.verifyMs ?? 0)} (${m.verifiedBy ?? 'n/a'})`,
-      };
-    };
-    const timePeer = async (quota?: CpuQuota): Promise<Sample> => {
-      const key = `peer/${Date.now()}.dump`;
-      const [command, args] = quota ? quota.wrap(process.execPath, [peerChild]) : [process.execPath, [peerChild]];
-      const peer = await run(command, args, { env: childEnv({ key }) });
-      const result = JSON.parse(peer.stdout) as {
-        code: number;
-        bytes: number;
-        elapsedMs: number;
-        vmHwmKb: number;
-        cpu: { user: number; system: number };
-      };
-      if (result.code !== 0) throw new Error(`peer pg_dump exited ${result.code}`);
-      await store.delete(key);
-      return {
-        ms: result.elapsedMs,
-        archiveBytes: result.bytes,
-        ownCpuS: (result.cpu.user + result.cpu.system) / 1e6,
-        peakRssMb: result.vmHwmKb / 1024,
-      };
-    };
-
-    const subjects: Array<[Subject, () => Promise<Sample>]> = [
-      ['plain', () => timePlain()],
-      ['product', () => timeProduct()],
-      ['peer', () => timePeer()],
-      ...[...quotas].flatMap(
-        ([mb, q]): Array<[Subject, () => Promise<Sample>]> => [
-          [`product@${mb}`, () => timeProduct(q)],
-          ...(mb === quotaMbs[0] ? ([[`peer@${mb}`, () => timePeer(q)]] as Array<[Subject, () => Promise<Sample>]>) : []),
-        ],
-      ),
+    const cases: Array<{ data: Data; sizeGiB: number }> = [
+      ...shopSizes.map((sizeGiB) => ({ data: 'shop' as const, sizeGiB })),
+      ...randomSizes.map((sizeGiB) => ({ data: 'random' as const, sizeGiB })),
     ];
+    for (const data of new Set(cases.map((c) => c.data))) await cluster.createDatabase(data);
+    for (const { data, sizeGiB } of cases) {
+      const database = data;
+      const db = validateConfig({
+        targets: {
+          bench: {
+            postgres: [{ host: '127.0.0.1', port: cluster.port, database, user: cluster.superuser, ssl: false, backup: {} }],
+          },
+        },
+      }).targets.bench!.postgres![0]!;
+      const cliConfig = join(work, `${database}.config.json`);
+      writeFileSync(
+        cliConfig,
+        JSON.stringify({
+          targets: {
+            bench: {
+              postgres: [
+                {
+                  host: '127.0.0.1',
+                  port: cluster.port,
+                  database,
+                  user: cluster.superuser,
+                  password: cluster.password,
+                  ssl: false,
+                  backup: {},
+                },
+              ],
+            },
+          },
+        }),
+      );
+      const pgEnv = { ...toolEnv, PGPASSWORD: cluster.password };
+      const conn = ['--no-password', '-h', '127.0.0.1', '-p', String(cluster.port), '-U', cluster.superuser, '-d', database];
+      const awsEnv = {
+        AWS_ACCESS_KEY_ID: 'S3RVER',
+        AWS_SECRET_ACCESS_KEY: 'S3RVER',
+        AWS_REGION: 'us-east-1',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      };
+      const childEnv = (server: S3ServerProcess, input: Record<string, unknown>) => ({
+        ...toolEnv,
+        ...awsEnv,
+        BENCH_INPUT: JSON.stringify({
+          bucket: server.bucket,
+          endpoint: server.endpoint,
+          db,
+          password: cluster.password,
+          pgDump: pgDump.path,
+          ...input,
+        }),
+      });
+      const readManifest = async (server: S3ServerProcess, manifestKey: string): Promise<ManifestFacts> => {
+        const stored = await server.store.get(manifestKey);
+        if (!stored) throw new Error(`no manifest at ${manifestKey}`);
+        return JSON.parse(stored.body.toString('utf8')) as ManifestFacts;
+      };
+      const fromManifest = (m: ManifestFacts) => ({
+        archiveBytes: m.size,
+        dumpMs: m.dumpMs,
+        verifyMs: m.verifyMs,
+        verifiedBy: m.verifiedBy,
+        countMs: m.counts?.countMs,
+      });
+      const pgDumpCpu = (f: ProcessFigures) => f.childCpuS.pg_dump ?? 0;
 
-    for (const sizeGiB of sizes) {
+      const timePlain = async (): Promise<Omit<Sample, 's3CpuS' | 'busyS'>> => {
+        const devNull = openSync('/dev/null', 'w');
+        const plain = await run(pgDump.path, ['-Fc', compressArg, ...conn], { env: pgEnv, stdoutTo: devNull });
+        closeSync(devNull);
+        if (plain.code !== 0) throw new Error(`plain pg_dump exited ${plain.code}: ${plain.stderr}`);
+        return { ms: plain.ms, archiveBytes: 0, ownCpuS: 0, peakRssMb: 0, pgDumpCpuS: plain.figures.cpuS, dumpMs: plain.ms };
+      };
+      const timeBundled = async (server: S3ServerProcess, quota?: CpuQuota): Promise<Omit<Sample, 's3CpuS' | 'busyS'>> => {
+        const argv = [...PRODUCT_NODE_OPTIONS, productChild];
+        const [command, args] = quota ? quota.wrap(process.execPath, argv) : [process.execPath, argv];
+        const product = await run(command, args, { env: childEnv(server, {}) });
+        if (product.code !== 0) throw new Error(`the bundled backup exited ${product.code}: ${product.stderr}`);
+        const result = JSON.parse(product.stdout) as {
+          outcome: { ok: boolean; reason?: string; manifestKey?: string; manifest?: ManifestFacts };
+          elapsedMs: number;
+          vmHwmKb: number;
+          cpu: { user: number; system: number };
+        };
+        if (!result.outcome.ok) throw new Error(`product backup failed: ${result.outcome.reason}`);
+        const m = result.outcome.manifest!;
+        await server.store.delete(m.key);
+        await server.store.delete(result.outcome.manifestKey!);
+        return {
+          ms: result.elapsedMs,
+          ownCpuS: (result.cpu.user + result.cpu.system) / 1e6,
+          peakRssMb: result.vmHwmKb / 1024,
+          pgDumpCpuS: pgDumpCpu(product.figures),
+          ...fromManifest(m),
+        };
+      };
+      const timeCli = async (server: S3ServerProcess): Promise<Omit<Sample, 's3CpuS' | 'busyS'>> => {
+        const env = { ...toolEnv, ...awsEnv, S3_ENDPOINT: server.endpoint, AUTOPILOT_BUCKET: server.bucket };
+        const cli = await run(process.execPath, [CLI, 'run', 'backup', '--local', '--json', '--config', cliConfig], { env });
+        if (cli.code !== 0) throw new Error(`autopilot run backup exited ${cli.code}: ${cli.stderr}`);
+        const finding = (
+          JSON.parse(cli.stdout) as {
+            findings: Array<{ severity: string; summary: string; observed?: { key: string; manifestKey: string } }>;
+          }
+        ).findings[0]!;
+        if (finding.severity !== 'ok' || !finding.observed)
+          throw new Error(`autopilot run backup: ${finding.severity}: ${finding.summary}`);
+        const m = await readManifest(server, finding.observed.manifestKey);
+        await server.store.delete(finding.observed.key);
+        await server.store.delete(finding.observed.manifestKey);
+        return {
+          ms: cli.ms,
+          ownCpuS: cli.figures.cpuS,
+          peakRssMb: cli.figures.peakRssMb,
+          pgDumpCpuS: pgDumpCpu(cli.figures),
+          ...fromManifest(m),
+        };
+      };
+      const timePeer = async (server: S3ServerProcess, quota?: CpuQuota): Promise<Omit<Sample, 's3CpuS' | 'busyS'>> => {
+        const key = `peer/${Date.now()}.dump`;
+        const [command, args] = quota ? quota.wrap(process.execPath, [peerChild]) : [process.execPath, [peerChild]];
+        const peer = await run(command, args, { env: childEnv(server, { key }) });
+        const result = JSON.parse(peer.stdout) as {
+          code: number;
+          bytes: number;
+          elapsedMs: number;
+          vmHwmKb: number;
+          cpu: { user: number; system: number };
+        };
+        if (result.code !== 0) throw new Error(`peer pg_dump exited ${result.code}`);
+        await server.store.delete(key);
+        return {
+          ms: result.elapsedMs,
+          archiveBytes: result.bytes,
+          ownCpuS: (result.cpu.user + result.cpu.system) / 1e6,
+          peakRssMb: result.vmHwmKb / 1024,
+          pgDumpCpuS: pgDumpCpu(peer.figures),
+        };
+      };
+
+      const subjects: Subject[] = [
+        { name: 'plain', time: timePlain },
+        { name: 'bundled', server: s3, time: () => timeBundled(s3) },
+        { name: 'cli', server: s3, time: () => timeCli(s3) },
+        { name: 'cli-compat', server: stock, time: () => timeCli(stock) },
+        { name: 'peer', server: s3, time: () => timePeer(s3) },
+        { name: 'peer-compat', server: stock, time: () => timePeer(stock) },
+        ...[...quotas].flatMap(([mb, q]): Subject[] => [
+          { name: `bundled@${mb}`, server: s3, quota: q, time: () => timeBundled(s3, q) },
+          ...(mb === quotaMbs[0] ? [{ name: `peer@${mb}`, server: s3, quota: q, time: () => timePeer(s3, q) }] : []),
+        ]),
+      ].filter((s) => !only || only.has(s.name));
+
       const genStart = performance.now();
-      const dbBytes = await growTo(cluster, sizeGiB * GiB);
+      const dbBytes =
+        data === 'shop'
+          ? await growShop((sql) => cluster.query(sql, database), sizeGiB * GiB)
+          : await growRandom(cluster, database, sizeGiB * GiB);
       console.log(
-        `\n== ${sizeGiB} GiB: database is ${(dbBytes / GiB).toFixed(2)} GiB (generated in ` +
+        `\n== ${data} ${sizeGiB} GiB: database is ${(dbBytes / GiB).toFixed(2)} GiB (generated in ` +
           `${((performance.now() - genStart) / 1000).toFixed(0)} s); ${loadAverage()}`,
       );
       let byDefault = { bytes: Number.NaN, ms: Number.NaN };
-      if (defaultLevelEverySize || sizeGiB === sizes[0]) {
-        await settle(cluster);
+      const firstOfItsData = cases.find((c) => c.data === data)!.sizeGiB === sizeGiB;
+      if (firstOfItsData && (!only || only.has('default'))) {
+        await settle(cluster, database);
         byDefault = await countBytes(pgDump.path, ['-Fc', ...conn], pgEnv);
         console.log(`  pg_dump -Fc (its default level, gzip 6): ${(byDefault.bytes / GiB).toFixed(3)} GiB in ${seconds(byDefault.ms)}`);
       }
-      const figures: SizeFigures = { sizeGiB, dbBytes, defaultArchiveBytes: byDefault.bytes, defaultMs: byDefault.ms, samples: {} };
+      const figures: CaseFigures = {
+        data,
+        sizeGiB,
+        dbBytes,
+        defaultArchiveBytes: byDefault.bytes,
+        defaultMs: byDefault.ms,
+        samples: {},
+        load: { start: loadavg(), end: [] },
+      };
       for (let round = 0; round < rounds; round++) {
-        // Rotate the order, so no subject always runs first after the database grew.
+        // Rotate the order, so no subject always runs first or right after another.
         const order = subjects.map((_, i) => subjects[(i + round) % subjects.length]!);
-        for (const [name, time] of order) {
-          await settle(cluster);
+        for (const subject of order) {
+          await settle(cluster, database);
           const busy = machineBusySeconds();
-          const serverCpu = processCpuSeconds(s3.pid);
-          const sample = await time();
-          figures.samples[name] = [...(figures.samples[name] ?? []), sample];
-          console.log(
-            `  ${name.padEnd(13)} ${seconds(sample.ms).padStart(8)}` +
-              (sample.archiveBytes ? `, archive ${(sample.archiveBytes / GiB).toFixed(3)} GiB` : '') +
-              (sample.peakRssMb ? `, own CPU ${sample.ownCpuS.toFixed(1)} s, peak RSS ${sample.peakRssMb.toFixed(0)} MB` : '') +
-              (sample.detail ? `; ${sample.detail}` : '') +
-              `; S3 server CPU ${(processCpuSeconds(s3.pid) - serverCpu).toFixed(1)} s, machine busy ` +
-              `${(machineBusySeconds() - busy).toFixed(1)} s`,
-          );
+          const servers = [s3, stock];
+          const serverCpu = servers.map((s) => processCpuSeconds(s.pid));
+          const measured = await subject.time();
+          const s3CpuS = servers.reduce((sum, s, i) => sum + processCpuSeconds(s.pid) - serverCpu[i]!, 0);
+          const sample: Sample = { ...measured, s3CpuS, busyS: machineBusySeconds() - busy };
+          figures.samples[subject.name] = [...(figures.samples[subject.name] ?? []), sample];
+          console.log(`  ${subject.name.padEnd(12)} ${describeSample(sample)}`);
         }
       }
+      figures.load.end = loadavg();
       results.push(figures);
     }
   } finally {
-    await Promise.all([cluster.stop(), s3.stop()]);
+    await Promise.all([cluster.stop(), s3.stop(), stock.stop()]);
     for (const q of quotas.values()) q.remove();
     rmSync(work, { recursive: true, force: true });
   }
   report(results);
   writeFileSync(join(tmpdir(), 'autopilot-backup-bench.json'), JSON.stringify(results, null, 2));
+}
+
+function describeSample(s: Sample): string {
+  const parts = [seconds(s.ms).padStart(8)];
+  if (s.archiveBytes) parts.push(`archive ${(s.archiveBytes / GiB).toFixed(3)} GiB`);
+  if (s.peakRssMb) parts.push(`own CPU ${s.ownCpuS.toFixed(1)} s, peak RSS ${s.peakRssMb.toFixed(0)} MB`);
+  if (s.dumpMs !== undefined) parts.push(`pg_dump ${seconds(s.dumpMs)} (CPU ${s.pgDumpCpuS.toFixed(1)} s)`);
+  if (s.verifiedBy) parts.push(`verification ${seconds(s.verifyMs ?? 0)} (${s.verifiedBy})`);
+  if (s.countMs !== undefined) parts.push(`counts ${seconds(s.countMs)}`);
+  parts.push(`S3 server CPU ${s.s3CpuS.toFixed(1)} s, machine busy ${s.busyS.toFixed(1)} s`);
+  return parts.join('; ');
 }
 
 /** The machine's load average, which every wall time here depends on (2 cores shared). */
@@ -521,76 +610,119 @@ function loadAverage(): string {
     .join(', ')} at ${new Date().toISOString().slice(11, 19)} UTC`;
 }
 
-function report(results: SizeFigures[]): void {
+function report(results: CaseFigures[]): void {
   console.log(`\n${loadAverage()}`);
-  const m = (f: SizeFigures, s: Subject, pick: (x: Sample) => number) => mean((f.samples[s] ?? []).map(pick));
   const ok = (good: boolean) => (good ? 'ok' : 'MISSED');
-  console.log(
-    '\nsize      database  plain    product  peer     product/peer  archive(product)  pg_dump -Fc default  own CPU/GiB      peak RSS',
-  );
+  const goals: string[] = [];
+  const goal = (label: string, value: string, met: boolean) => goals.push(`  ${ok(met).padEnd(7)}${label}: ${value}`);
+  const pick = (f: CaseFigures, subject: string, of: (s: Sample) => number | undefined) =>
+    (f.samples[subject] ?? []).map(of).filter((x): x is number => x !== undefined && !Number.isNaN(x));
+  const med = (f: CaseFigures, subject: string, of: (s: Sample) => number | undefined) => {
+    const xs = pick(f, subject, of);
+    return xs.length ? median(xs) : Number.NaN;
+  };
+  const spread = (f: CaseFigures, subject: string) => {
+    const xs = pick(f, subject, (s) => s.ms);
+    return xs.length > 1 ? ` (${seconds(Math.min(...xs))}-${seconds(Math.max(...xs))})` : '';
+  };
+
   for (const f of results) {
     const dbGiB = f.dbBytes / GiB;
-    const ratio = m(f, 'product', (x) => x.ms) / m(f, 'peer', (x) => x.ms);
-    const archive = m(f, 'product', (x) => x.archiveBytes);
-    // Measured at the first size only: the same data, so the same ratio of default archive to database.
-    const first = results[0]!;
+    const label = `${f.data} ${dbGiB.toFixed(2)} GiB`;
+    console.log(
+      `\n${label}: load average ${f.load.start.map((x) => x.toFixed(1)).join(', ')} at its start, ` +
+        `${f.load.end.map((x) => x.toFixed(1)).join(', ')} at its end; medians of ${rounds} round(s), (min-max)`,
+    );
+    console.log(
+      '  subject       wall                     archive     own CPU  peak RSS  pg_dump inside (CPU)  verification            counts',
+    );
+    for (const name of Object.keys(f.samples)) {
+      const archive = med(f, name, (s) => s.archiveBytes || undefined);
+      const dump = med(f, name, (s) => s.dumpMs);
+      const verify = med(f, name, (s) => s.verifyMs);
+      const by = [...new Set((f.samples[name] ?? []).map((s) => s.verifiedBy).filter(Boolean))];
+      const count = med(f, name, (s) => s.countMs);
+      console.log(
+        `  ${name.padEnd(14)}${`${seconds(med(f, name, (s) => s.ms))}${spread(f, name)}`.padEnd(25)}` +
+          `${(Number.isNaN(archive) ? '' : `${(archive / GiB).toFixed(3)} GiB`).padEnd(12)}` +
+          `${(name === 'plain' ? '' : `${med(f, name, (s) => s.ownCpuS).toFixed(1)} s`).padEnd(9)}` +
+          `${(name === 'plain' ? '' : `${med(f, name, (s) => s.peakRssMb).toFixed(0)} MB`).padEnd(10)}` +
+          `${(Number.isNaN(dump) ? '' : `${seconds(dump)} (${med(f, name, (s) => s.pgDumpCpuS).toFixed(1)} s)`).padEnd(22)}` +
+          `${(Number.isNaN(verify) ? '' : `${seconds(verify)} ${by.join('/')}`).padEnd(24)}` +
+          `${Number.isNaN(count) ? '' : seconds(count)}`,
+      );
+    }
+    const ratio = (a: string, b: string) => med(f, a, (s) => s.ms) / med(f, b, (s) => s.ms);
+    const pairs: Array<[string, string, number, string]> = [
+      ['cli', 'peer', 0.4, 'AWS path, CLI'],
+      ['bundled', 'peer', 0.4, 'AWS path, bundled function'],
+      ['cli-compat', 'peer-compat', 0.5, 'S3-compatible path, CLI'],
+      ...quotaMbs
+        .slice(0, 1)
+        .map((mb): [string, string, number, string] => [`bundled@${mb}`, `peer@${mb}`, 0.4, `AWS path, bundled at ${mb} MB`]),
+    ];
+    for (const [product, peer, limit, path] of pairs) {
+      if (!f.samples[product] || !f.samples[peer]) continue;
+      const r = ratio(product, peer);
+      goal(
+        `${label}, ${path}: product/peer <= ${limit}`,
+        `${r.toFixed(2)} (${product} ${seconds(med(f, product, (s) => s.ms))}, ${peer} ${seconds(med(f, peer, (s) => s.ms))})`,
+        r <= limit,
+      );
+    }
+    const plain = med(f, 'plain', (s) => s.ms);
+    for (const name of ['bundled', 'cli', 'cli-compat']) {
+      const dump = med(f, name, (s) => s.dumpMs);
+      if (Number.isNaN(dump) || Number.isNaN(plain)) continue;
+      goal(
+        `${label}, ${name}: pg_dump inside <= 1.3x pg_dump alone`,
+        `${(dump / plain).toFixed(2)}x (${seconds(dump)} against ${seconds(plain)})`,
+        dump <= 1.3 * plain,
+      );
+    }
+    for (const name of Object.keys(f.samples).filter((n) => n.startsWith('bundled') || n.startsWith('cli'))) {
+      const peak = Math.max(...pick(f, name, (s) => s.peakRssMb));
+      goal(
+        `${label}, ${name}: peak RSS <= 150 MB`,
+        `${peak.toFixed(0)} MB (highest of ${pick(f, name, (s) => s.peakRssMb).length})`,
+        peak <= 150,
+      );
+    }
+    const archive = med(f, 'bundled', (s) => s.archiveBytes || undefined);
+    const first = results.find((r) => r.data === f.data)!;
     const defaultBytes = Number.isNaN(f.defaultArchiveBytes)
       ? (first.defaultArchiveBytes / first.dbBytes) * f.dbBytes
       : f.defaultArchiveBytes;
-    const defaultLabel = `${(defaultBytes / GiB).toFixed(3)} GiB${Number.isNaN(f.defaultArchiveBytes) ? ' (scaled)' : ''}`;
-    const cpuPerGiB = m(f, 'product', (x) => x.ownCpuS) / dbGiB;
-    const rss = productPeak(f);
-    console.log(
-      `${`${f.sizeGiB} GiB`.padEnd(10)}${`${dbGiB.toFixed(2)} GiB`.padEnd(10)}${seconds(m(f, 'plain', (x) => x.ms)).padEnd(9)}` +
-        `${seconds(m(f, 'product', (x) => x.ms)).padEnd(9)}${seconds(m(f, 'peer', (x) => x.ms)).padEnd(9)}` +
-        `${`${ratio.toFixed(2)} (${ok(ratio <= 0.4)})`.padEnd(14)}` +
-        `${`${(archive / GiB).toFixed(3)} GiB (${ok(archive <= defaultBytes)})`.padEnd(18)}` +
-        `${defaultLabel.padEnd(21)}${`${cpuPerGiB.toFixed(2)} s (${ok(cpuPerGiB <= 4)})`.padEnd(17)}` +
-        `${rss.toFixed(0)} MB (${ok(rss <= 150)})`,
-    );
+    if (!Number.isNaN(archive) && !Number.isNaN(defaultBytes)) {
+      goal(
+        `${label}: archive <= pg_dump -Fc at its default level`,
+        `${(archive / GiB).toFixed(3)} GiB against ${(defaultBytes / GiB).toFixed(3)} GiB` +
+          (Number.isNaN(f.defaultArchiveBytes) ? ' (scaled)' : ''),
+        archive <= defaultBytes,
+      );
+    }
+    const cpu = med(f, 'bundled', (s) => s.ownCpuS);
+    if (!Number.isNaN(cpu)) goal(`${label}, bundled: own CPU <= 4 s per GiB`, `${(cpu / dbGiB).toFixed(2)} s per GiB`, cpu / dbGiB <= 4);
     for (const mb of [...quotaMbs].sort((a, b) => a - b)) {
-      const product = m(f, `product@${mb}`, (x) => x.ms);
-      const peer = f.samples[`peer@${mb}`] ? m(f, `peer@${mb}`, (x) => x.ms) : undefined;
+      const product = med(f, `bundled@${mb}`, (s) => s.ms);
+      if (Number.isNaN(product)) continue;
       const perGiBs = product / 1000 / dbGiB;
       const usdPerGiB = (mb / 1024) * perGiBs * LAMBDA_ARM_USD_PER_GB_S;
       const limit = (f.dbBytes / product) * (LAMBDA_MAX_TIMEOUT_MS - SAFETY_MARGIN_MS);
       console.log(
-        `  at ${mb} MB (${(mb / LAMBDA_MB_PER_VCPU).toFixed(2)} vCPU): product ${seconds(product)}` +
-          (peer !== undefined
-            ? `, peer ${seconds(peer)}, product/peer ${(product / peer).toFixed(2)} (${ok(product / peer <= 0.4)})`
-            : '') +
-          `; ${perGiBs.toFixed(1)} s per GiB of database, $${(usdPerGiB * 1024).toFixed(4)} per TiB backed up; ` +
-          `Lambda (15 min) finishes databases up to ${(limit / GiB).toFixed(1)} GiB at this rate`,
+        `  at ${mb} MB (${(mb / LAMBDA_MB_PER_VCPU).toFixed(2)} vCPU): bundled ${seconds(product)}; ${perGiBs.toFixed(1)} s per GiB of ` +
+          `database, $${(usdPerGiB * 1024).toFixed(4)} per TiB backed up; Lambda (15 min) finishes databases up to ` +
+          `${(limit / GiB).toFixed(1)} GiB at this rate`,
       );
     }
   }
-  const peaks = results.map(productPeak);
-  const spread = (Math.max(...peaks) - Math.min(...peaks)) / Math.min(...peaks);
-  console.log(
-    `peak RSS: at most ${Math.max(...peaks).toFixed(0)} MB (goal 150 MB: ${ok(Math.max(...peaks) <= 150)}); ` +
-      `spread between sizes ${(spread * 100).toFixed(1)}% (goal within 10%: ${results.length > 1 ? ok(spread <= 0.1) : 'one size only'})`,
-  );
-  const last = results.at(-1)!;
-  const costs = [...quotaMbs]
-    .sort((a, b) => a - b)
-    .map((mb) => ({
-      mb,
-      usd: (mb / 1024) * (m(last, `product@${mb}`, (x) => x.ms) / 1000 / (last.dbBytes / GiB)) * LAMBDA_ARM_USD_PER_GB_S,
-    }));
-  const cheapest = costs.reduce((a, b) => (b.usd < a.usd ? b : a));
-  console.log(
-    `memory: ${costs.map((c) => `${c.mb} MB $${(c.usd * 1024).toFixed(4)}/TiB`).join(', ')}; ` +
-      `cheapest per GB backed up (at ${last.sizeGiB} GiB): ${cheapest.mb} MB, $${cheapest.usd.toFixed(6)} per GiB of database`,
-  );
-}
-
-/** The product process's highest peak RSS at a size, with and without a CPU quota. */
-function productPeak(f: SizeFigures): number {
-  return Math.max(
-    ...Object.entries(f.samples)
-      .filter(([name]) => name.startsWith('product'))
-      .flatMap(([, samples]) => (samples ?? []).map((x) => x.peakRssMb)),
-  );
+  const randoms = results.filter((r) => r.data === 'random' && r.samples.bundled);
+  if (randoms.length > 1) {
+    const peaks = randoms.map((f) => Math.max(...(f.samples.bundled ?? []).map((s) => s.peakRssMb)));
+    const spread = (Math.max(...peaks) - Math.min(...peaks)) / Math.min(...peaks);
+    goal('random, bundled: peak RSS within 10% between sizes', `${(spread * 100).toFixed(1)}%`, spread <= 0.1);
+  }
+  console.log(`\ngoals:\n${goals.join('\n')}`);
 }
 
 /** Runs pg_dump with its stdout counted here (no file): the archive's size and the time. */
