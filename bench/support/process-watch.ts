@@ -10,6 +10,8 @@ export interface ProcessFigures {
   readonly cpuS: number;
   /** CPU seconds of its descendants by command name (pg_dump, pg_restore, node...), each process's last reading. */
   readonly childCpuS: Readonly<Record<string, number>>;
+  /** The highest VmHWM of its descendants by command name (a CLI that starts itself again is `node` here), MB. */
+  readonly childPeakRssMb: Readonly<Record<string, number>>;
   /** The highest sum of VmRSS over the process and its descendants seen at one reading, MB. */
   readonly treeRssMb: number;
 }
@@ -55,7 +57,7 @@ function childrenOf(pid: number): number[] {
  */
 export class ProcessWatch {
   private own = { hwmKb: 0, cpuS: 0 };
-  private readonly children = new Map<number, { comm: string; cpuS: number }>();
+  private readonly children = new Map<number, { comm: string; cpuS: number; hwmKb: number }>();
   private treeRssKb = 0;
   private readonly timer: NodeJS.Timeout;
 
@@ -78,8 +80,9 @@ export class ProcessWatch {
       const pid = pending.pop()!;
       const child = readStat(pid);
       if (!child) continue;
-      this.children.set(pid, child);
-      tree += readStatus(pid)?.rssKb ?? 0;
+      const childStatus = readStatus(pid);
+      this.children.set(pid, { ...child, hwmKb: Math.max(this.children.get(pid)?.hwmKb ?? 0, childStatus?.hwmKb ?? 0) });
+      tree += childStatus?.rssKb ?? 0;
       pending.push(...childrenOf(pid));
     }
     this.treeRssKb = Math.max(this.treeRssKb, tree);
@@ -88,7 +91,11 @@ export class ProcessWatch {
   stop(): ProcessFigures {
     clearInterval(this.timer);
     const childCpuS: Record<string, number> = {};
-    for (const { comm, cpuS } of this.children.values()) childCpuS[comm] = (childCpuS[comm] ?? 0) + cpuS;
-    return { peakRssMb: this.own.hwmKb / 1024, cpuS: this.own.cpuS, childCpuS, treeRssMb: this.treeRssKb / 1024 };
+    const childPeakRssMb: Record<string, number> = {};
+    for (const { comm, cpuS, hwmKb } of this.children.values()) {
+      childCpuS[comm] = (childCpuS[comm] ?? 0) + cpuS;
+      childPeakRssMb[comm] = Math.max(childPeakRssMb[comm] ?? 0, hwmKb / 1024);
+    }
+    return { peakRssMb: this.own.hwmKb / 1024, cpuS: this.own.cpuS, childCpuS, childPeakRssMb, treeRssMb: this.treeRssKb / 1024 };
   }
 }
