@@ -505,10 +505,12 @@ async function main(): Promise<void> {
         await server.store.delete(finding.observed.manifestKey);
         // A CLI that starts itself again for the backup (its V8 flags) runs it in a node child: that child is the
         // backup's process, and the first one only waits (its own peak is printed apart, as the launcher's).
-        const backupNode = cli.figures.childPeakRssMb.node;
+        // Node names its main thread, and so its /proc comm, MainThread.
+        const nodeComm = (byComm: Readonly<Record<string, number>>) => byComm.MainThread ?? byComm.node;
+        const backupNode = nodeComm(cli.figures.childPeakRssMb);
         return {
           ms: cli.ms,
-          ownCpuS: cli.figures.cpuS + (cli.figures.childCpuS.node ?? 0),
+          ownCpuS: cli.figures.cpuS + (nodeComm(cli.figures.childCpuS) ?? 0),
           peakRssMb: Math.max(cli.figures.peakRssMb, backupNode ?? 0),
           ...(backupNode === undefined ? {} : { launcherRssMb: cli.figures.peakRssMb }),
           pgDumpCpuS: pgDumpCpu(cli.figures),
