@@ -83,6 +83,21 @@ export const COMMANDS = {
     notes: ['Exit status: 0 the run completed; 2 usage or config error; 3 --fail-on; 4 AWS could not be reached or refused.'],
     run: async (args): Promise<number> => (await import('./run.js')).invokeDeployed(args.operand as (typeof JOBS)[number], args.flags),
   }),
+  status: defineCommand({
+    summary: 'Writes the status page (and its public variant with statusPage.public) from the local store or the deployed bucket.',
+    flags: {
+      config: flag.config,
+      local: { type: 'boolean', help: 'read the history and state from --store (or S3_ENDPOINT) instead of the deployed bucket' },
+      store: flag.store,
+      out: { type: 'string', value: '<file>', default: 'status.html', help: 'where to write the page (the public one beside it)' },
+      stack: flag.stack,
+    },
+    notes: [
+      'Every target is drawn (statusPage.hide keeps targets and checks off the public variant). A history or state object',
+      'that cannot be read is named on the page and on stderr. Exit status: 0 written; 2 usage or config error; 4 the store failed.',
+    ],
+    run: async (args): Promise<number> => (await import('./status.js')).status(args.flags),
+  }),
   init: defineCommand({
     summary: 'Writes a commented starter config that validates and deploys as it is; edit its targets and subscribers.',
     flags: {

@@ -1,27 +1,14 @@
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { S3ObjectStore } from '../../functions/core/adapters/s3/s3-object-store.js';
 import { ConfigError } from '../../functions/core/errors.js';
-import { awsFault } from './aws-fault.js';
 import type { ObjectStore } from '../../functions/core/ports/object-store.js';
 import { formatBytes } from '../../functions/core/text/format-bytes.js';
 import { listBackups, type BackupEntry } from '../../functions/restore/list-backups.js';
 import { parseTargetUrl, restoreBackup, RestoreRefusedError } from '../../functions/restore/restore-backup.js';
 import { configPath, loadCliConfig } from './config-file.js';
+import { deployedStore } from './deployed-store.js';
 import { EXIT } from './exit-status.js';
 import { localStore } from './local-context.js';
 import type { Config } from '../../functions/kinds/config.js';
 import { backedUpEntries } from '../../functions/backup/entries.js';
-
-/** The deployed bucket: AUTOPILOT_BUCKET, else the stack output `BucketName`. */
-async function deployedStore(stackName: string): Promise<ObjectStore> {
-  if (process.env.AUTOPILOT_BUCKET) return new S3ObjectStore(process.env.AUTOPILOT_BUCKET);
-  const { Stacks } = await new CloudFormationClient({})
-    .send(new DescribeStacksCommand({ StackName: stackName }))
-    .catch((error: unknown) => Promise.reject(awsFault(error, `restore: stack ${stackName}`) ?? error));
-  const bucket = Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === 'BucketName')?.OutputValue;
-  if (!bucket) throw new ConfigError(`restore: stack ${stackName} has no BucketName output; set AUTOPILOT_BUCKET or pass --local`);
-  return new S3ObjectStore(bucket);
-}
 
 function listingLine(entry: BackupEntry): string {
   const state = entry.verified ? 'verified' : `UNVERIFIED${entry.problem ? ` (${entry.problem})` : ''}`;
@@ -90,7 +77,7 @@ export interface RestoreFlags {
 /** `autopilot restore --list` and `autopilot restore --to <url>` (docs/cli.md). */
 export async function restore(flags: RestoreFlags): Promise<number> {
   const config = await loadCliConfig(configPath(flags.config)!, flags.target ? [flags.target] : []);
-  const store = flags.local ? await localStore(flags.store) : await deployedStore(flags.stack);
+  const store = flags.local ? await localStore(flags.store) : await deployedStore('restore', flags.stack);
   const target = flags.target;
   if (flags.list && !target) {
     await listTargets(config, store, flags.json);

@@ -108,6 +108,32 @@ export function parseBackupKey(key: string): ParsedBackupKey | undefined {
   return { target: target!, database: database!, startedAt, role: 'archive', format, base };
 }
 
+// --- Status page ----------------------------------------------------------------------------
+
+/**
+ * Per-check daily aggregates the health job keeps for the status page (functions/status-page/history):
+ * `history/days/<local date>/<group>.json` (a day of one schedule group's checks, with hourly rows) and
+ * `history/rollup/<group>.json` (the group's closed days, 90 of them). A lifecycle rule expires day documents.
+ */
+export const HISTORY_PREFIX = 'history/';
+export const HISTORY_DAYS_PREFIX = `${HISTORY_PREFIX}days/`;
+export const HISTORY_ROLLUP_PREFIX = `${HISTORY_PREFIX}rollup/`;
+
+export function historyDayKey(day: string, group: string): string {
+  return `${HISTORY_DAYS_PREFIX}${day}/${group}.json`;
+}
+
+export function historyRollupKey(group: string): string {
+  return `${HISTORY_ROLLUP_PREFIX}${group}.json`;
+}
+
+/** The private status page (served through the signed-link function) and the public one (CloudFront, `statusPage.public`). */
+export const STATUS_PAGE_KEY = 'status/index.html';
+export const PUBLIC_STATUS_PREFIX = 'status/public/';
+export const PUBLIC_STATUS_PAGE_KEY = `${PUBLIC_STATUS_PREFIX}index.html`;
+/** Each check's state and since when, and when the page was last written: what decides a regeneration. Under state/. */
+export const STATUS_STATE_KEY = `${STATE_PREFIX}status-page.json`;
+
 /** Full stdout and stderr of each SSM command, written by the SSM Agent: `ssm-output/<job>/<target>/…`. */
 export const SSM_OUTPUT_PREFIX = 'ssm-output/';
 
@@ -139,6 +165,12 @@ export const ENV = {
   ssmOutputPrefix: 'AUTOPILOT_SSM_OUTPUT_PREFIX',
   backupDocument: 'AUTOPILOT_BACKUP_DOCUMENT',
   dashboardUrl: 'AUTOPILOT_DASHBOARD_URL',
+  /** The status page function's URL, which alert bodies and the digest link with a signed token (absent: no link). */
+  statusPageUrl: 'AUTOPILOT_STATUS_URL',
+  /** The Secrets Manager secret (ARN) whose value signs and checks the links' tokens. */
+  linkKeySecret: 'AUTOPILOT_LINK_KEY_SECRET',
+  /** Tells apart the history documents of two functions running the same schedules (the VPC health function: `vpc`). */
+  historyGroup: 'AUTOPILOT_HISTORY_GROUP',
 } as const;
 
 /** What each of ENV holds and which functions get it: the docs' environment table (`npm run docs`) prints these. */
@@ -181,6 +213,10 @@ export const OUTPUTS = {
   queriesUrl: 'QueriesUrl',
   /** The alert subscriptions' dead-letter queue: notices SNS could not deliver. */
   deliveryDeadLetterQueueUrl: 'DeliveryDeadLetterQueueUrl',
+  /** The status page function's URL (a link needs a token: alerts and the digest carry one). */
+  statusPageUrl: 'StatusPageUrl',
+  /** Only with `statusPage.public`: the CloudFront distribution serving the public page. */
+  publicStatusPageUrl: 'PublicStatusPageUrl',
 } as const;
 
 function capitalised(word: string): string {

@@ -3,6 +3,10 @@ import type { awsContext } from '../core/run/aws-context.js';
 import { parseInvokeEvent, selectedTargets } from '../core/run/invoke-event.js';
 import { during } from '../core/run/activity.js';
 import { runJob, type JobContext } from '../core/run/run-job.js';
+import { IncompleteRunError } from '../core/errors.js';
+import { ENV } from '../core/layout.js';
+import { afterHealthRun } from '../status-page/refresh.js';
+import { historyGroup } from '../status-page/history/record-history.js';
 import type { SecretResolver } from '../core/ports/secrets.js';
 import { checkBackupFreshness } from '../backup/freshness.js';
 import { durationMs } from '../core/config/duration.js';
@@ -18,6 +22,8 @@ export interface HealthRunOptions {
   /** One part of that interval's checks, when the stack splits them (the scheduler's event carries it). */
   readonly part?: { readonly part: number; readonly parts: number };
   readonly secrets: SecretResolver;
+  /** Tells this function's status-page history apart from another's on the same schedules (the VPC function's `vpc`). */
+  readonly historyPrefix?: string;
 }
 
 /**
@@ -37,6 +43,35 @@ export function checksBackupFreshness(config: Config, every: string | undefined)
 export async function runHealthJob(config: Config, options: HealthRunOptions, context: JobContext): Promise<Report> {
   const targets = selectedTargets(config, options.targets);
   const now = context.now ?? (() => new Date());
+  const startedAt = now();
+  // Then the status page's history and, when something changed or it is an hour old, the page: never failing the run.
+  const afterRun = (report: Report) =>
+    afterHealthRun({
+      store: context.store,
+      config,
+      findings: report.findings,
+      at: startedAt,
+      now,
+      group: historyGroup({ every: options.every, part: options.part, prefix: options.historyPrefix }),
+    });
+  let report: Report;
+  try {
+    report = await collectAndAlert(config, options, context, targets, now);
+  } catch (error) {
+    if (error instanceof IncompleteRunError) await afterRun(error.report);
+    throw error;
+  }
+  const warnings = await afterRun(report);
+  return warnings.length ? { ...report, warnings: [...(report.warnings ?? []), ...warnings] } : report;
+}
+
+function collectAndAlert(
+  config: Config,
+  options: HealthRunOptions,
+  context: JobContext,
+  targets: readonly string[] | undefined,
+  now: () => Date,
+): Promise<Report> {
   return runJob('health', context, async () => [
     ...(await collectHealthFindings(config, {
       targets,
@@ -62,7 +97,8 @@ export function createHandler(rawConfig: unknown) {
     aws ??= (await import('../core/run/aws-context.js')).awsContext(config, 'health', dashboardValuesOf);
     const { context, secrets, logger } = aws;
     const part = request.parts === undefined ? undefined : { part: request.part ?? 0, parts: request.parts };
-    const report = await runHealthJob(config, { targets: request.targets, every: request.every, part, secrets }, context);
+    const historyPrefix = process.env[ENV.historyGroup] || undefined;
+    const report = await runHealthJob(config, { targets: request.targets, every: request.every, part, secrets, historyPrefix }, context);
     logger.info('health run finished', { findings: report.findings.length, notifications: report.notifications.length });
     return report;
   };

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type AnyProbedKind, checksOfTarget } from '../kinds/catalog.js';
 import { DEFAULT_RESPOND_WITHIN } from '../domain/severity.js';
 import { chatSubscribersSchema } from './chat.js';
+import { STATUS_PAGE_DEFAULTS, statusPageSchema } from './status-page.js';
 import { MAX_TIMEOUT, MAX_TIMEOUT_MS, parseDuration } from './duration.js';
 import { ereProblem } from './ere.js';
 import { backupSchema, checkName, duration, hhmm, levelOrderProblem, memorySize, percent } from './fields.js';
@@ -328,6 +329,8 @@ export function buildConfigSchema<const K extends readonly AnyProbedKind[]>(kind
         .boolean()
         .default(false)
         .describe('a CloudWatch dashboard besides the saved Logs Insights queries ($3 a month at list price)'),
+      /** The status page: private by default, `public: true` also serves a public variant through CloudFront. */
+      statusPage: statusPageSchema.default(STATUS_PAGE_DEFAULTS).describe('the status page: who may read it and what it shows'),
       silences: z.array(silenceSchema).default([]).describe('windows in which notices are held back'),
       schedules: z
         .strictObject({
@@ -419,6 +422,18 @@ export function buildConfigSchema<const K extends readonly AnyProbedKind[]>(kind
           path: ['alerting', 'flapThreshold'],
           message: `flapThreshold (${flapThreshold}) must not exceed flapWindow (${flapWindow}): that many changes never fit in the window`,
         });
+      for (const [i, entry] of config.statusPage.hide.entries()) {
+        const slash = entry.indexOf('/');
+        const [target, check] = slash < 0 ? [entry, undefined] : [entry.slice(0, slash), entry.slice(slash + 1)];
+        const t = config.targets[target] as BaseTarget | undefined;
+        if (!t) {
+          ctx.addIssue({ code: 'custom', path: ['statusPage', 'hide', i], message: `unknown target "${target}"` });
+          continue;
+        }
+        const names = [...checksOfTarget(target, t, kinds).map((c) => c.name), ...(t.sqlite ?? []).map((s) => s.name)];
+        if (check !== undefined && !names.includes(check) && !names.some((name) => `${name}${BACKUP_AGE_SUFFIX}` === check))
+          ctx.addIssue({ code: 'custom', path: ['statusPage', 'hide', i], message: `unknown check "${check}" in target ${target}` });
+      }
       for (const [i, s] of config.silences.entries()) {
         if (s.target !== undefined && !Object.hasOwn(config.targets, s.target))
           ctx.addIssue({ code: 'custom', path: ['silences', i, 'target'], message: `unknown target "${s.target}"` });
@@ -455,4 +470,5 @@ export type ServersConfig = z.output<typeof serversSchema>;
 export type BackupConfig = z.output<typeof backupSchema>;
 export type SilenceConfig = z.output<typeof silenceSchema>;
 export type NetworkConfig = z.output<typeof networkSchema>;
+export type { StatusPageConfig } from './status-page.js';
 export type { SecretRefConfig } from './fields.js';

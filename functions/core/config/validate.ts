@@ -3,6 +3,7 @@ import { ConfigError } from '../errors.js';
 import { printable } from '../text/printable.js';
 import type { AnyProbedKind } from '../kinds/catalog.js';
 import { secretValueIssues } from './deployment-secrets.js';
+import { statusPageDeploymentIssues } from './status-page.js';
 import type { CoreConfig } from './schema.js';
 
 /** Renders a zod path as `targets.mycats.health[0].url`. */
@@ -87,7 +88,7 @@ export function validateConfigWith<C extends CoreConfig>(
     throw invalidConfig(issuesOf(parsed.error));
   }
   if (options.forDeployment) {
-    const issues = secretValueIssues(parsed.data, kinds);
+    const issues = [...secretValueIssues(parsed.data, kinds), ...statusPageDeploymentIssues(parsed.data.statusPage)];
     if (issues.length) throw invalidConfig(issues);
   }
   return parsed.data;
