@@ -22,6 +22,7 @@ import { JobSchedule, schedulerRole } from './scheduler/job-schedule.js';
 import { ScheduleStacks } from './scheduler/schedule-stacks.js';
 import { embedCaFiles } from './secrets/embed-ca.js';
 import { AlertTopics, deliveryAlarmTopics, distinctSubscribers } from './sns/alert-topics.js';
+import { StatusPage } from './status-page/status-page.js';
 import type { Config } from '../functions/kinds/config.js';
 import { validateConfig } from '../functions/kinds/config.js';
 import { channelsToDeploy } from '../functions/core/delivery/registry.js';
@@ -53,6 +54,8 @@ export class OpsAutopilotStack extends Stack implements JobHost {
   readonly imageArchitecture: ImageArchitecture;
   /** The imported VPC and what the suite adds to it, when the config sets `network`. */
   readonly network?: AutopilotNetwork;
+  /** The status page's function, its URL and link key, and the public distribution with `statusPage.public`. */
+  readonly statusPage: StatusPage;
   /** The job constructs the config gives something to do, in registry order, bound. */
   readonly jobs: readonly AutopilotJobConstruct[];
   /** Alarms on the watchers, the dashboard and the console test events. */
@@ -89,9 +92,12 @@ export class OpsAutopilotStack extends Stack implements JobHost {
       });
     }
 
+    this.statusPage = new StatusPage(this, 'StatusPage', { config: this.config, bucket: this.bucket, entriesDir: this.entriesDir });
+    // Whoever publishes a notice also signs its status page link.
+    const noticeTopics = this.statusPage.signingTopics(this.topics);
     this.jobs = (props.jobConstructs ?? JOB_CONSTRUCTS).flatMap((entry) => {
       const job = entry.create(this);
-      job?.bind(this.bucket, this.topics);
+      job?.bind(this.bucket, noticeTopics);
       return job ? [job] : [];
     });
     const functions = this.jobs.flatMap((job) => job.functions);
@@ -123,6 +129,17 @@ export class OpsAutopilotStack extends Stack implements JobHost {
       value: this.bucket.bucket.bucketName,
       description: 'Alert state (state/) and backups (backups/)',
     });
+    new CfnOutput(this, OUTPUTS.statusPageUrl, {
+      value: this.statusPage.url.url,
+      description: 'The status page function: alerts and the digest link it with a token valid 7 days',
+    });
+    const domain = this.config.statusPage.domain;
+    if (this.statusPage.distribution && domain) {
+      new CfnOutput(this, OUTPUTS.publicStatusPageUrl, {
+        value: `https://${domain.name}/`,
+        description: `The public status page (point ${domain.name} at ${this.statusPage.distribution.distributionDomainName})`,
+      });
+    }
     for (const [topic, arn] of Object.entries(this.topics.topicArns) as Array<[Topic, string]>) {
       new CfnOutput(this, topicArnOutput(topic), { value: arn, description: `SNS topic for ${topic} alerts` });
     }
@@ -146,6 +163,7 @@ export class OpsAutopilotStack extends Stack implements JobHost {
       [ENV.bucket]: this.bucket.bucket.bucketName,
       [ENV.dashboardUrl]: operationsScreenUrl(this, this.config.dashboard),
       ...channelEnvironment({ stack: this, topics: this.topics }, channelsToDeploy(this.config)),
+      ...this.statusPage.environment(),
     };
   }
 

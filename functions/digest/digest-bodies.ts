@@ -26,6 +26,7 @@ const WORDS = {
     more: (n: number) => `… and ${n} more (the e-mail lists every check)`,
     breached: 'past response target',
     dashboard: (url: string) => `Open the dashboard: ${url}`,
+    statusPage: (url: string) => `Status page (link valid 7 days): ${url}`,
     truncated: (n: number) => `... [truncated: ${n} more bytes]`,
   },
   ja: {
@@ -38,6 +39,7 @@ const WORDS = {
     more: (n: number) => `…ほか${n}件（メールに全チェックがあります）`,
     breached: '対応目標時間を超過',
     dashboard: (url: string) => `ダッシュボード: ${url}`,
+    statusPage: (url: string) => `ステータスページ（7日間有効）: ${url}`,
     truncated: (n: number) => `…（残り${n}バイト省略）`,
   },
 } as const;
@@ -61,6 +63,8 @@ export interface DigestBodyInput {
   readonly dashboard?: string;
   /** Jobs whose alert state could not be read: the totals are unknown. */
   readonly unreadable?: readonly string[];
+  /** The status page with a token valid 7 days. */
+  readonly statusPage?: string;
 }
 
 function cutText(text: string, maxBytes: number, language: DigestConfig['language']): string {
@@ -110,6 +114,7 @@ function documentOf(input: DigestBodyInput, config: DigestConfig, maxBytes: numb
     language: config.language,
     subject: input.subject,
     dashboard: input.dashboard ?? null,
+    ...(input.statusPage ? { statusPage: input.statusPage } : {}),
     counts: {
       checks: all.length,
       notOk: all.filter((c) => c.severity !== 'ok').length,
@@ -151,7 +156,10 @@ function chatbotOf(document: DigestDocument, config: DigestConfig): ChatbotEvent
     total: document.counts.open,
     more: w.more,
     descriptionChars: DESCRIPTION_MAX_CHARS,
-    nextSteps: document.dashboard ? [w.dashboard(document.dashboard)] : [],
+    nextSteps: [
+      ...(document.dashboard ? [w.dashboard(document.dashboard)] : []),
+      ...(document.statusPage ? [w.statusPage(document.statusPage)] : []),
+    ],
     keywords: ['DIGEST', document.localDate],
     summary: document.subject,
     eventType: 'ops-autopilot-digest',

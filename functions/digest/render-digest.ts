@@ -18,6 +18,7 @@ type Language = Config['language'];
 const TEXT = {
   en: {
     title: (date: string) => `ops-autopilot daily digest for ${date}`,
+    statusPage: (url: string) => `Status page (link valid 7 days): ${url}`,
     overview: (checks: number, failing: number, open: number) => `${checks} checks, ${failing} not ok, ${open} open alert(s).`,
     unknown: (jobs: string, checks: number) =>
       `Not ok and open alerts: unknown. The alert state of ${jobs} could not be read; the ${checks} checks below are the rest.`,
@@ -42,6 +43,7 @@ const TEXT = {
   },
   ja: {
     title: (date: string) => `ops-autopilot 日次ダイジェスト ${date}`,
+    statusPage: (url: string) => `ステータスページ（リンクは7日間有効）: ${url}`,
     overview: (checks: number, failing: number, open: number) => `チェック ${checks}件、異常 ${failing}件、未解決アラート ${open}件。`,
     unknown: (jobs: string, checks: number) =>
       `異常件数・未解決アラート件数: 不明。${jobs} のアラート状態を読めません。以下の ${checks}件はそれ以外のチェックです。`,
@@ -196,7 +198,7 @@ export interface RenderedDigest {
 }
 
 /** The daily digest as text in `language`, under the SNS size limit, and the snapshot to compare with tomorrow. */
-export function renderDigest(input: DigestInput, config: DigestConfig, dashboard?: string): RenderedDigest {
+export function renderDigest(input: DigestInput, config: DigestConfig, dashboard?: string, statusPage?: string): RenderedDigest {
   const t = TEXT[config.language];
   const checks = currentChecks(input.states);
   const localDate = localDateOf(input.now, config.timezone);
@@ -214,6 +216,7 @@ export function renderDigest(input: DigestInput, config: DigestConfig, dashboard
     // Counts over a state that could not be read would read as "0 open": say unknown instead.
     input.unreadable?.length ? t.unknown(input.unreadable.join(', '), checks.size) : t.overview(checks.size, failing, open),
     ...(input.only ? [t.only(input.only.join(', '))] : []),
+    ...(statusPage ? [t.statusPage(statusPage)] : []),
     '',
     ...sections.flatMap(([title, lines]) => [title, ...lines, '']),
   ].join('\n');
@@ -224,7 +227,7 @@ export function renderDigest(input: DigestInput, config: DigestConfig, dashboard
   const subject = asciiOnly(`[DIGEST] ops-autopilot ${localDate}${scope}: ${counts}`).slice(0, 99);
   const attributes = boundedAttributes('digest', Object.keys(config.targets), ['digest']);
   const bodies = digestBodies(
-    { text, subject, localDate, now: input.now, checks, attributes, dashboard, unreadable: input.unreadable },
+    { text, subject, localDate, now: input.now, checks, attributes, dashboard, unreadable: input.unreadable, statusPage },
     config,
   );
   return { subject, message: bodies.email, bodies, attributes, snapshot: snapshotOf(checks, input.now, localDate), localDate };

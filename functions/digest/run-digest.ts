@@ -70,18 +70,25 @@ export async function runDigestJob(config: Config, options: DigestRunOptions, co
   // A second digest the same day compares with what the first one did, not with itself.
   const previous = sentToday ? stored.baseline : stored;
   const backups = await readBackupHistory(context.store, now);
+  // A link valid 7 days from today's digest: a failure to sign one costs the link, never the digest.
+  const linkWarnings: string[] = [];
+  const statusPage = await context.links?.statusPage(now).catch((error: unknown) => {
+    linkWarnings.push(`status page link left out of the digest: ${(error as Error).message}`);
+    return undefined;
+  });
   const only = options.targets?.length ? selectedTargets(config, options.targets) : undefined;
   const view = only ? narrowed({ states, backups, previous }, config, only) : { states, backups, previous, config };
   const digest = renderDigest(
     { now, states: view.states, unreadable, backups: view.backups, previous: view.previous, only },
     view.config,
     readDashboardUrl(),
+    statusPage,
   );
   const base = {
     job: 'digest' as const,
     startedAt: now.toISOString(),
     findings: [],
-    ...(warnings.length ? { warnings: [...warnings] } : {}),
+    ...(warnings.length || linkWarnings.length ? { warnings: [...warnings, ...linkWarnings] } : {}),
   };
   // A digest of some targets (run digest --target, an invoke naming targets) is a look on demand: it goes out whatever
   // the day's full digest did, and neither takes the day's claim nor moves its snapshot, which stay the full digest's.

@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { durationMs } from '../../functions/core/config/duration.js';
+import { ENV } from '../../functions/core/layout.js';
 import type { AutopilotJobConstruct, JobFunction, JobHost } from '../jobs/job-construct.js';
 import { AutopilotFunction, type AutopilotFunctionProps } from '../lambda/autopilot-function.js';
 import { splitHealthConfig } from '../network/placement.js';
@@ -53,6 +54,8 @@ export class HealthJob implements AutopilotJobConstruct {
       const fn = healthFunction(host, 'VpcHealthFunction', vpcConfig, {
         entryName: 'health-vpc',
         placement: host.network.functionPlacement(),
+        // Its runs share the outside function's schedules: its status page history goes in documents of its own.
+        environment: { ...host.jobEnvironment(), [ENV.historyGroup]: 'vpc' },
         description: 'ops-autopilot health job inside the VPC: PostgreSQL probes of the private databases, severity-routed alerts',
       });
       allowNetworkInterfaces(fn.role!);
@@ -110,6 +113,8 @@ export class HealthJob implements AutopilotJobConstruct {
   private grant(fn: AutopilotFunction, bucket: IAutopilotBucket, topics: IAlertTopics, reads: ReturnType<typeof secretReadsOf>): void {
     bucket.grantAlertState(fn);
     bucket.grantManifestRead(fn);
+    // The status page's history, and the page it regenerates after a run.
+    bucket.grantStatusPageWrite(fn);
     topics.grantPublish(fn);
     grantSecretReads(fn, reads);
   }
@@ -123,7 +128,7 @@ function healthFunction(
   host: JobHost,
   id: string,
   config: Config,
-  props: Pick<AutopilotFunctionProps, 'description' | 'entryName' | 'placement'>,
+  props: Pick<AutopilotFunctionProps, 'description' | 'entryName' | 'placement' | 'environment'>,
 ): AutopilotFunction {
   return new AutopilotFunction(host, id, {
     ...props,
@@ -132,7 +137,7 @@ function healthFunction(
     entriesDir: host.entriesDir,
     memorySize: 512,
     timeout: Duration.seconds(healthTimeoutSeconds(config)),
-    environment: host.jobEnvironment(),
+    environment: props.environment ?? host.jobEnvironment(),
   });
 }
 

@@ -13,8 +13,11 @@ import type { Config } from '../../functions/kinds/config.js';
 /** Bundled CommonJS packages (pg) call `require`, which an ES module does not have. */
 export const CREATE_REQUIRE_BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
+/** Functions of the suite that are no scheduled job: the status page's (behind its URL). Each gives its `handlerFile`. */
+export type ServiceFunction = 'status-page';
+
 export interface AutopilotFunctionJobProps {
-  readonly job: Job;
+  readonly job: Job | ServiceFunction;
   /** The validated config, embedded in the bundle (see `writeGeneratedEntry`). */
   readonly config: Config;
 }
@@ -46,7 +49,7 @@ export interface AutopilotFunctionSourceProps {
 
 /** What every job function of the suite is given, whatever its code: a zip bundle or a container image. */
 export interface AutopilotFunctionBaseProps extends AutopilotFunctionSizingProps, AutopilotFunctionLoggingProps {
-  readonly job: Job;
+  readonly job: Job | ServiceFunction;
   readonly description?: string;
   readonly environment?: Readonly<Record<string, string>>;
   /** VPC, subnets and security groups, for a function that reaches private databases (see lib/network). */
@@ -103,6 +106,12 @@ function houseDefaults(
   };
 }
 
+function handlerFileOf(job: Job | ServiceFunction): string {
+  const entry = (JOB_REGISTRY as Partial<Record<string, { handlerFile: string }>>)[job];
+  if (!entry) throw new Error(`the ${job} function needs its handlerFile (it is no job of the registry)`);
+  return entry.handlerFile;
+}
+
 /**
  * A job's Lambda function with the house defaults (see `houseDefaults`): Node.js 24, an ESM
  * bundle built by the local esbuild (no Docker), minified with source maps.
@@ -110,7 +119,7 @@ function houseDefaults(
  * The role and log group are created next to the function (`<id>Role`, `<id>Logs`).
  */
 export class AutopilotFunction extends NodejsFunction {
-  readonly job: Job;
+  readonly job: Job | ServiceFunction;
   readonly functionLogGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: AutopilotFunctionProps) {
@@ -118,7 +127,7 @@ export class AutopilotFunction extends NodejsFunction {
     const entry = writeGeneratedEntry({
       name: props.entryName ?? props.job,
       config: props.config,
-      handlerFile: props.handlerFile ?? JOB_REGISTRY[props.job].handlerFile,
+      handlerFile: props.handlerFile ?? handlerFileOf(props.job),
       entriesDir: props.entriesDir,
       projectRoot,
     });
@@ -167,7 +176,7 @@ export interface AutopilotImageFunctionProps extends AutopilotFunctionBaseProps 
  * which the function then runs on (its --platform and IMAGE_ARCH build argument say the same).
  */
 export class AutopilotImageFunction extends lambda.DockerImageFunction {
-  readonly job: Job;
+  readonly job: Job | ServiceFunction;
   readonly functionLogGroup: logs.LogGroup;
   readonly functionRole: iam.Role;
 

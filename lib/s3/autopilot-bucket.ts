@@ -6,10 +6,15 @@ import {
   ALERT_STATE_PREFIX,
   BACKUPS_PREFIX,
   DELIVERY_RECORD_MARK,
+  HISTORY_DAYS_PREFIX,
+  HISTORY_PREFIX,
+  HISTORY_ROLLUP_PREFIX,
   MANIFEST_EXTENSION,
   PENDING_RUNS_PREFIX,
   STATE_PREFIX,
+  STATUS_PAGE_KEY,
 } from '../../functions/core/layout.js';
+import { DAY_DOCUMENT_DAYS } from '../../functions/status-page/boundary.js';
 import { acknowledgeWildcards } from '../nag/wildcards.js';
 import type { BackupExpiration } from './backup-retention.js';
 
@@ -52,6 +57,13 @@ export interface IAutopilotBucket {
   grantManifestRead(grantee: iam.IGrantable): iam.Grant;
   /** Delete collected server-check runs under `state/ssm-pending/` (with `grantAlertState` for reading and writing them). */
   grantPendingRunCleanup(grantee: iam.IGrantable): iam.Grant;
+  /**
+   * The status page's history under `history/` (read, write, delete aged-out days, list, earlier roll-up versions)
+   * and writing the page under `status/`: the health job.
+   */
+  grantStatusPageWrite(grantee: iam.IGrantable): iam.Grant;
+  /** Read the private page `status/index.html`, that one object only: the status page function. */
+  grantStatusPageRead(grantee: iam.IGrantable): iam.Grant;
 }
 
 export interface AlertStateGrantOptions {
@@ -145,6 +157,30 @@ class BucketGrants implements IAutopilotBucket {
       undefined,
       'A collected run deletes its own pending object under state/ssm-pending/, named at run time.',
     );
+  }
+
+  grantStatusPageWrite(grantee: iam.IGrantable): iam.Grant {
+    const grant = this.grantObjects(
+      grantee,
+      ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:DeleteObject'],
+      HISTORY_PREFIX,
+      '*',
+      HISTORY_PREFIX,
+      'Status page history: a document per local day and schedule group, and a roll-up per group, named at run time.',
+    );
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucketVersions'],
+        resources: [this.bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${HISTORY_ROLLUP_PREFIX}*`] } },
+      }),
+    );
+    this.grantObjects(grantee, ['s3:PutObject'], 'status/', '*', undefined, 'The status page and its public variant under status/.');
+    return grant;
+  }
+
+  grantStatusPageRead(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [this.bucket.arnForObjects(STATUS_PAGE_KEY)] });
   }
 
   private grantObjects(
@@ -255,6 +291,14 @@ export class AutopilotBucket extends Construct implements IAutopilotBucket {
   grantPendingRunCleanup(grantee: iam.IGrantable): iam.Grant {
     return this.grants.grantPendingRunCleanup(grantee);
   }
+
+  grantStatusPageWrite(grantee: iam.IGrantable): iam.Grant {
+    return this.grants.grantStatusPageWrite(grantee);
+  }
+
+  grantStatusPageRead(grantee: iam.IGrantable): iam.Grant {
+    return this.grants.grantStatusPageRead(grantee);
+  }
 }
 
 function lifecycleRules(props: AutopilotBucketLifecycleProps): s3.LifecycleRule[] {
@@ -273,5 +317,14 @@ function lifecycleRules(props: AutopilotBucketLifecycleProps): s3.LifecycleRule[
       expiredObjectDeleteMarker: true,
     },
     ...expirations,
+    // The day documents are rolled up two days later (90 days kept in the roll-ups); these are the rest. Each run
+    // overwrites its group's document, so the versions it replaces go after a day rather than the default week.
+    {
+      id: 'expire-status-history-days',
+      prefix: HISTORY_DAYS_PREFIX,
+      expiration: Duration.days(DAY_DOCUMENT_DAYS + 2),
+      noncurrentVersionExpiration: Duration.days(1),
+    },
+    { id: 'status-page-versions', prefix: 'status/', noncurrentVersionExpiration: Duration.days(1) },
   ];
 }

@@ -67,6 +67,8 @@ export interface RenderOptions {
   readonly maxBytes?: number;
   /** The deployment's CloudWatch dashboard, linked from the bodies. */
   readonly dashboard?: string;
+  /** The status page, with a token valid 7 days, linked from the bodies. */
+  readonly statusPage?: string;
 }
 
 /**
@@ -78,6 +80,10 @@ export function renderNotification(planned: PlannedNotification, config: Message
   const severity: AlertSeverity = planned.severity;
   const subject = subjectOf(planned);
   const attributes = attributesOf(planned);
-  const bodies = renderBodies(planned, config, subject, attributes, { maxTextBytes: options.maxBytes, dashboard: options.dashboard });
+  const bodies = renderBodies(planned, config, subject, attributes, {
+    maxTextBytes: options.maxBytes,
+    dashboard: options.dashboard,
+    statusPage: options.statusPage,
+  });
   return { topic: planned.topic, severity, subject, message: bodies.email, attributes, bodies };
 }

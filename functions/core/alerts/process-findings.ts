@@ -25,6 +25,7 @@ import { applyDeliveries, type Observed } from './apply-deliveries.js';
 import { DeliveryJournal } from './delivery-records.js';
 import { listsJob, readStoreIdentity, registerJob, type IdentityReading } from './store-identity.js';
 import { STORE_IDENTITY_KEY } from '../layout.js';
+import type { NoticeLinks } from '../links/status-link.js';
 
 export interface ProcessFindingsInput {
   readonly job: Job;
@@ -38,6 +39,8 @@ export interface ProcessFindingsInput {
   readonly retry?: { readonly attempts?: number; readonly baseDelayMs?: number };
   /** How long this run's claim on a notice lasts before another run may publish it (DEFAULT_LEASE_MS). */
   readonly leaseMs?: number;
+  /** The status page link the notices carry; made once, only when there is something to publish. */
+  readonly links?: NoticeLinks;
 }
 
 export interface ProcessFindingsResult {
@@ -215,11 +218,22 @@ export async function processFindings(input: ProcessFindingsInput): Promise<Proc
   const byName = new Map<string, DeliveryChannel>(channels.map((c) => [c.name, c]));
   const runId = randomUUID();
   const warnings: string[] = [];
+  let statusPage: string | undefined;
   const render = (entry: OutboxEntry): Notification => {
-    if (entry.stateLost) return renderStateLost(entry.stateLost, config, Object.keys(config.targets), { dashboard: readDashboardUrl() });
+    const links = { dashboard: readDashboardUrl(), statusPage };
+    if (entry.stateLost) return renderStateLost(entry.stateLost, config, Object.keys(config.targets), links);
     const channel = byName.get(entry.channel)!;
     if (channel.render) return channel.render(entry.planned!, config);
-    return renderNotification(entry.planned!, config, { dashboard: readDashboardUrl() });
+    return renderNotification(entry.planned!, config, links);
+  };
+  /** The link is signed with a key read from Secrets Manager: a failure costs the link, never the notice. */
+  const makeLink = async (entries: readonly OutboxEntry[]): Promise<void> => {
+    if (!input.links || entries.length === 0 || statusPage !== undefined) return;
+    try {
+      statusPage = await input.links.statusPage(now);
+    } catch (error) {
+      warnings.push(`status page link left out of the notices: ${errorText(error)}`);
+    }
   };
   const journal = new DeliveryJournal(
     store,
@@ -282,6 +296,7 @@ export async function processFindings(input: ProcessFindingsInput): Promise<Proc
       if (!isPreconditionFailure(error)) {
         // The store refused for good (full, read-only, denied): publish what was planned anyway, and record it.
         if (loaded.warning) warnings.push(loaded.warning);
+        await makeLink(claimed.mine);
         const { sent, failed } = await publish(claimed.mine, byName, render, journal, warnings);
         throw new AlertStateSaveError(`saving ${key}: ${errorText(error)}`, sent, failed, error, warnings);
       }
@@ -295,6 +310,7 @@ export async function processFindings(input: ProcessFindingsInput): Promise<Proc
   if (!storeId) storeId = await registerJob(store, job, now).catch(() => undefined);
 
   // 2. Publish.
+  await makeLink(mine);
   const { sent, failed, delivered, failures } = await publish(mine, byName, render, journal, warnings);
   if (mine.length === 0) return { sent, failed, suppressed, warnings };
 

@@ -36,6 +36,7 @@ const TEXT = {
       `alert state ${n.location} ${n.key} ${n.missing ? 'missing' : 'unreadable'} and not recoverable (${n.reason}); ` +
       'the job restarted from an empty state, so open alerts get no RESOLVED notice',
     screen: (url: string) => `Operations screen: ${url}`,
+    statusPage: (url: string) => `Status page (link valid 7 days): ${url}`,
     sms: (n: StateLostNotice) =>
       `CRITICAL ops-autopilot: ${n.job} alert state lost, restarted empty; open alerts get no RESOLVED. Check now`,
     footer: (n: StateLostNotice, at: string) => `-- ops-autopilot, ${n.job} job, ${at}`,
@@ -53,6 +54,7 @@ const TEXT = {
       `アラート状態 ${n.location} ${n.key} が${n.missing ? '見つからず' : '読めず'}復元不能（${n.reason}）。` +
       '空の状態から再開したため、発報中のアラートに復旧通知は届きません',
     screen: (url: string) => `運用画面: ${url}`,
+    statusPage: (url: string) => `ステータスページ（リンクは7日間有効）: ${url}`,
     sms: (n: StateLostNotice) => `CRITICAL ops-autopilot: ${n.job}のアラート状態を失い空から再開。復旧通知は届きません。すぐ確認を`,
     footer: (n: StateLostNotice, at: string) => `-- ops-autopilot ${n.job}ジョブ ${at}`,
   },
@@ -61,6 +63,8 @@ const TEXT = {
 export interface StateLostOptions {
   /** The deployment's operations screen, linked from every body. */
   readonly dashboard?: string;
+  /** The status page with its token. */
+  readonly statusPage?: string;
 }
 
 /**
@@ -88,10 +92,14 @@ export function renderStateLost(
     '',
     ...t.consequence,
     ...(options.dashboard ? ['', t.screen(options.dashboard)] : []),
+    ...(options.statusPage ? [t.statusPage(options.statusPage)] : []),
     '',
     t.footer(notice, at),
   ].join('\n');
-  const document = stateLostDocument(notice, config, subject, within, options.dashboard);
+  const document = {
+    ...stateLostDocument(notice, config, subject, within, options.dashboard),
+    ...(options.statusPage ? { statusPage: options.statusPage } : {}),
+  };
   const bodies: NotificationBodies = {
     email,
     sms: truncateUtf8(t.sms(notice), SMS_MAX_BYTES),
@@ -103,7 +111,11 @@ export function renderStateLost(
       lines: [`• \`${document.alerts[0]!.key}\` CRITICAL: ${document.alerts[0]!.summary}`],
       more: () => '',
       descriptionChars: CHAT_DESCRIPTION_MAX_CHARS,
-      nextSteps: [t.respond(within), ...(options.dashboard ? [t.screen(options.dashboard)] : [])],
+      nextSteps: [
+        t.respond(within),
+        ...(options.dashboard ? [t.screen(options.dashboard)] : []),
+        ...(options.statusPage ? [t.statusPage(options.statusPage)] : []),
+      ],
       keywords: ['CRITICAL', notice.job, 'state'],
       summary: subject,
       eventType: 'ops-autopilot-alert',

@@ -59,6 +59,8 @@ export const alertDocumentSchema = z.strictObject({
   respondWithin: z.string().nullable(),
   /** The CloudWatch dashboard of the deployment; null in --local runs. */
   dashboard: z.url().nullable(),
+  /** The status page, with a token valid 7 days; absent in --local runs and where no page function is deployed. */
+  statusPage: z.url().optional(),
   counts: z.strictObject({
     alert: z.number().int().min(0),
     repeat: z.number().int().min(0),
@@ -123,6 +125,7 @@ export const digestDocumentSchema = z.strictObject({
   language: z.enum(['en', 'ja']),
   subject: z.string(),
   dashboard: z.url().nullable(),
+  statusPage: z.url().optional(),
   counts: z.strictObject({
     checks: z.number().int().min(0),
     notOk: z.number().int().min(0),

@@ -6,7 +6,8 @@ import { deployedChannels } from '../delivery/registry.js';
 import { awsSecrets } from '../adapters/aws-secrets.js';
 import type { Job } from '../domain/report.js';
 import type { JobContext } from './run-job.js';
-import { readBucketName } from './environment.js';
+import { readBucketName, readStatusLinkSettings } from './environment.js';
+import { statusPageLink } from '../links/status-link.js';
 
 let logger: Logger | undefined;
 
@@ -26,6 +27,18 @@ export function awsContext(config: CoreConfig, job: Job, valuesOf: DashboardValu
     store: new S3ObjectStore(readBucketName(env)),
     notifier: deployedChannels(env),
     findingLog: { write: (line) => void process.stdout.write(line), valuesOf },
+    ...linksOf(env),
   };
   return { context, secrets: awsSecrets, logger: jobLogger(job) };
+}
+
+/** The status page link the notices carry, signed with the link key (Secrets Manager, cached like every secret). */
+function linksOf(env: NodeJS.ProcessEnv): Pick<JobContext, 'links'> {
+  const settings = readStatusLinkSettings(env);
+  if (!settings) return {};
+  return {
+    links: {
+      statusPage: async (now) => statusPageLink(settings.url, Buffer.from(await awsSecrets.read({ secret: settings.secret }), 'utf8'), now),
+    },
+  };
 }

@@ -61,3 +61,19 @@ export function readBackupDocument(env: NodeJS.ProcessEnv = process.env): string
 export function readDashboardUrl(env: NodeJS.ProcessEnv = process.env): string | undefined {
   return env[ENV.dashboardUrl] || undefined;
 }
+
+/** The status page link's base URL and the link key's secret, set on every job function when a page function exists. */
+export function readStatusLinkSettings(env: NodeJS.ProcessEnv = process.env): { url: string; secret: string } | undefined {
+  const url = env[ENV.statusPageUrl];
+  const secret = env[ENV.linkKeySecret];
+  if (!url || !secret) return undefined;
+  if (!URL.canParse(url) || new URL(url).protocol !== 'https:') throw new Error(`${ENV.statusPageUrl}: not an https URL`);
+  return { url, secret };
+}
+
+/** The link key's secret, which the status page function checks tokens with. */
+export function readLinkKeySecret(env: NodeJS.ProcessEnv = process.env): string {
+  const secret = env[ENV.linkKeySecret];
+  if (!secret) throw new Error(`${ENV.linkKeySecret} is not set (the stack sets it on the status page function)`);
+  return secret;
+}

@@ -9,6 +9,7 @@ import type { ObjectStore } from '../ports/object-store.js';
 import { type DashboardValuesOf, writeFindingLog } from '../observability/finding-log.js';
 import { MAX_SUMMARY, summaryLine } from '../text/printable.js';
 import { type Activity, during } from './activity.js';
+import type { NoticeLinks } from '../links/status-link.js';
 
 export interface JobContext {
   readonly config: CoreConfig;
@@ -23,6 +24,8 @@ export interface JobContext {
   };
   /** What the run waits on, for the CLI's progress line on a terminal; deployed runs leave it out. */
   readonly activity?: Activity;
+  /** Links the notices carry (the status page's); deployed functions with a page function only. */
+  readonly links?: NoticeLinks;
 }
 
 /**
@@ -62,6 +65,7 @@ export async function runJob(job: Job, context: JobContext, collect: () => Promi
         store: context.store,
         notifier: context.notifier,
         now: now(),
+        links: context.links,
       }),
     );
   } catch (error) {

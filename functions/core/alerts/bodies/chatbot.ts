@@ -15,11 +15,13 @@ const WORDS = {
   en: {
     more: (n: number) => `… and ${n} more (the e-mail and the JSON document list more of them)`,
     dashboard: (url: string) => `Open the dashboard: ${url}`,
+    statusPage: (url: string) => `Status page (link valid 7 days): ${url}`,
     recheck: (job: string, targets: string) => `Re-check now: \`${`npx autopilot invoke ${job} ${targets}`.trim()}\``,
   },
   ja: {
     more: (n: number) => `…ほか${n}件（メールと JSON 文書にさらに載っています）`,
     dashboard: (url: string) => `ダッシュボード: ${url}`,
+    statusPage: (url: string) => `ステータスページ（7日間有効）: ${url}`,
     recheck: (job: string, targets: string) => `今すぐ再確認: \`${`npx autopilot invoke ${job} ${targets}`.trim()}\``,
   },
 } as const;
@@ -56,6 +58,7 @@ export function chatbotEvent(
     nextSteps: [
       ...(document.needsAction ? [respond] : []),
       ...(document.dashboard ? [w.dashboard(document.dashboard)] : []),
+      ...(document.statusPage ? [w.statusPage(document.statusPage)] : []),
       // Past a few targets the re-check command runs them all.
       ...(document.needsAction
         ? [w.recheck(planned.job, targets.length <= 3 ? targets.map((name) => `--target ${name}`).join(' ') : '')]

@@ -64,10 +64,11 @@ export function alertDocument(
   subject: string,
   limits: DocumentLimits,
   dashboard?: string,
+  statusPage?: string,
 ): AlertDocument {
   let summaryChars = limits.summaryChars;
   for (;;) {
-    const document = alertDocumentWith(planned, config, subject, { ...limits, summaryChars }, dashboard);
+    const document = alertDocumentWith(planned, config, subject, { ...limits, summaryChars }, dashboard, statusPage);
     if (document.omitted === 0 || summaryChars <= MIN_SUMMARY_CHARS) return document;
     summaryChars = Math.max(MIN_SUMMARY_CHARS, Math.floor(summaryChars / 2));
   }
@@ -79,6 +80,7 @@ function alertDocumentWith(
   subject: string,
   limits: DocumentLimits,
   dashboard?: string,
+  statusPage?: string,
 ): AlertDocument {
   const items = orderedItems(planned);
   const counts = { alert: 0, repeat: 0, resolved: 0, flapping: 0 };
@@ -97,6 +99,7 @@ function alertDocumentWith(
     needsAction: action,
     respondWithin: action ? respondWithin(config, planned.severity) : null,
     dashboard: dashboard ?? null,
+    ...(statusPage ? { statusPage } : {}),
     counts,
     alerts: [],
     omitted: items.length,

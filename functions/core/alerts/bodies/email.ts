@@ -33,6 +33,7 @@ export const TEXT = {
     targets: (n: number, listed: string) => `Targets (${n}): ${listed}`,
     moreTargets: (n: number) => `and ${n} more`,
     dashboard: (url: string) => `Dashboard: ${url}`,
+    statusPage: (url: string) => `Status page (link valid 7 days): ${url}`,
     footer: (job: string, at: string) => `-- ops-autopilot, ${job} job, ${at}`,
     listJoin: ', ',
   },
@@ -59,6 +60,7 @@ export const TEXT = {
     targets: (n: number, listed: string) => `対象（${n}件）: ${listed}`,
     moreTargets: (n: number) => `ほか${n}件`,
     dashboard: (url: string) => `ダッシュボード: ${url}`,
+    statusPage: (url: string) => `ステータスページ（リンクは7日間有効）: ${url}`,
     footer: (job: string, at: string) => `-- ops-autopilot ${job}ジョブ ${at}`,
     listJoin: '、',
   },
@@ -118,15 +120,21 @@ export const MIN_SUMMARY_CHARS = 80;
  * The e-mail text of one grouped notice: every item by section within `limits.maxBytes`, with
  * summaries shortened (halving, down to MIN_SUMMARY_CHARS) before whole items are left out.
  */
-export function emailText(planned: PlannedNotification, config: MessageConfig, limits: TextLimits, dashboard?: string): string {
+export function emailText(
+  planned: PlannedNotification,
+  config: MessageConfig,
+  limits: TextLimits,
+  dashboard?: string,
+  statusPage?: string,
+): string {
   let summaryChars = limits.summaryChars;
   for (;;) {
-    const { text, omitted } = emailTextWith(planned, config, { ...limits, summaryChars }, dashboard);
+    const { text, omitted } = emailTextWith(planned, config, { ...limits, summaryChars }, dashboard, undefined, statusPage);
     if (omitted === 0) return text;
     if (summaryChars <= MIN_SUMMARY_CHARS) {
       // Items are left out: say which targets the notice is about, with counts, before the items that fit.
       const overview = targetOverview(planned, config, Math.min(OVERVIEW_MAX_BYTES, Math.floor(limits.maxBytes / 4)));
-      return overview ? emailTextWith(planned, config, { ...limits, summaryChars }, dashboard, overview).text : text;
+      return overview ? emailTextWith(planned, config, { ...limits, summaryChars }, dashboard, overview, statusPage).text : text;
     }
     summaryChars = Math.max(MIN_SUMMARY_CHARS, Math.floor(summaryChars / 2));
   }
@@ -163,12 +171,13 @@ function emailTextWith(
   limits: TextLimits,
   dashboard: string | undefined,
   overview?: string,
+  statusPage?: string,
 ): { text: string; omitted: number } {
   const t = TEXT[config.language];
   const { heading, respond } = headingOf(planned, config);
   const header = `${heading}\n${respond}${overview ? `\n\n${overview}` : ''}`;
   const footer =
-    `\n\n${dashboard ? `${t.dashboard(dashboard)}\n` : ''}` +
+    `\n\n${dashboard ? `${t.dashboard(dashboard)}\n` : ''}${statusPage ? `${t.statusPage(statusPage)}\n` : ''}` +
     `${t.footer(planned.job, formatLocal(new Date(planned.at), config.timezone))}`;
   const reserve = Buffer.byteLength(`\n\n${t.truncated(planned.items.length)}`) + Buffer.byteLength(footer);
 

@@ -44,6 +44,8 @@ export interface BodyOptions {
   readonly maxTextBytes?: number;
   /** The deployment's CloudWatch dashboard, linked from every body that has room for it. */
   readonly dashboard?: string;
+  /** The status page with its token, linked from the e-mail text, the document and the chat card (an SMS has no room). */
+  readonly statusPage?: string;
 }
 
 /** Every protocol's body of one notice, the largest that keep the whole published message under SNS's limit. */
@@ -62,8 +64,9 @@ export function renderBodies(
       config,
       { maxBytes: Math.min(level.textBytes, options.maxTextBytes ?? Number.POSITIVE_INFINITY), summaryChars: level.summaryChars },
       options.dashboard,
+      options.statusPage,
     );
-    const json = alertDocument(planned, config, subject, { maxBytes: level.docBytes, ...level }, options.dashboard);
+    const json = alertDocument(planned, config, subject, { maxBytes: level.docBytes, ...level }, options.dashboard, options.statusPage);
     const https = chatbotEvent(planned, config, json, level);
     bodies = { email, sms: smsText(planned, config.language), json, https };
     if (publishedBytes({ subject, message: email, attributes, bodies }) <= limit) return bodies;
