@@ -84,6 +84,8 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
         ['backups/cafemuji/cafemuji/', 30],
         ['backups/cafemuji/reports/', 7],
         ['backups/shiojiri/', 30],
+        // The status page's day documents, rolled up two days later (the roll-ups under history/rollup/ are pruned by the job).
+        ['history/days/', 10],
       ]);
       for (const key of [
         'backups/mycats/main/x.dump',
@@ -276,11 +278,18 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
         'AUTOPILOT_BUCKET',
         'AUTOPILOT_CHANNELS',
         'AUTOPILOT_DASHBOARD_URL',
+        'AUTOPILOT_LINK_KEY_SECRET',
+        'AUTOPILOT_STATUS_URL',
         'AUTOPILOT_TOPIC_ARNS',
         'NODE_OPTIONS',
         'POWERTOOLS_SERVICE_NAME',
       ]);
       expect(env.POWERTOOLS_SERVICE_NAME).toBe('autopilot-health');
+      // The status page link every notice carries: the page function's URL, and the key's secret to sign it with.
+      expect(env.AUTOPILOT_STATUS_URL).toEqual({
+        'Fn::GetAtt': [idOf('AWS::Lambda::Url', 'StatusPageFunctionFunctionUrl'), 'FunctionUrl'],
+      });
+      expect(env.AUTOPILOT_LINK_KEY_SECRET).toEqual({ Ref: idOf('AWS::SecretsManager::Secret', 'StatusPageLinkKey') });
       // The channels the registry switches on for this config, by name, and each one's own variables.
       expect(env.AUTOPILOT_CHANNELS).toBe(
         channelsToDeploy(config)
@@ -330,7 +339,7 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
           Effect: 'Allow',
           Action: 's3:ListBucket',
           Resource: arnOf(bucket),
-          Condition: { StringLike: { 's3:prefix': ['backups/*', 'state/*'] } },
+          Condition: { StringLike: { 's3:prefix': ['backups/*', 'history/*', 'state/*'] } },
         },
         // The previous versions of a damaged alert state, to recover it from (issue 12).
         {
@@ -343,6 +352,27 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
         { Effect: 'Allow', Action: 's3:DeleteObject', Resource: { 'Fn::Join': ['', [arnOf(bucket), '/state/alerts/*.delivery.*']] } },
         // Manifests only (issue 12): the health job never reads a whole dump.
         { Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [arnOf(bucket), '/backups/*.json']] } },
+        // The status page's history (issue 23): read, merge and write back each run's day, roll up, drop aged-out days...
+        {
+          Effect: 'Allow',
+          Action: ['s3:DeleteObject', 's3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
+          Resource: objects('history/'),
+        },
+        // ... an earlier version of a damaged roll-up ...
+        {
+          Effect: 'Allow',
+          Action: 's3:ListBucketVersions',
+          Resource: arnOf(bucket),
+          Condition: { StringLike: { 's3:prefix': ['history/rollup/*'] } },
+        },
+        // ... and the page it regenerates (written only: nothing under status/ is read by this role).
+        { Effect: 'Allow', Action: 's3:PutObject', Resource: objects('status/') },
+        // Signing the status page link its notices carry.
+        {
+          Effect: 'Allow',
+          Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+          Resource: { Ref: idOf('AWS::SecretsManager::Secret', 'StatusPageLinkKey') },
+        },
         { Effect: 'Allow', Action: 'sns:Publish', Resource: sorted([topic('Critical'), topic('High'), topic('Medium'), topic('Low')]) },
         { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: arnOf(idOf('AWS::KMS::Key', 'AlertsKey')) },
         {
@@ -404,8 +434,13 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
         'LowTopicArn',
         'MediumTopicArn',
         'QueriesUrl',
+        // The status page function's URL (issue 23); the public page's only with statusPage.public.
+        'StatusPageUrl',
       ].sort(),
     );
+    expect(artifactOutputs().StatusPageUrl.Value).toEqual({
+      'Fn::GetAtt': [idOf('AWS::Lambda::Url', 'StatusPageFunctionFunctionUrl'), 'FunctionUrl'],
+    });
     expect(artifactOutputs().HealthFunctionName.Value).toEqual({ Ref: idOf('AWS::Lambda::Function', 'HealthFunction') });
   });
   const artifactOutputs = () => template.toJSON().Outputs as Record<string, { Value: unknown }>;
@@ -480,7 +515,9 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
     it('gives every function an async invoke config: health 0 retries within its interval, the others the DLQ', () => {
       const dlq = arnOf(idOf('AWS::SQS::Queue', 'ScheduleDeadLetters'));
       const configs = Object.values(template.findResources('AWS::Lambda::EventInvokeConfig'));
-      const functions = Object.keys(template.findResources('AWS::Lambda::Function'));
+      // The status page function is only ever called through its URL, synchronously: no asynchronous invocation to configure.
+      const functions = Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) => !id.startsWith('StatusPageFunction'));
+      expect(functions.length).toBe(Object.keys(template.findResources('AWS::Lambda::Function')).length - 1);
       expect(configs.map((c) => c.Properties.FunctionName.Ref).sort()).toEqual([...functions].sort());
       const configOf = (fn: string) => configs.find((c) => c.Properties.FunctionName.Ref === idOf('AWS::Lambda::Function', fn))!.Properties;
       expect(configOf('HealthFunction')).toEqual({
@@ -541,6 +578,9 @@ describe('OpsAutopilotStack synthesized from the fixture config', () => {
           ['OpsAutopilot/HealthFunctionRole', `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/state/*]`],
           ['OpsAutopilot/HealthFunctionRole', `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/state/alerts/*.delivery.*]`],
           ['OpsAutopilot/HealthFunctionRole', `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/backups/*.json]`],
+          ['OpsAutopilot/HealthFunctionRole', `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/history/*]`],
+          ['OpsAutopilot/HealthFunctionRole', `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/status/*]`],
+          ['OpsAutopilot/StatusPage/LinkKey', 'AwsSolutions-SMG4'],
           ['OpsAutopilot/HealthFunctionRole', 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]'],
           ['OpsAutopilot/HealthFunctionRole', `AwsSolutions-IAM5[Resource::arn:aws:kms:${REGION}:${ACCOUNT}:key/*]`],
           ['OpsAutopilot/DigestFunctionRole', `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/state/*]`],

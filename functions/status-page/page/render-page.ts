@@ -28,9 +28,9 @@ const CSS = [
   '.c{display:grid;grid-template-columns:minmax(9em,1.2fr) minmax(10em,1fr) minmax(180px,300px) minmax(130px,190px);',
   'gap:4px 14px;align-items:center;padding:8px 0;border-top:1px solid #e9ecef}.c p{grid-column:1/-1;margin:0}',
   '.u,.r{display:flex;align-items:center;gap:6px;min-width:0}.r{flex-direction:column;align-items:stretch;gap:2px}',
-  'svg{display:block;flex:1;min-width:0;width:100%;height:22px}',
+  'svg{display:block;flex:none;width:270px;height:22px}',
   '.b path{stroke-width:22;stroke-dasharray:2 1;fill:none}.d9{stroke:#ced4da}.d1{stroke:#40c057}.d2{stroke:#94d82d}',
-  '.d3{stroke:#fab005}.d4{stroke:#f03e3e}svg.ch{flex:none;height:34px;background:#f8f9fa;border-bottom:1px solid #ced4da}',
+  '.d3{stroke:#fab005}.d4{stroke:#f03e3e}svg.ch{width:192px;height:34px;background:#f8f9fa;border-bottom:1px solid #ced4da}',
   '.ch polyline{fill:none;stroke:#1c7ed6;stroke-width:2;stroke-linecap:round;stroke-linejoin:round;vector-effect:non-scaling-stroke}',
   '.ch path{stroke:#f03e3e;stroke-width:3;vector-effect:non-scaling-stroke}.u span{min-width:4.2em;text-align:right;font-weight:600}',
   '.r span{font-size:12px;color:#495057}.p{border-left:4px solid var(--hi)}.k{display:flex;flex-wrap:wrap;gap:4px 12px;',
@@ -87,12 +87,12 @@ function barsSvg(check: CheckView, model: PageModel, w: Words): string {
     runs.set(cls, list);
     start = i;
   }
-  // The bad days, named in the tooltip of their colour (at most 8 each: the page stays small).
-  for (const bar of bars) {
+  // The worst days, named in the tooltip of their colour (at most 5 each: the page stays small).
+  for (const bar of [...bars].sort((a, b) => (a.uptime ?? 1) - (b.uptime ?? 1))) {
     if (bar.cls < 2 || bar.uptime === undefined) continue;
     const list = titles.get(bar.cls) ?? [];
-    if (list.length < 8) list.push(`${bar.day} ${formatUptime(bar.uptime)} (${w.notOkMinutes(minutes(bar.notOkMinutes))})`);
-    else if (list.length === 8) list.push('…');
+    if (list.length < 5) list.push(`${bar.day} ${formatUptime(bar.uptime)} (${w.notOkMinutes(minutes(bar.notOkMinutes))})`);
+    else if (list.length === 5) list.push('…');
     titles.set(bar.cls, list);
   }
   const paths = [...runs]
@@ -104,9 +104,8 @@ function barsSvg(check: CheckView, model: PageModel, w: Words): string {
         : `<path class=${name} d="${d.join('')}"/>`;
     })
     .join('');
-  const label = check.uptime === undefined ? w.noData : formatUptime(check.uptime);
-  const aria = esc(`${w.uptime(model.days.length)}: ${label}`);
-  return `<svg class=b viewBox="0 0 ${bars.length * 3} 22" preserveAspectRatio=none role=img aria-label="${aria}">${paths}</svg>`;
+  // The percentage stands beside it as text; the legend says what the bars are.
+  return `<svg class=b>${paths}</svg>`;
 }
 
 /** A round top for the chart: 1, 2 or 5 times a power of ten, at least the largest value. */
@@ -129,23 +128,23 @@ function chartSvg(slots: readonly ChartSlot[], w: Words): string {
       current = [];
       return;
     }
-    const x = i * 4 + 2;
-    const y = Math.round((31 - (28 * slot.p50) / top) * 10) / 10;
+    const x = i * 8 + 4;
+    const y = Math.round(31 - (28 * slot.p50) / top);
     current.push(`${x},${y}`);
   });
   if (current.length) lines.push(current.join(' '));
   // A lone hour is drawn as a dot: a zero-length segment with round caps.
   const polylines = lines.map((points) => `<polyline points="${points.includes(' ') ? points : `${points} ${points}`}"/>`).join('');
-  const failed = slots.flatMap((s, i) => (s.failures > 0 ? [`M${i * 4} 33h4`] : []));
+  const failed = slots.flatMap((s, i) => (s.failures > 0 ? [`M${i * 8} 33h8`] : []));
   const marks = failed.length ? `<path d="${failed.join('')}"><title>${esc(w.failedHours(failed.length))}</title></path>` : '';
-  const aria = esc(w.chartTitle(formatMs(top)));
-  return `<svg class=ch viewBox="0 0 96 34" preserveAspectRatio=none role=img aria-label="${aria}">${polylines}${marks}</svg>`;
+  // 192 x 34 CSS pixels, drawn in them: 8 a hour, the top of the chart `top` (its label; the legend says the rest).
+  return `<svg class=ch aria-label="${esc(formatMs(top))}">${polylines}${marks}</svg>`;
 }
 
 function sinceText(at: Date | undefined, model: PageModel, w: Words): string {
   if (!at) return '';
   const span = spanText(model.generatedAt.getTime() - at.getTime(), model.language);
-  return ` <time datetime="${at.toISOString()}">${esc(w.since(localStamp(at, model), span))}</time>`;
+  return ` ${esc(w.since(localStamp(at, model), span))}`;
 }
 
 function checkRow(check: CheckView, model: PageModel, w: Words): string {
@@ -156,7 +155,8 @@ function checkRow(check: CheckView, model: PageModel, w: Words): string {
     `<div>${severityLabel(check.severity, w)}<span class=m>${sinceText(check.since, model, w)}</span></div>` +
     `<div class=u>${barsSvg(check, model, w)}<span>${esc(uptime)}</span></div>` +
     `<div class=r>${chartSvg(check.slots, w)}<span>${esc(response)}</span></div>` +
-    (check.summary ? `<p class=m>${esc(check.summary)}</p>` : '') +
+    // What the last run said, for a check that is not OK (an OK one's response time is in the chart).
+    (check.summary && check.severity !== 'ok' ? `<p class=m>${esc(check.summary)}</p>` : '') +
     '</div>'
   );
 }
@@ -212,11 +212,11 @@ function incidentLine(incident: IncidentView, model: PageModel, w: Words): strin
   );
 }
 
-function legend(w: Words): string {
+function legend(model: PageModel, w: Words): string {
   const colours = ['#ced4da', '#40c057', '#94d82d', '#fab005', '#f03e3e'];
-  return `<div class=k><b>${esc(w.legend)}</b>${w.legendClasses
+  return `<div class=k><b>${esc(w.legend(model.days.length))}</b>${w.legendClasses
     .map((label, i) => `<span><i style="background:${colours[i]}"></i>${esc(label)}</span>`)
-    .join('')}</div>`;
+    .join('')}</div><p class=m>${esc(w.chartLegend)}</p>`;
 }
 
 /** The page's HTML. */
@@ -242,7 +242,7 @@ export function renderPage(model: PageModel): string {
     problems,
     incidents,
     model.targets.map((t) => targetSection(t, model, w)).join(''),
-    `<section>${legend(w)}</section></main></body></html>\n`,
+    `<section>${legend(model, w)}</section></main></body></html>\n`,
   ].join('');
 }
 

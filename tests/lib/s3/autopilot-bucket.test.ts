@@ -33,9 +33,27 @@ describe('AutopilotBucket with every database on the default retention', () => {
     rules = buckets[bucketId]!.Properties.LifecycleConfiguration.Rules;
   });
 
-  it('expires backups/ after 30 days and nothing else', () => {
+  it('expires backups/ after 30 days, the status page day documents after 10, and nothing else', () => {
     const expiring = rules.filter((r) => r.ExpirationInDays !== undefined);
-    expect(expiring).toEqual([{ Id: 'expire-backups/', Prefix: 'backups/', ExpirationInDays: 30, Status: 'Enabled' }]);
+    expect(expiring).toEqual([
+      { Id: 'expire-backups/', Prefix: 'backups/', ExpirationInDays: 30, Status: 'Enabled' },
+      // Each health run rewrites its group's day document: the versions it replaces go after a day, not a week.
+      {
+        Id: 'expire-status-history-days',
+        Prefix: 'history/days/',
+        ExpirationInDays: 10,
+        NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+        Status: 'Enabled',
+      },
+    ]);
+    // The roll-ups (90 days of bars) are never expired by a rule: the job prunes their rows.
+    expect('history/rollup/1m.json'.startsWith(expiring[1]!.Prefix!)).toBe(false);
+    expect(rules).toContainEqual({
+      Id: 'status-page-versions',
+      Prefix: 'status/',
+      NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+      Status: 'Enabled',
+    });
   });
 
   it('never expires state/: no expiring rule without a prefix or on state/', () => {
