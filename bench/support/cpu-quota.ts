@@ -13,6 +13,15 @@ export class CpuQuota {
     private readonly v2: boolean,
   ) {}
 
+  /** Undefined where the machine has no cgroup CPU controller to write (not root, a container without it). */
+  static tryCreate(name: string, vcpu: number): CpuQuota | undefined {
+    try {
+      return CpuQuota.create(name, vcpu);
+    } catch {
+      return undefined;
+    }
+  }
+
   static create(name: string, vcpu: number): CpuQuota {
     const v1 = '/sys/fs/cgroup/cpu';
     const v2 = existsSync('/sys/fs/cgroup/cgroup.controllers');

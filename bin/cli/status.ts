@@ -6,7 +6,6 @@ import { formatBytes } from '../../functions/core/text/format-bytes.js';
 import { printable } from '../../functions/core/text/printable.js';
 import { generateStatusPages } from '../../functions/status-page/generate.js';
 import { configPath, loadCliConfig } from './config-file.js';
-import { deployedStore } from './deployed-store.js';
 import { EXIT } from './exit-status.js';
 import { localStore } from './local-context.js';
 
@@ -53,7 +52,8 @@ export async function status(args: StatusFlags): Promise<number> {
     // reported below as not a directory
   }
   if (!parent?.isDirectory()) throw new ConfigError(`--out ${args.out}: ${dirname(out)} is not a directory`);
-  const store = args.local ? await localStore(args.store) : await deployedStore('status', args.stack);
+  // The AWS SDK is loaded only to read the deployed bucket: a local page needs none of it.
+  const store = args.local ? await localStore(args.store) : await (await import('./deployed-store.js')).deployedStore('status', args.stack);
   const pages = await generateStatusPages(store, config, new Date());
   writeWhole(out, pages.private, '--out');
   const lines = [`wrote ${out} (${formatBytes(Buffer.byteLength(pages.private))}) from ${store.location}`];

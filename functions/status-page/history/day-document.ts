@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Severity } from '../../core/domain/severity.js';
-import { addSample, emptySketch, formatSketch, mergeSketch, parseSketch } from './sketch.js';
+import { addSample, formatSketch, parseSketch, parseSparseSketch, type SparseSketch } from './sketch.js';
 
 /**
  * One day (in the config's time zone) of one schedule group's checks: what every health run of that group adds to,
@@ -55,7 +55,6 @@ export interface Observation {
 const count = z.number().int().min(0);
 const severity = z.enum(['ok', 'low', 'medium', 'high', 'critical']);
 const sketchText = z.string().max(4_000);
-const hourRow = z.tuple([count, count, count, z.number().min(0), z.number().min(0).nullable(), sketchText]);
 const checkDay = z.object({
   kind: z.string().max(32),
   runs: count,
@@ -63,10 +62,29 @@ const checkDay = z.object({
   notOkSeconds: z.number().min(0),
   maxMs: z.number().min(0).nullable(),
   sketch: sketchText,
-  hours: z.array(hourRow).max(50),
+  // The rows are checked by hand below (validHourRow): a page reads tens of thousands of them.
+  hours: z.array(z.unknown()).max(50),
   severity,
   lastAt: z.string(),
 });
+
+const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+const isAmount = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+
+/** `[hour, runs, failures, seconds not ok, max ms or null, sketch]`, as HourRow says. */
+export function validHourRow(row: unknown): row is HourRow {
+  return (
+    Array.isArray(row) &&
+    row.length === 6 &&
+    isCount(row[0]) &&
+    isCount(row[1]) &&
+    isCount(row[2]) &&
+    isAmount(row[3]) &&
+    (row[4] === null || isAmount(row[4])) &&
+    typeof row[5] === 'string' &&
+    row[5].length <= 4_000
+  );
+}
 const dayDocument = z.object({
   version: z.literal(DAY_DOCUMENT_VERSION),
   day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
@@ -83,8 +101,14 @@ export class HistoryDocumentError extends Error {
   }
 }
 
-/** Parses a stored day document and checks its sketches; a HistoryDocumentError names the first bad field. */
-export function parseDayDocument(text: string): DayDocument {
+/** A day document with its sketches read: the check's day, and each of its hour rows, in order. */
+export interface ReadDayDocument {
+  readonly document: DayDocument;
+  readonly sketches: ReadonlyMap<string, { readonly day: SparseSketch; readonly hours: readonly SparseSketch[] }>;
+}
+
+/** Parses a stored day document and its sketches; a HistoryDocumentError names the first bad field. */
+export function readDayDocument(text: string): ReadDayDocument {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -96,15 +120,24 @@ export function parseDayDocument(text: string): DayDocument {
     const issue = parsed.error.issues[0]!;
     throw new HistoryDocumentError(`invalid at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
+  const sketches = new Map<string, { day: SparseSketch; hours: SparseSketch[] }>();
   for (const [key, check] of Object.entries(parsed.data.checks)) {
+    const bad = check.hours.findIndex((row) => !validHourRow(row));
+    if (bad >= 0) throw new HistoryDocumentError(`invalid at checks.${key}.hours.${bad}: not an hour row`);
     try {
-      parseSketch(check.sketch);
-      for (const row of check.hours) parseSketch(row[5]);
+      sketches.set(key, {
+        day: parseSparseSketch(check.sketch),
+        hours: (check.hours as HourRow[]).map((row) => parseSparseSketch(row[5])),
+      });
     } catch (error) {
       throw new HistoryDocumentError(`invalid at checks.${key}: ${(error as Error).message}`);
     }
   }
-  return parsed.data as DayDocument;
+  return { document: parsed.data as DayDocument, sketches };
+}
+
+export function parseDayDocument(text: string): DayDocument {
+  return readDayDocument(text).document;
 }
 
 export function serializeDayDocument(document: DayDocument): string {
@@ -190,11 +223,4 @@ export function addTotals(into: DayTotals, from: Pick<CheckDay, 'runs' | 'failur
   into.notOkSeconds += from.notOkSeconds;
   into.maxMs = maxOf(into.maxMs, from.maxMs ?? undefined);
   return into;
-}
-
-/** Response-time sketch of several hour rows together. */
-export function mergedSketch(rows: readonly HourRow[]) {
-  const sketch = emptySketch();
-  for (const row of rows) mergeSketch(sketch, parseSketch(row[5]));
-  return sketch;
 }

@@ -5,9 +5,9 @@ import { backedUpEntries } from '../../backup/entries.js';
 import { configuredChecks } from '../../kinds/catalog.js';
 import type { Config } from '../../kinds/config.js';
 import type { StatusInputs } from '../gather.js';
-import { epochHour, type HourRow, mergedSketch } from '../history/day-document.js';
+import { epochHour } from '../history/day-document.js';
 import { RETENTION_DAYS, shiftDay } from '../history/rollup.js';
-import { quantile, sketchCount } from '../history/sketch.js';
+import { addSparse, emptySketch, quantile, type SparseSketch, sparseQuantile } from '../history/sketch.js';
 import type { Language, PageSeverity } from './words.js';
 
 /**
@@ -308,19 +308,29 @@ function checkView(
     const uptime = (totals.runs - totals.failures) / totals.runs;
     return { day, cls: dayClass(uptime), uptime, notOkMinutes: totals.notOkSeconds / 60 };
   });
-  const window = (history?.hours ?? []).filter((row) => row[0] >= chartStartHour && row[0] < chartStartHour + 24);
-  const slots = Array.from({ length: 24 }, (_, i): ChartSlot => {
-    const rows = window.filter((row) => row[0] === chartStartHour + i);
-    const sketch = mergedSketch(rows);
-    const p50 = sketchCount(sketch) ? quantile(sketch, 0.5) : undefined;
-    return {
-      hour: chartStartHour + i,
-      runs: rows.reduce((n, r) => n + r[1], 0),
-      failures: rows.reduce((n, r) => n + r[2], 0),
-      ...(p50 !== undefined ? { p50 } : {}),
-    };
+  const bySlot = Array.from({ length: 24 }, () => ({ runs: 0, failures: 0, sketches: [] as SparseSketch[] }));
+  const all = emptySketch();
+  for (const row of history?.hours ?? []) {
+    const slot = bySlot[row.hour - chartStartHour];
+    if (!slot) continue;
+    slot.runs += row.runs;
+    slot.failures += row.failures;
+    slot.sketches.push(row.sketch);
+    addSparse(all, row.sketch);
+  }
+  const slots = bySlot.map(({ runs, failures, sketches }, i): ChartSlot => {
+    // One group's row is the usual case: read it as it is; a check in two groups that hour is merged first.
+    const p50 =
+      sketches.length === 1
+        ? sparseQuantile(sketches[0]!, 0.5)
+        : sketches.length > 1
+          ? quantile(
+              sketches.reduce((into, sparse) => addSparse(into, sparse), emptySketch()),
+              0.5,
+            )
+          : undefined;
+    return { hour: chartStartHour + i, runs, failures, ...(p50 !== undefined ? { p50 } : {}) };
   });
-  const all = mergedSketch(window as HourRow[]);
   const p50 = quantile(all, 0.5);
   const p95 = quantile(all, 0.95);
   return {

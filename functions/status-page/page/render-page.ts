@@ -25,17 +25,17 @@ const CSS = [
   '.s0{color:var(--ok)}.s1{color:var(--lo)}.s2{color:var(--md)}.s3{color:var(--hi)}.s4{color:var(--cr)}.s9{color:var(--un)}',
   'b.s0,b.s1,b.s2,b.s3,b.s4,b.s9{white-space:nowrap}i.d{display:inline-block;width:10px;height:10px;border-radius:5px;',
   'margin-right:6px;background:currentColor}',
-  '.c{display:grid;grid-template-columns:minmax(9em,1.2fr) minmax(10em,1fr) minmax(180px,300px) minmax(130px,190px);',
-  'gap:4px 14px;align-items:center;padding:8px 0;border-top:1px solid #e9ecef}.c p{grid-column:1/-1;margin:0}',
-  '.u,.r{display:flex;align-items:center;gap:6px;min-width:0}.r{flex-direction:column;align-items:stretch;gap:2px}',
-  'svg{display:block;flex:none;width:270px;height:22px}',
+  'table{width:100%;border-collapse:collapse}td{padding:8px 14px 8px 0;border-top:1px solid #e9ecef;vertical-align:middle}',
+  'tr.x td{border-top:0;padding-top:0}td.u{white-space:nowrap}td.u svg,td.u span{display:inline-block;vertical-align:middle}',
+  'svg{display:block;width:270px;height:22px}',
   '.b path{stroke-width:22;stroke-dasharray:2 1;fill:none}.d9{stroke:#ced4da}.d1{stroke:#40c057}.d2{stroke:#94d82d}',
   '.d3{stroke:#fab005}.d4{stroke:#f03e3e}svg.ch{width:192px;height:34px;background:#f8f9fa;border-bottom:1px solid #ced4da}',
   '.ch polyline{fill:none;stroke:#1c7ed6;stroke-width:2;stroke-linecap:round;stroke-linejoin:round;vector-effect:non-scaling-stroke}',
   '.ch path{stroke:#f03e3e;stroke-width:3;vector-effect:non-scaling-stroke}.u span{min-width:4.2em;text-align:right;font-weight:600}',
-  '.r span{font-size:12px;color:#495057}.p{border-left:4px solid var(--hi)}.k{display:flex;flex-wrap:wrap;gap:4px 12px;',
+  'td.r{font-size:12px;color:#495057}.m b{font-size:15px}.p{border-left:4px solid var(--hi)}.k{display:flex;flex-wrap:wrap;gap:4px 12px;',
   'font-size:13px}.k i{display:inline-block;width:10px;height:10px;margin-right:4px}',
-  '@media(max-width:760px){.c{grid-template-columns:1fr 1fr}.u,.r{grid-column:1/-1}}',
+  '@media(max-width:760px){table,tbody,td{display:block}tr{display:grid;grid-template-columns:1fr 1fr;border-top:1px solid #e9ecef}',
+  'td{border:0;padding:4px 8px 4px 0}td.u,td.r,tr.x td{grid-column:1/-1}.u span{min-width:0}}',
 ].join('');
 
 const escapeMap: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -128,17 +128,18 @@ function chartSvg(slots: readonly ChartSlot[], w: Words): string {
       current = [];
       return;
     }
-    const x = i * 8 + 4;
-    const y = Math.round(31 - (28 * slot.p50) / top);
+    const x = i * 4 + 2;
+    const y = Math.round(16 - (14 * slot.p50) / top);
     current.push(`${x},${y}`);
   });
   if (current.length) lines.push(current.join(' '));
   // A lone hour is drawn as a dot: a zero-length segment with round caps.
   const polylines = lines.map((points) => `<polyline points="${points.includes(' ') ? points : `${points} ${points}`}"/>`).join('');
-  const failed = slots.flatMap((s, i) => (s.failures > 0 ? [`M${i * 8} 33h8`] : []));
+  const failed = slots.flatMap((s, i) => (s.failures > 0 ? [`M${i * 4} 17h4`] : []));
   const marks = failed.length ? `<path d="${failed.join('')}"><title>${esc(w.failedHours(failed.length))}</title></path>` : '';
-  // 192 x 34 CSS pixels, drawn in them: 8 a hour, the top of the chart `top` (its label; the legend says the rest).
-  return `<svg class=ch aria-label="${esc(formatMs(top))}">${polylines}${marks}</svg>`;
+  // 96 x 17 units shown at 192 x 34 CSS pixels (the same shape, so no stretching to declare): 4 an hour, short
+  // coordinates; the top of the chart is `top`, its label (the legend says the rest).
+  return `<svg class=ch viewBox="0 0 96 17" aria-label="${esc(formatMs(top))}">${polylines}${marks}</svg>`;
 }
 
 function sinceText(at: Date | undefined, model: PageModel, w: Words): string {
@@ -150,14 +151,14 @@ function sinceText(at: Date | undefined, model: PageModel, w: Words): string {
 function checkRow(check: CheckView, model: PageModel, w: Words): string {
   const uptime = check.uptime === undefined ? w.noData : formatUptime(check.uptime);
   const response = check.p50 === undefined || check.p95 === undefined ? w.noResponse : w.response(formatMs(check.p50), formatMs(check.p95));
+  // A table row with its optional end tags left out (500 rows make that 20 KB).
   return (
-    `<div class=c><div><b>${esc(check.name)}</b> <small>${esc(check.kindLabel)}</small></div>` +
-    `<div>${severityLabel(check.severity, w)}<span class=m>${sinceText(check.since, model, w)}</span></div>` +
-    `<div class=u>${barsSvg(check, model, w)}<span>${esc(uptime)}</span></div>` +
-    `<div class=r>${chartSvg(check.slots, w)}<span>${esc(response)}</span></div>` +
+    `<tr><td><b>${esc(check.name)}</b> <small>${esc(check.kindLabel)}</small>` +
+    `<td class=m>${severityLabel(check.severity, w)}${sinceText(check.since, model, w)}` +
+    `<td class=u>${barsSvg(check, model, w)} <span>${esc(uptime)}</span>` +
+    `<td class=r>${chartSvg(check.slots, w)}${esc(response)}` +
     // What the last run said, for a check that is not OK (an OK one's response time is in the chart).
-    (check.summary && check.severity !== 'ok' ? `<p class=m>${esc(check.summary)}</p>` : '') +
-    '</div>'
+    (check.summary && check.severity !== 'ok' ? `<tr class=x><td colspan=4 class=m>${esc(check.summary)}` : '')
   );
 }
 
@@ -190,7 +191,7 @@ function targetSection(target: TargetView, model: PageModel, w: Words): string {
   const head = `<h2><i class="d ${SEVERITY_CLASS[target.worst]}"></i>${esc(target.name)}${
     target.description ? ` <small>${esc(target.description)}</small>` : ''
   }</h2>`;
-  const checks = target.checks.map((c) => checkRow(c, model, w)).join('');
+  const checks = target.checks.length ? `<table>${target.checks.map((c) => checkRow(c, model, w)).join('')}</table>` : '';
   const backups = target.backups.length
     ? `<h3>${esc(w.backups)}</h3><ul>${target.backups.map((b) => backupLine(b, model, w)).join('')}</ul>`
     : '';

@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import {
   addSample,
+  addSparse,
   emptySketch,
   formatSketch,
   mergeSketch,
   parseSketch,
+  parseSparseSketch,
   quantile,
   RELATIVE_ERROR,
+  sketchBuckets,
   sketchCount,
+  sparseQuantile,
 } from '../../../functions/status-page/history/sketch.js';
 
 /** A seeded generator, so a failure is the same failure every run. */
@@ -44,7 +48,7 @@ describe('response-time sketch', () => {
       const got = quantile(sketch, q)!;
       expect(Math.abs(got - exact(values, q)) / exact(values, q), `q=${q}`).toBeLessThanOrEqual(RELATIVE_ERROR + 1e-9);
     }
-    expect(sketch.size).toBeLessThan(60);
+    expect(sketchBuckets(sketch)).toBeLessThan(60);
     // What is stored: about 8 characters a bucket, not 1440 numbers.
     expect(formatSketch(sketch).length).toBeLessThan(600);
   });
@@ -67,6 +71,20 @@ describe('response-time sketch', () => {
     expect(() => parseSketch('71:3,x:2')).toThrow(/invalid sketch bucket "x:2"/);
     expect(() => parseSketch('9999:1')).toThrow(/invalid sketch bucket/);
     expect(quantile(emptySketch(), 0.5)).toBeUndefined();
+  });
+
+  it('reads the same quantiles sparsely as densely, in whatever order the pairs come', () => {
+    const values = responseTimes(300, 5);
+    const sketch = emptySketch();
+    for (const v of values) addSample(sketch, v);
+    const text = formatSketch(sketch);
+    const shuffled = text.split(',').reverse().join(',');
+    for (const q of [0.01, 0.5, 0.95, 1]) {
+      expect(sparseQuantile(parseSparseSketch(text), q)).toBe(quantile(sketch, q));
+      expect(sparseQuantile(parseSparseSketch(shuffled), q)).toBe(quantile(sketch, q));
+    }
+    expect(formatSketch(addSparse(emptySketch(), parseSparseSketch('71:1,70:2,71:3')))).toBe('70:2,71:4');
+    expect(() => parseSparseSketch('71:1,:2')).toThrow(/invalid sketch bucket ":2"/);
   });
 
   it('ignores what is not a time (NaN, negative) rather than corrupting the buckets', () => {
