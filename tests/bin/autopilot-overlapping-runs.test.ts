@@ -1,10 +1,12 @@
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAlertState, type AlertEntry } from '../../functions/core/alerts/state.js';
+import { LocalObjectStore } from '../../functions/core/adapters/local/local-object-store.js';
+import { parseDayDocument } from '../../functions/status-page/history/day-document.js';
 import type { Report } from '../../functions/core/domain/report.js';
 import { runAutopilot } from '../support/cli.js';
 import { ConditionalS3Proxy } from '../support/conditional-s3-proxy.js';
@@ -98,12 +100,33 @@ function expectOneOpenOneResolved(result: Awaited<ReturnType<typeof scenario>>, 
   expect(result.afterPassing).toMatchObject({ consecutiveFailures: 0, consecutiveOks: 2 * passing, open: null });
 }
 
+/**
+ * The status page's history of the same runs (issue 23): every overlapping run is in the day's aggregate of the check,
+ * counted once, whatever conflicts the conditional writes met. Summed over the day documents (a round may straddle
+ * midnight).
+ */
+function historyTotals(documents: string[]): { runs: number; failures: number; applied: number } {
+  let runs = 0;
+  let failures = 0;
+  let applied = 0;
+  for (const text of documents) {
+    const document = parseDayDocument(text);
+    runs += document.checks['web/api']?.runs ?? 0;
+    failures += document.checks['web/api']?.failures ?? 0;
+    applied += document.runs.length;
+  }
+  return { runs, failures, applied };
+}
+
 describe('two overlapping CLI runs that see the same answer', () => {
   it('local store, 10 rounds: one open notice, one RESOLVED, every observation counted', async () => {
     const store = join(dir, 'store');
     const entry = async () => parseAlertState(readFileSync(join(store, 'state', 'alerts', 'health.json'), 'utf8')).entries['web/api']!;
     const result = await scenario(5, 5, store, {}, entry);
     expectOneOpenOneResolved(result, 5, 5);
+    const local = new LocalObjectStore(store);
+    const days = await Promise.all((await local.list('history/days/')).map(async (o) => (await local.get(o.key))!.body.toString()));
+    expect(historyTotals(days)).toEqual({ runs: 20, failures: 10, applied: 20 });
   }, 300_000);
 
   describe('on S3 semantics (s3rver behind a proxy that enforces If-Match / If-None-Match)', () => {
@@ -132,6 +155,14 @@ describe('two overlapping CLI runs that see the same answer', () => {
       };
       const result = await scenario(3, 3, join(dir, 'unused'), env, entry);
       expectOneOpenOneResolved(result, 3, 3);
+      const listed = await s3.client().send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: 'history/days/' }));
+      const days = await Promise.all(
+        (listed.Contents ?? []).map(async (o) => {
+          const object = await s3.client().send(new GetObjectCommand({ Bucket: s3.bucket, Key: o.Key }));
+          return object.Body!.transformToString();
+        }),
+      );
+      expect(historyTotals(days)).toEqual({ runs: 12, failures: 6, applied: 12 });
     }, 300_000);
   });
 });
