@@ -173,7 +173,8 @@ async function main(): Promise<void> {
       );
     console.log(`status page, ${CHECKS} checks on ${CHECKS / 5} targets, 90 days (data: see the top of bench/status.bench.ts)`);
     console.log(
-      `  page: ${kb(size)} private (goal < 300 KB: ${size < 300 * 1024 ? 'met' : 'NOT MET'}), ${(size / CHECKS).toFixed(0)} bytes a check; ` +
+      `  page: ${kb(size)} private (goal < 300 KB: ${size < 300 * 1024 ? 'met' : 'NOT MET'}), ` +
+        `${(size / CHECKS).toFixed(0)} bytes a check; ` +
         `${fromDir.problems} problems named`,
     );
     console.log(`generation, median of ${REPEAT} (min-max):`);

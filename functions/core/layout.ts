@@ -183,6 +183,9 @@ export const ENV_DESCRIPTIONS: { readonly [K in keyof typeof ENV]: string } = {
   ssmOutputPrefix: "where the SSM Agent writes each command's full output in the bucket (disk, security)",
   backupDocument: "the host-backup document's name, when any database is backed up through SSM (backup)",
   dashboardUrl: "the operations screen's console URL (the dashboard, else the saved queries), linked from notices (every function)",
+  statusPageUrl: "the status page function's URL, which notices and the digest link with a token valid 7 days (every alerting function)",
+  linkKeySecret: "the Secrets Manager secret (ARN) whose value signs the links' tokens (alerting functions) and checks them (status page)",
+  historyGroup: 'tells apart the history documents of two health functions running the same schedules (`vpc` for the VPC one)',
 };
 
 /** Environment variables read by the CLI and the CDK app (set by the user, not by the stack). */
@@ -197,7 +200,7 @@ export const CLI_ENV = {
 export const CLI_ENV_DESCRIPTIONS: { readonly [K in keyof typeof CLI_ENV]: string } = {
   s3Endpoint: 'an S3-compatible endpoint for `--local` runs and `restore`, instead of a directory (with AUTOPILOT_BUCKET)',
   bucket: 'the bucket on that endpoint (`--local`), or the deployed bucket `restore` reads without `--local`',
-  stack: 'the deployed stack `autopilot invoke` and `restore` look in (default `OpsAutopilot`; `--stack` wins)',
+  stack: 'the deployed stack `autopilot invoke`, `restore` and `status` look in (default `OpsAutopilot`; `--stack` wins)',
   config: 'the config file `cdk synth` and `cdk deploy` read (the `-c config=` context wins)',
 };
 

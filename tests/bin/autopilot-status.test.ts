@@ -98,12 +98,20 @@ describe('autopilot status', () => {
 
   it('refuses, naming the flag: --target, an --out in no directory, --out on another command', async () => {
     let result = await runAutopilot(['status', '--local', '--config', config, '--store', store, '--target', 'shop']);
-    expect([result.code, result.stderr]).toEqual([2, expect.stringMatching(/^autopilot: --target: `status` draws every target/)]);
+    expect([result.code, result.stderr]).toEqual([
+      2,
+      expect.stringMatching(/^autopilot: --target: not a flag of status, only of run and invoke/),
+    ]);
     result = await runAutopilot(['status', '--local', '--config', config, '--store', store, '--out', join(dir, 'no', 'such', 'p.html')]);
     expect([result.code, result.stderr]).toEqual([2, expect.stringMatching(/^autopilot: --out .*: .* is not a directory/)]);
     result = await runAutopilot(['run', 'health', '--local', '--config', config, '--out', 'x.html']);
-    expect([result.code, result.stderr]).toEqual([2, expect.stringMatching(/^autopilot: --out: only `status` takes it/)]);
+    expect([result.code, result.stderr]).toEqual([2, expect.stringMatching(/^autopilot: --out: not a flag of run, only of status/)]);
     result = await runAutopilot(['status', 'health', '--local', '--config', config]);
-    expect(result.code).toBe(2);
+    expect([result.code, result.stderr]).toEqual([2, expect.stringMatching(/^autopilot: usage: status: unexpected argument "health"/)]);
+    result = await runAutopilot(['status', '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /^usage: autopilot status \[--config <file>\] \[--local\] \[--store <dir>\] \[--out <file>\] \[--stack <name>\]/,
+    );
   });
 });

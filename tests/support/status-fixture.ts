@@ -80,7 +80,8 @@ export function fixtureConfig(options: FixtureOptions): Config {
     targets[c.target]!.health.push({ ...(c.name ? { name: c.name } : {}), url: c.url, every: '1m' });
   }
   for (const b of options.backups ?? []) {
-    const t = (targets[b.target] ??= { health: [] });
+    targets[b.target] ??= { health: [] };
+    const t = targets[b.target]!;
     t.postgres = [
       ...(t.postgres ?? []),
       { name: b.database, host: `db.${b.target}.internal`, database: b.database, user: 'u', backup: {} },

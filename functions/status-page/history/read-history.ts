@@ -128,7 +128,9 @@ export async function readHistory(store: ObjectStore, now: Date, timeZone: strin
       const sketch = sketches.get(checkKey)!;
       addDay(history, day, check, sparseQuantile(sketch.day, 0.5) ?? null, sparseQuantile(sketch.day, 0.95) ?? null);
       if (day === today || day === yesterday) {
-        check.hours.forEach(([hour, runs, failures], i) => history.hours.push({ hour, runs, failures, sketch: sketch.hours[i]! }));
+        for (const [i, [hour, runs, failures]] of check.hours.entries()) {
+          history.hours.push({ hour, runs, failures, sketch: sketch.hours[i]! });
+        }
       }
     }
   }

@@ -74,7 +74,7 @@ function severityLabel(severity: PageSeverity, w: Words): string {
 }
 
 /** One path per colour; CSS dashes (2 on, 1 off) cut each run of same-coloured days into day bars 3 units apart. */
-function barsSvg(check: CheckView, model: PageModel, w: Words): string {
+function barsSvg(check: CheckView, w: Words): string {
   const runs = new Map<number, string[]>();
   const titles = new Map<number, string[]>();
   let start = 0;
@@ -155,7 +155,7 @@ function checkRow(check: CheckView, model: PageModel, w: Words): string {
   return (
     `<tr><td><b>${esc(check.name)}</b> <small>${esc(check.kindLabel)}</small>` +
     `<td class=m>${severityLabel(check.severity, w)}${sinceText(check.since, model, w)}` +
-    `<td class=u>${barsSvg(check, model, w)} <span>${esc(uptime)}</span>` +
+    `<td class=u>${barsSvg(check, w)} <span>${esc(uptime)}</span>` +
     `<td class=r>${chartSvg(check.slots, w)}${esc(response)}` +
     // What the last run said, for a check that is not OK (an OK one's response time is in the chart).
     (check.summary && check.severity !== 'ok' ? `<tr class=x><td colspan=4 class=m>${esc(check.summary)}` : '')

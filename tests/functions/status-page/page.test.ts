@@ -87,7 +87,10 @@ describe('the private page', () => {
       }),
     ]);
     expect(html).toMatch(
-      /<b class=s4>Critical<\/b> shop\/checkout <span class=m>· <time datetime="[^"]+">open 2 hours 5 minutes<\/time> · acknowledged by hanako at 13:00/,
+      new RegExp(
+        '<b class=s4>Critical</b> shop/checkout <span class=m>· <time datetime="[^"]+">open 2 hours 5 minutes</time> · ' +
+          'acknowledged by hanako at 13:00',
+      ),
     );
     expect(html).toContain('<b>storefront</b> <small>HTTP</small><td class=m><b class=s0>OK</b> since 2026-12-03 12:20 (1 day 2 hours)');
   });

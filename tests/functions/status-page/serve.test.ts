@@ -168,7 +168,7 @@ describe('the status page function URL', () => {
     expect((await store.get(STATUS_PAGE_KEY))!.body.toString()).toBe(PAGE);
   });
 
-  it('says the page is not written yet (404), or unavailable when the key or the bucket cannot be read (503), without the cause', async () => {
+  it('says the page is not written yet (404), or unavailable when the key or bucket cannot be read (503), without the cause', async () => {
     const link = linkPath(statusPageLink('https://x/', KEY, now));
     keyFails = true;
     let answer = await fetchRaw(link);

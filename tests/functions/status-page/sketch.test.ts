@@ -59,8 +59,14 @@ describe('response-time sketch', () => {
     const left = emptySketch();
     const right = emptySketch();
     const both = emptySketch();
-    for (const v of a) addSample(left, v), addSample(both, v);
-    for (const v of b) addSample(right, v), addSample(both, v);
+    for (const v of a) {
+      addSample(left, v);
+      addSample(both, v);
+    }
+    for (const v of b) {
+      addSample(right, v);
+      addSample(both, v);
+    }
     expect(formatSketch(mergeSketch(left, right))).toBe(formatSketch(both));
   });
 
