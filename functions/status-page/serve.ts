@@ -1,5 +1,5 @@
 import { STATUS_LINK_LIFETIME_MS, STATUS_LINK_PURPOSE, TOKEN_PARAMETER } from '../core/links/status-link.js';
-import { MAX_TOKEN_LENGTH, verifyToken } from '../core/links/signed-token.js';
+import { MAX_TOKEN_CHARS, type LinkTokenCheck, verifyLinkToken } from '../core/links/signed-token.js';
 import { STATUS_PAGE_KEY } from '../core/layout.js';
 import type { ObjectStore } from '../core/ports/object-store.js';
 import type { Language } from './page/words.js';
@@ -75,7 +75,7 @@ function plain(statusCode: number, text: string, extra: Record<string, string> =
 
 /** The one `t` query parameter, or undefined when there is none, several, or the query is unreasonably long. */
 export function tokenOf(rawQueryString: string | undefined): string | undefined {
-  if (!rawQueryString || rawQueryString.length > MAX_TOKEN_LENGTH + 64) return undefined;
+  if (!rawQueryString || rawQueryString.length > MAX_TOKEN_CHARS + 64) return undefined;
   let values: string[];
   try {
     values = new URLSearchParams(rawQueryString).getAll(TOKEN_PARAMETER);
@@ -92,18 +92,24 @@ export async function serveStatusPage(request: UrlRequest, deps: ServeDependenci
   if ((request.rawPath ?? '/') !== '/') return plain(404, m.notFound);
   const token = tokenOf(request.rawQueryString);
   // A missing or misshapen token is refused before the key is read: a flood of junk costs no Secrets Manager call.
-  if (token === undefined || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token)) return plain(403, m.denied);
+  if (token === undefined || !/^v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token)) return plain(403, m.denied);
   let key: Buffer;
   try {
     key = await deps.key();
   } catch {
     return plain(503, m.unavailable, { 'retry-after': '60' });
   }
-  const check = verifyToken(key, token, {
-    purpose: STATUS_LINK_PURPOSE,
-    now: (deps.now ?? (() => new Date()))(),
-    maxLifetimeMs: STATUS_LINK_LIFETIME_MS,
-  });
+  let check: LinkTokenCheck;
+  try {
+    check = verifyLinkToken(token, key, {
+      purpose: STATUS_LINK_PURPOSE,
+      now: (deps.now ?? (() => new Date()))(),
+      maxLifetimeMs: STATUS_LINK_LIFETIME_MS,
+    });
+  } catch {
+    // Only a key too short to be one throws: the deployment's fault, not the visitor's.
+    return plain(503, m.unavailable, { 'retry-after': '60' });
+  }
   if (!check.ok) return plain(403, m.denied);
   let page: Buffer | undefined;
   try {

@@ -60,8 +60,8 @@ describe('autopilot status', () => {
     expect(html).toMatch(/<b>checkout<\/b> <small>HTTP<\/small><td class=m><b class=s4>Critical<\/b>/);
     expect(html).toMatch(/<b>storefront<\/b>(?:(?!<tr>).)*<span>100%<\/span>/s);
     expect(html).toMatch(/<b>checkout<\/b>(?:(?!<tr>).)*<span>0\.00%<\/span>/s);
-    // The passing checks answered, so each has a point in this hour's chart (a lone hour is a dot).
-    expect((html.match(/<polyline points="\d+,\d+ \d+,\d+"\/>/g) ?? []).length).toBe(2);
+    // Every check answered (the 503 too, with its time), so each has a point in this hour's chart (a lone hour is a dot).
+    expect((html.match(/<polyline points="\d+,\d+ \d+,\d+"\/>/g) ?? []).length).toBe(3);
     expect(html).toMatch(/Open incidents \(1\)/);
     // The public variant: the hidden check left out, the unnamed one numbered, no host or URL.
     const published = readFileSync(join(dir, 'page.public.html'), 'utf8');
@@ -100,7 +100,7 @@ describe('autopilot status', () => {
     let result = await runAutopilot(['status', '--local', '--config', config, '--store', store, '--target', 'shop']);
     expect([result.code, result.stderr]).toEqual([
       2,
-      expect.stringMatching(/^autopilot: --target: not a flag of status, only of run and invoke/),
+      expect.stringMatching(/^autopilot: --target: not a flag of status, only of run and restore and invoke/),
     ]);
     result = await runAutopilot(['status', '--local', '--config', config, '--store', store, '--out', join(dir, 'no', 'such', 'p.html')]);
     expect([result.code, result.stderr]).toEqual([2, expect.stringMatching(/^autopilot: --out .*: .* is not a directory/)]);

@@ -1,4 +1,4 @@
-import { issueToken } from './signed-token.js';
+import { signLinkToken } from './signed-token.js';
 
 /**
  * The status page link alerts and the digest carry: the page function's URL with a token valid 7 days from the
@@ -14,7 +14,8 @@ export const TOKEN_PARAMETER = 't';
 export function statusPageLink(baseUrl: string, key: Buffer, now: Date): string {
   const url = new URL(baseUrl);
   url.search = '';
-  url.searchParams.set(TOKEN_PARAMETER, issueToken(key, STATUS_LINK_PURPOSE, new Date(now.getTime() + STATUS_LINK_LIFETIME_MS)));
+  const expires = Math.floor((now.getTime() + STATUS_LINK_LIFETIME_MS) / 1_000);
+  url.searchParams.set(TOKEN_PARAMETER, signLinkToken(key, STATUS_LINK_PURPOSE, expires));
   return url.toString();
 }
 

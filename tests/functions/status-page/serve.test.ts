@@ -6,7 +6,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { linkKeyReader } from '../../../functions/core/adapters/link-key.js';
 import { S3ObjectStore } from '../../../functions/core/adapters/s3/s3-object-store.js';
 import { STATUS_PAGE_KEY } from '../../../functions/core/layout.js';
-import { issueToken } from '../../../functions/core/links/signed-token.js';
+import { signLinkToken } from '../../../functions/core/links/signed-token.js';
+
+const issueToken = (key: Buffer, purpose: string, expiresAt: Date, claims: Record<string, unknown> = {}) =>
+  signLinkToken(key, purpose, Math.floor(expiresAt.getTime() / 1000), claims);
 import { STATUS_LINK_LIFETIME_MS, statusPageLink } from '../../../functions/core/links/status-link.js';
 import type { ObjectStore } from '../../../functions/core/ports/object-store.js';
 import { SECURITY_HEADERS, serveStatusPage, type UrlRequest } from '../../../functions/status-page/serve.js';
