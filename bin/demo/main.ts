@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { Report } from '../../functions/core/domain/report.js';
@@ -184,12 +184,20 @@ export async function runDemo(cwd = process.cwd()): Promise<number> {
     const digest = reportOf(await autopilot(['run', 'digest', '--local', '--json', ...common], env), 'digest');
     say(indent(digest.notifications[0]?.message.trim() ?? '(no digest)'));
 
+    say();
+    say('7. status page: every check, its uptime and response times, drawn from the history the health runs kept');
+    const pageFile = join(store, 'status.html');
+    const page = await autopilot(['status', '--local', '--out', pageFile, ...common], env);
+    const pageWritten = page.code === 0 && existsSync(pageFile);
+    say(indent(pageWritten ? `${page.stdout.trim()}\nopen it in a browser: file://${pageFile}` : page.stderr.trim()));
+
     const problems = [
       okProbes === 0 && 'no probe passed',
       database?.backup && !backupVerified && 'the backup was not verified',
       !alerted && 'no alert was sent while the app was down',
       !resolvedSent && 'no RESOLVED notice after the app was mended',
       digest.notifications.length === 0 && 'no digest',
+      !pageWritten && 'no status page',
     ].filter(Boolean);
     say();
     say(

@@ -75,5 +75,10 @@ describe('npm start: the self-contained demo', () => {
     expect(stdout).toMatch(/1 alert: demo-app\/health/);
     expect(stdout).toMatch(/1 resolved: demo-app\/health/);
     expect(stdout).not.toContain('demo-app/orders');
+    // npm start writes the status page and says where; the page names the probed check.
+    const page = /open it in a browser: file:\/\/(\S+)/.exec(stdout)?.[1];
+    expect(page, stdout).toBeDefined();
+    expect(stdout).toMatch(/wrote \S+status\.html \(\d+(\.\d)? KiB\) from /);
+    expect(readFileSync(page!, 'utf8')).toContain('<b>health</b>');
   }, 180_000);
 });
