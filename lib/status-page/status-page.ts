@@ -97,11 +97,12 @@ export class StatusPage extends Construct {
     const page = this;
     return {
       topics: topics.topics as Readonly<Record<Topic, sns.ITopic>>,
+      deliveryDeadLetterQueue: topics.deliveryDeadLetterQueue,
       grantPublish(grantee: iam.IGrantable, options?: GrantPublishOptions): iam.Grant {
         page.grantLinkSigning(grantee);
         return topics.grantPublish(grantee, options);
       },
-      allowServiceToPublish: (principal: string) => topics.allowServiceToPublish(principal),
+      allowRuleToPublish: (topic: Topic, ruleArn: string) => topics.allowRuleToPublish(topic, ruleArn),
     };
   }
 }

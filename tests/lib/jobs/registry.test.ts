@@ -231,10 +231,14 @@ describe('the stack follows the registry it is given', () => {
     ]);
     const [probe, digest] = stack.jobs as [ProbeJob, DigestJob];
     expect(stack.jobs).toHaveLength(2);
-    expect(probe.bound).toEqual([[stack.bucket, stack.topics]]);
-    // The job functions (the console test events' registry helper is the stack's, not a job's).
+    // Bound once: the bucket, and the alert topics as publishers get them (publishing also grants signing the status link).
+    expect(probe.bound).toHaveLength(1);
+    expect(probe.bound[0]![0]).toBe(stack.bucket);
+    expect(probe.bound[0]![1].topics).toBe(stack.topics.topics);
+    // The job functions (the console test events' registry helper and the status page function are the stack's, not a job's).
     const functions = Object.entries(resources).filter(
-      ([id, r]) => r.Type === 'AWS::Lambda::Function' && !id.startsWith('OperationsTestEventsRegistry'),
+      ([id, r]) =>
+        r.Type === 'AWS::Lambda::Function' && !id.startsWith('OperationsTestEventsRegistry') && !id.startsWith('StatusPageFunction'),
     );
     expect(functions.map(([id]) => id).sort()).toEqual([refOf(stack, digest.function), refOf(stack, probe.fn)].sort());
     expect(

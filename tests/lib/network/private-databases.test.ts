@@ -96,7 +96,10 @@ describe('a stack for private databases (network, secret, iamAuth, private CA)',
 
   it('gives the VPC health function the health async policy: no replay, and a run Lambda gives up on goes to the dead letters', () => {
     const configs = byType('AWS::Lambda::EventInvokeConfig').map(([, r]) => r.Properties);
-    const functions = byType('AWS::Lambda::Function').map(([id]) => id);
+    // Every scheduled function; the status page function is only called synchronously, through its URL.
+    const functions = byType('AWS::Lambda::Function')
+      .map(([id]) => id)
+      .filter((id) => !id.startsWith('StatusPageFunction'));
     expect(configs.map((c) => c.FunctionName.Ref).sort()).toEqual(functions.sort());
     const dlq = byType('AWS::SQS::Queue').find(([id]) => id.startsWith('ScheduleDeadLetters'))![0];
     for (const fn of ['HealthFunction', 'VpcHealthFunction']) {
@@ -163,7 +166,9 @@ describe('a stack for private databases (network, secret, iamAuth, private CA)',
   it('scopes secretsmanager:GetSecretValue and rds-db:connect to exactly the named secret and user', () => {
     const vpcStatements = roleStatements(fnId('VpcHealthFunction'));
     const secretReads = vpcStatements.filter((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'));
+    // The link key signs the status page link of each notice it publishes; the databases' secrets, named.
     expect(secretReads.map((s) => s.Resource)).toEqual([
+      { Ref: expect.stringMatching(/^StatusPageLinkKey/) },
       [
         `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:rds!db-0123abcd-??????`,
         `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:warehouse/dumper-??????`,
@@ -180,9 +185,10 @@ describe('a stack for private databases (network, secret, iamAuth, private CA)',
     const parameters = vpcStatements.filter((s) => [s.Action].flat().includes('ssm:GetParameter'));
     expect(parameters.map((s) => s.Resource)).toEqual([`arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/shop/ledger`]);
 
-    // The outside function reads the header's secret and the public database's parameter, nothing else.
+    // The outside function reads the header's secret, the link key and the public database's parameter, nothing else.
     const outside = roleStatements(fnId('HealthFunction'));
     expect(outside.filter((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue')).map((s) => s.Resource)).toEqual([
+      { Ref: expect.stringMatching(/^StatusPageLinkKey/) },
       `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:shop/api-token-??????`,
     ]);
     expect(outside.filter((s) => [s.Action].flat().includes('ssm:GetParameter')).map((s) => s.Resource)).toEqual([
@@ -190,10 +196,11 @@ describe('a stack for private databases (network, secret, iamAuth, private CA)',
     ]);
     expect(outside.some((s) => [s.Action].flat().includes('rds-db:connect'))).toBe(false);
 
-    // The VPC backup function dumps "main" only; the outside one "public" only, each with its own grants.
+    // The VPC backup function dumps "main" only (and signs its notices' status link); the outside one "public" only.
     const backup = roleStatements(fnId('BackupVpcFunction'));
     expect(backup.filter((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue')).map((s) => s.Resource)).toEqual([
       `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:rds!db-0123abcd-??????`,
+      { Ref: expect.stringMatching(/^StatusPageLinkKey/) },
     ]);
     expect(backup.some((s) => [s.Action].flat().some((a: string) => a === 'rds-db:connect' || a === 'ssm:GetParameter'))).toBe(false);
     expect(backup.some((s) => [s.Action].flat().includes('ec2:CreateNetworkInterface'))).toBe(true);
@@ -201,9 +208,12 @@ describe('a stack for private databases (network, secret, iamAuth, private CA)',
     expect(outsideBackup.filter((s) => [s.Action].flat().includes('ssm:GetParameter')).map((s) => s.Resource)).toEqual([
       `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/shop/blog`,
     ]);
+    // The link key (status page links in its notices) is every alert publisher's; no database credential besides.
+    const linkKey = (s: { Resource: unknown }) => JSON.stringify(s.Resource).startsWith('{"Ref":"StatusPageLinkKey');
     expect(
-      outsideBackup.some((s) =>
-        [s.Action].flat().some((a: string) => /^(secretsmanager|rds-db):/.test(a) || a === 'ec2:CreateNetworkInterface'),
+      outsideBackup.some(
+        (s) =>
+          !linkKey(s) && [s.Action].flat().some((a: string) => /^(secretsmanager|rds-db):/.test(a) || a === 'ec2:CreateNetworkInterface'),
       ),
     ).toBe(false);
     // Both write backups/ and state/ of the bucket, and publish alerts.
@@ -214,7 +224,7 @@ describe('a stack for private databases (network, secret, iamAuth, private CA)',
 
     // Every secretsmanager/rds-db statement of the template, whatever the role.
     const all = byType('AWS::IAM::Policy').flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
-    const scoped = all.filter((s) => [s.Action].flat().some((a: string) => /^(secretsmanager|rds-db):/.test(a)));
+    const scoped = all.filter((s) => !linkKey(s) && [s.Action].flat().some((a: string) => /^(secretsmanager|rds-db):/.test(a)));
     expect(scoped.flatMap((s) => [s.Resource].flat()).sort()).toEqual(
       [
         `arn:aws:rds-db:${REGION}:${ACCOUNT}:dbuser:*/autopilot_iam`,
@@ -264,7 +274,11 @@ describe('a stack for private databases (network, secret, iamAuth, private CA)',
     const credentialResources = taskStatements
       .filter((s: any) => [s.Action].flat().some((a: string) => /^(secretsmanager|ssm|rds-db):/.test(a)))
       .flatMap((s: any) => [s.Resource].flat());
-    expect(credentialResources).toEqual([`arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:warehouse/dumper-??????`]);
+    // Its own database's secret, and the link key for the status page link in the notices it publishes.
+    expect(credentialResources).toEqual([
+      { Ref: expect.stringMatching(/^StatusPageLinkKey/) },
+      `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:warehouse/dumper-??????`,
+    ]);
     expect(resources[taskRoleId]!.Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({
       Service: 'ecs-tasks.amazonaws.com',
     });
