@@ -61,7 +61,7 @@ describe('the command grammar, from the one command table', () => {
     );
     expect(refusal('invoke', 'all')).toMatch(/^usage: invoke needs a job, one of health, backup, disk, security, digest \(got "all"\)/);
     expect(refusal('run', 'health', 'extra', '--local')).toBe('usage: run: unexpected argument "extra" (autopilot run --help)');
-    expect(refusal('frob')).toBe('usage: unknown command "frob" (commands: run, restore, invoke, init, doctor; autopilot help)');
+    expect(refusal('frob')).toBe('usage: unknown command "frob" (commands: run, restore, invoke, status, init, doctor; autopilot help)');
     expect(refusal('run', 'health')).toMatch(/^--local: `run` executes here only with --local/);
   });
 

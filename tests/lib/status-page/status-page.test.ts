@@ -17,6 +17,8 @@ const CERTIFICATE = 'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-111
 const base = {
   timezone: 'Asia/Tokyo',
   language: 'ja',
+  // Two subscribers: with one, the stack warns that undelivered notices would go unheard (not this test's subject).
+  subscribers: { critical: ['oncall@example.com'], digest: ['team@example.com'] },
   targets: {
     shop: {
       health: [{ name: 'storefront', url: 'https://shop.example.com/health' }],
