@@ -7,21 +7,15 @@ import { IncompleteRunError } from '../core/errors.js';
 import { ENV } from '../core/layout.js';
 import { afterHealthRun } from '../status-page/refresh.js';
 import { historyGroup } from '../status-page/history/record-history.js';
-import type { SecretResolver } from '../core/ports/secrets.js';
 import { checkBackupFreshness } from '../backup/freshness.js';
 import { durationMs } from '../core/config/duration.js';
 import { configuredChecks, dashboardValuesOf } from '../kinds/catalog.js';
-import { collectHealthFindings } from './collect-health-findings.js';
+import { type CollectHealthOptions, collectHealthFindings } from './collect-health-findings.js';
 import type { Config } from '../kinds/config.js';
 import { validateConfig } from '../kinds/config.js';
 
-export interface HealthRunOptions {
-  readonly targets?: readonly string[];
-  /** Only the checks scheduled at this interval (the scheduler's event carries it). */
-  readonly every?: string;
-  /** One part of that interval's checks, when the stack splits them (the scheduler's event carries it). */
-  readonly part?: { readonly part: number; readonly parts: number };
-  readonly secrets: SecretResolver;
+/** The collector's selection and secrets (the scheduler's event carries targets, every and part), and where history goes. */
+export interface HealthRunOptions extends Pick<CollectHealthOptions, 'targets' | 'every' | 'part' | 'secrets'> {
   /** Tells this function's status-page history apart from another's on the same schedules (the VPC function's `vpc`). */
   readonly historyPrefix?: string;
 }
